@@ -1,0 +1,5 @@
+"""Run the command line as ``python -m tinycrm``."""
+
+from tinycrm.cli import main
+
+main()

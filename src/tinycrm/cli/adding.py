@@ -1,0 +1,148 @@
+"""`crm add contact|company|deal`: quick capture from the shell."""
+
+from __future__ import annotations
+
+import typer
+
+from tinycrm.cli import render, state
+
+app = typer.Typer(help="Add a contact, a company or a deal.", no_args_is_help=True)
+
+QUIET = typer.Option(False, "-q", "--quiet", help="Print only the new id.")
+JSON = typer.Option(False, "--json", help="Print the new record as JSON.")
+
+
+@app.command("contact")
+def add_contact(
+    name: str = typer.Argument(..., help="The person's full name."),
+    email: list[str] = typer.Option([], "--email", "-e", help="Email address (repeatable)."),
+    phone: list[str] = typer.Option([], "--phone", "-p", help="Phone number (repeatable)."),
+    company: str | None = typer.Option(
+        None, "--company", "-c", help="Company name or #id (created if new)."
+    ),
+    title: str | None = typer.Option(None, "--title", "-t", help="Job title."),
+    tag: list[str] = typer.Option([], "--tag", help="Tag (repeatable)."),
+    source: str | None = typer.Option(
+        None, "--source", "-s", help="Lead source: referral, inbound, outbound, event, ..."
+    ),
+    note: str | None = typer.Option(None, "--note", "-n", help="A note about the person."),
+    lifecycle: str = typer.Option(
+        "lead", "--lifecycle", help="lead, prospect, customer or former customer."
+    ),
+    quiet: bool = QUIET,
+    as_json: bool = JSON,
+) -> None:
+    """Add a person.
+
+    Example: crm add contact "Jane Doe" --email jane@acme.com --company Acme --tag vip
+    """
+    from tinycrm.core import contacts, views
+
+    db = state.database()
+    with db.transaction(summary=f"add contact {name}") as session:
+        contact = contacts.add_contact(
+            session,
+            name,
+            now=state.now(),
+            emails=email,
+            phones=phone,
+            company=company,
+            title=title,
+            tag_names=tag,
+            source=source,
+            lifecycle=lifecycle,
+            notes=note,
+        )
+        data = views.contact_dict(session, contact)
+    if as_json:
+        render.print_json(data)
+    elif quiet:
+        render.say(str(data["id"]))
+    else:
+        render.say(f"Added contact #{data['id']} {data['name']}")
+
+
+@app.command("company")
+def add_company(
+    name: str = typer.Argument(..., help="The organisation's name."),
+    domain: str | None = typer.Option(None, "--domain", "-d", help="Web domain, e.g. acme.com."),
+    industry: str | None = typer.Option(None, "--industry", "-i", help="Industry."),
+    size: str | None = typer.Option(None, "--size", help="Size, e.g. 11-50."),
+    quiet: bool = QUIET,
+    as_json: bool = JSON,
+) -> None:
+    """Add a company.
+
+    Example: crm add company Acme --domain acme.com --industry software
+    """
+    from tinycrm.core import companies, views
+
+    db = state.database()
+    with db.transaction(summary=f"add company {name}") as session:
+        company = companies.add_company(
+            session, name, now=state.now(), domain=domain, industry=industry, size=size
+        )
+        data = views.company_dict(session, company)
+    if as_json:
+        render.print_json(data)
+    elif quiet:
+        render.say(str(data["id"]))
+    else:
+        render.say(f"Added company #{data['id']} {data['name']}")
+
+
+@app.command("deal")
+def add_deal(
+    title: str = typer.Argument(..., help="What the deal is, e.g. 'Acme website'."),
+    contact: str | None = typer.Option(
+        None, "--contact", help="The contact: id, email or part of the name."
+    ),
+    company: str | None = typer.Option(
+        None, "--company", help="Company name or #id (default: the contact's)."
+    ),
+    value: str | None = typer.Option(
+        None, "--value", "-v", help="Amount: 5000, 5,000, 5000.50, 5k, 1.2m."
+    ),
+    currency: str | None = typer.Option(
+        None, "--currency", help="ISO 4217 code (default from config)."
+    ),
+    stage: str | None = typer.Option(
+        None, "--stage", help="Stage name or prefix (default: the first)."
+    ),
+    pipeline: str | None = typer.Option(
+        None, "--pipeline", help="Pipeline (default: the default one)."
+    ),
+    close: str | None = typer.Option(None, "--close", help="Expected close date, e.g. 2026-12-31."),
+    quiet: bool = QUIET,
+    as_json: bool = JSON,
+) -> None:
+    """Add a deal to the pipeline.
+
+    Example: crm add deal "Acme website" --contact jane --value 5k --close 2026-12-31
+    """
+    from tinycrm.core import dates, deals, refs, views
+
+    db = state.database()
+    now = state.now()
+    expected = dates.parse_day(close, now) if close else None
+    with db.transaction(summary=f"add deal {title}") as session:
+        the_contact = refs.resolve_contact(session, contact) if contact else None
+        deal = deals.add_deal(
+            session,
+            title,
+            now=now,
+            currency=currency or state.settings().default_currency,
+            contact=the_contact,
+            company=company,
+            value=value,
+            stage=stage,
+            pipeline=pipeline,
+            expected_close=expected,
+        )
+        data = views.deal_dict(session, deal)
+    if as_json:
+        render.print_json(data)
+    elif quiet:
+        render.say(str(data["id"]))
+    else:
+        render.say(f"Added deal #{data['id']} {data['title']} in {data['stage']}")

@@ -1,0 +1,122 @@
+"""`crm list contacts|companies|deals`: filtered, sorted tables or JSON."""
+
+from __future__ import annotations
+
+import typer
+
+from tinycrm.cli import render, state
+
+app = typer.Typer(help="List contacts, companies or deals.", no_args_is_help=True)
+
+TAG = typer.Option([], "--tag", help="Only records with this tag (repeatable: all must match).")
+SORT = typer.Option(None, "--sort", help="Sort key.")
+DESC = typer.Option(False, "--desc", help="Sort descending.")
+LIMIT = typer.Option(None, "--limit", "-n", min=1, help="Show at most N rows.")
+JSON = typer.Option(False, "--json", help="Print JSON.")
+QUIET = typer.Option(False, "-q", "--quiet", help="Print only ids.")
+
+
+def _out(
+    rows: list[dict[str, object]],
+    columns: list[tuple[str, str]],
+    what: str,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    if as_json:
+        render.print_json(rows)
+    elif quiet:
+        for row in rows:
+            render.say(str(row["id"]))
+    else:
+        render.table(rows, columns, title=what)
+
+
+@app.command("contacts")
+def list_contacts(
+    tag: list[str] = TAG,
+    lifecycle: str | None = typer.Option(
+        None, "--lifecycle", help="lead, prospect, customer, former customer."
+    ),
+    source: str | None = typer.Option(None, "--source", help="Lead source."),
+    company: str | None = typer.Option(None, "--company", help="Company name contains."),
+    name: str | None = typer.Option(None, "--name", help="Name contains."),
+    sort: str | None = SORT,
+    desc: bool = DESC,
+    limit: int | None = LIMIT,
+    as_json: bool = JSON,
+    quiet: bool = QUIET,
+) -> None:
+    """List contacts. Example: crm list contacts --tag vip --lifecycle prospect"""
+    from tinycrm.core import listing
+
+    flt = listing.ListFilter(
+        tags=tuple(tag), lifecycle=lifecycle, source=source, company=company, text=name
+    )
+    with state.database().read() as session:
+        rows = listing.list_contacts(session, flt, listing.Page(sort, desc, limit))
+    columns = [("id", "#"), ("name", "Name"), ("company", "Company"), ("email", "Email"),
+               ("phone", "Phone"), ("lifecycle", "Lifecycle"), ("tags", "Tags")]  # fmt: skip
+    _out(rows, columns, "contacts", as_json, quiet)
+
+
+@app.command("companies")
+def list_companies(
+    tag: list[str] = TAG,
+    name: str | None = typer.Option(None, "--name", help="Name contains."),
+    sort: str | None = SORT,
+    desc: bool = DESC,
+    limit: int | None = LIMIT,
+    as_json: bool = JSON,
+    quiet: bool = QUIET,
+) -> None:
+    """List companies. Example: crm list companies --sort created --desc"""
+    from tinycrm.core import listing
+
+    flt = listing.ListFilter(tags=tuple(tag), text=name)
+    with state.database().read() as session:
+        rows = listing.list_companies(session, flt, listing.Page(sort, desc, limit))
+    columns = [("id", "#"), ("name", "Name"), ("domain", "Domain"), ("industry", "Industry"),
+               ("contacts", "Contacts"), ("open_deals", "Open deals")]  # fmt: skip
+    _out(rows, columns, "companies", as_json, quiet)
+
+
+@app.command("deals")
+def list_deals(
+    stage: str | None = typer.Option(None, "--stage", help="Stage name or prefix."),
+    status: str | None = typer.Option(None, "--status", help="open, won or lost."),
+    pipeline: str | None = typer.Option(None, "--pipeline", help="Pipeline name."),
+    company: str | None = typer.Option(None, "--company", help="Company name contains."),
+    min_value: str | None = typer.Option(None, "--min-value", help="At least this amount."),
+    max_value: str | None = typer.Option(None, "--max-value", help="At most this amount."),
+    tag: list[str] = TAG,
+    title: str | None = typer.Option(None, "--title", help="Title contains."),
+    sort: str | None = SORT,
+    desc: bool = DESC,
+    limit: int | None = LIMIT,
+    as_json: bool = JSON,
+    quiet: bool = QUIET,
+) -> None:
+    """List deals. Example: crm list deals --status open --stage present --min-value 1k"""
+    from tinycrm.core import listing, money
+
+    currency = state.settings().default_currency
+    flt = listing.ListFilter(
+        tags=tuple(tag),
+        stage=stage,
+        status=status,
+        pipeline=pipeline,
+        company=company,
+        text=title,
+        min_value=money.parse_money(min_value, currency) if min_value else None,
+        max_value=money.parse_money(max_value, currency) if max_value else None,
+    )
+    with state.database().read() as session:
+        rows = listing.list_deals(session, flt, listing.Page(sort, desc, limit))
+    if not as_json:
+        for row in rows:
+            row["amount"] = money.format_money(row["value_minor"], str(row["currency"]))
+    columns = [("id", "#"), ("title", "Title"), ("stage", "Stage"), ("status", "Status"),
+               ("amount", "Value"), ("contact", "Contact"), ("company", "Company"),
+               ("expected_close", "Close")]  # fmt: skip
+    _out(rows, columns, "deals", as_json, quiet)

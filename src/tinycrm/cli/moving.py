@@ -1,0 +1,39 @@
+"""`crm move`: push a deal to another stage, or close it as won or lost."""
+
+from __future__ import annotations
+
+import typer
+
+from tinycrm.cli import render, state
+
+
+def register(app: typer.Typer) -> None:
+    """Add `move` to the root app."""
+    app.command("move")(move)
+
+
+def move(
+    deal: str = typer.Argument(..., help="The deal: id, #id or part of its title."),
+    target: str = typer.Argument(..., help="A stage (any unambiguous prefix), won or lost."),
+    reason: str | None = typer.Option(None, "--reason", "-r", help="Why it was lost."),
+    as_json: bool = typer.Option(False, "--json", help="Print the deal as JSON."),
+) -> None:
+    """Move a deal to a stage, or mark it won or lost.
+
+    Examples: crm move 12 present; crm move 12 won; crm move "acme site" lost --reason price
+    """
+    from tinycrm.core import deals, refs, views
+
+    db = state.database()
+    with db.transaction(summary=f"move deal {deal} to {target}") as session:
+        the_deal = refs.resolve_deal(session, deal)
+        session.info["summary"] = f"move deal #{the_deal.id} {the_deal.title} to {target}"
+        where = deals.move_to(session, the_deal, target, state.now(), reason)
+        data = views.deal_dict(session, the_deal, with_history=False)
+    if as_json:
+        render.print_json(data)
+    elif where in ("won", "lost"):
+        why = f" ({data['lost_reason']})" if data["lost_reason"] else ""
+        render.say(f"Deal #{data['id']} {data['title']} is {where}{why}")
+    else:
+        render.say(f"Moved deal #{data['id']} {data['title']} to {where}")

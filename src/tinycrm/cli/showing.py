@@ -1,0 +1,145 @@
+"""`crm show`: one contact, company or deal with everything tinycrm knows about it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from tinycrm.cli import render, state
+
+
+def register(app: typer.Typer) -> None:
+    """Add `show` to the root app."""
+    app.command("show")(show)
+
+
+def kinds_for(kind: str | None) -> tuple[str, ...]:
+    """Return the record kinds a --kind option allows."""
+    from tinycrm.core.refs import KINDS
+    from tinycrm.errors import UsageError
+
+    if kind is None:
+        return KINDS
+    key = kind.strip().lower()
+    if key not in KINDS:
+        raise UsageError(f"not a kind: {kind!r}", hint="use contact, company or deal")
+    return (key,)
+
+
+def show(
+    ref: str = typer.Argument(..., help="An id (#12), an email, or part of a name or title."),
+    kind: str | None = typer.Option(None, "--kind", "-k", help="contact, company or deal."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show a contact, company or deal.
+
+    Examples: crm show jane; crm show "acme website"; crm show 12 --kind deal
+    """
+    from tinycrm.core import refs, views
+    from tinycrm.core.models import Company, Contact, Deal
+
+    with state.database().read() as session:
+        hit = refs.resolve(session, ref, kinds_for(kind))
+        if hit.kind == "contact":
+            contact = session.get(Contact, hit.id)
+            assert contact is not None
+            data = views.contact_dict(session, contact)
+        elif hit.kind == "company":
+            company = session.get(Company, hit.id)
+            assert company is not None
+            data = views.company_dict(session, company)
+        else:
+            deal = session.get(Deal, hit.id)
+            assert deal is not None
+            data = views.deal_dict(session, deal)
+    if as_json:
+        render.print_json(data)
+    else:
+        _print(data)
+
+
+def _when(value: str | None) -> str:
+    from datetime import datetime
+
+    from tinycrm.core import dates
+
+    if not value:
+        return ""
+    return dates.show(datetime.fromisoformat(value))
+
+
+def _print(data: dict[str, Any]) -> None:
+    kind = data["kind"]
+    if kind == "contact":
+        emails = [
+            f"{e['email']}" + (f" ({e['label']})" if e["label"] else "") for e in data["emails"]
+        ]
+        phones = [
+            f"{p['phone']}" + (f" ({p['label']})" if p["label"] else "") for p in data["phones"]
+        ]
+        render.fields(
+            [
+                ("title", data["title"]),
+                ("company", data["company"]["name"] if data["company"] else None),
+                ("email", emails),
+                ("phone", phones),
+                ("web", [u["url"] for u in data["urls"]]),
+                ("lifecycle", data["lifecycle"]),
+                ("source", data["source"]),
+                ("tags", data["tags"]),
+                ("notes", data["notes"]),
+                *[(k, v) for k, v in sorted(data["custom"].items())],
+                ("added", _when(data["created_at"])),
+            ],
+            title=f"contact #{data['id']} {data['name']}",
+        )
+    elif kind == "company":
+        render.fields(
+            [
+                ("domain", data["domain"]),
+                ("industry", data["industry"]),
+                ("size", data["size"]),
+                ("people", [f"#{p['id']} {p['name']}" for p in data["contacts"]]),
+                ("tags", data["tags"]),
+                ("notes", data["notes"]),
+                ("added", _when(data["created_at"])),
+            ],
+            title=f"company #{data['id']} {data['name']}",
+        )
+    else:
+        from tinycrm.core.money import format_money
+
+        status = data["status"]
+        if status == "lost" and data["lost_reason"]:
+            status += f" ({data['lost_reason']})"
+        render.fields(
+            [
+                ("stage", f"{data['stage']} ({data['pipeline']})"),
+                ("status", status),
+                ("value", format_money(data["value_minor"], data["currency"])),
+                (
+                    "probability",
+                    f"{data['probability']}%" if data["probability"] is not None else None,
+                ),
+                ("contact", data["contact"]["name"] if data["contact"] else None),
+                ("company", data["company"]["name"] if data["company"] else None),
+                ("close", data["expected_close"]),
+                ("closed", _when(data["closed_at"])),
+                ("in stage since", _when(data["stage_entered_at"])),
+                ("tags", data["tags"]),
+                ("notes", data["notes"]),
+            ],
+            title=f"deal #{data['id']} {data['title']}",
+        )
+        history = data.get("stage_history") or []
+        if history:
+            render.say("")
+            render.say("Stage history")
+            for change in history:
+                step = (
+                    f"{change['from']} -> {change['to']}"
+                    if change["from"]
+                    else f"created in {change['to']}"
+                )
+                render.say(f"  {_when(change['at'])}  {step}")

@@ -1,0 +1,57 @@
+"""What the root command decided (the database path) and how commands open the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from tinycrm.config import Settings
+    from tinycrm.core.db import Database
+
+
+@dataclass
+class _State:
+    db_path: Path | None = None
+    db: Database | None = None
+    settings: Settings | None = None
+
+
+_state = _State()
+
+
+def configure(db_path: Path | None) -> None:
+    """Remember the --db choice for this run (called by the root callback)."""
+    if _state.db is not None:
+        _state.db.dispose()
+    _state.db_path = db_path
+    _state.db = None
+    _state.settings = None
+
+
+def database() -> Database:
+    """Open (once per run) the database this run works on."""
+    if _state.db is None:
+        from tinycrm.core.db import open_db
+
+        _state.db = open_db(_state.db_path)
+    return _state.db
+
+
+def settings() -> Settings:
+    """Read config.toml once per run."""
+    if _state.settings is None:
+        from tinycrm import config
+
+        _state.settings = config.load()
+    return _state.settings
+
+
+def now() -> datetime:
+    """The current time (TINYCRM_NOW fixes it)."""
+    from tinycrm import clock
+
+    return clock.now()

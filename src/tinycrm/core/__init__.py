@@ -1,0 +1,1 @@
+"""The tinycrm library: models, storage and the services both faces call."""

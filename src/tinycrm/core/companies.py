@@ -1,0 +1,88 @@
+"""Companies: create, find, update and list organisations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tinycrm.core.models import Company
+from tinycrm.core.text import clean, fold
+from tinycrm.errors import NotFoundError, ValidationError
+
+
+def add_company(
+    session: Session,
+    name: str,
+    *,
+    now: datetime,
+    domain: str | None = None,
+    industry: str | None = None,
+    size: str | None = None,
+    notes: str | None = None,
+) -> Company:
+    """Create a company."""
+    name = clean(name) or ""
+    if not name:
+        raise ValidationError("a company needs a name")
+    domain = clean(domain)
+    if domain is not None:
+        domain = domain.lower().removeprefix("https://").removeprefix("http://").strip("/")
+        if " " in domain or "." not in domain:
+            raise ValidationError(f"not a domain: {domain!r}", hint="write it like acme.com")
+    company = Company(
+        uuid=str(uuid.uuid4()),
+        name=name,
+        name_key=fold(name),
+        domain=domain,
+        industry=clean(industry),
+        size=clean(size),
+        notes=clean(notes),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(company)
+    session.flush()
+    return company
+
+
+def get_company(session: Session, company_id: int) -> Company:
+    """Return a company by id, or raise NotFoundError (trashed ones are not found)."""
+    company = session.get(Company, company_id)
+    if company is None or company.deleted_at is not None:
+        raise NotFoundError(f"no company #{company_id}")
+    return company
+
+
+def find_company_by_name(session: Session, name: str) -> Company | None:
+    """Return the company whose name is exactly `name` (any case or accents), if any."""
+    return session.exec(
+        select(Company)
+        .where(Company.name_key == fold(name), col(Company.deleted_at).is_(None))
+        .order_by(col(Company.id))
+    ).first()
+
+
+def company_for(session: Session, name_or_ref: str, now: datetime) -> Company:
+    """Return the company named or referenced (#id) by `name_or_ref`, creating it if new."""
+    text = name_or_ref.strip()
+    if text.lstrip("#").isdigit() and text.startswith("#"):
+        return get_company(session, int(text[1:]))
+    found = find_company_by_name(session, text)
+    return found if found is not None else add_company(session, text, now=now)
+
+
+def update_company(
+    session: Session, company: Company, changes: dict[str, Any], now: datetime
+) -> Company:
+    """Apply field changes to a company."""
+    for key, value in changes.items():
+        setattr(company, key, value)
+        if key == "name":
+            company.name_key = fold(value)
+    company.updated_at = now
+    session.add(company)
+    session.flush()
+    return company

@@ -1,0 +1,261 @@
+"""Contacts: create, find, update; emails, phones and urls as labelled child rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tinycrm.core import companies, tags
+from tinycrm.core.models import LIFECYCLES, Contact, ContactEmail, ContactPhone, ContactUrl
+from tinycrm.core.text import clean, fold, is_email, phone_key
+from tinycrm.errors import ConflictError, NotFoundError, ValidationError
+
+
+def check_email(email: str) -> str:
+    """Return a trimmed email address, or raise ValidationError."""
+    value = email.strip()
+    if not is_email(value):
+        raise ValidationError(
+            f"not an email address: {email!r}", hint="write it like jane@acme.com"
+        )
+    return value
+
+
+def check_lifecycle(value: str) -> str:
+    """Return a known lifecycle value, or raise ValidationError."""
+    key = fold(value).replace("-", " ").replace("_", " ")
+    if key not in LIFECYCLES:
+        raise ValidationError(
+            f"not a lifecycle: {value!r}", hint=f"use one of: {', '.join(LIFECYCLES)}"
+        )
+    return key
+
+
+def contact_with_email(session: Session, email: str) -> Contact | None:
+    """Return the contact (trashed ones included) that has this email address."""
+    row = session.exec(
+        select(Contact)
+        .join(ContactEmail, col(ContactEmail.contact_id) == Contact.id)
+        .where(ContactEmail.email_key == email.strip().lower())
+    ).first()
+    return row
+
+
+def _refuse_taken_email(session: Session, email: str, contact_id: int | None = None) -> None:
+    owner = contact_with_email(session, email)
+    if owner is not None and owner.id != contact_id:
+        where = " (in the trash)" if owner.deleted_at is not None else ""
+        raise ConflictError(
+            f"{email} already belongs to #{owner.id} {owner.name}{where}",
+            hint=f"add the details to that contact: crm edit {owner.id} ...",
+        )
+
+
+def add_email(
+    session: Session, contact: Contact, email: str, label: str | None = None, primary: bool = False
+) -> ContactEmail:
+    """Give a contact one more email address (refused if another contact has it)."""
+    value = check_email(email)
+    assert contact.id is not None
+    _refuse_taken_email(session, value, contact.id)
+    existing = session.exec(select(ContactEmail).where(ContactEmail.contact_id == contact.id)).all()
+    if any(e.email_key == value.lower() for e in existing):
+        raise ConflictError(f"#{contact.id} {contact.name} already has {value}")
+    row = ContactEmail(
+        contact_id=contact.id,
+        email=value,
+        email_key=value.lower(),
+        label=clean(label),
+        is_primary=primary or not existing,
+    )
+    if row.is_primary:
+        for other in existing:
+            if other.is_primary:
+                other.is_primary = False
+                session.add(other)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_phone(
+    session: Session, contact: Contact, phone: str, label: str | None = None, primary: bool = False
+) -> ContactPhone:
+    """Give a contact one more phone number."""
+    value = phone.strip()
+    key = phone_key(value)
+    if len(key.lstrip("+")) < 3 or any(c.isalpha() for c in value):
+        raise ValidationError(f"not a phone number: {phone!r}", hint="write it like +1 555 0100")
+    assert contact.id is not None
+    existing = session.exec(select(ContactPhone).where(ContactPhone.contact_id == contact.id)).all()
+    row = ContactPhone(
+        contact_id=contact.id,
+        phone=value,
+        phone_key=key,
+        label=clean(label),
+        is_primary=primary or not existing,
+    )
+    if row.is_primary:
+        for other in existing:
+            if other.is_primary:
+                other.is_primary = False
+                session.add(other)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_url(
+    session: Session, contact: Contact, url: str, label: str | None = None, primary: bool = False
+) -> ContactUrl:
+    """Give a contact one more web address."""
+    value = url.strip()
+    if not value or " " in value or "." not in value:
+        raise ValidationError(f"not a web address: {url!r}")
+    assert contact.id is not None
+    existing = session.exec(select(ContactUrl).where(ContactUrl.contact_id == contact.id)).all()
+    row = ContactUrl(
+        contact_id=contact.id, url=value, label=clean(label), is_primary=primary or not existing
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_contact(
+    session: Session,
+    name: str,
+    *,
+    now: datetime,
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    urls: Sequence[str] = (),
+    company: str | None = None,
+    title: str | None = None,
+    tag_names: Sequence[str] = (),
+    source: str | None = None,
+    lifecycle: str = "lead",
+    notes: str | None = None,
+) -> Contact:
+    """Create a contact; an email that another contact already has is refused."""
+    name = clean(name) or ""
+    if not name:
+        raise ValidationError("a contact needs a name")
+    checked = [check_email(e) for e in emails]
+    for email in checked:
+        _refuse_taken_email(session, email)
+    if len({e.lower() for e in checked}) != len(checked):
+        raise ValidationError("the same email was given twice")
+    company_id = None
+    if clean(company):
+        assert company is not None
+        company_id = companies.company_for(session, company, now).id
+    contact = Contact(
+        uuid=str(uuid.uuid4()),
+        name=name,
+        name_key=fold(name),
+        title=clean(title),
+        company_id=company_id,
+        lifecycle=check_lifecycle(lifecycle),
+        source=fold(source) if source and clean(source) else None,
+        notes=clean(notes),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(contact)
+    session.flush()
+    for email in checked:
+        add_email(session, contact, email)
+    for phone in phones:
+        add_phone(session, contact, phone)
+    for url in urls:
+        add_url(session, contact, url)
+    if tag_names:
+        assert contact.id is not None
+        tags.add_tags(session, "contact", contact.id, list(tag_names))
+    return contact
+
+
+def get_contact(session: Session, contact_id: int) -> Contact:
+    """Return a contact by id, or raise NotFoundError (trashed ones are not found)."""
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.deleted_at is not None:
+        raise NotFoundError(f"no contact #{contact_id}")
+    return contact
+
+
+def find_contact(session: Session, contact_id: int) -> Contact | None:
+    """Return a contact by id, or None."""
+    contact = session.get(Contact, contact_id)
+    return contact if contact is not None and contact.deleted_at is None else None
+
+
+def emails_of(session: Session, contact_id: int) -> list[ContactEmail]:
+    """Return a contact's emails, the primary first."""
+    return list(
+        session.exec(
+            select(ContactEmail)
+            .where(ContactEmail.contact_id == contact_id)
+            .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id))
+        )
+    )
+
+
+def phones_of(session: Session, contact_id: int) -> list[ContactPhone]:
+    """Return a contact's phones, the primary first."""
+    return list(
+        session.exec(
+            select(ContactPhone)
+            .where(ContactPhone.contact_id == contact_id)
+            .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id))
+        )
+    )
+
+
+def urls_of(session: Session, contact_id: int) -> list[ContactUrl]:
+    """Return a contact's web addresses, the primary first."""
+    return list(
+        session.exec(
+            select(ContactUrl)
+            .where(ContactUrl.contact_id == contact_id)
+            .order_by(col(ContactUrl.is_primary).desc(), col(ContactUrl.id))
+        )
+    )
+
+
+EDITABLE = ("name", "title", "company", "lifecycle", "source", "notes", "keep_in_touch_days")
+
+
+def update_contact(
+    session: Session, contact: Contact, changes: dict[str, Any], now: datetime
+) -> Contact:
+    """Apply field changes (names as in EDITABLE) to a contact."""
+    for key, value in changes.items():
+        if key not in EDITABLE:
+            raise ValidationError(
+                f"a contact has no field {key!r}", hint=f"fields: {', '.join(EDITABLE)}"
+            )
+        if key == "name":
+            new_name = clean(value)
+            if not new_name:
+                raise ValidationError("a contact needs a name")
+            contact.name = new_name
+            contact.name_key = fold(new_name)
+        elif key == "company":
+            contact.company_id = (
+                companies.company_for(session, value, now).id if clean(value) else None
+            )
+        elif key == "lifecycle":
+            contact.lifecycle = check_lifecycle(value)
+        elif key == "source":
+            contact.source = fold(value) if value and clean(value) else None
+        else:
+            setattr(contact, key, clean(value) if isinstance(value, str) else value)
+    contact.updated_at = now
+    session.add(contact)
+    session.flush()
+    return contact

@@ -1,0 +1,320 @@
+"""Listing contacts, companies and deals with filters, sorting and paging, in one query each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, select
+from sqlmodel import Session, col
+
+from tinycrm.core import pipelines
+from tinycrm.core.models import (
+    Company,
+    CompanyTag,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    Deal,
+    DealTag,
+    Stage,
+    Tag,
+)
+from tinycrm.core.money import to_decimal_text
+from tinycrm.core.text import fold
+from tinycrm.core.views import iso
+from tinycrm.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """What a list is narrowed to; every field is optional."""
+
+    tags: tuple[str, ...] = ()
+    lifecycle: str | None = None
+    source: str | None = None
+    company: str | None = None
+    stage: str | None = None
+    status: str | None = None
+    pipeline: str | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    text: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    """Sorting and paging."""
+
+    sort: str | None = None
+    descending: bool = False
+    limit: int | None = None
+    offset: int = 0
+
+
+def _tag_condition(link: Any, id_column: Any, owner_id: Any, names: tuple[str, ...]) -> list[Any]:
+    conditions = []
+    for name in names:
+        conditions.append(
+            exists(
+                select(1)
+                .select_from(link)
+                .join(Tag, Tag.id == link.tag_id)
+                .where(id_column == owner_id, col(Tag.name) == name.strip().lower())
+            )
+        )
+    return conditions
+
+
+def _page(query: Select[Any], page: Page, sorts: dict[str, Any], default: str) -> Select[Any]:
+    key = page.sort or default
+    if key not in sorts:
+        raise ValidationError(f"cannot sort by {key!r}", hint=f"sort by one of: {', '.join(sorts)}")
+    column = sorts[key]
+    query = query.order_by(column.desc() if page.descending else column.asc(), sorts["id"])
+    if page.limit is not None:
+        query = query.limit(page.limit)
+    if page.offset:
+        query = query.offset(page.offset)
+    return query
+
+
+def contacts_query(flt: ListFilter) -> Select[Any]:
+    """Build the query behind `list contacts` (without sorting)."""
+    primary_email = (
+        select(ContactEmail.email)
+        .where(col(ContactEmail.contact_id) == Contact.id)
+        .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+    primary_phone = (
+        select(ContactPhone.phone)
+        .where(col(ContactPhone.contact_id) == Contact.id)
+        .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+    tag_list = (
+        select(func.group_concat(Tag.name, ","))
+        .join(ContactTag, col(ContactTag.tag_id) == Tag.id)
+        .where(col(ContactTag.contact_id) == Contact.id)
+        .scalar_subquery()
+    )
+    query: Select[Any] = (
+        select(
+            Contact.id,
+            Contact.name,
+            Contact.title,
+            Company.name.label("company"),  # type: ignore[attr-defined]
+            primary_email.label("email"),
+            primary_phone.label("phone"),
+            Contact.lifecycle,
+            Contact.source,
+            tag_list.label("tags"),
+            Contact.created_at,
+            Contact.updated_at,
+        )
+        .select_from(Contact)
+        .outerjoin(Company, col(Company.id) == Contact.company_id)
+        .where(col(Contact.deleted_at).is_(None))
+    )
+    conditions: list[Any] = []
+    if flt.lifecycle:
+        from tinycrm.core.contacts import check_lifecycle
+
+        conditions.append(Contact.lifecycle == check_lifecycle(flt.lifecycle))
+    if flt.source:
+        conditions.append(Contact.source == fold(flt.source))
+    if flt.company:
+        conditions.append(Company.name_key.like(f"%{fold(flt.company)}%"))  # type: ignore[attr-defined]
+    if flt.text:
+        conditions.append(Contact.name_key.like(f"%{fold(flt.text)}%"))  # type: ignore[attr-defined]
+    conditions += _tag_condition(ContactTag, ContactTag.contact_id, Contact.id, flt.tags)
+    if conditions:
+        query = query.where(and_(*conditions))
+    return query
+
+
+CONTACT_SORTS: dict[str, Any] = {
+    "id": Contact.id,
+    "name": Contact.name_key,
+    "created": Contact.created_at,
+    "updated": Contact.updated_at,
+    "lifecycle": Contact.lifecycle,
+}
+
+
+def list_contacts(session: Session, flt: ListFilter, page: Page) -> list[dict[str, Any]]:
+    """Return contacts as rows for a table or JSON."""
+    query = _page(contacts_query(flt), page, CONTACT_SORTS, "name")
+    rows = session.connection().execute(query).mappings().all()
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "title": r["title"],
+            "company": r["company"],
+            "email": r["email"],
+            "phone": r["phone"],
+            "lifecycle": r["lifecycle"],
+            "source": r["source"],
+            "tags": sorted(r["tags"].split(",")) if r["tags"] else [],
+            "created_at": iso(_utc(r["created_at"])),
+            "updated_at": iso(_utc(r["updated_at"])),
+        }
+        for r in rows
+    ]
+
+
+def _utc(value: Any) -> Any:
+    from datetime import UTC, datetime
+
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+COMPANY_SORTS: dict[str, Any] = {
+    "id": Company.id,
+    "name": Company.name_key,
+    "created": Company.created_at,
+    "updated": Company.updated_at,
+}
+
+
+def list_companies(session: Session, flt: ListFilter, page: Page) -> list[dict[str, Any]]:
+    """Return companies as rows, with how many contacts and open deals each has."""
+    people = (
+        select(func.count())
+        .select_from(Contact)
+        .where(col(Contact.company_id) == Company.id, col(Contact.deleted_at).is_(None))
+        .scalar_subquery()
+    )
+    open_deals = (
+        select(func.count())
+        .select_from(Deal)
+        .where(
+            col(Deal.company_id) == Company.id,
+            col(Deal.status) == "open",
+            col(Deal.deleted_at).is_(None),
+        )
+        .scalar_subquery()
+    )
+    query = select(
+        Company.id,
+        Company.name,
+        Company.domain,
+        Company.industry,
+        people.label("contacts"),
+        open_deals.label("open_deals"),
+        Company.created_at,
+        Company.updated_at,
+    ).where(col(Company.deleted_at).is_(None))
+    conditions: list[Any] = []
+    if flt.text or flt.company:
+        conditions.append(col(Company.name_key).like(f"%{fold(flt.text or flt.company or '')}%"))
+    conditions += _tag_condition(CompanyTag, CompanyTag.company_id, Company.id, flt.tags)
+    if conditions:
+        query = query.where(and_(*conditions))
+    query = _page(query, page, COMPANY_SORTS, "name")
+    rows = session.connection().execute(query).mappings().all()
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "domain": r["domain"],
+            "industry": r["industry"],
+            "contacts": r["contacts"],
+            "open_deals": r["open_deals"],
+            "created_at": iso(_utc(r["created_at"])),
+            "updated_at": iso(_utc(r["updated_at"])),
+        }
+        for r in rows
+    ]
+
+
+DEAL_SORTS: dict[str, Any] = {
+    "id": Deal.id,
+    "title": Deal.title_key,
+    "value": Deal.value,
+    "stage": Stage.position,
+    "close": Deal.expected_close,
+    "created": Deal.created_at,
+    "updated": Deal.updated_at,
+}
+
+
+def list_deals(session: Session, flt: ListFilter, page: Page) -> list[dict[str, Any]]:
+    """Return deals as rows, with stage, contact and company names."""
+    query = (
+        select(
+            Deal.id,
+            Deal.title,
+            Deal.status,
+            Deal.value,
+            Deal.currency,
+            Deal.expected_close,
+            Deal.probability,
+            Deal.stage_entered_at,
+            Deal.created_at,
+            Deal.updated_at,
+            Stage.name.label("stage"),  # type: ignore[attr-defined]
+            Stage.probability.label("stage_probability"),  # type: ignore[attr-defined]
+            Contact.name.label("contact"),  # type: ignore[attr-defined]
+            Company.name.label("company"),  # type: ignore[attr-defined]
+        )
+        .select_from(Deal)
+        .join(Stage, col(Stage.id) == Deal.stage_id)
+        .outerjoin(Contact, col(Contact.id) == Deal.contact_id)
+        .outerjoin(Company, col(Company.id) == Deal.company_id)
+        .where(col(Deal.deleted_at).is_(None))
+    )
+    conditions: list[Any] = []
+    if flt.pipeline or flt.stage:
+        pipe = pipelines.get_pipeline(session, flt.pipeline)
+        assert pipe.id is not None
+        conditions.append(Deal.pipeline_id == pipe.id)
+        if flt.stage:
+            conditions.append(Deal.stage_id == pipelines.find_stage(session, pipe.id, flt.stage).id)
+    if flt.status:
+        status = flt.status.strip().lower()
+        if status not in ("open", "won", "lost"):
+            raise ValidationError(f"not a deal status: {flt.status!r}", hint="open, won or lost")
+        conditions.append(Deal.status == status)
+    if flt.company:
+        conditions.append(col(Company.name_key).like(f"%{fold(flt.company)}%"))
+    if flt.text:
+        conditions.append(col(Deal.title_key).like(f"%{fold(flt.text)}%"))
+    if flt.min_value is not None:
+        conditions.append(col(Deal.value) >= flt.min_value)
+    if flt.max_value is not None:
+        conditions.append(col(Deal.value) <= flt.max_value)
+    conditions += _tag_condition(DealTag, DealTag.deal_id, Deal.id, flt.tags)
+    if conditions:
+        query = query.where(and_(*conditions))
+    query = _page(query, page, DEAL_SORTS, "id")
+    rows = session.connection().execute(query).mappings().all()
+    return [
+        {
+            "id": r["id"],
+            "title": r["title"],
+            "stage": r["stage"],
+            "status": r["status"],
+            "value": to_decimal_text(r["value"], r["currency"]),
+            "value_minor": r["value"],
+            "currency": r["currency"],
+            "probability": r["probability"]
+            if r["probability"] is not None
+            else r["stage_probability"],
+            "contact": r["contact"],
+            "company": r["company"],
+            "expected_close": r["expected_close"].isoformat() if r["expected_close"] else None,
+            "stage_entered_at": iso(_utc(r["stage_entered_at"])),
+            "created_at": iso(_utc(r["created_at"])),
+            "updated_at": iso(_utc(r["updated_at"])),
+        }
+        for r in rows
+    ]

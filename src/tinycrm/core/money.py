@@ -1,0 +1,76 @@
+"""Money as integer minor units plus an ISO 4217 code; parsing what people type."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from tinycrm.errors import ValidationError
+
+# Currencies whose minor unit is not a hundredth.
+_EXPONENTS = {
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
+    "XPF": 0, "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}  # fmt: skip
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+_AMOUNT = re.compile(
+    r"^(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<suffix>[km]?)$"
+)
+_EXAMPLES = "5000, 5,000, 5000.50, 5k or 1.2m"
+
+
+def exponent(currency: str) -> int:
+    """Return how many decimal places the currency's minor unit has."""
+    return _EXPONENTS.get(currency, 2)
+
+
+def check_currency(code: str) -> str:
+    """Return an upper-case three-letter currency code, or raise ValidationError."""
+    code = code.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValidationError(
+            f"not a currency code: {code!r}", hint="use an ISO 4217 code such as USD, EUR, GBP"
+        )
+    return code
+
+
+def parse_money(text: str, currency: str) -> int:
+    """Read an amount such as '5k' into minor units of `currency`; refuse anything inexact."""
+    raw = text.strip().lower().replace(" ", "").replace("_", "")
+    match = _AMOUNT.match(raw)
+    if not match:
+        raise ValidationError(f"not an amount: {text!r}", hint=f"write it like {_EXAMPLES}")
+    try:
+        amount = Decimal(match["num"].replace(",", ""))
+    except InvalidOperation:
+        raise ValidationError(
+            f"not an amount: {text!r}", hint=f"write it like {_EXAMPLES}"
+        ) from None
+    amount *= {"": 1, "k": 1_000, "m": 1_000_000}[match["suffix"]]
+    minor = amount * (10 ** exponent(currency))
+    if minor != minor.to_integral_value():
+        raise ValidationError(
+            f"{text!r} has more decimals than {currency} allows",
+            hint=f"{currency} has {exponent(currency)} decimal places",
+        )
+    return int(minor)
+
+
+def format_money(minor: int | None, currency: str, symbol: bool = True) -> str:
+    """Render minor units for people: '$5,000.00', '12,000 JPY'."""
+    if minor is None:
+        return ""
+    exp = exponent(currency)
+    value = Decimal(minor) / (10**exp) if exp else Decimal(minor)
+    number = f"{value:,.{exp}f}"
+    sign = _SYMBOLS.get(currency) if symbol else None
+    return f"{sign}{number}" if sign else f"{number} {currency}"
+
+
+def to_decimal_text(minor: int | None, currency: str) -> str | None:
+    """Render minor units as a plain decimal string ('5000.00') for JSON and CSV."""
+    if minor is None:
+        return None
+    exp = exponent(currency)
+    return f"{Decimal(minor) / (10**exp):.{exp}f}"

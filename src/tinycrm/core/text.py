@@ -1,0 +1,35 @@
+"""Text keys for matching: case- and accent-insensitive, whitespace collapsed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+_EMAIL = re.compile(r"^[^@\s,;<>()\[\]]+@[^@\s,;<>()\[\]]+\.[^@\s,;<>()\[\].]{2,}$")
+
+
+def fold(text: str) -> str:
+    """Return `text` without accents, case-folded, with single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACE.sub(" ", stripped.casefold()).strip()
+
+
+def clean(text: str | None) -> str | None:
+    """Strip a value; an empty one becomes None."""
+    if text is None:
+        return None
+    text = text.strip()
+    return text or None
+
+
+def is_email(text: str) -> bool:
+    """Tell whether `text` looks like one email address."""
+    return bool(_EMAIL.match(text))
+
+
+def phone_key(phone: str) -> str:
+    """Return the digits of a phone number (and a leading +) for matching."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return ("+" + digits) if phone.strip().startswith("+") else digits

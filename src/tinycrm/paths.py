@@ -1,0 +1,52 @@
+"""Where tinycrm keeps its files: platformdirs, overridden by TINYCRM_HOME and TINYCRM_DB."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "tinycrm"
+
+
+def home_override() -> Path | None:
+    """Return TINYCRM_HOME when set: one folder for data and config (tests, portable installs)."""
+    home = os.environ.get("TINYCRM_HOME")
+    return Path(home).expanduser() if home else None
+
+
+def data_dir() -> Path:
+    """Return the folder that holds the database (not created here)."""
+    home = home_override()
+    if home is not None:
+        return home
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    """Return the folder that holds config.toml (not created here)."""
+    home = home_override()
+    if home is not None:
+        return home
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def config_file() -> Path:
+    """Return the path of config.toml."""
+    return config_dir() / "config.toml"
+
+
+def default_db() -> Path:
+    """Return the database path: TINYCRM_DB if set, else tinycrm.db in the data folder."""
+    env = os.environ.get("TINYCRM_DB")
+    if env:
+        return Path(env).expanduser()
+    return data_dir() / "tinycrm.db"
+
+
+def demo_db() -> Path:
+    """Return the demo database path, kept apart from the user's data."""
+    return data_dir() / "demo.db"

@@ -1,0 +1,94 @@
+"""Hermetic tests: every test gets its own TINYCRM_HOME, database and fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+FIXED_NOW = "2026-11-23T10:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point tinycrm's home at a temp folder and fix the clock and timezone."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("TINYCRM_HOME", str(home))
+    monkeypatch.delenv("TINYCRM_DB", raising=False)
+    monkeypatch.setenv("TINYCRM_NOW", FIXED_NOW)
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+    import time
+
+    time.tzset()
+    yield home
+    from tinycrm.cli import state
+
+    state.configure(None)
+
+
+@pytest.fixture
+def db_path(hermetic: Path) -> Path:
+    """The path of the default database for this test."""
+    return hermetic / "tinycrm.db"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Any:
+    """An opened, migrated database."""
+    from tinycrm.core.db import open_db
+
+    database = open_db(db_path)
+    yield database
+    database.dispose()
+
+
+class Crm:
+    """Runs `crm` in-process through Typer's CliRunner."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, stdin: str | None = None) -> Any:
+        from tinycrm.cli import app
+
+        return self.runner.invoke(app, list(args), input=stdin)
+
+
+@pytest.fixture
+def crm() -> Crm:
+    """Call as crm("add", "contact", "Jane"); returns the Click result."""
+    return Crm()
+
+
+def table_rows(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Read rows straight from the database file, as a user's sqlite3 would."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def snapshot_of(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (for 'nothing changed' assertions)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master"
+                " WHERE type='table' AND name NOT LIKE 'search_index%'"
+            )
+        ]
+        return {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY 1').fetchall() for n in names}
+    finally:
+        conn.close()

@@ -1,0 +1,47 @@
+"""Amounts people type become exact minor units, or an error."""
+
+from __future__ import annotations
+
+import pytest
+
+from tinycrm.core.money import format_money, parse_money
+from tinycrm.errors import ValidationError
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "minor"),
+    [
+        ("5000", "USD", 500_000),
+        ("5,000", "USD", 500_000),
+        ("5000.50", "USD", 500_050),
+        ("5k", "USD", 500_000),
+        ("5K", "EUR", 500_000),
+        ("1.2m", "USD", 120_000_000),
+        ("1,234,567.89", "USD", 123_456_789),
+        ("12000", "JPY", 12_000),
+        ("0", "USD", 0),
+    ],
+)
+def test_amounts_are_read_exactly(text: str, currency: str, minor: int) -> None:
+    assert parse_money(text, currency) == minor
+
+
+@pytest.mark.parametrize(
+    "text", ["5k?", "", "abc", "5,00", "1.2.3", "-5", "5kk", "5 dollars", "1.234", "12,34"]
+)
+def test_anything_else_is_refused(text: str) -> None:
+    with pytest.raises(ValidationError):
+        parse_money(text, "USD")
+
+
+def test_more_decimals_than_the_currency_has_is_refused() -> None:
+    with pytest.raises(ValidationError, match="decimals"):
+        parse_money("10.5", "JPY")
+    with pytest.raises(ValidationError):
+        parse_money("0.001", "USD")
+
+
+def test_format() -> None:
+    assert format_money(500_050, "USD") == "$5,000.50"
+    assert format_money(12_000, "JPY") == "¥12,000"
+    assert format_money(100, "CHF") == "1.00 CHF"
