@@ -99,6 +99,8 @@ def agenda(
         touches = followups.touches(session, now, days=days)
         rows = [followups.agenda_item_dict(item) for item in items]
         rows += [followups.touch_dict(touch, bucket) for touch, bucket in touches]
+    order = {"overdue": 0, "today": 1, "upcoming": 2}
+    rows.sort(key=lambda row: (order[row["bucket"]], row["due"]))
     if as_json:
         render.print_json(rows)
         return

@@ -95,6 +95,19 @@ def get_follow_up(session: Session, follow_up_id: int) -> FollowUp:
     return fu
 
 
+def _count_down(rule: str | None) -> str | None:
+    """Take one occurrence off a rule's COUNT: the rule is always read from the current due
+    time, so what is left must shrink as occurrences are done."""
+    if not rule:
+        return rule
+    parts = rule.split(";")
+    for i, part in enumerate(parts):
+        key, _, value = part.partition("=")
+        if key == "COUNT" and value.isdigit() and int(value) > 1:
+            parts[i] = f"COUNT={int(value) - 1}"
+    return ";".join(parts)
+
+
 def _require_open(fu: FollowUp) -> None:
     if fu.status != "open":
         raise ConflictError(f"follow-up #{fu.id} {fu.title} is already {fu.status}")
@@ -108,6 +121,7 @@ def complete(
     _require_open(fu)
     following = next_occurrence(fu, tz)
     if following is not None:
+        fu.rrule = _count_down(fu.rrule)
         fu.due_at = following
         fu.snoozed_until = None
         fu.updated_at = now
@@ -368,3 +382,23 @@ def touch_dict(touch: TouchDue, bucket: str) -> dict[str, Any]:
         "contact": {"id": touch.contact_id, "name": touch.contact_name},
         "deal": None,
     }
+
+
+def won_follow_up_days(raw: dict[str, Any]) -> int | None:
+    """Read [deals] won_follow_up_days from a parsed config.toml (None when unset or not a
+    positive whole number)."""
+    table = raw.get("deals") if isinstance(raw, dict) else None
+    value = table.get("won_follow_up_days") if isinstance(table, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value
+
+
+def check_in_hint(deal: Deal, days: int = 30) -> str:
+    """Return the exact command that schedules a check-in after a deal was won."""
+    import shlex
+
+    title = shlex.quote(f"check in after the win: {deal.title}")
+    if deal.contact_id is not None:
+        return f'crm follow-up {deal.contact_id} {title} --deal {deal.id} --due "in {days} days"'
+    return f'crm follow-up {shlex.quote(deal.title)} {title} --due "in {days} days"'
