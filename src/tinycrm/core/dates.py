@@ -152,10 +152,23 @@ def local_tz() -> tzinfo:
         found = _zone(name)
         if found is not None:
             return found
+    system = _system_zone()
+    if system is not None:
+        return system
     from dateutil import tz as dateutil_tz
 
-    system = dateutil_tz.tzlocal()
-    return system
+    return dateutil_tz.tzlocal()
+
+
+def _system_zone() -> tzinfo | None:
+    """Read the system's zone file (/etc/localtime) as a zoneinfo zone, if there is one."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        with open("/etc/localtime", "rb") as fh:
+            return ZoneInfo.from_file(fh, key="localtime")
+    except (OSError, ValueError):
+        return None
 
 
 def _zone(name: str) -> tzinfo | None:

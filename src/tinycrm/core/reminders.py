@@ -188,6 +188,7 @@ def add_context(conn: sqlite3.Connection, reminders: Sequence[Reminder], prefix:
     the commands to act on it."""
     deal_ids = _ids_json(r.deal_id for r in reminders)
     deals: dict[int, dict[str, Any]] = {}
+    deal_contacts: dict[int, int | None] = {}
     for did, title, status, stage, contact_id in conn.execute(
         "SELECT d.id, d.title, d.status, s.name, d.contact_id FROM deal AS d"
         " LEFT JOIN stage AS s ON s.id = d.stage_id"
@@ -195,9 +196,10 @@ def add_context(conn: sqlite3.Connection, reminders: Sequence[Reminder], prefix:
         (deal_ids,),
     ):
         deals[did] = {"id": did, "title": title, "stage": stage, "status": status}
-        for r in reminders:
-            if r.deal_id == did and r.contact_id is None:
-                r.contact_id = contact_id
+        deal_contacts[did] = contact_id
+    for r in reminders:
+        if r.contact_id is None and r.deal_id is not None:
+            r.contact_id = deal_contacts.get(r.deal_id)
     contact_ids = _ids_json(r.contact_id for r in reminders)
     people: dict[int, dict[str, Any]] = {}
     for cid, name, email in conn.execute(
@@ -209,11 +211,11 @@ def add_context(conn: sqlite3.Connection, reminders: Sequence[Reminder], prefix:
         people[cid] = {"id": cid, "name": name, "email": email}
     last: dict[int, dict[str, Any]] = {}
     for cid, kind, summary, occurred in conn.execute(
-        "SELECT contact_id, kind, summary, occurred_at FROM ("
-        " SELECT contact_id, kind, summary, occurred_at, row_number() OVER ("
-        "  PARTITION BY contact_id ORDER BY occurred_at DESC, id DESC) AS n"
-        " FROM interaction WHERE deleted_at IS NULL"
-        " AND contact_id IN (SELECT value FROM json_each(?))) WHERE n = 1",
+        # one index probe per contact on (contact_id, occurred_at), whatever the history holds
+        "SELECT i.contact_id, i.kind, i.summary, i.occurred_at FROM json_each(?) AS j"
+        " JOIN interaction AS i ON i.id = (SELECT i2.id FROM interaction AS i2"
+        "  WHERE i2.contact_id = j.value AND i2.deleted_at IS NULL"
+        "  ORDER BY i2.occurred_at DESC, i2.id DESC LIMIT 1)",
         (contact_ids,),
     ):
         moment = stored_time(occurred)
