@@ -59,6 +59,16 @@ def test_an_unreadable_date_is_an_error_and_writes_nothing(
     assert snapshot_of(db_path) == before
 
 
+def test_an_id_means_the_contact_even_when_a_deal_has_it_too(
+    crm: Any, jane: None, db_path: Path
+) -> None:
+    assert crm("follow-up", "1", "call", "--due", "fri").exit_code == 0
+    assert table_rows(db_path, "SELECT contact_id, deal_id FROM follow_up") == [(1, None)]
+    missing = crm("follow-up", "nobody", "call", "--due", "fri")
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("error: no contact or deal matches 'nobody'")
+
+
 def test_every_and_rrule(crm: Any, jane: None, db_path: Path) -> None:
     assert crm("follow-up", "jane", "a", "--due", "fri", "--every", "2 weeks").exit_code == 0
     r = crm("follow-up", "jane", "b", "--due", "dec 7", "--rrule", "FREQ=MONTHLY;BYDAY=1MO")
@@ -198,7 +208,8 @@ def test_agenda_json_and_days(crm: Any, jane: None, db: Any) -> None:
     assert [(r["id"], r["bucket"]) for r in rows] == [(1, "overdue"), (2, "upcoming")]
     assert rows[1]["deal"] == {"id": 1, "title": "Acme website", "stage": "Prospecting"}
     assert len(json.loads(crm("agenda", "--days", "200", "--json").stdout)) == 3
-    assert crm("agenda", "--days", "0", "--json").stdout.count('"id"') == 2  # item + contact
+    today_only = json.loads(crm("agenda", "--days", "0", "--json").stdout)
+    assert [r["id"] for r in today_only] == [1]
 
 
 def test_keep_in_touch_is_reset_by_an_interaction(crm: Any, jane: None, db: Any) -> None:

@@ -477,6 +477,28 @@ def test_a_failing_channel_is_retried_by_the_next_cron_run(
     assert (last.returncode, last.stdout) == (0, b"")
 
 
+@pytest.mark.parametrize(
+    "module",
+    [
+        "tinycrm.core.reminders",
+        "tinycrm.core.channels",
+        "tinycrm.core.crontabs",
+        "tinycrm.core.touches",
+        "tinycrm.core.dates",
+    ],
+)
+def test_the_reminder_modules_load_neither_the_faces_nor_the_orm(module: str) -> None:
+    from tests.test_import_hygiene import FACES, HEAVY, loaded_after
+
+    assert not loaded_after(f"import {module}") & (set(FACES) | set(HEAVY))
+
+
+def test_followups_module_does_not_load_the_faces() -> None:
+    from tests.test_import_hygiene import FACES, loaded_after
+
+    assert not loaded_after("import tinycrm.core.followups") & set(FACES)
+
+
 def test_remind_does_not_load_the_tui_or_the_orm(db: Any, db_path: Path) -> None:
     db.dispose()
     code = (

@@ -44,7 +44,7 @@ def follow_up(
     crm follow-up jane "monthly check-in" --due "dec 1" --every month
     """
     from tinycrm.core import dates, followups, refs
-    from tinycrm.core.models import Contact, Deal
+    from tinycrm.core.models import Deal
     from tinycrm.errors import UsageError
 
     if every and rrule:
@@ -55,10 +55,9 @@ def follow_up(
     db = state.database()
     with db.transaction(summary=f"add follow-up {title}") as session:
         the_deal = refs.resolve_deal(session, deal) if deal else None
-        hit = refs.resolve(session, ref, ("contact",) if deal else ("contact", "deal"))
-        the_contact = session.get(Contact, hit.id) if hit.kind == "contact" else None
-        if hit.kind == "deal":
-            the_deal = session.get(Deal, hit.id)
+        the_contact = _contact_or_deal(session, ref, deal is None)
+        if isinstance(the_contact, Deal):
+            the_deal, the_contact = the_contact, None
         fu = followups.add_follow_up(
             session,
             title,
@@ -81,6 +80,24 @@ def follow_up(
         render.say(
             f"Follow-up #{data['id']} {data['title']} ({about}) due {when.describe()}{repeat}"
         )
+
+
+def _contact_or_deal(session: Any, ref: str, deal_allowed: bool) -> Any:
+    """Resolve REF as a contact first (so `12` means contact #12), else as a deal."""
+    from tinycrm.core import refs
+    from tinycrm.errors import NotFoundError
+
+    try:
+        return refs.resolve_contact(session, ref)
+    except NotFoundError:
+        if not deal_allowed:
+            raise
+    try:
+        return refs.resolve_deal(session, ref)
+    except NotFoundError:
+        raise NotFoundError(
+            f"no contact or deal matches {ref!r}", hint="crm list contacts; crm list deals"
+        ) from None
 
 
 def agenda(
