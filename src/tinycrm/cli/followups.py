@@ -150,10 +150,11 @@ def _line(row: dict[str, Any]) -> str:
 
 
 def done(
-    follow_up_id: int = typer.Argument(..., help="The follow-up's id."),
+    follow_up_id: int = typer.Argument(..., help="The follow-up's id.", metavar="ID"),
     next_step: tuple[str, str] = typer.Option(
         (None, None),
         "--next",
+        metavar="WHEN TITLE",
         help='Schedule the next step: --next WHEN "TITLE" (e.g. --next fri "send contract").',
         show_default=False,
     ),
@@ -201,7 +202,7 @@ def done(
 
 
 def snooze(
-    follow_up_id: int = typer.Argument(..., help="The follow-up's id."),
+    follow_up_id: int = typer.Argument(..., help="The follow-up's id.", metavar="ID"),
     until: str = typer.Argument(..., help="2h, tomorrow, 'mon 9am', 'in 3 days'."),
     as_json: bool = JSON,
 ) -> None:
@@ -228,7 +229,7 @@ def snooze(
 
 
 def cancel(
-    follow_up_id: int = typer.Argument(..., help="The follow-up's id."),
+    follow_up_id: int = typer.Argument(..., help="The follow-up's id.", metavar="ID"),
     as_json: bool = JSON,
 ) -> None:
     """Cancel a follow-up (it stays in the history).

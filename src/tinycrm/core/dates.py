@@ -7,6 +7,7 @@ time (`3pm`, `15:30`, `at 10am`, `noon`). Anything else is a ValidationError, ne
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -147,7 +148,12 @@ def local_tz() -> tzinfo:
     TZ is honoured (an IANA name such as Europe/Paris, or a POSIX rule); without it the
     system's zone (/etc/localtime) is used.
     """
-    name = os.environ.get("TZ", "").strip().removeprefix(":")
+    return _local_for(os.environ.get("TZ", "").strip().removeprefix(":"))
+
+
+@functools.lru_cache(maxsize=8)
+def _local_for(name: str) -> tzinfo:
+    """Return the zone TZ names (cached: commands ask for it once per row they show)."""
     if name:
         found = _zone(name)
         if found is not None:
