@@ -526,3 +526,41 @@ def test_claim_is_one_transaction_that_a_second_connection_cannot_share(
     assert reminders.claim(second, NOW, UTC, reminders.all_day_time({})) == []
     reminders.unclaim(first, claimed, NOW)
     assert len(reminders.claim(second, NOW, UTC, reminders.all_day_time({}))) == len(DUE)
+
+
+def test_an_smtp_failure_leaves_the_reminders_for_the_next_run(
+    crm: Any, db: Any, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import smtplib
+
+    ids = make_world(db)
+
+    class DownSMTP:
+        def __init__(self, host: str, port: int, timeout: float) -> None:
+            raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(smtplib, "SMTP", DownSMTP)
+    (hermetic / "config.toml").write_text(
+        '[reminders]\nchannels = ["email"]\nsmtp_host = "mail.local"\n'
+        'email_from = "crm@example.com"\nemail_to = "me@example.com"\n'
+    )
+    r = crm("remind")
+    assert r.exit_code == 1
+    assert "error: the email channel failed: mail.local:25:" in r.stderr
+    assert sorted(reminded(crm("remind", "--dry-run").stdout)) == sorted(ids[n] for n in DUE)
+
+
+def test_many_reminders_make_one_desktop_summary(
+    crm: Any, db: Any, hermetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_world(db)
+    crm("follow-up", "1", "one more", "--due", "today 9am")  # six due in all
+    log = tmp_path / "notified"
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    _script(bindir / "notify-send", f'echo "$2" >> {log}\n')
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/tmp/bus")
+    (hermetic / "config.toml").write_text('[reminders]\nchannels = ["desktop"]\n')
+    assert crm("remind").exit_code == 0
+    assert log.read_text() == "tinycrm: 6 reminders\n"
