@@ -564,3 +564,16 @@ def test_many_reminders_make_one_desktop_summary(
     (hermetic / "config.toml").write_text('[reminders]\nchannels = ["desktop"]\n')
     assert crm("remind").exit_code == 0
     assert log.read_text() == "tinycrm: 6 reminders\n"
+
+
+@pytest.mark.slow
+def test_output_is_utf8_even_when_the_environment_says_ascii(
+    db: Any, db_path: Path, tmp_path: Path
+) -> None:
+    make_world(db)
+    db.dispose()
+    ascii_env = ["LC_ALL=C", "PYTHONIOENCODING=ascii", "PYTHONUTF8=0"]
+    command = [*cron_env(tmp_path, db_path), *ascii_env, crm_program(), "remind", "--dry-run"]
+    done = subprocess.run(command, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Zoë Ångström" in done.stdout.decode("utf-8")
