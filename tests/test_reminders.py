@@ -577,3 +577,15 @@ def test_output_is_utf8_even_when_the_environment_says_ascii(
     done = subprocess.run(command, capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "Zoë Ångström" in done.stdout.decode("utf-8")
+
+
+def test_cron_without_the_crontab_program_says_what_to_install(
+    crm: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    r = crm("cron", "status")
+    assert r.exit_code == 1
+    assert r.stderr == (
+        "error: the crontab program is not installed\n"
+        "hint: install cron (e.g. apt-get install cron), or see docs/reminders.md\n"
+    )
