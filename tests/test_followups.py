@@ -144,6 +144,10 @@ def test_snooze(crm: Any, jane: None, db_path: Path) -> None:
     r = crm("snooze", "1", "next mon 9am")
     assert r.stdout == "Snoozed #1 call until Mon 2026-11-30 09:00\n"
     assert _due(db_path, 1)[2] == "2026-11-30 09:00:00.000000"
+    assert crm("agenda", "--days", "7").stdout.splitlines() == [
+        "Next 7 days",
+        "  Mon 2026-11-30 09:00 #1 call (snoozed) - Jane Doe",
+    ]
     past = crm("snooze", "1", "yesterday")
     assert past.exit_code == 1 and "future" in past.stderr
 

@@ -145,6 +145,7 @@ def _line(row: dict[str, Any]) -> str:
     if row["deal"]:
         about.append(f"{row['deal']['title']} [{row['deal']['stage']}]")
     repeat = " (repeats)" if row["rrule"] else ""
+    repeat += " (snoozed)" if row["snoozed"] else ""
     suffix = f" - {', '.join(about)}" if about else ""
     return f"#{row['id']} {flag}{row['title']}{repeat}{suffix}"
 
