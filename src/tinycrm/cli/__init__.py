@@ -97,13 +97,15 @@ def root(
 
 
 def _register() -> None:
-    from tinycrm.cli import adding, history, listing, moving, showing
+    from tinycrm.cli import adding, followups, history, listing, moving, reminding, showing
 
     app.add_typer(adding.app, name="add")
     app.add_typer(listing.app, name="list")
     moving.register(app)
     showing.register(app)
     history.register(app)
+    followups.register(app)
+    reminding.register(app)
 
 
 _register()

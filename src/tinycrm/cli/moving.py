@@ -22,18 +22,27 @@ def move(
 
     Examples: crm move 12 present; crm move 12 won; crm move "acme site" lost --reason price
     """
-    from tinycrm.core import deals, refs, views
+    from tinycrm.core import dates, deals, followups, refs, views
 
     db = state.database()
+    check_in_days = followups.won_follow_up_days(getattr(state.settings(), "raw", {}))
+    after_win = None
     with db.transaction(summary=f"move deal {deal} to {target}") as session:
         the_deal = refs.resolve_deal(session, deal)
         session.info["summary"] = f"move deal #{the_deal.id} {the_deal.title} to {target}"
         where = deals.move_to(session, the_deal, target, state.now(), reason)
         data = views.deal_dict(session, the_deal, with_history=False)
+        if where == "won" and check_in_days:
+            fu = followups.check_in_after_win(session, the_deal, state.now(), check_in_days)
+            after_win = f"Follow-up #{fu.id} {fu.title} due {dates.describe(fu.due_at, True)}"
+        elif where == "won":
+            after_win = f"Schedule a check-in: {followups.check_in_hint(the_deal)}"
     if as_json:
         render.print_json(data)
     elif where in ("won", "lost"):
         why = f" ({data['lost_reason']})" if data["lost_reason"] else ""
         render.say(f"Deal #{data['id']} {data['title']} is {where}{why}")
+        if after_win:
+            render.say(after_win)
     else:
         render.say(f"Moved deal #{data['id']} {data['title']} to {where}")

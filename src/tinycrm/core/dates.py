@@ -1,13 +1,129 @@
-"""Dates people type, read exactly or refused; times are shown in local time."""
+"""Dates people type, read exactly or refused; times are shown in local time.
+
+The grammar is small and strict (see docs/dates.md): ISO dates and times, `today`,
+`tomorrow`, weekday names, `next fri`, `in 3 days`, `+2w`, `2h`, `dec 1`, each with an optional
+time (`3pm`, `15:30`, `at 10am`, `noon`). Anything else is a ValidationError, never a guess.
+"""
 
 from __future__ import annotations
 
+import functools
+import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from tinycrm.errors import ValidationError
 
-EXAMPLES = "2026-12-01, today, tomorrow"
+EXAMPLES = (
+    "2026-12-01, 2026-12-01 15:30, today, tomorrow 3pm, fri, next tue 10am, "
+    "in 3 days, +2w, in 1 month, 2h, dec 1, 1 dec at noon"
+)
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+WEEKDAYS = {
+    "mon": 0,
+    "monday": 0,
+    "tue": 1,
+    "tues": 1,
+    "tuesday": 1,
+    "wed": 2,
+    "weds": 2,
+    "wednesday": 2,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "thursday": 3,
+    "fri": 4,
+    "friday": 4,
+    "sat": 5,
+    "saturday": 5,
+    "sun": 6,
+    "sunday": 6,
+}
+
+MONTHS = {
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
+}
+
+# `m` is a month (as in `+1m`); minutes are spelled `min`.
+UNITS = {
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "w": "weeks",
+    "wk": "weeks",
+    "wks": "weeks",
+    "week": "weeks",
+    "weeks": "weeks",
+    "m": "months",
+    "mo": "months",
+    "month": "months",
+    "months": "months",
+    "y": "years",
+    "yr": "years",
+    "yrs": "years",
+    "year": "years",
+    "years": "years",
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "min": "minutes",
+    "mins": "minutes",
+    "minute": "minutes",
+    "minutes": "minutes",
+}
+
+# The largest offset anyone means: 100 years (keeps arithmetic inside datetime's range).
+MAX_DAYS = 36_600
+
+_TIME = (
+    r"(?:(?P<noon>noon|midday)|(?P<midnight>midnight)"
+    r"|(?P<h12>\d{1,2})(?::(?P<m12>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)"
+    r"|(?P<h24>\d{1,2}):(?P<m24>\d{2}))"
+)
+_TIME_LAST = re.compile(rf"(?P<rest>.*?)(?:^|\s+|,\s*)(?:at\s+)?{_TIME}", re.ASCII)
+_TIME_FIRST = re.compile(rf"(?:at\s+)?{_TIME}(?:\s+|,\s*)(?:on\s+)?(?P<rest>.+)", re.ASCII)
+_OFFSET = re.compile(
+    r"(?:in\s+(?P<n>\d{1,7}|an?)\s*|\+\s*(?P<p>\d{1,7})\s*|(?P<b>\d{1,7})\s*)(?P<u>[a-z]+)",
+    re.ASCII,
+)
+_MONTH_DAY = re.compile(
+    r"(?P<mon>[a-z]+)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?", re.ASCII
+)
+_DAY_MONTH = re.compile(
+    r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>[a-z]+)\.?(?:,?\s+(?P<y>\d{4}))?",
+    re.ASCII,
+)
+_WEEKDAY = re.compile(r"(?:(?P<which>this|next|on)\s+)?(?P<wd>[a-z]+)", re.ASCII)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}.*", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -19,52 +135,315 @@ class When:
 
     def day(self, tz: tzinfo | None = None) -> date:
         """Return the local calendar day of this moment."""
-        return self.at.astimezone(tz).date()
+        return self.at.astimezone(tz or local_tz()).date()
+
+    def describe(self, tz: tzinfo | None = None) -> str:
+        """Render it the way commands echo it: 'Fri 2026-11-27 10:00' or 'Fri 2026-11-27'."""
+        return describe(self.at, self.all_day, tz)
 
 
 def local_tz() -> tzinfo:
-    """Return the machine's local timezone (TZ is honoured)."""
-    tz = datetime.now().astimezone().tzinfo
-    assert tz is not None
-    return tz
+    """Return the local timezone as a real zone (with its daylight-saving rules).
+
+    TZ is honoured (an IANA name such as Europe/Paris, or a POSIX rule); without it the
+    system's zone (/etc/localtime) is used.
+    """
+    return _local_for(os.environ.get("TZ", "").strip().removeprefix(":"))
 
 
-def parse_day(text: str, now: datetime, tz: tzinfo | None = None) -> date:
-    """Read a calendar day such as '2026-12-01', 'today' or 'tomorrow'."""
-    tz = tz or local_tz()
-    raw = text.strip().lower()
-    today = now.astimezone(tz).date()
-    if raw == "today":
-        return today
-    if raw == "tomorrow":
-        return today + timedelta(days=1)
+@functools.lru_cache(maxsize=8)
+def _local_for(name: str) -> tzinfo:
+    """Return the zone TZ names (cached: commands ask for it once per row they show)."""
+    if name:
+        found = _zone(name)
+        if found is not None:
+            return found
+    system = _system_zone()
+    if system is not None:
+        return system
+    from dateutil import tz as dateutil_tz
+
+    return dateutil_tz.tzlocal()
+
+
+def _system_zone() -> tzinfo | None:
+    """Read the system's zone file (/etc/localtime) as a zoneinfo zone, if there is one."""
+    from zoneinfo import ZoneInfo
+
     try:
-        return date.fromisoformat(raw)
+        with open("/etc/localtime", "rb") as fh:
+            return ZoneInfo.from_file(fh, key="localtime")
+    except (OSError, ValueError):
+        return None
+
+
+def _zone(name: str) -> tzinfo | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    from dateutil import tz as dateutil_tz
+
+    return dateutil_tz.gettz(name)
+
+
+def at_local(day: date, wall: time, tz: tzinfo) -> datetime:
+    """Return the aware UTC moment of a local wall-clock time on a day.
+
+    A time that does not exist (skipped by a daylight-saving change) moves forward by the
+    gap, e.g. 02:30 becomes 03:30; a time that happens twice means the first one.
+    """
+    # PEP 495: with fold=0 a skipped time is read with the offset in force before the change,
+    # which lands it `gap` later once converted; a repeated time takes its first occurrence.
+    return datetime.combine(day, wall).replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def _error(text: str, why: str | None = None) -> ValidationError:
+    detail = f" ({why})" if why else ""
+    return ValidationError(
+        f"cannot read the date {text!r}{detail}", hint=f"write it like one of: {EXAMPLES}"
+    )
+
+
+def _read_time(match: re.Match[str], text: str) -> time:
+    if match.group("noon"):
+        return time(12, 0)
+    if match.group("midnight"):
+        return time(0, 0)
+    if match.group("ampm"):
+        hour = int(match.group("h12"))
+        minute = int(match.group("m12") or 0)
+        if not 1 <= hour <= 12 or minute > 59:
+            raise _error(text, "no such time")
+        pm = match.group("ampm").startswith("p")
+        return time(hour % 12 + (12 if pm else 0), minute)
+    hour, minute = int(match.group("h24")), int(match.group("m24"))
+    if hour > 23 or minute > 59:
+        raise _error(text, "no such time")
+    return time(hour, minute)
+
+
+def _split_time(raw: str, text: str) -> tuple[str, time | None]:
+    """Separate a trailing or leading time of day from the day part."""
+    found = _TIME_LAST.fullmatch(raw)
+    if found is not None:
+        return found.group("rest").strip(" ,"), _read_time(found, text)
+    found = _TIME_FIRST.fullmatch(raw)
+    if found is not None:
+        return found.group("rest").strip(" ,"), _read_time(found, text)
+    return raw, None
+
+
+def _offset(raw: str, now: datetime, today: date, text: str) -> date | datetime | None:
+    """Read 'in 3 days', '+2w', '2h': a day for day units, an exact moment for hours."""
+    found = _OFFSET.fullmatch(raw)
+    if found is None:
+        return None
+    unit = UNITS.get(found.group("u"))
+    if unit is None:
+        return None
+    amount_text = found.group("n") or found.group("p") or found.group("b")
+    amount = 1 if amount_text in ("a", "an") else int(amount_text)
+    if unit in ("hours", "minutes"):
+        limit = MAX_DAYS * (24 if unit == "hours" else 1440)
+        if amount > limit:
+            raise _error(text, "too far ahead")
+        return now + timedelta(**{unit: amount})
+    days = amount * {"days": 1, "weeks": 7, "months": 31, "years": 366}[unit]
+    if days > MAX_DAYS:
+        raise _error(text, "too far ahead")
+    from dateutil.relativedelta import relativedelta
+
+    step = {
+        "days": relativedelta(days=amount),
+        "weeks": relativedelta(weeks=amount),
+        "months": relativedelta(months=amount),
+        "years": relativedelta(years=amount),
+    }[unit]
+    result: date = today + step
+    return result
+
+
+def _month_day(raw: str, today: date, text: str) -> date | None:
+    """Read 'dec 1', '1 dec', 'december 1st', 'dec 1 2027': the next such date."""
+    found = _MONTH_DAY.fullmatch(raw) or _DAY_MONTH.fullmatch(raw)
+    if found is None:
+        return None
+    month = MONTHS.get(found.group("mon"))
+    if month is None:
+        return None
+    day = int(found.group("d"))
+    year_text = found.group("y")
+    try:
+        if year_text:
+            return date(int(year_text), month, day)
+        candidate = date(today.year, month, day) if _exists(today.year, month, day) else None
+        if candidate is not None and candidate >= today:
+            return candidate
+        for year in range(today.year + 1, today.year + 9):
+            if _exists(year, month, day):
+                return date(year, month, day)
     except ValueError:
-        raise ValidationError(
-            f"cannot read the date {text!r}", hint=f"examples: {EXAMPLES}"
-        ) from None
+        pass
+    raise _error(text, "no such day")
+
+
+def _exists(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _weekday(raw: str, today: date) -> date | None:
+    """Read 'fri' (today if today is Friday, else the coming one) or 'next fri' (the Friday of
+    next week, weeks starting on Monday)."""
+    found = _WEEKDAY.fullmatch(raw)
+    if found is None or found.group("wd") not in WEEKDAYS:
+        return None
+    wanted = WEEKDAYS[found.group("wd")]
+    if found.group("which") == "next":
+        next_monday = today + timedelta(days=7 - today.weekday())
+        return next_monday + timedelta(days=wanted)
+    return today + timedelta(days=(wanted - today.weekday()) % 7)
+
+
+def _day_part(raw: str, now: datetime, today: date, text: str) -> date | datetime:
+    """Read the day part: a calendar day, or an exact moment ('now', 'in 2 hours')."""
+    named = {"today": 0, "tod": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "yesterday": -1}
+    if raw in named:
+        return today + timedelta(days=named[raw])
+    if raw == "now":
+        return now
+    if _ISO_DAY.fullmatch(raw):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise _error(text, "no such day") from None
+    found: date | datetime | None = _offset(raw, now, today, text)
+    if found is None:
+        found = _weekday(raw, today)
+    if found is None:
+        found = _month_day(raw, today, text)
+    if found is None:
+        raise _error(text)
+    return found
+
+
+def _iso_moment(raw: str, tz: tzinfo) -> When | None:
+    """Read an ISO 8601 date and time ('2026-12-01T15:30', '2026-12-01 15:30+01:00')."""
+    if not _ISO_MOMENT.fullmatch(raw):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.upper())
+    except ValueError:
+        return None
+    _check_range(moment.date(), raw)
+    if moment.tzinfo is None:
+        return When(at_local(moment.date(), moment.time(), tz), all_day=False)
+    return When(moment.astimezone(UTC), all_day=False)
 
 
 def parse_when(text: str, now: datetime, tz: tzinfo | None = None) -> When:
-    """Read a day or a day and time; a day alone means all day (local midnight)."""
+    """Read a day, or a day and a time, in local time; a day alone means all day.
+
+    A time alone ('3pm') is the next such time: today, or tomorrow once it has passed.
+    """
     tz = tz or local_tz()
-    raw = text.strip()
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        day = parse_day(raw, now, tz)
-        return When(datetime.combine(day, time(0), tz).astimezone(UTC), all_day=True)
-    if len(raw) <= 10:
-        return When(datetime.combine(moment.date(), time(0), tz).astimezone(UTC), all_day=True)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return When(moment.astimezone(UTC), all_day=False)
+    raw = " ".join(str(text).lower().split()).strip(" ,")
+    if not raw:
+        raise _error(text, "it is empty")
+    iso = _iso_moment(raw, tz)
+    if iso is not None:
+        return iso
+    local_now = now.astimezone(tz)
+    today = local_now.date()
+    rest, wall = _split_time(raw, text)
+    if wall is not None and not rest:
+        moment = at_local(today, wall, tz)
+        if moment <= now:
+            moment = at_local(today + timedelta(days=1), wall, tz)
+        return When(moment, all_day=False)
+    day = _day_part(rest, now, today, text)
+    if isinstance(day, datetime):
+        if wall is not None:
+            raise _error(text, "a time was given twice")
+        return When(day.astimezone(UTC), all_day=False)
+    _check_range(day, text)
+    if wall is None:
+        return When(at_local(day, time(0), tz), all_day=True)
+    return When(at_local(day, wall, tz), all_day=False)
+
+
+def _check_range(day: date, text: str) -> None:
+    if not 1900 <= day.year <= 9000:
+        raise _error(text, "out of range")
+
+
+def parse_day(text: str, now: datetime, tz: tzinfo | None = None) -> date:
+    """Read a calendar day such as '2026-12-01', 'today', 'fri', 'in 2 weeks' or 'dec 1'."""
+    when = parse_when(text, now, tz)
+    if not when.all_day:
+        raise ValidationError(
+            f"{text!r} is a time; a day is needed here",
+            hint="write a day, e.g. 2026-12-01, tomorrow, fri, dec 1",
+        )
+    return when.day(tz or local_tz())
+
+
+def parse_days(text: str) -> int | None:
+    """Read a cadence in days ('30d', '2w', '3m', '30', 'off'); None means off."""
+    raw = " ".join(str(text).lower().split())
+    if raw in ("off", "none", "never", "0"):
+        return None
+    found = re.fullmatch(r"(?:every\s+)?(\d{1,6})\s*([a-z]*)", raw, re.ASCII)
+    unit = UNITS.get(found.group(2) or "d") if found else None
+    if found is None or unit not in ("days", "weeks", "months", "years"):
+        raise ValidationError(
+            f"cannot read the cadence {text!r}", hint="write it like 30d, 2w, 3m, 1y or off"
+        )
+    days = int(found.group(1)) * {"days": 1, "weeks": 7, "months": 30, "years": 365}[unit]
+    if not 1 <= days <= MAX_DAYS:
+        raise ValidationError(f"the cadence {text!r} is out of range", hint="between 1d and 100y")
+    return days
+
+
+def every_to_rrule(text: str) -> str:
+    """Turn 'week', '2 weeks', 'every 3 months', 'day', 'year' into an RRULE."""
+    raw = " ".join(str(text).lower().split()).removeprefix("every ").strip()
+    raw = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year"}.get(raw, raw)
+    found = re.fullmatch(r"(?:(\d{1,4})\s*)?([a-z]+)", raw, re.ASCII)
+    freq = {
+        "days": "DAILY",
+        "weeks": "WEEKLY",
+        "months": "MONTHLY",
+        "years": "YEARLY",
+    }.get(UNITS.get(found.group(2), "") if found else "")
+    if found is None or freq is None:
+        raise ValidationError(
+            f"cannot read the recurrence {text!r}",
+            hint='write it like "week", "2 weeks", "month", "3 months", "year", '
+            'or give --rrule "FREQ=MONTHLY;BYDAY=1MO"',
+        )
+    interval = int(found.group(1) or 1)
+    if not 1 <= interval <= 1000:
+        raise ValidationError(f"the recurrence {text!r} is out of range")
+    return f"FREQ={freq}" + (f";INTERVAL={interval}" if interval > 1 else "")
 
 
 def to_local(moment: datetime, tz: tzinfo | None = None) -> datetime:
     """Return an aware time in the local timezone."""
     return moment.astimezone(tz or local_tz())
+
+
+def describe(moment: datetime, all_day: bool = False, tz: tzinfo | None = None) -> str:
+    """Render a moment for an echo line: 'Fri 2026-11-27 10:00', or 'Fri 2026-11-27'."""
+    local = to_local(moment, tz)
+    day = f"{WEEKDAY_NAMES[local.weekday()]} {local.date().isoformat()}"
+    return day if all_day else f"{day} {local.strftime('%H:%M')}"
 
 
 def show(moment: datetime | None, tz: tzinfo | None = None) -> str:

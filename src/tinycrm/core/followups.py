@@ -1,17 +1,19 @@
 """Follow-ups: add, complete (recurring ones schedule their next occurrence), snooze, cancel,
-and the agenda of what is overdue, due today and coming up."""
+keep-in-touch cadences, and the agenda of what is overdue, due today and coming up."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tinycrm.core.dates import When, local_tz
-from tinycrm.core.models import Contact, Deal, FollowUp
+from tinycrm.core.dates import When, at_local, local_tz
+from tinycrm.core.models import Contact, Deal, FollowUp, Stage
 from tinycrm.core.text import clean
+from tinycrm.core.touches import TOUCH_SQL, TouchDue, bucket_of, touches_from_rows, whole_day
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
 
 
@@ -46,12 +48,7 @@ def next_occurrence(fu: FollowUp, tz: tzinfo | None = None) -> datetime | None:
     following = rule.after(local_due, inc=False)
     if following is None:
         return None
-    return _localize(following, tz).astimezone(UTC)
-
-
-def _localize(naive: datetime, tz: tzinfo) -> datetime:
-    """Attach `tz` to a naive local time (zoneinfo-style tzinfo or a fixed offset)."""
-    return naive.replace(tzinfo=tz)
+    return at_local(following.date(), following.time(), tz)
 
 
 def add_follow_up(
@@ -98,6 +95,19 @@ def get_follow_up(session: Session, follow_up_id: int) -> FollowUp:
     return fu
 
 
+def _count_down(rule: str | None) -> str | None:
+    """Take one occurrence off a rule's COUNT: the rule is always read from the current due
+    time, so what is left must shrink as occurrences are done."""
+    if not rule:
+        return rule
+    parts = rule.split(";")
+    for i, part in enumerate(parts):
+        key, _, value = part.partition("=")
+        if key == "COUNT" and value.isdigit() and int(value) > 1:
+            parts[i] = f"COUNT={int(value) - 1}"
+    return ";".join(parts)
+
+
 def _require_open(fu: FollowUp) -> None:
     if fu.status != "open":
         raise ConflictError(f"follow-up #{fu.id} {fu.title} is already {fu.status}")
@@ -111,6 +121,7 @@ def complete(
     _require_open(fu)
     following = next_occurrence(fu, tz)
     if following is not None:
+        fu.rrule = _count_down(fu.rrule)
         fu.due_at = following
         fu.snoozed_until = None
         fu.updated_at = now
@@ -123,6 +134,36 @@ def complete(
     session.add(fu)
     session.flush()
     return None
+
+
+def complete_and_next(
+    session: Session,
+    fu: FollowUp,
+    title: str,
+    due: When,
+    now: datetime,
+    tz: tzinfo | None = None,
+) -> tuple[FollowUp | None, FollowUp]:
+    """Mark a follow-up done and schedule the next step about the same contact and deal.
+
+    Returns (the recurring follow-up's next occurrence or None, the new follow-up)."""
+    advanced = complete(session, fu, now, tz)
+    contact = session.get(Contact, fu.contact_id) if fu.contact_id else None
+    deal = session.get(Deal, fu.deal_id) if fu.deal_id else None
+    following = add_follow_up(
+        session, title, due, now=now, contact=contact, deal=deal, priority=fu.priority
+    )
+    return advanced, following
+
+
+def snooze_target(fu: FollowUp, when: When, tz: tzinfo | None = None) -> datetime:
+    """Return when to snooze a follow-up to: a day alone keeps a timed follow-up's time of day
+    ('snooze 12 tomorrow' on a 10:00 follow-up means tomorrow 10:00)."""
+    if not when.all_day or fu.all_day:
+        return when.at
+    tz = tz or local_tz()
+    wall = fu.due_at.astimezone(tz).time().replace(tzinfo=None)
+    return at_local(when.day(tz), wall, tz)
 
 
 def snooze(session: Session, fu: FollowUp, until: datetime, now: datetime) -> FollowUp:
@@ -161,6 +202,8 @@ class AgendaItem:
     bucket: str  # overdue, today, upcoming
     contact_name: str | None
     deal_title: str | None
+    deal_stage: str | None = None
+    all_day: bool = False
 
 
 def agenda(
@@ -169,40 +212,195 @@ def agenda(
     """Return open follow-ups that are overdue, due today, or due in the next `days` days."""
     tz = tz or local_tz()
     today = now.astimezone(tz).date()
-    horizon = datetime.combine(today + timedelta(days=days + 1), time(0), tz).astimezone(UTC)
-    due_col = col(FollowUp.due_at)
-    rows = session.exec(
-        select(FollowUp, Contact.name, Deal.title)
+    horizon = at_local(today + timedelta(days=days + 1), time(0), tz)
+    base = (
+        select(FollowUp, Contact.name, Deal.title, Stage.name)
         .outerjoin(Contact, col(Contact.id) == FollowUp.contact_id)
         .outerjoin(Deal, col(Deal.id) == FollowUp.deal_id)
-        .where(
-            FollowUp.status == "open",
-            col(FollowUp.deleted_at).is_(None),
-            (due_col < horizon) | (col(FollowUp.snoozed_until) < horizon),
-        )
-    ).all()
+        .outerjoin(Stage, col(Stage.id) == Deal.stage_id)
+        .where(FollowUp.status == "open", col(FollowUp.deleted_at).is_(None))
+    )
+    # two range reads (on the partial indexes of open follow-ups' due and snooze times)
+    # instead of one OR, which would scan every open follow-up
+    snoozed = col(FollowUp.snoozed_until)
+    rows = [
+        *session.exec(base.where(snoozed.is_(None), col(FollowUp.due_at) < horizon)),
+        *session.exec(base.where(snoozed.is_not(None), snoozed < horizon)),
+    ]
     items = []
-    for fu, contact_name, deal_title in rows:
+    for fu, contact_name, deal_title, stage_name in rows:
         due = effective_due(fu)
         if due >= horizon:
             continue
-        if fu.all_day:
-            day = due.astimezone(tz).date()
-            bucket = "overdue" if day < today else "today" if day == today else "upcoming"
-        else:
-            bucket = (
-                "overdue"
-                if due <= now
-                else "today"
-                if due.astimezone(tz).date() == today
-                else "upcoming"
-            )
-        items.append(AgendaItem(fu, due, bucket, contact_name, deal_title))
+        all_day = whole_day(due, fu.all_day, tz)
+        bucket = bucket_of(due, all_day, now, tz)
+        stage = deal_status_label(fu, stage_name)
+        items.append(AgendaItem(fu, due, bucket, contact_name, deal_title, stage, all_day))
     order = {"overdue": 0, "today": 1, "upcoming": 2}
     items.sort(key=lambda i: (order[i.bucket], i.due, not i.follow_up.priority, i.follow_up.id))
     return items
 
 
+def deal_status_label(fu: FollowUp, stage_name: str | None) -> str | None:
+    """Return the stage name shown beside a follow-up's deal."""
+    return stage_name if fu.deal_id is not None else None
+
+
 def day_of(fu: FollowUp, tz: tzinfo | None = None) -> date:
     """Return the local day a follow-up is due."""
     return effective_due(fu).astimezone(tz or local_tz()).date()
+
+
+# ---- keep in touch -------------------------------------------------------------------------
+
+
+def touches(
+    session: Session, now: datetime, days: int = 7, tz: tzinfo | None = None
+) -> list[tuple[TouchDue, str]]:
+    """Return contacts due for a touch within `days` days, with their agenda bucket."""
+    tz = tz or local_tz()
+    today = now.astimezone(tz).date()
+    horizon = at_local(today + timedelta(days=days + 1), time(0), tz)
+    rows = session.connection().exec_driver_sql(TOUCH_SQL).all()
+    items = [
+        (t, bucket_of(t.due, True, now, tz)) for t in touches_from_rows(rows, tz) if t.due < horizon
+    ]
+    order = {"overdue": 0, "today": 1, "upcoming": 2}
+    items.sort(key=lambda pair: (order[pair[1]], pair[0].due, pair[0].contact_id))
+    return items
+
+
+def set_keep_in_touch(
+    session: Session, contact: Contact, days: int | None, now: datetime
+) -> Contact:
+    """Set (or, with None, turn off) a contact's keep-in-touch cadence in days."""
+    if days is not None and days < 1:
+        raise ValidationError("a keep-in-touch cadence is at least one day")
+    contact.keep_in_touch_days = days
+    contact.updated_at = now
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def check_in_after_win(
+    session: Session, deal: Deal, now: datetime, days: int, tz: tzinfo | None = None
+) -> FollowUp:
+    """Schedule an all-day check-in `days` days after a deal was won."""
+    tz = tz or local_tz()
+    day = now.astimezone(tz).date() + timedelta(days=days)
+    contact = session.get(Contact, deal.contact_id) if deal.contact_id else None
+    return add_follow_up(
+        session,
+        f"check in after the win: {deal.title}",
+        When(at_local(day, time(0), tz), all_day=True),
+        now=now,
+        contact=contact,
+        deal=deal,
+    )
+
+
+def touch_due_of(session: Session, contact: Contact) -> datetime | None:
+    """Return when a contact is next due for a touch (None without a cadence)."""
+    if contact.keep_in_touch_days is None:
+        return None
+    rows = session.connection().exec_driver_sql(TOUCH_SQL + " AND c.id = ?", (contact.id,)).all()
+    found = touches_from_rows(rows, local_tz())
+    return found[0].due if found else None
+
+
+# ---- records as dicts (the --json output) -------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def follow_up_dict(session: Session, fu: FollowUp) -> dict[str, Any]:
+    """Describe a follow-up with stable field names."""
+    contact = session.get(Contact, fu.contact_id) if fu.contact_id else None
+    deal = session.get(Deal, fu.deal_id) if fu.deal_id else None
+    stage = session.get(Stage, deal.stage_id) if deal else None
+    return {
+        "kind": "follow-up",
+        "id": fu.id,
+        "uuid": fu.uuid,
+        "title": fu.title,
+        "status": fu.status,
+        "due": _iso(fu.due_at),
+        "all_day": fu.all_day,
+        "snoozed_until": _iso(fu.snoozed_until),
+        "effective_due": _iso(effective_due(fu)),
+        "rrule": fu.rrule,
+        "priority": fu.priority,
+        "contact": {"id": contact.id, "name": contact.name} if contact else None,
+        "deal": (
+            {"id": deal.id, "title": deal.title, "stage": stage.name if stage else None}
+            if deal
+            else None
+        ),
+        "notified_at": _iso(fu.notified_at),
+        "completed_at": _iso(fu.completed_at),
+        "created_at": _iso(fu.created_at),
+        "updated_at": _iso(fu.updated_at),
+    }
+
+
+def agenda_item_dict(item: AgendaItem) -> dict[str, Any]:
+    """Describe one agenda line of a follow-up (`crm agenda --json`)."""
+    fu = item.follow_up
+    return {
+        "kind": "follow-up",
+        "bucket": item.bucket,
+        "id": fu.id,
+        "title": fu.title,
+        "due": _iso(item.due),
+        "all_day": item.all_day,
+        "snoozed": fu.snoozed_until is not None,
+        "priority": fu.priority,
+        "rrule": fu.rrule,
+        "contact": {"id": fu.contact_id, "name": item.contact_name} if fu.contact_id else None,
+        "deal": (
+            {"id": fu.deal_id, "title": item.deal_title, "stage": item.deal_stage}
+            if fu.deal_id
+            else None
+        ),
+    }
+
+
+def touch_dict(touch: TouchDue, bucket: str) -> dict[str, Any]:
+    """Describe one agenda line of a contact due for a touch (`crm agenda --json`)."""
+    return {
+        "kind": "keep-in-touch",
+        "bucket": bucket,
+        "id": touch.contact_id,
+        "title": f"keep in touch with {touch.contact_name}",
+        "due": _iso(touch.due),
+        "all_day": True,
+        "cadence_days": touch.cadence_days,
+        "last_interaction_at": _iso(touch.last_at) if touch.had_interaction else None,
+        "contact": {"id": touch.contact_id, "name": touch.contact_name},
+        "deal": None,
+    }
+
+
+def won_follow_up_days(raw: dict[str, Any]) -> int | None:
+    """Read [deals] won_follow_up_days from a parsed config.toml (None when unset or not a
+    positive whole number)."""
+    table = raw.get("deals") if isinstance(raw, dict) else None
+    value = table.get("won_follow_up_days") if isinstance(table, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value
+
+
+def check_in_hint(deal: Deal, days: int = 30) -> str:
+    """Return the exact command that schedules a check-in after a deal was won."""
+    import shlex
+
+    title = shlex.quote(f"check in after the win: {deal.title}")
+    if deal.contact_id is not None:
+        return f'crm follow-up {deal.contact_id} {title} --deal {deal.id} --due "in {days} days"'
+    return f'crm follow-up {shlex.quote(deal.title)} {title} --due "in {days} days"'

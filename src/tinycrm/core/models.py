@@ -76,6 +76,7 @@ class Contact(SQLModel, table=True):
     notes: str | None = None
     custom: dict[str, Any] | None = _json()
     keep_in_touch_days: int | None = None
+    touch_notified_for: datetime | None = _time(nullable=True)
     created_at: datetime = _time()
     updated_at: datetime = _time()
     deleted_at: datetime | None = _time(nullable=True)

@@ -1,0 +1,283 @@
+"""`crm follow-up`, `crm agenda`, `crm done`, `crm snooze`, `crm cancel`, `crm keep-in-touch`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from tinycrm.cli import render, state
+
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the follow-up commands to the root app."""
+    app.command("follow-up")(follow_up)
+    app.command("agenda")(agenda)
+    app.command("done")(done)
+    app.command("snooze")(snooze)
+    app.command("cancel")(cancel)
+    app.command("keep-in-touch")(keep_in_touch)
+
+
+def follow_up(
+    ref: str = typer.Argument(..., help="The contact (or deal): id, email or part of a name."),
+    title: str = typer.Argument(..., help="What to do, e.g. 'send proposal'."),
+    due: str = typer.Option(
+        ..., "--due", "-d", help="When: fri, 'next tue 10am', 'in 3 days', 2026-12-01 15:30."
+    ),
+    deal: str | None = typer.Option(None, "--deal", help="The deal it is about."),
+    every: str | None = typer.Option(
+        None, "--every", help="Repeat: week, '2 weeks', month, '3 months', year."
+    ),
+    rrule: str | None = typer.Option(
+        None, "--rrule", help="Repeat by an RFC 5545 rule, e.g. FREQ=MONTHLY;BYDAY=1MO."
+    ),
+    priority: bool = typer.Option(False, "--priority", "-p", help="Mark it important."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only the new id."),
+    as_json: bool = JSON,
+) -> None:
+    """Schedule a follow-up about a contact or a deal.
+
+    Examples: crm follow-up jane "send proposal" --due "next tue 10am";
+    crm follow-up jane "monthly check-in" --due "dec 1" --every month
+    """
+    from tinycrm.core import dates, followups, refs
+    from tinycrm.core.models import Deal
+    from tinycrm.errors import UsageError
+
+    if every and rrule:
+        raise UsageError("give --every or --rrule, not both")
+    now = state.now()
+    when = dates.parse_when(due, now)
+    rule = dates.every_to_rrule(every) if every else rrule
+    db = state.database()
+    with db.transaction(summary=f"add follow-up {title}") as session:
+        the_deal = refs.resolve_deal(session, deal) if deal else None
+        the_contact = _contact_or_deal(session, ref, deal is None)
+        if isinstance(the_contact, Deal):
+            the_deal, the_contact = the_contact, None
+        fu = followups.add_follow_up(
+            session,
+            title,
+            when,
+            now=now,
+            contact=the_contact,
+            deal=the_deal,
+            rrule=rule,
+            priority=priority,
+        )
+        data = followups.follow_up_dict(session, fu)
+        session.info["summary"] = f"add follow-up #{fu.id} {fu.title}"
+    if as_json:
+        render.print_json(data)
+    elif quiet:
+        render.say(str(data["id"]))
+    else:
+        about = data["contact"]["name"] if data["contact"] else data["deal"]["title"]
+        repeat = f", repeats {data['rrule']}" if data["rrule"] else ""
+        render.say(
+            f"Follow-up #{data['id']} {data['title']} ({about}) due {when.describe()}{repeat}"
+        )
+
+
+def _contact_or_deal(session: Any, ref: str, deal_allowed: bool) -> Any:
+    """Resolve REF as a contact first (so `12` means contact #12), else as a deal."""
+    from tinycrm.core import refs
+    from tinycrm.errors import NotFoundError
+
+    try:
+        return refs.resolve_contact(session, ref)
+    except NotFoundError:
+        if not deal_allowed:
+            raise
+    try:
+        return refs.resolve_deal(session, ref)
+    except NotFoundError:
+        raise NotFoundError(
+            f"no contact or deal matches {ref!r}", hint="crm list contacts; crm list deals"
+        ) from None
+
+
+def agenda(
+    days: int = typer.Option(7, "--days", "-n", min=0, max=366, help="How many days ahead."),
+    as_json: bool = JSON,
+) -> None:
+    """Show what is overdue, due today and coming up, and who is due for a touch.
+
+    Example: crm agenda; crm agenda --days 14 --json
+    """
+    from tinycrm.core import dates, followups
+
+    now = state.now()
+    with state.database().read() as session:
+        items = followups.agenda(session, now, days=days)
+        touches = followups.touches(session, now, days=days)
+        rows = [followups.agenda_item_dict(item) for item in items]
+        rows += [followups.touch_dict(touch, bucket) for touch, bucket in touches]
+    order = {"overdue": 0, "today": 1, "upcoming": 2}
+    rows.sort(key=lambda row: (order[row["bucket"]], row["due"]))
+    if as_json:
+        render.print_json(rows)
+        return
+    if not rows:
+        render.say(f"Nothing due in the next {days} days.")
+        return
+    from datetime import datetime
+
+    headings = {"overdue": "Overdue", "today": "Today", "upcoming": f"Next {days} days"}
+    for bucket, heading in headings.items():
+        chosen = [r for r in rows if r["bucket"] == bucket]
+        if not chosen:
+            continue
+        render.say(f"{heading}")
+        for row in chosen:
+            when = dates.describe(datetime.fromisoformat(row["due"]), row["all_day"])
+            render.say(f"  {when:<20} {_line(row)}")
+
+
+def _line(row: dict[str, Any]) -> str:
+    if row["kind"] == "keep-in-touch":
+        return f"keep in touch with {row['contact']['name']} (every {row['cadence_days']} days)"
+    flag = "! " if row["priority"] else ""
+    about = [row["contact"]["name"]] if row["contact"] else []
+    if row["deal"]:
+        about.append(f"{row['deal']['title']} [{row['deal']['stage']}]")
+    repeat = " (repeats)" if row["rrule"] else ""
+    repeat += " (snoozed)" if row["snoozed"] else ""
+    suffix = f" - {', '.join(about)}" if about else ""
+    return f"#{row['id']} {flag}{row['title']}{repeat}{suffix}"
+
+
+def done(
+    follow_up_id: int = typer.Argument(..., help="The follow-up's id.", metavar="ID"),
+    next_step: tuple[str, str] = typer.Option(
+        (None, None),
+        "--next",
+        metavar="WHEN TITLE",
+        help='Schedule the next step: --next WHEN "TITLE" (e.g. --next fri "send contract").',
+        show_default=False,
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Mark a follow-up done; a recurring one moves to its next occurrence.
+
+    Examples: crm done 12; crm done 12 --next fri "send contract"
+    """
+    from tinycrm.core import dates, followups
+
+    now = state.now()
+    # the date is read before anything is written, so a bad one changes nothing
+    next_when = dates.parse_when(next_step[0], now) if next_step[0] else None
+    db = state.database()
+    with db.transaction(summary=f"done follow-up #{follow_up_id}") as session:
+        fu = followups.get_follow_up(session, follow_up_id)
+        session.info["summary"] = f"done follow-up #{fu.id} {fu.title}"
+        title = fu.title
+        following = None
+        if next_when is not None:
+            step = next_step[1]
+            advanced, following = followups.complete_and_next(session, fu, step, next_when, now)
+        else:
+            advanced = followups.complete(session, fu, now)
+        data = {
+            "done": followups.follow_up_dict(session, fu),
+            "next": followups.follow_up_dict(session, following) if following else None,
+        }
+    if as_json:
+        render.print_json(data)
+        return
+    if advanced is not None:
+        render.say(
+            f"Done: #{follow_up_id} {title}; next occurrence "
+            f"{dates.describe(advanced.due_at, advanced.all_day)}"
+        )
+    else:
+        render.say(f"Done: #{follow_up_id} {title}")
+    if following is not None:
+        render.say(
+            f"Follow-up #{following.id} {following.title} due "
+            f"{dates.describe(following.due_at, following.all_day)}"
+        )
+
+
+def snooze(
+    follow_up_id: int = typer.Argument(..., help="The follow-up's id.", metavar="ID"),
+    until: str = typer.Argument(..., help="2h, tomorrow, 'mon 9am', 'in 3 days'."),
+    as_json: bool = JSON,
+) -> None:
+    """Hide a follow-up until later; it is due and reminded again then.
+
+    Examples: crm snooze 12 2h; crm snooze 12 tomorrow; crm snooze 12 "mon 9am"
+    """
+    from tinycrm.core import dates, followups
+
+    now = state.now()
+    when = dates.parse_when(until, now)
+    db = state.database()
+    with db.transaction(summary=f"snooze follow-up #{follow_up_id}") as session:
+        fu = followups.get_follow_up(session, follow_up_id)
+        session.info["summary"] = f"snooze follow-up #{fu.id} {fu.title} to {until}"
+        target = followups.snooze_target(fu, when)
+        followups.snooze(session, fu, target, now)
+        data = followups.follow_up_dict(session, fu)
+    if as_json:
+        render.print_json(data)
+    else:
+        all_day = when.all_day and fu.all_day
+        render.say(f"Snoozed #{fu.id} {fu.title} until {dates.describe(target, all_day)}")
+
+
+def cancel(
+    follow_up_id: int = typer.Argument(..., help="The follow-up's id.", metavar="ID"),
+    as_json: bool = JSON,
+) -> None:
+    """Cancel a follow-up (it stays in the history).
+
+    Example: crm cancel 12
+    """
+    from tinycrm.core import followups
+
+    db = state.database()
+    with db.transaction(summary=f"cancel follow-up #{follow_up_id}") as session:
+        fu = followups.get_follow_up(session, follow_up_id)
+        session.info["summary"] = f"cancel follow-up #{fu.id} {fu.title}"
+        followups.cancel(session, fu, state.now())
+        data = followups.follow_up_dict(session, fu)
+    if as_json:
+        render.print_json(data)
+    else:
+        render.say(f"Cancelled #{fu.id} {fu.title}")
+
+
+def keep_in_touch(
+    ref: str = typer.Argument(..., help="The contact: id, email or part of the name."),
+    cadence: str = typer.Argument(..., help="How often: 30d, 2w, 3m, or off."),
+    as_json: bool = JSON,
+) -> None:
+    """Be reminded to touch base with a contact when the last interaction is this old.
+
+    Examples: crm keep-in-touch jane 30d; crm keep-in-touch jane 2w; crm keep-in-touch jane off
+    """
+    from tinycrm.core import dates, followups, refs, views
+
+    days = dates.parse_days(cadence)
+    now = state.now()
+    db = state.database()
+    with db.transaction(summary=f"keep in touch with {ref}") as session:
+        contact = refs.resolve_contact(session, ref)
+        session.info["summary"] = f"keep in touch with #{contact.id} {contact.name}: {cadence}"
+        followups.set_keep_in_touch(session, contact, days, now)
+        data = views.contact_dict(session, contact)
+        due = followups.touch_due_of(session, contact)
+    if as_json:
+        render.print_json(data)
+    elif days is None:
+        render.say(f"No keep-in-touch reminders for #{data['id']} {data['name']}")
+    else:
+        assert due is not None
+        render.say(
+            f"Keep in touch with #{data['id']} {data['name']} every {days} days; "
+            f"next touch due {dates.describe(due, True)}"
+        )

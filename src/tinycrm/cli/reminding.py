@@ -1,0 +1,197 @@
+"""`crm remind` (for cron: what is due, each reminded once) and `crm cron install|status|remove`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from tinycrm.cli import render, state
+
+cron_app = typer.Typer(help="Run `crm remind` from your crontab.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `remind` and `cron` to the root app."""
+    app.command("remind")(remind)
+    app.add_typer(cron_app, name="cron")
+
+
+def _utf8_output() -> None:
+    """Cron may give no locale at all: write UTF-8 whatever it says, never fail on a name."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if encoding != "utf8" and reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
+def _note(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def _prefix(db_path: Path) -> str:
+    """Return how to call crm on this database in the commands a reminder suggests."""
+    import shlex
+
+    from tinycrm import paths
+
+    if db_path.resolve() == (paths.data_dir() / "tinycrm.db").resolve():
+        return "crm"
+    return f"crm --db {shlex.quote(str(db_path))}"
+
+
+def _config() -> dict[str, Any]:
+    from tinycrm.core import reminders
+
+    raw = getattr(state.settings(), "raw", None)
+    return reminders.reminders_config(raw if isinstance(raw, dict) else {})
+
+
+def remind(
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show what is due without recording or sending anything."
+    ),
+    digest: bool = typer.Option(
+        False, "--digest", help="Print today's agenda (not recorded; for a morning cron line)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Write reminders as JSON on stdout."),
+) -> None:
+    """Remind of follow-ups and keep-in-touch contacts that are due, each exactly once.
+
+    Meant for cron (see `crm cron install`); channels come from [reminders] in config.toml.
+    Examples: crm remind; crm remind --dry-run; crm remind --digest
+    """
+    import json
+    import os
+
+    from tinycrm.core import dates, reminders
+
+    _utf8_output()
+    db = state.database()
+    now = state.now()
+    prefix = _prefix(db.path)
+    config = _config()
+    conn = db.raw()
+    try:
+        if digest:
+            items = reminders.digest(conn, now, prefix=prefix)
+            if as_json:
+                render.print_json([r.to_dict() for r in items])
+            elif items:
+                render.say("Today's agenda\n")
+                render.say("\n\n".join(r.text(now, dates.local_tz()) for r in items))
+            else:
+                render.say("Nothing due today.")
+            return
+
+        def write(text: str) -> None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+        def write_json(items: list[reminders.Reminder]) -> str:
+            return json.dumps([r.to_dict() for r in items], indent=2, ensure_ascii=False) + "\n"
+
+        result = reminders.run(
+            conn,
+            now,
+            config,
+            write,
+            dict(os.environ),
+            dry_run=dry_run,
+            prefix=prefix,
+            as_json=write_json if as_json else None,
+        )
+    finally:
+        conn.close()
+    for outcome in result.outcomes:
+        if outcome.status == "skipped":
+            _note(f"note: {outcome.channel} skipped: {outcome.detail}")
+        elif outcome.status == "failed":
+            _note(f"error: the {outcome.channel} channel failed: {outcome.detail}")
+    if result.failed:
+        _note(f"hint: {len(result.reminders)} reminders will be tried again on the next run")
+        raise typer.Exit(1)
+
+
+def _program() -> list[str]:
+    """Return the absolute command that runs this crm, for a line that works under cron."""
+    import shutil
+
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "crm" and argv0.exists():
+        return [str(argv0.resolve())]
+    found = shutil.which("crm") or shutil.which("crm", path=str(Path(sys.executable).parent))
+    if found:
+        return [str(Path(found).resolve())]
+    return [str(Path(sys.executable).absolute()), "-m", "tinycrm"]
+
+
+@cron_app.command("install")
+def cron_install(
+    every: str = typer.Option("15m", "--every", help="How often to remind: 5m, 15m, 1h, ..."),
+    digest: str | None = typer.Option(
+        None, "--digest", help="Also print the day's agenda at this time, e.g. 08:00."
+    ),
+) -> None:
+    """Add (or update) tinycrm's lines in your crontab; other lines are left alone.
+
+    Example: crm cron install --every 15m --digest 08:00
+    """
+    from tinycrm.core import crontabs
+
+    minutes = crontabs.every_minutes(every)
+    at = crontabs.digest_time(digest) if digest else None
+    db_path = state.database().path.resolve()
+    program = _program()
+    lines = [crontabs.remind_line(program, db_path, minutes)]
+    if at is not None:
+        lines.append(crontabs.digest_line(program, db_path, at))
+    tab = crontabs.Crontab.find()
+    before = tab.read()
+    after = crontabs.merge(before, lines)
+    if after == before:
+        render.say("Your crontab already has these lines:")
+    else:
+        tab.write(after)
+        render.say("Installed in your crontab:")
+    for line in lines:
+        render.say(f"  {line}")
+    render.say("Test it with: crm remind --dry-run")
+
+
+@cron_app.command("status")
+def cron_status() -> None:
+    """Show tinycrm's lines in your crontab.
+
+    Example: crm cron status
+    """
+    from tinycrm.core import crontabs
+
+    lines = crontabs.ours(crontabs.Crontab.find().read())
+    if not lines:
+        render.say("Not installed (crm cron install adds it).")
+        return
+    render.say("Installed:")
+    for line in lines:
+        render.say(f"  {line}")
+
+
+@cron_app.command("remove")
+def cron_remove() -> None:
+    """Remove tinycrm's lines from your crontab; other lines are left alone.
+
+    Example: crm cron remove
+    """
+    from tinycrm.core import crontabs
+
+    tab = crontabs.Crontab.find()
+    before = tab.read()
+    lines = crontabs.ours(before)
+    if not lines:
+        render.say("Nothing to remove: tinycrm is not in your crontab.")
+        return
+    tab.write(crontabs.remove(before))
+    render.say(f"Removed {len(lines)} line{'s' if len(lines) > 1 else ''} from your crontab.")

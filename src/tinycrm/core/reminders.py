@@ -1,0 +1,441 @@
+"""Reminders for cron: find what fell due, claim it once, deliver it on each channel.
+
+Only the standard library and raw sqlite3 are used here, so a `crm remind` run every few
+minutes stays light. The claim (notified_for = the due time reminded, notified_at = when) is
+committed in one BEGIN IMMEDIATE transaction before anything is delivered, so two runs at once
+never remind twice; a channel that fails un-claims what it was given, so the next run retries.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from tinycrm.core.dates import at_local, describe, local_tz
+from tinycrm.core.touches import TOUCH_SQL, bucket_of, stored_time, touches_from_rows, whole_day
+from tinycrm.errors import ValidationError
+
+CHANNELS = ("stdout", "desktop", "email", "command")
+
+# Follow-ups that are due now and not yet reminded for this occurrence: the first branch reads
+# the partial index on open follow-ups' due time, the second the one on snoozed ones.
+DUE_SQL = """
+SELECT id, contact_id, deal_id, title, due_at, all_day, priority, rrule,
+       due_at AS occurrence, notified_for, notified_at
+  FROM follow_up
+ WHERE status = 'open' AND due_at <= :now AND snoozed_until IS NULL
+   AND deleted_at IS NULL AND (notified_for IS NULL OR notified_for <> due_at)
+UNION ALL
+SELECT id, contact_id, deal_id, title, due_at, all_day, priority, rrule,
+       snoozed_until AS occurrence, notified_for, notified_at
+  FROM follow_up
+ WHERE status = 'open' AND snoozed_until IS NOT NULL AND snoozed_until <= :now
+   AND deleted_at IS NULL AND (notified_for IS NULL OR notified_for <> snoozed_until)
+"""
+
+
+def stored(moment: datetime) -> str:
+    """Write an aware time the way the database stores times (naive UTC text)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+@dataclass
+class Reminder:
+    """One thing to tell the seller: a due follow-up or a contact due for a touch."""
+
+    kind: str  # "follow-up" or "keep-in-touch"
+    id: int
+    title: str
+    due: datetime
+    all_day: bool
+    priority: bool = False
+    recurring: bool = False
+    contact_id: int | None = None
+    deal_id: int | None = None
+    contact: dict[str, Any] | None = None
+    deal: dict[str, Any] | None = None
+    last_interaction: dict[str, Any] | None = None
+    # what the row held before this run claimed it, to give it back if delivery fails
+    previous: tuple[str | None, str | None] = (None, None)
+    commands: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Describe it for JSON (the command channel's stdin and `--json`)."""
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "title": self.title,
+            "due": _iso(self.due),
+            "all_day": self.all_day,
+            "priority": self.priority,
+            "recurring": self.recurring,
+            "contact": self.contact,
+            "deal": self.deal,
+            "last_interaction": self.last_interaction,
+            "commands": self.commands,
+        }
+
+    def text(self, now: datetime, tz: tzinfo) -> str:
+        """Render it as a few plain lines (stdout, email)."""
+        when = describe(self.due, self.all_day, tz)
+        late = " (overdue)" if bucket_of(self.due, self.all_day, now, tz) == "overdue" else ""
+        flag = " [priority]" if self.priority else ""
+        if self.kind == "follow-up":
+            head = f"Follow-up #{self.id} due {when}{late}: {self.title}{flag}"
+        else:
+            head = f"Keep in touch with {self.title} (contact #{self.id}): due {when}{late}"
+        lines = [head]
+        if self.contact and self.kind == "follow-up":
+            email = f" <{self.contact['email']}>" if self.contact.get("email") else ""
+            lines.append(f"  contact: {self.contact['name']}{email} (#{self.contact['id']})")
+        elif self.contact and self.contact.get("email"):
+            lines.append(f"  email: {self.contact['email']}")
+        if self.deal:
+            lines.append(
+                f"  deal: {self.deal['title']} (#{self.deal['id']}), "
+                f"{self.deal['stage']}, {self.deal['status']}"
+            )
+        last = self.last_interaction
+        if last:
+            at = describe(datetime.fromisoformat(last["occurred_at"]), False, tz)
+            lines.append(f"  last interaction: {last['kind']} {at}: {last['summary']}")
+        else:
+            lines.append("  last interaction: none yet")
+        lines.extend(f"  {command}" for command in self.commands)
+        return "\n".join(lines)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def all_day_time(config: dict[str, Any]) -> time:
+    """Return the local time from which all-day items are reminded ([reminders] all_day_at)."""
+    raw = str(config.get("all_day_at", "09:00"))
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(
+            f"[reminders] all_day_at is not a time: {raw!r}", hint='write it like "09:00"'
+        ) from None
+
+
+def _remindable(due: datetime, all_day: bool, now: datetime, tz: tzinfo, start: time) -> bool:
+    if not all_day:
+        return due <= now
+    return at_local(due.astimezone(tz).date(), start, tz) <= now
+
+
+def find_due(
+    conn: sqlite3.Connection, now: datetime, tz: tzinfo, start: time = time(9)
+) -> list[Reminder]:
+    """Return the follow-ups and keep-in-touch contacts to remind now (nothing is claimed)."""
+    found: list[Reminder] = []
+    for row in conn.execute(DUE_SQL, {"now": stored(now)}):
+        fid, contact_id, deal_id, title, _due, all_day, priority, rrule, occ, n_for, n_at = row
+        due = stored_time(occ)
+        assert due is not None
+        all_day = whole_day(due, bool(all_day), tz)
+        if not _remindable(due, all_day, now, tz, start):
+            continue
+        found.append(
+            Reminder(
+                kind="follow-up",
+                id=fid,
+                title=title,
+                due=due,
+                all_day=bool(all_day),
+                priority=bool(priority),
+                recurring=bool(rrule),
+                contact_id=contact_id,
+                deal_id=deal_id,
+                previous=(n_for, n_at),
+            )
+        )
+    found.sort(key=lambda r: (r.due, not r.priority, r.id))
+    touches = []
+    for touch in touches_from_rows(conn.execute(TOUCH_SQL).fetchall(), tz):
+        if touch.notified_for == touch.due or not _remindable(touch.due, True, now, tz, start):
+            continue
+        previous = stored(touch.notified_for) if touch.notified_for else None
+        touches.append(
+            Reminder(
+                kind="keep-in-touch",
+                id=touch.contact_id,
+                title=touch.contact_name,
+                due=touch.due,
+                all_day=True,
+                contact_id=touch.contact_id,
+                previous=(previous, None),
+            )
+        )
+    touches.sort(key=lambda r: (r.due, r.id))
+    return found + touches
+
+
+def _ids_json(ids: Iterable[int | None]) -> str:
+    return json.dumps(sorted({i for i in ids if i is not None}))
+
+
+def add_context(conn: sqlite3.Connection, reminders: Sequence[Reminder], prefix: str) -> None:
+    """Fill in each reminder's contact, deal and last interaction (three queries in all) and
+    the commands to act on it."""
+    deal_ids = _ids_json(r.deal_id for r in reminders)
+    deals: dict[int, dict[str, Any]] = {}
+    deal_contacts: dict[int, int | None] = {}
+    for did, title, status, stage, contact_id in conn.execute(
+        "SELECT d.id, d.title, d.status, s.name, d.contact_id FROM deal AS d"
+        " LEFT JOIN stage AS s ON s.id = d.stage_id"
+        " WHERE d.id IN (SELECT value FROM json_each(?))",
+        (deal_ids,),
+    ):
+        deals[did] = {"id": did, "title": title, "stage": stage, "status": status}
+        deal_contacts[did] = contact_id
+    for r in reminders:
+        if r.contact_id is None and r.deal_id is not None:
+            r.contact_id = deal_contacts.get(r.deal_id)
+    contact_ids = _ids_json(r.contact_id for r in reminders)
+    people: dict[int, dict[str, Any]] = {}
+    for cid, name, email in conn.execute(
+        "SELECT c.id, c.name, (SELECT e.email FROM contact_email AS e WHERE e.contact_id = c.id"
+        " ORDER BY e.is_primary DESC, e.id LIMIT 1) FROM contact AS c"
+        " WHERE c.id IN (SELECT value FROM json_each(?))",
+        (contact_ids,),
+    ):
+        people[cid] = {"id": cid, "name": name, "email": email}
+    last: dict[int, dict[str, Any]] = {}
+    for cid, kind, summary, occurred in conn.execute(
+        # one index probe per contact on (contact_id, occurred_at), whatever the history holds
+        "SELECT i.contact_id, i.kind, i.summary, i.occurred_at FROM json_each(?) AS j"
+        " JOIN interaction AS i ON i.id = (SELECT i2.id FROM interaction AS i2"
+        "  WHERE i2.contact_id = j.value AND i2.deleted_at IS NULL"
+        "  ORDER BY i2.occurred_at DESC, i2.id DESC LIMIT 1)",
+        (contact_ids,),
+    ):
+        moment = stored_time(occurred)
+        last[cid] = {"kind": kind, "summary": summary, "occurred_at": _iso(moment)}
+    for r in reminders:
+        r.contact = people.get(r.contact_id) if r.contact_id is not None else None
+        r.deal = deals.get(r.deal_id) if r.deal_id is not None else None
+        r.last_interaction = last.get(r.contact_id) if r.contact_id is not None else None
+        if r.kind == "follow-up":
+            r.commands = [f"{prefix} done {r.id}", f"{prefix} snooze {r.id} tomorrow"]
+        else:
+            r.commands = [
+                f"{prefix} show {r.id} --kind contact",
+                f"{prefix} keep-in-touch {r.id} off",
+            ]
+
+
+def claim(conn: sqlite3.Connection, now: datetime, tz: tzinfo, start: time) -> list[Reminder]:
+    """Find what is due and mark it reminded, in one BEGIN IMMEDIATE transaction.
+
+    A second run waiting on the lock then finds nothing left to claim."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        due = find_due(conn, now, tz, start)
+        at = stored(now)
+        # notified_for is copied from the row itself, so it matches however the time was written
+        conn.executemany(
+            "UPDATE follow_up SET notified_for = coalesce(snoozed_until, due_at), notified_at = ?"
+            " WHERE id = ?",
+            [(at, r.id) for r in due if r.kind == "follow-up"],
+        )
+        conn.executemany(
+            "UPDATE contact SET touch_notified_for = ? WHERE id = ?",
+            [(stored(r.due), r.id) for r in due if r.kind == "keep-in-touch"],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return due
+
+
+def unclaim(conn: sqlite3.Connection, reminders: Sequence[Reminder], now: datetime) -> None:
+    """Give claimed reminders back (a channel failed), so the next run tries them again.
+
+    Only rows still holding this run's claim are restored."""
+    at = stored(now)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "UPDATE follow_up SET notified_for = ?, notified_at = ?"
+            " WHERE id = ? AND notified_for = coalesce(snoozed_until, due_at) AND notified_at = ?",
+            [(r.previous[0], r.previous[1], r.id, at) for r in reminders if r.kind == "follow-up"],
+        )
+        conn.executemany(
+            "UPDATE contact SET touch_notified_for = ? WHERE id = ? AND touch_notified_for = ?",
+            [(r.previous[0], r.id, stored(r.due)) for r in reminders if r.kind == "keep-in-touch"],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one channel did: delivered, skipped (with why), or failed (with why)."""
+
+    channel: str
+    status: str  # delivered, skipped, failed
+    detail: str = ""
+
+
+def channels_of(config: dict[str, Any]) -> list[str]:
+    """Return the configured channels ([reminders] channels; stdout by default)."""
+    raw = config.get("channels", ["stdout"])
+    names = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
+    unknown = [n for n in names if n not in CHANNELS]
+    if unknown:
+        raise ValidationError(
+            f"unknown reminder channel {unknown[0]!r} in config.toml",
+            hint=f"[reminders] channels takes some of: {', '.join(CHANNELS)}",
+        )
+    return [str(n) for n in names] or ["stdout"]
+
+
+def reminders_config(raw: dict[str, Any]) -> dict[str, Any]:
+    """Return the [reminders] table of a parsed config.toml ({} when absent or not a table)."""
+    table = raw.get("reminders") if isinstance(raw, dict) else None
+    return table if isinstance(table, dict) else {}
+
+
+def deliver(
+    channel: str,
+    reminders: Sequence[Reminder],
+    config: dict[str, Any],
+    now: datetime,
+    tz: tzinfo,
+    write: Callable[[str], None],
+    env: dict[str, str],
+    as_json: Callable[[list[Reminder]], str] | None = None,
+) -> Outcome:
+    """Send reminders on one channel; never raises for a delivery problem."""
+    import subprocess
+
+    from tinycrm.core import channels
+
+    try:
+        if channel == "stdout":
+            write(as_json(list(reminders)) if as_json else plain_text(reminders, now, tz))
+            return Outcome(channel, "delivered")
+        if channel == "desktop":
+            return channels.desktop(reminders, now, tz, env)
+        if channel == "email":
+            return channels.email(reminders, config, now, tz)
+        if channel == "command":
+            return channels.command(reminders, config, env)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Outcome(channel, "failed", str(exc))
+    return Outcome(channel, "failed", f"unknown channel {channel!r}")
+
+
+def plain_text(reminders: Sequence[Reminder], now: datetime, tz: tzinfo) -> str:
+    """Render reminders as plain text blocks separated by blank lines."""
+    return "".join(r.text(now, tz) + "\n\n" for r in reminders)
+
+
+@dataclass
+class RunResult:
+    """What a `crm remind` run did."""
+
+    reminders: list[Reminder]
+    outcomes: list[Outcome]
+    retried_later: bool = False
+
+    @property
+    def failed(self) -> list[Outcome]:
+        """The channels that failed."""
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+def run(
+    conn: sqlite3.Connection,
+    now: datetime,
+    config: dict[str, Any],
+    write: Callable[[str], None],
+    env: dict[str, str],
+    *,
+    tz: tzinfo | None = None,
+    dry_run: bool = False,
+    prefix: str = "crm",
+    as_json: Callable[[list[Reminder]], str] | None = None,
+) -> RunResult:
+    """Remind of everything due exactly once: claim, deliver on each channel, and un-claim
+    if a channel failed so that the next run tries again."""
+    tz = tz or local_tz()
+    start = all_day_time(config)
+    names = channels_of(config)
+    if dry_run:
+        due = find_due(conn, now, tz, start)
+        add_context(conn, due, prefix)
+        write(as_json(due) if as_json else plain_text(due, now, tz))
+        return RunResult(due, [])
+    due = claim(conn, now, tz, start)
+    if not due:
+        return RunResult([], [])
+    add_context(conn, due, prefix)
+    outcomes = [deliver(name, due, config, now, tz, write, env, as_json) for name in names]
+    result = RunResult(due, outcomes)
+    if result.failed:
+        unclaim(conn, due, now)
+        result.retried_later = True
+    return result
+
+
+def digest(
+    conn: sqlite3.Connection, now: datetime, tz: tzinfo | None = None, prefix: str = "crm"
+) -> list[Reminder]:
+    """Return the day's agenda (overdue and due today, follow-ups and touches); not recorded."""
+    tz = tz or local_tz()
+    today = now.astimezone(tz).date()
+    end = at_local(today + timedelta(days=1), time(0), tz)
+    rows = conn.execute(
+        "SELECT id, contact_id, deal_id, title, coalesce(snoozed_until, due_at), all_day,"
+        " priority, rrule FROM follow_up WHERE status = 'open' AND deleted_at IS NULL"
+        " AND (due_at < :end OR snoozed_until < :end)",
+        {"end": stored(end)},
+    ).fetchall()
+    items = []
+    for fid, contact_id, deal_id, title, occ, all_day, priority, rrule in rows:
+        due = stored_time(occ)
+        assert due is not None
+        if due >= end:
+            continue
+        all_day = whole_day(due, bool(all_day), tz)
+        items.append(
+            Reminder(
+                "follow-up",
+                fid,
+                title,
+                due,
+                bool(all_day),
+                bool(priority),
+                bool(rrule),
+                contact_id,
+                deal_id,
+            )
+        )
+    items.sort(key=lambda r: (r.due, not r.priority, r.id))
+    for touch in touches_from_rows(conn.execute(TOUCH_SQL).fetchall(), tz):
+        if touch.due < end:
+            items.append(
+                Reminder(
+                    "keep-in-touch",
+                    touch.contact_id,
+                    touch.contact_name,
+                    touch.due,
+                    True,
+                    contact_id=touch.contact_id,
+                )
+            )
+    add_context(conn, items, prefix)
+    return items

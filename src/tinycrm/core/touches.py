@@ -1,0 +1,81 @@
+"""Keep-in-touch cadences: which contacts are due for a touch, computed from their last
+interaction (no stored state), plus the agenda buckets shared with follow-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta, tzinfo
+
+from tinycrm.core.dates import at_local
+
+
+def whole_day(moment: datetime, all_day: bool, tz: tzinfo) -> bool:
+    """Tell whether an all-day item is still all day once snoozed (to a day, not a time)."""
+    return all_day and moment.astimezone(tz).time() == time(0)
+
+
+def bucket_of(due: datetime, all_day: bool, now: datetime, tz: tzinfo) -> str:
+    """Return the agenda bucket of a due time: overdue, today or upcoming.
+
+    An all-day item is overdue only once its day has passed; a timed one once its time has.
+    """
+    today = now.astimezone(tz).date()
+    day = due.astimezone(tz).date()
+    if all_day:
+        return "overdue" if day < today else "today" if day == today else "upcoming"
+    return "overdue" if due <= now else "today" if day == today else "upcoming"
+
+
+# One row per contact with a cadence; its last interaction comes from the
+# (contact_id, occurred_at) index, so this stays cheap however long the timeline is.
+TOUCH_SQL = """
+SELECT c.id, c.name, c.keep_in_touch_days, c.created_at, c.touch_notified_for,
+       (SELECT max(i.occurred_at) FROM interaction AS i
+         WHERE i.contact_id = c.id AND i.deleted_at IS NULL) AS last_at
+  FROM contact AS c
+ WHERE c.keep_in_touch_days IS NOT NULL AND c.deleted_at IS NULL
+"""
+
+
+@dataclass(frozen=True)
+class TouchDue:
+    """A contact whose keep-in-touch cadence says it is time for a touch (on `due`'s day)."""
+
+    contact_id: int
+    contact_name: str
+    cadence_days: int
+    last_at: datetime
+    had_interaction: bool
+    due: datetime
+    notified_for: datetime | None
+
+
+def stored_time(value: object) -> datetime | None:
+    """Read a time as SQLite stores it (naive UTC text) into an aware UTC datetime."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def touches_from_rows(rows: Iterable[Sequence[object]], tz: tzinfo) -> list[TouchDue]:
+    """Turn TOUCH_SQL rows into keep-in-touch items: due on the local day that is `cadence`
+    days after the last interaction (or after the contact was added)."""
+    found = []
+    for contact_id, name, days, created_at, notified_for, last_at in rows:
+        last = stored_time(last_at) or stored_time(created_at)
+        assert last is not None
+        day = last.astimezone(tz).date() + timedelta(days=int(str(days)))
+        found.append(
+            TouchDue(
+                contact_id=int(str(contact_id)),
+                contact_name=str(name),
+                cadence_days=int(str(days)),
+                last_at=last,
+                had_interaction=last_at is not None,
+                due=at_local(day, time(0), tz),
+                notified_for=stored_time(notified_for),
+            )
+        )
+    return found

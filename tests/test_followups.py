@@ -1,0 +1,277 @@
+"""Follow-ups from the command line: schedule, agenda, done (with recurrence), snooze, cancel,
+keep in touch, and the check-in after a won deal."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import snapshot_of, table_rows
+
+
+@pytest.fixture
+def jane(crm: Any) -> None:
+    """A contact (#1) with a deal (#1)."""
+    assert crm("add", "contact", "Jane Doe", "--email", "jane@acme.com").exit_code == 0
+    assert crm("add", "deal", "Acme website", "--contact", "jane").exit_code == 0
+
+
+def _due(db_path: Path, fid: int) -> tuple[Any, ...]:
+    return table_rows(
+        db_path, "SELECT due_at, all_day, snoozed_until, status FROM follow_up WHERE id = ?", fid
+    )[0]
+
+
+def test_follow_up_echoes_the_date_it_understood(crm: Any, jane: None, db_path: Path) -> None:
+    r = crm("follow-up", "jane", "send proposal", "--due", "next tue 10am", "--deal", "acme")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == "Follow-up #1 send proposal (Jane Doe) due Tue 2026-12-01 10:00\n"
+    assert table_rows(
+        db_path, "SELECT contact_id, deal_id, title, due_at, all_day, status FROM follow_up"
+    ) == [(1, 1, "send proposal", "2026-12-01 10:00:00.000000", 0, "open")]
+
+
+def test_a_day_alone_is_all_day_and_a_deal_can_be_the_reference(
+    crm: Any, jane: None, db_path: Path
+) -> None:
+    r = crm("follow-up", "acme website", "check budget", "--due", "fri", "--json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert (data["due"], data["all_day"]) == ("2026-11-27T00:00:00Z", True)
+    assert data["deal"]["title"] == "Acme website"
+    assert data["contact"]["name"] == "Jane Doe"
+
+
+def test_an_unreadable_date_is_an_error_and_writes_nothing(
+    crm: Any, jane: None, db_path: Path
+) -> None:
+    before = snapshot_of(db_path)
+    r = crm("follow-up", "jane", "call", "--due", "in 3 dayz")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: cannot read the date 'in 3 dayz'\nhint: write it like")
+    assert "Traceback" not in r.stderr
+    assert snapshot_of(db_path) == before
+
+
+def test_an_id_means_the_contact_even_when_a_deal_has_it_too(
+    crm: Any, jane: None, db_path: Path
+) -> None:
+    assert crm("follow-up", "1", "call", "--due", "fri").exit_code == 0
+    assert table_rows(db_path, "SELECT contact_id, deal_id FROM follow_up") == [(1, None)]
+    missing = crm("follow-up", "nobody", "call", "--due", "fri")
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("error: no contact or deal matches 'nobody'")
+
+
+def test_every_and_rrule(crm: Any, jane: None, db_path: Path) -> None:
+    assert crm("follow-up", "jane", "a", "--due", "fri", "--every", "2 weeks").exit_code == 0
+    r = crm("follow-up", "jane", "b", "--due", "dec 7", "--rrule", "FREQ=MONTHLY;BYDAY=1MO")
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(db_path, "SELECT rrule FROM follow_up ORDER BY id") == [
+        ("FREQ=WEEKLY;INTERVAL=2",),
+        ("FREQ=MONTHLY;BYDAY=1MO",),
+    ]
+    both = crm("follow-up", "jane", "c", "--due", "fri", "--every", "week", "--rrule", "FREQ=DAILY")
+    assert both.exit_code == 2
+    bad = crm("follow-up", "jane", "d", "--due", "fri", "--rrule", "FREQ=SOMETIMES")
+    assert bad.exit_code == 1 and "not a recurrence rule" in bad.stderr
+
+
+def test_done_on_a_recurring_follow_up_follows_the_rule_not_today(
+    crm: Any, jane: None, db_path: Path
+) -> None:
+    # weekly, three weeks overdue: the next occurrence is the week after the due one
+    crm("follow-up", "jane", "weekly call", "--due", "2026-11-02 09:00", "--every", "week")
+    r = crm("done", "1")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == "Done: #1 weekly call; next occurrence Mon 2026-11-09 09:00\n"
+    assert _due(db_path, 1) == ("2026-11-09 09:00:00.000000", 0, None, "open")
+    # first Monday of the month
+    crm("follow-up", "jane", "report", "--due", "2026-12-07", "--rrule", "FREQ=MONTHLY;BYDAY=1MO")
+    crm("done", "2")
+    assert _due(db_path, 2)[0] == "2027-01-04 00:00:00.000000"
+
+
+def test_a_rule_that_has_ended_closes_the_follow_up(crm: Any, jane: None, db_path: Path) -> None:
+    crm("follow-up", "jane", "twice", "--due", "fri", "--rrule", "FREQ=WEEKLY;COUNT=2")
+    crm("done", "1")
+    assert _due(db_path, 1)[3] == "open"
+    crm("done", "1")
+    assert _due(db_path, 1)[3] == "done"
+    again = crm("done", "1")
+    assert again.exit_code == 1 and "already done" in again.stderr
+
+
+def test_done_next_closes_and_schedules_in_one_undo_step(
+    crm: Any, jane: None, db_path: Path
+) -> None:
+    crm("follow-up", "jane", "send proposal", "--due", "today", "--deal", "acme")
+    r = crm("done", "1", "--next", "fri", "send contract")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "Done: #1 send proposal",
+        "Follow-up #2 send contract due Fri 2026-11-27",
+    ]
+    assert table_rows(db_path, "SELECT id, status, contact_id, deal_id FROM follow_up") == [
+        (1, "done", 1, 1),
+        (2, "open", 1, 1),
+    ]
+    assert crm("undo").exit_code == 0
+    assert table_rows(db_path, "SELECT id, status FROM follow_up") == [(1, "open")]
+
+
+def test_done_next_with_a_bad_date_changes_nothing(crm: Any, jane: None, db_path: Path) -> None:
+    crm("follow-up", "jane", "send proposal", "--due", "today")
+    before = snapshot_of(db_path)
+    r = crm("done", "1", "--next", "someday", "send contract")
+    assert r.exit_code == 1
+    assert snapshot_of(db_path) == before
+
+
+def test_snooze(crm: Any, jane: None, db_path: Path) -> None:
+    crm("follow-up", "jane", "call", "--due", "today 11am")
+    r = crm("snooze", "1", "2h")
+    assert (r.exit_code, r.stdout) == (0, "Snoozed #1 call until Mon 2026-11-23 12:00\n")
+    # a day alone keeps the follow-up's time of day
+    r = crm("snooze", "1", "tomorrow")
+    assert r.stdout == "Snoozed #1 call until Tue 2026-11-24 11:00\n"
+    r = crm("snooze", "1", "next mon 9am")
+    assert r.stdout == "Snoozed #1 call until Mon 2026-11-30 09:00\n"
+    assert _due(db_path, 1)[2] == "2026-11-30 09:00:00.000000"
+    assert crm("agenda", "--days", "7").stdout.splitlines() == [
+        "Next 7 days",
+        "  Mon 2026-11-30 09:00 #1 call (snoozed) - Jane Doe",
+    ]
+    past = crm("snooze", "1", "yesterday")
+    assert past.exit_code == 1 and "future" in past.stderr
+
+
+def test_cancel_and_unknown_ids(crm: Any, jane: None, db_path: Path) -> None:
+    crm("follow-up", "jane", "call", "--due", "today")
+    assert crm("cancel", "1").stdout == "Cancelled #1 call\n"
+    assert _due(db_path, 1)[3] == "cancelled"
+    assert crm("snooze", "1", "2h").exit_code == 1
+    missing = crm("done", "99")
+    assert (missing.exit_code, missing.stderr) == (
+        1,
+        "error: no follow-up #99\nhint: crm agenda lists them\n",
+    )
+
+
+def _interaction(db: Any, contact_id: int, at: datetime) -> None:
+    from tinycrm.core.models import Interaction
+
+    with db.transaction(summary="log") as session:
+        session.add(
+            Interaction(
+                uuid=str(uuid.uuid4()),
+                contact_id=contact_id,
+                kind="call",
+                occurred_at=at,
+                summary="talked",
+                created_at=at,
+                updated_at=at,
+            )
+        )
+
+
+def test_agenda_buckets_and_keep_in_touch(crm: Any, jane: None, db: Any) -> None:
+    crm("follow-up", "jane", "late", "--due", "2026-11-20")
+    crm("follow-up", "jane", "this morning", "--due", "today 9am", "--priority")
+    crm("follow-up", "jane", "all day today", "--due", "today")
+    crm("follow-up", "acme", "friday", "--due", "fri 3pm")
+    crm("follow-up", "jane", "far away", "--due", "2027-03-01")
+    crm("add", "contact", "Bob Roe")
+    assert crm("keep-in-touch", "bob", "2w").exit_code == 0
+    _interaction(db, 2, datetime(2026, 11, 1, 12, tzinfo=UTC))
+    r = crm("agenda")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "Overdue",
+        "  Sun 2026-11-15       keep in touch with Bob Roe (every 14 days)",
+        "  Fri 2026-11-20       #1 late - Jane Doe",
+        "  Mon 2026-11-23 09:00 #2 ! this morning - Jane Doe",
+        "Today",
+        "  Mon 2026-11-23       #3 all day today - Jane Doe",
+        "Next 7 days",
+        "  Fri 2026-11-27 15:00 #4 friday - Jane Doe, Acme website [Prospecting]",
+    ]
+
+
+def test_agenda_json_and_days(crm: Any, jane: None, db: Any) -> None:
+    crm("follow-up", "jane", "late", "--due", "2026-11-20")
+    crm("follow-up", "acme", "friday", "--due", "fri 3pm")
+    crm("follow-up", "jane", "far away", "--due", "2027-03-01")
+    rows = json.loads(crm("agenda", "--json").stdout)
+    assert [(r["id"], r["bucket"]) for r in rows] == [(1, "overdue"), (2, "upcoming")]
+    assert rows[1]["deal"] == {"id": 1, "title": "Acme website", "stage": "Prospecting"}
+    assert len(json.loads(crm("agenda", "--days", "200", "--json").stdout)) == 3
+    today_only = json.loads(crm("agenda", "--days", "0", "--json").stdout)
+    assert [r["id"] for r in today_only] == [1]
+
+
+def test_keep_in_touch_is_reset_by_an_interaction(crm: Any, jane: None, db: Any) -> None:
+    r = crm("keep-in-touch", "jane", "30d")
+    assert (
+        r.stdout == "Keep in touch with #1 Jane Doe every 30 days; next touch due Wed 2026-12-23\n"
+    )
+    assert not [r for r in json.loads(crm("agenda", "--json").stdout) if r["kind"] != "follow-up"]
+    _interaction(db, 1, datetime(2026, 10, 1, 12, tzinfo=UTC))
+    touch = [r for r in json.loads(crm("agenda", "--json").stdout) if r["kind"] == "keep-in-touch"]
+    assert [(t["id"], t["bucket"], t["due"]) for t in touch] == [
+        (1, "overdue", "2026-10-31T00:00:00Z")
+    ]
+    _interaction(db, 1, datetime(2026, 11, 20, 12, tzinfo=UTC))
+    touch = [r for r in json.loads(crm("agenda", "--json").stdout) if r["kind"] == "keep-in-touch"]
+    assert touch == []
+    assert crm("keep-in-touch", "jane", "off").stdout.startswith("No keep-in-touch reminders")
+    assert crm("keep-in-touch", "jane", "soon").exit_code == 1
+
+
+def test_winning_a_deal_offers_a_check_in(crm: Any, jane: None, db_path: Path) -> None:
+    r = crm("move", "acme", "won")
+    assert r.exit_code == 0, r.stderr
+    hint = r.stdout.splitlines()[1]
+    assert hint == (
+        "Schedule a check-in: crm follow-up 1 'check in after the win: Acme website' "
+        '--deal 1 --due "in 30 days"'
+    )
+    assert table_rows(db_path, "SELECT count(*) FROM follow_up") == [(0,)]
+
+
+def test_winning_creates_the_check_in_when_configured(
+    crm: Any, jane: None, db_path: Path, hermetic: Path
+) -> None:
+    hermetic.mkdir(parents=True, exist_ok=True)
+    (hermetic / "config.toml").write_text("[deals]\nwon_follow_up_days = 14\n")
+    r = crm("move", "acme", "won")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[1] == (
+        "Follow-up #1 check in after the win: Acme website due Mon 2026-12-07"
+    )
+    assert table_rows(db_path, "SELECT contact_id, deal_id, all_day FROM follow_up") == [(1, 1, 1)]
+    # one undo takes back the win and its check-in
+    crm("undo")
+    assert table_rows(db_path, "SELECT count(*) FROM follow_up") == [(0,)]
+
+
+def test_recurrence_keeps_the_local_time_across_dst(db: Any) -> None:
+    from tinycrm.core import contacts, dates, followups
+
+    paris = ZoneInfo("Europe/Paris")
+    now = datetime(2026, 10, 20, 8, tzinfo=UTC)
+    with db.transaction(summary="t") as session:
+        jane = contacts.add_contact(session, "Jane", now=now)
+        when = dates.parse_when("fri 9am", now, paris)  # Fri 2026-10-23, summer time
+        fu = followups.add_follow_up(
+            session, "weekly", when, now=now, contact=jane, rrule="FREQ=WEEKLY"
+        )
+        followups.complete(session, fu, now, paris)
+        assert fu.due_at == datetime(2026, 10, 30, 8, tzinfo=UTC)  # 09:00 in winter time
+        assert dates.describe(fu.due_at, False, paris) == "Fri 2026-10-30 09:00"
