@@ -97,13 +97,25 @@ def root(
 
 
 def _register() -> None:
-    from tinycrm.cli import adding, history, listing, moving, showing
+    from tinycrm.cli import (
+        adding,
+        editing,
+        history,
+        interactions,
+        listing,
+        moving,
+        searching,
+        showing,
+    )
 
     app.add_typer(adding.app, name="add")
     app.add_typer(listing.app, name="list")
     moving.register(app)
     showing.register(app)
     history.register(app)
+    editing.register(app)
+    interactions.register(app)
+    searching.register(app)
 
 
 _register()
