@@ -130,32 +130,24 @@ def _live(session: Session, hits: list[Any]) -> dict[tuple[str, int], tuple[Any,
     return found
 
 
-def search(
-    session: Session,
-    query: str,
-    *,
-    kind: str | None = None,
-    limit: int = 20,
-    highlight: tuple[str, str] = HIGHLIGHT,
-) -> list[dict[str, Any]]:
-    """Return the best matches for `query`: kind, id, label, a snippet and a score (lower is
-    better), trashed records left out.
+def _find(
+    session: Session, expr: str, kind: str | None, fetch: int, highlight: tuple[str, str]
+) -> list[Any]:
+    """Rank the matches of one FTS5 expression, limiting first (see POOL)."""
+    from sqlalchemy.exc import OperationalError
 
-    Limit first: the newest POOL matches are found without ranking; only if there are that
-    many (a common word) is ranking confined to them, otherwise every match is ranked.
-    """
-    if limit < 1:
-        raise ValidationError("--limit must be 1 or more")
-    kind = check_kind(kind)
-    expr = match_expression(query)
     try:
         newest = _matches(session, expr, kind, POOL)
         floor = newest[-1] if len(newest) >= POOL else None
-        hits = _ranked(session, expr, kind, floor, limit * 2 + 10, highlight)
-    except Exception as exc:  # a query FTS5 still refuses is the person's text, not a crash
-        if "fts5" in str(exc).lower() or "syntax" in str(exc).lower():
-            raise ValidationError(f"cannot search for {query!r}") from None
-        raise
+        return _ranked(session, expr, kind, floor, fetch, highlight)
+    except OperationalError as exc:  # what FTS5 still refuses is the person's text, not a crash
+        raise ValidationError("cannot search for that text", hint="search for plain words") from exc
+
+
+def _results(session: Session, hits: list[Any], limit: int) -> list[dict[str, Any]]:
+    """Turn ranked hits into result dicts, leaving out trashed records."""
+    from datetime import UTC, datetime
+
     live = _live(session, hits)
     out: list[dict[str, Any]] = []
     for hit in hits:
@@ -170,8 +162,6 @@ def search(
             "score": round(float(hit.score), 4),
         }
         if hit.kind in ("interaction", "follow-up"):
-            from datetime import UTC, datetime
-
             at = row[2]
             if isinstance(at, str):
                 at = datetime.fromisoformat(at).replace(tzinfo=UTC)
@@ -181,3 +171,32 @@ def search(
         if len(out) >= limit:
             break
     return out
+
+
+def search(
+    session: Session,
+    query: str,
+    *,
+    kind: str | None = None,
+    limit: int = 20,
+    highlight: tuple[str, str] = HIGHLIGHT,
+) -> list[dict[str, Any]]:
+    """Return the best matches for `query`: kind, id, label, a snippet and a score (lower is
+    better), trashed records left out.
+
+    Limit first: the newest POOL matches are found without ranking; only if there are that
+    many (a common word) is ranking confined to them, otherwise every match is ranked.
+    Whole words are tried first; the last word is taken as a prefix only when they find fewer
+    than `limit` (a prefix of a common word is costly to expand).
+    """
+    if limit < 1:
+        raise ValidationError("--limit must be 1 or more")
+    kind = check_kind(kind)
+    fetch = limit * 2 + 10  # room for trashed records that are left out
+    exact = match_expression(query, prefix=False)
+    found = _results(session, _find(session, exact, kind, fetch, highlight), limit)
+    if len(found) < limit:
+        loose = match_expression(query, prefix=True)
+        if loose != exact:
+            found = _results(session, _find(session, loose, kind, fetch, highlight), limit)
+    return found
