@@ -115,3 +115,10 @@ def test_filters_use_indexes(db: Any) -> None:
         conn.close()
     assert "ix_interaction_contact_at" in plan, plan
     assert "SCAN interaction" not in plan, plan
+
+
+def test_names_that_look_like_markup_are_listed_as_written(crm: Any) -> None:
+    assert crm("add", "contact", "Ann [/b] Admin", "--company", "Acme [EU]").exit_code == 0
+    r = crm("list", "contacts")
+    assert r.exit_code == 0, r.stderr
+    assert "Ann [/b] Admin" in r.stdout and "Acme [EU]" in r.stdout

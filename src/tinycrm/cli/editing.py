@@ -178,7 +178,7 @@ def tag(
 ) -> None:
     """Add and remove tags on a contact, company or deal.
 
-    Examples: crm tag jane +vip -cold; crm tag "acme website" urgent; crm tag 12 --kind deal -- -old
+    Examples: crm tag jane +vip -cold; crm tag "acme website" urgent; crm tag 12 --kind deal -old
     """
     from tinycrm.cli.showing import kinds_for
     from tinycrm.core import edits, refs, tags
