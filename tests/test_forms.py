@@ -209,6 +209,30 @@ def test_editor_outcomes_that_change_nothing(
     assert snapshot_of(db_path) == before
 
 
+def test_what_the_form_cannot_show_is_kept(
+    jane: Any, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at_terminal: None
+) -> None:
+    """Values from elsewhere (an import) that a form line cannot hold are left as they are."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    conn.execute(
+        "UPDATE contact SET title = 'Head of\nSales', custom = ? WHERE id = 1",
+        (json.dumps({"my plan": "gold", "tier": "2"}),),
+    )
+    conn.commit()
+    conn.close()
+    monkeypatch.setenv("EDITOR", fake_editor(tmp_path, [[["custom.tier: 2", "custom.tier: 3"]]]))
+    r = jane("edit", "jane")
+    assert r.exit_code == 0, r.stderr
+    shown = (tmp_path / "shown0.txt").read_text()
+    assert "title: Head of Sales\n" in shown
+    assert "# custom field 'my plan' (kept as it is): gold\n" in shown
+    assert table_rows(db_path, "SELECT title, custom FROM contact WHERE id = 1") == [
+        ("Head of\nSales", json.dumps({"my plan": "gold", "tier": "3"}))
+    ]
+
+
 def test_an_editor_that_cannot_start_is_a_clear_error(
     jane: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch, at_terminal: None
 ) -> None:

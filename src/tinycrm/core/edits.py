@@ -22,7 +22,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "company": ("name", "domain", "industry", "size", "notes"),
     "deal": ("title", "contact", "company", "value", "currency", "close", "probability", "notes"),
 }
-_CUSTOM_KEY = re.compile(r"^[A-Za-z][\w-]*$")
+CUSTOM_KEY = re.compile(r"^[A-Za-z][\w-]*$")
 _MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal}
 
 
@@ -70,7 +70,7 @@ class Changes:
 def check_custom_key(key: str) -> str:
     """Return a custom field name, or raise ValidationError."""
     name = key.strip()
-    if not _CUSTOM_KEY.match(name):
+    if not CUSTOM_KEY.match(name):
         raise ValidationError(
             f"not a custom field name: {key!r}",
             hint="start with a letter; then letters, digits, - or _",

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tinycrm.core.edits import FIELDS, Changes, check_custom_key
+from tinycrm.core.edits import CUSTOM_KEY, FIELDS, Changes, check_custom_key
 from tinycrm.errors import (
     AmbiguousError,
     ConflictError,
@@ -129,11 +129,18 @@ def format_form(form: Form, title: str, about: list[str] | None = None) -> str:
             lines.append(f"{key}: {', '.join(form.lists[key])}".rstrip())
             continue
         value = form.fields.get(key, "")
+        if key != "notes":
+            lines.append(f"{key}: {' '.join(value.split())}".rstrip())
+            continue
         first, *rest = value.split("\n") if value else [""]
         lines.append(f"{key}: {first}".rstrip())
         lines += [f"  {line}".rstrip() if line.strip() else "" for line in rest]
     for key, value in sorted(form.custom.items()):
-        lines.append(f"{CUSTOM}{key}: {value}".rstrip())
+        flat = " ".join(value.split())
+        if CUSTOM_KEY.match(key):
+            lines.append(f"{CUSTOM}{key}: {flat}".rstrip())
+        else:  # a name this form cannot hold (from an import): shown, kept as it is
+            lines.append(f"# custom field {key!r} (kept as it is): {flat}")
     return "\n".join(lines) + "\n"
 
 
@@ -310,8 +317,10 @@ def edit_in_editor(
     from tinycrm.core.edits import apply_changes, get_record, label_of
 
     with db.read() as session:
-        original, shown = record_form(session, kind, record_id)
+        _, shown = record_form(session, kind, record_id)
         summary = f"edit {kind} #{record_id} {label_of(get_record(session, kind, record_id))}"
+    # compare with the form as read back, so what the text cannot show is never a change
+    original = parse_form(kind, shown)
     last_error: TinyCrmError | None = None
     while True:
         edited = edit(shown)
