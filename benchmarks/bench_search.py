@@ -72,6 +72,34 @@ def build(path: Path, rows: int) -> None:
     db.dispose()
 
 
+def build_deals(path: Path, count: int) -> None:
+    """Add `count` deals (spread over two years, on random contacts) if there are none."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    if conn.execute("SELECT count(*) FROM deal").fetchone()[0]:
+        conn.close()
+        return
+    contacts = conn.execute("SELECT max(id) FROM contact").fetchone()[0]
+    rng = random.Random(8)
+    start = datetime(2024, 11, 23)
+
+    def deal(i: int) -> tuple[object, ...]:
+        at = (start + timedelta(minutes=i * 10)).strftime("%Y-%m-%d %H:%M:%S.%f")
+        title = f"Deal {i} {rng.choice(WORDS)}"
+        return (str(uuid.uuid4()), title, title.lower(), rng.randrange(1, contacts + 1),
+                rng.randrange(1, 5), rng.randrange(100, 10**7), at, at, at)  # fmt: skip
+
+    with conn:
+        conn.executemany(
+            "INSERT INTO deal (uuid, title, title_key, contact_id, pipeline_id, stage_id, value,"
+            " currency, status, stage_entered_at, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, 1, ?, ?, 'USD', 'open', ?, ?, ?)",
+            (deal(i) for i in range(count)),
+        )
+    conn.close()
+
+
 def timed(label: str, fn: object) -> None:
     """Run fn three times and print the best time."""
     assert callable(fn)
@@ -96,12 +124,17 @@ def main() -> None:
         t0 = time.perf_counter()
         build(path, rows)
         print(f"built {rows} interactions in {time.perf_counter() - t0:.1f} s")
+    build_deals(path, max(rows // 10, 1))
     db = open_db(path)
     now = datetime(2026, 11, 23, tzinfo=UTC)
     with db.read() as s:
         timed("search common word 'budget'", lambda: search.search(s, "budget"))
         timed("search two common words 'budget price'", lambda: search.search(s, "budget price"))
         timed("search prefix of a common word 'budg'", lambda: search.search(s, "budg"))
+        timed(
+            "search 'budget' --kind contact (none match)",
+            lambda: search.search(s, "budget", kind="contact"),
+        )
         timed("search rare word 'zanzibar'", lambda: search.search(s, "zanzibar"))
         timed("search prefix 'zanz'", lambda: search.search(s, "zanz"))
         timed("search no match 'qwertyuiop'", lambda: search.search(s, "qwertyuiop"))
@@ -121,6 +154,11 @@ def main() -> None:
             "list contacts --created-after yesterday",
             lambda: listing.list_contacts(s, recent, page),
         )
+        timed("list deals --no-interaction-days 30", lambda: listing.list_deals(s, flt, page))
+        week = listing.ListFilter(created_after=now - timedelta(days=7))
+        timed("list deals --created-after (a week ago)", lambda: listing.list_deals(s, week, page))
+        old = listing.ListFilter(updated_before=datetime(2024, 12, 1, tzinfo=UTC))
+        timed("list deals --updated-before 2024-12-01", lambda: listing.list_deals(s, old, page))
     db.dispose()
 
 

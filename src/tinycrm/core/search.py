@@ -21,6 +21,9 @@ POOL = 2000
 # Title hits weigh more than body hits (columns: kind, record_id, title, body).
 _BM25 = "bm25(search_index, 0.0, 0.0, 10.0, 1.0)"
 HIGHLIGHT = ("[", "]")
+# The index's rowid is record id * 8 + a code per kind (see migration 0002). Filtering a kind on
+# the rowid reads no stored text, so it is ~20x cheaper than the kind column on common words.
+_CODES = {"contact": 1, "company": 2, "deal": 3, "interaction": 4, "follow-up": 5}
 
 
 def check_kind(kind: str | None) -> str | None:
@@ -56,13 +59,13 @@ def match_expression(query: str, prefix: bool = True) -> str:
 
 def _matches(session: Session, expr: str, kind: str | None, limit: int) -> list[int]:
     """Return up to `limit` matching rowids, newest first (cheap: no ranking)."""
-    where = " AND kind = :kind" if kind else ""
+    where = " AND (rowid % 8) = :code" if kind else ""
     rows = session.connection().execute(
         text(
             "SELECT rowid FROM search_index WHERE search_index MATCH :expr"
             f"{where} ORDER BY rowid DESC LIMIT :limit"
         ),
-        {"expr": expr, "kind": kind, "limit": limit},
+        {"expr": expr, "code": _CODES.get(kind or ""), "limit": limit},
     )
     return [r[0] for r in rows]
 
@@ -75,7 +78,7 @@ def _ranked(
     limit: int,
     highlight: tuple[str, str],
 ) -> list[Any]:
-    where = " AND kind = :kind" if kind else ""
+    where = " AND (rowid % 8) = :code" if kind else ""
     if floor is not None:
         where += " AND rowid >= :floor"
     return list(
@@ -88,7 +91,7 @@ def _ranked(
             ),
             {
                 "expr": expr,
-                "kind": kind,
+                "code": _CODES.get(kind or ""),
                 "floor": floor,
                 "limit": limit,
                 "open": highlight[0],
