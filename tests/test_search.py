@@ -135,3 +135,25 @@ def test_match_expression_quotes_every_word() -> None:
     assert search.match_expression("acme corp.") == '"acme" "corp."'
     with pytest.raises(ValidationError):
         search.match_expression(" ... ")
+
+
+def test_each_kind_filter_finds_only_that_kind(db: Any) -> None:
+    from datetime import timedelta
+
+    from tests.test_core import NOW
+    from tinycrm.core import companies, contacts, deals, followups, interactions
+    from tinycrm.core.dates import When
+
+    with db.transaction() as s:
+        person = contacts.add_contact(s, "Kiwi Person", now=NOW)
+        companies.add_company(s, "Kiwi Company", now=NOW)
+        deals.add_deal(s, "Kiwi deal", now=NOW, currency="USD")
+        interactions.log_interaction(s, "note", "kiwi talk", now=NOW, contact=person)
+        followups.add_follow_up(
+            s, "kiwi follow-up", When(NOW + timedelta(days=1), False), now=NOW, contact=person
+        )
+    with db.read() as s:
+        assert len(search.search(s, "kiwi")) == 5
+        for kind in search.KINDS:
+            hits = search.search(s, "kiwi", kind=kind)
+            assert [h["kind"] for h in hits] == [kind], kind
