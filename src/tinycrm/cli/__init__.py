@@ -97,14 +97,28 @@ def root(
 
 
 def _register() -> None:
-    from tinycrm.cli import adding, followups, history, listing, moving, reminding, showing
+    from tinycrm.cli import (
+        adding,
+        editing,
+        followups,
+        history,
+        interactions,
+        listing,
+        moving,
+        reminding,
+        searching,
+        showing,
+    )
 
     app.add_typer(adding.app, name="add")
     app.add_typer(listing.app, name="list")
     moving.register(app)
     showing.register(app)
-    history.register(app)
+    editing.register(app)
+    interactions.register(app)
     followups.register(app)
+    searching.register(app)
+    history.register(app)
     reminding.register(app)
 
 

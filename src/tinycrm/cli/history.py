@@ -1,6 +1,9 @@
-"""`crm undo` and `crm redo`: step back through whole commands."""
+"""`crm undo`, `crm redo` and `crm history`: whole commands, what they changed, and stepping
+back and forth through them."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import typer
 
@@ -8,9 +11,10 @@ from tinycrm.cli import render, state
 
 
 def register(app: typer.Typer) -> None:
-    """Add `undo` and `redo` to the root app."""
+    """Add `undo`, `redo` and `history` to the root app."""
     app.command("undo")(undo)
     app.command("redo")(redo)
+    app.command("history")(history)
 
 
 def undo(
@@ -43,3 +47,97 @@ def redo(
         with db.transaction(summary="redo") as session:
             done = history.redo(session, state.now())
         render.say(f"Redid: {done.summary or 'a change'} ({done.changes} changes)")
+
+
+def history(
+    ref: str | None = typer.Argument(None, help="Only this contact, company or deal."),
+    kind: str | None = typer.Option(None, "--kind", "-k", help="contact, company or deal."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="Show at most N entries."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the commands that changed something, newest first; with REF, that record's changes.
+
+    Examples: crm history; crm history --limit 5 --json; crm history jane
+    """
+    from tinycrm.cli.interactions import escaped
+    from tinycrm.cli.showing import kinds_for
+    from tinycrm.core import events, refs
+
+    with state.database().read() as session:
+        if ref is None:
+            groups = events.list_groups(session, limit=limit)
+        else:
+            hit = refs.resolve(session, ref, kinds_for(kind))
+            evs = events.record_events(session, hit.kind, hit.id, limit=limit)
+            names = events.tag_names(session, evs)
+            found = [events.event_dict(ev, names) for ev in evs]
+    if ref is None:
+        if as_json:
+            render.print_json(groups)
+            return
+        rows = [
+            {
+                "when": _when(g["at"]),
+                "summary": g["summary"] or "",
+                "origin": g["origin"],
+                "changes": g["changes"],
+                "undone": "undone" if g["undone"] else "",
+            }
+            for g in groups
+        ]
+        columns = [("when", "When"), ("summary", "Command"), ("origin", "From"),
+                   ("changes", "Changes"), ("undone", "")]  # fmt: skip
+        render.table(escaped(rows), columns, title="changes yet")
+        return
+    if as_json:
+        render.print_json(found)
+        return
+    render.say(f"{hit.kind} #{hit.id} {hit.label}")
+    rows = [
+        {
+            "when": _when(e["at"]),
+            "summary": (e["summary"] or "") + (" (undone)" if e["undone"] else ""),
+            "change": _change(e),
+        }
+        for e in found
+    ]
+    # an update that only moved the record's updated time says nothing on its own
+    rows = [row for row in rows if row["change"]]
+    render.table(
+        escaped(rows), [("when", "When"), ("summary", "Command"), ("change", "Change")], "changes"
+    )
+
+
+def _when(value: str | None) -> str:
+    from datetime import datetime
+
+    from tinycrm.core import dates
+
+    return dates.show(datetime.fromisoformat(value)) if value else ""
+
+
+def _short(value: Any) -> str:
+    text = "(empty)" if value is None or value == "" else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _change(event: dict[str, Any]) -> str:
+    """Describe one event in words: what was created, removed, or changed from what to what."""
+    from tinycrm.core.events import QUIET_COLUMNS
+
+    entity = str(event["entity"]).replace("_", " ")
+    row = event["after"] or event["before"] or {}
+    detail = row.get("email") or row.get("phone") or row.get("url") or ""
+    if event["entity"].endswith("_tag"):
+        entity, detail = "tag", str(event.get("tag") or "")
+    if event["action"] == "create":
+        return f"added {entity} {detail}".strip()
+    if event["action"] == "delete":
+        return f"removed {entity} {detail}".strip()
+    before, after = event["before"] or {}, event["after"] or {}
+    parts = [
+        f"{key}: {_short(before.get(key))} -> {_short(after.get(key))}"
+        for key in sorted(after)
+        if key not in QUIET_COLUMNS
+    ]
+    return "; ".join(parts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from tinycrm.cli import render, state
@@ -14,6 +16,32 @@ DESC = typer.Option(False, "--desc", help="Sort descending.")
 LIMIT = typer.Option(None, "--limit", "-n", min=1, help="Show at most N rows.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
 QUIET = typer.Option(False, "-q", "--quiet", help="Print only ids.")
+CREATED_AFTER = typer.Option(None, "--created-after", help="Added on or after this day.")
+CREATED_BEFORE = typer.Option(None, "--created-before", help="Added before this day.")
+UPDATED_AFTER = typer.Option(None, "--updated-after", help="Changed on or after this day.")
+UPDATED_BEFORE = typer.Option(None, "--updated-before", help="Changed before this day.")
+QUIET_DAYS = typer.Option(
+    None, "--no-interaction-days", min=0, help="No interaction logged in the last N days."
+)
+
+
+def _days(
+    created_after: str | None,
+    created_before: str | None,
+    updated_after: str | None,
+    updated_before: str | None,
+) -> dict[str, Any]:
+    """Read the --created-*/--updated-* days into ListFilter fields (local midnights)."""
+    from tinycrm.core import listing
+
+    now = state.now()
+    given = {
+        "created_after": created_after,
+        "created_before": created_before,
+        "updated_after": updated_after,
+        "updated_before": updated_before,
+    }
+    return {k: listing.day_start(v, now) if v else None for k, v in given.items()}
 
 
 def _out(
@@ -29,7 +57,9 @@ def _out(
         for row in rows:
             render.say(str(row["id"]))
     else:
-        render.table(rows, columns, title=what)
+        from tinycrm.cli.interactions import escaped
+
+        render.table(escaped(rows), columns, title=what)
 
 
 @app.command("contacts")
@@ -41,17 +71,33 @@ def list_contacts(
     source: str | None = typer.Option(None, "--source", help="Lead source."),
     company: str | None = typer.Option(None, "--company", help="Company name contains."),
     name: str | None = typer.Option(None, "--name", help="Name contains."),
+    created_after: str | None = CREATED_AFTER,
+    created_before: str | None = CREATED_BEFORE,
+    updated_after: str | None = UPDATED_AFTER,
+    updated_before: str | None = UPDATED_BEFORE,
+    no_interaction_days: int | None = QUIET_DAYS,
     sort: str | None = SORT,
     desc: bool = DESC,
     limit: int | None = LIMIT,
     as_json: bool = JSON,
     quiet: bool = QUIET,
 ) -> None:
-    """List contacts. Example: crm list contacts --tag vip --lifecycle prospect"""
+    """List contacts.
+
+    Examples: crm list contacts --tag vip --lifecycle prospect;
+    crm list contacts --no-interaction-days 30 --created-before 2026-06-01
+    """
     from tinycrm.core import listing
 
     flt = listing.ListFilter(
-        tags=tuple(tag), lifecycle=lifecycle, source=source, company=company, text=name
+        tags=tuple(tag),
+        lifecycle=lifecycle,
+        source=source,
+        company=company,
+        text=name,
+        no_interaction_days=no_interaction_days,
+        now=state.now(),
+        **_days(created_after, created_before, updated_after, updated_before),
     )
     with state.database().read() as session:
         rows = listing.list_contacts(session, flt, listing.Page(sort, desc, limit))
@@ -64,6 +110,10 @@ def list_contacts(
 def list_companies(
     tag: list[str] = TAG,
     name: str | None = typer.Option(None, "--name", help="Name contains."),
+    created_after: str | None = CREATED_AFTER,
+    created_before: str | None = CREATED_BEFORE,
+    updated_after: str | None = UPDATED_AFTER,
+    updated_before: str | None = UPDATED_BEFORE,
     sort: str | None = SORT,
     desc: bool = DESC,
     limit: int | None = LIMIT,
@@ -73,7 +123,11 @@ def list_companies(
     """List companies. Example: crm list companies --sort created --desc"""
     from tinycrm.core import listing
 
-    flt = listing.ListFilter(tags=tuple(tag), text=name)
+    flt = listing.ListFilter(
+        tags=tuple(tag),
+        text=name,
+        **_days(created_after, created_before, updated_after, updated_before),
+    )
     with state.database().read() as session:
         rows = listing.list_companies(session, flt, listing.Page(sort, desc, limit))
     columns = [("id", "#"), ("name", "Name"), ("domain", "Domain"), ("industry", "Industry"),
@@ -91,13 +145,22 @@ def list_deals(
     max_value: str | None = typer.Option(None, "--max-value", help="At most this amount."),
     tag: list[str] = TAG,
     title: str | None = typer.Option(None, "--title", help="Title contains."),
+    created_after: str | None = CREATED_AFTER,
+    created_before: str | None = CREATED_BEFORE,
+    updated_after: str | None = UPDATED_AFTER,
+    updated_before: str | None = UPDATED_BEFORE,
+    no_interaction_days: int | None = QUIET_DAYS,
     sort: str | None = SORT,
     desc: bool = DESC,
     limit: int | None = LIMIT,
     as_json: bool = JSON,
     quiet: bool = QUIET,
 ) -> None:
-    """List deals. Example: crm list deals --status open --stage present --min-value 1k"""
+    """List deals.
+
+    Examples: crm list deals --status open --stage present --min-value 1k;
+    crm list deals --status open --no-interaction-days 14
+    """
     from tinycrm.core import listing, money
 
     currency = state.settings().default_currency
@@ -110,6 +173,9 @@ def list_deals(
         text=title,
         min_value=money.parse_money(min_value, currency) if min_value else None,
         max_value=money.parse_money(max_value, currency) if max_value else None,
+        no_interaction_days=no_interaction_days,
+        now=state.now(),
+        **_days(created_after, created_before, updated_after, updated_before),
     )
     with state.database().read() as session:
         rows = listing.list_deals(session, flt, listing.Page(sort, desc, limit))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, select
@@ -18,6 +19,7 @@ from tinycrm.core.models import (
     ContactTag,
     Deal,
     DealTag,
+    Interaction,
     Stage,
     Tag,
 )
@@ -41,7 +43,60 @@ class ListFilter:
     min_value: int | None = None
     max_value: int | None = None
     text: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    no_interaction_days: int | None = None
+    now: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def day_start(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
+    """Read a day as typed ('2026-11-01', 'today') and return its local midnight, in UTC."""
+    from tinycrm.core.dates import local_tz, parse_day
+
+    tz = tz or local_tz()
+    return datetime.combine(parse_day(text, now, tz), time(0), tz).astimezone(UTC)
+
+
+def _range(created: Any, updated: Any, flt: ListFilter) -> list[Any]:
+    """Conditions for the created/updated ranges: after is inclusive, before exclusive."""
+    conditions = []
+    if flt.created_after is not None:
+        conditions.append(created >= flt.created_after)
+    if flt.created_before is not None:
+        conditions.append(created < flt.created_before)
+    if flt.updated_after is not None:
+        conditions.append(updated >= flt.updated_after)
+    if flt.updated_before is not None:
+        conditions.append(updated < flt.updated_before)
+    return conditions
+
+
+def _quiet_since(flt: ListFilter) -> datetime | None:
+    """The moment since which a record must have had no interaction (None: no such filter)."""
+    if flt.no_interaction_days is None:
+        return None
+    if flt.no_interaction_days < 0:
+        raise ValidationError("--no-interaction-days takes a number of days, 0 or more")
+    if flt.now is None:
+        raise ValidationError("a no-interaction filter needs the current time")
+    return flt.now - timedelta(days=flt.no_interaction_days)
+
+
+def _no_interaction_with(owner_column: Any, record_id: Any, since: datetime) -> Any:
+    """NOT EXISTS an interaction on this record at or after `since` (uses the (owner, at)
+    indexes)."""
+    return ~exists(
+        select(1)
+        .select_from(Interaction)
+        .where(
+            owner_column == record_id,
+            col(Interaction.occurred_at) >= since,
+            col(Interaction.deleted_at).is_(None),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -133,6 +188,10 @@ def contacts_query(flt: ListFilter) -> Select[Any]:
     if flt.text:
         conditions.append(Contact.name_key.like(f"%{fold(flt.text)}%"))  # type: ignore[attr-defined]
     conditions += _tag_condition(ContactTag, ContactTag.contact_id, Contact.id, flt.tags)
+    conditions += _range(col(Contact.created_at), col(Contact.updated_at), flt)
+    since = _quiet_since(flt)
+    if since is not None:
+        conditions.append(_no_interaction_with(col(Interaction.contact_id), Contact.id, since))
     if conditions:
         query = query.where(and_(*conditions))
     return query
@@ -217,6 +276,7 @@ def list_companies(session: Session, flt: ListFilter, page: Page) -> list[dict[s
     if flt.text or flt.company:
         conditions.append(col(Company.name_key).like(f"%{fold(flt.text or flt.company or '')}%"))
     conditions += _tag_condition(CompanyTag, CompanyTag.company_id, Company.id, flt.tags)
+    conditions += _range(col(Company.created_at), col(Company.updated_at), flt)
     if conditions:
         query = query.where(and_(*conditions))
     query = _page(query, page, COMPANY_SORTS, "name")
@@ -293,6 +353,12 @@ def list_deals(session: Session, flt: ListFilter, page: Page) -> list[dict[str, 
     if flt.max_value is not None:
         conditions.append(col(Deal.value) <= flt.max_value)
     conditions += _tag_condition(DealTag, DealTag.deal_id, Deal.id, flt.tags)
+    conditions += _range(col(Deal.created_at), col(Deal.updated_at), flt)
+    since = _quiet_since(flt)
+    if since is not None:
+        # a deal is touched by interactions logged on it or on its contact
+        conditions.append(_no_interaction_with(col(Interaction.deal_id), Deal.id, since))
+        conditions.append(_no_interaction_with(col(Interaction.contact_id), Deal.contact_id, since))
     if conditions:
         query = query.where(and_(*conditions))
     query = _page(query, page, DEAL_SORTS, "id")

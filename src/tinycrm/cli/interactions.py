@@ -1,0 +1,148 @@
+"""`crm log` (record a call, email, meeting, message or note) and `crm timeline`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from tinycrm.cli import render, state
+
+
+def register(app: typer.Typer) -> None:
+    """Add `log` and `timeline` to the root app."""
+    app.command("log")(log)
+    app.command("timeline")(timeline)
+
+
+def log(
+    ref: str = typer.Argument(..., help="The contact (or a deal: then its contact)."),
+    kind: str = typer.Argument(..., help="call, email, meeting, message or note."),
+    summary: str = typer.Argument(..., help="What happened, in a line."),
+    at: str | None = typer.Option(None, "--at", help="When (default: now), e.g. 2026-11-20."),
+    deal: str | None = typer.Option(None, "--deal", help="The deal it was about."),
+    out: bool = typer.Option(False, "--out", help="You reached out."),
+    in_: bool = typer.Option(False, "--in", help="They reached out."),
+    as_json: bool = typer.Option(False, "--json", help="Print the interaction as JSON."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only the new id."),
+) -> None:
+    """Log an interaction with a contact.
+
+    Examples: crm log jane call "talked budget" --out; crm log "acme website" meeting "demo"
+    --at 2026-11-20; crm log jane email "sent the proposal" --deal "acme website"
+    """
+    from tinycrm.core import dates, interactions, refs
+    from tinycrm.core.models import Contact, Deal
+    from tinycrm.errors import UsageError
+
+    if out and in_:
+        raise UsageError("give --out or --in, not both")
+    direction = "out" if out else "in" if in_ else None
+    the_kind = interactions.check_kind(kind)
+    now = state.now()
+    when = interactions.when_it_happened(at, now)
+    db = state.database()
+    with db.transaction(summary=f"log {the_kind} with {ref}", now=now) as session:
+        hit = refs.resolve(session, ref, ("contact", "deal"))
+        contact: Contact | None = None
+        the_deal: Deal | None = None
+        if hit.kind == "deal":
+            the_deal = refs.resolve_deal(session, f"#{hit.id}")
+            if deal is not None and refs.resolve_deal(session, deal).id != hit.id:
+                raise UsageError("the record is a deal; --deal names another deal")
+            contact = session.get(Contact, the_deal.contact_id) if the_deal.contact_id else None
+        else:
+            contact = refs.resolve_contact(session, f"#{hit.id}")
+            the_deal = refs.resolve_deal(session, deal) if deal else None
+        who = contact.name if contact else hit.label
+        session.info["summary"] = f"log {the_kind} with {who}"
+        item = interactions.log_interaction(
+            session,
+            the_kind,
+            summary,
+            now=now,
+            at=when,
+            contact=contact,
+            deal=the_deal,
+            direction=direction,
+        )
+        data = interactions.interaction_dict(session, item)
+    if as_json:
+        render.print_json(data)
+    elif quiet:
+        render.say(str(data["id"]))
+    else:
+        about = f" about deal #{data['deal']['id']}" if data["deal"] else ""
+        with_whom = f" with {who}" if contact else ""
+        render.say(
+            f"Logged {the_kind}{with_whom}{about} at {dates.show(when)} (interaction #{data['id']})"
+        )
+
+
+def escaped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return rows whose text cannot be read as table markup (a summary may hold '[/b]')."""
+    from rich.markup import escape
+
+    return [{k: escape(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+
+
+def _when(value: str | None) -> str:
+    from datetime import datetime
+
+    from tinycrm.core import dates
+
+    return dates.show(datetime.fromisoformat(value)) if value else ""
+
+
+def _what(entry: dict[str, Any]) -> str:
+    kind = entry["type"]
+    if kind == "interaction":
+        arrow = {"in": " (in)", "out": " (out)"}.get(entry["direction"] or "", "")
+        return f"{entry['kind']}{arrow}"
+    if kind == "follow-up":
+        return f"follow-up ({entry['status']})"
+    return str(kind)
+
+
+def _about(entry: dict[str, Any]) -> str:
+    parts = []
+    if entry.get("contact"):
+        parts.append(entry["contact"]["name"] or "")
+    if entry.get("deal"):
+        parts.append(f"deal #{entry['deal']['id']} {entry['deal']['title']}")
+    if entry.get("fields"):
+        parts.append(", ".join(entry["fields"]))
+    return "; ".join(p for p in parts if p)
+
+
+def timeline(
+    ref: str = typer.Argument(..., help="A contact, company or deal."),
+    kind: str | None = typer.Option(None, "--kind", "-k", help="contact, company or deal."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, help="Show at most N entries."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show what happened with a contact, company or deal, newest first: interactions, stage
+    changes, follow-ups and edits.
+
+    Examples: crm timeline jane; crm timeline "acme website" --limit 10 --json
+    """
+    from tinycrm.cli.showing import kinds_for
+    from tinycrm.core import refs
+    from tinycrm.core import timeline as timelines
+
+    with state.database().read() as session:
+        hit = refs.resolve(session, ref, kinds_for(kind))
+        entries = timelines.timeline(session, hit.kind, hit.id, limit=limit)
+    if as_json:
+        render.print_json(entries)
+        return
+    render.say(f"{hit.kind} #{hit.id} {hit.label}")
+    rows = [
+        {"when": _when(e["at"]), "what": _what(e), "summary": e["summary"], "about": _about(e)}
+        for e in entries
+    ]
+    render.table(
+        escaped(rows),
+        [("when", "When"), ("what", "What"), ("summary", "Summary"), ("about", "About")],
+        title="entries",
+    )

@@ -1,0 +1,76 @@
+"""`crm search`: find contacts, companies, deals, interactions and follow-ups by their words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from tinycrm.cli import render, state
+
+_OPEN, _CLOSE = "\x02", "\x03"
+
+
+def register(app: typer.Typer) -> None:
+    """Add `search` to the root app."""
+    app.command("search")(search)
+
+
+def search(
+    words: list[str] = typer.Argument(..., help="Words to find; the last may be a prefix."),
+    kind: str | None = typer.Option(
+        None, "--kind", "-k", help="contact, company, deal, interaction or follow-up."
+    ),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="Show at most N matches."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only kind and id."),
+) -> None:
+    """Search everything: names, titles, notes, interactions and follow-ups, best first.
+
+    Examples: crm search acme; crm search "budget call" --kind interaction; crm search jan
+    """
+    from tinycrm.core import search as searching
+
+    text = " ".join(words)
+    highlight = ("[", "]") if as_json else (_OPEN, _CLOSE)
+    with state.database().read() as session:
+        hits = searching.search(session, text, kind=kind, limit=limit, highlight=highlight)
+    if as_json:
+        render.print_json(hits)
+        return
+    if quiet:
+        for hit in hits:
+            render.say(f"{hit['kind']} {hit['id']}")
+        return
+    _print(hits)
+
+
+def _print(hits: list[dict[str, object]]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    out = render.console()
+    if not hits:
+        out.print("no matches")
+        return
+    tab = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for heading in ("Kind", "#", "Name", "Match"):
+        tab.add_column(heading, overflow="fold")
+    for hit in hits:
+        tab.add_row(
+            Text(str(hit["kind"])),
+            Text(str(hit["id"])),
+            Text(str(hit["label"])),
+            _highlighted(str(hit["snippet"] or "")),
+        )
+    out.print(tab)
+
+
+def _highlighted(snippet: str) -> Any:
+    """Turn the snippet's markers into bold spans (plain text when colour is off)."""
+    from rich.text import Text
+
+    text = Text()
+    for i, part in enumerate(snippet.replace(_CLOSE, _OPEN).split(_OPEN)):
+        text.append(part.replace("\n", " "), style="bold" if i % 2 else "")
+    return text

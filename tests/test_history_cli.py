@@ -1,0 +1,86 @@
+"""`crm history`: the commands newest first, and one record's changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import snapshot_of
+
+
+@pytest.fixture
+def seeded(crm: Any) -> Any:
+    for args in (
+        ("add", "contact", "Jane Doe", "--email", "jane@acme.com"),
+        ("add", "contact", "Jan Smith"),
+        ("edit", "jane", "--title", "CTO", "--email", "jd@home.org"),
+        ("tag", "jane", "+vip"),
+        ("add", "deal", "Acme website", "--contact", "jane"),
+    ):
+        r = crm(*args)
+        assert r.exit_code == 0, r.stderr
+    return crm
+
+
+def test_history_lists_commands_newest_first(seeded: Any) -> None:
+    assert seeded("undo").exit_code == 0  # the deal
+    r = seeded("history", "--json")
+    assert r.exit_code == 0, r.stderr
+    groups = json.loads(r.stdout)
+    assert [(g["summary"], g["undone"]) for g in groups] == [
+        ("add deal Acme website", True),
+        ("tag contact #1 Jane Doe +vip", False),
+        ("edit contact #1 Jane Doe", False),
+        ("add contact Jan Smith", False),
+        ("add contact Jane Doe", False),
+        ("create the default pipeline", False),
+    ]
+    assert groups[2]["changes"] == 2  # the contact row and the new email row
+    assert groups[0]["origin"] == "cli" and groups[0]["at"] == "2026-11-23T10:00:00Z"
+    assert len(json.loads(seeded("history", "--limit", "2", "--json").stdout)) == 2
+    table = seeded("history").stdout
+    assert "edit contact #1 Jane Doe" in table and "undone" in table
+
+
+def test_history_of_one_record(seeded: Any) -> None:
+    r = seeded("history", "jane", "--json")
+    assert r.exit_code == 0, r.stderr
+    found = json.loads(r.stdout)
+    assert {(e["entity"], e["action"]) for e in found} >= {
+        ("contact", "create"),
+        ("contact", "update"),
+        ("contact_email", "create"),
+        ("contact_tag", "create"),
+    }
+    assert all(e["entity"] != "deal" for e in found)
+    assert [e["id"] for e in found] == sorted((e["id"] for e in found), reverse=True)
+    tag_event = next(e for e in found if e["entity"] == "contact_tag")
+    assert tag_event["tag"] == "vip"
+    table = seeded("history", "jane").stdout
+    assert table.startswith("contact #1 Jane Doe\n")
+    assert "title: (empty) -> CTO" in table
+    assert "added contact email jd@home.org" in table
+    assert "added tag vip" in table
+    assert "Jan Smith" not in table
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["history", "nobody"], "no contact, company or deal matches"),
+        (["history", "jan"], "several"),
+    ],
+)
+def test_bad_history_refs(seeded: Any, db_path: Path, args: list[str], message: str) -> None:
+    before = snapshot_of(db_path)
+    r = seeded(*args)
+    assert r.exit_code == 1 and message in r.stderr and r.stdout == ""
+    assert snapshot_of(db_path) == before
+
+
+def test_history_of_a_new_database_shows_only_the_setup(crm: Any) -> None:
+    groups = json.loads(crm("history", "--json").stdout)
+    assert [g["origin"] for g in groups] == ["system"]
