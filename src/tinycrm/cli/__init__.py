@@ -97,13 +97,16 @@ def root(
 
 
 def _register() -> None:
-    from tinycrm.cli import adding, history, listing, moving, showing
+    from tinycrm.cli import adding, deleting, history, listing, moving, pipelines, settings, showing
 
     app.add_typer(adding.app, name="add")
     app.add_typer(listing.app, name="list")
     moving.register(app)
     showing.register(app)
     history.register(app)
+    deleting.register(app)
+    app.add_typer(pipelines.app, name="pipeline")
+    app.add_typer(settings.app, name="config")
 
 
 _register()

@@ -1,0 +1,204 @@
+"""Forgetting a person: their contact, its details and their history erased, file included."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from tinycrm.core import refs
+from tinycrm.core.models import (
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactUrl,
+    FollowUp,
+    Interaction,
+)
+from tinycrm.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from tinycrm.core.db import Database
+
+# Rows that belong to one contact (a contact_id column) and go with it.
+CHILDREN: dict[str, Any] = {
+    "contact_email": ContactEmail,
+    "contact_phone": ContactPhone,
+    "contact_url": ContactUrl,
+    "interaction": Interaction,
+    "follow_up": FollowUp,
+}
+FORGOTTEN = "a change to a forgotten contact"
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What forgetting a contact erased (counts only: the data itself is gone)."""
+
+    contact_id: int
+    rows: int
+    events: int
+    deals_unlinked: int
+
+
+def find_contact(session: Session, ref: str) -> Contact:
+    """Return the contact `ref` names, looking in the trash too."""
+    try:
+        hit = refs.resolve(session, ref, ("contact",))
+    except NotFoundError:
+        hit = refs.resolve(session, ref, ("contact",), trashed=True)
+    contact = session.get(Contact, hit.id)
+    assert contact is not None
+    return contact
+
+
+def _traces(session: Session, contact: Contact) -> list[str]:
+    """Return the strings that identify the person: name, emails, phones, web addresses."""
+    assert contact.id is not None
+    found = [contact.name]
+    for model, column in (
+        (ContactEmail, ContactEmail.email),
+        (ContactPhone, ContactPhone.phone),
+        (ContactUrl, ContactUrl.url),
+    ):
+        found.extend(session.exec(select(column).where(model.contact_id == contact.id)).all())
+    return [t for t in found if t and t.strip()]
+
+
+def forget(session: Session, contact: Contact, now: datetime) -> Forgotten:
+    """Erase a contact, its emails, phones, urls, tags, interactions and follow-ups, and
+    every event that recorded them; deals stay but lose the link to the person.
+
+    Plain SQL is used on purpose: the ORM would record the deleted values as new events.
+    Call `scrub_file` after the transaction commits so freed pages keep nothing.
+    """
+    assert contact.id is not None
+    cid = contact.id
+    traces = _traces(session, contact)
+    conn = session.connection()
+    params = {"cid": cid, "sid": str(cid)}
+
+    # Every row id that ever belonged to this contact, current rows and recorded ones.
+    owned: dict[str, set[str]] = {}
+    for entity, model in CHILDREN.items():
+        ids = {str(i) for i in session.exec(select(model.id).where(model.contact_id == cid))}
+        recorded = conn.execute(
+            text(
+                "SELECT entity_id FROM event WHERE entity = :entity AND ("
+                " json_extract(before, '$.contact_id') = :cid"
+                " OR json_extract(after, '$.contact_id') = :cid)"
+            ),
+            {**params, "entity": entity},
+        ).scalars()
+        owned[entity] = ids | set(recorded)
+
+    groups = set(
+        conn.execute(
+            text(
+                "SELECT DISTINCT group_id FROM event"
+                " WHERE (entity = 'contact' AND entity_id = :sid)"
+                " OR (entity = 'contact_tag' AND entity_id LIKE :sid || '/%')"
+            ),
+            params,
+        ).scalars()
+    )
+    deleted_events = conn.execute(
+        text(
+            "DELETE FROM event WHERE (entity = 'contact' AND entity_id = :sid)"
+            " OR (entity = 'contact_tag' AND entity_id LIKE :sid || '/%') RETURNING group_id"
+        ),
+        params,
+    ).scalars()
+    events = 0
+    for group in deleted_events:
+        groups.add(group)
+        events += 1
+    for entity, ids in owned.items():
+        for entity_id in ids:
+            for group in conn.execute(
+                text(
+                    "DELETE FROM event WHERE entity = :entity AND entity_id = :eid"
+                    " RETURNING group_id"
+                ),
+                {"entity": entity, "eid": entity_id},
+            ).scalars():
+                groups.add(group)
+                events += 1
+    for side in ("before", "after"):
+        conn.execute(
+            text(
+                f"UPDATE event SET {side} = json_set({side}, '$.contact_id', json('null'))"
+                f" WHERE json_extract({side}, '$.contact_id') = :cid"
+            ),
+            params,
+        )
+    for group in groups:
+        conn.execute(
+            text("UPDATE event SET summary = :summary WHERE group_id = :group"),
+            {"summary": FORGOTTEN, "group": group},
+        )
+    for trace in traces:
+        conn.execute(
+            text(
+                "UPDATE event SET summary = :summary WHERE instr(lower(summary), lower(:trace)) > 0"
+            ),
+            {"summary": FORGOTTEN, "trace": trace},
+        )
+
+    unlinked = conn.execute(
+        text("UPDATE deal SET contact_id = NULL WHERE contact_id = :cid"),
+        params,
+    ).rowcount
+    rows = 0
+    for entity in (*CHILDREN, "contact_tag"):
+        rows += conn.execute(text(f"DELETE FROM {entity} WHERE contact_id = :cid"), params).rowcount
+    rows += conn.execute(text("DELETE FROM contact WHERE id = :cid"), params).rowcount
+    session.expunge(contact)
+
+    # A marker with no personal data, so the history shows that something was erased.
+    conn.execute(
+        text(
+            "INSERT INTO event (group_id, origin, at, entity, entity_id, action, summary)"
+            " VALUES (:group, 'system', :at, 'contact', :sid, 'forget', :summary)"
+        ),
+        {
+            **params,
+            "group": str(uuid.uuid4()),
+            "at": _utc_text(now),
+            "summary": f"forgot contact #{cid}",
+        },
+    )
+    return Forgotten(cid, rows, events, int(unlinked or 0))
+
+
+def _utc_text(moment: datetime) -> str:
+    """Render an aware time the way the UTCDateTime column stores it."""
+    from datetime import UTC
+
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def scrub_file(db: Database) -> None:
+    """Rewrite the database so erased data survives in no free page, index segment or WAL."""
+    conn = db.raw()
+    try:
+        # FTS5 keeps deleted terms in old index segments until they are merged.
+        conn.execute("INSERT INTO search_index(search_index) VALUES('optimize')")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def traces_left(db: Database, needles: list[str]) -> list[str]:
+    """Return the needles that can still be found in any row of the database (a check)."""
+    conn = db.raw()
+    try:
+        dump = "\n".join(conn.iterdump()).lower()
+    finally:
+        conn.close()
+    return [n for n in needles if n.lower() in dump]
