@@ -215,9 +215,11 @@ def remove_stage(
 
     with state.database().transaction(summary=f"remove stage {stage}") as session:
         the_pipeline = pipelines.get_pipeline(session, pipeline)
-        removed, moved = pipelines.remove_stage(session, the_pipeline, stage, state.now(), to)
-        session.info["summary"] = f"remove stage {removed.name} from {the_pipeline.name}"
-        target = pipelines.find_stage(session, removed.pipeline_id, to).name if to else None
+        assert the_pipeline.id is not None
+        named = pipelines.find_stage(session, the_pipeline.id, stage).name
+        session.info["summary"] = f"remove stage {named} from {the_pipeline.name}"
+        target = pipelines.find_stage(session, the_pipeline.id, to).name if to else None
+        removed, moved = pipelines.remove_stage(session, the_pipeline, named, state.now(), target)
     extra = f" ({moved} deal(s) moved to {target})" if moved else ""
     render.say(f"Removed stage {removed.name} from {the_pipeline.name}{extra}")
 
