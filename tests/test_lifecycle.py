@@ -118,9 +118,20 @@ SECRETS = ("Zelda Quixote", "zelda@quixote.example", "+1 555 0199", "quixote.exa
 def _zelda_with_history(crm: Any, db: Any) -> None:
     """A person with details, tags, a deal, an interaction, a follow-up and edits on record."""
     r = crm(
-        "add", "contact", "Zelda Quixote", "--email", "zelda@quixote.example",
-        "--phone", "+1 555 0199", "--company", "Acme", "--tag", "vip", "--note", "met at expo",
-    )  # fmt: skip
+        "add",
+        "contact",
+        "Zelda Quixote",
+        "--email",
+        "zelda@quixote.example",
+        "--phone",
+        "+1 555 0199",
+        "--company",
+        "Acme",
+        "--tag",
+        "vip",
+        "--note",
+        "met at expo",
+    )
     assert r.exit_code == 0, r.stderr
     crm("add", "contact", "Bob Other", "--email", "bob@other.example")
     crm("add", "deal", "Acme website", "--contact", "zelda", "--value", "5k")
@@ -138,10 +149,15 @@ def _zelda_with_history(crm: Any, db: Any) -> None:
         contacts.add_url(session, person, "https://quixote.example/zq")
         session.add(
             Interaction(
-                uuid="i-1", contact_id=person.id, kind="call", occurred_at=now,
-                summary="Zelda Quixote wants a quote", created_at=now, updated_at=now,
+                uuid="i-1",
+                contact_id=person.id,
+                kind="call",
+                occurred_at=now,
+                summary="Zelda Quixote wants a quote",
+                created_at=now,
+                updated_at=now,
             )
-        )  # fmt: skip
+        )
         followups.add_follow_up(
             session, "call Zelda back", When(now, all_day=False), now=now, contact=person
         )
@@ -181,7 +197,9 @@ def test_forget_leaves_no_trace_anywhere_in_the_file(crm: Any, db: Any, db_path:
         assert table_rows(db_path, f"SELECT count(*) FROM {table} WHERE contact_id = 1") == [(0,)]
     assert table_rows(db_path, "SELECT count(*) FROM interaction") == [(0,)]
     assert table_rows(db_path, "SELECT count(*) FROM follow_up") == [(0,)]
-    assert table_rows(db_path, "SELECT count(*) FROM search_index WHERE search_index MATCH 'zelda'") == [(0,)]  # fmt: skip
+    assert table_rows(
+        db_path, "SELECT count(*) FROM search_index WHERE search_index MATCH 'zelda'"
+    ) == [(0,)]
     # a marker says something was forgotten, and nothing else about whom
     assert table_rows(db_path, "SELECT action, summary FROM event WHERE action = 'forget'") == [
         ("forget", "forgot contact #1")
@@ -212,7 +230,10 @@ def test_forget_without_yes_off_a_terminal_changes_nothing(crm: Any, db_path: Pa
     assert r.exit_code == 2
     assert snapshot_of(db_path) == before
     r = crm("forget", "nobody", "--yes")
-    assert (r.exit_code, r.stderr.splitlines()[0]) == (1, "error: no trashed contact matches 'nobody'")  # fmt: skip
+    assert (r.exit_code, r.stderr.splitlines()[0]) == (
+        1,
+        "error: no trashed contact matches 'nobody'",
+    )
     assert snapshot_of(db_path) == before
 
 
@@ -222,9 +243,22 @@ def test_forget_without_yes_off_a_terminal_changes_nothing(crm: Any, db_path: Pa
 def test_merge_moves_everything_onto_the_kept_contact(crm: Any, db_path: Path) -> None:
     crm("add", "contact", "Jane Doe", "--email", "jane@acme.com", "--tag", "vip")
     crm(
-        "add", "contact", "J. Doe", "--email", "jd@home.example", "--phone", "+1 555 0100",
-        "--company", "Acme", "--title", "CTO", "--tag", "vip", "--tag", "expo",
-    )  # fmt: skip
+        "add",
+        "contact",
+        "J. Doe",
+        "--email",
+        "jd@home.example",
+        "--phone",
+        "+1 555 0100",
+        "--company",
+        "Acme",
+        "--title",
+        "CTO",
+        "--tag",
+        "vip",
+        "--tag",
+        "expo",
+    )
     crm("add", "deal", "Acme website", "--contact", "#2")
     before_events = table_rows(db_path, "SELECT count(*) FROM event")[0][0]
     r = crm("merge", "jane doe", "j. doe", "--yes")
@@ -239,14 +273,19 @@ def test_merge_moves_everything_onto_the_kept_contact(crm: Any, db_path: Path) -
     assert shown["company"]["name"] == "Acme"
     assert table_rows(db_path, "SELECT contact_id FROM deal") == [(1,)]
     assert table_rows(db_path, "SELECT id FROM contact") == [(1,)]
-    assert table_rows(db_path, "SELECT count(DISTINCT group_id) FROM event WHERE id > ?", before_events) == [(1,)]  # fmt: skip
+    assert table_rows(
+        db_path, "SELECT count(DISTINCT group_id) FROM event WHERE id > ?", before_events
+    ) == [(1,)]
     # one undo step brings both back as they were
     snapshot_after_merge = snapshot_of(db_path)
     r = crm("undo")
     assert r.exit_code == 0, r.stderr
     assert table_rows(db_path, "SELECT id FROM contact ORDER BY id") == [(1,), (2,)]
     assert table_rows(db_path, "SELECT contact_id FROM deal") == [(2,)]
-    assert json.loads(crm("show", "#2", "--kind", "contact", "--json").stdout)["tags"] == ["expo", "vip"]
+    assert json.loads(crm("show", "#2", "--kind", "contact", "--json").stdout)["tags"] == [
+        "expo",
+        "vip",
+    ]
     assert snapshot_of(db_path) != snapshot_after_merge
 
 
@@ -265,10 +304,22 @@ def test_merge_companies(crm: Any, db_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "first_line"),
     [
-        (("merge", "jane", "jane", "--yes"), 1, "error: contact #1 Jane Doe and contact #1 Jane Doe are the same record; nothing to merge"),  # fmt: skip
+        (
+            ("merge", "jane", "jane", "--yes"),
+            1,
+            "error: contact #1 Jane Doe is named twice; nothing to merge",
+        ),
         (("merge", "jane", "nobody", "--yes"), 1, "error: no contact matches 'nobody'"),
-        (("merge", "jane", "bob"), 2, "error: this needs confirmation and there is no terminal to ask on"),  # fmt: skip
-        (("merge", "jane", "bob", "--kind", "deal", "--yes"), 2, "error: not a kind to merge: 'deal'"),  # fmt: skip
+        (
+            ("merge", "jane", "bob"),
+            2,
+            "error: this needs confirmation and there is no terminal to ask on",
+        ),
+        (
+            ("merge", "jane", "bob", "--kind", "deal", "--yes"),
+            2,
+            "error: not a kind to merge: 'deal'",
+        ),
     ],
 )
 def test_bad_merges_change_nothing(

@@ -66,7 +66,9 @@ def test_add_rename_move_set_and_remove_stages(crm: Any, db_path: Path) -> None:
     r = crm("pipeline", "set-stage", "live", "--probability", "40", "--stale-days", "0")
     assert r.exit_code == 0, r.stderr
     assert r.stdout == "Live demo: probability 40%, stale after never\n"
-    assert table_rows(db_path, "SELECT probability, stale_days FROM stage WHERE name = 'Live demo'") == [(40, None)]  # fmt: skip
+    assert table_rows(
+        db_path, "SELECT probability, stale_days FROM stage WHERE name = 'Live demo'"
+    ) == [(40, None)]
     positions = table_rows(db_path, "SELECT position FROM stage ORDER BY position")
     assert positions == [(1,), (2,), (3,), (4,), (5,)]
     crm("add", "deal", "Acme website", "--stage", "live")
@@ -120,15 +122,31 @@ def test_add_stage_takes_the_stale_days_from_config(crm: Any, db_path: Path) -> 
     ("args", "code", "first_line"),
     [
         (("remove-stage", "prosp"), 1, "error: Prospecting still holds 1 deal(s)"),
-        (("remove-stage", "prosp", "--to", "prosp"), 1, "error: --to names the stage being removed"),  # fmt: skip
+        (
+            ("remove-stage", "prosp", "--to", "prosp"),
+            1,
+            "error: --to names the stage being removed",
+        ),
         (("add-stage", "Won"), 1, "error: 'Won' cannot be a stage name"),
         (("add-stage", "closing"), 1, "error: the pipeline already has a stage called Closing"),
         (("add-stage", "X", "--probability", "101"), 1, "error: not a probability: 101"),
         (("add-stage", "X", "--after", "nowhere"), 1, "error: no stage called 'nowhere'"),
-        (("rename-stage", "qual", "PRESENTING"), 1, "error: the pipeline already has a stage called Presenting"),  # fmt: skip
-        (("move-stage", "qual"), 2, "error: say where: one of --after STAGE, --before STAGE or --position N"),  # fmt: skip
+        (
+            ("rename-stage", "qual", "PRESENTING"),
+            1,
+            "error: the pipeline already has a stage called Presenting",
+        ),
+        (
+            ("move-stage", "qual"),
+            2,
+            "error: say where: one of --after STAGE, --before STAGE or --position N",
+        ),
         (("move-stage", "qual", "--position", "9"), 1, "error: no position 9"),
-        (("move-stage", "qual", "--after", "qual"), 1, "error: a stage cannot be placed next to itself"),  # fmt: skip
+        (
+            ("move-stage", "qual", "--after", "qual"),
+            1,
+            "error: a stage cannot be placed next to itself",
+        ),
         (("set-stage", "qual"), 2, "error: nothing to change"),
         (("set-stage", "qual", "--stale-days", "-3"), 1, "error: not a number of days: -3"),
         (("create", "sales"), 1, "error: there is already a pipeline called Sales"),

@@ -143,11 +143,13 @@ def check(key: str, value: Value) -> Value:
     """Return `value` checked and normalised for `key`, or raise ValidationError saying why."""
     known = known_key(key)
     if known.kind is list and not isinstance(value, list):
-        raise ValidationError(f"{known.name} must be a list, not {value!r}")
+        raise ValidationError(f"{known.name} must be a list, not {value!r}", hint="use a,b,c")
     if known.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ValidationError(f"{known.name} must be a whole number, not {value!r}")
+        raise ValidationError(
+            f"{known.name} must be a whole number, not {value!r}", hint="write digits, e.g. 14"
+        )
     if known.kind is str and not isinstance(value, str):
-        raise ValidationError(f"{known.name} must be text, not {value!r}")
+        raise ValidationError(f"{known.name} must be text, not {value!r}", hint="quote it")
     try:
         return known.check(value)
     except ValueError as exc:
@@ -162,7 +164,9 @@ def parse(key: str, text: str) -> Value:
         value = [part.strip() for part in text.split(",") if part.strip()]
     elif known.kind is int:
         if not re.fullmatch(r"[+-]?\d+", text.strip()):
-            raise ValidationError(f"{known.name} must be a whole number, not {text!r}")
+            raise ValidationError(
+                f"{known.name} must be a whole number, not {text!r}", hint="write digits, e.g. 14"
+            )
         value = int(text)
     else:
         value = text

@@ -29,7 +29,8 @@ def _out(
         for row in rows:
             render.say(str(row["id"]))
     else:
-        render.table(rows, columns, title=what)
+        with render.paged():
+            render.table(rows, columns, title=what)
 
 
 @app.command("contacts")

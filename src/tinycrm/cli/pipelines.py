@@ -14,7 +14,10 @@ class PipelineGroup(TyperGroup):
     """`crm pipeline [NAME]` shows a pipeline; a known word after it is a subcommand."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+        completing = getattr(ctx, "resilient_parsing", False)
+        if not completing and (
+            not args or (args[0] not in self.commands and args[0] not in ("-h", "--help"))
+        ):
             args = ["show", *args]
         return super().parse_args(ctx, args)
 

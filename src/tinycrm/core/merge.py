@@ -47,7 +47,7 @@ def resolve_pair(
     first = refs.resolve(session, keep, kinds)
     second = refs.resolve(session, drop, (first.kind,))
     if first.id == second.id:
-        raise ValidationError(f"{first} and {second} are the same record; nothing to merge")
+        raise ValidationError(f"{first} is named twice; nothing to merge")
     if first.kind == "deal":
         raise UsageError("deals are not merged", hint="merge contacts or companies")
     return first, second
