@@ -144,3 +144,9 @@ def test_the_writer_keeps_unknown_keys_and_escapes_strings(hermetic: Path) -> No
     assert tomllib.loads(path.read_text()) == data
     assert config.set_value("general.week_start", "tue", path) == "tuesday"
     assert tomllib.loads(path.read_text())["custom section"] == data["custom section"]
+
+
+def test_the_config_module_is_pure() -> None:
+    from tests.test_import_hygiene import FACES, HEAVY, loaded_after
+
+    assert not loaded_after("import tinycrm.config") & (set(FACES) | set(HEAVY))

@@ -332,3 +332,13 @@ def test_bad_merges_change_nothing(
     assert r.exit_code == code
     assert r.stderr.splitlines()[0] == first_line
     assert snapshot_of(db_path) == before
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["tinycrm.core.trash", "tinycrm.core.merge", "tinycrm.core.privacy", "tinycrm.core.pipelines"],
+)
+def test_the_new_core_modules_do_not_load_the_faces(module: str) -> None:
+    from tests.test_import_hygiene import FACES, loaded_after
+
+    assert not loaded_after(f"import {module}") & set(FACES)
