@@ -133,8 +133,12 @@ def _zelda_with_history(crm: Any, db: Any) -> None:
         "met at expo",
     )
     assert r.exit_code == 0, r.stderr
-    crm("add", "contact", "Bob Other", "--email", "bob@other.example")
+    crm(
+        "add", "contact", "Bob Other", "--email", "bob@other.example",
+        "--note", "introduced by zelda@quixote.example",
+    )  # fmt: skip
     crm("add", "deal", "Acme website", "--contact", "zelda", "--value", "5k")
+    crm("add", "deal", "Portrait of ZELDA QUIXOTE", "--contact", "bob")
     crm("move", "acme web", "presenting")
     crm("delete", "zelda", "--yes")
     crm("restore", "zelda")
@@ -191,8 +195,13 @@ def test_forget_leaves_no_trace_anywhere_in_the_file(crm: Any, db: Any, db_path:
     for secret in (*SECRETS, "zelda", "quixote", "0199"):
         assert secret.lower() not in everything, secret
     # the deal stays, without the link; the other contact is untouched
-    assert table_rows(db_path, "SELECT title, contact_id FROM deal") == [("Acme website", None)]
-    assert table_rows(db_path, "SELECT name FROM contact") == [("Bob Other",)]
+    assert table_rows(db_path, "SELECT title, title_key, contact_id FROM deal") == [
+        ("Acme website", "acme website", None),
+        ("Portrait of [forgotten]", "portrait of [forgotten]", 2),
+    ]
+    assert table_rows(db_path, "SELECT name, notes FROM contact") == [
+        ("Bob Other", "introduced by [forgotten]")
+    ]
     for table in ("contact_email", "contact_phone", "contact_url", "contact_tag"):
         assert table_rows(db_path, f"SELECT count(*) FROM {table} WHERE contact_id = 1") == [(0,)]
     assert table_rows(db_path, "SELECT count(*) FROM interaction") == [(0,)]

@@ -50,12 +50,13 @@ def restore(
     Example: crm restore jane
     """
     from tinycrm.cli.showing import kinds_for
-    from tinycrm.core import trash
+    from tinycrm.core import refs, trash
 
     db = state.database()
-    with db.transaction(summary=f"restore {ref}") as session:
-        hit = trash.restore(session, ref, state.now(), kinds_for(kind))
+    with db.transaction() as session:
+        hit = refs.resolve(session, ref, kinds_for(kind), trashed=True)
         session.info["summary"] = f"restore {hit}"
+        trash.restore(session, f"#{hit.id}", state.now(), (hit.kind,))
     render.say(f"Restored {hit}")
 
 
@@ -110,7 +111,8 @@ def forget(
     privacy.scrub_file(db)
     render.say(
         f"Forgot contact #{done.contact_id}: {done.rows} rows and {done.events} history "
-        f"entries erased, {done.deals_unlinked} deal(s) kept without the link"
+        f"entries erased, {done.deals_unlinked} deal(s) kept without the link, "
+        f"{done.redacted} mention(s) elsewhere replaced by {privacy.REDACTED}"
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy import JSON, String, and_, func, or_, text, update
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel, select
 
 from tinycrm.core import refs
 from tinycrm.core.models import (
@@ -19,6 +22,7 @@ from tinycrm.core.models import (
     FollowUp,
     Interaction,
 )
+from tinycrm.core.text import fold
 from tinycrm.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -33,6 +37,9 @@ CHILDREN: dict[str, Any] = {
     "follow_up": FollowUp,
 }
 FORGOTTEN = "a change to a forgotten contact"
+REDACTED = "[forgotten]"
+# Search keys kept in step with the column they fold.
+_KEYS = {"name": "name_key", "title": "title_key"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class Forgotten:
     rows: int
     events: int
     deals_unlinked: int
+    redacted: int
 
 
 def find_contact(session: Session, ref: str) -> Contact:
@@ -158,6 +166,7 @@ def forget(session: Session, contact: Contact, now: datetime) -> Forgotten:
         rows += conn.execute(text(f"DELETE FROM {entity} WHERE contact_id = :cid"), params).rowcount
     rows += conn.execute(text("DELETE FROM contact WHERE id = :cid"), params).rowcount
     session.expunge(contact)
+    redacted = _redact(conn, traces)
 
     # A marker with no personal data, so the history shows that something was erased.
     conn.execute(
@@ -172,7 +181,61 @@ def forget(session: Session, contact: Contact, now: datetime) -> Forgotten:
             "summary": f"forgot contact #{cid}",
         },
     )
-    return Forgotten(cid, rows, events, int(unlinked or 0))
+    return Forgotten(cid, rows, events, int(unlinked or 0), redacted)
+
+
+def _substitute(value: Any, pattern: re.Pattern[str]) -> Any:
+    """Replace the traces in a string, or in every string inside a JSON value."""
+    if isinstance(value, str):
+        return pattern.sub(REDACTED, value)
+    if isinstance(value, list):
+        return [_substitute(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute(v, pattern) for k, v in value.items()}
+    return value
+
+
+def _holds_text(kind: Any) -> bool:
+    """Return True for text and JSON columns (SQLModel's strings are a decorated String)."""
+    kind = getattr(kind, "impl", kind)
+    return isinstance(kind, String | JSON)
+
+
+def _redact(conn: Connection, traces: list[str]) -> int:
+    """Replace the person's name, emails, phones and urls wherever other records mention them
+    (a deal titled after them, a note, a history entry); return how many values changed."""
+    needles = sorted({t.strip() for t in traces if len(t.strip()) >= 2}, key=len, reverse=True)
+    if not needles:
+        return 0
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in needles) + r")(?!\w)", re.IGNORECASE
+    )
+    # JSON text may hold a name with its non-ASCII letters escaped.
+    forms = {n.lower() for n in needles} | {json.dumps(n)[1:-1].lower() for n in needles}
+    changed = 0
+    for table in SQLModel.metadata.sorted_tables:
+        keys = list(table.primary_key.columns)
+        for column in table.columns:
+            if column.primary_key or column.name in _KEYS.values():
+                continue
+            if table.name == "contact" and column.name == "name":
+                continue  # a namesake is another person, whose name stays theirs
+            if not _holds_text(column.type):
+                continue
+            found = or_(*(func.instr(func.lower(column), form) > 0 for form in forms))
+            for row in conn.execute(select(*keys, column).where(found)).all():
+                *ids, value = row
+                new = _substitute(value, pattern)
+                if new == value:
+                    continue
+                values: dict[str, Any] = {column.name: new}
+                key = _KEYS.get(column.name)
+                if key is not None and key in table.columns and isinstance(new, str):
+                    values[key] = fold(new)
+                where = and_(*(k == i for k, i in zip(keys, ids, strict=True)))
+                conn.execute(update(table).where(where).values(**values))
+                changed += 1
+    return changed
 
 
 def _utc_text(moment: datetime) -> str:
