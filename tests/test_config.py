@@ -150,3 +150,16 @@ def test_the_config_module_is_pure() -> None:
     from tests.test_import_hygiene import FACES, HEAVY, loaded_after
 
     assert not loaded_after("import tinycrm.config") & (set(FACES) | set(HEAVY))
+
+
+def test_a_bad_value_written_by_hand_is_reported_with_the_way_out(crm: Any, hermetic: Path) -> None:
+    hermetic.mkdir(parents=True, exist_ok=True)
+    _file(hermetic).write_text('[general]\nweek_start = "someday"\n')
+    r = crm("list", "deals")
+    assert r.exit_code == 1
+    first, hint = r.stderr.splitlines()
+    assert first == f"error: {_file(hermetic)}: bad value for general.week_start: 'someday'"
+    key = "general.week_start"
+    assert hint == f"hint: fix it with crm config set {key} VALUE, or crm config unset {key}"
+    assert crm("config", "unset", "general.week_start").exit_code == 0
+    assert crm("list", "deals").exit_code == 0

@@ -187,12 +187,33 @@ def read(path: Path | None = None) -> dict[str, Any]:
         raise ValidationError(f"{target} is not valid TOML: {exc}") from None
 
 
+def _checked(data: dict[str, Any], path: Path | None) -> dict[str, Any]:
+    """Return the file's data with known keys checked and normalised; unknown keys kept."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    for key in SCHEMA:
+        section, _, name = key.partition(".")
+        table = out.get(section)
+        if not isinstance(table, dict) or name not in table:
+            continue
+        try:
+            table[name] = check(key, table[name])
+        except ValidationError as exc:
+            from tinycrm import paths
+
+            raise ValidationError(
+                f"{path or paths.config_file()}: {exc.message}",
+                hint=f"fix it with crm config set {key} VALUE, or crm config unset {key}",
+            ) from None
+    return out
+
+
 def load(path: Path | None = None) -> Settings:
-    """Read config.toml (a missing file means defaults); refuse a file that is not TOML."""
-    data = read(path)
+    """Read config.toml (a missing file means defaults); refuse a file that is not TOML or
+    that holds a value a known setting cannot take."""
+    data = _checked(read(path), path)
     general = data.get("general", {}) if isinstance(data.get("general"), dict) else {}
     return Settings(
-        default_currency=str(general.get("default_currency", "USD")).upper(),
+        default_currency=str(general.get("default_currency", "USD")),
         date_format=str(general.get("date_format", "%Y-%m-%d")),
         week_start=str(general.get("week_start", "monday")),
         raw=data,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ def help_text(path: tuple[str, ...]) -> str:
     return "\n".join(line.rstrip() for line in result.stdout.strip().splitlines())
 
 
+@cache
 def reference() -> str:
     """Return the Reference section: every command's help, between the markers."""
     import typer
