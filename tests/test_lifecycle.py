@@ -215,6 +215,20 @@ def test_forget_leaves_no_trace_anywhere_in_the_file(crm: Any, db: Any, db_path:
     ]
 
 
+def test_forget_also_erases_a_duplicate_that_was_merged_in(crm: Any, db_path: Path) -> None:
+    crm("add", "contact", "Zelda Quixote", "--email", "zelda@quixote.example")
+    crm("add", "contact", "Z. Quixote-Smith", "--email", "zqs@elsewhere.example")
+    crm("add", "contact", "Bob Other", "--note", "knows Z. Quixote-Smith")
+    assert crm("merge", "zelda", "smith", "--yes").exit_code == 0
+    assert crm("forget", "zelda", "--yes").exit_code == 0
+    everything = _whole_file(db_path)
+    for secret in ("zelda", "quixote", "zqs@elsewhere.example"):
+        assert secret not in everything, secret
+    assert table_rows(db_path, "SELECT name, notes FROM contact") == [
+        ("Bob Other", "knows [forgotten]")
+    ]
+
+
 def test_forget_keeps_other_history_undoable(crm: Any, db: Any, db_path: Path) -> None:
     _zelda_with_history(crm, db)
     crm("forget", "zelda", "--yes")

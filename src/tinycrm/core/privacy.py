@@ -77,9 +77,102 @@ def _traces(session: Session, contact: Contact) -> list[str]:
     return [t for t in found if t and t.strip()]
 
 
+def _merged_into(conn: Connection, cid: int) -> set[int]:
+    """Return the ids of contacts that were merged into `cid` (their rows moved to it and
+    their contact row is gone), and of those merged into them, and so on."""
+    people = {cid}
+    frontier = [cid]
+    while frontier:
+        current = frontier.pop()
+        olds = conn.execute(
+            text(
+                "SELECT DISTINCT json_extract(before, '$.contact_id') FROM event"
+                " WHERE json_extract(after, '$.contact_id') = :cid"
+                " AND json_extract(before, '$.contact_id') IS NOT NULL"
+                " AND json_extract(before, '$.contact_id') NOT IN (SELECT id FROM contact)"
+            ),
+            {"cid": current},
+        ).scalars()
+        for old in olds:
+            if int(old) not in people:
+                people.add(int(old))
+                frontier.append(int(old))
+    return people
+
+
+def _recorded_traces(values: Any) -> list[str]:
+    """Return the identifying values (a name, an email, a phone, a url) in a recorded row."""
+    if not values:
+        return []
+    data = json.loads(values) if isinstance(values, str) else values
+    if not isinstance(data, dict):
+        return []
+    return [str(data[k]) for k in ("name", "email", "phone", "url") if data.get(k)]
+
+
+def _erase_history(conn: Connection, person: int, traces: list[str]) -> tuple[int, set[str]]:
+    """Delete every event about one person and the rows they owned; return how many, and
+    the command groups they were part of. Identifying values seen in them join `traces`."""
+    params = {"cid": person, "sid": str(person)}
+    # Every row id that ever belonged to this person, current rows and recorded ones.
+    owned: dict[str, set[str]] = {}
+    for entity in CHILDREN:
+        current = conn.execute(
+            text(f"SELECT id FROM {entity} WHERE contact_id = :cid"), params
+        ).scalars()
+        recorded = conn.execute(
+            text(
+                "SELECT entity_id FROM event WHERE entity = :entity AND ("
+                " json_extract(before, '$.contact_id') = :cid"
+                " OR json_extract(after, '$.contact_id') = :cid)"
+            ),
+            {**params, "entity": entity},
+        ).scalars()
+        owned[entity] = {str(i) for i in current} | set(recorded)
+
+    groups: set[str] = set()
+    count = 0
+    deleted = list(
+        conn.execute(
+            text(
+                "DELETE FROM event WHERE (entity = 'contact' AND entity_id = :sid)"
+                " OR (entity = 'contact_tag' AND entity_id LIKE :sid || '/%')"
+                " RETURNING group_id, entity, before, after"
+            ),
+            params,
+        )
+    )
+    for entity, ids in owned.items():
+        for entity_id in ids:
+            deleted.extend(
+                conn.execute(
+                    text(
+                        "DELETE FROM event WHERE entity = :entity AND entity_id = :eid"
+                        " RETURNING group_id, entity, before, after"
+                    ),
+                    {"entity": entity, "eid": entity_id},
+                )
+            )
+    for group, entity, before, after in deleted:
+        groups.add(group)
+        count += 1
+        if entity in ("contact", "contact_email", "contact_phone", "contact_url"):
+            traces.extend(_recorded_traces(before) + _recorded_traces(after))
+    for side in ("before", "after"):
+        conn.execute(
+            text(
+                f"UPDATE event SET {side} = json_set({side}, '$.contact_id', json('null'))"
+                f" WHERE json_extract({side}, '$.contact_id') = :cid"
+            ),
+            params,
+        )
+    return count, groups
+
+
 def forget(session: Session, contact: Contact, now: datetime) -> Forgotten:
-    """Erase a contact, its emails, phones, urls, tags, interactions and follow-ups, and
-    every event that recorded them; deals stay but lose the link to the person.
+    """Erase a contact, its emails, phones, urls, tags, interactions and follow-ups, every
+    event that recorded them (and the history of duplicates merged into it); deals stay but
+    lose the link to the person; other records that mention them get "[forgotten]" instead.
 
     Plain SQL is used on purpose: the ORM would record the deleted values as new events.
     Call `scrub_file` after the transaction commits so freed pages keep nothing.
@@ -90,66 +183,18 @@ def forget(session: Session, contact: Contact, now: datetime) -> Forgotten:
     conn = session.connection()
     params = {"cid": cid, "sid": str(cid)}
 
-    # Every row id that ever belonged to this contact, current rows and recorded ones.
-    owned: dict[str, set[str]] = {}
-    for entity, model in CHILDREN.items():
-        ids = {str(i) for i in session.exec(select(model.id).where(model.contact_id == cid))}
-        recorded = conn.execute(
-            text(
-                "SELECT entity_id FROM event WHERE entity = :entity AND ("
-                " json_extract(before, '$.contact_id') = :cid"
-                " OR json_extract(after, '$.contact_id') = :cid)"
-            ),
-            {**params, "entity": entity},
-        ).scalars()
-        owned[entity] = ids | set(recorded)
-
-    groups = set(
-        conn.execute(
-            text(
-                "SELECT DISTINCT group_id FROM event"
-                " WHERE (entity = 'contact' AND entity_id = :sid)"
-                " OR (entity = 'contact_tag' AND entity_id LIKE :sid || '/%')"
-            ),
-            params,
-        ).scalars()
-    )
-    deleted_events = conn.execute(
-        text(
-            "DELETE FROM event WHERE (entity = 'contact' AND entity_id = :sid)"
-            " OR (entity = 'contact_tag' AND entity_id LIKE :sid || '/%') RETURNING group_id"
-        ),
-        params,
-    ).scalars()
     events = 0
-    for group in deleted_events:
-        groups.add(group)
-        events += 1
-    for entity, ids in owned.items():
-        for entity_id in ids:
-            for group in conn.execute(
-                text(
-                    "DELETE FROM event WHERE entity = :entity AND entity_id = :eid"
-                    " RETURNING group_id"
-                ),
-                {"entity": entity, "eid": entity_id},
-            ).scalars():
-                groups.add(group)
-                events += 1
-    for side in ("before", "after"):
-        conn.execute(
-            text(
-                f"UPDATE event SET {side} = json_set({side}, '$.contact_id', json('null'))"
-                f" WHERE json_extract({side}, '$.contact_id') = :cid"
-            ),
-            params,
-        )
+    groups: set[str] = set()
+    for person in sorted(_merged_into(conn, cid)):
+        erased, touched = _erase_history(conn, person, traces)
+        events += erased
+        groups |= touched
     for group in groups:
         conn.execute(
             text("UPDATE event SET summary = :summary WHERE group_id = :group"),
             {"summary": FORGOTTEN, "group": group},
         )
-    for trace in traces:
+    for trace in set(traces):
         conn.execute(
             text(
                 "UPDATE event SET summary = :summary WHERE instr(lower(summary), lower(:trace)) > 0"
