@@ -363,3 +363,17 @@ def test_the_new_core_modules_do_not_load_the_faces() -> None:
     modules = ("trash", "merge", "privacy", "pipelines")
     code = "\n".join(f"import tinycrm.core.{m}" for m in modules)
     assert not loaded_after(code) & set(FACES)
+
+
+def test_forget_warns_when_another_reader_keeps_the_log(crm: Any, db_path: Path) -> None:
+    _jane(crm)
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM contact").fetchone()
+        r = crm("forget", "jane", "--yes")
+    finally:
+        reader.close()
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.startswith("warning: another tinycrm has the database open")
+    assert table_rows(db_path, "SELECT count(*) FROM contact") == [(0,)]

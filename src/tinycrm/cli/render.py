@@ -136,6 +136,11 @@ def say(message: str) -> None:
     sys.stdout.write(message + "\n")
 
 
+def warn(message: str) -> None:
+    """Print a warning line on stderr (the command still succeeded)."""
+    sys.stderr.write(f"warning: {message}\n")
+
+
 def confirm(question: str, yes: bool) -> None:
     """Ask before a change that is hard to take back; scripts pass --yes.
 

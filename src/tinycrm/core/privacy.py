@@ -290,16 +290,24 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def scrub_file(db: Database) -> None:
-    """Rewrite the database so erased data survives in no free page, index segment or WAL."""
+def scrub_file(db: Database) -> bool:
+    """Rewrite the database so erased data survives in no free page, index segment or WAL.
+
+    Returns False when another connection kept the write-ahead log from being emptied (it is
+    emptied at the next checkpoint, when that connection lets go).
+    """
+    db.dispose()  # this process's pooled connections would hold the log open
     conn = db.raw()
     try:
         # FTS5 keeps deleted terms in old index segments until they are merged.
         conn.execute("INSERT INTO search_index(search_index) VALUES('optimize')")
         conn.execute("VACUUM")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Readers elsewhere (an open board) block emptying the log; wait for them briefly.
+        conn.execute("PRAGMA busy_timeout = 1000")
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     finally:
         conn.close()
+    return not busy
 
 
 def traces_left(db: Database, needles: list[str]) -> list[str]:
