@@ -1,13 +1,113 @@
-"""Settings from config.toml, read once per command into a frozen object."""
+"""Settings from config.toml, read once per command into a frozen object; the schema of known
+keys, their checks, and a small writer so `crm config set` keeps the file valid TOML."""
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tinycrm.errors import ValidationError
+from tinycrm.errors import NotFoundError, ValidationError
+
+Value = str | int | bool | list[str]
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CHANNELS = ("stdout", "desktop", "email", "command")
+
+
+def _currency(value: Value) -> Value:
+    code = str(value).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValueError("an ISO 4217 code of three letters, such as USD, EUR, GBP")
+    return code
+
+
+def _date_format(value: Value) -> Value:
+    text = str(value)
+    if "%" not in text:
+        raise ValueError("a strftime pattern such as %Y-%m-%d or %d/%m/%Y")
+    from datetime import date
+
+    try:
+        date(2026, 1, 2).strftime(text)
+    except ValueError as exc:
+        raise ValueError(f"a strftime pattern such as %Y-%m-%d ({exc})") from None
+    return text
+
+
+def _weekday(value: Value) -> Value:
+    key = str(value).strip().lower()
+    found = [d for d in WEEKDAYS if d.startswith(key)] if len(key) >= 2 else []
+    if len(found) != 1:
+        raise ValueError(f"a day of the week: {', '.join(WEEKDAYS)}")
+    return found[0]
+
+
+def _days(value: Value) -> Value:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("a whole number of days, 0 or more")
+    return value
+
+
+def _channels(value: Value) -> Value:
+    items = [str(v).strip().lower() for v in value] if isinstance(value, list) else []
+    unknown = [v for v in items if v not in CHANNELS]
+    if unknown or not items:
+        raise ValueError(f"a list of channels from: {', '.join(CHANNELS)}")
+    return list(dict.fromkeys(items))
+
+
+def _email(value: Value) -> Value:
+    text = str(value).strip()
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+        raise ValueError("an email address such as you@example.com")
+    return text
+
+
+def _text(value: Value) -> Value:
+    text = str(value).strip()
+    if not text:
+        raise ValueError("some text")
+    return text
+
+
+def _reasons(value: Value) -> Value:
+    items = [str(v).strip() for v in value] if isinstance(value, list) else []
+    if any(not v for v in items):
+        raise ValueError("a list of short texts, without empty ones")
+    return list(dict.fromkeys(items))
+
+
+@dataclass(frozen=True)
+class Key:
+    """A known setting: its type, default, meaning, and the check a new value must pass."""
+
+    name: str
+    kind: type
+    default: Value | None
+    help: str
+    check: Callable[[Value], Value]
+
+
+SCHEMA: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("general.default_currency", str, "USD", "ISO 4217 code for new deals", _currency),
+        Key("general.date_format", str, "%Y-%m-%d", "how dates are shown (strftime)", _date_format),
+        Key("general.week_start", str, "monday", "first day of the week", _weekday),
+        Key("pipeline.stale_days", int, 14, "stale threshold for new stages (days)", _days),
+        Key("reminders.channels", list, ["stdout"], "where reminders go", _channels),
+        Key("reminders.email_to", str, None, "address for email reminders", _email),
+        Key("reminders.smtp_host", str, None, "SMTP server for email reminders", _text),
+        Key("reminders.command", str, None, "command run with each reminder", _text),
+        Key("deals.won_follow_up_days", int, 0, "follow up N days after a win (0: no)", _days),
+        Key("deals.lost_reasons", list, [], "suggested reasons for lost deals", _reasons),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -19,22 +119,209 @@ class Settings:
     week_start: str = "monday"
     raw: dict[str, Any] = field(default_factory=dict)
 
+    def get(self, key: str) -> Any:
+        """Return the value of a dotted key (e.g. 'reminders.channels'), or its default."""
+        known = known_key(key)
+        section, _, name = key.partition(".")
+        table = self.raw.get(section)
+        if isinstance(table, dict) and name in table:
+            return table[name]
+        return known.default
 
-def load(path: Path | None = None) -> Settings:
-    """Read config.toml (a missing file means defaults); refuse a file that is not TOML."""
+
+def known_key(key: str) -> Key:
+    """Return the schema entry of `key`, or raise NotFoundError with the known keys."""
+    found = SCHEMA.get(key.strip().lower())
+    if found is None:
+        raise NotFoundError(
+            f"no setting called {key!r}", hint=f"settings: {', '.join(sorted(SCHEMA))}"
+        )
+    return found
+
+
+def check(key: str, value: Value) -> Value:
+    """Return `value` checked and normalised for `key`, or raise ValidationError saying why."""
+    known = known_key(key)
+    if known.kind is list and not isinstance(value, list):
+        raise ValidationError(f"{known.name} must be a list, not {value!r}", hint="use a,b,c")
+    if known.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValidationError(
+            f"{known.name} must be a whole number, not {value!r}", hint="write digits, e.g. 14"
+        )
+    if known.kind is str and not isinstance(value, str):
+        raise ValidationError(f"{known.name} must be text, not {value!r}", hint="quote it")
+    try:
+        return known.check(value)
+    except ValueError as exc:
+        raise ValidationError(f"bad value for {known.name}: {value!r}", hint=f"use {exc}") from None
+
+
+def parse(key: str, text: str) -> Value:
+    """Read what a person typed for `key` (a list as 'a,b,c'; a number as digits) and check it."""
+    known = known_key(key)
+    value: Value
+    if known.kind is list:
+        value = [part.strip() for part in text.split(",") if part.strip()]
+    elif known.kind is int:
+        if not re.fullmatch(r"[+-]?\d+", text.strip()):
+            raise ValidationError(
+                f"{known.name} must be a whole number, not {text!r}", hint="write digits, e.g. 14"
+            )
+        value = int(text)
+    else:
+        value = text
+    return check(known.name, value)
+
+
+def read(path: Path | None = None) -> dict[str, Any]:
+    """Return the parsed config file as a dict (empty when missing); refuse a file that is not
+    TOML."""
     from tinycrm import paths
 
     target = path or paths.config_file()
     try:
-        data = tomllib.loads(target.read_text(encoding="utf-8"))
+        return tomllib.loads(target.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return Settings()
+        return {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ValidationError(f"{target} is not valid TOML: {exc}") from None
+
+
+def _checked(data: dict[str, Any], path: Path | None) -> dict[str, Any]:
+    """Return the file's data with known keys checked and normalised; unknown keys kept."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    for key in SCHEMA:
+        section, _, name = key.partition(".")
+        table = out.get(section)
+        if not isinstance(table, dict) or name not in table:
+            continue
+        try:
+            table[name] = check(key, table[name])
+        except ValidationError as exc:
+            from tinycrm import paths
+
+            raise ValidationError(
+                f"{path or paths.config_file()}: {exc.message}",
+                hint=f"fix it with crm config set {key} VALUE, or crm config unset {key}",
+            ) from None
+    return out
+
+
+def load(path: Path | None = None) -> Settings:
+    """Read config.toml (a missing file means defaults); refuse a file that is not TOML or
+    that holds a value a known setting cannot take."""
+    data = _checked(read(path), path)
     general = data.get("general", {}) if isinstance(data.get("general"), dict) else {}
     return Settings(
-        default_currency=str(general.get("default_currency", "USD")).upper(),
+        default_currency=str(general.get("default_currency", "USD")),
         date_format=str(general.get("date_format", "%Y-%m-%d")),
         week_start=str(general.get("week_start", "monday")),
         raw=data,
     )
+
+
+def set_value(key: str, text: str, path: Path | None = None) -> Value:
+    """Check and store a setting in config.toml; return the stored value."""
+    known = known_key(key)
+    value = parse(known.name, text)
+    data = read(path)
+    section, _, name = known.name.partition(".")
+    table = data.setdefault(section, {})
+    if not isinstance(table, dict):
+        raise ValidationError(f"[{section}] in the config file is not a table")
+    table[name] = value
+    write(data, path)
+    return value
+
+
+def unset(key: str, path: Path | None = None) -> bool:
+    """Remove a setting from config.toml (it falls back to its default); True if it was set."""
+    known = known_key(key)
+    data = read(path)
+    section, _, name = known.name.partition(".")
+    table = data.get(section)
+    if not isinstance(table, dict) or name not in table:
+        return False
+    del table[name]
+    if not table:
+        del data[section]
+    write(data, path)
+    return True
+
+
+def effective(path: Path | None = None) -> list[tuple[str, Value | None, bool]]:
+    """Return every known setting as (key, value, set in the file), sorted by key."""
+    settings = load(path)
+    out = []
+    for key in sorted(SCHEMA):
+        section, _, name = key.partition(".")
+        table = settings.raw.get(section)
+        is_set = isinstance(table, dict) and name in table
+        out.append((key, settings.get(key), is_set))
+    return out
+
+
+def _toml_string(text: str) -> str:
+    out = ['"']
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_string(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise ValidationError(f"cannot write {value!r} to the config file")
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """Render a dict of tables (values: str, int, bool, lists of them) as TOML."""
+    lines = ["# tinycrm settings; edit with `crm config set KEY VALUE`."]
+    top = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    for key, value in top.items():
+        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for section, table in data.items():
+        if not isinstance(table, dict):
+            continue
+        if any(isinstance(v, dict) for v in table.values()):
+            raise ValidationError(f"[{section}] has nested tables, which tinycrm does not write")
+        lines.append("")
+        lines.append(f"[{_toml_key(section)}]")
+        for key, value in table.items():
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def write(data: dict[str, Any], path: Path | None = None) -> Path:
+    """Write the config file atomically (a temporary file renamed over it)."""
+    from tinycrm import paths
+
+    target = path or paths.config_file()
+    content = dumps(data)
+    if tomllib.loads(content) != data:
+        raise ValidationError("the settings cannot be written as TOML; the file was not changed")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(target.name + ".tmp")
+    temp.write_text(content, encoding="utf-8")
+    os.replace(temp, target)
+    return target

@@ -99,14 +99,17 @@ def root(
 def _register() -> None:
     from tinycrm.cli import (
         adding,
+        deleting,
         editing,
         followups,
         history,
         interactions,
         listing,
         moving,
+        pipelines,
         reminding,
         searching,
+        settings,
         showing,
     )
 
@@ -119,6 +122,9 @@ def _register() -> None:
     followups.register(app)
     searching.register(app)
     history.register(app)
+    deleting.register(app)
+    app.add_typer(pipelines.app, name="pipeline")
+    app.add_typer(settings.app, name="config")
     reminding.register(app)
 
 

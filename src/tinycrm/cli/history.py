@@ -59,7 +59,6 @@ def history(
 
     Examples: crm history; crm history --limit 5 --json; crm history jane
     """
-    from tinycrm.cli.interactions import escaped
     from tinycrm.cli.showing import kinds_for
     from tinycrm.core import events, refs
 
@@ -87,7 +86,7 @@ def history(
         ]
         columns = [("when", "When"), ("summary", "Command"), ("origin", "From"),
                    ("changes", "Changes"), ("undone", "")]  # fmt: skip
-        render.table(escaped(rows), columns, title="changes yet")
+        render.table(rows, columns, title="changes yet")
         return
     if as_json:
         render.print_json(found)
@@ -103,9 +102,7 @@ def history(
     ]
     # an update that only moved the record's updated time says nothing on its own
     rows = [row for row in rows if row["change"]]
-    render.table(
-        escaped(rows), [("when", "When"), ("summary", "Command"), ("change", "Change")], "changes"
-    )
+    render.table(rows, [("when", "When"), ("summary", "Command"), ("change", "Change")], "changes")
 
 
 def _when(value: str | None) -> str:

@@ -79,13 +79,6 @@ def log(
         )
 
 
-def escaped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return rows whose text cannot be read as table markup (a summary may hold '[/b]')."""
-    from rich.markup import escape
-
-    return [{k: escape(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
-
-
 def _when(value: str | None) -> str:
     from datetime import datetime
 
@@ -136,13 +129,14 @@ def timeline(
     if as_json:
         render.print_json(entries)
         return
-    render.say(f"{hit.kind} #{hit.id} {hit.label}")
     rows = [
         {"when": _when(e["at"]), "what": _what(e), "summary": e["summary"], "about": _about(e)}
         for e in entries
     ]
-    render.table(
-        escaped(rows),
-        [("when", "When"), ("what", "What"), ("summary", "Summary"), ("about", "About")],
-        title="entries",
-    )
+    with render.paged():
+        render.say(f"{hit.kind} #{hit.id} {hit.label}")
+        render.table(
+            rows,
+            [("when", "When"), ("what", "What"), ("summary", "Summary"), ("about", "About")],
+            title="entries",
+        )

@@ -57,9 +57,8 @@ def _out(
         for row in rows:
             render.say(str(row["id"]))
     else:
-        from tinycrm.cli.interactions import escaped
-
-        render.table(escaped(rows), columns, title=what)
+        with render.paged():
+            render.table(rows, columns, title=what)
 
 
 @app.command("contacts")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
 
@@ -12,7 +16,62 @@ def console() -> Any:
     """Return a rich Console on stdout (colour follows the terminal and NO_COLOR)."""
     from rich.console import Console
 
+    if _paging:
+        # Output is being collected for the pager: keep the terminal's colours and width.
+        width = shutil.get_terminal_size().columns
+        return Console(highlight=False, file=sys.stdout, force_terminal=True, width=width)
     return Console(highlight=False)
+
+
+_paging: list[bool] = []
+
+
+def should_page(text: str, stream: Any = None) -> bool:
+    """Return True when `text` goes to a terminal and is taller than it (never when piped)."""
+    out = stream if stream is not None else sys.stdout
+    isatty = getattr(out, "isatty", None)
+    if isatty is None or not isatty():
+        return False
+    return text.count("\n") > shutil.get_terminal_size().lines - 1
+
+
+def page(text: str) -> None:
+    """Show text through $PAGER (default `less -FRX`), or print it if no pager starts."""
+    import shlex
+    import subprocess
+
+    command = shlex.split(os.environ.get("PAGER") or "less")
+    env = {**os.environ}
+    env.setdefault("LESS", "FRX")
+    try:
+        subprocess.run(command, input=text, text=True, env=env, check=False)
+    except OSError:
+        sys.stdout.write(text)
+
+
+@contextmanager
+def paged() -> Iterator[None]:
+    """Collect what the block prints; page it if a terminal is too short for it.
+
+    When stdout is not a terminal (a pipe, a file, a test), output goes straight through.
+    """
+    real = sys.stdout
+    isatty = getattr(real, "isatty", None)
+    if isatty is None or not isatty():
+        yield
+        return
+    buffer = io.StringIO()
+    _paging.append(True)
+    try:
+        with redirect_stdout(buffer):
+            yield
+    finally:
+        _paging.pop()
+        text = buffer.getvalue()
+        if should_page(text, real):
+            page(text)
+        else:
+            real.write(text)
 
 
 def print_json(data: Any) -> None:
@@ -21,20 +80,25 @@ def print_json(data: Any) -> None:
 
 
 def table(
-    rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], title: str | None = None
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[tuple[str, str]],
+    title: str | None = None,
+    styles: dict[str, str] | None = None,
 ) -> None:
-    """Print rows as a table; columns are (key, heading)."""
+    """Print rows as a table; columns are (key, heading); styles colour columns by key."""
     from rich.table import Table
+    from rich.text import Text
 
     out = console()
     if not rows:
         out.print("(none)" if title is None else f"no {title}")
         return
     tab = Table(title=None, show_edge=False, pad_edge=False, header_style="bold")
-    for _, heading in columns:
-        tab.add_column(heading, overflow="fold")
+    for key, heading in columns:
+        tab.add_column(heading, overflow="fold", style=(styles or {}).get(key))
     for row in rows:
-        tab.add_row(*(_cell(row.get(key)) for key, _ in columns))
+        # Text, not markup: a name or summary may hold brackets such as '[/b]'.
+        tab.add_row(*(Text(_cell(row.get(key))) for key, _ in columns))
     out.print(tab)
 
 
@@ -72,3 +136,28 @@ def _escape(text: str) -> str:
 def say(message: str) -> None:
     """Print a short confirmation line on stdout."""
     sys.stdout.write(message + "\n")
+
+
+def warn(message: str) -> None:
+    """Print a warning line on stderr (the command still succeeded)."""
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before a change that is hard to take back; scripts pass --yes.
+
+    Without a terminal to ask on, and without --yes, this is a usage error (exit 2).
+    """
+    from tinycrm.errors import TinyCrmError, UsageError
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "this needs confirmation and there is no terminal to ask on",
+            hint="add --yes to do it without asking",
+        )
+    import typer
+
+    if not typer.confirm(question, default=False, err=True):
+        raise TinyCrmError("cancelled; nothing was changed")

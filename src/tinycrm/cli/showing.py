@@ -56,7 +56,8 @@ def show(
     if as_json:
         render.print_json(data)
     else:
-        _print(data)
+        with render.paged():
+            _print(data)
 
 
 def _when(value: str | None) -> str:

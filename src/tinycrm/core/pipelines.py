@@ -1,17 +1,27 @@
-"""Pipelines and their stages: the default pipeline, finding a stage by what people type."""
+"""Pipelines and their stages: the default pipeline, finding a stage by what people type,
+and shaping a pipeline (add, rename, reorder, remove stages; create pipelines)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from tinycrm import clock
-from tinycrm.core.models import Pipeline, Stage
-from tinycrm.core.text import fold
-from tinycrm.errors import AmbiguousError, NotFoundError
+from tinycrm.core.models import Deal, Pipeline, Stage, StageChange
+from tinycrm.core.money import to_decimal_text
+from tinycrm.core.text import clean, fold
+from tinycrm.errors import (
+    AmbiguousError,
+    ConflictError,
+    NotFoundError,
+    UsageError,
+    ValidationError,
+)
 
 
 @dataclass(frozen=True)
@@ -131,3 +141,363 @@ def get_stage(session: Session, stage_id: int) -> Stage:
     if stage is None:
         raise NotFoundError(f"no stage #{stage_id}")
     return stage
+
+
+RESERVED = ("won", "lost")
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    """A stage with how many open deals it holds and what they are worth."""
+
+    id: int
+    name: str
+    position: int
+    probability: int
+    stale_days: int | None
+    open_deals: int
+    open_values: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Describe the stage with stable names (the `--json` output)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "position": self.position,
+            "probability": self.probability,
+            "stale_days": self.stale_days,
+            "open_deals": self.open_deals,
+            "open_value": {
+                currency: to_decimal_text(minor, currency)
+                for currency, minor in sorted(self.open_values.items())
+            },
+            "open_value_minor": dict(sorted(self.open_values.items())),
+        }
+
+
+def summarize(session: Session, pipeline: Pipeline) -> list[StageSummary]:
+    """Return a pipeline's stages with open deal counts and values, in one query."""
+    assert pipeline.id is not None
+    query = (
+        select(
+            Stage.id,
+            Stage.name,
+            Stage.position,
+            Stage.probability,
+            Stage.stale_days,
+            Deal.currency,
+            func.count(col(Deal.id)),
+            func.coalesce(func.sum(Deal.value), 0),
+        )
+        .select_from(Stage)
+        .outerjoin(
+            Deal,
+            and_(
+                col(Deal.stage_id) == Stage.id,
+                col(Deal.status) == "open",
+                col(Deal.deleted_at).is_(None),
+            ),
+        )
+        .where(Stage.pipeline_id == pipeline.id)
+        .group_by(col(Stage.id), col(Deal.currency))
+        .order_by(col(Stage.position), col(Stage.id))
+    )
+    found: dict[int, StageSummary] = {}
+    for sid, name, position, probability, stale, currency, count, total in session.exec(query):
+        summary = found.get(sid) or StageSummary(sid, name, position, probability, stale, 0, {})
+        values = dict(summary.open_values)
+        if currency is not None:
+            values[currency] = int(total)
+        found[sid] = StageSummary(
+            sid, name, position, probability, stale, summary.open_deals + int(count), values
+        )
+    return list(found.values())
+
+
+def list_pipelines(session: Session) -> list[dict[str, Any]]:
+    """Return every pipeline with its stage count and open deals (the `--json` output)."""
+    stage_counts = dict(
+        session.exec(
+            select(Stage.pipeline_id, func.count(col(Stage.id))).group_by(col(Stage.pipeline_id))
+        ).all()
+    )
+    deal_counts = dict(
+        session.exec(
+            select(Deal.pipeline_id, func.count(col(Deal.id)))
+            .where(col(Deal.status) == "open", col(Deal.deleted_at).is_(None))
+            .group_by(col(Deal.pipeline_id))
+        ).all()
+    )
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "default": p.is_default,
+            "stages": stage_counts.get(p.id or 0, 0),
+            "open_deals": deal_counts.get(p.id or 0, 0),
+        }
+        for p in session.exec(select(Pipeline).order_by(col(Pipeline.id)))
+    ]
+
+
+def check_probability(value: int) -> int:
+    """Return a percentage from 0 to 100, or raise ValidationError."""
+    if not 0 <= value <= 100:
+        raise ValidationError(
+            f"not a probability: {value}", hint="a probability is a percentage from 0 to 100"
+        )
+    return value
+
+
+def check_stale_days(value: int | None) -> int | None:
+    """Return a positive number of days (0 or None: never stale), or raise ValidationError."""
+    if value is None or value == 0:
+        return None
+    if value < 0:
+        raise ValidationError(
+            f"not a number of days: {value}", hint="use a positive number, or 0 for never"
+        )
+    return value
+
+
+def _check_stage_name(
+    session: Session, pipeline_id: int, name: str, skip: int | None = None
+) -> str:
+    new_name = clean(name) or ""
+    if not new_name:
+        raise ValidationError("a stage needs a name")
+    if fold(new_name) in RESERVED:
+        raise ValidationError(
+            f"{new_name!r} cannot be a stage name",
+            hint="won and lost are how a deal is closed (crm move DEAL won), not stages",
+        )
+    for stage in stages(session, pipeline_id):
+        if stage.id != skip and fold(stage.name) == fold(new_name):
+            raise ConflictError(f"the pipeline already has a stage called {stage.name}")
+    return new_name
+
+
+def _renumber(session: Session, ordered: list[Stage], now: datetime) -> None:
+    """Give the stages positions 1..n in this order (only those that change are written)."""
+    for position, stage in enumerate(ordered, start=1):
+        if stage.position != position:
+            stage.position = position
+            stage.updated_at = now
+            session.add(stage)
+    session.flush()
+
+
+def add_stage(
+    session: Session,
+    pipeline: Pipeline,
+    name: str,
+    *,
+    now: datetime,
+    after: str | None = None,
+    probability: int | None = None,
+    stale_days: int | None = None,
+) -> Stage:
+    """Add a stage at the end of a pipeline, or after the stage named `after`.
+
+    Without a probability the new stage takes the one midway between its neighbours.
+    """
+    assert pipeline.id is not None
+    new_name = _check_stage_name(session, pipeline.id, name)
+    ordered = stages(session, pipeline.id)
+    index = len(ordered)
+    if after is not None:
+        anchor = find_stage(session, pipeline.id, after)
+        index = next(i for i, s in enumerate(ordered) if s.id == anchor.id) + 1
+    if probability is None:
+        low = ordered[index - 1].probability if index > 0 else 0
+        high = ordered[index].probability if index < len(ordered) else 100
+        probability = (low + high) // 2
+    stage = Stage(
+        uuid=str(uuid.uuid4()),
+        pipeline_id=pipeline.id,
+        name=new_name,
+        position=index + 1,
+        probability=check_probability(probability),
+        stale_days=check_stale_days(stale_days),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(stage)
+    ordered.insert(index, stage)
+    _renumber(session, ordered, now)
+    return stage
+
+
+def rename_stage(session: Session, pipeline: Pipeline, old: str, new: str, now: datetime) -> Stage:
+    """Give a stage a new name (deals in it stay where they are)."""
+    assert pipeline.id is not None
+    stage = find_stage(session, pipeline.id, old)
+    stage.name = _check_stage_name(session, pipeline.id, new, skip=stage.id)
+    stage.updated_at = now
+    session.add(stage)
+    session.flush()
+    return stage
+
+
+def move_stage(
+    session: Session,
+    pipeline: Pipeline,
+    name: str,
+    now: datetime,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    position: int | None = None,
+) -> Stage:
+    """Put a stage after or before another one, or at a position (1 is the first)."""
+    assert pipeline.id is not None
+    if sum(x is not None for x in (after, before, position)) != 1:
+        raise UsageError("say where: one of --after STAGE, --before STAGE or --position N")
+    stage = find_stage(session, pipeline.id, name)
+    ordered = [s for s in stages(session, pipeline.id) if s.id != stage.id]
+    if position is not None:
+        if not 1 <= position <= len(ordered) + 1:
+            raise ValidationError(
+                f"no position {position}", hint=f"positions go from 1 to {len(ordered) + 1}"
+            )
+        index = position - 1
+    else:
+        anchor = find_stage(session, pipeline.id, after or before or "")
+        if anchor.id == stage.id:
+            raise ValidationError("a stage cannot be placed next to itself")
+        index = next(i for i, s in enumerate(ordered) if s.id == anchor.id)
+        if after is not None:
+            index += 1
+    ordered.insert(index, stage)
+    _renumber(session, ordered, now)
+    return stage
+
+
+def set_stage(
+    session: Session,
+    pipeline: Pipeline,
+    name: str,
+    now: datetime,
+    *,
+    probability: int | None = None,
+    stale_days: int | None = None,
+) -> Stage:
+    """Change a stage's default probability and/or its stale threshold (0: never stale)."""
+    assert pipeline.id is not None
+    if probability is None and stale_days is None:
+        raise UsageError("nothing to change", hint="give --probability N and/or --stale-days N")
+    stage = find_stage(session, pipeline.id, name)
+    if probability is not None:
+        stage.probability = check_probability(probability)
+    if stale_days is not None:
+        stage.stale_days = check_stale_days(stale_days)
+    stage.updated_at = now
+    session.add(stage)
+    session.flush()
+    return stage
+
+
+def remove_stage(
+    session: Session, pipeline: Pipeline, name: str, now: datetime, to: str | None = None
+) -> tuple[Stage, int]:
+    """Remove a stage; its deals must be moved first, or now to the stage `to`.
+
+    Returns the removed stage and how many deals were moved.
+    """
+    assert pipeline.id is not None
+    stage = find_stage(session, pipeline.id, name)
+    ordered = stages(session, pipeline.id)
+    if len(ordered) == 1:
+        raise ConflictError(f"{stage.name} is the only stage of {pipeline.name}")
+    held = list(session.exec(select(Deal).where(Deal.stage_id == stage.id)))
+    target: Stage | None = None
+    if to is not None:
+        target = find_stage(session, pipeline.id, to)
+        if target.id == stage.id:
+            raise ValidationError("--to names the stage being removed")
+    if held and target is None:
+        others = ", ".join(s.name for s in ordered if s.id != stage.id)
+        raise ConflictError(
+            f"{stage.name} still holds {len(held)} deal(s)",
+            hint=f"move them first, or use --to STAGE (stages: {others})",
+        )
+    assert target is None or target.id is not None
+    for deal in held:
+        assert target is not None and target.id is not None and deal.id is not None
+        if deal.status == "open" and deal.deleted_at is None:
+            session.add(
+                StageChange(deal_id=deal.id, from_stage_id=stage.id, to_stage_id=target.id, at=now)
+            )
+            deal.stage_entered_at = now
+        deal.stage_id = target.id
+        deal.updated_at = now
+        session.add(deal)
+    # Clear the history's links to the stage through the ORM, so undo can put them back.
+    for change in session.exec(
+        select(StageChange).where(
+            or_(
+                col(StageChange.from_stage_id) == stage.id, col(StageChange.to_stage_id) == stage.id
+            )
+        )
+    ):
+        if change.from_stage_id == stage.id:
+            change.from_stage_id = None
+        if change.to_stage_id == stage.id:
+            change.to_stage_id = None
+        session.add(change)
+    session.flush()
+    session.delete(stage)
+    session.flush()
+    _renumber(session, [s for s in ordered if s.id != stage.id], now)
+    return stage, len(held)
+
+
+def create_pipeline(
+    session: Session, name: str, now: datetime, stage_names: list[str] | None = None
+) -> Pipeline:
+    """Create a pipeline with the named stages (default: the standard four)."""
+    new_name = clean(name) or ""
+    if not new_name:
+        raise ValidationError("a pipeline needs a name")
+    for other in session.exec(select(Pipeline)):
+        if fold(other.name) == fold(new_name):
+            raise ConflictError(f"there is already a pipeline called {other.name}")
+    if stage_names is not None:
+        names = [n for n in (clean(s) for s in stage_names) if n]
+        if not names:
+            raise ValidationError("a pipeline needs at least one stage")
+        n = len(names)
+        specs = [StageSpec(s, round(100 * i / (n + 1)), 14) for i, s in enumerate(names, start=1)]
+    else:
+        specs = list(DEFAULT_STAGES)
+    pipeline = Pipeline(
+        uuid=str(uuid.uuid4()), name=new_name, is_default=False, created_at=now, updated_at=now
+    )
+    session.add(pipeline)
+    session.flush()
+    assert pipeline.id is not None
+    for spec in specs:
+        add_stage(
+            session,
+            pipeline,
+            spec.name,
+            now=now,
+            probability=spec.probability,
+            stale_days=spec.stale_days,
+        )
+    return pipeline
+
+
+def set_default(session: Session, pipeline: Pipeline, now: datetime) -> Pipeline:
+    """Make `pipeline` the default one (new deals go there unless told otherwise)."""
+    for other in session.exec(select(Pipeline).where(col(Pipeline.is_default).is_(True))):
+        if other.id != pipeline.id:
+            other.is_default = False
+            other.updated_at = now
+            session.add(other)
+    if not pipeline.is_default:
+        pipeline.is_default = True
+        pipeline.updated_at = now
+        session.add(pipeline)
+    session.flush()
+    return pipeline

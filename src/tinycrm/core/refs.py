@@ -41,43 +41,49 @@ def _key_column(kind: str) -> Any:
     return Deal.title_key if kind == "deal" else _MODELS[kind].name_key
 
 
+def _alive(model: Any, trashed: bool) -> Any:
+    """Select live records, or only trashed ones when `trashed`."""
+    column = col(model.deleted_at)
+    return column.is_not(None) if trashed else column.is_(None)
+
+
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _by_id(session: Session, kind: str, record_id: int) -> list[Match]:
+def _by_id(session: Session, kind: str, record_id: int, trashed: bool = False) -> list[Match]:
     model = _MODELS[kind]
     row = session.exec(
-        select(model.id, _label_column(kind)).where(
-            model.id == record_id, col(model.deleted_at).is_(None)
-        )
+        select(model.id, _label_column(kind)).where(model.id == record_id, _alive(model, trashed))
     ).first()
     return [Match(kind, row[0], row[1])] if row else []
 
 
-def _by_email(session: Session, email: str) -> list[Match]:
+def _by_email(session: Session, email: str, trashed: bool = False) -> list[Match]:
     rows = session.exec(
         select(Contact.id, Contact.name)
         .join(ContactEmail, col(ContactEmail.contact_id) == Contact.id)
-        .where(ContactEmail.email_key == email.lower(), col(Contact.deleted_at).is_(None))
+        .where(ContactEmail.email_key == email.lower(), _alive(Contact, trashed))
     ).all()
     return [Match("contact", r[0], r[1]) for r in rows]
 
 
-def _by_words(session: Session, kind: str, words: list[str]) -> list[Match]:
+def _by_words(session: Session, kind: str, words: list[str], trashed: bool = False) -> list[Match]:
     model = _MODELS[kind]
     key = _key_column(kind)
     conditions = [key.like(f"%{_escape_like(w)}%", escape="\\") for w in words]
     rows = session.exec(
         select(model.id, _label_column(kind), key)
-        .where(and_(*conditions), col(model.deleted_at).is_(None))
+        .where(and_(*conditions), _alive(model, trashed))
         .order_by(model.id)
         .limit(_LIMIT + 1)
     ).all()
     return [Match(kind, r[0], r[1]) for r in rows]
 
 
-def _close_matches(session: Session, kinds: Sequence[str], folded: str) -> list[str]:
+def _close_matches(
+    session: Session, kinds: Sequence[str], folded: str, trashed: bool = False
+) -> list[str]:
     """Suggest names near `folded`, looking only at names that share a 3-letter piece."""
     pieces = {w[:3] for w in folded.split() if len(w) >= 3}
     if not pieces:
@@ -89,7 +95,7 @@ def _close_matches(session: Session, kinds: Sequence[str], folded: str) -> list[
         conditions = [key.like(f"%{_escape_like(p)}%", escape="\\") for p in pieces]
         rows = session.exec(
             select(_label_column(kind), key)
-            .where(or_(*conditions), col(model.deleted_at).is_(None))
+            .where(or_(*conditions), _alive(model, trashed))
             .limit(500)
         ).all()
         for label, k in rows:
@@ -98,33 +104,48 @@ def _close_matches(session: Session, kinds: Sequence[str], folded: str) -> list[
     return [found[k] for k in close]
 
 
-def find_all(session: Session, ref: str, kinds: Sequence[str] = KINDS) -> list[Match]:
-    """Return every record of `kinds` that `ref` names (an id, an email, or words of a name)."""
+def find_all(
+    session: Session, ref: str, kinds: Sequence[str] = KINDS, trashed: bool = False
+) -> list[Match]:
+    """Return every record of `kinds` that `ref` names (an id, an email, or words of a name).
+
+    Trashed records are left out, unless `trashed` asks for them (and only them).
+    """
     raw = ref.strip()
     if not raw:
         return []
     m = _ID.match(raw)
     if m:
-        return [hit for kind in kinds for hit in _by_id(session, kind, int(m.group(1)))]
+        number = int(m.group(1))
+        return [hit for kind in kinds for hit in _by_id(session, kind, number, trashed)]
     if "@" in raw and "contact" in kinds:
-        hits = _by_email(session, raw)
+        hits = _by_email(session, raw, trashed)
         if hits:
             return hits
     folded = fold(raw)
     words = folded.split()
-    hits = [hit for kind in kinds for hit in _by_words(session, kind, words)]
+    hits = [hit for kind in kinds for hit in _by_words(session, kind, words, trashed)]
     exact = [h for h in hits if fold(h.label) == folded]
     return exact if exact else hits
 
 
-def resolve(session: Session, ref: str, kinds: Sequence[str] = KINDS) -> Match:
-    """Return the one record `ref` names; raise AmbiguousError or NotFoundError otherwise."""
+def resolve(
+    session: Session, ref: str, kinds: Sequence[str] = KINDS, trashed: bool = False
+) -> Match:
+    """Return the one record `ref` names; raise AmbiguousError or NotFoundError otherwise.
+
+    With `trashed`, only records in the trash are looked at (for restoring them).
+    """
     what = " or ".join(kinds) if len(kinds) < len(KINDS) else "contact, company or deal"
-    hits = find_all(session, ref, kinds)
+    if trashed:
+        what = f"trashed {what}"
+    hits = find_all(session, ref, kinds, trashed)
     if len(hits) == 1:
         return hits[0]
     if not hits:
-        close = _close_matches(session, kinds, fold(ref)) if not _ID.match(ref.strip()) else []
+        close = (
+            _close_matches(session, kinds, fold(ref), trashed) if not _ID.match(ref.strip()) else []
+        )
         hint = f"did you mean: {', '.join(close)}?" if close else None
         raise NotFoundError(f"no {what} matches {ref!r}", hint=hint)
     shown = "; ".join(str(h) for h in hits[:_LIMIT])

@@ -1,0 +1,154 @@
+"""Merging duplicates: everything of one contact (or company) moves onto another."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from tinycrm.core import refs
+from tinycrm.core.models import (
+    Company,
+    CompanyTag,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    ContactUrl,
+    Deal,
+    FollowUp,
+    Interaction,
+)
+from tinycrm.errors import UsageError, ValidationError
+
+CONTACT_FIELDS = ("title", "company_id", "source", "notes", "keep_in_touch_days")
+COMPANY_FIELDS = ("domain", "industry", "size", "notes")
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What a merge did: the kept record, the removed one, how many rows moved."""
+
+    kind: str
+    kept_id: int
+    kept_label: str
+    removed_id: int
+    removed_label: str
+    moved: int
+    filled: tuple[str, ...]
+
+
+def resolve_pair(
+    session: Session, keep: str, drop: str, kinds: tuple[str, ...] = ("contact", "company")
+) -> tuple[refs.Match, refs.Match]:
+    """Return the two records to merge; they must be two different records of one kind."""
+    first = refs.resolve(session, keep, kinds)
+    second = refs.resolve(session, drop, (first.kind,))
+    if first.id == second.id:
+        raise ValidationError(f"{first} is named twice; nothing to merge")
+    if first.kind == "deal":
+        raise UsageError("deals are not merged", hint="merge contacts or companies")
+    return first, second
+
+
+def _fill(kept: Any, removed: Any, names: tuple[str, ...]) -> tuple[str, ...]:
+    filled = []
+    for name in names:
+        if getattr(kept, name) in (None, "") and getattr(removed, name) not in (None, ""):
+            setattr(kept, name, getattr(removed, name))
+            filled.append(name)
+    if removed.custom:
+        custom = dict(removed.custom)
+        custom.update(kept.custom or {})
+        if custom != (kept.custom or {}):
+            kept.custom = custom
+            filled.append("custom")
+    return tuple(filled)
+
+
+def _move_rows(session: Session, model: Any, column: str, old: int, new: int) -> int:
+    rows = list(session.exec(select(model).where(getattr(model, column) == old)))
+    for row in rows:
+        setattr(row, column, new)
+        session.add(row)
+    return len(rows)
+
+
+def _move_details(session: Session, model: Any, old: int, new: int) -> int:
+    """Move emails, phones or urls; the kept contact's primary one stays primary."""
+    has_primary = any(
+        r.is_primary for r in session.exec(select(model).where(model.contact_id == new))
+    )
+    rows = list(session.exec(select(model).where(model.contact_id == old)))
+    for row in rows:
+        row.contact_id = new
+        if has_primary:
+            row.is_primary = False
+        session.add(row)
+    return len(rows)
+
+
+def _move_tags(session: Session, link: Any, column: str, old: int, new: int) -> int:
+    have = {r.tag_id for r in session.exec(select(link).where(getattr(link, column) == new))}
+    rows = list(session.exec(select(link).where(getattr(link, column) == old)))
+    for row in rows:
+        if row.tag_id not in have:
+            session.add(link(**{column: new, "tag_id": row.tag_id}))
+        session.delete(row)
+    return len(rows)
+
+
+def merge_contacts(session: Session, keep: Contact, drop: Contact, now: datetime) -> Merged:
+    """Move every email, phone, url, tag, interaction, deal and follow-up of `drop` onto
+    `keep`, fill `keep`'s empty fields from `drop`, then remove `drop`."""
+    assert keep.id is not None and drop.id is not None
+    moved = 0
+    for detail in (ContactEmail, ContactPhone, ContactUrl):
+        moved += _move_details(session, detail, drop.id, keep.id)
+    moved += _move_tags(session, ContactTag, "contact_id", drop.id, keep.id)
+    for model in (Interaction, Deal, FollowUp):
+        moved += _move_rows(session, model, "contact_id", drop.id, keep.id)
+    filled = _fill(keep, drop, CONTACT_FIELDS)
+    keep.updated_at = now
+    session.add(keep)
+    session.flush()
+    session.delete(drop)
+    session.flush()
+    return Merged("contact", keep.id, keep.name, drop.id, drop.name, moved, filled)
+
+
+def merge_companies(session: Session, keep: Company, drop: Company, now: datetime) -> Merged:
+    """Move every contact, deal and tag of `drop` onto `keep`, fill `keep`'s empty fields
+    from `drop`, then remove `drop`."""
+    assert keep.id is not None and drop.id is not None
+    moved = 0
+    for model in (Contact, Deal):
+        moved += _move_rows(session, model, "company_id", drop.id, keep.id)
+    moved += _move_tags(session, CompanyTag, "company_id", drop.id, keep.id)
+    filled = _fill(keep, drop, COMPANY_FIELDS)
+    keep.updated_at = now
+    session.add(keep)
+    session.flush()
+    session.delete(drop)
+    session.flush()
+    return Merged("company", keep.id, keep.name, drop.id, drop.name, moved, filled)
+
+
+def merge(
+    session: Session,
+    keep_ref: str,
+    drop_ref: str,
+    now: datetime,
+    kinds: tuple[str, ...] = ("contact", "company"),
+) -> Merged:
+    """Merge the record `drop_ref` names into the one `keep_ref` names."""
+    first, second = resolve_pair(session, keep_ref, drop_ref, kinds)
+    if first.kind == "contact":
+        keep_c, drop_c = session.get(Contact, first.id), session.get(Contact, second.id)
+        assert keep_c is not None and drop_c is not None
+        return merge_contacts(session, keep_c, drop_c, now)
+    keep_o, drop_o = session.get(Company, first.id), session.get(Company, second.id)
+    assert keep_o is not None and drop_o is not None
+    return merge_companies(session, keep_o, drop_o, now)

@@ -1,0 +1,320 @@
+"""Forgetting a person: their contact, its details and their history erased, file included."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, String, and_, func, or_, text, update
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel, select
+
+from tinycrm.core import refs
+from tinycrm.core.models import (
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactUrl,
+    FollowUp,
+    Interaction,
+)
+from tinycrm.core.text import fold
+from tinycrm.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from tinycrm.core.db import Database
+
+# Rows that belong to one contact (a contact_id column) and go with it.
+CHILDREN: dict[str, Any] = {
+    "contact_email": ContactEmail,
+    "contact_phone": ContactPhone,
+    "contact_url": ContactUrl,
+    "interaction": Interaction,
+    "follow_up": FollowUp,
+}
+FORGOTTEN = "a change to a forgotten contact"
+REDACTED = "[forgotten]"
+# Search keys kept in step with the column they fold.
+_KEYS = {"name": "name_key", "title": "title_key"}
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What forgetting a contact erased (counts only: the data itself is gone)."""
+
+    contact_id: int
+    rows: int
+    events: int
+    deals_unlinked: int
+    redacted: int
+
+
+def find_contact(session: Session, ref: str) -> Contact:
+    """Return the contact `ref` names, looking in the trash too."""
+    try:
+        hit = refs.resolve(session, ref, ("contact",))
+    except NotFoundError:
+        hit = refs.resolve(session, ref, ("contact",), trashed=True)
+    contact = session.get(Contact, hit.id)
+    assert contact is not None
+    return contact
+
+
+def _traces(session: Session, contact: Contact) -> list[str]:
+    """Return the strings that identify the person: name, emails, phones, web addresses."""
+    assert contact.id is not None
+    found = [contact.name]
+    for model, column in (
+        (ContactEmail, ContactEmail.email),
+        (ContactPhone, ContactPhone.phone),
+        (ContactUrl, ContactUrl.url),
+    ):
+        found.extend(session.exec(select(column).where(model.contact_id == contact.id)).all())
+    return [t for t in found if t and t.strip()]
+
+
+def _merged_into(conn: Connection, cid: int) -> set[int]:
+    """Return the ids of contacts that were merged into `cid` (their rows moved to it and
+    their contact row is gone), and of those merged into them, and so on."""
+    people = {cid}
+    frontier = [cid]
+    while frontier:
+        current = frontier.pop()
+        olds = conn.execute(
+            text(
+                "SELECT DISTINCT json_extract(before, '$.contact_id') FROM event"
+                " WHERE json_extract(after, '$.contact_id') = :cid"
+                " AND json_extract(before, '$.contact_id') IS NOT NULL"
+                " AND json_extract(before, '$.contact_id') NOT IN (SELECT id FROM contact)"
+            ),
+            {"cid": current},
+        ).scalars()
+        for old in olds:
+            if int(old) not in people:
+                people.add(int(old))
+                frontier.append(int(old))
+    return people
+
+
+def _recorded_traces(values: Any) -> list[str]:
+    """Return the identifying values (a name, an email, a phone, a url) in a recorded row."""
+    if not values:
+        return []
+    data = json.loads(values) if isinstance(values, str) else values
+    if not isinstance(data, dict):
+        return []
+    return [str(data[k]) for k in ("name", "email", "phone", "url") if data.get(k)]
+
+
+def _erase_history(conn: Connection, person: int, traces: list[str]) -> tuple[int, set[str]]:
+    """Delete every event about one person and the rows they owned; return how many, and
+    the command groups they were part of. Identifying values seen in them join `traces`."""
+    params = {"cid": person, "sid": str(person)}
+    # Every row id that ever belonged to this person, current rows and recorded ones.
+    owned: dict[str, set[str]] = {}
+    for entity in CHILDREN:
+        current = conn.execute(
+            text(f"SELECT id FROM {entity} WHERE contact_id = :cid"), params
+        ).scalars()
+        recorded = conn.execute(
+            text(
+                "SELECT entity_id FROM event WHERE entity = :entity AND ("
+                " json_extract(before, '$.contact_id') = :cid"
+                " OR json_extract(after, '$.contact_id') = :cid)"
+            ),
+            {**params, "entity": entity},
+        ).scalars()
+        owned[entity] = {str(i) for i in current} | set(recorded)
+
+    groups: set[str] = set()
+    count = 0
+    deleted = list(
+        conn.execute(
+            text(
+                "DELETE FROM event WHERE (entity = 'contact' AND entity_id = :sid)"
+                " OR (entity = 'contact_tag' AND entity_id LIKE :sid || '/%')"
+                " RETURNING group_id, entity, before, after"
+            ),
+            params,
+        )
+    )
+    for entity, ids in owned.items():
+        for entity_id in ids:
+            deleted.extend(
+                conn.execute(
+                    text(
+                        "DELETE FROM event WHERE entity = :entity AND entity_id = :eid"
+                        " RETURNING group_id, entity, before, after"
+                    ),
+                    {"entity": entity, "eid": entity_id},
+                )
+            )
+    for group, entity, before, after in deleted:
+        groups.add(group)
+        count += 1
+        if entity in ("contact", "contact_email", "contact_phone", "contact_url"):
+            traces.extend(_recorded_traces(before) + _recorded_traces(after))
+    for side in ("before", "after"):
+        conn.execute(
+            text(
+                f"UPDATE event SET {side} = json_set({side}, '$.contact_id', json('null'))"
+                f" WHERE json_extract({side}, '$.contact_id') = :cid"
+            ),
+            params,
+        )
+    return count, groups
+
+
+def forget(session: Session, contact: Contact, now: datetime) -> Forgotten:
+    """Erase a contact, its emails, phones, urls, tags, interactions and follow-ups, every
+    event that recorded them (and the history of duplicates merged into it); deals stay but
+    lose the link to the person; other records that mention them get "[forgotten]" instead.
+
+    Plain SQL is used on purpose: the ORM would record the deleted values as new events.
+    Call `scrub_file` after the transaction commits so freed pages keep nothing.
+    """
+    assert contact.id is not None
+    cid = contact.id
+    traces = _traces(session, contact)
+    conn = session.connection()
+    params = {"cid": cid, "sid": str(cid)}
+
+    events = 0
+    groups: set[str] = set()
+    for person in sorted(_merged_into(conn, cid)):
+        erased, touched = _erase_history(conn, person, traces)
+        events += erased
+        groups |= touched
+    for group in groups:
+        conn.execute(
+            text("UPDATE event SET summary = :summary WHERE group_id = :group"),
+            {"summary": FORGOTTEN, "group": group},
+        )
+    for trace in set(traces):
+        conn.execute(
+            text(
+                "UPDATE event SET summary = :summary WHERE instr(lower(summary), lower(:trace)) > 0"
+            ),
+            {"summary": FORGOTTEN, "trace": trace},
+        )
+
+    unlinked = conn.execute(
+        text("UPDATE deal SET contact_id = NULL WHERE contact_id = :cid"),
+        params,
+    ).rowcount
+    rows = 0
+    for entity in (*CHILDREN, "contact_tag"):
+        rows += conn.execute(text(f"DELETE FROM {entity} WHERE contact_id = :cid"), params).rowcount
+    rows += conn.execute(text("DELETE FROM contact WHERE id = :cid"), params).rowcount
+    session.expunge(contact)
+    redacted = _redact(conn, traces)
+
+    # A marker with no personal data, so the history shows that something was erased.
+    conn.execute(
+        text(
+            "INSERT INTO event (group_id, origin, at, entity, entity_id, action, summary)"
+            " VALUES (:group, 'system', :at, 'contact', :sid, 'forget', :summary)"
+        ),
+        {
+            **params,
+            "group": str(uuid.uuid4()),
+            "at": _utc_text(now),
+            "summary": f"forgot contact #{cid}",
+        },
+    )
+    return Forgotten(cid, rows, events, int(unlinked or 0), redacted)
+
+
+def _substitute(value: Any, pattern: re.Pattern[str]) -> Any:
+    """Replace the traces in a string, or in every string inside a JSON value."""
+    if isinstance(value, str):
+        return pattern.sub(REDACTED, value)
+    if isinstance(value, list):
+        return [_substitute(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute(v, pattern) for k, v in value.items()}
+    return value
+
+
+def _holds_text(kind: Any) -> bool:
+    """Return True for text and JSON columns (SQLModel's strings are a decorated String)."""
+    kind = getattr(kind, "impl", kind)
+    return isinstance(kind, String | JSON)
+
+
+def _redact(conn: Connection, traces: list[str]) -> int:
+    """Replace the person's name, emails, phones and urls wherever other records mention them
+    (a deal titled after them, a note, a history entry); return how many values changed."""
+    needles = sorted({t.strip() for t in traces if len(t.strip()) >= 2}, key=len, reverse=True)
+    if not needles:
+        return 0
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in needles) + r")(?!\w)", re.IGNORECASE
+    )
+    # JSON text may hold a name with its non-ASCII letters escaped.
+    forms = {n.lower() for n in needles} | {json.dumps(n)[1:-1].lower() for n in needles}
+    changed = 0
+    for table in SQLModel.metadata.sorted_tables:
+        keys = list(table.primary_key.columns)
+        for column in table.columns:
+            if column.primary_key or column.name in _KEYS.values():
+                continue
+            if table.name == "contact" and column.name == "name":
+                continue  # a namesake is another person, whose name stays theirs
+            if not _holds_text(column.type):
+                continue
+            found = or_(*(func.instr(func.lower(column), form) > 0 for form in forms))
+            for row in conn.execute(select(*keys, column).where(found)).all():
+                *ids, value = row
+                new = _substitute(value, pattern)
+                if new == value:
+                    continue
+                values: dict[str, Any] = {column.name: new}
+                key = _KEYS.get(column.name)
+                if key is not None and key in table.columns and isinstance(new, str):
+                    values[key] = fold(new)
+                where = and_(*(k == i for k, i in zip(keys, ids, strict=True)))
+                conn.execute(update(table).where(where).values(**values))
+                changed += 1
+    return changed
+
+
+def _utc_text(moment: datetime) -> str:
+    """Render an aware time the way the UTCDateTime column stores it."""
+    from datetime import UTC
+
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def scrub_file(db: Database) -> bool:
+    """Rewrite the database so erased data survives in no free page, index segment or WAL.
+
+    Returns False when another connection kept the write-ahead log from being emptied (it is
+    emptied at the next checkpoint, when that connection lets go).
+    """
+    db.dispose()  # this process's pooled connections would hold the log open
+    conn = db.raw()
+    try:
+        # FTS5 keeps deleted terms in old index segments until they are merged.
+        conn.execute("INSERT INTO search_index(search_index) VALUES('optimize')")
+        conn.execute("VACUUM")
+        # Readers elsewhere (an open board) block emptying the log; wait for them briefly.
+        conn.execute("PRAGMA busy_timeout = 1000")
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    finally:
+        conn.close()
+    return not busy
+
+
+def traces_left(db: Database, needles: list[str]) -> list[str]:
+    """Return the needles that can still be found in any row of the database (a check)."""
+    conn = db.raw()
+    try:
+        dump = "\n".join(conn.iterdump()).lower()
+    finally:
+        conn.close()
+    return [n for n in needles if n.lower() in dump]
