@@ -59,9 +59,9 @@ def test_list_shows_every_known_key_and_where_it_comes_from(crm: Any) -> None:
     by_key = {r["key"]: r for r in rows}
     assert by_key["reminders.email_to"] == {
         "key": "reminders.email_to",
-        "value": "me@example.com",
+        "value": ["me@example.com"],
         "set": True,
-        "help": "address for email reminders",
+        "help": "addresses for email reminders",
     }
     assert by_key["general.date_format"]["set"] is False
     assert "me@example.com" in crm("config", "list").stdout
@@ -104,7 +104,7 @@ def test_path_prints_the_config_file(crm: Any, hermetic: Path) -> None:
             1,
             "error: bad value for reminders.channels: ['stdout', 'pigeon']",
         ),
-        (("set", "reminders.email_to", "me"), 1, "error: bad value for reminders.email_to: 'me'"),
+        (("set", "reminders.email_to", "me"), 1, "error: bad value for reminders.email_to: ['me']"),
         (("set", "general.colour", "blue"), 1, "error: no setting called 'general.colour'"),
         (("get", "nope"), 1, "error: no setting called 'nope'"),
         (("unset", "nope"), 1, "error: no setting called 'nope'"),
@@ -158,7 +158,10 @@ def test_a_bad_value_written_by_hand_is_reported_with_the_way_out(crm: Any, herm
     r = crm("list", "deals")
     assert r.exit_code == 1
     first, hint = r.stderr.splitlines()
-    assert first == f"error: {_file(hermetic)}: bad value for general.week_start: 'someday'"
+    assert first == (
+        f"error: {_file(hermetic)}: bad value for general.week_start: 'someday'"
+        " (use a day of the week: monday, tuesday, wednesday, thursday, friday, saturday, sunday)"
+    )
     key = "general.week_start"
     assert hint == f"hint: fix it with crm config set {key} VALUE, or crm config unset {key}"
     assert crm("config", "unset", "general.week_start").exit_code == 0

@@ -56,7 +56,11 @@ def _days(value: Value) -> Value:
 def _channels(value: Value) -> Value:
     items = [str(v).strip().lower() for v in value] if isinstance(value, list) else []
     unknown = [v for v in items if v not in CHANNELS]
-    if unknown or not items:
+    if unknown:
+        raise ValueError(
+            f"known channels ({', '.join(CHANNELS)}); unknown reminder channel {unknown[0]!r}"
+        )
+    if not items:
         raise ValueError(f"a list of channels from: {', '.join(CHANNELS)}")
     return list(dict.fromkeys(items))
 
@@ -66,6 +70,32 @@ def _email(value: Value) -> Value:
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
         raise ValueError("an email address such as you@example.com")
     return text
+
+
+def _emails(value: Value) -> Value:
+    items = value if isinstance(value, list) else [str(value)]
+    if not items:
+        raise ValueError("one or more email addresses, such as you@example.com")
+    return [str(_email(v)) for v in items]
+
+
+def _time_of_day(value: Value) -> Value:
+    text = str(value).strip()
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
+        raise ValueError("a time of day as HH:MM, such as 09:00")
+    return text
+
+
+def _port(value: Value) -> Value:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        raise ValueError("a port number from 1 to 65535")
+    return value
+
+
+def _flag(value: Value) -> Value:
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+    return value
 
 
 def _text(value: Value) -> Value:
@@ -101,8 +131,15 @@ SCHEMA: dict[str, Key] = {
         Key("general.week_start", str, "monday", "first day of the week", _weekday),
         Key("pipeline.stale_days", int, 14, "stale threshold for new stages (days)", _days),
         Key("reminders.channels", list, ["stdout"], "where reminders go", _channels),
-        Key("reminders.email_to", str, None, "address for email reminders", _email),
+        Key("reminders.all_day_at", str, "09:00", "when all-day follow-ups fall due", _time_of_day),
+        Key("reminders.email_to", list, None, "addresses for email reminders", _emails),
+        Key("reminders.email_from", str, None, "sender of email reminders", _email),
+        Key("reminders.sendmail", str, None, "local sendmail program for email", _text),
         Key("reminders.smtp_host", str, None, "SMTP server for email reminders", _text),
+        Key("reminders.smtp_port", int, 25, "SMTP port", _port),
+        Key("reminders.smtp_starttls", bool, False, "use STARTTLS with SMTP", _flag),
+        Key("reminders.smtp_user", str, None, "SMTP login", _text),
+        Key("reminders.smtp_password", str, None, "SMTP password", _text),
         Key("reminders.command", str, None, "command run with each reminder", _text),
         Key("deals.won_follow_up_days", int, 0, "follow up N days after a win (0: no)", _days),
         Key("deals.lost_reasons", list, [], "suggested reasons for lost deals", _reasons),
@@ -142,6 +179,10 @@ def known_key(key: str) -> Key:
 def check(key: str, value: Value) -> Value:
     """Return `value` checked and normalised for `key`, or raise ValidationError saying why."""
     known = known_key(key)
+    if known.kind is list and isinstance(value, str):
+        value = [value]  # a single item may be written without brackets
+    if known.kind is bool and not isinstance(value, bool):
+        raise ValidationError(f"{known.name} must be true or false, not {value!r}")
     if known.kind is list and not isinstance(value, list):
         raise ValidationError(f"{known.name} must be a list, not {value!r}", hint="use a,b,c")
     if known.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
@@ -162,6 +203,11 @@ def parse(key: str, text: str) -> Value:
     value: Value
     if known.kind is list:
         value = [part.strip() for part in text.split(",") if part.strip()]
+    elif known.kind is bool:
+        lowered = text.strip().lower()
+        if lowered not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+            raise ValidationError(f"{known.name} must be true or false, not {text!r}")
+        value = lowered in ("true", "yes", "on", "1")
     elif known.kind is int:
         if not re.fullmatch(r"[+-]?\d+", text.strip()):
             raise ValidationError(
@@ -200,8 +246,9 @@ def _checked(data: dict[str, Any], path: Path | None) -> dict[str, Any]:
         except ValidationError as exc:
             from tinycrm import paths
 
+            reason = f" ({exc.hint})" if exc.hint else ""
             raise ValidationError(
-                f"{path or paths.config_file()}: {exc.message}",
+                f"{path or paths.config_file()}: {exc.message}{reason}",
                 hint=f"fix it with crm config set {key} VALUE, or crm config unset {key}",
             ) from None
     return out
