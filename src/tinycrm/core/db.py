@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -153,6 +154,28 @@ def _check_file(path: Path) -> None:
             )
 
 
+def _to_wal(conn: sqlite3.Connection) -> None:
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+
+
+def _with_retry(step: Callable[[], object]) -> None:
+    """Run a set-up step, waiting out another process that is setting up the same file.
+
+    Switching the journal mode does not wait on the busy timeout, so two processes opening a
+    new file at once may see 'database is locked'; the step is safe to repeat.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def prepare(path: Path, upto: int | None = None) -> None:
     """Make sure the file at `path` exists, is a database, and has the current schema."""
     _check_file(path)
@@ -163,10 +186,8 @@ def prepare(path: Path, upto: int | None = None) -> None:
     except sqlite3.Error as exc:
         raise StorageError(f"cannot open the database {path}: {exc}") from None
     try:
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
-        migrate(conn, path, upto=upto)
+        _with_retry(lambda: _to_wal(conn))
+        _with_retry(lambda: migrate(conn, path, upto=upto))
     except sqlite3.DatabaseError as exc:
         raise StorageError(
             f"cannot use the database {path}: {exc}",
