@@ -97,13 +97,15 @@ def root(
 
 
 def _register() -> None:
-    from tinycrm.cli import adding, history, listing, moving, showing
+    from tinycrm.cli import adding, history, io_commands, listing, moving, showing
 
     app.add_typer(adding.app, name="add")
     app.add_typer(listing.app, name="list")
     moving.register(app)
     showing.register(app)
     history.register(app)
+    app.add_typer(io_commands.import_app, name="import")
+    app.add_typer(io_commands.export_app, name="export")
 
 
 _register()

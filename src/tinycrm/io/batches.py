@@ -73,6 +73,29 @@ def columns_of(conn: sqlite3.Connection, table: str) -> list[Column]:
     return out
 
 
+def insert_many(
+    conn: sqlite3.Connection, table: str, keys: list[str], values: list[tuple[Any, ...]]
+) -> None:
+    """Insert rows. A table with triggers (the search index) is filled from a staging table
+    in one INSERT ... SELECT, which runs the triggers several times faster than one
+    statement per row."""
+    names = ", ".join(f'"{k}"' for k in keys)
+    marks = ", ".join("?" * len(keys))
+    triggered = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)
+    ).fetchone()
+    if not triggered or len(values) < 50:
+        conn.executemany(f'INSERT INTO main."{table}" ({names}) VALUES ({marks})', values)
+        return
+    staging = f"import_{table}"
+    conn.execute(f'CREATE TEMP TABLE "{staging}" AS SELECT {names} FROM main."{table}" WHERE 0')
+    try:
+        conn.executemany(f'INSERT INTO temp."{staging}" ({names}) VALUES ({marks})', values)
+        conn.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM temp."{staging}"')
+    finally:
+        conn.execute(f'DROP TABLE temp."{staging}"')
+
+
 class Batch:
     """Rows to create and update in one transaction, and the events that record them."""
 
@@ -163,26 +186,8 @@ class Batch:
         return sql, values
 
     def _insert(self, table: str, rows: list[dict[str, Any]]) -> None:
-        """Insert rows; a table with triggers (the search index) is filled from a staging
-        table in one INSERT ... SELECT, which runs the triggers several times faster than
-        one statement per row."""
-        sql, values = self._sql_rows(table, rows)
-        triggered = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)
-        ).fetchone()
-        if not triggered or len(values) < 50:
-            self.conn.executemany(sql, values)
-            return
-        staging = f"import_{table}"
-        keys = ", ".join(rows[0])
-        self.conn.execute(f'CREATE TEMP TABLE "{staging}" AS SELECT {keys} FROM "{table}" WHERE 0')
-        try:
-            self.conn.executemany(sql.replace(f'INTO "{table}"', f'INTO temp."{staging}"'), values)
-            self.conn.execute(
-                f'INSERT INTO main."{table}" ({keys}) SELECT {keys} FROM temp."{staging}"'
-            )
-        finally:
-            self.conn.execute(f'DROP TABLE temp."{staging}"')
+        _sql, values = self._sql_rows(table, rows)
+        insert_many(self.conn, table, list(rows[0]), values)
 
     def write(self) -> None:
         """Insert and update everything queued, then record it as one group of events."""

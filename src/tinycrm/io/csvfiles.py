@@ -106,6 +106,8 @@ def _cells(layout: Layout, row: list[str]) -> Iterator[tuple[str, str | None, st
         value = row[i].strip()
         if not value:
             continue
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
         label = target.label
         if target.label_column is not None and target.label_column < len(row):
             label = row[target.label_column].strip().lstrip("* ").lower() or None

@@ -195,3 +195,16 @@ def deal_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
     finally:
         conn.close()
     return [rows[i] for i in ids]
+
+
+def export_rows(db: Database, kind: str, flt: ListFilter) -> list[dict[str, Any]]:
+    """Return the rows of a CSV export of contacts, companies or deals."""
+    from tinycrm.errors import UsageError
+
+    if kind == "contacts":
+        return contact_csv_rows(contacts(db, contact_ids(db, flt)))
+    if kind == "companies":
+        return company_rows(db, flt)
+    if kind == "deals":
+        return deal_rows(db, flt)
+    raise UsageError(f"--kind takes contacts, companies or deals, not {kind!r}")
