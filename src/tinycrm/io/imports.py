@@ -395,8 +395,6 @@ def _run(
     make: Callable[[_Context, str], Any],
 ) -> ImportReport:
     """Check for bad rows, then match and queue every record, then write it all or nothing."""
-    if report.problems and not options.skip_bad and not options.dry_run:
-        raise BadRowsError(report.problems)
     summary = f"import {len(records)} {kind} from {report.source}"
     conn = db.raw()
     try:

@@ -37,7 +37,7 @@ _CONTACTS = {
     "family name": "last_name", "surname": "last_name",
     "email": "email", "e-mail": "email", "emails": "email", "email address": "email",
     "e-mail address": "email", "e-mail 2 address": "email", "e-mail 3 address": "email",
-    "email 2": "email", "email 3": "email", "primary email": "email",
+    "email 2": "email", "email 3": "email", "primary email": "email", "mail": "email",
     "phone": "phone", "phones": "phone", "phone number": "phone", "telephone": "phone",
     "tel": "phone", "mobile": "phone:mobile", "mobile phone": "phone:mobile",
     "mobile phone number": "phone:mobile", "cell": "phone:mobile", "work phone": "phone:work",
