@@ -92,7 +92,9 @@ def _split_params(head: str) -> tuple[str, dict[str, list[str]]]:
             else:
                 params.setdefault("TYPE", []).append(key.lower())
             continue
-        values = [v.strip('"').lower() for v in _split_unquoted(value, ",")]
+        values = [
+            v.lower() for part in _split_unquoted(value, ",") for v in part.strip('"').split(",")
+        ]
         params.setdefault(key.upper(), []).extend(v for v in values if v)
     return name, params
 
