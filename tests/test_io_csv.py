@@ -278,10 +278,10 @@ def test_import_is_one_undo_step(crm: Any, db_path: Path, tmp_path: Path):
     assert r.exit_code == 0, r.stderr
     assert table_rows(
         db_path, "SELECT DISTINCT origin, summary FROM event WHERE origin = 'import'"
-    ) == [("import", "import 2 contacts from g.csv")]
+    ) == [("import", "import g.csv: 2 contacts created, 0 updated")]
     r = crm("undo")
     assert r.exit_code == 0, r.stderr
-    assert "Undid: import 2 contacts from g.csv" in r.stdout
+    assert "Undid: import g.csv: 2 contacts created" in r.stdout
     after = snapshot_of(db_path)
     assert {k: v for k, v in after.items() if k != "event"} == {
         k: v for k, v in before.items() if k != "event"

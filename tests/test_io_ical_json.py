@@ -128,7 +128,7 @@ def test_json_export_restores_exactly(crm: Any, db: Any, tmp_path: Path):
     # the restored file works: search, history and undo
     r = crm("--db", str(other), "undo")
     assert r.exit_code == 0, r.stderr
-    assert "import 2 contacts" in r.stdout
+    assert "import in.csv: 2 contacts created" in r.stdout
     assert table_rows(
         other, "SELECT count(*) FROM search_index WHERE search_index MATCH 'zoe'"
     ) == [(1,)]

@@ -395,12 +395,11 @@ def _run(
     make: Callable[[_Context, str], Any],
 ) -> ImportReport:
     """Check for bad rows, then match and queue every record, then write it all or nothing."""
-    summary = f"import {len(records)} {kind} from {report.source}"
     conn = db.raw()
     try:
         conn.execute("BEGIN" if options.dry_run else "BEGIN IMMEDIATE")
         try:
-            batch = Batch(conn, now=now, origin="import", summary=summary)
+            batch = Batch(conn, now=now, origin="import", summary=f"import {report.source}")
             ctx = _Context(conn, batch)
             importer = make(ctx, options.on_duplicate)
             total = len(records)
@@ -412,6 +411,10 @@ def _run(
                 if progress is not None and (n % step == 0 or n == total):
                     progress(n, total)
             importer.finish()
+            batch.summary = (
+                f"import {report.source}: {report.count('create')} {kind} created,"
+                f" {report.count('update')} updated"
+            )
             if report.problems and not options.skip_bad and not options.dry_run:
                 raise BadRowsError(report.problems)
             if options.dry_run:
