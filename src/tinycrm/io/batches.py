@@ -7,11 +7,13 @@ import json
 import sqlite3
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 SQL_TIME = "%Y-%m-%d %H:%M:%S.%f"
+EVENT_CHUNK = 20_000
 
 # Parents before children: undo reverts a group newest first, so children go first there.
 ORDER = (
@@ -189,11 +191,15 @@ class Batch:
         _sql, values = self._sql_rows(table, rows)
         insert_many(self.conn, table, list(rows[0]), values)
 
-    def write(self) -> None:
-        """Insert and update everything queued, then record it as one group of events."""
+    def write(self, progress: Callable[[float], None] | None = None) -> None:
+        """Insert and update everything queued, then record it as one group of events;
+        `progress` hears the fraction done."""
         events: list[tuple[Any, ...]] = []
         head = (self.group_id, self.origin, self.now_sql)
         dumps = json.dumps
+        created = sum(len(rows) for rows in self._created.values())
+        units = max(1, 2 * created + 2 * len(self._updated))
+        done = 0
         for table in ORDER:
             rows = self._created.get(table)
             if not rows:
@@ -207,17 +213,13 @@ class Batch:
                 )
             else:
                 events.extend(
-                    (
-                        *head,
-                        table,
-                        "/".join(str(r[k]) for k in pks),
-                        "create",
-                        "null",
-                        dumps(r),
-                        self.summary,
-                    )
+                    (*head, table, "/".join(str(r[k]) for k in pks), "create", "null", dumps(r),
+                     self.summary)
                     for r in rows
-                )
+                )  # fmt: skip
+            done += len(rows)
+            if progress is not None:
+                progress(done / units)
         for table, row_id, before, after in self._updated:
             keys = list(after)
             convert = self._converters(table, keys)
@@ -227,8 +229,14 @@ class Batch:
             events.append(
                 (*head, table, str(row_id), "update", dumps(before), dumps(after), self.summary)
             )
-        self.conn.executemany(
-            "INSERT INTO event (group_id, origin, at, entity, entity_id, action, before, after,"
-            " summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            events,
-        )
+            done += 1
+        for start in range(0, len(events), EVENT_CHUNK):
+            chunk = events[start : start + EVENT_CHUNK]
+            self.conn.executemany(
+                "INSERT INTO event (group_id, origin, at, entity, entity_id, action, before,"
+                " after, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                chunk,
+            )
+            done += len(chunk)
+            if progress is not None:
+                progress(min(1.0, done / units))

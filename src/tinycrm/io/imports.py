@@ -409,7 +409,7 @@ def _run(
                 if action is not None:
                     report.actions.append(action)
                 if progress is not None and (n % step == 0 or n == total):
-                    progress(n, total)
+                    progress(n, 2 * total)
             importer.finish()
             batch.summary = (
                 f"import {report.source}: {report.count('create')} {kind} created,"
@@ -420,7 +420,11 @@ def _run(
             if options.dry_run:
                 conn.execute("ROLLBACK")
                 return report
-            batch.write()
+            if progress is not None:
+                report_progress = progress
+                batch.write(lambda done: report_progress(total + int(done * total), 2 * total))
+            else:
+                batch.write()
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
