@@ -392,3 +392,22 @@ def test_benchmark_function_runs(tmp_path: Path):
     result = measure(300, workdir=tmp_path)
     assert result["rows"] == 300
     assert result["import_s"] > 0 and result["executemany_s"] > 0
+
+
+def test_deals_reimport_updates_and_undo(crm: Any, db_path: Path, tmp_path: Path):
+    path = write(tmp_path, "deals.csv", PIPEDRIVE_DEALS)
+    assert crm("import", "csv", str(path), "--kind", "deals").exit_code == 0
+    changed = write(tmp_path, "deals2.csv", PIPEDRIVE_DEALS.replace('"12500.50"', '"13000"'))
+    r = crm("import", "csv", str(changed), "--kind", "deals", "--on-duplicate", "update")
+    assert r.exit_code == 0, r.stderr
+    assert "0 created, 1 updated, 1 skipped" in r.stdout
+    assert table_rows(db_path, "SELECT title, value FROM deal ORDER BY id") == [
+        ("Eta website", 1300000),
+        ("Eta hosting", 90000),
+    ]
+    assert table_rows(db_path, "SELECT count(*) FROM stage_change") == [(2,)]
+    assert crm("undo").exit_code == 0
+    assert table_rows(db_path, "SELECT value FROM deal ORDER BY id") == [(1250050,), (90000,)]
+    assert crm("undo").exit_code == 0
+    for table in ("deal", "stage_change", "contact", "company"):
+        assert table_rows(db_path, f"SELECT count(*) FROM {table}") == [(0,)]

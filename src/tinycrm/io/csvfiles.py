@@ -87,7 +87,7 @@ def read_rows(text: str, kind: str, maps: dict[str, str], name: str) -> CsvRows:
         rows: list[tuple[int, list[str]]] = []
         last = reader.line_num
         for row in reader:
-            if any(cell.strip() for cell in row):
+            if "".join(row).strip():
                 rows.append((last + 1, row))
             last = reader.line_num
     except csv.Error as exc:

@@ -4,7 +4,6 @@ company, and queue the deal with its first stage change."""
 from __future__ import annotations
 
 import json
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.text import fold
@@ -148,7 +147,7 @@ class DealImport:
     ) -> Action:
         batch = self.batch
         did = batch.new_id("deal")
-        duuid = rec.uuid if rec.uuid and rec.uuid not in self.by_uuid else str(uuid.uuid4())
+        duuid = rec.uuid if rec.uuid and rec.uuid not in self.by_uuid else batch.new_uuid()
         now = batch.now_event
         status = rec.status or "open"
         row: dict[str, Any] = {

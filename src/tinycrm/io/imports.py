@@ -7,7 +7,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -60,20 +60,30 @@ def _uuid_key(text: str | None) -> str | None:
         return None
 
 
-@dataclass(slots=True)
 class _Record:
     """A contact or company as the import sees it: new, or loaded to be changed."""
 
-    id: int
-    is_new: bool
-    row: dict[str, Any]
-    line: int
-    original: dict[str, Any] | None = None
-    email_keys: set[str] = field(default_factory=set)
-    phone_keys: set[str] = field(default_factory=set)
-    urls: set[str] = field(default_factory=set)
-    tag_ids: set[int] = field(default_factory=set)
-    changed: bool = False
+    __slots__ = ("changed", "email_keys", "id", "is_new", "line", "original", "phone_keys",
+                 "row", "tag_ids", "urls")  # fmt: skip
+
+    def __init__(
+        self,
+        record_id: int,
+        is_new: bool,
+        row: dict[str, Any],
+        line: int,
+        original: dict[str, Any] | None = None,
+    ) -> None:
+        self.id = record_id
+        self.is_new = is_new
+        self.row = row
+        self.line = line
+        self.original = original
+        self.email_keys: set[str] = set()
+        self.phone_keys: set[str] = set()
+        self.urls: set[str] = set()
+        self.tag_ids: set[int] = set()
+        self.changed = False
 
 
 class _Context:
@@ -107,7 +117,7 @@ class _Context:
         found = self.company_by_key.get(key)
         if found is None:
             found = self.batch.new_id("company")
-            self.batch.create("company", self._company_row(found, str(uuid.uuid4()), name))
+            self.batch.create("company", self._company_row(found, self.batch.new_uuid(), name))
             self.company_by_key[key] = found
         self._company_names[name] = found
         return found
@@ -213,7 +223,7 @@ class _ContactImport:
     def _create(self, rec: ContactIn, name_key: str) -> _Record:
         batch = self.batch
         cid = batch.new_id("contact")
-        cuuid = rec.uuid if rec.uuid and rec.uuid not in self.by_uuid else str(uuid.uuid4())
+        cuuid = rec.uuid if rec.uuid and rec.uuid not in self.by_uuid else batch.new_uuid()
         now = batch.now_event
         row: dict[str, Any] = {
             "id": cid,
@@ -470,7 +480,9 @@ class _CompanyImport:
         if found is None:
             cid = self.batch.new_id("company")
             cuuid = (
-                rec.uuid if rec.uuid and rec.uuid not in ctx.company_uuids else str(uuid.uuid4())
+                rec.uuid
+                if rec.uuid and rec.uuid not in ctx.company_uuids
+                else self.batch.new_uuid()
             )
             row = ctx._company_row(cid, cuuid, rec.name)
             row.update(

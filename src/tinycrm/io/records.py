@@ -13,6 +13,7 @@ from tinycrm.errors import ValidationError
 DUPLICATE_POLICIES = ("skip", "update", "merge")
 _TAG_CHARS = re.compile(r"[^\w.+/-]+")
 _NOT_DIGIT = re.compile(r"\D+")
+_SPLITTERS: dict[str, re.Pattern[str]] = {}
 
 
 @dataclass(slots=True)
@@ -169,9 +170,8 @@ def split_values(text: str | None, separators: str = ",;") -> list[str]:
     """Split a cell holding several values (Google's ' ::: ', commas, semicolons)."""
     if not text:
         return []
-    if ":::" not in text and not any(sep in text for sep in separators):
-        return [text.strip()] if text.strip() else []
-    parts = [text]
-    for sep in (":::", *separators):
-        parts = [piece for part in parts for piece in part.split(sep)]
-    return [p.strip() for p in parts if p.strip()]
+    pattern = _SPLITTERS.get(separators)
+    if pattern is None:
+        pattern = re.compile("|".join(re.escape(s) for s in (":::", *separators)))
+        _SPLITTERS[separators] = pattern
+    return [p.strip() for p in pattern.split(text) if p.strip()]
