@@ -219,7 +219,11 @@ def deal_from_row(line: int, layout: Layout, row: list[str], currency: str) -> D
                 raise RowError(exc.message) from None
         elif field == "expected_close":
             try:
-                rec.expected_close = date.fromisoformat(value)
+                rec.expected_close = (
+                    date.fromisoformat(value)
+                    if len(value) <= 10
+                    else datetime.fromisoformat(value).date()
+                )
             except ValueError:
                 raise RowError(f"cannot read the date {value!r} (write it as 2026-12-31)") from None
         elif field == "probability":

@@ -73,13 +73,20 @@ _DEALS = {
     "expected close": "expected_close", "expected close date": "expected_close",
     "expected_close": "expected_close", "close date": "expected_close",
     "probability": "probability", "contact": "contact", "person": "contact",
-    "contact name": "contact", "person name": "contact", "contact email": "contact_email",
+    "contact name": "contact", "person name": "contact", "contact person": "contact",
+    "contact email": "contact_email",
     "contact_email": "contact_email", "email": "contact_email", "person email": "contact_email",
     "company": "company", "company name": "company", "organization": "company",
     "organization name": "company", "notes": "notes", "tags": "tags", "labels": "tags",
     "label": "tags", "uuid": "uuid",
 }  # fmt: skip
-ALIASES = {"contacts": _CONTACTS, "companies": _COMPANIES, "deals": _DEALS}
+# tinycrm's own export columns that an import does not take back
+_OWN = {"id": "ignore", "created_at": "ignore", "updated_at": "ignore", "closed_at": "ignore"}
+ALIASES = {
+    "contacts": {**_OWN, **_CONTACTS},
+    "companies": {**_OWN, **_COMPANIES},
+    "deals": {**_OWN, **_DEALS},
+}
 # Outlook's "Title" is a courtesy title (Mr., Dr.), its job title is "Job Title".
 _OUTLOOK = {"title": "ignore", "suffix": "ignore", "e-mail display name": "ignore"}
 
