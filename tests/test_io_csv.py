@@ -412,3 +412,34 @@ def test_deals_reimport_updates_and_undo(crm: Any, db_path: Path, tmp_path: Path
     assert crm("undo").exit_code == 0
     for table in ("deal", "stage_change", "contact", "company"):
         assert table_rows(db_path, f"SELECT count(*) FROM {table}") == [(0,)]
+
+
+def test_progress_reaches_the_end_after_writing(db: Any, tmp_path: Path):
+    from datetime import datetime
+
+    from tests.conftest import FIXED_NOW
+    from tinycrm.io.csvfiles import import_csv
+
+    text = "name,email\n" + "".join(f"P{i},p{i}@x.com\n" for i in range(300))
+    seen: list[tuple[int, int]] = []
+    report = import_csv(
+        db,
+        write(tmp_path, "p.csv", text),
+        now=datetime.fromisoformat(FIXED_NOW),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert report.count("create") == 300
+    assert seen[-1] == (600, 600)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert any(d == 300 for d, _ in seen)
+
+
+def test_hubspot_deals_with_close_date_times(crm: Any, db_path: Path, tmp_path: Path):
+    text = (
+        'Deal Name,Amount,Deal Stage,Close Date\nBig one,"1,200.50",Presenting,2026-12-31 00:00\n'
+    )
+    r = crm("import", "csv", str(write(tmp_path, "h.csv", text)), "--kind", "deals")
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(db_path, "SELECT title, value, expected_close FROM deal") == [
+        ("Big one", 120050, "2026-12-31")
+    ]
