@@ -443,3 +443,20 @@ def test_hubspot_deals_with_close_date_times(crm: Any, db_path: Path, tmp_path: 
     assert table_rows(db_path, "SELECT title, value, expected_close FROM deal") == [
         ("Big one", 120050, "2026-12-31")
     ]
+
+
+def test_an_email_of_a_trashed_contact_is_a_bad_row(crm: Any, db_path: Path, tmp_path: Path):
+    import sqlite3
+
+    crm("add", "contact", "Old Jane", "--email", "jane@acme.com")
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE contact SET deleted_at = '2026-11-01 00:00:00.000000'")
+    conn.commit()
+    conn.close()
+    path = write(tmp_path, "t.csv", "name,email\nJane,jane@acme.com\nBob,bob@x.com\n")
+    r = crm("import", "csv", str(path))
+    assert r.exit_code == 1
+    assert "line 2: jane@acme.com belongs to #1 Old Jane (in the trash)" in r.stderr
+    r = crm("import", "csv", str(path), "--skip-bad")
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(db_path, "SELECT name FROM contact ORDER BY id") == [("Old Jane",), ("Bob",)]

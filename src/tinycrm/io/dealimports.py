@@ -100,7 +100,8 @@ class DealImport:
             [(rec.contact_email, None)] if rec.contact_email else []
         )
         person = ContactIn(rec.line, name, emails=emails, company=rec.company)
-        return self.contacts.add(person).record_id
+        action = self.contacts.add(person)
+        return action.record_id if action is not None else None
 
     def add(self, rec: DealIn) -> Action | None:
         """Decide what to do with one row and queue it."""

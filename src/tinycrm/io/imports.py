@@ -21,6 +21,7 @@ from tinycrm.io.records import (
     ContactIn,
     DealIn,
     ImportReport,
+    Problem,
     phone_key,
 )
 from tinycrm.io.records import fold_key as fold
@@ -89,9 +90,10 @@ class _Record:
 class _Context:
     """What exists already, loaded once, and the shared bits (companies, tags) of a batch."""
 
-    def __init__(self, conn: sqlite3.Connection, batch: Batch) -> None:
+    def __init__(self, conn: sqlite3.Connection, batch: Batch, report: ImportReport) -> None:
         self.conn = conn
         self.batch = batch
+        self.report = report
         self.company_by_key: dict[str, int] = {}
         self.company_by_domain: dict[str, int] = {}
         self.company_uuids: dict[str, int | None] = {}
@@ -170,6 +172,13 @@ class _ContactImport:
             self.by_uuid[cuuid] = None if deleted else cid
             if deleted is None:
                 self.by_name[key] = cid
+        self.trashed_emails: dict[str, tuple[int, str]] = {
+            key: (cid, name)
+            for key, cid, name in conn.execute(
+                "SELECT e.email_key, c.id, c.name FROM contact_email e"
+                " JOIN contact c ON c.id = e.contact_id WHERE c.deleted_at IS NOT NULL"
+            )
+        }
         live = "SELECT id FROM contact WHERE deleted_at IS NULL"
         self.by_email = dict(
             conn.execute(
@@ -201,8 +210,19 @@ class _ContactImport:
                 return found
         return self.by_name.get(name_key)
 
-    def add(self, rec: ContactIn) -> Action:
-        """Decide what to do with one row and queue it."""
+    def add(self, rec: ContactIn) -> Action | None:
+        """Decide what to do with one row and queue it (None: the row is bad)."""
+        for email, _ in rec.emails:
+            trashed = self.trashed_emails.get(email.lower())
+            if trashed is not None:
+                self.ctx.report.problems.append(
+                    Problem(
+                        rec.line,
+                        f"{email} belongs to #{trashed[0]} {trashed[1]} (in the trash);"
+                        " restore that contact or purge it first",
+                    )
+                )
+                return None
         name_key = fold(rec.name)
         found = self.match(rec, name_key)
         if found is None:
@@ -410,7 +430,7 @@ def _run(
         conn.execute("BEGIN" if options.dry_run else "BEGIN IMMEDIATE")
         try:
             batch = Batch(conn, now=now, origin="import", summary=f"import {report.source}")
-            ctx = _Context(conn, batch)
+            ctx = _Context(conn, batch, report)
             importer = make(ctx, options.on_duplicate)
             total = len(records)
             step = max(1, total // 100)
