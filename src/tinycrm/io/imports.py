@@ -411,7 +411,8 @@ def _queue_update(batch: Batch, table: str, record: _Record) -> None:
 
 
 def _label(rec: ContactIn) -> str:
-    return f"{rec.name} <{rec.emails[0][0]}>" if rec.emails else rec.name
+    label = f"{rec.name} <{rec.emails[0][0]}>" if rec.emails else rec.name
+    return f"{rec.file}: {label}" if rec.file else label
 
 
 def _run(

@@ -33,6 +33,7 @@ class ContactIn:
     tags: list[str] = field(default_factory=list)
     uuid: str | None = None
     custom: dict[str, Any] = field(default_factory=dict)
+    file: str | None = None  # the file it came from, when a folder is imported
 
 
 @dataclass(slots=True)

@@ -301,7 +301,9 @@ def read_vcards(path: Path) -> tuple[list[ContactIn], list[Problem]]:
         prefix = f"{file.name}: " if len(files) > 1 or path.is_dir() else ""
         for card in parse_cards(read_text(file), file.name):
             try:
-                records.append(contact_from_card(card))
+                rec = contact_from_card(card)
+                rec.file = file.name if prefix else None
+                records.append(rec)
             except ValueError as exc:
                 problems.append(Problem(card.line, f"{prefix}{exc}"))
     return records, problems
