@@ -180,3 +180,32 @@ def test_json_with_a_broken_reference_changes_nothing(crm: Any, db: Any, tmp_pat
     assert r.exit_code == 1
     assert "points to a missing contact" in r.stderr
     assert snapshot_of(other) == before
+
+
+def test_recurring_timed_follow_up_is_floating_local_time(
+    crm: Any, db: Any, monkeypatch: pytest.MonkeyPatch
+):
+    import time
+
+    from tinycrm.core import contacts, dates, followups
+
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    with db.transaction(summary="seed") as session:
+        jane = contacts.add_contact(session, "Jane", now=NOW)
+        followups.add_follow_up(
+            session,
+            "Weekly call",
+            dates.parse_when("2026-12-07T09:00", NOW),
+            now=NOW,
+            contact=jane,
+            rrule="FREQ=WEEKLY",
+        )
+        followups.add_follow_up(
+            session, "Once", dates.parse_when("2026-12-08T09:00", NOW), now=NOW, contact=jane
+        )
+    text = crm("export", "ical", "--as-events").stdout
+    assert "DTSTART:20261207T090000\n" in text and "DTEND:20261207T093000\n" in text
+    assert "DTSTART:20261208T080000Z\n" in text
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()

@@ -48,6 +48,15 @@ def follow_ups(db: Database, include_closed: bool) -> list[dict[str, Any]]:
         conn.close()
 
 
+def _shifted(stamp: str, minutes: int) -> str:
+    """Return an iCalendar time (UTC with Z, or floating) `minutes` later, in the same form."""
+    utc = stamp.endswith("Z")
+    moment = datetime.strptime(stamp.removesuffix("Z"), "%Y%m%dT%H%M%S") + timedelta(
+        minutes=minutes
+    )
+    return moment.strftime("%Y%m%dT%H%M%S") + ("Z" if utc else "")
+
+
 def _component(fu: dict[str, Any], as_events: bool) -> list[str]:
     from tinycrm.core.dates import local_tz
 
@@ -69,13 +78,21 @@ def _component(fu: dict[str, Any], as_events: bool) -> list[str]:
     if any(about):
         lines.append("DESCRIPTION:" + escape("\n".join(a for a in about if a)))
     all_day = bool(fu["all_day"])
-    day = due.astimezone(local_tz()).date()
-    start = f";VALUE=DATE:{_day(day)}" if all_day else f":{_utc(due)}"
+    local = due.astimezone(local_tz())
+    day = local.date()
+    if all_day:
+        start = f";VALUE=DATE:{_day(day)}"
+    elif fu["rrule"]:
+        # tinycrm repeats in local wall-clock time (9am stays 9am across daylight saving),
+        # which is what a floating local time means to a calendar
+        start = f":{local.strftime('%Y%m%dT%H%M%S')}"
+    else:
+        start = f":{_utc(due)}"
     if as_events:
         end = (
             f";VALUE=DATE:{_day(day + timedelta(days=1))}"
             if all_day
-            else f":{_utc(due + timedelta(minutes=EVENT_MINUTES))}"
+            else start[:1] + _shifted(start[1:], EVENT_MINUTES)
         )
         lines += [f"DTSTART{start}", f"DTEND{end}"]
     else:
