@@ -23,6 +23,7 @@ from tinycrm.io.records import (
     phone_key,
     split_values,
     tag_name,
+    uuid_key,
 )
 
 if TYPE_CHECKING:
@@ -127,7 +128,8 @@ def _phone(value: str) -> str:
     return value
 
 
-def _lifecycle(value: str) -> str:
+def lifecycle_value(value: str) -> str:
+    """Read a lifecycle (tinycrm's own, or a HubSpot lifecycle stage), or raise RowError."""
     key = " ".join(value.strip().lower().replace("-", " ").replace("_", " ").split())
     found = _HUBSPOT_LIFECYCLE.get(key) or _HUBSPOT_LIFECYCLE.get(key.replace(" ", ""))
     if found is None:
@@ -136,9 +138,7 @@ def _lifecycle(value: str) -> str:
 
 
 def _uuid(value: str) -> str:
-    from tinycrm.io.imports import _uuid_key
-
-    found = _uuid_key(value)
+    found = uuid_key(value)
     if found is None:
         raise RowError(f"not a UUID: {value!r}")
     return found
@@ -158,7 +158,7 @@ def contact_from_row(line: int, layout: Layout, row: list[str]) -> ContactIn:
         elif field == "tags":
             rec.tags += [t for t in map(tag_name, split_values(value)) if t and t != "mycontacts"]
         elif field == "lifecycle":
-            rec.lifecycle = _lifecycle(value)
+            rec.lifecycle = lifecycle_value(value)
         elif field == "uuid":
             rec.uuid = _uuid(value)
         elif field.startswith("custom."):

@@ -11,7 +11,7 @@ from tinycrm.io.batches import sql_to_event_time
 from tinycrm.io.records import Action, ContactIn, DealIn, ImportReport, Problem
 
 if TYPE_CHECKING:
-    from tinycrm.io.imports import _Context
+    from tinycrm.io.imports import Context
 
 DEAL_FIELDS = (
     "title",
@@ -35,8 +35,8 @@ def _find(names: list[tuple[int, str]], text: str) -> list[int]:
 class DealImport:
     """Matches file deals to existing ones (by UUID, then title) and queues the changes."""
 
-    def __init__(self, ctx: _Context, policy: str, currency: str, report: ImportReport) -> None:
-        from tinycrm.io.imports import _ContactImport
+    def __init__(self, ctx: Context, policy: str, currency: str, report: ImportReport) -> None:
+        from tinycrm.io.imports import ContactImport
 
         self.ctx = ctx
         self.conn = ctx.conn
@@ -44,7 +44,7 @@ class DealImport:
         self.policy = policy
         self.currency = currency
         self.report = report
-        self.contacts = _ContactImport(ctx, "skip")
+        self.contacts = ContactImport(ctx, "skip")
         conn = self.conn
         self.pipelines: list[tuple[int, str]] = list(
             conn.execute("SELECT id, name FROM pipeline ORDER BY is_default DESC, id")

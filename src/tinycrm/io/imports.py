@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from tinycrm.core.db import Database
 
 Progress = Callable[[int, int], None]
-CONTACT_FIELDS = ("name", "title", "company_id", "lifecycle", "source", "notes")
 COMPANY_FIELDS = ("name", "domain", "industry", "size", "notes")
 
 
@@ -48,17 +46,6 @@ class ImportOptions:
             raise UsageError(
                 f"--on-duplicate takes skip, update or merge, not {self.on_duplicate!r}"
             )
-
-
-def _uuid_key(text: str | None) -> str | None:
-    """Return a UUID in its canonical form, or None if `text` is not one."""
-    if not text:
-        return None
-    raw = text.strip().lower().removeprefix("urn:uuid:")
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        return None
 
 
 class _Record:
@@ -87,7 +74,7 @@ class _Record:
         self.changed = False
 
 
-class _Context:
+class Context:
     """What exists already, loaded once, and the shared bits (companies, tags) of a batch."""
 
     def __init__(self, conn: sqlite3.Connection, batch: Batch, report: ImportReport) -> None:
@@ -151,10 +138,10 @@ class _Context:
         return found
 
 
-class _ContactImport:
+class ContactImport:
     """Matches file contacts to existing ones and queues creates and changes."""
 
-    def __init__(self, ctx: _Context, policy: str) -> None:
+    def __init__(self, ctx: Context, policy: str) -> None:
         self.ctx = ctx
         self.conn = ctx.conn
         self.batch = ctx.batch
@@ -423,7 +410,7 @@ def _run(
     options: ImportOptions,
     now: datetime,
     progress: Progress | None,
-    make: Callable[[_Context, str], Any],
+    make: Callable[[Context, str], Any],
 ) -> ImportReport:
     """Check for bad rows, then match and queue every record, then write it all or nothing."""
     conn = db.raw()
@@ -431,7 +418,7 @@ def _run(
         conn.execute("BEGIN" if options.dry_run else "BEGIN IMMEDIATE")
         try:
             batch = Batch(conn, now=now, origin="import", summary=f"import {report.source}")
-            ctx = _Context(conn, batch, report)
+            ctx = Context(conn, batch, report)
             importer = make(ctx, options.on_duplicate)
             total = len(records)
             step = max(1, total // 100)
@@ -478,13 +465,13 @@ def import_contacts(
 
     Raises BadRowsError when the report has problems and bad rows are not to be skipped.
     """
-    return _run(db, "contacts", records, report, options, now, progress, _ContactImport)
+    return _run(db, "contacts", records, report, options, now, progress, ContactImport)
 
 
 class _CompanyImport:
     """Matches file companies to existing ones (by UUID, domain, then name)."""
 
-    def __init__(self, ctx: _Context, policy: str) -> None:
+    def __init__(self, ctx: Context, policy: str) -> None:
         self.ctx = ctx
         self.batch = ctx.batch
         self.policy = policy
@@ -603,7 +590,7 @@ def import_deals(
     """Import deals read from a file (matched by UUID, then title and company)."""
     from tinycrm.io.dealimports import DealImport
 
-    def make(ctx: _Context, policy: str) -> DealImport:
+    def make(ctx: Context, policy: str) -> DealImport:
         return DealImport(ctx, policy, options.currency, report)
 
     return _run(db, "deals", records, report, options, now, progress, make)

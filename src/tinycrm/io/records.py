@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -176,3 +177,14 @@ def split_values(text: str | None, separators: str = ",;") -> list[str]:
         pattern = re.compile("|".join(re.escape(s) for s in (":::", *separators)))
         _SPLITTERS[separators] = pattern
     return [p.strip() for p in pattern.split(text) if p.strip()]
+
+
+def uuid_key(text: str | None) -> str | None:
+    """Return a UUID in its canonical form, or None if `text` is not one."""
+    if not text:
+        return None
+    raw = text.strip().lower().removeprefix("urn:uuid:")
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        return None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.text import is_email
 from tinycrm.errors import UsageError, ValidationError
-from tinycrm.io.records import ContactIn, ImportReport, Problem, phone_key, tag_name
+from tinycrm.io.records import ContactIn, ImportReport, Problem, phone_key, tag_name, uuid_key
 
 if TYPE_CHECKING:
     from tinycrm.core.db import Database
@@ -230,8 +230,6 @@ def _is_pref(prop: Property) -> bool:
 
 def contact_from_card(card: Card) -> ContactIn:
     """Read one card as a contact; raise ValueError with the reason if it cannot be read."""
-    from tinycrm.io.imports import _uuid_key
-
     fn = card.first("FN")
     name = " ".join(unescape(_text(fn)).split()) if fn else ""
     if not name and (n := card.first("N")):
@@ -264,12 +262,12 @@ def contact_from_card(card: Card) -> ContactIn:
             if tag and tag not in rec.tags:
                 rec.tags.append(tag)
     if uid := card.first("UID"):
-        rec.uuid = _uuid_key(unescape(uid.value))
+        rec.uuid = uuid_key(unescape(uid.value))
     if lifecycle := card.first("X-TINYCRM-LIFECYCLE"):
-        from tinycrm.io.csvfiles import RowError, _lifecycle
+        from tinycrm.io.csvfiles import RowError, lifecycle_value
 
         try:
-            rec.lifecycle = _lifecycle(unescape(lifecycle.value))
+            rec.lifecycle = lifecycle_value(unescape(lifecycle.value))
         except RowError as exc:
             raise ValueError(str(exc)) from None
     if source := card.first("X-TINYCRM-SOURCE"):
