@@ -380,7 +380,8 @@ def test_json_report(crm: Any, tmp_path: Path):
 def test_io_does_not_load_the_faces():
     code = (
         "import tinycrm.io.csvfiles, tinycrm.io.vcards, tinycrm.io.calendars, "
-        "tinycrm.io.archives, tinycrm.io.imports, tinycrm.io.exports\n"
+        "tinycrm.io.archives, tinycrm.io.imports, tinycrm.io.exports, tinycrm.io.contactimports, "
+        "tinycrm.io.companyimports, tinycrm.io.dealimports\n"
         "import sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

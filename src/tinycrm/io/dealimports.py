@@ -11,7 +11,7 @@ from tinycrm.io.batches import sql_to_event_time
 from tinycrm.io.records import Action, ContactIn, DealIn, ImportReport, Problem
 
 if TYPE_CHECKING:
-    from tinycrm.io.imports import Context
+    from tinycrm.io.matching import Context
 
 DEAL_FIELDS = (
     "title",
@@ -36,7 +36,7 @@ class DealImport:
     """Matches file deals to existing ones (by UUID, then title) and queues the changes."""
 
     def __init__(self, ctx: Context, policy: str, currency: str, report: ImportReport) -> None:
-        from tinycrm.io.imports import ContactImport
+        from tinycrm.io.contactimports import ContactImport
 
         self.ctx = ctx
         self.conn = ctx.conn
