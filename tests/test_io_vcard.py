@@ -88,7 +88,9 @@ def test_reimport_updates_never_duplicates(crm: Any, db: Any, tmp_path: Path):
     assert "0 created, 0 updated, 2 skipped" in r.stdout
     changed = exported.read_text(encoding="utf-8").replace("TITLE:Head of Sales", "TITLE:CEO")
     exported.write_text(changed, encoding="utf-8", newline="")
-    r = crm("import", "vcard", str(exported), "--on-duplicate", "update")
+    r = crm("import", "vcard", str(exported), "--on-duplicate", "skip")
+    assert "0 created, 0 updated, 2 skipped" in r.stdout
+    r = crm("import", "vcard", str(exported))
     assert r.exit_code == 0, r.stderr
     assert "0 created, 1 updated, 1 skipped" in r.stdout
     assert table_rows(db.path, "SELECT id, title FROM contact ORDER BY id") == [

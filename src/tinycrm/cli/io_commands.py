@@ -146,12 +146,17 @@ def import_csv(
 @import_app.command("vcard")
 def import_vcard(
     path: Path = typer.Argument(..., help="A .vcf file, or a folder of .vcf files."),
-    on_duplicate: str = ON_DUPLICATE,
+    on_duplicate: str = typer.Option(
+        "update",
+        "--on-duplicate",
+        help="What to do with a card that matches an existing contact: update (the default: "
+        "overwrite with the card's non-empty fields), merge (fill empty fields) or skip.",
+    ),
     dry_run: bool = DRY_RUN,
     skip_bad: bool = SKIP_BAD,
     as_json: bool = JSON,
 ) -> None:
-    """Import contacts from vCards (2.1, 3.0, 4.0); matched by UID, then email.
+    """Import contacts from vCards (2.1, 3.0, 4.0); matched by UID, then email, and updated.
 
     Example: crm import vcard contacts.vcf; crm import vcard ~/.contacts/work/
     """
