@@ -461,3 +461,12 @@ def test_an_email_of_a_trashed_contact_is_a_bad_row(crm: Any, db_path: Path, tmp
     r = crm("import", "csv", str(path), "--skip-bad")
     assert r.exit_code == 0, r.stderr
     assert table_rows(db_path, "SELECT name FROM contact ORDER BY id") == [("Old Jane",), ("Bob",)]
+
+
+def test_excel_sep_line(crm: Any, db_path: Path, tmp_path: Path):
+    text = "sep=;\r\nname;email;notes\r\nJane;jane@x.com;a, b\r\nBad;nope;\r\n"
+    r = crm("import", "csv", str(write(tmp_path, "x.csv", text, "cp1252")))
+    assert r.exit_code == 1
+    assert "line 4: not an email address: 'nope'" in r.stderr
+    r = crm("import", "csv", str(write(tmp_path, "x.csv", text, "cp1252")), "--skip-bad")
+    assert table_rows(db_path, "SELECT name, notes FROM contact") == [("Jane", "a, b")]

@@ -81,19 +81,25 @@ def read_rows(text: str, kind: str, maps: dict[str, str], name: str) -> CsvRows:
     """Split a CSV text into rows and recognise its header; refuse an empty or unknown file."""
     if not text.strip():
         raise ValidationError(f"{name} is empty; nothing was imported")
-    delimiter = sniff_delimiter(text)
+    offset = 0
+    first, _, rest = text.partition("\n")
+    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
+        # Excel's hint line, e.g. "sep=;", names the delimiter
+        delimiter, text, offset = first.strip()[4], rest, 1
+    else:
+        delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     try:
-        headers = next(reader)
+        headers = next(reader, [])
         rows: list[tuple[int, list[str]]] = []
         last = reader.line_num
         for row in reader:
             if "".join(row).strip():
-                rows.append((last + 1, row))
+                rows.append((offset + last + 1, row))
             last = reader.line_num
     except csv.Error as exc:
         raise ValidationError(
-            f"{name} is not a readable CSV file (line {reader.line_num}: {exc})"
+            f"{name} is not a readable CSV file (line {offset + reader.line_num}: {exc})"
         ) from None
     layout = resolve([h.strip() for h in headers], kind, maps)
     return CsvRows(layout, rows)
