@@ -233,3 +233,14 @@ def test_bad_card_is_listed(crm: Any, db_path: Path, tmp_path: Path):
     r = crm("import", "vcard", str(path), "--skip-bad")
     assert r.exit_code == 0, r.stderr
     assert table_rows(db_path, "SELECT name FROM contact") == [("Good",)]
+
+
+def test_a_line_folded_inside_a_character(crm: Any, db_path: Path, tmp_path: Path):
+    name = "Zoë".encode()
+    data = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:" + name[:3] + b"\r\n " + name[3:]
+    data += b" Dupont\r\nEND:VCARD\r\n"
+    path = tmp_path / "split.vcf"
+    path.write_bytes(data)
+    r = crm("import", "vcard", str(path))
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(db_path, "SELECT name FROM contact") == [("Zoë Dupont",)]

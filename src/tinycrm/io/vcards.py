@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import quopri
 import re
 from collections.abc import Iterator
@@ -204,7 +205,7 @@ def split_escaped(value: str, sep: str) -> list[str]:
     return parts
 
 
-def _text(prop: Property, structured: bool = False) -> str:
+def _text(prop: Property) -> str:
     """Return a property's value decoded (quoted-printable, charset) but still escaped."""
     value = prop.value
     if "quoted-printable" in prop.params.get("ENCODING", []):
@@ -288,16 +289,33 @@ def _files(path: Path) -> list[Path]:
     return [path]
 
 
+def vcard_text(data: bytes, name: str) -> str:
+    """Decode a vCard file. A writer that folded lines at 75 octets in the middle of a UTF-8
+    character leaves bytes that are UTF-8 only once unfolded, so that is tried before the
+    Windows-1252 fallback."""
+    from tinycrm.io.sources import decode
+
+    if not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                return re.sub(rb"(\r\n|\n|\r)[ \t]", b"", data).decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+    return decode(data, name)
+
+
 def read_vcards(path: Path) -> tuple[list[ContactIn], list[Problem]]:
     """Read the contacts of a .vcf file or a folder of them, with the cards that are bad."""
-    from tinycrm.io.sources import read_text
+    from tinycrm.io.sources import read_bytes
 
     records: list[ContactIn] = []
     problems: list[Problem] = []
     files = _files(path)
     for file in files:
         prefix = f"{file.name}: " if len(files) > 1 or path.is_dir() else ""
-        for card in parse_cards(read_text(file), file.name):
+        for card in parse_cards(vcard_text(read_bytes(file), file.name), file.name):
             try:
                 rec = contact_from_card(card)
                 rec.file = file.name if prefix else None
