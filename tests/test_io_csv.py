@@ -470,3 +470,29 @@ def test_excel_sep_line(crm: Any, db_path: Path, tmp_path: Path):
     assert "line 4: not an email address: 'nope'" in r.stderr
     r = crm("import", "csv", str(write(tmp_path, "x.csv", text, "cp1252")), "--skip-bad")
     assert table_rows(db_path, "SELECT name, notes FROM contact") == [("Jane", "a, b")]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["import", "csv", "{tmp}/missing.csv"], 1, "no file"),
+        (["import", "csv", "{tmp}"], 1, "is a folder, not a file"),
+        (["import", "csv", "{tmp}/p.csv", "--kind", "people"], 2, "--kind takes"),
+        (["import", "csv", "{tmp}/p.csv", "--on-duplicate", "maybe"], 2, "--on-duplicate takes"),
+        (["import", "csv", "{tmp}/p.csv", "--map", "nonsense"], 2, "--map takes"),
+        (["import", "vcard", "{tmp}/p.csv"], 1, "holds no vCard"),
+        (["export", "vcard", "--dir", "{tmp}/p.csv"], 1, "is a file, not a folder"),
+        (["export", "csv", "--kind", "people"], 2, "--kind takes"),
+    ],
+)
+def test_wrong_calls_are_one_line_errors(
+    crm: Any, db_path: Path, tmp_path: Path, args: list[str], code: int, message: str
+):
+    write(tmp_path, "p.csv", "name\nJane\n")
+    crm("list", "contacts")
+    before = snapshot_of(db_path)
+    r = crm(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert r.exit_code == code
+    assert r.stderr.startswith("error: ") and message in r.stderr
+    assert "Traceback" not in r.stderr
+    assert snapshot_of(db_path) == before
