@@ -104,6 +104,7 @@ def _register() -> None:
         followups,
         history,
         interactions,
+        io_commands,
         listing,
         moving,
         pipelines,
@@ -124,6 +125,8 @@ def _register() -> None:
     history.register(app)
     deleting.register(app)
     app.add_typer(pipelines.app, name="pipeline")
+    app.add_typer(io_commands.import_app, name="import")
+    app.add_typer(io_commands.export_app, name="export")
     app.add_typer(settings.app, name="config")
     reminding.register(app)
 

@@ -1,0 +1,142 @@
+"""iCalendar export of follow-ups as to-dos (VTODO) or events (VEVENT), with stable UIDs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from tinycrm import __version__
+from tinycrm.io.vcards import escape, fold
+
+if TYPE_CHECKING:
+    from tinycrm.core.db import Database
+
+PRODID = f"-//tinycrm//tinycrm {__version__}//EN"
+EVENT_MINUTES = 30
+_TODO_STATUS = {"open": "NEEDS-ACTION", "done": "COMPLETED", "cancelled": "CANCELLED"}
+_EVENT_STATUS = {"open": "CONFIRMED", "done": "CONFIRMED", "cancelled": "CANCELLED"}
+
+
+def _stored(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _day(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def follow_ups(db: Database, include_closed: bool) -> list[dict[str, Any]]:
+    """Return follow-ups (open ones unless `include_closed`) with their contact and deal."""
+    conn = db.raw()
+    try:
+        where = "f.deleted_at IS NULL" + ("" if include_closed else " AND f.status = 'open'")
+        cur = conn.execute(
+            "SELECT f.id, f.uuid, f.title, f.due_at, f.all_day, f.rrule, f.priority, f.status,"
+            " f.snoozed_until, f.completed_at, f.created_at, f.updated_at, c.name, d.title"
+            " FROM follow_up f LEFT JOIN contact c ON c.id = f.contact_id"
+            f" LEFT JOIN deal d ON d.id = f.deal_id WHERE {where} ORDER BY f.due_at, f.id"
+        )
+        names = ("id", "uuid", "title", "due_at", "all_day", "rrule", "priority", "status",
+                 "snoozed_until", "completed_at", "created_at", "updated_at", "contact",
+                 "deal")  # fmt: skip
+        return [dict(zip(names, row, strict=True)) for row in cur]
+    finally:
+        conn.close()
+
+
+def _shifted(stamp: str, minutes: int) -> str:
+    """Return an iCalendar time (UTC with Z, or floating) `minutes` later, in the same form."""
+    utc = stamp.endswith("Z")
+    moment = datetime.strptime(stamp.removesuffix("Z"), "%Y%m%dT%H%M%S") + timedelta(
+        minutes=minutes
+    )
+    return moment.strftime("%Y%m%dT%H%M%S") + ("Z" if utc else "")
+
+
+def _component(fu: dict[str, Any], as_events: bool) -> list[str]:
+    from tinycrm.core.dates import local_tz
+
+    due = _stored(fu["snoozed_until"]) or _stored(fu["due_at"])
+    assert due is not None
+    updated = _stored(fu["updated_at"]) or due
+    created = _stored(fu["created_at"]) or due
+    kind = "VEVENT" if as_events else "VTODO"
+    lines = [
+        f"BEGIN:{kind}",
+        f"UID:{fu['uuid']}@tinycrm",
+        f"DTSTAMP:{_utc(updated)}",
+        f"CREATED:{_utc(created)}",
+        f"LAST-MODIFIED:{_utc(updated)}",
+        f"SUMMARY:{escape(fu['title'])}",
+    ]
+    about = [f"Contact: {fu['contact']}" if fu["contact"] else "",
+             f"Deal: {fu['deal']}" if fu["deal"] else ""]  # fmt: skip
+    if any(about):
+        lines.append("DESCRIPTION:" + escape("\n".join(a for a in about if a)))
+    all_day = bool(fu["all_day"])
+    local = due.astimezone(local_tz())
+    day = local.date()
+    if all_day:
+        start = f";VALUE=DATE:{_day(day)}"
+    elif fu["rrule"]:
+        # tinycrm repeats in local wall-clock time (9am stays 9am across daylight saving),
+        # which is what a floating local time means to a calendar
+        start = f":{local.strftime('%Y%m%dT%H%M%S')}"
+    else:
+        start = f":{_utc(due)}"
+    if as_events:
+        end = (
+            f";VALUE=DATE:{_day(day + timedelta(days=1))}"
+            if all_day
+            else start[:1] + _shifted(start[1:], EVENT_MINUTES)
+        )
+        lines += [f"DTSTART{start}", f"DTEND{end}"]
+    else:
+        if fu["rrule"]:
+            lines.append(f"DTSTART{start}")
+        lines.append(f"DUE{start}")
+    if fu["rrule"]:
+        lines.append(f"RRULE:{fu['rrule']}")
+    statuses = _EVENT_STATUS if as_events else _TODO_STATUS
+    lines.append(f"STATUS:{statuses.get(fu['status'], 'NEEDS-ACTION')}")
+    if not as_events and fu["status"] == "done" and fu["completed_at"]:
+        completed = _stored(fu["completed_at"])
+        assert completed is not None
+        lines.append(f"COMPLETED:{_utc(completed)}")
+    lines.append(f"PRIORITY:{1 if fu['priority'] else 0}")
+    if fu["status"] == "open":
+        related = "" if as_events else ";RELATED=END"
+        trigger = "PT9H" if all_day else "-PT15M"
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"DESCRIPTION:{escape(fu['title'])}",
+            f"TRIGGER{related}:{trigger}",
+            "END:VALARM",
+        ]
+    lines.append(f"END:{kind}")
+    return lines
+
+
+def calendar_text(items: list[dict[str, Any]], as_events: bool = False) -> str:
+    """Render follow-ups as one VCALENDAR with CRLF line endings and folded lines."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
+             "X-WR-CALNAME:tinycrm follow-ups"]  # fmt: skip
+    for fu in items:
+        lines += _component(fu, as_events)
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) for line in lines)
+
+
+def export_calendar(db: Database, *, as_events: bool = False, include_closed: bool = False) -> str:
+    """Return the follow-ups as iCalendar text (to-dos, or events with `as_events`).
+
+    UIDs are the follow-ups' UUIDs, so a calendar that imports the file again updates its
+    entries instead of duplicating them. DTSTAMP is the follow-up's last change, which keeps
+    the file the same until something changes.
+    """
+    return calendar_text(follow_ups(db, include_closed), as_events)

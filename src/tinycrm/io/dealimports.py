@@ -1,0 +1,214 @@
+"""Importing deals: find the pipeline and stage by name, link or create the contact and
+company, and queue the deal with its first stage change."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from tinycrm.core.text import fold
+from tinycrm.io.batches import sql_to_event_time
+from tinycrm.io.records import Action, ContactIn, DealIn, ImportReport, Problem
+
+if TYPE_CHECKING:
+    from tinycrm.io.matching import Context
+
+DEAL_FIELDS = (
+    "title",
+    "value",
+    "currency",
+    "expected_close",
+    "probability",
+    "notes",
+    "contact_id",
+    "company_id",
+)
+
+
+def _find(names: list[tuple[int, str]], text: str) -> list[int]:
+    """Return the ids whose name is `text` (any case, accents), else those it begins."""
+    key = fold(text)
+    exact = [i for i, n in names if fold(n) == key]
+    return exact or [i for i, n in names if fold(n).startswith(key)]
+
+
+class DealImport:
+    """Matches file deals to existing ones (by UUID, then title) and queues the changes."""
+
+    def __init__(self, ctx: Context, policy: str, currency: str, report: ImportReport) -> None:
+        from tinycrm.io.contactimports import ContactImport
+
+        self.ctx = ctx
+        self.conn = ctx.conn
+        self.batch = ctx.batch
+        self.policy = policy
+        self.currency = currency
+        self.report = report
+        self.contacts = ContactImport(ctx, "skip")
+        conn = self.conn
+        self.pipelines: list[tuple[int, str]] = list(
+            conn.execute("SELECT id, name FROM pipeline ORDER BY is_default DESC, id")
+        )
+        self.stages: dict[int, list[tuple[int, str]]] = {}
+        for sid, pid, name in conn.execute(
+            "SELECT id, pipeline_id, name FROM stage ORDER BY pipeline_id, position"
+        ):
+            self.stages.setdefault(pid, []).append((sid, name))
+        self.by_uuid: dict[str, int | None] = {}
+        self.by_title: dict[str, int] = {}
+        for did, duuid, key, deleted in conn.execute(
+            "SELECT id, uuid, title_key, deleted_at FROM deal ORDER BY id DESC"
+        ):
+            self.by_uuid[duuid] = None if deleted else did
+            if deleted is None:
+                self.by_title[key] = did
+        self.records: dict[int, tuple[int, bool, dict[str, Any], dict[str, Any] | None]] = {}
+
+    def _problem(self, line: int, reason: str) -> None:
+        self.report.problems.append(Problem(line, reason))
+
+    def _place(self, rec: DealIn) -> tuple[int, int] | None:
+        """Return (pipeline id, stage id) for a row, or record why there is none."""
+        if not self.pipelines:
+            self._problem(rec.line, "there is no pipeline to put deals in")
+            return None
+        pipeline_id = self.pipelines[0][0]
+        if rec.pipeline:
+            found = _find(self.pipelines, rec.pipeline)
+            if len(found) != 1:
+                self._problem(rec.line, f"no single pipeline called {rec.pipeline!r}")
+                return None
+            pipeline_id = found[0]
+        stages = self.stages.get(pipeline_id, [])
+        if not stages:
+            self._problem(rec.line, "the pipeline has no stages")
+            return None
+        if not rec.stage:
+            return pipeline_id, stages[0][0]
+        found = _find(stages, rec.stage)
+        if len(found) != 1:
+            names = ", ".join(n for _, n in stages)
+            self._problem(rec.line, f"no single stage called {rec.stage!r} (stages: {names})")
+            return None
+        return pipeline_id, found[0]
+
+    def _contact_id(self, rec: DealIn) -> int | None:
+        if not rec.contact and not rec.contact_email:
+            return None
+        name = rec.contact or (rec.contact_email or "")
+        emails: list[tuple[str, str | None]] = (
+            [(rec.contact_email, None)] if rec.contact_email else []
+        )
+        person = ContactIn(rec.line, name, emails=emails, company=rec.company)
+        action = self.contacts.add(person)
+        return action.record_id if action is not None else None
+
+    def add(self, rec: DealIn) -> Action | None:
+        """Decide what to do with one row and queue it."""
+        place = self._place(rec)
+        if place is None:
+            return None
+        found = self.by_uuid.get(rec.uuid) if rec.uuid else None
+        if found is None:
+            found = self.by_title.get(fold(rec.title))
+        contact_id = self._contact_id(rec)
+        company_id = self.ctx.company_id(rec.company)
+        if found is None:
+            return self._create(rec, place, contact_id, company_id)
+        did, is_new, row, _original = self.records.get(found) or self._load(found)
+        where = "an earlier line" if is_new else f"#{did}"
+        if self.policy == "skip":
+            return Action(rec.line, "skip", rec.title, did, f"already {where}")
+        incoming = {
+            "title": rec.title,
+            "value": rec.value,
+            "currency": rec.currency,
+            "expected_close": rec.expected_close.isoformat() if rec.expected_close else None,
+            "probability": rec.probability,
+            "notes": rec.notes,
+            "contact_id": contact_id,
+            "company_id": company_id,
+        }
+        changed = False
+        for key, value in incoming.items():
+            if value is None or value == row[key]:
+                continue
+            if self.policy == "update" or row[key] in (None, ""):
+                row[key] = value
+                changed = True
+        if not changed:
+            return Action(rec.line, "skip", rec.title, did, f"nothing new for {where}")
+        row["title_key"] = fold(row["title"])
+        if not is_new:
+            row["updated_at"] = self.batch.now_event
+        return Action(rec.line, "update", rec.title, did)
+
+    def _create(
+        self, rec: DealIn, place: tuple[int, int], contact_id: int | None, company_id: int | None
+    ) -> Action:
+        batch = self.batch
+        did = batch.new_id("deal")
+        duuid = rec.uuid if rec.uuid and rec.uuid not in self.by_uuid else batch.new_uuid()
+        now = batch.now_event
+        status = rec.status or "open"
+        row: dict[str, Any] = {
+            "id": did,
+            "uuid": duuid,
+            "title": rec.title,
+            "title_key": fold(rec.title),
+            "contact_id": contact_id,
+            "company_id": company_id,
+            "pipeline_id": place[0],
+            "stage_id": place[1],
+            "value": rec.value,
+            "currency": rec.currency or self.currency,
+            "expected_close": rec.expected_close.isoformat() if rec.expected_close else None,
+            "probability": rec.probability,
+            "status": status,
+            "lost_reason": rec.lost_reason if status == "lost" else None,
+            "closed_at": now if status != "open" else None,
+            "stage_entered_at": now,
+            "notes": rec.notes,
+            "custom": rec.custom or None,
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": None,
+        }
+        batch.create("deal", row)
+        batch.create(
+            "stage_change",
+            {
+                "id": batch.new_id("stage_change"),
+                "deal_id": did,
+                "from_stage_id": None,
+                "to_stage_id": place[1],
+                "at": now,
+            },
+        )
+        for name in rec.tags:
+            batch.create("deal_tag", {"deal_id": did, "tag_id": self.ctx.tag_id(name)})
+        self.by_uuid[duuid] = did
+        self.by_title.setdefault(row["title_key"], did)
+        self.records[did] = (did, True, row, None)
+        return Action(rec.line, "create", rec.title, did)
+
+    def _load(self, did: int) -> tuple[int, bool, dict[str, Any], dict[str, Any] | None]:
+        cur = self.conn.execute("SELECT * FROM deal WHERE id = ?", (did,))
+        names = [d[0] for d in cur.description]
+        values = dict(zip(names, cur.fetchone(), strict=True))
+        values["custom"] = json.loads(values["custom"]) if values["custom"] else None
+        for key in ("closed_at", "stage_entered_at", "created_at", "updated_at", "deleted_at"):
+            values[key] = sql_to_event_time(values[key])
+        entry = (did, False, dict(values), values)
+        self.records[did] = entry
+        return entry
+
+    def finish(self) -> None:
+        """Queue one update per existing deal that changed, and the contacts made for deals."""
+        self.contacts.finish()
+        for did, is_new, row, original in self.records.values():
+            if is_new or original is None:
+                continue
+            before = {k: original[k] for k in row if original[k] != row[k]}
+            after = {k: row[k] for k in before}
+            self.batch.update("deal", did, before, after)

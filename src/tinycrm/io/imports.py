@@ -1,0 +1,117 @@
+"""Writing imported contacts, companies and deals: match what exists, then create, update
+or merge, in one transaction and one undo step, with raw executemany (no ORM objects)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tinycrm.io.batches import Batch
+from tinycrm.io.matching import Context, ImportOptions
+from tinycrm.io.records import BadRowsError, CompanyIn, ContactIn, DealIn, ImportReport
+
+if TYPE_CHECKING:
+    from tinycrm.core.db import Database
+
+Progress = Callable[[int, int], None]
+__all__ = ["ImportOptions", "Progress", "import_companies", "import_contacts", "import_deals"]
+
+
+def _run(
+    db: Database,
+    kind: str,
+    records: Sequence[Any],
+    report: ImportReport,
+    options: ImportOptions,
+    now: datetime,
+    progress: Progress | None,
+    make: Callable[[Context, str], Any],
+) -> ImportReport:
+    """Check for bad rows, then match and queue every record, then write it all or nothing."""
+    conn = db.raw()
+    try:
+        conn.execute("BEGIN" if options.dry_run else "BEGIN IMMEDIATE")
+        try:
+            batch = Batch(conn, now=now, origin="import", summary=f"import {report.source}")
+            ctx = Context(conn, batch, report)
+            importer = make(ctx, options.on_duplicate)
+            total = len(records)
+            step = max(1, total // 100)
+            for n, rec in enumerate(records, start=1):
+                action = importer.add(rec)
+                if action is not None:
+                    report.actions.append(action)
+                if progress is not None and (n % step == 0 or n == total):
+                    progress(n, 2 * total)
+            importer.finish()
+            batch.summary = (
+                f"import {report.source}: {report.count('create')} {kind} created,"
+                f" {report.count('update')} updated"
+            )
+            if report.problems and not options.skip_bad and not options.dry_run:
+                raise BadRowsError(report.problems)
+            if options.dry_run:
+                conn.execute("ROLLBACK")
+                return report
+            if progress is not None:
+                report_progress = progress
+                batch.write(lambda done: report_progress(total + int(done * total), 2 * total))
+            else:
+                batch.write()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.close()
+    return report
+
+
+def import_contacts(
+    db: Database,
+    records: Sequence[ContactIn],
+    report: ImportReport,
+    options: ImportOptions,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import contacts read from a file into the database (or only plan it, on a dry run).
+
+    Raises BadRowsError when the report has problems and bad rows are not to be skipped.
+    """
+    from tinycrm.io.contactimports import ContactImport
+
+    return _run(db, "contacts", records, report, options, now, progress, ContactImport)
+
+
+def import_companies(
+    db: Database,
+    records: Sequence[CompanyIn],
+    report: ImportReport,
+    options: ImportOptions,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import companies read from a file (matched by UUID, domain, then name)."""
+    from tinycrm.io.companyimports import CompanyImport
+
+    return _run(db, "companies", records, report, options, now, progress, CompanyImport)
+
+
+def import_deals(
+    db: Database,
+    records: Sequence[DealIn],
+    report: ImportReport,
+    options: ImportOptions,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import deals read from a file (matched by UUID, then title and company)."""
+    from tinycrm.io.dealimports import DealImport
+
+    def make(ctx: Context, policy: str) -> DealImport:
+        return DealImport(ctx, policy, options.currency, report)
+
+    return _run(db, "deals", records, report, options, now, progress, make)

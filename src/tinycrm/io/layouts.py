@@ -1,0 +1,231 @@
+"""CSV header layouts of other tools (Google Contacts, Outlook, HubSpot, Pipedrive) and plain
+ones: which column holds which field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tinycrm.core.text import fold
+from tinycrm.errors import UsageError, ValidationError
+
+KINDS = ("contacts", "companies", "deals")
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "contacts": (
+        "name", "first_name", "middle_name", "last_name", "email", "phone", "url", "company",
+        "title", "tags", "source", "notes", "lifecycle", "uuid",
+    ),
+    "companies": ("name", "domain", "industry", "size", "notes", "tags", "uuid"),
+    "deals": (
+        "title", "value", "currency", "stage", "pipeline", "status", "lost_reason",
+        "expected_close", "probability", "contact", "contact_email", "company", "notes", "tags",
+        "uuid",
+    ),
+}  # fmt: skip
+REQUIRED = {
+    "contacts": ("name", "first_name", "last_name", "email"),
+    "companies": ("name",),
+    "deals": ("title",),
+}
+
+_CONTACTS = {
+    "name": "name", "full name": "name", "display name": "name", "contact name": "name",
+    "first name": "first_name", "firstname": "first_name", "first_name": "first_name",
+    "given name": "first_name", "middle name": "middle_name", "additional name": "middle_name",
+    "last name": "last_name", "lastname": "last_name", "last_name": "last_name",
+    "family name": "last_name", "surname": "last_name",
+    "email": "email", "e-mail": "email", "emails": "email", "email address": "email",
+    "e-mail address": "email", "e-mail 2 address": "email", "e-mail 3 address": "email",
+    "email 2": "email", "email 3": "email", "primary email": "email", "mail": "email",
+    "phone": "phone", "phones": "phone", "phone number": "phone", "telephone": "phone",
+    "tel": "phone", "mobile": "phone:mobile", "mobile phone": "phone:mobile",
+    "mobile phone number": "phone:mobile", "cell": "phone:mobile", "work phone": "phone:work",
+    "business phone": "phone:work", "business phone 2": "phone:work",
+    "company main phone": "phone:work", "home phone": "phone:home", "home phone 2": "phone:home",
+    "other phone": "phone:other",
+    "company": "company", "company name": "company", "organization": "company",
+    "organisation": "company", "organization name": "company", "account name": "company",
+    "title": "title", "job title": "title", "position": "title", "role": "title",
+    "organization title": "title",
+    "tags": "tags", "tag": "tags", "labels": "tags", "label": "tags", "categories": "tags",
+    "group membership": "tags",
+    "source": "source", "lead source": "source", "original source": "source",
+    "notes": "notes", "note": "notes",
+    "lifecycle": "lifecycle", "lifecycle stage": "lifecycle",
+    "website": "url", "web site": "url", "web page": "url", "url": "url", "urls": "url",
+    "homepage": "url", "personal web page": "url",
+    "uuid": "uuid", "lead status": "custom.lead_status",
+}  # fmt: skip
+_COMPANIES = {
+    "name": "name", "company": "name", "company name": "name", "organization": "name",
+    "organisation": "name", "organization name": "name", "account name": "name",
+    "domain": "domain", "company domain name": "domain", "website": "domain",
+    "industry": "industry", "size": "size", "employees": "size",
+    "number of employees": "size", "notes": "notes", "note": "notes", "tags": "tags",
+    "labels": "tags", "label": "tags", "uuid": "uuid",
+}  # fmt: skip
+_DEALS = {
+    "title": "title", "deal": "title", "deal name": "title", "name": "title",
+    "value": "value", "amount": "value", "currency": "currency", "stage": "stage",
+    "deal stage": "stage", "pipeline": "pipeline", "status": "status",
+    "lost reason": "lost_reason", "lost_reason": "lost_reason",
+    "expected close": "expected_close", "expected close date": "expected_close",
+    "expected_close": "expected_close", "close date": "expected_close",
+    "probability": "probability", "contact": "contact", "person": "contact",
+    "contact name": "contact", "person name": "contact", "contact person": "contact",
+    "contact email": "contact_email",
+    "contact_email": "contact_email", "email": "contact_email", "person email": "contact_email",
+    "company": "company", "company name": "company", "organization": "company",
+    "organization name": "company", "notes": "notes", "tags": "tags", "labels": "tags",
+    "label": "tags", "uuid": "uuid",
+}  # fmt: skip
+# tinycrm's own export columns that an import does not take back
+_OWN = {"id": "ignore", "created_at": "ignore", "updated_at": "ignore", "closed_at": "ignore"}
+ALIASES = {
+    "contacts": {**_OWN, **_CONTACTS},
+    "companies": {**_OWN, **_COMPANIES},
+    "deals": {**_OWN, **_DEALS},
+}
+# Outlook's "Title" is a courtesy title (Mr., Dr.), its job title is "Job Title".
+_OUTLOOK = {"title": "ignore", "suffix": "ignore", "e-mail display name": "ignore"}
+
+_NUMBERED = re.compile(r"^(e-mail|email|phone|website) (\d+) - (value|label|type)$")
+_GOOGLE_ORG = re.compile(r"^organization (\d+) - (name|title)$")
+_PIPEDRIVE = re.compile(r"^(person|deal|organization) - (.+)$")
+_LABELLED = re.compile(r"^(email|phone) - (\w+)$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one column goes: a field, an optional label, or a column holding the label."""
+
+    field: str
+    label: str | None = None
+    label_column: int | None = None
+
+
+@dataclass
+class Layout:
+    """What a header row was recognised as, and each column's target."""
+
+    name: str
+    targets: dict[int, Target]
+    ignored: list[str]
+
+
+def detect(headers: list[str]) -> str:
+    """Name the tool a header row comes from: google, outlook, hubspot, pipedrive or plain."""
+    keys = {fold(h) for h in headers}
+    if any(_PIPEDRIVE.match(k) for k in keys):
+        return "pipedrive"
+    if any(_NUMBERED.match(k) or _GOOGLE_ORG.match(k) for k in keys) or "group membership" in keys:
+        return "google"
+    if keys & {"e-mail address", "business phone", "e-mail 2 address"}:
+        return "outlook"
+    if keys & {"lifecycle stage", "lead status", "record id", "contact owner"}:
+        return "hubspot"
+    return "plain"
+
+
+def _pipedrive(key: str, kind: str) -> str | None:
+    """Return the field of a Pipedrive column ('Person - Email - Work')."""
+    match = _PIPEDRIVE.match(key)
+    if not match:
+        return None
+    owner, rest = match.groups()
+    if kind == "deals":
+        if owner == "person":
+            return {"name": "contact", "email": "contact_email"}.get(rest.split(" - ")[0])
+        if owner == "organization":
+            return "company" if rest == "name" else None
+        return _DEALS.get(rest)
+    if kind == "companies":
+        return _COMPANIES.get(rest) if owner == "organization" else None
+    if owner == "organization":
+        return "company" if rest == "name" else None
+    if owner != "person":
+        return None
+    if rest == "organization":
+        return "company"
+    labelled = _LABELLED.match(rest)
+    if labelled:
+        return f"{labelled[1]}:{labelled[2]}"
+    return _CONTACTS.get(rest)
+
+
+def _parse_target(text: str, kind: str, column: str) -> Target:
+    """Read a --map target such as 'email', 'phone:mobile', 'custom.region' or 'ignore'."""
+    value = text.strip()
+    if value == "ignore" or value.startswith("custom."):
+        return Target(value)
+    name, _, label = value.partition(":")
+    if name not in FIELDS[kind]:
+        raise UsageError(
+            f"--map {column}={text}: {kind} have no field {name!r}",
+            hint=f"fields: {', '.join(FIELDS[kind])}, custom.NAME, ignore",
+        )
+    return Target(name, label or None)
+
+
+def parse_maps(maps: list[str]) -> dict[str, str]:
+    """Read --map 'Column=field' options into {folded column: target text}."""
+    out = {}
+    for item in maps:
+        column, sep, target = item.rpartition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise UsageError(f"--map takes 'Column=field', not {item!r}")
+        out[fold(column)] = target.strip()
+    return out
+
+
+def resolve(headers: list[str], kind: str, maps: dict[str, str]) -> Layout:
+    """Map each column of a header row to a field; refuse a layout with no usable column."""
+    name = detect(headers)
+    aliases = dict(ALIASES[kind])
+    if name == "outlook" and kind == "contacts":
+        aliases.update(_OUTLOOK)
+    keys = [fold(h) for h in headers]
+    index = {k: i for i, k in reversed(list(enumerate(keys)))}
+    targets: dict[int, Target] = {}
+    ignored: list[str] = []
+    label_columns: set[int] = set()
+    for i, key in enumerate(keys):
+        if key in maps:
+            target = _parse_target(maps[key], kind, headers[i])
+            if target.field != "ignore":
+                targets[i] = target
+            continue
+        numbered = _NUMBERED.match(key)
+        if numbered and kind == "contacts":
+            what, n, part = numbered.groups()
+            if part == "value":
+                field = {"e-mail": "email", "email": "email", "phone": "phone"}.get(what, "url")
+                label_at = index.get(f"{what} {n} - label", index.get(f"{what} {n} - type"))
+                targets[i] = Target(field, None, label_at)
+            else:
+                label_columns.add(i)
+            continue
+        org = _GOOGLE_ORG.match(key)
+        if org and kind == "contacts":
+            if org[1] == "1":
+                targets[i] = Target("company" if org[2] == "name" else "title")
+            continue
+        field_text = aliases.get(key) or _pipedrive(key, kind)
+        if field_text is None:
+            if key:
+                ignored.append(headers[i])
+            continue
+        if field_text == "ignore":
+            continue
+        field, _, label = field_text.partition(":")
+        targets[i] = Target(field, label or None)
+    if not any(t.field in REQUIRED[kind] for t in targets.values()):
+        wanted = " or ".join(REQUIRED[kind])
+        raise ValidationError(
+            f"cannot tell which column holds the {wanted} of the {kind}; columns: "
+            + ", ".join(h for h in headers if h.strip())[:300],
+            hint=f"name it with --map, e.g. --map '{headers[0] if headers else 'Column'}="
+            f"{REQUIRED[kind][0]}'",
+        )
+    return Layout(name, targets, ignored)

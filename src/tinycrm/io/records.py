@@ -1,0 +1,190 @@
+"""What an import file says, row by row, before it meets the database; and what came of it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tinycrm.core.text import fold
+from tinycrm.errors import ValidationError
+
+DUPLICATE_POLICIES = ("skip", "update", "merge")
+_TAG_CHARS = re.compile(r"[^\w.+/-]+")
+_NOT_DIGIT = re.compile(r"\D+")
+_SPLITTERS: dict[str, re.Pattern[str]] = {}
+
+
+@dataclass(slots=True)
+class ContactIn:
+    """A contact read from a file (values already checked)."""
+
+    line: int
+    name: str
+    emails: list[tuple[str, str | None]] = field(default_factory=list)
+    phones: list[tuple[str, str | None]] = field(default_factory=list)
+    urls: list[tuple[str, str | None]] = field(default_factory=list)
+    company: str | None = None
+    title: str | None = None
+    source: str | None = None
+    notes: str | None = None
+    lifecycle: str | None = None
+    tags: list[str] = field(default_factory=list)
+    uuid: str | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
+    file: str | None = None  # the file it came from, when a folder is imported
+
+
+@dataclass(slots=True)
+class CompanyIn:
+    """A company read from a file."""
+
+    line: int
+    name: str
+    domain: str | None = None
+    industry: str | None = None
+    size: str | None = None
+    notes: str | None = None
+    tags: list[str] = field(default_factory=list)
+    uuid: str | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class DealIn:
+    """A deal read from a file (amount in minor units, dates parsed)."""
+
+    line: int
+    title: str
+    value: int | None = None
+    currency: str | None = None
+    stage: str | None = None
+    pipeline: str | None = None
+    status: str | None = None
+    lost_reason: str | None = None
+    expected_close: date | None = None
+    probability: int | None = None
+    contact: str | None = None
+    contact_email: str | None = None
+    company: str | None = None
+    notes: str | None = None
+    tags: list[str] = field(default_factory=list)
+    uuid: str | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A row that cannot be read, and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class Action:
+    """What an import did (or would do) with one row."""
+
+    line: int
+    action: str  # create, update, skip
+    label: str
+    record_id: int | None = None
+    reason: str | None = None
+
+
+@dataclass
+class ImportReport:
+    """The outcome of an import: counts, each row's action, the rows that cannot be read."""
+
+    kind: str
+    source: str
+    layout: str
+    dry_run: bool
+    actions: list[Action] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        """Return how many rows got this action."""
+        return sum(1 for a in self.actions if a.action == action)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Describe the report with stable names (the --json output)."""
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "layout": self.layout,
+            "dry_run": self.dry_run,
+            "created": self.count("create"),
+            "updated": self.count("update"),
+            "skipped": self.count("skip"),
+            "bad": len(self.problems),
+            "rows": [
+                {
+                    "line": a.line,
+                    "action": a.action,
+                    "label": a.label,
+                    "id": a.record_id,
+                    "reason": a.reason,
+                }
+                for a in self.actions
+            ],
+            "problems": [{"line": p.line, "reason": p.reason} for p in self.problems],
+            "ignored_columns": self.ignored_columns,
+        }
+
+
+class BadRowsError(ValidationError):
+    """Some rows cannot be read, so nothing was imported."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        n = len(problems)
+        super().__init__(
+            f"{n} row{'s' if n != 1 else ''} cannot be read; nothing was imported",
+            hint="fix the rows listed above, or pass --skip-bad to import the others",
+        )
+        self.problems = problems
+
+
+def fold_key(text: str) -> str:
+    """Return text.fold(text), quickly for plain ASCII (most names in bulk imports)."""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    return fold(text)
+
+
+def phone_key(phone: str) -> str:
+    """Return text.phone_key(phone) (the digits, and a leading +), quickly."""
+    digits = _NOT_DIGIT.sub("", phone)
+    return ("+" + digits) if phone.strip().startswith("+") else digits
+
+
+def tag_name(text: str) -> str | None:
+    """Turn a label from another tool ('Friends & Family') into a tag ('friends-family')."""
+    raw = text.strip().lstrip("*#").strip().lower()
+    slug = _TAG_CHARS.sub("-", raw).strip("-.+/")
+    return slug or None
+
+
+def split_values(text: str | None, separators: str = ",;") -> list[str]:
+    """Split a cell holding several values (Google's ' ::: ', commas, semicolons)."""
+    if not text:
+        return []
+    pattern = _SPLITTERS.get(separators)
+    if pattern is None:
+        pattern = re.compile("|".join(re.escape(s) for s in (":::", *separators)))
+        _SPLITTERS[separators] = pattern
+    return [p.strip() for p in pattern.split(text) if p.strip()]
+
+
+def uuid_key(text: str | None) -> str | None:
+    """Return a UUID in its canonical form, or None if `text` is not one."""
+    if not text:
+        return None
+    raw = text.strip().lower().removeprefix("urn:uuid:")
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        return None
