@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, event, func, insert, inspect, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, SQLModel, col, select
@@ -124,24 +125,59 @@ def _pk_clause(table: Table, entity_id: str) -> Any:
     return and_(*(c == int(p) for c, p in zip(cols, parts, strict=True)))
 
 
-def _apply(session: Session, ev: Event, reverse: bool) -> None:
-    """Revert (reverse=True) or re-apply one event with plain SQL (not recorded again)."""
-    table = table_for(ev.entity)
-    action = ev.action
+def _effect(action: str, reverse: bool) -> str:
+    """What reverting (or re-applying) an action does to the row: remove, insert or update."""
+    if action == "update":
+        return "update"
+    return "remove" if (action == "create") == reverse else "insert"
+
+
+def _values_of(ev: Any, reverse: bool) -> dict[str, Any]:
+    """The column values that reverting (or re-applying) an event writes."""
+    if ev.action == "update":
+        return dict((ev.before if reverse else ev.after) or {})
+    return dict((ev.after if ev.action == "create" else ev.before) or {})
+
+
+def _apply(session: Session, events: list[Any], reverse: bool) -> None:
+    """Revert (reverse=True) or re-apply events, in order, with plain SQL (not recorded again).
+
+    Consecutive events of one table with the same effect are applied together, so undoing an
+    import of many rows takes a few statements instead of one per row.
+    """
     conn = session.connection()
-    if (action == "create") == reverse and action != "update":
-        # undoing a create, or redoing a delete: the row goes away
-        conn.execute(delete(table).where(_pk_clause(table, ev.entity_id)))
-    elif action in ("create", "delete"):
-        row = ev.after if action == "create" else ev.before
-        assert row is not None
-        conn.execute(insert(table).values(**_from_json(table, row)))
-    else:
-        values = ev.before if reverse else ev.after
-        assert values is not None
-        conn.execute(
-            update(table).where(_pk_clause(table, ev.entity_id)).values(**_from_json(table, values))
-        )
+    i = 0
+    while i < len(events):
+        first = events[i]
+        effect = _effect(first.action, reverse)
+        keys = frozenset(_values_of(first, reverse))
+        j = i + 1
+        while (
+            j < len(events)
+            and events[j].entity == first.entity
+            and _effect(events[j].action, reverse) == effect
+            and (effect == "remove" or frozenset(_values_of(events[j], reverse)) == keys)
+        ):
+            j += 1
+        run, i = events[i:j], j
+        table = table_for(first.entity)
+        pk = list(table.primary_key.columns)
+        if effect == "remove" and len(pk) == 1:
+            ids = [int(ev.entity_id) for ev in run]
+            for k in range(0, len(ids), 500):
+                conn.execute(delete(table).where(pk[0].in_(ids[k : k + 500])))
+        elif effect == "remove":
+            for ev in run:
+                conn.execute(delete(table).where(_pk_clause(table, ev.entity_id)))
+        elif effect == "insert":
+            conn.execute(insert(table), [_from_json(table, _values_of(ev, reverse)) for ev in run])
+        else:
+            for ev in run:
+                conn.execute(
+                    update(table)
+                    .where(_pk_clause(table, ev.entity_id))
+                    .values(**_from_json(table, _values_of(ev, reverse)))
+                )
 
 
 @dataclass(frozen=True)
@@ -155,9 +191,16 @@ class GroupSummary:
     changes: int
 
 
-def _group_events(session: Session, group_id: str, newest_first: bool) -> list[Event]:
-    order = col(Event.id).desc() if newest_first else col(Event.id)
-    return list(session.exec(select(Event).where(Event.group_id == group_id).order_by(order)))
+def _group_events(session: Session, group_id: str, newest_first: bool) -> list[Any]:
+    """Return a group's events as plain rows (no ORM objects: a group may hold 100,000)."""
+    table = table_for("event")
+    order = table.c.id.desc() if newest_first else table.c.id
+    query = (
+        sa_select(table.c.entity, table.c.entity_id, table.c.action, table.c.before, table.c.after)
+        .where(table.c.group_id == group_id)
+        .order_by(order)
+    )
+    return list(session.connection().execute(query))
 
 
 def _mark(session: Session, group_id: str, undone_at: datetime | None) -> None:
@@ -179,8 +222,7 @@ def undo(session: Session, now: datetime) -> GroupSummary:
     if last is None:
         raise NotFoundError("nothing to undo")
     events = _group_events(session, last.group_id, newest_first=True)
-    for ev in events:
-        _apply(session, ev, reverse=True)
+    _apply(session, events, reverse=True)
     _mark(session, last.group_id, now)
     return GroupSummary(last.group_id, last.summary, last.origin, last.at, len(events))
 
@@ -197,8 +239,7 @@ def redo(session: Session, now: datetime) -> GroupSummary:
     if first is None:
         raise NotFoundError("nothing to redo", hint="redo follows undo, before any new change")
     events = _group_events(session, first.group_id, newest_first=False)
-    for ev in events:
-        _apply(session, ev, reverse=False)
+    _apply(session, events, reverse=False)
     _mark(session, first.group_id, None)
     return GroupSummary(first.group_id, first.summary, first.origin, first.at, len(events))
 
