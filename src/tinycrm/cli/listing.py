@@ -14,6 +14,7 @@ DESC = typer.Option(False, "--desc", help="Sort descending.")
 LIMIT = typer.Option(None, "--limit", "-n", min=1, help="Show at most N rows.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
 QUIET = typer.Option(False, "-q", "--quiet", help="Print only ids.")
+SEGMENT = typer.Option(None, "--segment", help="Only the records of a saved segment.")
 
 
 def _out(
@@ -41,22 +42,36 @@ def list_contacts(
     source: str | None = typer.Option(None, "--source", help="Lead source."),
     company: str | None = typer.Option(None, "--company", help="Company name contains."),
     name: str | None = typer.Option(None, "--name", help="Name contains."),
-    sort: str | None = SORT,
+    segment: str | None = SEGMENT,
+    sort: str | None = typer.Option(None, "--sort", help="Sort key (score: the lead score)."),
     desc: bool = DESC,
     limit: int | None = LIMIT,
     as_json: bool = JSON,
     quiet: bool = QUIET,
 ) -> None:
     """List contacts. Example: crm list contacts --tag vip --lifecycle prospect"""
-    from tinycrm.core import listing
+    from tinycrm.core import listing, scoring, segments
 
     flt = listing.ListFilter(
         tags=tuple(tag), lifecycle=lifecycle, source=source, company=company, text=name
     )
     with state.database().read() as session:
-        rows = listing.list_contacts(session, flt, listing.Page(sort, desc, limit))
+        where = (
+            segments.contact_condition(session, segments.segment_filter(session, segment))
+            if segment
+            else None
+        )
+        score = None
+        if sort == "score":
+            rules = scoring.rules_from(state.settings().raw)
+            score = scoring.score_expression(session, rules, state.now())
+        rows = listing.list_contacts(
+            session, flt, listing.Page(sort, desc, limit), where=where, score=score
+        )
     columns = [("id", "#"), ("name", "Name"), ("company", "Company"), ("email", "Email"),
                ("phone", "Phone"), ("lifecycle", "Lifecycle"), ("tags", "Tags")]  # fmt: skip
+    if score is not None:
+        columns.append(("score", "Score"))
     _out(rows, columns, "contacts", as_json, quiet)
 
 
@@ -91,6 +106,7 @@ def list_deals(
     max_value: str | None = typer.Option(None, "--max-value", help="At most this amount."),
     tag: list[str] = TAG,
     title: str | None = typer.Option(None, "--title", help="Title contains."),
+    segment: str | None = SEGMENT,
     sort: str | None = SORT,
     desc: bool = DESC,
     limit: int | None = LIMIT,
@@ -98,7 +114,7 @@ def list_deals(
     quiet: bool = QUIET,
 ) -> None:
     """List deals. Example: crm list deals --status open --stage present --min-value 1k"""
-    from tinycrm.core import listing, money
+    from tinycrm.core import listing, money, segments
 
     currency = state.settings().default_currency
     flt = listing.ListFilter(
@@ -112,7 +128,12 @@ def list_deals(
         max_value=money.parse_money(max_value, currency) if max_value else None,
     )
     with state.database().read() as session:
-        rows = listing.list_deals(session, flt, listing.Page(sort, desc, limit))
+        where = (
+            segments.deal_condition(session, segments.segment_filter(session, segment))
+            if segment
+            else None
+        )
+        rows = listing.list_deals(session, flt, listing.Page(sort, desc, limit), where=where)
     if not as_json:
         for row in rows:
             row["amount"] = money.format_money(row["value_minor"], str(row["currency"]))
