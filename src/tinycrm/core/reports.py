@@ -315,7 +315,7 @@ def funnel_report(
     """How many deals of a pipeline reached each stage, and the conversion to the next.
 
     A deal reached a stage if it ever entered that stage or a later one (by position), by its
-    stage changes or its current stage; 'won' is reached by the deals won.
+    stage changes or its current stage; a won deal reached every stage, and 'won'.
     """
     pipe = pipelines.get_pipeline(session, pipeline)
     found = _scope(session, segment)
@@ -326,7 +326,8 @@ def funnel_report(
         f"""
         WITH reach AS (
             SELECT d.id, d.status, d.stage_id,
-                   max(cur.position, coalesce(max(s2.position), 0)) AS top
+                   CASE WHEN d.status = 'won' THEN 1e9
+                        ELSE max(cur.position, coalesce(max(s2.position), 0)) END AS top
             FROM deal d
             JOIN stage cur ON cur.id = d.stage_id
             LEFT JOIN stage_change sc ON sc.deal_id = d.id
