@@ -142,7 +142,7 @@ def pipeline(
     ]
     rows += [
         {
-            "stage": "total",
+            "stage": f"total {t['currency']}",
             "deals": t["deals"],
             "total": _money(t["total"]),
             "weighted": _money(t["weighted"]),
@@ -174,16 +174,24 @@ def forecast(
         return
     top = _biggest(data["rows"], "weighted")
     labels = {"overdue": "overdue", "later": "later", "none": "no close date"}
-    rows = [
-        {
-            "period": labels.get(r["period"], r["period"]),
-            "deals": r["deals"],
-            "total": _money(r["total"]),
-            "weighted": _money(r["weighted"]),
-            "bar": bar(r["weighted"]["value_minor"], top.get(r["currency"], 0)),
-        }
-        for r in data["rows"]
-    ]
+    rows: list[dict[str, Any]] = []
+    for r in data["rows"]:
+        label = labels.get(r["period"], r["period"])
+        if r["deals"] == 0:
+            # an empty month is one row, whatever the number of currencies
+            if not any(o["period"] == label for o in rows):
+                rows.append({"period": label, "deals": 0})
+            continue
+        rows = [o for o in rows if not (o["period"] == label and o["deals"] == 0)]
+        rows.append(
+            {
+                "period": label,
+                "deals": r["deals"],
+                "total": _money(r["total"]),
+                "weighted": _money(r["weighted"]),
+                "bar": bar(r["weighted"]["value_minor"], top.get(r["currency"], 0)),
+            }
+        )
     columns = [("period", "Close"), ("#deals", "Deals"), ("#total", "Total"),
                ("#weighted", "Weighted"), ("bar", "")]  # fmt: skip
     _table(rows, columns, f"Forecast from {data['today']}", "no open deals")

@@ -713,22 +713,25 @@ def customers_report(
                    json_extract(e.before, '$.lifecycle') AS old,
                    json_extract(e.after, '$.lifecycle') AS new
             FROM event e
-            WHERE e.entity = 'contact' AND e.action = 'update' AND e.undone_at IS NULL
-              AND json_extract(e.after, '$.lifecycle') IS NOT NULL
-        ), first_after AS (
-            SELECT contact_id, old,
-                   row_number() OVER (PARTITION BY contact_id ORDER BY at, id) AS rn
-            FROM changes WHERE at >= :start
-        ), at_start AS (
-            SELECT c.id, coalesce(f.old, c.lifecycle) AS lifecycle
-            FROM contact c LEFT JOIN first_after f ON f.contact_id = c.id AND f.rn = 1
-            WHERE c.created_at < :start AND {people}
+            WHERE e.entity = 'contact' AND e.action = 'update' AND e.at >= :start
+              AND e.undone_at IS NULL AND json_extract(e.after, '$.lifecycle') IS NOT NULL
+        ), firsts AS MATERIALIZED (
+            SELECT contact_id, old, churned FROM (
+                SELECT contact_id,
+                       first_value(old) OVER (PARTITION BY contact_id ORDER BY at, id) AS old,
+                       max(new = 'former customer') OVER (PARTITION BY contact_id) AS churned,
+                       row_number() OVER (PARTITION BY contact_id ORDER BY at, id) AS rn
+                FROM changes
+            ) WHERE rn = 1
+        ), changed AS (
+            SELECT f.churned FROM firsts f JOIN contact c ON c.id = f.contact_id
+            WHERE f.old = 'customer' AND c.created_at < :start AND {people}
         )
-        SELECT count(*) AS customers,
-               count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM changes ch WHERE ch.contact_id = at_start.id
-                   AND ch.at >= :start AND ch.new = 'former customer')) AS churned
-        FROM at_start WHERE lifecycle = 'customer'
+        SELECT (SELECT count(*) FROM contact c
+                WHERE c.lifecycle = 'customer' AND c.created_at < :start AND {people}
+                  AND c.id NOT IN (SELECT contact_id FROM firsts))
+               + (SELECT count(*) FROM changed) AS customers,
+               (SELECT count(*) FROM changed WHERE churned) AS churned
         """,
         params,
     )[0]

@@ -104,7 +104,8 @@ def _lookup(column: Any, table: dict[str, int]) -> Any:
 
 
 def _capped(expr: Any, most: int) -> Any:
-    return case((expr > most, most), else_=expr)
+    # SQLite's two-argument min() is a scalar function: the expression is computed once
+    return func.min(expr, most)
 
 
 def components(session: Session, rules: Rules, now: datetime) -> dict[str, Any]:
@@ -159,7 +160,7 @@ def components(session: Session, rules: Rules, now: datetime) -> dict[str, Any]:
             cast(open_major / rules.open_deals.per, Integer) * rules.open_deals.points,
             rules.open_deals.most,
         ),
-        "decay": -_capped(case((steps > 0, steps), else_=0) * rules.decay.points, rules.decay.most),
+        "decay": -_capped(func.max(steps, 0) * rules.decay.points, rules.decay.most),
     }
 
 
