@@ -414,3 +414,23 @@ def test_report_modules_do_not_load_the_faces(module: str) -> None:
     from tests.test_import_hygiene import FACES, loaded_after
 
     assert not loaded_after(f"import {module}") & set(FACES)
+
+
+def test_months_are_local_calendar_months(db: Any) -> None:
+    from datetime import timedelta, timezone
+
+    plus_two = timezone(timedelta(hours=2))
+    late = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)  # 1 November, 01:30 at UTC+2
+    deal_id = _deal(db, "Late one", at(10, 1), None, "100", currency="USD",
+                    expected_close=date(2026, 12, 1))  # fmt: skip
+    _move(db, deal_id, "won", late)
+    _deal(db, "Open one", at(10, 1), None, "100", currency="USD", expected_close=date(2026, 12, 1))
+    with db.read() as s:
+        here = reports.win_rate_report(s, NOW, by="month", tz=plus_two)
+        utc = reports.win_rate_report(s, NOW, by="month", tz=UTC)
+        # 30 November 23:30 UTC is already 1 December at UTC+2: December is "this month"
+        forecast = reports.forecast_report(s, datetime(2026, 11, 30, 23, 30, tzinfo=UTC), 1,
+                                           tz=plus_two)  # fmt: skip
+    assert [r["group"] for r in here["rows"]] == ["2026-11"]
+    assert [r["group"] for r in utc["rows"]] == ["2026-10"]
+    assert [(r["period"], r["deals"]) for r in forecast["rows"]] == [("2026-12", 1)]
