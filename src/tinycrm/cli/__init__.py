@@ -109,6 +109,7 @@ def _register() -> None:
         moving,
         pipelines,
         reminding,
+        reports,
         searching,
         settings,
         showing,
@@ -125,6 +126,7 @@ def _register() -> None:
     history.register(app)
     deleting.register(app)
     app.add_typer(pipelines.app, name="pipeline")
+    reports.register(app)
     app.add_typer(io_commands.import_app, name="import")
     app.add_typer(io_commands.export_app, name="export")
     app.add_typer(settings.app, name="config")

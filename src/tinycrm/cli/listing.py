@@ -44,6 +44,9 @@ def _days(
     return {k: listing.day_start(v, now) if v else None for k, v in given.items()}
 
 
+SEGMENT = typer.Option(None, "--segment", help="Only the records of a saved segment.")
+
+
 def _out(
     rows: list[dict[str, object]],
     columns: list[tuple[str, str]],
@@ -75,7 +78,8 @@ def list_contacts(
     updated_after: str | None = UPDATED_AFTER,
     updated_before: str | None = UPDATED_BEFORE,
     no_interaction_days: int | None = QUIET_DAYS,
-    sort: str | None = SORT,
+    segment: str | None = SEGMENT,
+    sort: str | None = typer.Option(None, "--sort", help="Sort key (score: the lead score)."),
     desc: bool = DESC,
     limit: int | None = LIMIT,
     as_json: bool = JSON,
@@ -86,7 +90,7 @@ def list_contacts(
     Examples: crm list contacts --tag vip --lifecycle prospect;
     crm list contacts --no-interaction-days 30 --created-before 2026-06-01
     """
-    from tinycrm.core import listing
+    from tinycrm.core import listing, scoring, segments
 
     flt = listing.ListFilter(
         tags=tuple(tag),
@@ -99,9 +103,22 @@ def list_contacts(
         **_days(created_after, created_before, updated_after, updated_before),
     )
     with state.database().read() as session:
-        rows = listing.list_contacts(session, flt, listing.Page(sort, desc, limit))
+        where = (
+            segments.contact_condition(session, segments.segment_filter(session, segment))
+            if segment
+            else None
+        )
+        score = None
+        if sort == "score":
+            rules = scoring.rules_from(state.settings().raw)
+            score = scoring.score_expression(session, rules, state.now())
+        rows = listing.list_contacts(
+            session, flt, listing.Page(sort, desc, limit), where=where, score=score
+        )
     columns = [("id", "#"), ("name", "Name"), ("company", "Company"), ("email", "Email"),
                ("phone", "Phone"), ("lifecycle", "Lifecycle"), ("tags", "Tags")]  # fmt: skip
+    if score is not None:
+        columns.append(("score", "Score"))
     _out(rows, columns, "contacts", as_json, quiet)
 
 
@@ -149,6 +166,7 @@ def list_deals(
     updated_after: str | None = UPDATED_AFTER,
     updated_before: str | None = UPDATED_BEFORE,
     no_interaction_days: int | None = QUIET_DAYS,
+    segment: str | None = SEGMENT,
     sort: str | None = SORT,
     desc: bool = DESC,
     limit: int | None = LIMIT,
@@ -160,7 +178,7 @@ def list_deals(
     Examples: crm list deals --status open --stage present --min-value 1k;
     crm list deals --status open --no-interaction-days 14
     """
-    from tinycrm.core import listing, money
+    from tinycrm.core import listing, money, segments
 
     currency = state.settings().default_currency
     flt = listing.ListFilter(
@@ -177,7 +195,12 @@ def list_deals(
         **_days(created_after, created_before, updated_after, updated_before),
     )
     with state.database().read() as session:
-        rows = listing.list_deals(session, flt, listing.Page(sort, desc, limit))
+        where = (
+            segments.deal_condition(session, segments.segment_filter(session, segment))
+            if segment
+            else None
+        )
+        rows = listing.list_deals(session, flt, listing.Page(sort, desc, limit), where=where)
     if not as_json:
         for row in rows:
             row["amount"] = money.format_money(row["value_minor"], str(row["currency"]))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, exists, func, literal_column, select
 from sqlmodel import Session, col
 
 from tinycrm.core import pipelines
@@ -206,10 +206,24 @@ CONTACT_SORTS: dict[str, Any] = {
 }
 
 
-def list_contacts(session: Session, flt: ListFilter, page: Page) -> list[dict[str, Any]]:
-    """Return contacts as rows for a table or JSON."""
-    query = _page(contacts_query(flt), page, CONTACT_SORTS, "name")
+def list_contacts(
+    session: Session, flt: ListFilter, page: Page, *, where: Any = None, score: Any = None
+) -> list[dict[str, Any]]:
+    """Return contacts as rows for a table or JSON.
+
+    `where` narrows the list further (a segment); `score` is a SQL expression for the lead
+    score (see core.scoring): it adds a "score" field and the "score" sort key.
+    """
+    query = contacts_query(flt)
+    sorts = CONTACT_SORTS
+    if where is not None:
+        query = query.where(where)
+    if score is not None:
+        query = query.add_columns(score.label("score"))
+        sorts = {**CONTACT_SORTS, "score": literal_column("score")}
+    query = _page(query, page, sorts, "name")
     rows = session.connection().execute(query).mappings().all()
+    extra = ["score"] if score is not None else []
     return [
         {
             "id": r["id"],
@@ -223,6 +237,7 @@ def list_contacts(session: Session, flt: ListFilter, page: Page) -> list[dict[st
             "tags": sorted(r["tags"].split(",")) if r["tags"] else [],
             "created_at": iso(_utc(r["created_at"])),
             "updated_at": iso(_utc(r["updated_at"])),
+            **{key: r[key] for key in extra},
         }
         for r in rows
     ]
@@ -307,8 +322,10 @@ DEAL_SORTS: dict[str, Any] = {
 }
 
 
-def list_deals(session: Session, flt: ListFilter, page: Page) -> list[dict[str, Any]]:
-    """Return deals as rows, with stage, contact and company names."""
+def list_deals(
+    session: Session, flt: ListFilter, page: Page, *, where: Any = None
+) -> list[dict[str, Any]]:
+    """Return deals as rows, with stage, contact and company names; `where` narrows further."""
     query = (
         select(
             Deal.id,
@@ -359,6 +376,8 @@ def list_deals(session: Session, flt: ListFilter, page: Page) -> list[dict[str, 
         # a deal is touched by interactions logged on it or on its contact
         conditions.append(_no_interaction_with(col(Interaction.deal_id), Deal.id, since))
         conditions.append(_no_interaction_with(col(Interaction.contact_id), Deal.contact_id, since))
+    if where is not None:
+        conditions.append(where)
     if conditions:
         query = query.where(and_(*conditions))
     query = _page(query, page, DEAL_SORTS, "id")

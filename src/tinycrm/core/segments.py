@@ -1,0 +1,287 @@
+"""Segments: saved list filters, and the SQL that narrows contacts and deals to one."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tinycrm.core.listing import ListFilter
+from tinycrm.core.models import Segment
+from tinycrm.core.text import clean, fold
+from tinycrm.errors import ConflictError, NotFoundError, ValidationError
+
+# Fields that describe a person; the rest describe a deal.
+CONTACT_FIELDS = ("tags", "lifecycle", "source", "company", "text")
+DEAL_FIELDS = ("pipeline", "stage", "status", "min_value", "max_value")
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def check_name(name: str) -> str:
+    """Return a segment name as stored (trimmed, lower case), or raise ValidationError."""
+    value = fold(name)
+    if not value:
+        raise ValidationError("a segment needs a name")
+    return value
+
+
+def filter_to_json(flt: ListFilter) -> dict[str, Any]:
+    """Return the fields of a filter that are set, as JSON-ready values."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(flt):
+        value = getattr(flt, f.name)
+        if value in (None, (), {}, ""):
+            continue
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def filter_from_json(data: dict[str, Any]) -> ListFilter:
+    """Rebuild a filter from stored JSON; a field this version does not know is an error."""
+    known = {f.name for f in dataclasses.fields(ListFilter)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValidationError(
+            f"the segment uses filters this tinycrm does not know: {', '.join(unknown)}",
+            hint="upgrade tinycrm, or save the segment again",
+        )
+    values = dict(data)
+    if "tags" in values:
+        values["tags"] = tuple(values["tags"])
+    return ListFilter(**values)
+
+
+def check_filter(session: Session, flt: ListFilter) -> ListFilter:
+    """Return the filter with its values in stored form; raise ValidationError or
+    NotFoundError for a value that names nothing (a lifecycle, status, pipeline or stage)."""
+    from tinycrm.core import pipelines, tags
+    from tinycrm.core.contacts import check_lifecycle
+
+    changes: dict[str, Any] = {"tags": tuple(tags.normalise(t) for t in flt.tags)}
+    if flt.lifecycle:
+        changes["lifecycle"] = check_lifecycle(flt.lifecycle)
+    if flt.source:
+        changes["source"] = fold(flt.source)
+    if flt.status:
+        status = fold(flt.status)
+        if status not in ("open", "won", "lost"):
+            raise ValidationError(f"not a deal status: {flt.status!r}", hint="open, won or lost")
+        changes["status"] = status
+    if flt.pipeline or flt.stage:
+        pipe = pipelines.get_pipeline(session, flt.pipeline)
+        assert pipe.id is not None
+        changes["pipeline"] = pipe.name
+        if flt.stage:
+            changes["stage"] = pipelines.find_stage(session, pipe.id, flt.stage).name
+    for key in ("company", "text"):
+        changes[key] = clean(getattr(flt, key))
+    if flt.min_value is not None and flt.max_value is not None and flt.min_value > flt.max_value:
+        raise ValidationError("the smallest value is above the largest")
+    return dataclasses.replace(flt, **changes)
+
+
+def save_segment(
+    session: Session, name: str, flt: ListFilter, now: datetime, replace: bool = False
+) -> Segment:
+    """Save filters under a name; an existing name is refused unless `replace`."""
+    key = check_name(name)
+    checked = check_filter(session, flt)
+    data = filter_to_json(checked)
+    if not data:
+        raise ValidationError(
+            "a segment needs at least one filter", hint="for example --tag vip --lifecycle lead"
+        )
+    existing = find_segment(session, key)
+    if existing is not None:
+        if not replace:
+            raise ConflictError(
+                f"there is already a segment called {key}",
+                hint="add --replace to overwrite it, or pick another name",
+            )
+        existing.filters = data
+        existing.updated_at = now
+        session.add(existing)
+        session.flush()
+        return existing
+    segment = Segment(name=key, filters=data, created_at=now, updated_at=now)
+    session.add(segment)
+    session.flush()
+    return segment
+
+
+def find_segment(session: Session, name: str) -> Segment | None:
+    """Return the segment called `name`, or None."""
+    return session.exec(select(Segment).where(Segment.name == check_name(name))).first()
+
+
+def get_segment(session: Session, name: str) -> Segment:
+    """Return the segment called `name`, or raise NotFoundError."""
+    segment = find_segment(session, name)
+    if segment is None:
+        names = [s.name for s in list_segments(session)]
+        hint = f"segments: {', '.join(names)}" if names else "save one with crm segment save"
+        raise NotFoundError(f"no segment called {name!r}", hint=hint)
+    return segment
+
+
+def segment_filter(session: Session, name: str) -> ListFilter:
+    """Return the filters saved under `name`."""
+    return filter_from_json(get_segment(session, name).filters)
+
+
+def list_segments(session: Session) -> list[Segment]:
+    """Return every segment, by name."""
+    return list(session.exec(select(Segment).order_by(col(Segment.name))))
+
+
+def delete_segment(session: Session, name: str) -> Segment:
+    """Delete a segment (the contacts and deals it matched are not touched)."""
+    segment = get_segment(session, name)
+    session.delete(segment)
+    session.flush()
+    return segment
+
+
+def segment_dict(segment: Segment) -> dict[str, Any]:
+    """Describe a segment for JSON."""
+    from tinycrm.core.views import iso
+
+    return {
+        "name": segment.name,
+        "filters": segment.filters,
+        "created_at": iso(segment.created_at),
+        "updated_at": iso(segment.updated_at),
+    }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A filter as SQL conditions: which contacts and which deals it keeps.
+
+    A contact is kept when it matches the person fields (tags on the contact, lifecycle,
+    source, company, name) and, if the filter has deal fields (pipeline, stage, status,
+    value), has at least one deal matching them. A deal is kept when it matches the deal
+    fields and, if the filter has person fields, its contact matches them.
+    """
+
+    contact_conditions: tuple[str, ...]
+    deal_conditions: tuple[str, ...]
+    params: dict[str, Any]
+
+    def contact_where(self, alias: str) -> str:
+        """Return a SQL condition on the contact table (under `alias`), '1' if no filter."""
+        parts = [c.format(c=alias) for c in self.contact_conditions]
+        if self.deal_conditions:
+            inner = " AND ".join(c.format(d="seg_d") for c in self.deal_conditions)
+            parts.append(
+                f"EXISTS (SELECT 1 FROM deal seg_d WHERE seg_d.contact_id = {alias}.id"
+                f" AND seg_d.deleted_at IS NULL AND {inner})"
+            )
+        return "(" + " AND ".join(parts) + ")" if parts else "1"
+
+    def deal_where(self, alias: str) -> str:
+        """Return a SQL condition on the deal table (under `alias`), '1' if no filter."""
+        parts = [c.format(d=alias) for c in self.deal_conditions]
+        if self.contact_conditions:
+            inner = " AND ".join(c.format(c="seg_c") for c in self.contact_conditions)
+            parts.append(
+                f"EXISTS (SELECT 1 FROM contact seg_c WHERE seg_c.id = {alias}.contact_id"
+                f" AND seg_c.deleted_at IS NULL AND {inner})"
+            )
+        return "(" + " AND ".join(parts) + ")" if parts else "1"
+
+
+EVERYTHING = Scope((), (), {})
+
+
+def scope(session: Session, flt: ListFilter | None) -> Scope:
+    """Turn a filter into SQL conditions (see Scope); None keeps everything."""
+    from tinycrm.core import pipelines
+
+    if flt is None:
+        return EVERYTHING
+    flt = check_filter(session, flt)
+    people: list[str] = []
+    deals: list[str] = []
+    params: dict[str, Any] = {}
+    for n, tag in enumerate(flt.tags):
+        params[f"seg_tag{n}"] = tag
+        people.append(
+            "EXISTS (SELECT 1 FROM contact_tag seg_ct JOIN tag seg_t ON seg_t.id = seg_ct.tag_id"
+            f" WHERE seg_ct.contact_id = {{c}}.id AND seg_t.name = :seg_tag{n})"
+        )
+    if flt.lifecycle:
+        params["seg_lifecycle"] = flt.lifecycle
+        people.append("{c}.lifecycle = :seg_lifecycle")
+    if flt.source:
+        params["seg_source"] = flt.source
+        people.append("{c}.source = :seg_source")
+    if flt.company:
+        params["seg_company"] = f"%{_escape_like(fold(flt.company))}%"
+        people.append(
+            "EXISTS (SELECT 1 FROM company seg_co WHERE seg_co.id = {c}.company_id"
+            " AND seg_co.name_key LIKE :seg_company ESCAPE '\\')"
+        )
+    if flt.text:
+        params["seg_text"] = f"%{_escape_like(fold(flt.text))}%"
+        people.append("{c}.name_key LIKE :seg_text ESCAPE '\\'")
+    if flt.pipeline:
+        pipe = pipelines.get_pipeline(session, flt.pipeline)
+        assert pipe.id is not None
+        params["seg_pipeline"] = pipe.id
+        deals.append("{d}.pipeline_id = :seg_pipeline")
+        if flt.stage:
+            params["seg_stage"] = pipelines.find_stage(session, pipe.id, flt.stage).id
+            deals.append("{d}.stage_id = :seg_stage")
+    if flt.status:
+        params["seg_status"] = flt.status
+        deals.append("{d}.status = :seg_status")
+    if flt.min_value is not None:
+        params["seg_min"] = flt.min_value
+        deals.append("{d}.value >= :seg_min")
+    if flt.max_value is not None:
+        params["seg_max"] = flt.max_value
+        deals.append("{d}.value <= :seg_max")
+    return Scope(tuple(people), tuple(deals), params)
+
+
+def contact_condition(session: Session, flt: ListFilter) -> Any:
+    """Return a SQLAlchemy condition keeping the contacts of a segment (for list queries)."""
+    from sqlalchemy import text
+
+    found = scope(session, flt)
+    return text(found.contact_where("contact")).bindparams(**found.params)
+
+
+def deal_condition(session: Session, flt: ListFilter) -> Any:
+    """Return a SQLAlchemy condition keeping the deals of a segment (for list queries)."""
+    from sqlalchemy import text
+
+    found = scope(session, flt)
+    return text(found.deal_where("deal")).bindparams(**found.params)
+
+
+def count(session: Session, flt: ListFilter) -> dict[str, int]:
+    """Return how many contacts and deals (not in the trash) a filter keeps."""
+    from sqlalchemy import text
+
+    found = scope(session, flt)
+    conn = session.connection()
+    contacts = conn.execute(
+        text(
+            f"SELECT count(*) FROM contact c WHERE c.deleted_at IS NULL"
+            f" AND {found.contact_where('c')}"
+        ).bindparams(**found.params)
+    ).scalar_one()
+    deals = conn.execute(
+        text(
+            f"SELECT count(*) FROM deal d WHERE d.deleted_at IS NULL AND {found.deal_where('d')}"
+        ).bindparams(**found.params)
+    ).scalar_one()
+    return {"contacts": int(contacts), "deals": int(deals)}
