@@ -1,10 +1,16 @@
-"""A bare Typer app of two commands: the floor under any Typer program's `--help`."""
+"""A bare Typer app of two commands, set up like `crm` (plain help, no rich tracebacks): the
+floor under any Typer program's `--help`."""
 
 from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="A bare app to time Typer itself.", add_completion=True)
+app = typer.Typer(
+    help="A bare app to time Typer itself.",
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 
 
 @app.command()

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +21,12 @@ REPORTS = (
     "pipeline", "forecast", "win-rate", "funnel", "cycle", "velocity", "stale", "sources",
     "customers",
 )  # fmt: skip
+PYTHON = "python -c pass"
+TYPER = "bare Typer app --help"
 FLOORS: dict[str, list[str]] = {
-    "python -c pass": ["-c", "pass"],
+    PYTHON: ["-c", "pass"],
     "python -c 'import sqlite3'": ["-c", "import sqlite3"],
-    "bare Typer app --help": [str(BARE_APP), "--help"],
+    TYPER: [str(BARE_APP), "--help"],
 }
 
 
@@ -68,7 +71,7 @@ def run_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedPro
     )
     if done.returncode != 0:
         lines = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
-        first = next((ln for ln in lines if ln.startswith(("error:", "Error", "Usage"))), None)
+        first = next((ln for ln in lines if ln.lstrip("│ ").startswith(("error:", "Error"))), None)
         shown = first or (lines[-1] if lines else f"exit code {done.returncode}")
         raise CommandFailed(f"command failed: {shown.strip()}")
     return done
@@ -82,7 +85,7 @@ class CliCase:
     args: list[str] | Callable[[Context, int], list[str]]
     env: dict[str, str] = field(default_factory=dict)
     db: Callable[[Context], Path] | None = None  # prepare and return another database
-    floor: str = "python -c pass"
+    floor: str = PYTHON
 
     def words(self, ctx: Context, i: int) -> list[str]:
         """Return the arguments after `crm` of run `i` (0 is the warm-up)."""
@@ -124,14 +127,13 @@ def _reminded_db(ctx: Context) -> Path:
 def cli_cases(ctx: Context) -> list[CliCase]:
     """Return the whole-process cases, in the order they are reported."""
     planted = ctx.meta["planted"]
-    due = ctx.meta.get("due_follow_ups", "?")
     cases = [
-        CliCase("crm --help", ["--help"], floor="bare Typer app --help"),
+        CliCase("crm --help", ["--help"], floor=TYPER),
         CliCase(
             "completion (crm li<TAB>)",
             [],
             env={"_CRM_COMPLETE": "complete_bash", "COMP_WORDS": "crm li", "COMP_CWORD": "1"},
-            floor="bare Typer app --help",
+            floor=TYPER,
         ),
         CliCase("crm add contact", _add_contact),
         CliCase("crm move", _move),
@@ -145,7 +147,7 @@ def cli_cases(ctx: Context) -> list[CliCase]:
             f"crm search (common: {planted['common_word']})", ["search", planted["common_word"]]
         ),
         CliCase("crm agenda", ["agenda"]),
-        CliCase(f"crm remind --dry-run ({due} due)", ["remind", "--dry-run"]),
+        CliCase("crm remind --dry-run (every due one)", ["remind", "--dry-run"]),
         CliCase("crm remind (nothing due)", ["remind"], db=_reminded_db),
         CliCase("crm import csv (100 rows)", _import_csv),
     ]
@@ -167,17 +169,38 @@ def time_floors(runs: int) -> list[Measure]:
 
 
 def time_case(ctx: Context, case: CliCase) -> Measure:
-    """Time one command: a warm-up run, then `ctx.runs` counted runs."""
+    """Time one command: a warm-up run, then `ctx.runs` counted runs, each right after a run
+    of every floor, so the ratios hold even when the machine's load drifts."""
+    from benchmarks.timing import one_line
+
+    result = Measure(case.name, "cli", floor=case.floor)
     try:
         db = case.db(ctx) if case.db else ctx.work_db
     except Exception as exc:
-        from benchmarks.timing import one_line
-
-        return Measure(case.name, "cli", error=one_line(exc), floor=case.floor)
+        result.error = one_line(exc)
+        return result
     env = ctx.env(db, **case.env)
-    result = measure(case.name, "cli", ctx.runs, lambda i: _run(case.argv(ctx, i), env))
-    result.floor = case.floor
+    paired = {n: [sys.executable, *a] for n, a in FLOORS.items() if n in (PYTHON, TYPER)}
+    result.paired = {n: [] for n in paired}
+    for i in range(ctx.runs + 1):
+        try:
+            took = timed(_run, case.argv(ctx, i), env)
+        except Exception as exc:
+            result.error = one_line(exc)
+            result.times = []
+            return result
+        if i:
+            result.times.append(took)
+            for name, argv in paired.items():
+                result.paired[name].append(timed(run_process, argv, {**os.environ}))
     return result
+
+
+def timed(fn: Callable[..., object], *args: object) -> float:
+    """Return the seconds one call of `fn(*args)` took."""
+    began = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - began
 
 
 def _run(argv: list[str], env: dict[str, str]) -> None:

@@ -97,15 +97,13 @@ def run_scale(scale: str, args: argparse.Namespace, log: Any) -> dict[str, Any]:
             imports = startup.import_times(args.runs)
             out["imports"] = {k: round(v * 1000, 1) for k, v in imports.items()}
             for case in wanted:
-                row = startup.breakdown(
-                    ctx,
-                    case,
-                    cli[case.name].median,
-                    opened.median if opened else None,
-                    imports,
-                    min(args.runs, 3),
-                )
+                opened_s = opened.median if opened else None
+                row = startup.breakdown(ctx, case, opened_s, args.runs)
                 out["startup"].append(row)
+            out["probes"] = {
+                k: round(v * 1000, 1) if isinstance(v, float) else v
+                for k, v in startup.probe_times(ctx, args.runs).items()
+            }
     return out
 
 

@@ -3,6 +3,7 @@ database, and the work itself."""
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from benchmarks.process import CliCase, Context, run_process
+from benchmarks.process import CliCase, Context, run_process, timed
 
 # What `crm add contact` and `crm move` import on their way to the database.
 COMMAND_IMPORTS = (
@@ -19,24 +20,32 @@ COMMAND_IMPORTS = (
 )
 IMPORT_GROUPS: dict[str, str] = {
     "typer + the crm app (import tinycrm.cli)": "import tinycrm.cli",
-    "sqlalchemy": "import sqlalchemy.orm",
+    "sqlalchemy (import sqlalchemy.orm)": "import sqlalchemy.orm",
     "sqlmodel (with sqlalchemy, pydantic)": "import sqlmodel",
-    "everything the command imports": COMMAND_IMPORTS,
+    "everything crm add contact / move import": COMMAND_IMPORTS,
 }
 RUNNER = "import sys; sys.argv[0] = 'crm'; from tinycrm.cli import main; main()"
 
 
+def _python(code: str) -> None:
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
 def import_times(runs: int) -> dict[str, float]:
-    """Return the median whole-process time of `python -c "import X"` for each group, in s."""
-    out: dict[str, float] = {}
-    for name, code in {"python -c pass": "pass", **IMPORT_GROUPS}.items():
-        samples = []
-        for i in range(runs + 1):
-            began = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    """Return what importing each group adds to `python -c pass`, in s (median of the
+    differences of runs made one right after the other)."""
+    diffs: dict[str, list[float]] = {name: [] for name in IMPORT_GROUPS}
+    bare: list[float] = []
+    for i in range(runs + 1):
+        base = timed(_python, "pass")
+        if i:
+            bare.append(base)
+        for name, code in IMPORT_GROUPS.items():
+            took = timed(_python, code)
             if i:
-                samples.append(time.perf_counter() - began)
-        out[name] = statistics.median(samples)
+                diffs[name].append(took - base)
+    out = {"python -c pass": statistics.median(bare)}
+    out.update({name: statistics.median(d) for name, d in diffs.items()})
     return out
 
 
@@ -75,29 +84,61 @@ def _top(packages: dict[str, float], n: int = 8) -> list[tuple[str, float]]:
     return [*head, ("(everything else)", rest)] if rest else head
 
 
-def breakdown(
-    ctx: Context,
-    case: CliCase,
-    total: float | None,
-    open_db: float | None,
-    imports: dict[str, float],
-    runs: int,
-) -> dict[str, Any]:
-    """Split a command's median time into interpreter, imports, database open and work."""
+def breakdown(ctx: Context, case: CliCase, open_db: float | None, runs: int) -> dict[str, Any]:
+    """Split a command's time into interpreter, imports (Typer app; ORM and core), database
+    open and work, from runs of each part made one right after the other."""
+    parts: dict[str, list[float]] = {"total": [], "interpreter": [], "app": [], "orm": []}
     try:
-        packages = importtime_of(ctx, case, runs)
+        for i in range(runs + 1):
+            base = timed(_python, "pass")
+            app = timed(_python, "import tinycrm.cli")
+            everything = timed(_python, COMMAND_IMPORTS)
+            total = timed(run_process, case.argv(ctx, 200 + i), ctx.env())
+            if i:
+                parts["interpreter"].append(base)
+                parts["app"].append(app - base)
+                parts["orm"].append(everything - app)
+                parts["total"].append(total)
+        packages = importtime_of(ctx, case, min(runs, 3))
     except Exception as exc:
         return {"command": case.name, "error": str(exc)[:160]}
-    interpreter = imports["python -c pass"]
-    imported = imports["everything the command imports"] - interpreter
-    rows: dict[str, Any] = {
+    med = {k: statistics.median(v) for k, v in parts.items()}
+    rest = med["total"] - med["interpreter"] - med["app"] - med["orm"]
+    return {
         "command": case.name,
-        "total_s": total,
-        "interpreter_s": interpreter,
-        "imports_s": imported,
+        "total_s": med["total"],
+        "interpreter_s": med["interpreter"],
+        "app_imports_s": med["app"],
+        "orm_imports_s": med["orm"],
         "open_db_s": open_db,
-        "work_s": (total - interpreter - imported - (open_db or 0.0)) if total else None,
+        "work_s": rest - (open_db or 0.0),
         "importtime_by_package_s": dict(_top(packages)),
         "importtime_total_s": sum(packages.values()),
     }
-    return rows
+
+
+def probe_times(ctx: Context, runs: int) -> dict[str, Any]:
+    """Time the two designs the start-up analysis weighs, on this scale's database."""
+    from pathlib import Path
+
+    from benchmarks import probes
+
+    script = str(Path(probes.__file__))
+    out: dict[str, Any] = {}
+    samples = []
+    try:
+        for i in range(runs + 1):
+            began = time.perf_counter()
+            run_process([sys.executable, script, "raw-once", str(ctx.work_db), "0"], ctx.env())
+            if i:
+                samples.append(time.perf_counter() - began)
+        out["raw sqlite3 add contact (whole process)"] = statistics.median(samples)
+    except Exception as exc:
+        out["raw sqlite3 add contact (whole process)"] = f"failed: {exc}"
+    try:
+        done = run_process([sys.executable, script, "fork", str(ctx.work_db), str(runs)], ctx.env())
+        forked = [float(t) for t in json.loads(done.stdout)]
+        out["add contact in a child forked from a preloaded process"] = statistics.median(forked)
+    except Exception as exc:
+        out["add contact in a child forked from a preloaded process"] = f"failed: {exc}"
+    return out

@@ -78,7 +78,10 @@ def cli_table(results: dict[str, Any]) -> str:
                 row += [_na(case), "", ""]
             else:
                 med = case["median_ms"]
-                row += [_ms(med), _x(med, _floor(data, PYTHON)), _x(med, _floor(data, TYPER))]
+                paired = case.get("paired_floors_ms") or {}
+                python = paired.get(PYTHON) or _floor(data, PYTHON)
+                typer = paired.get(TYPER) or _floor(data, TYPER)
+                row += [_ms(med), _x(med, python), _x(med, typer)]
         rows.append(row)
     return _table(header, rows)
 
@@ -119,7 +122,7 @@ def startup_table(results: dict[str, Any]) -> str:
     for s, data in results["scales"].items():
         for r in data.get("startup", []):
             if r.get("error"):
-                rows.append([f"{r['command']} ({s})", _na(r), "", "", "", ""])
+                rows.append([f"{r['command']} ({s})", _na(r), "", "", "", "", ""])
                 continue
 
             def ms(key: str, row: dict[str, Any] = r) -> str:
@@ -127,12 +130,13 @@ def startup_table(results: dict[str, Any]) -> str:
                 return _ms(value * 1000) if value is not None else "n/a"
 
             rows.append(
-                [f"{r['command']} ({s})", ms("total_s"), ms("interpreter_s"), ms("imports_s"),
-                 ms("open_db_s"), ms("work_s")]
+                [f"{r['command']} ({s})", ms("total_s"), ms("interpreter_s"), ms("app_imports_s"),
+                 ms("orm_imports_s"), ms("open_db_s"), ms("work_s")]
             )  # fmt: skip
     if not rows:
         return ""
-    header = ["command", "total ms", "interpreter", "imports", "open db", "work (the rest)"]
+    header = ["command", "total ms", "interpreter", "Typer + app", "ORM + core imports",
+              "open db", "work (the rest)"]  # fmt: skip
     return _table(header, rows)
 
 
@@ -156,8 +160,18 @@ def imports_table(results: dict[str, Any]) -> str:
     for data in results["scales"].values():
         if data.get("imports"):
             rows = [[name, _ms(ms)] for name, ms in data["imports"].items()]
-            return _table(["python -c 'import …' (whole process)", "ms"], rows)
+            return _table(["what importing adds to python -c pass", "ms"], rows)
     return ""
+
+
+def probes_table(results: dict[str, Any]) -> str:
+    """The two start-up designs, measured: raw sqlite3 hot path, and a forked preloaded child."""
+    rows = []
+    for s, data in results["scales"].items():
+        for name, value in data.get("probes", {}).items():
+            shown = _ms(value) if isinstance(value, int | float) else f"n/a ({value})"
+            rows.append([f"{name} ({s})", shown])
+    return _table(["design probe", "ms"], rows) if rows else ""
 
 
 def render(results: dict[str, Any], markdown: bool = False) -> str:
@@ -176,6 +190,7 @@ def render(results: dict[str, Any], markdown: bool = False) -> str:
         ("Whole process", cli_table(results)),
         ("In-process services", inprocess_table(results)),
         ("Start-up breakdown", startup_table(results)),
+        ("", probes_table(results)),
         ("", imports_table(results)),
         ("", packages_table(results)),
     ]

@@ -20,6 +20,8 @@ class Measure:
     error: str | None = None
     floor: str | None = None  # the name of the floor this case is compared with
     floor_times: list[float] = field(default_factory=list)  # its own floor, when it has one
+    # floors measured run by run beside the case (name -> seconds), so drift hits both alike
+    paired: dict[str, list[float]] = field(default_factory=dict)
     note: str | None = None
 
     @property
@@ -43,6 +45,9 @@ class Measure:
             "error": self.error,
             "floor": self.floor,
             "floor_median_ms": _ms(self.floor_median),
+            "paired_floors_ms": {
+                name: _ms(statistics.median(times)) for name, times in self.paired.items() if times
+            },
             "note": self.note,
         }
 
