@@ -320,6 +320,7 @@ def time_service(path: Path, service: Service, runs: int) -> Measure:
             return Measure(service.name, "inprocess", error=one_line(exc))
         result = measure(service.name, "inprocess", runs, lambda i: service.call(db, i + 1))
         conn = sqlite3.connect(str(path), isolation_level=None)
+        conn.execute("PRAGMA synchronous = NORMAL")  # as tinycrm's own connections
         try:
             if service.floor is not None:
                 hand = service.floor

@@ -73,7 +73,8 @@ def run_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedPro
         lines = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
         first = next((ln for ln in lines if ln.lstrip("│ ").startswith(("error:", "Error"))), None)
         shown = first or (lines[-1] if lines else f"exit code {done.returncode}")
-        raise CommandFailed(f"command failed: {shown.strip()}")
+        shown = shown.lstrip("│ ").removeprefix("Error: ").removeprefix("error: ")
+        raise CommandFailed(f"command failed: {shown.split(' Did you mean')[0].strip()}")
     return done
 
 

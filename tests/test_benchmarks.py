@@ -141,3 +141,27 @@ def test_list_pages_read_only_the_page(tmp_path: Path) -> None:
     )  # fmt: skip
     assert all(found.values())
     assert plans.findings(found) == []
+
+
+def test_hook_modules_are_read_by_name() -> None:
+    import types
+
+    from benchmarks import hooks
+    from benchmarks.timing import call_with
+
+    seen: dict[str, Any] = {}
+
+    def bench_pipeline_report(db_path: Path, run: int, extra: int = 3) -> list[int]:
+        seen.update(db_path=db_path, run=run, extra=extra)
+        return [run]
+
+    module = types.ModuleType("benchmarks.reports")
+    module.bench_pipeline_report = bench_pipeline_report  # type: ignore[attr-defined]
+    module.CLI_CASES = [("crm report pipeline", ["report", "pipeline"])]  # type: ignore[attr-defined]
+    found = hooks.functions(module)
+    assert [name for name, _fn in found] == ["reports: pipeline report"]
+    assert hooks.cli_cases(module) == [("crm report pipeline", ["report", "pipeline"])]
+    assert call_with(found[0][1], {"db_path": Path("x.db"), "run": 2, "scale": "tiny"}) == [2]
+    assert seen == {"db_path": Path("x.db"), "run": 2, "extra": 3}
+    with pytest.raises(TypeError, match="needs 'run'"):
+        call_with(bench_pipeline_report, {"db_path": Path("x.db")})
