@@ -21,6 +21,7 @@ HOT = (
     "show contact (by name)",
     "show deal (by title)",
     "agenda",
+    "agenda, proposed query (columns, indexed OR)",
 )
 _SCAN = re.compile(r"^SCAN (\w+)(?: AS \w+)?(?: USING (?:COVERING )?INDEX (\w+))?$")
 
@@ -29,10 +30,12 @@ def full_scans(sql: str, plan: list[tuple[int, int, str]]) -> list[str]:
     """Return what a plan reads whole: a big table, or every entry of an index on one.
 
     A walk in the order the query wants, under a LIMIT and with no sort on top, stops after
-    the page: that is not a full scan.
+    the page: that is not a full scan — unless a substring filter (LIKE) may reject nearly
+    every row it walks.
     """
+    text = f" {sql.upper()} "
     top_sort = any(p == 0 and d.startswith("USE TEMP B-TREE FOR") for _i, p, d in plan)
-    stops_early = " LIMIT " in f" {sql.upper()} " and not top_sort
+    stops_early = " LIMIT " in text and " LIKE " not in text and not top_sort
     found = []
     for _id, _parent, detail in plan:
         m = _SCAN.match(detail.strip())

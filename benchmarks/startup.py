@@ -86,8 +86,9 @@ def _top(packages: dict[str, float], n: int = 8) -> list[tuple[str, float]]:
 
 def breakdown(ctx: Context, case: CliCase, open_db: float | None, runs: int) -> dict[str, Any]:
     """Split a command's time into interpreter, imports (Typer app; ORM and core), database
-    open and work, from runs of each part made one right after the other."""
-    parts: dict[str, list[float]] = {"total": [], "interpreter": [], "app": [], "orm": []}
+    open and work: the fastest of several runs of each step (python -c pass, import the app,
+    import everything the command needs, the command), made one right after the other."""
+    parts: dict[str, list[float]] = {"total": [], "interpreter": [], "app": [], "everything": []}
     try:
         for i in range(runs + 1):
             base = timed(_python, "pass")
@@ -96,29 +97,30 @@ def breakdown(ctx: Context, case: CliCase, open_db: float | None, runs: int) -> 
             total = timed(run_process, case.argv(ctx, 200 + i), ctx.env())
             if i:
                 parts["interpreter"].append(base)
-                parts["app"].append(app - base)
-                parts["orm"].append(everything - app)
+                parts["app"].append(app)
+                parts["everything"].append(everything)
                 parts["total"].append(total)
         packages = importtime_of(ctx, case, min(runs, 3))
     except Exception as exc:
         return {"command": case.name, "error": str(exc)[:160]}
-    med = {k: statistics.median(v) for k, v in parts.items()}
-    rest = med["total"] - med["interpreter"] - med["app"] - med["orm"]
+    # The fastest run of each part is the one least disturbed by the rest of the machine.
+    low = {k: min(v) for k, v in parts.items()}
     return {
         "command": case.name,
-        "total_s": med["total"],
-        "interpreter_s": med["interpreter"],
-        "app_imports_s": med["app"],
-        "orm_imports_s": med["orm"],
+        "total_s": low["total"],
+        "interpreter_s": low["interpreter"],
+        "app_imports_s": low["app"] - low["interpreter"],
+        "orm_imports_s": low["everything"] - low["app"],
         "open_db_s": open_db,
-        "work_s": rest - (open_db or 0.0),
+        "work_s": low["total"] - low["everything"] - (open_db or 0.0),
         "importtime_by_package_s": dict(_top(packages)),
         "importtime_total_s": sum(packages.values()),
     }
 
 
 def probe_times(ctx: Context, runs: int) -> dict[str, Any]:
-    """Time the two designs the start-up analysis weighs, on this scale's database."""
+    """Time the two designs the start-up analysis weighs, on this scale's database (the
+    fastest run of each, like the breakdown they are compared with)."""
     from pathlib import Path
 
     from benchmarks import probes
@@ -132,13 +134,13 @@ def probe_times(ctx: Context, runs: int) -> dict[str, Any]:
             run_process([sys.executable, script, "raw-once", str(ctx.work_db), "0"], ctx.env())
             if i:
                 samples.append(time.perf_counter() - began)
-        out["raw sqlite3 add contact (whole process)"] = statistics.median(samples)
+        out["raw sqlite3 add contact (whole process)"] = min(samples)
     except Exception as exc:
         out["raw sqlite3 add contact (whole process)"] = f"failed: {exc}"
     try:
         done = run_process([sys.executable, script, "fork", str(ctx.work_db), str(runs)], ctx.env())
         forked = [float(t) for t in json.loads(done.stdout)]
-        out["add contact in a child forked from a preloaded process"] = statistics.median(forked)
+        out["add contact in a child forked from a preloaded process"] = min(forked)
     except Exception as exc:
         out["add contact in a child forked from a preloaded process"] = f"failed: {exc}"
     return out

@@ -135,8 +135,8 @@ def startup_table(results: dict[str, Any]) -> str:
             )  # fmt: skip
     if not rows:
         return ""
-    header = ["command", "total ms", "interpreter", "Typer + app", "ORM + core imports",
-              "open db", "work (the rest)"]  # fmt: skip
+    header = ["command (fastest run)", "total ms", "interpreter", "Typer + app",
+              "ORM + core imports", "open db", "work (the rest)"]  # fmt: skip
     return _table(header, rows)
 
 
@@ -171,7 +171,7 @@ def probes_table(results: dict[str, Any]) -> str:
         for name, value in data.get("probes", {}).items():
             shown = _ms(value) if isinstance(value, int | float) else f"n/a ({value})"
             rows.append([f"{name} ({s})", shown])
-    return _table(["design probe", "ms"], rows) if rows else ""
+    return _table(["design probe (fastest run)", "ms"], rows) if rows else ""
 
 
 def render(results: dict[str, Any], markdown: bool = False) -> str:
