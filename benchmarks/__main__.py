@@ -32,9 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--out", type=Path, help="write here instead of the cache (always new)")
 
     run = sub.add_parser("run", help="time commands and services at each scale")
-    run.add_argument("--scale", type=_scales, default=["solo", "large"])
-    run.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
-    run.add_argument("--runs", type=int, default=5)
+    run.add_argument(
+        "--scale", type=_scales, default=["solo", "large"], help="e.g. solo,large (the default)"
+    )
+    run.add_argument("--seed", type=int, default=generate.DEFAULT_SEED, help="of the data")
+    run.add_argument("--runs", type=int, default=5, help="counted runs after the warm-up")
     run.add_argument("--out", type=Path, help="also write every figure as JSON here")
     run.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     run.add_argument("--only", default="", help="comma-separated case names (default: all)")

@@ -8,6 +8,7 @@ Write services are compared with hand-written plain inserts and updates of the s
 from __future__ import annotations
 
 import importlib
+import inspect
 import sqlite3
 import statistics
 import time
@@ -173,12 +174,20 @@ def _optional(module: str, names: tuple[str, ...], **given: Any) -> Callable[[An
         if fn is None:
             raise LookupError(f"{module} has none of {', '.join(names)}")
 
+        wants_raw = {"conn", "connection"} & set(inspect.signature(fn).parameters)
+
         def work(session: Any) -> Any:
             available = {
                 "session": session, "db": db, "database": db, "now": generate.NOW, "tz": UTC,
                 **given,
             }  # fmt: skip
-            return call_with(fn, available)
+            if not wants_raw:
+                return call_with(fn, available)
+            raw = db.raw()
+            try:
+                return call_with(fn, {**available, "conn": raw, "connection": raw})
+            finally:
+                raw.close()
 
         return _reads(db, work)
 
@@ -328,7 +337,8 @@ def time_service(path: Path, service: Service, runs: int) -> Measure:
                 result.floor = "plain sqlite3, hand-written"
             else:
                 floor = measure("floor", "floor", runs, lambda _i: replay(conn, statements))
-                result.floor = f"same {len(statements)} statements in plain sqlite3"
+                n = len(statements)
+                result.floor = f"the same SQL in plain sqlite3 ({n} statement{'s' * (n != 1)})"
         finally:
             conn.close()
         result.floor_times = floor.times

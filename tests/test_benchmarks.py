@@ -176,3 +176,29 @@ def test_hook_modules_are_read_by_name() -> None:
     assert seen == {"db_path": Path("x.db"), "run": 2, "extra": 3}
     with pytest.raises(TypeError, match="needs 'run'"):
         call_with(bench_pipeline_report, {"db_path": Path("x.db")})
+
+
+def test_a_service_from_another_module_is_called_by_its_parameter_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    from benchmarks import inprocess
+
+    def search(session: Any, text: str, limit: int = 50) -> list[tuple[str, int]]:
+        rows = session.connection().exec_driver_sql(
+            "SELECT kind, record_id FROM search_index WHERE search_index MATCH ? LIMIT ?",
+            (text, limit),
+        )
+        return [tuple(r) for r in rows]
+
+    module = types.ModuleType("tinycrm.core.search")
+    module.search = search  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tinycrm.core.search", module)
+    path = tmp_path / "s.db"
+    meta = generate.generate("tiny", path)
+    service = next(s for s in inprocess.services(meta) if s.name.startswith("search (rare"))
+    result = inprocess.time_service(path, service, runs=1)
+    assert result.error is None
+    assert result.median is not None and result.floor_median is not None
+    assert result.floor == "the same SQL in plain sqlite3 (1 statement)"
