@@ -1,4 +1,4 @@
-"""Timing helpers: a measured case (several runs, a median) and calling things by parameter name."""
+"""Timing: a measured case (several runs, a median), and calling functions by parameter name."""
 
 from __future__ import annotations
 
