@@ -57,6 +57,13 @@ SCALES: dict[str, Scale] = {
 }
 
 
+def _insert_sql(conn: sqlite3.Connection, table: str, count: int) -> str:
+    """An INSERT naming the table's first `count` columns, so columns added later by a
+    migration (at the end, with defaults) do not break the generator."""
+    names = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')][:count]
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * count)})"
+
+
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
@@ -348,7 +355,7 @@ def _fill(
 ) -> dict[str, Any]:
     rng = g.rng
     s = g.scale
-    conn.executemany(f"INSERT INTO company VALUES ({','.join('?' * 12)})", _companies(g))
+    conn.executemany(_insert_sql(conn, "company", 12), _companies(g))
     conn.executemany("INSERT INTO tag (id, name) VALUES (?, ?)", enumerate(TAGS, start=1))
     company_domain = dict(conn.execute("SELECT id, domain FROM company"))
 
@@ -395,7 +402,7 @@ def _fill(
         if rng.random() < 0.3:
             for tag_id in rng.sample(range(1, len(TAGS) + 1), rng.choice((1, 1, 2))):
                 contact_tags.append((cid, tag_id))
-    conn.executemany(f"INSERT INTO contact VALUES ({','.join('?' * 14)})", contacts)
+    conn.executemany(_insert_sql(conn, "contact", 14), contacts)
     conn.executemany(
         "INSERT INTO contact_email (contact_id, email, email_key, label, is_primary)"
         " VALUES (?, ?, ?, ?, ?)",
@@ -443,7 +450,7 @@ def _fill(
             )
         )  # fmt: skip
         deal_contact.append(contact_id)
-    conn.executemany(f"INSERT INTO deal VALUES ({','.join('?' * 21)})", deals)
+    conn.executemany(_insert_sql(conn, "deal", 21), deals)
     conn.executemany(
         "INSERT INTO stage_change (deal_id, from_stage_id, to_stage_id, at) VALUES (?, ?, ?, ?)",
         changes,
@@ -473,7 +480,7 @@ def _fill(
                 stamp, None,
             )  # fmt: skip
 
-    conn.executemany(f"INSERT INTO interaction VALUES ({','.join('?' * 11)})", interactions())
+    conn.executemany(_insert_sql(conn, "interaction", 11), interactions())
 
     def follow_ups() -> Iterator[tuple[Any, ...]]:
         due_ids = {1, *rng.sample(range(2, s.follow_ups + 1), s.due_follow_ups - 1)}
@@ -511,7 +518,7 @@ def _fill(
                 notified, notified, completed, utc_text(created), utc_text(created), None,
             )  # fmt: skip
 
-    conn.executemany(f"INSERT INTO follow_up VALUES ({','.join('?' * 17)})", follow_ups())
+    conn.executemany(_insert_sql(conn, "follow_up", 17), follow_ups())
     return {
         "planted": {
             "contact": PLANTED_CONTACT,
