@@ -195,3 +195,20 @@ def test_the_generator_covers_nested_commands_and_keeps_hand_written_text() -> N
     )
     assert again.endswith("<!-- reference:end -->\n\nMore.\n")
     assert again.count("### `crm pipeline add-stage`") == 1
+
+
+def test_a_long_list_is_printed_as_plain_aligned_columns(crm: Any, db: Any) -> None:
+    from tinycrm import clock
+    from tinycrm.cli import render
+    from tinycrm.core import contacts
+
+    now = clock.now()
+    with db.transaction() as session:
+        for i in range(render.PLAIN_ROWS + 5):
+            contacts.add_contact(session, f"Person {i:03d} [x]", now=now)
+    r = crm("list", "contacts", "--sort", "id")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["#", "Name", "Company", "Email", "Phone", "Lifecycle", "Tags"]
+    assert lines[2].split()[:4] == ["1", "Person", "000", "[x]"]
+    assert len(lines) == render.PLAIN_ROWS + 5 + 2

@@ -242,12 +242,15 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """Yield a session for reading; it sees one consistent snapshot."""
+        """Yield a session for reading; it sees one consistent snapshot.
+
+        Closing (not rolling back) ends the snapshot, so the records read stay usable after
+        the block, detached but with their values loaded.
+        """
         from sqlmodel import Session
 
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
-            session.rollback()
 
     def dispose(self) -> None:
         """Close every pooled connection."""
