@@ -97,13 +97,14 @@ def root(
 
 
 def _register() -> None:
-    from tinycrm.cli import adding, history, listing, moving, showing
+    from tinycrm.cli import adding, board, history, listing, moving, showing
 
     app.add_typer(adding.app, name="add")
     app.add_typer(listing.app, name="list")
     moving.register(app)
     showing.register(app)
     history.register(app)
+    board.register(app)
 
 
 _register()

@@ -117,9 +117,8 @@ def follow_up_state(due: datetime | None, all_day: bool, now: datetime, tz: tzin
 def _utc(value: Any) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _sort_key(sort: str) -> Any:
@@ -196,28 +195,29 @@ def _deal_rows(session: Session, pipeline_id: int, now: datetime, text: str | No
         .scalar_subquery()
     )
     since = now - timedelta(days=CLOSED_DAYS)
+    columns: list[Any] = [
+        Deal.id,
+        Deal.title,
+        Deal.status,
+        Deal.stage_id,
+        Deal.value,
+        Deal.currency,
+        Deal.probability,
+        Deal.stage_entered_at,
+        Deal.updated_at,
+        Deal.closed_at,
+        Deal.lost_reason,
+        Deal.contact_id,
+        Deal.company_id,
+        col(Stage.probability).label("stage_probability"),
+        col(Contact.name).label("contact"),
+        col(Company.name).label("company"),
+        next_due.label("next_due"),
+        next_all_day.label("next_all_day"),
+        last_touch.label("last_touch"),
+    ]
     query = (
-        select(
-            Deal.id,
-            Deal.title,
-            Deal.status,
-            Deal.stage_id,
-            Deal.value,
-            Deal.currency,
-            Deal.probability,
-            Deal.stage_entered_at,
-            Deal.updated_at,
-            Deal.closed_at,
-            Deal.lost_reason,
-            Deal.contact_id,
-            Deal.company_id,
-            col(Stage.probability).label("stage_probability"),
-            col(Contact.name).label("contact"),
-            col(Company.name).label("company"),
-            next_due.label("next_due"),
-            next_all_day.label("next_all_day"),
-            last_touch.label("last_touch"),
-        )
+        select(*columns)
         .select_from(Deal)
         .join(Stage, col(Stage.id) == Deal.stage_id)
         .outerjoin(Contact, col(Contact.id) == Deal.contact_id)
@@ -294,5 +294,5 @@ def due_follow_ups(session: Session, now: datetime) -> list[tuple[int, str]]:
 
 def count_contacts(session: Session, flt: ListFilter) -> int:
     """Return how many contacts a contact list with this filter has."""
-    query = contacts_query(flt).with_only_columns(func.count(Contact.id))
+    query = contacts_query(flt).with_only_columns(func.count(col(Contact.id)))
     return int(session.connection().execute(query).scalar_one())

@@ -7,8 +7,8 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from tinycrm.core import contacts, deals, followups, interactions, pipelines
-from tinycrm.core.db import Database, open_db
 from tinycrm.core.dates import When, local_tz
+from tinycrm.core.db import Database, open_db
 from tinycrm.core.models import Contact
 
 SEED = 20261123
