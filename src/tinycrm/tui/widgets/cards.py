@@ -159,9 +159,9 @@ class CardList(ScrollView, can_focus=True):
         else:
             right = f"{card.days_in_stage}d" + ("!" if card.stale else "")
             right_style = style("cards--stale") if card.stale else style("cards--meta")
-        right = right[: max(0, width - 2)] + " "
-        gap = width - len(value) - len(right)
-        if gap < 1:
-            value = _fit(value, max(0, width - len(right) - 1)) + " "
-            gap = 0
+        room = width - len(value) - 1
+        right = right[: max(0, room - 1)] + " " if room > 1 else ""
+        if len(value) > width:
+            value = _fit(value, width)
+        gap = max(0, width - len(value) - len(right))
         return [(value, pad), (" " * gap, pad), (right, right_style)]
