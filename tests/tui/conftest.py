@@ -47,8 +47,13 @@ def board_db(demo_template: Path, db_path: Path) -> Iterator[Any]:
 
 async def settle(pilot: Any) -> None:
     """Wait until the board has loaded whatever it was loading, and has been drawn."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    from tinycrm.tui.screens.board import BoardScreen
+
+    app = pilot.app
+    for _ in range(500):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        boards = [s for s in app.screen_stack if isinstance(s, BoardScreen)]
+        if boards and all(b.loaded for b in boards):
+            break
     await pilot.pause()

@@ -63,6 +63,7 @@ class BoardScreen(Screen[None]):
 
     def reload(self) -> None:
         """Load the board again (in a thread) and show it."""
+        self.loaded = False
         self._load(self.pipeline, self.text, self.sort)
 
     @work(thread=True, exclusive=True, group="board")
@@ -76,6 +77,7 @@ class BoardScreen(Screen[None]):
                 data = board.load_board(session, app.now(), pipeline, text=text, sort=sort)  # type: ignore[attr-defined]
         except TinyCrmError as error:
             app.call_from_thread(app.notify, error.message, severity="error")
+            self.loaded = True
             return
         app.call_from_thread(self._show, data)
 
