@@ -387,3 +387,80 @@ def test_a_follow_up_falling_due_raises_a_notification(board_db: Any) -> None:
 
     drive(board_db, steps, watch=True)
     assert "Follow-up due: ring Ada now" in seen
+
+
+def test_command_palette_opens_the_agenda(board_db: Any) -> None:
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "agenda")
+        await pilot.pause(0.3)
+        await press(pilot, "enter")
+        seen.append(app.screen.id)
+
+    drive(board_db, steps)
+    assert seen == ["agenda-screen"]
+
+
+def test_p_switches_to_the_next_pipeline(board_db: Any, db_path: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute(
+            "INSERT INTO pipeline (id, uuid, name, is_default, created_at, updated_at)"
+            " VALUES (2, 'p2', 'Partners', 0, '2026-01-01', '2026-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO stage (uuid, pipeline_id, name, position, probability, created_at,"
+            " updated_at) VALUES ('s9', 2, 'Talking', 1, 20, '2026-01-01', '2026-01-01')"
+        )
+    conn.close()
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "p")
+        seen.append([c.name for c in app.screen.board.columns])
+        await press(pilot, "p")
+        seen.append(len(app.screen.board.columns))
+
+    drive(board_db, steps)
+    assert seen == [["Talking"], 4]
+
+
+def test_question_mark_lists_every_key(board_db: Any) -> None:
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "question_mark")
+        seen.append(str(app.screen.query_one("Static").render()))
+        await press(pilot, "escape")
+        seen.append(app.screen.id)
+
+    drive(board_db, steps)
+    assert "mark the deal lost (asks the reason)" in seen[0]
+    assert seen[1] == "board-screen"
+
+
+def test_log_from_a_contacts_details(board_db: Any, db_path: Path) -> None:
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "enter", "d", "i")
+        await fill_form(pilot, kind="meeting", summary="lunch")
+        assert "meeting: lunch" in str(app.screen.query_one("#timeline").render())
+
+    drive(board_db, steps)
+    assert table_rows(
+        db_path, "SELECT contact_id, deal_id FROM interaction WHERE summary='lunch'"
+    ) == [(1, None)]
+
+
+def test_agenda_enter_opens_the_follow_ups_deal(board_db: Any) -> None:
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "a", "enter")
+        seen.append(str(app.screen.query_one("#details-title").render()))
+
+    drive(board_db, steps)
+    assert seen == ["deal #10 Noether brand refresh"]

@@ -13,14 +13,6 @@ class DealChosen(Message):
         super().__init__()
 
 
-class CardHighlighted(Message):
-    """The selection in a column moved to another deal (or to none)."""
-
-    def __init__(self, deal_id: int | None) -> None:
-        self.deal_id = deal_id
-        super().__init__()
-
-
 class RowChosen(Message):
     """A row of a virtual list was opened."""
 

@@ -10,10 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
 
 from tinycrm.core.board import SORTS, Board, Card
 from tinycrm.tui import actions
-from tinycrm.tui.messages import CardHighlighted, DealChosen
+from tinycrm.tui.messages import DealChosen
 from tinycrm.tui.widgets.cards import CardList
 from tinycrm.tui.widgets.columns import StageColumn
 
@@ -76,29 +77,29 @@ class BoardScreen(Screen[None]):
             with app.db.read() as session:  # type: ignore[attr-defined]
                 data = board.load_board(session, app.now(), pipeline, text=text, sort=sort)  # type: ignore[attr-defined]
         except TinyCrmError as error:
+            self.pipeline = None
             app.call_from_thread(app.notify, error.message, severity="error")
             self.loaded = True
             return
-        app.call_from_thread(self._show, data)
+        if not get_current_worker().is_cancelled:
+            app.call_from_thread(self._show, data)
 
-    def _show(self, data: Board) -> None:
+    async def _show(self, data: Board) -> None:
         current = self.current
         keep_key = current.key_of() if current else None
         keep_deal = self.follow if self.follow is not None else self.selected_id
         follow, self.follow = self.follow, None
         self.board = data
         keys = [c.key for c in data.columns] + [data.closed.key]
-        holder = self.query_one("#columns", Horizontal)
         if keys != self.column_keys:
-            holder.remove_children()
-            holder.mount_all(
+            holder = self.query_one("#columns", Horizontal)
+            await holder.remove_children()
+            await holder.mount_all(
                 [StageColumn(c.key) for c in data.columns]
                 + [StageColumn(data.closed.key, closed=True)]
             )
             self.column_keys = keys
-            self.call_after_refresh(self._fill, data, keep_key, keep_deal, follow)
-        else:
-            self._fill(data, keep_key, keep_deal, follow)
+        self._fill(data, keep_key, keep_deal, follow)
 
     def _fill(
         self, data: Board, keep_key: str | None, keep_deal: int | None, follow: int | None
@@ -157,9 +158,6 @@ class BoardScreen(Screen[None]):
         """Return the selected deal's id."""
         card = self.selected
         return card.id if card else None
-
-    def on_card_highlighted(self, event: CardHighlighted) -> None:
-        event.stop()
 
     def on_deal_chosen(self, event: DealChosen) -> None:
         event.stop()

@@ -15,7 +15,7 @@ from textual.strip import Strip
 
 from tinycrm.core.board import Card
 from tinycrm.core.money import format_money
-from tinycrm.tui.messages import CardHighlighted, DealChosen
+from tinycrm.tui.messages import DealChosen
 
 CARD_HEIGHT = 4
 BADGES = {"overdue": "▲", "today": "●", "later": "○", "none": "·"}
@@ -97,13 +97,9 @@ class CardList(ScrollView, can_focus=True):
         elif top + CARD_HEIGHT > self.scroll_y + height:
             self.scroll_to(y=top + CARD_HEIGHT - height, animate=False)
         self.refresh()
-        card = self.selected
-        self.post_message(CardHighlighted(card.id if card else None))
 
     def on_focus(self) -> None:
         self.refresh()
-        card = self.selected
-        self.post_message(CardHighlighted(card.id if card else None))
 
     def on_blur(self) -> None:
         self.refresh()
