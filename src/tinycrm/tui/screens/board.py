@@ -82,7 +82,7 @@ class BoardScreen(Screen[None]):
             self.loaded = True
             return
         if not get_current_worker().is_cancelled:
-            app.call_from_thread(self._show, data)
+            app.call_from_thread(self._show, data)  # type: ignore[arg-type]
 
     async def _show(self, data: Board) -> None:
         current = self.current
