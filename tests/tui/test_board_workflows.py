@@ -464,3 +464,20 @@ def test_agenda_enter_opens_the_follow_ups_deal(board_db: Any) -> None:
 
     drive(board_db, steps)
     assert seen == ["deal #10 Noether brand refresh"]
+
+
+def test_an_empty_database_gets_its_first_deal_from_the_board(db: Any, db_path: Path) -> None:
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "w")
+        seen.append(app._notifications and list(app._notifications)[-1].message)
+        await press(pilot, "n")
+        await fill_form(pilot, title="First deal", value="1k", currency="eur")
+        seen.append(selected(app))
+
+    drive(db, steps)
+    assert seen == ["No deal selected", 1]
+    assert table_rows(db_path, "SELECT title, value, currency FROM deal") == [
+        ("First deal", 100000, "EUR")
+    ]
