@@ -481,3 +481,16 @@ def test_an_empty_database_gets_its_first_deal_from_the_board(db: Any, db_path: 
     assert table_rows(db_path, "SELECT title, value, currency FROM deal") == [
         ("First deal", 100000, "EUR")
     ]
+
+
+def test_a_deal_opens_its_company(board_db: Any) -> None:
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "j", "enter", "o")
+        seen.append(str(app.screen.query_one("#details-title").render()))
+        seen.append(str(app.screen.query_one("#details-fields").render()))
+
+    drive(board_db, steps)
+    assert seen[0] == "company #5 Helix Bio"
+    assert "#5 Linus Pauling, #8 Rosalind Franklin" in seen[1]

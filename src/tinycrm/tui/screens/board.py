@@ -254,8 +254,9 @@ class BoardScreen(Screen[None]):
         box.remove_class("shown")
         if box.value:
             box.value = ""
-        self.text = ""
-        self.reload()
+        if self.text:
+            self.text = ""
+            self.reload()
         if self.lists:
             self.lists[0].focus()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -80,6 +82,7 @@ class DetailsScreen(Screen[None]):
         Binding("w", "won", "Won"),
         Binding("x", "lost", "Lost"),
         Binding("d", "contact", "Contact"),
+        Binding("o", "company", "Company"),
     ]
 
     def __init__(self, kind: str, record_id: int) -> None:
@@ -93,6 +96,7 @@ class DetailsScreen(Screen[None]):
         with Horizontal(id="details-body"):
             yield Static("", id="details-fields")
             with VerticalScroll(id="details-timeline"):
+                yield Static("Timeline", id="timeline-title")
                 yield Static("", id="timeline")
         yield Footer()
 
@@ -112,19 +116,28 @@ class DetailsScreen(Screen[None]):
             return
         label = self.data["title"] if self.kind == "deal" else self.data["name"]
         self.query_one("#details-title", Static).update(f"{self.kind} #{self.record_id} {label}")
-        rows = _fields(self.data)
-        self.query_one("#details-fields", Static).update(
-            "\n".join(f"{k:<15}{v}" for k, v in rows if v)
-        )
-        lines = ["Timeline", ""]
-        lines += [f"{dates.show(e.at)}  {e.kind:<11} {e.text}" for e in entries]
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        for key, value in _fields(self.data):
+            if value:
+                grid.add_row(key, Text(value))
+        self.query_one("#details-fields", Static).update(grid)
+        timeline = Table.grid(padding=(0, 1))
+        timeline.add_column(no_wrap=True)
+        timeline.add_column(no_wrap=True, style="bold")
+        timeline.add_column()
+        for entry in entries:
+            timeline.add_row(dates.show(entry.at), entry.kind, Text(entry.text))
         if not entries:
-            lines.append("nothing yet")
-        self.query_one("#timeline", Static).update("\n".join(lines))
+            timeline.add_row("nothing yet", "", "")
+        self.query_one("#timeline", Static).update(timeline)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("move", "won", "lost", "contact"):
             return self.kind == "deal"
+        if action == "company":
+            return self.kind in ("deal", "contact")
         if action in ("log", "follow_up"):
             return self.kind in ("deal", "contact")
         return True
@@ -168,3 +181,9 @@ class DetailsScreen(Screen[None]):
         contact = self.data.get("contact")
         if contact:
             self.app.open_record("contact", contact["id"])  # type: ignore[attr-defined]
+
+    def action_company(self) -> None:
+        """Open the company of the deal or contact."""
+        company = self.data.get("company")
+        if company:
+            self.app.open_record("company", company["id"])  # type: ignore[attr-defined]

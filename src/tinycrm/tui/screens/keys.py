@@ -36,6 +36,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("i f e", "log an interaction, add a follow-up, edit"),
             ("< > w x", "move the deal, mark it won or lost"),
             ("d", "open the deal's contact"),
+            ("o", "open the deal's or the contact's company"),
             ("esc", "back"),
         ],
     ),
