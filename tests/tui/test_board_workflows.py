@@ -50,6 +50,17 @@ async def fill_form(pilot: Any, **values: str) -> None:
     await settle(pilot)
 
 
+def shown(app: Any, selector: str) -> str:
+    """Return the text a Static of the current screen shows, as a person would read it."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(app.screen.query_one(selector).content)
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines()).strip()
+
+
 def selected(app: Any) -> int | None:
     """Return the id of the deal selected on the board."""
     from tinycrm.tui.screens.board import BoardScreen
@@ -176,7 +187,7 @@ def test_a_new_deal_with_a_bad_amount_stays_in_the_form(board_db: Any, db_path: 
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "n")
         await fill_form(pilot, title="Odd deal", value="lots")
-        seen.append(str(app.screen.query_one("#form-error").render()))
+        seen.append(shown(app, "#form-error"))
         await press(pilot, "escape")
 
     drive(board_db, steps)
@@ -284,10 +295,10 @@ def test_enter_opens_the_deal_with_its_timeline(board_db: Any, db_path: Path) ->
 
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "enter")
-        seen.append(str(app.screen.query_one("#details-title").render()))
-        seen.append(str(app.screen.query_one("#timeline").render()))
+        seen.append(shown(app, "#details-title"))
+        seen.append(shown(app, "#timeline"))
         await press(pilot, "greater_than_sign")
-        seen.append(str(app.screen.query_one("#details-fields").render()))
+        seen.append(shown(app, "#details-fields"))
         await press(pilot, "escape")
         seen.append(app.screen.id)
 
@@ -308,11 +319,11 @@ def test_clicking_a_selected_card_opens_it(board_db: Any) -> None:
         seen.append(selected(app))
         await pilot.click("#cards-stage-2", offset=(3, 5))
         await settle(pilot)
-        seen.append(app.screen.query_one("#details-title").render())
+        seen.append(shown(app, "#details-title"))
 
     drive(board_db, steps)
     assert seen[0] == 2
-    assert str(seen[1]) == "deal #2 Hopper CRM migration"
+    assert seen[1] == "deal #2 Hopper CRM migration"
 
 
 def test_agenda_marks_done_and_snoozes(board_db: Any, db_path: Path) -> None:
@@ -341,8 +352,8 @@ def test_contacts_search_and_open(board_db: Any) -> None:
         await press(pilot, "c", "slash")
         await type_text(pilot, "curie")
         await press(pilot, "enter", "enter")
-        seen.append(str(app.screen.query_one("#details-title").render()))
-        seen.append(str(app.screen.query_one("#details-fields").render()))
+        seen.append(shown(app, "#details-title"))
+        seen.append(shown(app, "#details-fields"))
 
     drive(board_db, steps)
     assert seen[0] == "contact #6 Marie Curie"
@@ -447,7 +458,7 @@ def test_log_from_a_contacts_details(board_db: Any, db_path: Path) -> None:
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "enter", "d", "i")
         await fill_form(pilot, kind="meeting", summary="lunch")
-        assert "meeting: lunch" in str(app.screen.query_one("#timeline").render())
+        assert "meeting: lunch" in shown(app, "#timeline")
 
     drive(board_db, steps)
     assert table_rows(
@@ -460,7 +471,7 @@ def test_agenda_enter_opens_the_follow_ups_deal(board_db: Any) -> None:
 
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "a", "enter")
-        seen.append(str(app.screen.query_one("#details-title").render()))
+        seen.append(shown(app, "#details-title"))
 
     drive(board_db, steps)
     assert seen == ["deal #10 Noether brand refresh"]
@@ -488,8 +499,8 @@ def test_a_deal_opens_its_company(board_db: Any) -> None:
 
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "j", "enter", "o")
-        seen.append(str(app.screen.query_one("#details-title").render()))
-        seen.append(str(app.screen.query_one("#details-fields").render()))
+        seen.append(shown(app, "#details-title"))
+        seen.append(shown(app, "#details-fields"))
 
     drive(board_db, steps)
     assert seen[0] == "company #5 Helix Bio"
