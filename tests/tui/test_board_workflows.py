@@ -505,3 +505,22 @@ def test_a_deal_opens_its_company(board_db: Any) -> None:
     drive(board_db, steps)
     assert seen[0] == "company #5 Helix Bio"
     assert "#5 Linus Pauling, #8 Rosalind Franklin" in seen[1]
+
+
+def test_after_moves_and_a_win_the_board_matches_a_fresh_load(board_db: Any) -> None:
+    from tests.tui.conftest import NOW
+    from tinycrm.core import board
+
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "greater_than_sign", "j", "greater_than_sign", "l", "w")
+        data = app.screen.board
+        seen.append([[c.id for c in col.cards] for col in [*data.columns, data.closed]])
+        seen.append(shown(app, "#col-closed .column-header"))
+
+    drive(board_db, steps)
+    with board_db.read() as s:
+        fresh = board.load_board(s, NOW)
+    assert seen[0] == [[c.id for c in col.cards] for col in [*fresh.columns, fresh.closed]]
+    assert seen[1].splitlines()[1] == "5 deals"

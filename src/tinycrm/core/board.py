@@ -174,7 +174,13 @@ def load_board(
     return Board(pipe.id, pipe.name, names, columns, closed)
 
 
-def _deal_rows(session: Session, pipeline_id: int, now: datetime, text: str | None) -> Any:
+def _deal_rows(
+    session: Session,
+    pipeline_id: int,
+    now: datetime,
+    text: str | None,
+    deal_ids: list[int] | None = None,
+) -> Any:
     due = func.coalesce(FollowUp.snoozed_until, FollowUp.due_at)
     open_follow_ups = and_(
         col(FollowUp.deal_id) == Deal.id,
@@ -228,6 +234,8 @@ def _deal_rows(session: Session, pipeline_id: int, now: datetime, text: str | No
             or_(col(Deal.status) == "open", col(Deal.closed_at) >= since),
         )
     )
+    if deal_ids is not None:
+        query = query.where(col(Deal.id).in_(deal_ids))
     for word in fold(text or "").split():
         pattern = f"%{word.replace('%', '').replace('_', '')}%"
         query = query.where(
@@ -267,6 +275,48 @@ def _card(row: Any, now: datetime, tz: tzinfo, stale_days: int | None) -> Card:
         closed_at=_utc(row["closed_at"]),
         lost_reason=row["lost_reason"],
     )
+
+
+def place_cards(
+    session: Session,
+    data: Board,
+    deal_ids: list[int],
+    now: datetime,
+    *,
+    text: str | None = None,
+    sort: str = "stage",
+    tz: tzinfo | None = None,
+) -> set[str]:
+    """Bring a loaded board up to date for a few deals that changed (cheaper than loading
+    it again); return the keys of the columns that changed."""
+    tz = tz or local_tz()
+    wanted = set(deal_ids)
+    columns = [*data.columns, data.closed]
+    changed = set()
+    for column in columns:
+        kept = [c for c in column.cards if c.id not in wanted]
+        if len(kept) != len(column.cards):
+            column.cards = kept
+            changed.add(column.key)
+    by_stage = {c.stage_id: c for c in data.columns}
+    stale = {c.stage_id: c.stale_days for c in data.columns}
+    key = _sort_key(sort)
+    for row in _deal_rows(session, data.pipeline_id, now, text, deal_ids):
+        card = _card(row, now, tz, stale.get(row["stage_id"]))
+        if card.status != "open":
+            target = data.closed
+        elif card.stage_id in by_stage:
+            target = by_stage[card.stage_id]
+        else:
+            continue
+        target.cards.append(card)
+        changed.add(target.key)
+        if target is data.closed:
+            far_past = datetime.min.replace(tzinfo=UTC)
+            target.cards.sort(key=lambda c: (c.closed_at or far_past, c.id), reverse=True)
+        else:
+            target.cards.sort(key=key)
+    return changed
 
 
 def neighbour_stage(session: Session, deal: Deal, step: int) -> Stage | None:

@@ -33,7 +33,7 @@ def move(app: CrmApp, deal_id: int, step: int) -> bool:
         session.info["summary"] = f"move deal #{deal.id} {deal.title} to {target.name}"
         deals.move_deal(session, deal, target, now)
 
-    return app.attempt(f"move deal #{deal_id}", change)
+    return app.attempt(f"move deal #{deal_id}", change, deal_id)
 
 
 def close(app: CrmApp, deal_id: int, status: str, reason: str | None = None) -> None:
@@ -45,7 +45,7 @@ def close(app: CrmApp, deal_id: int, status: str, reason: str | None = None) -> 
         session.info["summary"] = f"move deal #{deal.id} {deal.title} to {status}"
         deals.close_deal(session, deal, status, now, reason)
 
-    app.write(f"mark deal #{deal_id} {status}", change)
+    app.write(f"mark deal #{deal_id} {status}", change, deal_id)
 
 
 def win(app: CrmApp, deal_id: int) -> None:
@@ -86,7 +86,7 @@ def ask_follow_up(app: CrmApp, deal_id: int | None = None, contact_id: int | Non
                 session, values["title"], due, now=now, deal=deal, contact=contact
             )
 
-        app.write(f"add follow-up {values['title']}", change)
+        app.write(f"add follow-up {values['title']}", change, deal_id)
         app.notify(f"Follow-up due {dates.show(due.at) if not due.all_day else due.day()}")
 
     app.push_screen(
@@ -118,7 +118,7 @@ def ask_log(app: CrmApp, deal_id: int | None = None, contact_id: int | None = No
                 contact=contact,
             )
 
-        app.write(f"log {values['kind'] or 'note'}", change)
+        app.write(f"log {values['kind'] or 'note'}", change, deal_id)
         app.notify("Interaction logged")
 
     app.push_screen(
@@ -156,7 +156,7 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
             the_deal = _deal(session, deal_id)
             deals.update_deal(session, the_deal, changes, now)
 
-        app.write(f"edit deal #{deal_id} {values['title']}", change)
+        app.write(f"edit deal #{deal_id} {values['title']}", change, deal_id)
 
     app.push_screen(
         FormDialog(

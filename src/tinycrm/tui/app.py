@@ -81,29 +81,40 @@ class CrmApp(App[None]):
                 self._known_due.add(fu_id)
                 self.notify(f"Follow-up due: {title}", title="Due now", timeout=10)
 
-    def reload_screens(self) -> None:
-        """Ask every open screen to show fresh data."""
+    def reload_screens(self, deal_id: int | None = None) -> None:
+        """Ask every open screen to show fresh data; when only one deal changed, the board
+        just updates that deal's card."""
         for screen in self.screen_stack:
+            patch = getattr(screen, "patch", None)
+            if deal_id is not None and patch is not None:
+                patch(deal_id)
+                continue
             reload = getattr(screen, "reload", None)
             if reload is not None:
                 reload()
 
-    def write(self, summary: str, change: Callable[[Session, datetime], T]) -> T:
-        """Run `change` in one transaction from the board (one undo step), then refresh."""
+    def write(
+        self, summary: str, change: Callable[[Session, datetime], T], deal_id: int | None = None
+    ) -> T:
+        """Run `change` in one transaction from the board (one undo step), then refresh.
+
+        `deal_id` says the change touched only that deal (and rows that hang from it)."""
         now = self.now()
         with self.db.transaction(origin="tui", summary=summary, now=now) as session:
             result = change(session, now)
         if self._watcher is not None:
             self._version = self._data_version()
-        self.reload_screens()
+        self.reload_screens(deal_id)
         return result
 
-    def attempt(self, summary: str, change: Callable[[Session, datetime], Any]) -> bool:
+    def attempt(
+        self, summary: str, change: Callable[[Session, datetime], Any], deal_id: int | None = None
+    ) -> bool:
         """Like write, but a refused change becomes an error notification."""
         from tinycrm.errors import TinyCrmError
 
         try:
-            self.write(summary, change)
+            self.write(summary, change, deal_id)
         except TinyCrmError as error:
             self.notify(error.message, title="Not done", severity="error")
             return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -83,6 +83,34 @@ class BoardScreen(Screen[None]):
             return
         if not get_current_worker().is_cancelled:
             app.call_from_thread(self._show, data)  # type: ignore[arg-type]
+
+    def patch(self, deal_id: int) -> None:
+        """Update one deal's card in place (after a change made here); reload if in doubt."""
+        from tinycrm.core import board
+
+        data = self.board
+        if data is None or not self.loaded:
+            self.reload()
+            return
+        app: Any = self.app
+        with app.db.read() as session:
+            changed = board.place_cards(
+                session, data, [deal_id], app.now(), text=self.text, sort=self.sort
+            )
+        current = self.current
+        keep_key = current.key_of() if current else None
+        follow, self.follow = self.follow, None
+        key = keep_key
+        if follow is not None:
+            columns = [*data.columns, data.closed]
+            key = next((c.key for c in columns if any(d.id == follow for d in c.cards)), key)
+        for column in [*data.columns, data.closed]:
+            if column.key in changed:
+                keep = deal_id if column.key == key else None
+                self.query_one(f"#col-{column.key}", StageColumn).show(column, keep)
+        if key is not None and key != keep_key:
+            self.query_one(f"#cards-{key}", CardList).focus()
+        self._status()
 
     async def _show(self, data: Board) -> None:
         current = self.current
