@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,7 @@ def wait_for(check: Callable[[], bool], seconds: float = 15) -> bool:
     return False
 
 
-def test_crm_board_in_a_terminal_moves_a_deal(
+def test_crm_board_in_a_terminal_moves_a_deal_and_shows_other_writers(
     tmux: Callable[..., str], demo_template: Path, db_path: Path, hermetic: Path
 ) -> None:
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +62,19 @@ def test_crm_board_in_a_terminal_moves_a_deal(
     tmux("send-keys", "-t", "board", ">")
     moved = "SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.id = 1"
     assert wait_for(lambda: table_rows(db_path, moved) == [("Qualifying",)]), screen()
+
+    def counts() -> list[str]:
+        rows = [line for line in screen().splitlines() if "│" in line and " deal" in line]
+        return [cell.strip() for cell in rows[0].split("│")][:5] if rows else []
+
+    assert wait_for(lambda: counts() == ["4 deals", "7 deals", "7 deals", "6 deals", "4 deals"])
+    # another process writes; the open board shows it without a restart
+    env = {**os.environ, "TINYCRM_HOME": str(hermetic), "TINYCRM_NOW": FIXED_NOW}
+    subprocess.run([str(crm), "--db", str(db_path), "move", "13", "closing"], env=env, check=True)
+    assert wait_for(
+        lambda: counts() == ["3 deals", "7 deals", "7 deals", "7 deals", "4 deals"], 5
+    ), screen()
     tmux("send-keys", "-t", "board", "q")
     assert wait_for(lambda: "board" not in tmux("list-sessions")), screen()
-    assert table_rows(db_path, "SELECT origin FROM event ORDER BY id DESC LIMIT 1") == [("tui",)]
+    origins = "SELECT origin FROM event WHERE entity = 'stage_change' ORDER BY id"
+    assert [o for (o,) in table_rows(db_path, origins)][-2:] == ["tui", "cli"]
