@@ -10,10 +10,11 @@ from sqlmodel import Session
 from tinycrm.tui.dialogs.forms import Field, FormDialog
 
 if TYPE_CHECKING:
+    from tinycrm.core.models import Deal
     from tinycrm.tui.app import CrmApp
 
 
-def _deal(session: Session, deal_id: int):  # type: ignore[no-untyped-def]
+def _deal(session: Session, deal_id: int) -> Deal:
     from tinycrm.core import deals
 
     return deals.get_deal(session, deal_id)

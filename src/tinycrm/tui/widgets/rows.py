@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -123,6 +122,3 @@ class RowList(ScrollView, can_focus=True):
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
         return str(value)
-
-
-__all__ = ["RowList", "Style", "header_line"]
