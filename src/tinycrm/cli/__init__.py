@@ -99,6 +99,7 @@ def root(
 def _register() -> None:
     from tinycrm.cli import (
         adding,
+        board,
         deleting,
         editing,
         followups,
@@ -125,6 +126,7 @@ def _register() -> None:
     searching.register(app)
     history.register(app)
     deleting.register(app)
+    board.register(app)
     app.add_typer(pipelines.app, name="pipeline")
     reports.register(app)
     app.add_typer(io_commands.import_app, name="import")

@@ -87,16 +87,6 @@ def _when(value: str | None) -> str:
     return dates.show(datetime.fromisoformat(value)) if value else ""
 
 
-def _what(entry: dict[str, Any]) -> str:
-    kind = entry["type"]
-    if kind == "interaction":
-        arrow = {"in": " (in)", "out": " (out)"}.get(entry["direction"] or "", "")
-        return f"{entry['kind']}{arrow}"
-    if kind == "follow-up":
-        return f"follow-up ({entry['status']})"
-    return str(kind)
-
-
 def _about(entry: dict[str, Any]) -> str:
     parts = []
     if entry.get("contact"):
@@ -130,7 +120,12 @@ def timeline(
         render.print_json(entries)
         return
     rows = [
-        {"when": _when(e["at"]), "what": _what(e), "summary": e["summary"], "about": _about(e)}
+        {
+            "when": _when(e["at"]),
+            "what": timelines.label(e),
+            "summary": e["summary"],
+            "about": _about(e),
+        }
         for e in entries
     ]
     with render.paged():

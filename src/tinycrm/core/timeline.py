@@ -143,6 +143,10 @@ def _edits(session: Session, kind: str, record_id: int, limit: int) -> list[dict
     groups: dict[str, dict[str, Any]] = {}
     for ev in rows:
         fields = changed_fields(ev) if ev.action == "update" else []
+        changes = [
+            f"{name}: {_shown((ev.before or {}).get(name))} -> {_shown((ev.after or {}).get(name))}"
+            for name in fields
+        ]
         if ev.action == "update" and _STAGE_COLUMNS & set(fields):
             continue
         if ev.action == "create" and kind == "deal":
@@ -152,15 +156,35 @@ def _edits(session: Session, kind: str, record_id: int, limit: int) -> list[dict
             groups[ev.group_id] = {
                 "at": ev.at,
                 "type": "created" if ev.action == "create" else "edit",
-                "summary": ev.summary or ev.action,
+                "summary": ev.summary,
                 "fields": fields,
+                "changes": changes,
                 "origin": ev.origin,
             }
         else:
             entry["fields"] = sorted(set(entry["fields"]) | set(fields))
+            entry["changes"] = entry["changes"] + changes
             if ev.action == "create":
                 entry["type"] = "created"
+    for entry in groups.values():
+        if not entry["summary"]:
+            entry["summary"] = "; ".join(entry["changes"]) or entry["type"]
     return list(groups.values())
+
+
+def _shown(value: Any) -> str:
+    return "(none)" if value is None or value == "" else str(value)
+
+
+def label(entry: dict[str, Any]) -> str:
+    """Return the short 'what' of a timeline entry: 'call (out)', 'follow-up (done)', 'stage'."""
+    kind = entry["type"]
+    if kind == "interaction":
+        arrow = {"in": " (in)", "out": " (out)"}.get(entry.get("direction") or "", "")
+        return f"{entry['kind']}{arrow}"
+    if kind == "follow-up":
+        return f"follow-up ({entry['status']})"
+    return str(kind)
 
 
 def timeline(session: Session, kind: str, record_id: int, limit: int = 50) -> list[dict[str, Any]]:

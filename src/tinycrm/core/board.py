@@ -1,0 +1,348 @@
+"""What the pipeline board shows: stage columns with totals, deal cards, follow-up states."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import Session, col
+
+from tinycrm.core import pipelines
+from tinycrm.core.dates import local_tz
+from tinycrm.core.listing import ListFilter, contacts_query
+from tinycrm.core.models import Company, Contact, Deal, FollowUp, Interaction, Pipeline, Stage
+from tinycrm.core.text import fold
+from tinycrm.errors import ValidationError
+
+FOLLOW_UP_STATES = ("overdue", "today", "later", "none")
+SORTS = ("stage", "follow-up", "value", "title")
+CLOSED_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Card:
+    """One deal as the board shows it."""
+
+    id: int
+    title: str
+    status: str
+    stage_id: int
+    contact: str | None
+    company: str | None
+    contact_id: int | None
+    company_id: int | None
+    value: int | None
+    currency: str
+    probability: int
+    days_in_stage: int
+    stale: bool
+    follow_up: str  # overdue, today, later, none
+    next_due: datetime | None
+    closed_at: datetime | None
+    lost_reason: str | None
+
+
+@dataclass(frozen=True)
+class Total:
+    """The deals of one currency in a column: how many, their value and weighted value."""
+
+    currency: str
+    count: int
+    value: int
+    weighted: int
+
+
+@dataclass
+class Column:
+    """A stage of the board (or the closed deals at its end) with its cards and totals."""
+
+    key: str
+    name: str
+    stage_id: int | None
+    probability: int | None
+    stale_days: int | None
+    cards: list[Card] = field(default_factory=list)
+
+    @property
+    def totals(self) -> list[Total]:
+        """Return count, value and weighted value per currency (never added across)."""
+        return totals_of(self.cards)
+
+
+@dataclass
+class Board:
+    """A pipeline's stage columns, the recently closed deals, and the other pipelines."""
+
+    pipeline_id: int
+    pipeline: str
+    pipelines: list[str]
+    columns: list[Column]
+    closed: Column
+
+    def card(self, deal_id: int) -> Card | None:
+        """Return the card of a deal if the board shows it."""
+        for column in [*self.columns, self.closed]:
+            for card in column.cards:
+                if card.id == deal_id:
+                    return card
+        return None
+
+
+def totals_of(cards: Iterable[Card]) -> list[Total]:
+    """Sum cards by currency: count, value and value x probability."""
+    sums: dict[str, list[int]] = {}
+    for card in cards:
+        entry = sums.setdefault(card.currency, [0, 0, 0])
+        entry[0] += 1
+        if card.value is not None:
+            entry[1] += card.value
+            entry[2] += (card.value * card.probability + 50) // 100
+    return [Total(cur, n, v, w) for cur, (n, v, w) in sorted(sums.items())]
+
+
+def follow_up_state(due: datetime | None, all_day: bool, now: datetime, tz: tzinfo) -> str:
+    """Tell whether a next follow-up is overdue, due today, later, or there is none."""
+    if due is None:
+        return "none"
+    today = now.astimezone(tz).date()
+    day = due.astimezone(tz).date()
+    if day < today or (not all_day and due <= now):
+        return "overdue"
+    return "today" if day == today else "later"
+
+
+def _utc(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _sort_key(sort: str) -> Any:
+    order = {s: i for i, s in enumerate(FOLLOW_UP_STATES)}
+    far = datetime.max.replace(tzinfo=UTC)
+    if sort == "follow-up":
+        return lambda c: (order[c.follow_up], c.next_due or far, c.id)
+    if sort == "value":
+        return lambda c: (c.currency, -(c.value or 0), c.id)
+    if sort == "title":
+        return lambda c: (fold(c.title), c.id)
+    return lambda c: (-c.days_in_stage, c.id)
+
+
+def load_board(
+    session: Session,
+    now: datetime,
+    pipeline: str | None = None,
+    *,
+    text: str | None = None,
+    sort: str = "stage",
+    tz: tzinfo | None = None,
+) -> Board:
+    """Return the board of a pipeline (the default one unless named), optionally filtered
+    by words of a deal's title, contact or company, sorted by `sort` (see SORTS)."""
+    if sort not in SORTS:
+        raise ValidationError(f"cannot sort the board by {sort!r}", hint=", ".join(SORTS))
+    tz = tz or local_tz()
+    pipe = pipelines.get_pipeline(session, pipeline)
+    assert pipe.id is not None
+    stage_rows = pipelines.stages(session, pipe.id)
+    names = [
+        p for (p,) in session.connection().execute(select(Pipeline.name).order_by(Pipeline.id))
+    ]
+    columns = [
+        Column(f"stage-{s.id}", s.name, s.id, s.probability, s.stale_days) for s in stage_rows
+    ]
+    by_stage = {c.stage_id: c for c in columns}
+    stale = {s.id: s.stale_days for s in stage_rows}
+    closed = Column("closed", f"Won / lost ({CLOSED_DAYS} d)", None, None, None)
+    for row in _deal_rows(session, pipe.id, now, text):
+        card = _card(row, now, tz, stale.get(row["stage_id"]))
+        if card.status == "open":
+            if card.stage_id in by_stage:
+                by_stage[card.stage_id].cards.append(card)
+        else:
+            closed.cards.append(card)
+    key = _sort_key(sort)
+    for column in columns:
+        column.cards.sort(key=key)
+    far_past = datetime.min.replace(tzinfo=UTC)
+    closed.cards.sort(key=lambda c: (c.closed_at or far_past, c.id), reverse=True)
+    return Board(pipe.id, pipe.name, names, columns, closed)
+
+
+def _deal_rows(
+    session: Session,
+    pipeline_id: int,
+    now: datetime,
+    text: str | None,
+    deal_ids: list[int] | None = None,
+) -> Any:
+    due = func.coalesce(FollowUp.snoozed_until, FollowUp.due_at)
+    open_follow_ups = and_(
+        col(FollowUp.deal_id) == Deal.id,
+        col(FollowUp.status) == "open",
+        col(FollowUp.deleted_at).is_(None),
+    )
+    next_due = select(func.min(due)).where(open_follow_ups).scalar_subquery()
+    next_all_day = (
+        select(FollowUp.all_day)
+        .where(open_follow_ups)
+        .order_by(due, col(FollowUp.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+    last_touch = (
+        select(func.max(Interaction.occurred_at))
+        .where(col(Interaction.deal_id) == Deal.id, col(Interaction.deleted_at).is_(None))
+        .scalar_subquery()
+    )
+    since = now - timedelta(days=CLOSED_DAYS)
+    columns: list[Any] = [
+        Deal.id,
+        Deal.title,
+        Deal.status,
+        Deal.stage_id,
+        Deal.value,
+        Deal.currency,
+        Deal.probability,
+        Deal.stage_entered_at,
+        Deal.updated_at,
+        Deal.closed_at,
+        Deal.lost_reason,
+        Deal.contact_id,
+        Deal.company_id,
+        col(Stage.probability).label("stage_probability"),
+        col(Contact.name).label("contact"),
+        col(Company.name).label("company"),
+        next_due.label("next_due"),
+        next_all_day.label("next_all_day"),
+        last_touch.label("last_touch"),
+    ]
+    query = (
+        select(*columns)
+        .select_from(Deal)
+        .join(Stage, col(Stage.id) == Deal.stage_id)
+        .outerjoin(Contact, col(Contact.id) == Deal.contact_id)
+        .outerjoin(Company, col(Company.id) == Deal.company_id)
+        .where(
+            col(Deal.pipeline_id) == pipeline_id,
+            col(Deal.deleted_at).is_(None),
+            or_(col(Deal.status) == "open", col(Deal.closed_at) >= since),
+        )
+    )
+    if deal_ids is not None:
+        query = query.where(col(Deal.id).in_(deal_ids))
+    for word in fold(text or "").split():
+        pattern = f"%{word.replace('%', '').replace('_', '')}%"
+        query = query.where(
+            or_(
+                col(Deal.title_key).like(pattern),
+                col(Contact.name_key).like(pattern),
+                col(Company.name_key).like(pattern),
+            )
+        )
+    return session.connection().execute(query).mappings()
+
+
+def _card(row: Any, now: datetime, tz: tzinfo, stale_days: int | None) -> Card:
+    entered = _utc(row["stage_entered_at"]) or now
+    updated = _utc(row["updated_at"]) or entered
+    touched = _utc(row["last_touch"])
+    last = max(d for d in (entered, updated, touched) if d is not None)
+    next_due = _utc(row["next_due"])
+    prob = row["probability"] if row["probability"] is not None else row["stage_probability"]
+    is_open = row["status"] == "open"
+    return Card(
+        id=row["id"],
+        title=row["title"],
+        status=row["status"],
+        stage_id=row["stage_id"],
+        contact=row["contact"],
+        company=row["company"],
+        contact_id=row["contact_id"],
+        company_id=row["company_id"],
+        value=row["value"],
+        currency=row["currency"],
+        probability=prob,
+        days_in_stage=max(0, (now - entered).days),
+        stale=bool(is_open and stale_days and (now - last).days >= stale_days),
+        follow_up=follow_up_state(next_due, bool(row["next_all_day"]), now, tz),
+        next_due=next_due,
+        closed_at=_utc(row["closed_at"]),
+        lost_reason=row["lost_reason"],
+    )
+
+
+def place_cards(
+    session: Session,
+    data: Board,
+    deal_ids: list[int],
+    now: datetime,
+    *,
+    text: str | None = None,
+    sort: str = "stage",
+    tz: tzinfo | None = None,
+) -> set[str]:
+    """Bring a loaded board up to date for a few deals that changed (cheaper than loading
+    it again); return the keys of the columns that changed."""
+    tz = tz or local_tz()
+    wanted = set(deal_ids)
+    columns = [*data.columns, data.closed]
+    changed = set()
+    for column in columns:
+        kept = [c for c in column.cards if c.id not in wanted]
+        if len(kept) != len(column.cards):
+            column.cards = kept
+            changed.add(column.key)
+    by_stage = {c.stage_id: c for c in data.columns}
+    stale = {c.stage_id: c.stale_days for c in data.columns}
+    key = _sort_key(sort)
+    for row in _deal_rows(session, data.pipeline_id, now, text, deal_ids):
+        card = _card(row, now, tz, stale.get(row["stage_id"]))
+        if card.status != "open":
+            target = data.closed
+        elif card.stage_id in by_stage:
+            target = by_stage[card.stage_id]
+        else:
+            continue
+        target.cards.append(card)
+        changed.add(target.key)
+        if target is data.closed:
+            far_past = datetime.min.replace(tzinfo=UTC)
+            target.cards.sort(key=lambda c: (c.closed_at or far_past, c.id), reverse=True)
+        else:
+            target.cards.sort(key=key)
+    return changed
+
+
+def neighbour_stage(session: Session, deal: Deal, step: int) -> Stage | None:
+    """Return the stage `step` places left (-1) or right (+1) of a deal's, or None at an end."""
+    ordered = pipelines.stages(session, deal.pipeline_id)
+    ids = [s.id for s in ordered]
+    if deal.stage_id not in ids:
+        return None
+    index = ids.index(deal.stage_id) + step
+    return ordered[index] if 0 <= index < len(ordered) else None
+
+
+def due_follow_ups(session: Session, now: datetime) -> list[tuple[int, str]]:
+    """Return (id, title) of every open follow-up that is due by `now` (snoozes honoured)."""
+    due = func.coalesce(FollowUp.snoozed_until, FollowUp.due_at)
+    rows = session.connection().execute(
+        select(FollowUp.id, FollowUp.title).where(
+            col(FollowUp.status) == "open",
+            col(FollowUp.deleted_at).is_(None),
+            due <= now,
+        )
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def count_contacts(session: Session, flt: ListFilter) -> int:
+    """Return how many contacts a contact list with this filter has."""
+    query = contacts_query(flt).with_only_columns(func.count(col(Contact.id)))
+    return int(session.connection().execute(query).scalar_one())

@@ -1,0 +1,1 @@
+"""The full-screen board: a Textual app over the same core services as the commands."""

@@ -1,0 +1,54 @@
+"""The command palette's tinycrm commands: screens, actions, pipelines, sorts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class CrmCommands(Provider):
+    """Offer every board action by name in the command palette."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        from tinycrm.core.board import SORTS
+        from tinycrm.tui.screens.board import BoardScreen
+
+        app: Any = self.app
+        found: list[tuple[str, Callable[[], Any], str]] = [
+            ("Contacts", app.action_contacts, "every contact, searchable"),
+            ("Agenda", app.action_agenda, "overdue, today's and upcoming follow-ups"),
+            ("Undo", app.action_undo, "undo the last change"),
+            ("Redo", app.action_redo, "re-apply what undo took back"),
+            ("Keys", app.action_keys, "every key"),
+        ]
+        board = next((s for s in app.screen_stack if isinstance(s, BoardScreen)), None)
+        if board is not None:
+            found += [
+                ("New deal", board.action_new, "add a deal to the focused stage"),
+                ("Filter the board", board.action_filter, "words of a title, contact, company"),
+                ("Clear the filter", board.action_clear_filter, "show every deal"),
+            ]
+            found += [
+                (f"Sort board by {s}", partial(board.sort_by, s), "order of the cards")
+                for s in SORTS
+            ]
+            if board.board is not None:
+                found += [
+                    (f"Pipeline: {name}", partial(board.show_pipeline, name), "show its board")
+                    for name in board.board.pipelines
+                ]
+        return found
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,312 @@
+"""The pipeline board: a column per stage, the recently closed deals, keys for every move."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from tinycrm.core.board import SORTS, Board, Card
+from tinycrm.tui import actions
+from tinycrm.tui.messages import DealChosen
+from tinycrm.tui.widgets.cards import CardList
+from tinycrm.tui.widgets.columns import StageColumn
+
+
+class BoardScreen(Screen[None]):
+    """The board of one pipeline."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "column(-1)", "Left", show=False),
+        Binding("right,l", "column(1)", "Right", show=False),
+        Binding("less_than_sign,shift+left", "move(-1)", "Stage back"),
+        Binding("greater_than_sign,shift+right", "move(1)", "Stage on"),
+        Binding("w", "won", "Won"),
+        Binding("x", "lost", "Lost"),
+        Binding("n", "new", "New"),
+        Binding("f", "follow_up", "Follow-up"),
+        Binding("i", "log", "Log"),
+        Binding("e", "edit", "Edit"),
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "sort", "Sort"),
+        Binding("p", "pipeline", "Pipeline", show=False),
+        Binding("c", "app.contacts", "Contacts"),
+        Binding("a", "app.agenda", "Agenda"),
+        Binding("escape", "clear_filter", show=False),
+    ]
+
+    AUTO_FOCUS = None
+
+    def __init__(self, pipeline: str | None = None) -> None:
+        super().__init__(id="board-screen")
+        self.pipeline = pipeline
+        self.text = ""
+        self.sort = "stage"
+        self.board: Board | None = None
+        self.column_keys: list[str] = []
+        self.follow: int | None = None
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading the board…", id="board-status")
+        yield Horizontal(id="columns")
+        yield Input(placeholder="filter: words of a title, contact or company", id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Load the board again (in a thread) and show it."""
+        self.loaded = False
+        self._load(self.pipeline, self.text, self.sort)
+
+    @work(thread=True, exclusive=True, group="board")
+    def _load(self, pipeline: str | None, text: str, sort: str) -> None:
+        from tinycrm.core import board
+        from tinycrm.errors import TinyCrmError
+
+        app = self.app
+        try:
+            with app.db.read() as session:  # type: ignore[attr-defined]
+                data = board.load_board(session, app.now(), pipeline, text=text, sort=sort)  # type: ignore[attr-defined]
+        except TinyCrmError as error:
+            self.pipeline = None
+            app.call_from_thread(app.notify, error.message, severity="error")
+            self.loaded = True
+            return
+        if not get_current_worker().is_cancelled:
+            app.call_from_thread(self._show, data)  # type: ignore[arg-type]
+
+    def patch(self, deal_id: int) -> None:
+        """Update one deal's card in place (after a change made here); reload if in doubt."""
+        from tinycrm.core import board
+
+        data = self.board
+        if data is None or not self.loaded:
+            self.reload()
+            return
+        app: Any = self.app
+        with app.db.read() as session:
+            changed = board.place_cards(
+                session, data, [deal_id], app.now(), text=self.text, sort=self.sort
+            )
+        current = self.current
+        keep_key = current.key_of() if current else None
+        follow, self.follow = self.follow, None
+        key = keep_key
+        if follow is not None:
+            columns = [*data.columns, data.closed]
+            key = next((c.key for c in columns if any(d.id == follow for d in c.cards)), key)
+        for column in [*data.columns, data.closed]:
+            if column.key in changed:
+                keep = deal_id if column.key == key else None
+                self.query_one(f"#col-{column.key}", StageColumn).show(column, keep)
+        if key is not None and key != keep_key:
+            self.query_one(f"#cards-{key}", CardList).focus()
+        self._status()
+
+    async def _show(self, data: Board) -> None:
+        current = self.current
+        keep_key = current.key_of() if current else None
+        keep_deal = self.follow if self.follow is not None else self.selected_id
+        follow, self.follow = self.follow, None
+        self.board = data
+        keys = [c.key for c in data.columns] + [data.closed.key]
+        if keys != self.column_keys:
+            holder = self.query_one("#columns", Horizontal)
+            await holder.remove_children()
+            await holder.mount_all(
+                [StageColumn(c.key) for c in data.columns]
+                + [StageColumn(data.closed.key, closed=True)]
+            )
+            self.column_keys = keys
+        self._fill(data, keep_key, keep_deal, follow)
+
+    def _fill(
+        self, data: Board, keep_key: str | None, keep_deal: int | None, follow: int | None
+    ) -> None:
+        columns = [*data.columns, data.closed]
+        key = keep_key if keep_key in self.column_keys else None
+        if follow is not None:
+            key = next((c.key for c in columns if any(d.id == follow for d in c.cards)), key)
+        key = key or columns[0].key
+        for column in columns:
+            chosen = keep_deal if column.key == key else None
+            self.query_one(f"#col-{column.key}", StageColumn).show(column, chosen)
+        typing = isinstance(self.focused, Input) and self.focused.has_class("shown")
+        if not typing:
+            target = self.query_one(f"#cards-{key}", CardList)
+            if self.focused is not target:
+                target.focus()
+        self._status()
+        self.loaded = True
+
+    def _status(self) -> None:
+        data = self.board
+        if data is None:
+            return
+        open_count = sum(len(c.cards) for c in data.columns)
+        parts = [f"{data.pipeline} pipeline", f"{open_count} open deals", f"sort: {self.sort}"]
+        if self.text:
+            parts.append(f"filter: {self.text}")
+        if len(data.pipelines) > 1:
+            parts.append("p: next pipeline")
+        legend = "▲ overdue  ● today  ○ later  · none  12d! stale"
+        self.query_one("#board-status", Static).update("  ·  ".join(parts) + "    " + legend)
+
+    @property
+    def lists(self) -> list[CardList]:
+        """Return the card lists, left to right."""
+        return list(self.query(CardList))
+
+    @property
+    def current(self) -> CardList | None:
+        """Return the focused card list (or the one focused last)."""
+        focused = self.focused
+        if isinstance(focused, CardList):
+            return focused
+        lists = self.lists
+        return lists[0] if lists else None
+
+    @property
+    def selected(self) -> Card | None:
+        """Return the selected deal's card."""
+        current = self.current
+        return current.selected if current else None
+
+    @property
+    def selected_id(self) -> int | None:
+        """Return the selected deal's id."""
+        card = self.selected
+        return card.id if card else None
+
+    def on_deal_chosen(self, event: DealChosen) -> None:
+        event.stop()
+        self.app.open_deal(event.deal_id)  # type: ignore[attr-defined]
+
+    def action_column(self, step: int) -> None:
+        """Move the focus to the next column left or right."""
+        lists = self.lists
+        current = self.current
+        if not lists or current is None:
+            return
+        index = max(0, min(len(lists) - 1, lists.index(current) + step))
+        target = lists[index]
+        target.cursor = min(current.cursor, max(0, len(target.cards) - 1))
+        target.focus()
+
+    def _need_deal(self) -> int | None:
+        deal_id = self.selected_id
+        if deal_id is None:
+            self.notify("No deal selected", severity="warning")
+        return deal_id
+
+    def action_move(self, step: int) -> None:
+        """Move the selected deal one stage left or right."""
+        deal_id = self._need_deal()
+        if deal_id is not None:
+            self.follow = deal_id
+            if not actions.move(self.app, deal_id, step):  # type: ignore[arg-type]
+                self.follow = None
+
+    def action_won(self) -> None:
+        """Mark the selected deal won."""
+        deal_id = self._need_deal()
+        if deal_id is not None:
+            actions.win(self.app, deal_id)  # type: ignore[arg-type]
+
+    def action_lost(self) -> None:
+        """Mark the selected deal lost (asks why)."""
+        deal_id = self._need_deal()
+        if deal_id is not None:
+            actions.ask_lost(self.app, deal_id)  # type: ignore[arg-type]
+
+    def action_new(self) -> None:
+        """Add a deal to the focused stage."""
+        stage = None
+        current = self.current
+        if self.board is not None and current is not None:
+            for column in self.board.columns:
+                if current.id == f"cards-{column.key}":
+                    stage = column.name
+        name = self.board.pipeline if self.board else self.pipeline
+        actions.ask_new_deal(self.app, name, stage)  # type: ignore[arg-type]
+
+    def action_follow_up(self) -> None:
+        """Add a follow-up to the selected deal."""
+        deal_id = self._need_deal()
+        if deal_id is not None:
+            actions.ask_follow_up(self.app, deal_id=deal_id)  # type: ignore[arg-type]
+
+    def action_log(self) -> None:
+        """Log an interaction about the selected deal."""
+        deal_id = self._need_deal()
+        if deal_id is not None:
+            actions.ask_log(self.app, deal_id=deal_id)  # type: ignore[arg-type]
+
+    def action_edit(self) -> None:
+        """Edit the selected deal's title, value and close date."""
+        deal_id = self._need_deal()
+        if deal_id is not None:
+            actions.ask_edit(self.app, deal_id)  # type: ignore[arg-type]
+
+    def action_filter(self) -> None:
+        """Show the filter and type into it."""
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.text = event.value.strip()
+        self.reload()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        lists = self.lists
+        if lists:
+            lists[0].focus()
+        if not self.text:
+            self.query_one("#filter", Input).remove_class("shown")
+
+    def action_clear_filter(self) -> None:
+        """Clear the filter and hide it."""
+        box = self.query_one("#filter", Input)
+        box.remove_class("shown")
+        if box.value:
+            box.value = ""
+        if self.text:
+            self.text = ""
+            self.reload()
+        if self.lists:
+            self.lists[0].focus()
+
+    def action_sort(self) -> None:
+        """Sort the cards by the next order: stage age, follow-up, value, title."""
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.reload()
+
+    def sort_by(self, sort: str) -> None:
+        """Sort the cards by one of SORTS."""
+        self.sort = sort
+        self.reload()
+
+    def action_pipeline(self) -> None:
+        """Switch to the next pipeline."""
+        if self.board is None or len(self.board.pipelines) < 2:
+            self.notify("There is only one pipeline")
+            return
+        names = self.board.pipelines
+        self.show_pipeline(names[(names.index(self.board.pipeline) + 1) % len(names)])
+
+    def show_pipeline(self, name: str) -> None:
+        """Show another pipeline's board."""
+        self.pipeline = name
+        self.reload()

@@ -1,0 +1,101 @@
+"""Every contact: searchable, sortable, fetched a page at a time, opening details."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from tinycrm.tui.messages import RowChosen
+from tinycrm.tui.widgets.rows import RowList, header_line
+
+COLUMNS = [
+    ("id", "id", 6),
+    ("name", "name", 24),
+    ("company", "company", 22),
+    ("email", "email", 30),
+    ("lifecycle", "lifecycle", 10),
+    ("tags", "tags", 16),
+]
+SORTS = ("name", "created", "updated", "lifecycle", "id")
+
+
+class ContactsScreen(Screen[None]):
+    """The contacts list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("s", "sort", "Sort"),
+        Binding("r", "reverse", "Reverse"),
+        Binding("slash", "search", "Search", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="contacts-screen")
+        self.sort = "name"
+        self.descending = False
+        self.text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="search contacts by name", id="contact-search")
+        yield Static("", id="contacts-status")
+        yield Static(header_line(COLUMNS), id="contacts-header")
+        yield RowList(COLUMNS, id="contact-rows")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(RowList).focus()
+
+    def reload(self) -> None:
+        """Count the matching contacts and show them from the first page."""
+        from tinycrm.core import board, listing
+
+        flt = listing.ListFilter(text=self.text or None)
+        db = self.app.db  # type: ignore[attr-defined]
+        with db.read() as session:
+            total = board.count_contacts(session, flt)
+
+        def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
+            page = listing.Page(self.sort, self.descending, limit, offset)
+            with db.read() as session:
+                return listing.list_contacts(session, flt, page)
+
+        self.query_one(RowList).show(total, fetch)
+        order = "descending" if self.descending else "ascending"
+        self.query_one("#contacts-status", Static).update(
+            f"{total:,} contacts  ·  sort: {self.sort} ({order})"
+            + (f"  ·  search: {self.text}" if self.text else "")
+        )
+
+    @on(Input.Changed, "#contact-search")
+    def _search(self, event: Input.Changed) -> None:
+        self.text = event.value.strip()
+        self.query_one(RowList).cursor = 0
+        self.reload()
+
+    @on(Input.Submitted, "#contact-search")
+    def _searched(self) -> None:
+        self.query_one(RowList).focus()
+
+    def action_search(self) -> None:
+        """Type a search."""
+        self.query_one("#contact-search", Input).focus()
+
+    def action_sort(self) -> None:
+        """Sort by the next field."""
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.reload()
+
+    def action_reverse(self) -> None:
+        """Reverse the order."""
+        self.descending = not self.descending
+        self.reload()
+
+    def on_row_chosen(self, event: RowChosen) -> None:
+        event.stop()
+        self.app.open_record("contact", event.row["id"])  # type: ignore[attr-defined]

@@ -1,0 +1,194 @@
+"""One deal, contact or company: its fields, its timeline, and what can be done to it."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tinycrm.tui import actions
+
+
+def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
+    from tinycrm.core.money import format_money
+
+    def name(ref: dict[str, Any] | None) -> str:
+        return f"#{ref['id']} {ref['name']}" if ref else ""
+
+    kind = data["kind"]
+    if kind == "deal":
+        status = data["status"] + (f" ({data['lost_reason']})" if data["lost_reason"] else "")
+        return [
+            ("stage", f"{data['stage']} ({data['pipeline']})"),
+            ("status", status),
+            ("value", format_money(data["value_minor"], data["currency"])),
+            ("probability", f"{data['probability']}%"),
+            ("contact", name(data["contact"])),
+            ("company", name(data["company"])),
+            ("close", data["expected_close"] or ""),
+            ("in stage since", (data["stage_entered_at"] or "")[:10]),
+            ("tags", ", ".join(data["tags"])),
+            ("notes", data["notes"] or ""),
+        ]
+    if kind == "contact":
+        return [
+            ("title", data["title"] or ""),
+            ("company", name(data["company"])),
+            ("email", ", ".join(e["email"] for e in data["emails"])),
+            ("phone", ", ".join(p["phone"] for p in data["phones"])),
+            ("lifecycle", data["lifecycle"]),
+            ("source", data["source"] or ""),
+            ("tags", ", ".join(data["tags"])),
+            ("notes", data["notes"] or ""),
+        ]
+    return [
+        ("domain", data["domain"] or ""),
+        ("industry", data["industry"] or ""),
+        ("size", data["size"] or ""),
+        ("people", ", ".join(f"#{p['id']} {p['name']}" for p in data["contacts"])),
+        ("notes", data["notes"] or ""),
+    ]
+
+
+def load(session: Any, kind: str, record_id: int) -> tuple[dict[str, Any], list[Any]]:
+    """Return a record as a dict and its timeline."""
+    from tinycrm.core import companies, contacts, deals, timeline, views
+
+    if kind == "deal":
+        data = views.deal_dict(session, deals.get_deal(session, record_id), with_history=False)
+    elif kind == "contact":
+        data = views.contact_dict(session, contacts.get_contact(session, record_id))
+    else:
+        data = views.company_dict(session, companies.get_company(session, record_id))
+    return data, timeline.timeline(session, kind, record_id, limit=200)
+
+
+class DetailsScreen(Screen[None]):
+    """Details of one record."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("i", "log", "Log"),
+        Binding("f", "follow_up", "Follow-up"),
+        Binding("e", "edit", "Edit"),
+        Binding("less_than_sign,shift+left", "move(-1)", "Stage back"),
+        Binding("greater_than_sign,shift+right", "move(1)", "Stage on"),
+        Binding("w", "won", "Won"),
+        Binding("x", "lost", "Lost"),
+        Binding("d", "contact", "Contact"),
+        Binding("o", "company", "Company"),
+    ]
+
+    def __init__(self, kind: str, record_id: int) -> None:
+        super().__init__(classes="details-screen")
+        self.kind = kind
+        self.record_id = record_id
+        self.data: dict[str, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="details-title")
+        with Horizontal(id="details-body"):
+            yield Static("", id="details-fields")
+            with VerticalScroll(id="details-timeline"):
+                yield Static("Timeline", id="timeline-title")
+                yield Static("", id="timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the record again and show it."""
+        from tinycrm.core import dates
+        from tinycrm.errors import NotFoundError
+
+        try:
+            with self.app.db.read() as session:  # type: ignore[attr-defined]
+                self.data, entries = load(session, self.kind, self.record_id)
+        except NotFoundError as error:
+            self.query_one("#details-title", Static).update(error.message)
+            return
+        label = self.data["title"] if self.kind == "deal" else self.data["name"]
+        self.query_one("#details-title", Static).update(f"{self.kind} #{self.record_id} {label}")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        for key, value in _fields(self.data):
+            if value:
+                grid.add_row(key, Text(value))
+        self.query_one("#details-fields", Static).update(grid)
+        timeline = Table.grid(padding=(0, 1))
+        timeline.add_column(no_wrap=True)
+        timeline.add_column(no_wrap=True, style="bold")
+        timeline.add_column()
+        from datetime import datetime
+
+        from tinycrm.core.timeline import label
+
+        for entry in entries:
+            when = dates.show(datetime.fromisoformat(entry["at"]))
+            timeline.add_row(when, label(entry), Text(str(entry["summary"] or "")))
+        if not entries:
+            timeline.add_row("nothing yet", "", "")
+        self.query_one("#timeline", Static).update(timeline)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("move", "won", "lost", "contact"):
+            return self.kind == "deal"
+        if action == "company":
+            return self.kind in ("deal", "contact")
+        if action in ("log", "follow_up"):
+            return self.kind in ("deal", "contact")
+        return True
+
+    def _ids(self) -> dict[str, int | None]:
+        if self.kind == "deal":
+            return {"deal_id": self.record_id}
+        return {"contact_id": self.record_id}
+
+    def action_log(self) -> None:
+        """Log an interaction."""
+        actions.ask_log(self.app, **self._ids())  # type: ignore[arg-type]
+
+    def action_follow_up(self) -> None:
+        """Add a follow-up."""
+        actions.ask_follow_up(self.app, **self._ids())  # type: ignore[arg-type]
+
+    def action_edit(self) -> None:
+        """Edit the record."""
+        if self.kind == "deal":
+            actions.ask_edit(self.app, self.record_id)  # type: ignore[arg-type]
+        elif self.kind == "contact":
+            actions.ask_edit_contact(self.app, self.record_id)  # type: ignore[arg-type]
+        else:
+            self.notify("Edit companies with crm", severity="warning")
+
+    def action_move(self, step: int) -> None:
+        """Move the deal one stage."""
+        actions.move(self.app, self.record_id, step)  # type: ignore[arg-type]
+
+    def action_won(self) -> None:
+        """Mark the deal won."""
+        actions.win(self.app, self.record_id)  # type: ignore[arg-type]
+
+    def action_lost(self) -> None:
+        """Mark the deal lost."""
+        actions.ask_lost(self.app, self.record_id)  # type: ignore[arg-type]
+
+    def action_contact(self) -> None:
+        """Open the deal's contact."""
+        contact = self.data.get("contact")
+        if contact:
+            self.app.open_record("contact", contact["id"])  # type: ignore[attr-defined]
+
+    def action_company(self) -> None:
+        """Open the company of the deal or contact."""
+        company = self.data.get("company")
+        if company:
+            self.app.open_record("company", company["id"])  # type: ignore[attr-defined]

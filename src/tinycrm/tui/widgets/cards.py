@@ -1,0 +1,163 @@
+"""A column's deal cards as a virtual list: only the visible lines are ever rendered."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tinycrm.core.board import Card
+from tinycrm.core.money import format_money
+from tinycrm.tui.messages import DealChosen
+
+CARD_HEIGHT = 4
+BADGES = {"overdue": "▲", "today": "●", "later": "○", "none": "·"}
+
+
+def money(card: Card) -> str:
+    """Render a card's value compactly (no zero cents)."""
+    if card.value is None:
+        return "no value"
+    text = format_money(card.value, card.currency)
+    return text[:-3] if text.endswith(".00") else text.replace(".00 ", " ")
+
+
+def _fit(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text.ljust(width)
+    return text[: max(0, width - 1)] + "…" if width > 0 else ""
+
+
+class CardList(ScrollView, can_focus=True):
+    """The cards of one board column, drawn line by line for the visible range only."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "cursor(-5)", show=False),
+        Binding("pagedown", "cursor(5)", show=False),
+        Binding("home", "cursor(-1000000)", show=False),
+        Binding("end", "cursor(1000000)", show=False),
+        Binding("enter", "open", "Details"),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "cards--title",
+        "cards--meta",
+        "cards--cursor",
+        "cards--overdue",
+        "cards--today",
+        "cards--later",
+        "cards--none",
+        "cards--stale",
+        "cards--won",
+        "cards--lost",
+    }
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.cards: list[Card] = []
+
+    def key_of(self) -> str:
+        """Return the key of the column this list belongs to."""
+        return (self.id or "").removeprefix("cards-")
+
+    @property
+    def selected(self) -> Card | None:
+        """Return the card under the cursor, if any."""
+        if 0 <= self.cursor < len(self.cards):
+            return self.cards[self.cursor]
+        return None
+
+    def set_cards(self, cards: list[Card], keep: int | None = None) -> None:
+        """Show these cards; keep the cursor on deal `keep` (or the same row) if it is here."""
+        previous = self.cursor
+        self.cards = cards
+        index = next((i for i, c in enumerate(cards) if c.id == keep), None)
+        self.virtual_size = Size(self.size.width, len(cards) * CARD_HEIGHT)
+        self.cursor = index if index is not None else min(previous, max(0, len(cards) - 1))
+        self.refresh()
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.cards) - 1)) if self.cards else 0
+
+    def watch_cursor(self, value: int) -> None:
+        top = value * CARD_HEIGHT
+        height = self.scrollable_content_region.height
+        if top < self.scroll_y:
+            self.scroll_to(y=top, animate=False)
+        elif top + CARD_HEIGHT > self.scroll_y + height:
+            self.scroll_to(y=top + CARD_HEIGHT - height, animate=False)
+        self.refresh()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def action_cursor(self, step: int) -> None:
+        """Move the selection up or down."""
+        self.cursor = self.cursor + step
+
+    def action_open(self) -> None:
+        """Open the selected deal."""
+        if self.selected is not None:
+            self.post_message(DealChosen(self.selected.id))
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(event.y + self.scroll_y) // CARD_HEIGHT
+        if not 0 <= index < len(self.cards):
+            return
+        already = index == self.cursor and self.has_focus
+        self.focus()
+        self.cursor = index
+        if already or event.chain > 1:
+            self.post_message(DealChosen(self.cards[index].id))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index, part = divmod(int(self.scroll_y) + y, CARD_HEIGHT)
+        base = self.rich_style
+        if index >= len(self.cards) or part == CARD_HEIGHT - 1:
+            return Strip.blank(width, base)
+        card = self.cards[index]
+        cursor = index == self.cursor and (self.has_focus or self.screen.focused is None)
+        background = self.get_component_rich_style("cards--cursor") if cursor else Style()
+        segments = self._line(card, part, width)
+        return Strip([Segment(t, base + s + background) for t, s in segments], width)
+
+    def _line(self, card: Card, part: int, width: int) -> list[tuple[str, Style]]:
+        style = self.get_component_rich_style
+        pad = Style()
+        if part == 0:
+            badge = BADGES[card.follow_up]
+            title = _fit(f" #{card.id} {card.title}", width - 2)
+            return [
+                (title, style("cards--title")),
+                (f"{badge} ", style(f"cards--{card.follow_up}")),
+            ]
+        if part == 1:
+            who = " · ".join(x for x in (card.contact, card.company) if x) or "no contact"
+            return [(_fit(f" {who}", width), style("cards--meta"))]
+        value = f" {money(card)}"
+        if card.status != "open":
+            note = card.status + (f": {card.lost_reason}" if card.lost_reason else "")
+            right, right_style = note, style(f"cards--{card.status}")
+        else:
+            right = f"{card.days_in_stage}d" + ("!" if card.stale else "")
+            right_style = style("cards--stale") if card.stale else style("cards--meta")
+        room = width - len(value) - 1
+        right = right[: max(0, room - 1)] + " " if room > 1 else ""
+        if len(value) > width:
+            value = _fit(value, width)
+        gap = max(0, width - len(value) - len(right))
+        return [(value, pad), (" " * gap, pad), (right, right_style)]

@@ -1,0 +1,242 @@
+"""The board's queries without the TUI: columns, totals per currency, follow-up states,
+stale deals, timelines, the demo data, and `crm demo`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import table_rows
+from tinycrm.core import board, contacts, deals, followups, interactions, timeline
+from tinycrm.core.dates import When
+from tinycrm.errors import ValidationError
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def add_deal(db: Any, title: str, value: str, currency: str = "USD", days_ago: int = 0) -> int:
+    with db.transaction() as s:
+        deal = deals.add_deal(
+            s, title, now=NOW - timedelta(days=days_ago), currency=currency, value=value
+        )
+        assert deal.id is not None
+        return deal.id
+
+
+def test_columns_total_each_currency_apart_with_weighted_value(db: Any) -> None:
+    add_deal(db, "A", "1000")
+    add_deal(db, "B", "3000")
+    add_deal(db, "C", "500", "EUR")
+    with db.read() as s:
+        data = board.load_board(s, NOW)
+    first = data.columns[0]
+    assert [c.name for c in data.columns] == ["Prospecting", "Qualifying", "Presenting", "Closing"]
+    assert first.totals == [
+        board.Total("EUR", 1, 50000, 5000),
+        board.Total("USD", 2, 400000, 40000),
+    ]
+    assert data.columns[1].totals == []
+
+
+def test_a_deals_own_probability_weighs_its_value(db: Any) -> None:
+    deal_id = add_deal(db, "A", "1000")
+    with db.transaction() as s:
+        deals.update_deal(s, deals.get_deal(s, deal_id), {"probability": 90}, NOW)
+    with db.read() as s:
+        assert board.load_board(s, NOW).columns[0].totals[0].weighted == 90000
+
+
+def test_days_in_stage_and_stale_follow_the_stage_threshold(db: Any) -> None:
+    old = add_deal(db, "Old", "1", days_ago=20)
+    fresh = add_deal(db, "Fresh", "1", days_ago=3)
+    with db.read() as s:
+        data = board.load_board(s, NOW)
+    cards = {c.id: c for c in data.columns[0].cards}
+    assert (cards[old].days_in_stage, cards[old].stale) == (20, True)
+    assert (cards[fresh].days_in_stage, cards[fresh].stale) == (3, False)
+    with db.transaction() as s:
+        interactions.log_interaction(s, "note", "called", now=NOW, deal=deals.get_deal(s, old))
+    with db.read() as s:
+        assert not board.load_board(s, NOW).card(old).stale  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("due", "all_day", "state"),
+    [
+        (NOW - timedelta(hours=1), False, "overdue"),
+        (NOW + timedelta(hours=2), False, "today"),
+        (datetime(2026, 11, 23, tzinfo=UTC), True, "today"),
+        (datetime(2026, 11, 22, tzinfo=UTC), True, "overdue"),
+        (NOW + timedelta(days=3), False, "later"),
+    ],
+)
+def test_follow_up_state_of_a_card(db: Any, due: datetime, all_day: bool, state: str) -> None:
+    deal_id = add_deal(db, "A", "1")
+    with db.transaction() as s:
+        followups.add_follow_up(
+            s, "call", When(due, all_day), now=NOW, deal=deals.get_deal(s, deal_id)
+        )
+    with db.read() as s:
+        card = board.load_board(s, NOW).card(deal_id)
+    assert card is not None and card.follow_up == state
+
+
+def test_sorting_by_follow_up_and_filtering(db: Any) -> None:
+    a = add_deal(db, "Alpha", "1")
+    b = add_deal(db, "Beta", "1")
+    add_deal(db, "Gamma", "1")
+    with db.transaction() as s:
+        followups.add_follow_up(
+            s, "x", When(NOW - timedelta(days=1), False), now=NOW, deal=deals.get_deal(s, b)
+        )
+        followups.add_follow_up(
+            s, "y", When(NOW + timedelta(days=1), False), now=NOW, deal=deals.get_deal(s, a)
+        )
+    with db.read() as s:
+        ordered = board.load_board(s, NOW, sort="follow-up").columns[0].cards
+        assert [c.title for c in ordered] == ["Beta", "Alpha", "Gamma"]
+        assert [c.title for c in board.load_board(s, NOW, text="gam").columns[0].cards] == ["Gamma"]
+        with pytest.raises(ValidationError):
+            board.load_board(s, NOW, sort="colour")
+
+
+def test_closed_deals_show_for_thirty_days(db: Any) -> None:
+    recent = add_deal(db, "Recent", "1")
+    old = add_deal(db, "Old", "1")
+    with db.transaction() as s:
+        deals.close_deal(s, deals.get_deal(s, recent), "won", NOW - timedelta(days=2))
+        deals.close_deal(s, deals.get_deal(s, old), "lost", NOW - timedelta(days=40), "price")
+    with db.read() as s:
+        data = board.load_board(s, NOW)
+    assert [c.id for c in data.closed.cards] == [recent]
+    assert all(not col.cards for col in data.columns)
+
+
+def test_neighbour_stage_stops_at_the_ends(db: Any) -> None:
+    deal_id = add_deal(db, "A", "1")
+    with db.read() as s:
+        deal = deals.get_deal(s, deal_id)
+        assert board.neighbour_stage(s, deal, -1) is None
+        right = board.neighbour_stage(s, deal, 1)
+        assert right is not None and right.name == "Qualifying"
+
+
+def test_due_follow_ups_honour_snoozes(db: Any) -> None:
+    deal_id = add_deal(db, "A", "1")
+    with db.transaction() as s:
+        fu = followups.add_follow_up(
+            s,
+            "call",
+            When(NOW - timedelta(hours=1), False),
+            now=NOW,
+            deal=deals.get_deal(s, deal_id),
+        )
+        fu_id = fu.id
+    with db.read() as s:
+        assert board.due_follow_ups(s, NOW) == [(fu_id, "call")]
+    with db.transaction() as s:
+        followups.snooze(s, followups.get_follow_up(s, fu_id), NOW + timedelta(hours=1), NOW)  # type: ignore[arg-type]
+    with db.read() as s:
+        assert board.due_follow_ups(s, NOW) == []
+
+
+def test_timeline_lists_interactions_moves_follow_ups_and_edits(db: Any) -> None:
+    deal_id = add_deal(db, "A", "1")
+    later = NOW + timedelta(hours=1)
+    with db.transaction(now=later) as s:
+        deal = deals.get_deal(s, deal_id)
+        deals.move_to(s, deal, "qualifying", later)
+        interactions.log_interaction(s, "call", "called", now=later, deal=deal)
+        deals.update_deal(s, deal, {"title": "A2"}, later)
+    with db.read() as s:
+        texts = [(timeline.label(e), e["summary"]) for e in timeline.timeline(s, "deal", deal_id)]
+    assert ("stage", "Prospecting -> Qualifying") in texts
+    assert ("call", "called") in texts
+    assert ("edit", "title: A -> A2") in texts
+    assert texts[-1] == ("stage", "created in Prospecting")
+
+
+def test_log_interaction_refuses_an_unknown_kind_and_an_empty_summary(db: Any) -> None:
+    with db.transaction() as s:
+        jane = contacts.add_contact(s, "Jane", now=NOW)
+    with pytest.raises(ValidationError), db.transaction() as s:
+        interactions.log_interaction(s, "fax", "hi", now=NOW, contact=jane)
+    with pytest.raises(ValidationError), db.transaction() as s:
+        interactions.log_interaction(s, "note", "  ", now=NOW, contact=jane)
+
+
+def test_count_contacts_matches_the_filter(db: Any) -> None:
+    from tinycrm.core.listing import ListFilter
+
+    with db.transaction() as s:
+        contacts.add_contact(s, "Jane Doe", now=NOW)
+        contacts.add_contact(s, "John Roe", now=NOW)
+    with db.read() as s:
+        assert board.count_contacts(s, ListFilter()) == 2
+        assert board.count_contacts(s, ListFilter(text="jane")) == 1
+
+
+def test_crm_demo_loads_a_seeded_pipeline_apart_from_the_users_database(
+    crm: Any, hermetic: Path
+) -> None:
+    result = crm("demo", "--no-board")
+    assert result.exit_code == 0, result.stderr
+    path = Path(result.stdout.strip())
+    assert path == hermetic / "demo.db"
+    assert not (hermetic / "tinycrm.db").exists()
+    counts = table_rows(
+        path,
+        "SELECT (SELECT count(*) FROM contact), (SELECT count(*) FROM deal WHERE status='open'),"
+        " (SELECT count(*) FROM deal WHERE status!='open'),"
+        " (SELECT count(DISTINCT stage_id) FROM deal WHERE status='open'),"
+        " (SELECT count(*) FROM interaction)",
+    )
+    assert counts == [(32, 24, 4, 4, 32)]
+    titles = table_rows(path, "SELECT title FROM deal ORDER BY id")
+    # run again: reused as is; with --reset: made anew, the same
+    crm("--db", str(path), "move", "1", "won")
+    assert crm("demo", "--no-board").exit_code == 0
+    assert table_rows(path, "SELECT status FROM deal WHERE id=1") == [("won",)]
+    assert crm("demo", "--reset", "--no-board").exit_code == 0
+    assert table_rows(path, "SELECT status FROM deal WHERE id=1") == [("open",)]
+    assert table_rows(path, "SELECT title FROM deal ORDER BY id") == titles
+
+
+def test_demo_agenda_has_overdue_today_and_upcoming(crm: Any) -> None:
+    from tinycrm.core.db import open_db
+
+    path = Path(crm("demo", "--no-board").stdout.strip())
+    db = open_db(path)
+    with db.read() as s:
+        buckets = {i.bucket for i in followups.agenda(s, NOW)}
+    db.dispose()
+    assert buckets == {"overdue", "today", "upcoming"}
+
+
+def test_board_with_an_unknown_pipeline_is_a_one_line_error(crm: Any) -> None:
+    result = crm("board", "--pipeline", "nope")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: no pipeline called 'nope'")
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "tinycrm.core.board",
+        "tinycrm.core.demo",
+        "tinycrm.core.interactions",
+    ],
+)
+def test_the_boards_core_modules_do_not_load_the_faces(module: str) -> None:
+    from tests.test_import_hygiene import FACES, loaded_after
+
+    assert not loaded_after(f"import {module}") & set(FACES)
+
+
+def test_the_board_command_module_loads_no_textual() -> None:
+    from tests.test_import_hygiene import loaded_after
+
+    assert "textual" not in loaded_after("import tinycrm.cli.board")

@@ -1,0 +1,80 @@
+"""The real `crm board` in a real terminal (tmux): keys in, screen and database checked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXED_NOW, table_rows
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def tmux() -> Iterator[Callable[..., str]]:
+    """Run tmux on a private server, killed afterwards."""
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    socket = f"tinycrm-{uuid.uuid4().hex[:8]}"
+
+    def run(*args: str) -> str:
+        done = subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True)
+        return done.stdout
+
+    yield run
+    run("kill-server")
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_crm_board_in_a_terminal_moves_a_deal_and_shows_other_writers(
+    tmux: Callable[..., str], demo_template: Path, db_path: Path, hermetic: Path
+) -> None:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(demo_template, db_path)
+    crm = Path(sys.executable).parent / "crm"
+    command = (
+        f"env TINYCRM_HOME={hermetic} TINYCRM_NOW={FIXED_NOW} TZ=UTC TERM=xterm-256color "
+        f"{crm} --db {db_path} board"
+    )
+    tmux("new-session", "-d", "-s", "board", "-x", "120", "-y", "40", command)
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", "board")
+
+    assert wait_for(lambda: "#1 Lovelace" in screen()), screen()
+    assert "Prospecting 10%" in screen() and "Won / lost" in screen()
+    tmux("send-keys", "-t", "board", ">")
+    moved = "SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.id = 1"
+    assert wait_for(lambda: table_rows(db_path, moved) == [("Qualifying",)]), screen()
+
+    def counts() -> list[str]:
+        rows = [line for line in screen().splitlines() if "│" in line and " deal" in line]
+        return [cell.strip() for cell in rows[0].split("│")][:5] if rows else []
+
+    assert wait_for(lambda: counts() == ["4 deals", "7 deals", "7 deals", "6 deals", "4 deals"])
+    # another process writes; the open board shows it without a restart
+    env = {**os.environ, "TINYCRM_HOME": str(hermetic), "TINYCRM_NOW": FIXED_NOW}
+    subprocess.run([str(crm), "--db", str(db_path), "move", "13", "closing"], env=env, check=True)
+    assert wait_for(
+        lambda: counts() == ["3 deals", "7 deals", "7 deals", "7 deals", "4 deals"], 5
+    ), screen()
+    tmux("send-keys", "-t", "board", "q")
+    assert wait_for(lambda: "board" not in tmux("list-sessions")), screen()
+    origins = "SELECT origin FROM event WHERE entity = 'stage_change' ORDER BY id"
+    assert [o for (o,) in table_rows(db_path, origins)][-2:] == ["tui", "cli"]

@@ -1,0 +1,46 @@
+"""What the board's screens look like, at a wide and a small terminal (seeded data, fixed now)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.tui.conftest import settle
+
+SIZES = [(120, 40), (80, 24)]
+
+
+def app_on(db: Any) -> Any:
+    from tinycrm.tui.app import CrmApp
+
+    return CrmApp(db, watch=False)
+
+
+def keys(*pressed: str) -> Any:
+    """Return a run_before that presses keys and waits for the board after each."""
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        for key in pressed:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
+class TestScreens:
+    """Each screen of the board on the demo data."""
+
+    def test_board(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys())
+
+    def test_deal(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("l", "enter"))
+
+    def test_contacts(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("c"))
+
+    def test_agenda(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("a"))
