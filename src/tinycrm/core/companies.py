@@ -13,6 +13,17 @@ from tinycrm.core.text import clean, fold
 from tinycrm.errors import NotFoundError, ValidationError
 
 
+def check_domain(text: str | None) -> str | None:
+    """Return a web domain as stored ('acme.com'), None for nothing, or raise ValidationError."""
+    value = clean(text)
+    if value is None:
+        return None
+    value = value.lower().removeprefix("https://").removeprefix("http://").strip("/")
+    if " " in value or "." not in value:
+        raise ValidationError(f"not a domain: {value!r}", hint="write it like acme.com")
+    return value
+
+
 def add_company(
     session: Session,
     name: str,
@@ -27,16 +38,11 @@ def add_company(
     name = clean(name) or ""
     if not name:
         raise ValidationError("a company needs a name")
-    domain = clean(domain)
-    if domain is not None:
-        domain = domain.lower().removeprefix("https://").removeprefix("http://").strip("/")
-        if " " in domain or "." not in domain:
-            raise ValidationError(f"not a domain: {domain!r}", hint="write it like acme.com")
     company = Company(
         uuid=str(uuid.uuid4()),
         name=name,
         name_key=fold(name),
-        domain=domain,
+        domain=check_domain(domain),
         industry=clean(industry),
         size=clean(size),
         notes=clean(notes),

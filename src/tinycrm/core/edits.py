@@ -138,16 +138,6 @@ def _parse_days(text: str) -> int | None:
     return int(raw)
 
 
-def _domain(text: str) -> str | None:
-    value = clean(text)
-    if value is None:
-        return None
-    value = value.lower().removeprefix("https://").removeprefix("http://").strip("/")
-    if " " in value or "." not in value:
-        raise ValidationError(f"not a domain: {value!r}", hint="write it like acme.com")
-    return value
-
-
 def get_record(session: Session, kind: str, record_id: int) -> Any:
     """Return the live (not trashed) record of `kind` with this id, or raise NotFoundError."""
     record = session.get(_MODELS[kind], record_id)
@@ -176,7 +166,7 @@ def _company_fields(company: Company, values: dict[str, str]) -> None:
             company.name = clean(value) or ""
             company.name_key = fold(company.name)
         elif key == "domain":
-            company.domain = _domain(value)
+            company.domain = companies.check_domain(value)
         else:
             setattr(company, key, clean(value))
 

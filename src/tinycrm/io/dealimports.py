@@ -13,17 +13,6 @@ from tinycrm.io.records import Action, ContactIn, DealIn, ImportReport, Problem
 if TYPE_CHECKING:
     from tinycrm.io.matching import Context
 
-DEAL_FIELDS = (
-    "title",
-    "value",
-    "currency",
-    "expected_close",
-    "probability",
-    "notes",
-    "contact_id",
-    "company_id",
-)
-
 
 def _find(names: list[tuple[int, str]], text: str) -> list[int]:
     """Return the ids whose name is `text` (any case, accents), else those it begins."""
