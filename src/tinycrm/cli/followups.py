@@ -85,19 +85,10 @@ def follow_up(
 def _contact_or_deal(session: Any, ref: str, deal_allowed: bool) -> Any:
     """Resolve REF as a contact first (so `12` means contact #12), else as a deal."""
     from tinycrm.core import refs
-    from tinycrm.errors import NotFoundError
+    from tinycrm.core.models import Contact, Deal
 
-    try:
-        return refs.resolve_contact(session, ref)
-    except NotFoundError:
-        if not deal_allowed:
-            raise
-    try:
-        return refs.resolve_deal(session, ref)
-    except NotFoundError:
-        raise NotFoundError(
-            f"no contact or deal matches {ref!r}", hint="crm list contacts; crm list deals"
-        ) from None
+    hit = refs.resolve_first(session, ref, ("contact", "deal") if deal_allowed else ("contact",))
+    return session.get(Contact if hit.kind == "contact" else Deal, hit.id)
 
 
 def agenda(

@@ -43,7 +43,7 @@ def log(
     when = interactions.when_it_happened(at, now)
     db = state.database()
     with db.transaction(summary=f"log {the_kind} with {ref}", now=now) as session:
-        hit = refs.resolve(session, ref, ("contact", "deal"))
+        hit = refs.resolve_first(session, ref, ("contact", "deal"))
         contact: Contact | None = None
         the_deal: Deal | None = None
         if hit.kind == "deal":

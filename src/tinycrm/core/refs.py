@@ -151,10 +151,27 @@ def resolve(
     shown = "; ".join(str(h) for h in hits[:_LIMIT])
     more = " and more" if len(hits) > _LIMIT else ""
     kinds_hit = {h.kind for h in hits}
-    hint = "use the id (e.g. #12)"
-    if len(kinds_hit) > 1:
-        hint += " or --kind contact|company|deal"
+    if _ID.match(ref.strip()):
+        hint = f"say which with --kind {'|'.join(sorted(kinds_hit))}"
+    else:
+        hint = "use the id (e.g. #12)"
+        if len(kinds_hit) > 1:
+            hint += " or --kind contact|company|deal"
     raise AmbiguousError(f"{ref!r} matches several: {shown}{more}", hint=hint)
+
+
+def resolve_first(session: Session, ref: str, kinds: Sequence[str]) -> Match:
+    """Return the record `ref` names in the first of `kinds` that has one, so that where a
+    contact is the usual meaning, `12` is contact #12 and a deal's title still works."""
+    for kind in kinds:
+        try:
+            return resolve(session, ref, (kind,))
+        except NotFoundError:
+            continue
+    raise NotFoundError(
+        f"no {' or '.join(kinds)} matches {ref!r}",
+        hint="; ".join(f"crm list {'companies' if k == 'company' else k + 's'}" for k in kinds),
+    )
 
 
 def resolve_contact(session: Session, ref: str) -> Contact:
