@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from tinycrm import __version__
-from tinycrm.cli import state
+from tinycrm.cli import groups, state
 from tinycrm.errors import TinyCrmError
 
 
@@ -46,7 +46,13 @@ def _storage_error(exc: BaseException) -> TinyCrmError | None:
 
 
 class CrmGroup(TyperGroup):
-    """The root group: turns TinyCrmError into a message on stderr and an exit code."""
+    """The root group: turns TinyCrmError into a message on stderr and an exit code, and
+    holds the command groups that are built only when used (see cli/groups.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, sub in groups.LAZY.items():
+            self.add_command(groups.LazyGroup(name, sub, self.rich_markup_mode))
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -116,8 +122,8 @@ def _register() -> None:
         showing,
     )
 
-    app.add_typer(adding.app, name="add")
-    app.add_typer(listing.app, name="list")
+    groups.add("add", adding.app)
+    groups.add("list", listing.app)
     moving.register(app)
     showing.register(app)
     editing.register(app)
@@ -127,11 +133,11 @@ def _register() -> None:
     history.register(app)
     deleting.register(app)
     board.register(app)
-    app.add_typer(pipelines.app, name="pipeline")
+    groups.add("pipeline", pipelines.app)
     reports.register(app)
-    app.add_typer(io_commands.import_app, name="import")
-    app.add_typer(io_commands.export_app, name="export")
-    app.add_typer(settings.app, name="config")
+    groups.add("import", io_commands.import_app)
+    groups.add("export", io_commands.export_app)
+    groups.add("config", settings.app)
     reminding.register(app)
 
 

@@ -22,6 +22,8 @@ COMMAND = "python -m tinycrm.cli.docgen"
 def command_paths(command: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     """Yield the path of every visible command and group under `command`, depth first."""
     yield prefix
+    if hasattr(command, "real"):  # a group built on first use
+        command = command.real()
     subcommands = getattr(command, "commands", None)
     if not subcommands:
         return

@@ -15,8 +15,10 @@ cron_app = typer.Typer(help="Run `crm remind` from your crontab.", no_args_is_he
 
 def register(app: typer.Typer) -> None:
     """Add `remind` and `cron` to the root app."""
+    from tinycrm.cli import groups
+
     app.command("remind")(remind)
-    app.add_typer(cron_app, name="cron")
+    groups.add("cron", cron_app)
 
 
 def _utf8_output() -> None:

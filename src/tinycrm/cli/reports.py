@@ -26,8 +26,10 @@ _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 def register(root: typer.Typer) -> None:
     """Add `report`, `score` and `segment` to the root app."""
-    root.add_typer(app, name="report")
-    root.add_typer(segment_app, name="segment")
+    from tinycrm.cli import groups
+
+    groups.add("report", app)
+    groups.add("segment", segment_app)
     root.command("score")(score)
 
 
@@ -352,12 +354,16 @@ def velocity(since: str | None = SINCE, segment: str | None = SEGMENT,
 @app.command("stale")
 def stale(
     days: int = typer.Option(30, "--days", min=1, help="Gone dark after this many days."),
+    limit: int = typer.Option(
+        20, "--limit", "-n", min=0, help="Rows of each list to show (0: all; --json has all)."
+    ),
     segment: str | None = SEGMENT,
     as_json: bool = JSON,
 ) -> None:
-    """Open deals idle past their stage's limit, and contacts with open deals gone dark.
+    """Open deals idle past their stage's limit, and contacts with open deals gone dark;
+    the longest idle first.
 
-    Example: crm report stale --days 21
+    Example: crm report stale --days 21 --limit 50
     """
     from tinycrm.core import reports
 
@@ -375,11 +381,12 @@ def stale(
             "value": _money(r["value"]),
             "idle": f"{r['idle_days']} d (limit {r['stale_days']})",
         }
-        for r in data["deals"]
+        for r in _first(data["deals"], limit)
     ]
     columns = [("#id", "#"), ("title", "Deal"), ("stage", "Stage"), ("contact", "Contact"),
                ("#value", "Value"), ("#idle", "Idle")]  # fmt: skip
     _table(deals, columns, "Stale deals", "no stale deals")
+    _more(len(data["deals"]), limit, "stale deals")
     render.say("")
     people = [
         {
@@ -389,11 +396,21 @@ def stale(
             "last": (r["last_interaction"] or "")[:10] or "never",
             "silent": f"{r['silent_days']} d" if r["silent_days"] is not None else "",
         }
-        for r in data["gone_dark"]
+        for r in _first(data["gone_dark"], limit)
     ]
     columns = [("#id", "#"), ("name", "Contact"), ("#open", "Open deals"),
                ("last", "Last interaction"), ("#silent", "Silent")]  # fmt: skip
     _table(people, columns, f"Gone dark (no interaction for {days} days)", "nobody gone dark")
+    _more(len(data["gone_dark"]), limit, "contacts gone dark")
+
+
+def _first(rows: list[Any], limit: int) -> list[Any]:
+    return rows if limit == 0 else rows[:limit]
+
+
+def _more(total: int, limit: int, what: str) -> None:
+    if 0 < limit < total:
+        render.say(f"... and {total - limit} more {what} (--limit 0 shows all)")
 
 
 @app.command("sources")

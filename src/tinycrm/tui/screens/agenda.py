@@ -50,8 +50,6 @@ class AgendaScreen(Screen[None]):
         self.targets = {}
         with self.app.db.read() as session:  # type: ignore[attr-defined]
             items = followups.agenda(session, self.app.now(), days=self.days)  # type: ignore[attr-defined]
-            for item in items:
-                session.expunge(item.follow_up)
         counts = {"overdue": 0, "today": 0, "upcoming": 0}
         for item in items:
             fu = item.follow_up
