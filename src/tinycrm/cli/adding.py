@@ -54,12 +54,7 @@ def add_contact(
             notes=note,
         )
         data = views.contact_dict(session, contact)
-    if as_json:
-        render.print_json(data)
-    elif quiet:
-        render.say(str(data["id"]))
-    else:
-        render.say(f"Added contact #{data['id']} {data['name']}")
+    render.record(data, as_json, quiet, f"Added contact #{data['id']} {data['name']}")
 
 
 @app.command("company")
@@ -83,12 +78,7 @@ def add_company(
             session, name, now=state.now(), domain=domain, industry=industry, size=size
         )
         data = views.company_dict(session, company)
-    if as_json:
-        render.print_json(data)
-    elif quiet:
-        render.say(str(data["id"]))
-    else:
-        render.say(f"Added company #{data['id']} {data['name']}")
+    render.record(data, as_json, quiet, f"Added company #{data['id']} {data['name']}")
 
 
 @app.command("deal")
@@ -140,9 +130,6 @@ def add_deal(
             expected_close=expected,
         )
         data = views.deal_dict(session, deal)
-    if as_json:
-        render.print_json(data)
-    elif quiet:
-        render.say(str(data["id"]))
-    else:
-        render.say(f"Added deal #{data['id']} {data['title']} in {data['stage']}")
+    render.record(
+        data, as_json, quiet, f"Added deal #{data['id']} {data['title']} in {data['stage']}"
+    )

@@ -142,12 +142,7 @@ def _label(data: dict[str, Any]) -> str:
 
 
 def _report(data: dict[str, Any], what: list[str], as_json: bool, quiet: bool) -> None:
-    if as_json:
-        render.print_json(data)
-    elif quiet:
-        render.say(str(data["id"]))
-    else:
-        render.say(f"Updated {_label(data)}: {', '.join(what)}")
+    render.record(data, as_json, quiet, f"Updated {_label(data)}: {', '.join(what)}")
 
 
 def _edit_in_editor(kind: str, record_id: int, as_json: bool, quiet: bool) -> None:

@@ -70,16 +70,14 @@ def follow_up(
         )
         data = followups.follow_up_dict(session, fu)
         session.info["summary"] = f"add follow-up #{fu.id} {fu.title}"
-    if as_json:
-        render.print_json(data)
-    elif quiet:
-        render.say(str(data["id"]))
-    else:
-        about = data["contact"]["name"] if data["contact"] else data["deal"]["title"]
-        repeat = f", repeats {data['rrule']}" if data["rrule"] else ""
-        render.say(
-            f"Follow-up #{data['id']} {data['title']} ({about}) due {when.describe()}{repeat}"
-        )
+    about = data["contact"]["name"] if data["contact"] else data["deal"]["title"]
+    repeat = f", repeats {data['rrule']}" if data["rrule"] else ""
+    render.record(
+        data,
+        as_json,
+        quiet,
+        f"Follow-up #{data['id']} {data['title']} ({about}) due {when.describe()}{repeat}",
+    )
 
 
 def _contact_or_deal(session: Any, ref: str, deal_allowed: bool) -> Any:

@@ -67,16 +67,14 @@ def log(
             direction=direction,
         )
         data = interactions.interaction_dict(session, item)
-    if as_json:
-        render.print_json(data)
-    elif quiet:
-        render.say(str(data["id"]))
-    else:
-        about = f" about deal #{data['deal']['id']}" if data["deal"] else ""
-        with_whom = f" with {who}" if contact else ""
-        render.say(
-            f"Logged {the_kind}{with_whom}{about} at {dates.show(when)} (interaction #{data['id']})"
-        )
+    about = f" about deal #{data['deal']['id']}" if data["deal"] else ""
+    with_whom = f" with {who}" if contact else ""
+    render.record(
+        data,
+        as_json,
+        quiet,
+        f"Logged {the_kind}{with_whom}{about} at {dates.show(when)} (interaction #{data['id']})",
+    )
 
 
 def _when(value: str | None) -> str:

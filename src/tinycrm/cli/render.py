@@ -163,6 +163,16 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+def record(data: dict[str, Any], as_json: bool, quiet: bool, line: str) -> None:
+    """Print what a command made or changed: JSON, only its id (-q), or a line for people."""
+    if as_json:
+        print_json(data)
+    elif quiet:
+        say(str(data["id"]))
+    else:
+        say(line)
+
+
 def say(message: str) -> None:
     """Print a short confirmation line on stdout."""
     sys.stdout.write(message + "\n")
