@@ -97,3 +97,20 @@ def test_the_dashboard_follows_changes_made_elsewhere(data: Any, crm: Any) -> No
     drive(data, steps, watch=True)
     assert seen[0].split() == ["by", "count", "75.0%", "3", "won,", "1", "lost"]
     assert seen[1] == "Stale deals (none)"
+
+
+def test_an_empty_database_has_a_dashboard_too(db: Any) -> None:
+    seen: dict[str, str] = {}
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "r")
+        for name in ("pipeline", "forecast", "win-rate", "velocity", "stale-title", "dark"):
+            seen[name] = shown(app, f"#dash-{name}")
+
+    drive(db, steps)
+    assert seen["pipeline"].splitlines()[-1].strip() == "no open deals"
+    assert seen["forecast"].splitlines()[-1].strip() == "no open deals"
+    assert seen["win-rate"].split() == ["by", "count", "—", "0", "won,", "0", "lost"]
+    assert seen["velocity"].splitlines()[-1].strip() == "no deals"
+    assert seen["stale-title"] == "Stale deals (none)"
+    assert seen["dark"] == "nobody"

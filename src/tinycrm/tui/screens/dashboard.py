@@ -205,9 +205,15 @@ class DashboardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="dashboard")
     def _load(self) -> None:
+        from tinycrm.errors import TinyCrmError
+
         app: Any = self.app
-        with app.db.read() as session:
-            figures = load_reports(session, app.now())
+        try:
+            with app.db.read() as session:
+                figures = load_reports(session, app.now())
+        except TinyCrmError as error:
+            app.call_from_thread(app.notify, error.message, severity="error")
+            return
         if not get_current_worker().is_cancelled:
             app.call_from_thread(self._show, figures)
 
