@@ -44,3 +44,6 @@ class TestScreens:
 
     def test_agenda(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
         assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("a"))
+
+    def test_reports(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("r"))

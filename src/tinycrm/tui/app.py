@@ -171,3 +171,9 @@ class CrmApp(App[None]):
         from tinycrm.tui.screens.agenda import AgendaScreen
 
         self.push_screen(AgendaScreen())
+
+    def action_reports(self) -> None:
+        """Open the dashboard of reports."""
+        from tinycrm.tui.screens.dashboard import DashboardScreen
+
+        self.push_screen(DashboardScreen())

@@ -20,6 +20,7 @@ class CrmCommands(Provider):
         found: list[tuple[str, Callable[[], Any], str]] = [
             ("Contacts", app.action_contacts, "every contact, searchable"),
             ("Agenda", app.action_agenda, "overdue, today's and upcoming follow-ups"),
+            ("Reports", app.action_reports, "dashboard: pipeline, forecast, win rate, stale"),
             ("Undo", app.action_undo, "undo the last change"),
             ("Redo", app.action_redo, "re-apply what undo took back"),
             ("Keys", app.action_keys, "every key"),

@@ -38,6 +38,7 @@ class BoardScreen(Screen[None]):
         Binding("p", "pipeline", "Pipeline", show=False),
         Binding("c", "app.contacts", "Contacts"),
         Binding("a", "app.agenda", "Agenda"),
+        Binding("r", "app.reports", "Reports"),
         Binding("escape", "clear_filter", show=False),
     ]
 

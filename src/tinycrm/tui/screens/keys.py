@@ -28,6 +28,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("p", "next pipeline"),
             ("c", "contacts"),
             ("a", "agenda of follow-ups"),
+            ("r", "reports: pipeline, forecast, win rate, velocity, stale"),
         ],
     ),
     (
@@ -56,6 +57,15 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("d", "mark the follow-up done (a recurring one moves to its next date)"),
             ("z", "snooze it until a time you type"),
             ("enter", "open its deal (or contact)"),
+            ("esc", "back"),
+        ],
+    ),
+    (
+        "Reports",
+        [
+            ("↑ ↓ pgup pgdn", "scroll the page"),
+            ("tab", "into the stale deals (↑ ↓ choose one) and back"),
+            ("enter", "open the stale deal"),
             ("esc", "back"),
         ],
     ),

@@ -1,0 +1,274 @@
+"""The dashboard: pipeline, forecast, win rate, velocity, stale deals and contacts gone dark."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
+
+MONTHS = 6
+TOP = 5
+BAR_WIDTH = 20
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar(value: float, biggest: float, width: int = BAR_WIDTH) -> str:
+    """Return a bar of unicode blocks, `width` long for `biggest`."""
+    if biggest <= 0 or value <= 0:
+        return ""
+    eighths = round(value / biggest * width * 8)
+    full, part = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[part] if part else "")
+
+
+def money(amount: dict[str, Any] | None) -> str:
+    """Render a report amount ({currency, value_minor}) for people; blank for none."""
+    from tinycrm.core.money import format_money
+
+    if amount is None:
+        return ""
+    return format_money(amount["value_minor"], amount["currency"])
+
+
+def percent(rate: float | None) -> str:
+    """Render a fraction as a percentage; blank when there was nothing to divide by."""
+    return "" if rate is None else f"{rate * 100:.1f}%"
+
+
+def load_reports(session: Any, now: Any) -> dict[str, Any]:
+    """Read every figure the dashboard shows, from the report functions."""
+    from tinycrm.core import reports
+
+    return {
+        "pipeline": reports.pipeline_report(session),
+        "forecast": reports.forecast_report(session, now, months=MONTHS),
+        "win_rate": reports.win_rate_report(session, now),
+        "velocity": reports.velocity_report(session, now),
+        "stale": reports.stale_report(session, now),
+    }
+
+
+def pipeline_text(report: dict[str, Any]) -> str:
+    """The open deals per stage and currency, and a total line per currency."""
+    rows = report["rows"]
+    several = len({r["pipeline"] for r in rows}) > 1
+    lines = [f"  {'Stage':<22} {'Prob.':>5} {'Deals':>6} {'Total':>16} {'Weighted':>16}"]
+    last = None
+    for r in rows:
+        stage = f"{r['pipeline']}: {r['stage']}" if several else r["stage"]
+        same = (r["pipeline"], r["stage"]) == last
+        last = (r["pipeline"], r["stage"])
+        name, prob = ("", "") if same else (stage[:22], f"{r['probability']}%")
+        lines.append(
+            f"  {name:<22} {prob:>5} {r['deals']:>6} "
+            f"{money(r['total']):>16} {money(r['weighted']):>16}"
+        )
+    for t in report["totals"]:
+        lines.append(
+            f"  {'total ' + t['currency']:<22} {'':>5} {t['deals']:>6} "
+            f"{money(t['total']):>16} {money(t['weighted']):>16}"
+        )
+    if not report["totals"]:
+        lines.append("  no open deals")
+    return "\n".join(lines)
+
+
+PERIODS = {"overdue": "overdue", "later": "later", "none": "no close date"}
+AMOUNT = 13
+FORECAST_BAR = 12
+
+
+def forecast_text(report: dict[str, Any]) -> str:
+    """Weighted value by expected close month: a row per period, a column per currency, each
+    with a bar (bars compare amounts of one currency only)."""
+    rows = report["rows"]
+    currencies = sorted({r["currency"] for r in rows})
+    periods = list(dict.fromkeys(r["period"] for r in rows))
+    cells = {(r["period"], r["currency"]): r for r in rows}
+    biggest = {
+        cur: max(r["weighted"]["value_minor"] for r in rows if r["currency"] == cur)
+        for cur in currencies
+    }
+    head = "".join(f" {'weighted ' + cur:>{AMOUNT}} {'':<{FORECAST_BAR}}" for cur in currencies)
+    lines = [f"  {'Close':<13} {'Deals':>5}{head}".rstrip()]
+    for period in periods:
+        deals = sum(cells[(period, cur)]["deals"] for cur in currencies if (period, cur) in cells)
+        line = f"  {PERIODS.get(period, period):<13} {deals:>5}"
+        for cur in currencies:
+            r = cells.get((period, cur))
+            weighted = r["weighted"]["value_minor"] if r else 0
+            shown = money(r["weighted"]) if r and r["deals"] else ""
+            line += (
+                f" {shown:>{AMOUNT}} {bar(weighted, biggest[cur], FORECAST_BAR):<{FORECAST_BAR}}"
+            )
+        lines.append(line.rstrip())
+    if not rows:
+        lines.append("  no open deals")
+    return "\n".join(lines)
+
+
+def win_rate_text(report: dict[str, Any]) -> str:
+    """Won of closed deals by count, and by value per currency."""
+    won, lost = report["won"], report["lost"]
+    lines = [f"  by count  {percent(report['win_rate']) or '—':>6}  {won} won, {lost} lost"]
+    values = [v for g in report["rows"] for v in g["values"]]
+    for v in values:
+        whole = v["won"]["value_minor"] + v["lost"]["value_minor"]
+        total = money({"currency": v["currency"], "value_minor": whole})
+        lines.append(
+            f"  by value  {percent(v['value_win_rate']) or '—':>6}  "
+            f"{money(v['won'])} won of {total} ({v['currency']})"
+        )
+    return "\n".join(lines)
+
+
+def velocity_text(report: dict[str, Any]) -> str:
+    """Velocity per currency with its four inputs."""
+    lines = [
+        f"  {'Cur.':<5} {'Open':>5} {'Avg won value':>15} {'Win rate':>9} {'Cycle days':>11} "
+        f"{'Velocity':>18}"
+    ]
+    for r in report["rows"]:
+        cycle = "" if r["cycle_days"] is None else f"{r['cycle_days']:.1f}"
+        velocity = money(r["velocity_per_day"])
+        lines.append(
+            f"  {r['currency']:<5} {r['open_deals']:>5} {money(r['average_won']):>15} "
+            f"{percent(r['win_rate']):>9} {cycle:>11} {velocity + ' / day' if velocity else '':>18}"
+        )
+    if not report["rows"]:
+        lines.append("  no deals")
+    return "\n".join(lines)
+
+
+def gone_dark_text(report: dict[str, Any]) -> str:
+    """The contacts silent longest (never first), a few of them."""
+    people = report["gone_dark"]
+    lines = []
+    for p in people[:TOP]:
+        silent = "never" if p["silent_days"] is None else f"{p['silent_days']} d"
+        deals = f"{p['open_deals']} open deal" + ("s" if p["open_deals"] != 1 else "")
+        lines.append(f"  #{p['id']:<5} {p['name'][:28]:<28} {deals:<13} silent {silent}")
+    if len(people) > TOP:
+        lines.append(f"  … and {len(people) - TOP} more (crm report stale)")
+    if not people:
+        lines.append("  nobody")
+    return "\n".join(lines)
+
+
+class DashboardScreen(Screen[None]):
+    """The reports at a glance."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("enter", "open", "Open deal", show=False),
+        Binding("tab", "app.focus_next", "Stale deals / page", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="dashboard-screen")
+        self.figures: dict[str, Any] | None = None
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading the reports…", id="dashboard-status")
+        with VerticalScroll(id="dashboard"):
+            yield Static("Pipeline (open deals)", classes="dash-title")
+            yield Static("", id="dash-pipeline", markup=False)
+            yield Static(f"Forecast, weighted, next {MONTHS} months", classes="dash-title")
+            yield Static("", id="dash-forecast", markup=False)
+            yield Static("Win rate (deals won or lost)", classes="dash-title")
+            yield Static("", id="dash-win-rate", markup=False)
+            yield Static("Sales velocity", classes="dash-title")
+            yield Static("", id="dash-velocity", markup=False)
+            yield Static("Stale deals", classes="dash-title", id="dash-stale-title")
+            yield DataTable(id="dash-stale", cursor_type="row", zebra_stripes=False)
+            yield Static("Gone dark", classes="dash-title", id="dash-dark-title")
+            yield Static("", id="dash-dark", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#dash-stale", DataTable)
+        table.add_columns("#", "deal", "stage", "contact", "value", "idle/limit")
+        self.reload()
+        self.query_one("#dashboard", VerticalScroll).focus()
+
+    def reload(self) -> None:
+        """Read the reports again (in a thread) and show them."""
+        self.loaded = False
+        self._load()
+
+    @work(thread=True, exclusive=True, group="dashboard")
+    def _load(self) -> None:
+        from tinycrm.errors import TinyCrmError
+
+        app: Any = self.app
+        try:
+            with app.db.read() as session:
+                figures = load_reports(session, app.now())
+        except TinyCrmError as error:
+            app.call_from_thread(app.notify, error.message, severity="error")
+            return
+        if not get_current_worker().is_cancelled:
+            app.call_from_thread(self._show, figures)
+
+    def _show(self, figures: dict[str, Any]) -> None:
+        from tinycrm.core import dates
+
+        self.figures = figures
+        today = figures["forecast"]["today"]
+        self.query_one("#dashboard-status", Static).update(
+            f"Reports  ·  {today}  ·  {dates.to_local(self.app.now()):%H:%M}"  # type: ignore[attr-defined]
+        )
+        self.query_one("#dash-pipeline", Static).update(pipeline_text(figures["pipeline"]))
+        self.query_one("#dash-forecast", Static).update(forecast_text(figures["forecast"]))
+        self.query_one("#dash-win-rate", Static).update(win_rate_text(figures["win_rate"]))
+        self.query_one("#dash-velocity", Static).update(velocity_text(figures["velocity"]))
+        stale = figures["stale"]
+        deals = stale["deals"]
+        shown = deals[:TOP]
+        more = f", the {len(shown)} idle longest" if len(deals) > TOP else ""
+        self.query_one("#dash-stale-title", Static).update(
+            f"Stale deals ({len(deals)}{more}; tab, enter opens one)"
+            if deals
+            else "Stale deals (none)"
+        )
+        table = self.query_one("#dash-stale", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for d in shown:
+            table.add_row(
+                str(d["id"]),
+                d["title"][:18],
+                d["stage"][:12],
+                d["contact"]["name"][:12] if d["contact"] else "",
+                money(d["value"]),
+                f"{d['idle_days']}/{d['stale_days']} d",
+                key=str(d["id"]),
+            )
+        table.display = bool(shown)
+        if shown:
+            table.move_cursor(row=min(keep, len(shown) - 1))
+        self.query_one("#dash-dark-title", Static).update(
+            f"Gone dark (open deals, no interaction for {stale['days']} days)"
+        )
+        self.query_one("#dash-dark", Static).update(gone_dark_text(stale))
+        self.loaded = True
+
+    def action_open(self) -> None:
+        """Open the selected stale deal."""
+        table = self.query_one("#dash-stale", DataTable)
+        if table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if key is not None:
+            self.app.open_deal(int(key))  # type: ignore[attr-defined]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()

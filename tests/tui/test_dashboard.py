@@ -1,0 +1,116 @@
+"""The reports dashboard on the board, on the small dataset of the report tests (figures by hand).
+
+See tests/test_reports.py for the dataset: open USD deals Cat idea ($1,000, Prospecting) and
+Ben audit ($2,000, Presenting, own 80 %), an open EUR deal (€3,000, Qualifying, overdue), two
+USD deals won ($10,000 and $4,000) and one lost ($8,000).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.test_reports import data  # noqa: F401  (the dataset fixture)
+from tests.tui.test_board_workflows import drive, press, shown
+
+
+def lines_of(text: str) -> list[list[str]]:
+    """Split each line of a report into its words, to compare figures and not spacing."""
+    return [line.split() for line in text.splitlines()]
+
+
+def test_the_dashboard_shows_the_reports_figures(data: Any) -> None:  # noqa: F811
+    seen: dict[str, str] = {}
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "r")
+        for name in ("pipeline", "forecast", "win-rate", "velocity", "stale-title", "dark"):
+            seen[name] = shown(app, f"#dash-{name}")
+        table = app.screen.query_one("#dash-stale")
+        seen["stale"] = "\n".join(
+            " ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)
+        )
+        await press(pilot, "escape")
+        seen["back"] = type(app.screen).__name__
+
+    drive(data, steps)
+    assert lines_of(seen["pipeline"]) == [
+        ["Stage", "Prob.", "Deals", "Total", "Weighted"],
+        ["Prospecting", "10%", "1", "$1,000.00", "$100.00"],
+        ["Qualifying", "25%", "1", "€3,000.00", "€750.00"],
+        ["Presenting", "50%", "1", "$2,000.00", "$1,600.00"],
+        ["Closing", "75%", "0"],
+        ["total", "EUR", "1", "€3,000.00", "€750.00"],
+        ["total", "USD", "2", "$3,000.00", "$1,700.00"],
+    ]
+    forecast = lines_of(seen["forecast"])
+    assert forecast[0] == ["Close", "Deals", "weighted", "EUR", "weighted", "USD"]
+    assert forecast[1] == ["overdue", "1", "€750.00", "█" * 12]
+    assert forecast[2] == ["2026-11", "0"]
+    assert forecast[3] == ["2026-12", "1", "$1,600.00", "█" * 12]
+    assert [row[0] for row in forecast[4:8]] == ["2027-01", "2027-02", "2027-03", "2027-04"]
+    assert forecast[8] == ["no", "close", "date", "1", "$100.00", "▊"]
+    assert len(forecast) == 9
+    assert lines_of(seen["win-rate"]) == [
+        ["by", "count", "66.7%", "2", "won,", "1", "lost"],
+        ["by", "value", "63.6%", "$14,000.00", "won", "of", "$22,000.00", "(USD)"],
+    ]
+    assert lines_of(seen["velocity"]) == [
+        ["Cur.", "Open", "Avg", "won", "value", "Win", "rate", "Cycle", "days", "Velocity"],
+        ["EUR", "1"],
+        ["USD", "2", "$7,000.00", "66.7%", "22.0", "$424.24", "/", "day"],
+    ]
+    assert seen["stale-title"] == "Stale deals (1; tab, enter opens one)"
+    assert seen["stale"] == "5 Cat idea Prospecting Cat $1,000.00 34/14 d"
+    assert lines_of(seen["dark"]) == [["#3", "Cat", "1", "open", "deal", "silent", "never"]]
+    assert seen["back"] == "BoardScreen"
+
+
+def test_enter_opens_the_stale_deal_and_the_palette_opens_the_dashboard(data: Any) -> None:  # noqa: F811
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "ctrl+p")
+        await pilot.press(*"Reports")
+        await asyncio.sleep(0.3)
+        await press(pilot, "enter")
+        seen.append(type(app.screen).__name__)
+        await press(pilot, "enter")
+        seen.append(shown(app, "#details-title"))
+
+    drive(data, steps)
+    assert seen == ["DashboardScreen", "deal #5 Cat idea"]
+
+
+def test_the_dashboard_follows_changes_made_elsewhere(data: Any, crm: Any) -> None:  # noqa: F811
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "r")
+        result = crm("--db", str(data.path), "move", "5", "won")
+        assert result.exit_code == 0
+        await asyncio.sleep(1.5)
+        await press(pilot)
+        seen.append(shown(app, "#dash-win-rate").splitlines()[0])
+        seen.append(shown(app, "#dash-stale-title"))
+
+    drive(data, steps, watch=True)
+    assert seen[0].split() == ["by", "count", "75.0%", "3", "won,", "1", "lost"]
+    assert seen[1] == "Stale deals (none)"
+
+
+def test_an_empty_database_has_a_dashboard_too(db: Any) -> None:
+    seen: dict[str, str] = {}
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "r")
+        for name in ("pipeline", "forecast", "win-rate", "velocity", "stale-title", "dark"):
+            seen[name] = shown(app, f"#dash-{name}")
+
+    drive(db, steps)
+    assert seen["pipeline"].splitlines()[-1].strip() == "no open deals"
+    assert seen["forecast"].splitlines()[-1].strip() == "no open deals"
+    assert seen["win-rate"].split() == ["by", "count", "—", "0", "won,", "0", "lost"]
+    assert seen["velocity"].splitlines()[-1].strip() == "no deals"
+    assert seen["stale-title"] == "Stale deals (none)"
+    assert seen["dark"] == "nobody"
