@@ -21,7 +21,6 @@ SEGMENT = typer.Option(None, "--segment", help="Count only the contacts and deal
 PIPELINE = typer.Option(None, "--pipeline", help="Pipeline name (default: the default one).")
 SINCE = typer.Option(None, "--since", help="Only deals closed on or after this day.")
 BAR_WIDTH = 24
-_EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
 def register(root: typer.Typer) -> None:
@@ -35,11 +34,9 @@ def register(root: typer.Typer) -> None:
 
 def bar(value: float, biggest: float, width: int = BAR_WIDTH) -> str:
     """Return a bar of unicode blocks, `width` long for `biggest`."""
-    if biggest <= 0 or value <= 0:
-        return ""
-    eighths = round(value / biggest * width * 8)
-    full, part = divmod(eighths, 8)
-    return "█" * full + (_EIGHTHS[part] if part else "")
+    from tinycrm.core.text import bar as blocks
+
+    return blocks(value, biggest, width)
 
 
 def _money(amount: dict[str, Any] | None) -> str:

@@ -33,3 +33,15 @@ def phone_key(phone: str) -> str:
     """Return the digits of a phone number (and a leading +) for matching."""
     digits = "".join(ch for ch in phone if ch.isdigit())
     return ("+" + digits) if phone.strip().startswith("+") else digits
+
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar(value: float, biggest: float, width: int) -> str:
+    """Return a bar of unicode blocks (to an eighth of a cell), `width` long for `biggest`."""
+    if biggest <= 0 or value <= 0:
+        return ""
+    eighths = round(value / biggest * width * 8)
+    full, part = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[part] if part else "")

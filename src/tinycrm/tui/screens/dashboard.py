@@ -15,16 +15,13 @@ from textual.worker import get_current_worker
 MONTHS = 6
 TOP = 5
 BAR_WIDTH = 20
-_EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
 def bar(value: float, biggest: float, width: int = BAR_WIDTH) -> str:
     """Return a bar of unicode blocks, `width` long for `biggest`."""
-    if biggest <= 0 or value <= 0:
-        return ""
-    eighths = round(value / biggest * width * 8)
-    full, part = divmod(eighths, 8)
-    return "█" * full + (_EIGHTHS[part] if part else "")
+    from tinycrm.core.text import bar as blocks
+
+    return blocks(value, biggest, width)
 
 
 def money(amount: dict[str, Any] | None) -> str:
