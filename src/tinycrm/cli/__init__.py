@@ -45,6 +45,14 @@ def _storage_error(exc: BaseException) -> TinyCrmError | None:
     return None
 
 
+HELP_ORDER = (
+    "add", "list", "show", "move", "edit", "tag", "log", "timeline", "search",
+    "follow-up", "agenda", "done", "snooze", "cancel", "keep-in-touch", "remind", "cron",
+    "board", "demo", "report", "score", "segment", "pipeline", "import", "export",
+    "undo", "redo", "history", "delete", "restore", "trash", "merge", "forget", "config",
+)  # fmt: skip
+
+
 class CrmGroup(TyperGroup):
     """The root group: turns TinyCrmError into a message on stderr and an exit code, and
     holds the command groups that are built only when used (see cli/groups.py)."""
@@ -53,6 +61,10 @@ class CrmGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         for name, sub in groups.LAZY.items():
             self.add_command(groups.LazyGroup(name, sub, self.rich_markup_mode))
+        # `crm --help` lists commands by how often a seller reaches for them
+        rank = {name: i for i, name in enumerate(HELP_ORDER)}
+        ordered = sorted(self.commands.items(), key=lambda item: rank.get(item[0], len(rank)))
+        self.commands = dict(ordered)
 
     def invoke(self, ctx: Any) -> Any:
         try:
