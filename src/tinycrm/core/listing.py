@@ -235,20 +235,12 @@ def list_contacts(
             "lifecycle": r["lifecycle"],
             "source": r["source"],
             "tags": sorted(r["tags"].split(",")) if r["tags"] else [],
-            "created_at": iso(_utc(r["created_at"])),
-            "updated_at": iso(_utc(r["updated_at"])),
+            "created_at": iso(r["created_at"]),
+            "updated_at": iso(r["updated_at"]),
             **{key: r[key] for key in extra},
         }
         for r in rows
     ]
-
-
-def _utc(value: Any) -> Any:
-    from datetime import UTC, datetime
-
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 COMPANY_SORTS: dict[str, Any] = {
@@ -304,8 +296,8 @@ def list_companies(session: Session, flt: ListFilter, page: Page) -> list[dict[s
             "industry": r["industry"],
             "contacts": r["contacts"],
             "open_deals": r["open_deals"],
-            "created_at": iso(_utc(r["created_at"])),
-            "updated_at": iso(_utc(r["updated_at"])),
+            "created_at": iso(r["created_at"]),
+            "updated_at": iso(r["updated_at"]),
         }
         for r in rows
     ]
@@ -397,9 +389,9 @@ def list_deals(
             "contact": r["contact"],
             "company": r["company"],
             "expected_close": r["expected_close"].isoformat() if r["expected_close"] else None,
-            "stage_entered_at": iso(_utc(r["stage_entered_at"])),
-            "created_at": iso(_utc(r["created_at"])),
-            "updated_at": iso(_utc(r["updated_at"])),
+            "stage_entered_at": iso(r["stage_entered_at"]),
+            "created_at": iso(r["created_at"]),
+            "updated_at": iso(r["updated_at"]),
         }
         for r in rows
     ]
