@@ -24,20 +24,29 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_MS = 10_000
 
 
+def migration_names() -> list[tuple[int, str]]:
+    """Return the shipped migrations as (number, file name), in order, without reading them."""
+    folder = resources.files("tinycrm.core.migrations")
+    found = [
+        (int(entry.name[:4]), entry.name)
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql") and entry.name[:4].isdigit()
+    ]
+    return sorted(found)
+
+
 def migration_scripts() -> list[tuple[int, str, str]]:
     """Return the shipped migrations as (number, name, sql), in order."""
     folder = resources.files("tinycrm.core.migrations")
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return [
+        (number, name, folder.joinpath(name).read_text(encoding="utf-8"))
+        for number, name in migration_names()
+    ]
 
 
 def schema_version() -> int:
     """Return the schema version this tinycrm writes (its newest migration)."""
-    return migration_scripts()[-1][0]
+    return migration_names()[-1][0]
 
 
 def _split_sql(script: str) -> Iterator[str]:
@@ -106,15 +115,17 @@ def migrate(conn: sqlite3.Connection, path: Path | None, upto: int | None = None
     it, so two processes opening a new database at once do not apply anything twice.
     """
     current = conn.execute("PRAGMA user_version").fetchone()[0]
-    scripts = migration_scripts()
-    newest = scripts[-1][0]
+    names = migration_names()
+    newest = names[-1][0]
     if current > newest:
         raise StorageError(
             f"the database was written by a newer tinycrm (schema {current}; "
             f"this one knows up to {newest})",
             hint="upgrade tinycrm (pip install -U tinycrm); the file was not changed",
         )
-    pending = [s for s in scripts if s[0] > current and (upto is None or s[0] <= upto)]
+    if current >= newest or (upto is not None and current >= upto):
+        return []  # the usual case: read no migration file
+    pending = [s for s in migration_scripts() if s[0] > current and (upto is None or s[0] <= upto)]
     if not pending:
         return []
     if current > 0 and path is not None:
