@@ -38,8 +38,11 @@ class Service:
 
 @contextmanager
 def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
-    """Collect the SQL statements (and parameters) the database's engine sends."""
+    """Collect the SQL statements (and parameters) sent to SQLite: those the engine sends,
+    and those the list queries run as text (`listing.fetch`, on a session or a snapshot)."""
     from sqlalchemy import event
+
+    from tinycrm.core import listing
 
     seen: list[tuple[str, Any]] = []
 
@@ -47,10 +50,18 @@ def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
         if not many:
             seen.append((statement, params))
 
+    original = listing.fetch
+
+    def fetch(reader: Any, sql: str, params: Any = ()) -> list[Any]:
+        seen.append((sql, params))
+        return original(reader, sql, params)
+
     event.listen(db.engine, "before_cursor_execute", before)
+    listing.fetch = fetch
     try:
         yield seen
     finally:
+        listing.fetch = original
         event.remove(db.engine, "before_cursor_execute", before)
 
 
@@ -65,10 +76,17 @@ def _reads(db: Any, fn: Callable[[Any], Any]) -> Any:
         return fn(session)
 
 
+def _snapshot(db: Any, fn: Callable[[Any], Any]) -> Any:
+    """Run a read on a plain snapshot, as `crm list` does."""
+    with db.snapshot() as reader:
+        return fn(reader)
+
+
 def _list_deals(db: Any, _i: int) -> Any:
     from tinycrm.core import listing
 
-    return _reads(db, lambda s: listing.list_deals(s, listing.ListFilter(), listing.Page(limit=20)))
+    flt, page = listing.ListFilter(), listing.Page(limit=20)
+    return _snapshot(db, lambda r: listing.list_deals(r, flt, page))
 
 
 def _list_open_deals_by_value(db: Any, _i: int) -> Any:
@@ -76,15 +94,14 @@ def _list_open_deals_by_value(db: Any, _i: int) -> Any:
 
     flt = listing.ListFilter(status="open")
     page = listing.Page(sort="value", descending=True, limit=20)
-    return _reads(db, lambda s: listing.list_deals(s, flt, page))
+    return _snapshot(db, lambda r: listing.list_deals(r, flt, page))
 
 
 def _list_contacts(db: Any, _i: int) -> Any:
     from tinycrm.core import listing
 
-    return _reads(
-        db, lambda s: listing.list_contacts(s, listing.ListFilter(), listing.Page(limit=20))
-    )
+    flt, page = listing.ListFilter(), listing.Page(limit=20)
+    return _snapshot(db, lambda r: listing.list_contacts(r, flt, page))
 
 
 def _show(ref: str, kinds: tuple[str, ...]) -> Callable[[Any, int], Any]:
@@ -301,8 +318,9 @@ def _remind(db: Any, _i: int) -> Any:
 def _remind_floor(conn: sqlite3.Connection, _i: int) -> Any:
     """The query behind it, alone: every due follow-up's row, nothing built from it."""
     from tinycrm.core import reminders
+    from tinycrm.core.dates import to_stored
 
-    return conn.execute(reminders.DUE_SQL, {"now": reminders.stored(generate.NOW)}).fetchall()
+    return conn.execute(reminders.DUE_SQL, {"now": to_stored(generate.NOW)}).fetchall()
 
 
 def time_open(path: Path, runs: int) -> Measure:

@@ -298,3 +298,21 @@ def test_relative_offsets_are_monotonic(n: int, unit: str, base: datetime) -> No
         dates.parse_when(f"in {n} {unit}", now, PARIS).at
         >= dates.parse_when("today", now, PARIS).at
     )
+
+
+@settings(deadline=None)  # the first example imports the ORM models
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1)))
+def test_times_are_stored_and_shown_as_the_views_show_them(naive: datetime) -> None:
+    from tinycrm.core.views import iso
+
+    moment = naive.replace(tzinfo=UTC)
+    stored = dates.to_stored(moment)
+    assert datetime.fromisoformat(stored).replace(tzinfo=UTC) == moment
+    assert dates.stored_iso(stored) == iso(moment)
+    # a time written in another form (by hand, by an older tool) still reads exactly
+    assert dates.stored_iso(naive.isoformat()) == iso(moment)
+
+
+def test_storing_a_naive_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        dates.to_stored(datetime(2026, 11, 23, 10, 0))

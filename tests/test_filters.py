@@ -100,17 +100,14 @@ def test_filters_use_indexes(db: Any) -> None:
     """The no-interaction and date filters are index lookups, not scans of interactions."""
     from datetime import UTC, datetime
 
-    from sqlalchemy.dialects import sqlite
-
     from tinycrm.core import listing
 
     now = datetime(2026, 11, 23, tzinfo=UTC)
     flt = listing.ListFilter(no_interaction_days=30, now=now, created_after=now)
-    query = listing.contacts_query(flt)
-    sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    sql, params = listing.contacts_query(flt).sql()
     conn = db.raw()
     try:
-        plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
     finally:
         conn.close()
     assert "interaction USING INDEX ix_interaction_" in plan, plan
@@ -122,3 +119,23 @@ def test_names_that_look_like_markup_are_listed_as_written(crm: Any) -> None:
     r = crm("list", "contacts")
     assert r.exit_code == 0, r.stderr
     assert "Ann [/b] Admin" in r.stdout and "Acme [EU]" in r.stdout
+
+
+def test_wildcards_in_a_name_filter_are_matched_as_typed(crm: Any) -> None:
+    for name in ("Ann 50% Off", "Ann 5000", "Bo_b Smith", "Bob Smith"):
+        assert crm("add", "contact", name).exit_code == 0
+    assert names(crm, "contacts", "--name", "50%") == ["Ann 50% Off"]
+    assert names(crm, "contacts", "--name", "bo_b") == ["Bo_b Smith"]
+    assert crm("add", "deal", "Deal 100%", "--contact", "off").exit_code == 0
+    assert crm("add", "deal", "Deal 1000", "--contact", "off").exit_code == 0
+    assert names(crm, "deals", "--title", "100%") == ["Deal 100%"]
+
+
+def test_unknown_pipeline_or_stage_in_a_list_is_a_clear_error(seeded: Any) -> None:
+    r = seeded("list", "deals", "--stage", "nowhere")
+    assert r.exit_code != 0
+    assert "no stage called 'nowhere'" in r.stderr and "Prospecting" in r.stderr
+    r = seeded("list", "deals", "--pipeline", "hiring")
+    assert r.exit_code != 0
+    assert "no pipeline called 'hiring'" in r.stderr and "Sales" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from decimal import Decimal
 
-from tinycrm.core.money import format_money, parse_money
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tinycrm.core.money import exponent, format_money, parse_money, to_decimal_text
 from tinycrm.errors import ValidationError
 
 
@@ -45,3 +49,11 @@ def test_format() -> None:
     assert format_money(500_050, "USD") == "$5,000.50"
     assert format_money(12_000, "JPY") == "¥12,000"
     assert format_money(100, "CHF") == "1.00 CHF"
+
+
+@given(minor=st.integers(min_value=-(10**15), max_value=10**15), currency=st.sampled_from(
+    ["USD", "JPY", "BHD", "EUR"]))  # fmt: skip
+def test_decimal_text_is_the_exact_decimal_of_the_minor_units(minor: int, currency: str) -> None:
+    exp = exponent(currency)
+    assert to_decimal_text(minor, currency) == f"{Decimal(minor) / (10**exp):.{exp}f}"
+    assert Decimal(to_decimal_text(minor, currency) or "") * 10**exp == minor

@@ -121,3 +121,25 @@ def test_two_processes_opening_a_new_file_at_once_migrate_once(tmp_path: Path) -
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM pipeline").fetchone()[0] == 1
     assert conn.execute("SELECT count(*) FROM stage").fetchone()[0] == 4
+
+
+def test_a_read_snapshot_is_read_only_and_sees_one_moment(tmp_path: Path) -> None:
+    db = dbmod.open_db(tmp_path / "s.db")
+    try:
+        with db.snapshot() as conn:
+            before = conn.execute("SELECT count(*) FROM pipeline").fetchone()[0]
+            other = sqlite3.connect(tmp_path / "s.db")
+            other.execute("INSERT INTO pipeline (uuid, name, is_default, created_at, updated_at)"
+                          " VALUES ('u', 'Hiring', 0, '2026-11-23 10:00:00.000000',"
+                          " '2026-11-23 10:00:00.000000')")  # fmt: skip
+            other.commit()
+            other.close()
+            # the snapshot still sees the moment it began
+            assert conn.execute("SELECT count(*) FROM pipeline").fetchone()[0] == before
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                conn.execute("DELETE FROM pipeline")
+        with db.snapshot() as again:
+            assert again is conn  # kept open for the next read
+            assert again.execute("SELECT count(*) FROM pipeline").fetchone()[0] == before + 1
+    finally:
+        db.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -47,6 +49,14 @@ def _days(
 SEGMENT = typer.Option(None, "--segment", help="Only the records of a saved segment.")
 
 
+@contextmanager
+def _reader(segment: str | None) -> Iterator[Any]:
+    """A plain read snapshot, or a session when a saved segment (an ORM record) is read."""
+    db = state.database()
+    with db.read() if segment else db.snapshot() as reader:
+        yield reader
+
+
 def _out(
     rows: list[dict[str, object]],
     columns: list[tuple[str, str]],
@@ -90,7 +100,7 @@ def list_contacts(
     Examples: crm list contacts --tag vip --lifecycle prospect;
     crm list contacts --no-interaction-days 30 --created-before 2026-06-01
     """
-    from tinycrm.core import listing, scoring, segments
+    from tinycrm.core import listing
 
     flt = listing.ListFilter(
         tags=tuple(tag),
@@ -102,18 +112,20 @@ def list_contacts(
         now=state.now(),
         **_days(created_after, created_before, updated_after, updated_before),
     )
-    with state.database().read() as session:
-        where = (
-            segments.contact_condition(session, segments.segment_filter(session, segment))
-            if segment
-            else None
-        )
+    with _reader(segment) as reader:
+        where = None
+        if segment:
+            from tinycrm.core import segments
+
+            where = segments.contact_condition(reader, segments.segment_filter(reader, segment))
         score = None
         if sort == "score":
+            from tinycrm.core import scoring
+
             rules = scoring.rules_from(state.settings().raw)
-            score = scoring.score_expression(session, rules, state.now())
+            score = scoring.score_expression(reader, rules, state.now())
         rows = listing.list_contacts(
-            session, flt, listing.Page(sort, desc, limit), where=where, score=score
+            reader, flt, listing.Page(sort, desc, limit), where=where, score=score
         )
     columns = [("id", "#"), ("name", "Name"), ("company", "Company"), ("email", "Email"),
                ("phone", "Phone"), ("lifecycle", "Lifecycle"), ("tags", "Tags")]  # fmt: skip
@@ -144,8 +156,8 @@ def list_companies(
         text=name,
         **_days(created_after, created_before, updated_after, updated_before),
     )
-    with state.database().read() as session:
-        rows = listing.list_companies(session, flt, listing.Page(sort, desc, limit))
+    with state.database().snapshot() as reader:
+        rows = listing.list_companies(reader, flt, listing.Page(sort, desc, limit))
     columns = [("id", "#"), ("name", "Name"), ("domain", "Domain"), ("industry", "Industry"),
                ("contacts", "Contacts"), ("open_deals", "Open deals")]  # fmt: skip
     _out(rows, columns, "companies", as_json, quiet)
@@ -178,7 +190,7 @@ def list_deals(
     Examples: crm list deals --status open --stage present --min-value 1k;
     crm list deals --status open --no-interaction-days 14
     """
-    from tinycrm.core import listing, money, segments
+    from tinycrm.core import listing, money
 
     currency = state.settings().default_currency
     flt = listing.ListFilter(
@@ -194,13 +206,13 @@ def list_deals(
         now=state.now(),
         **_days(created_after, created_before, updated_after, updated_before),
     )
-    with state.database().read() as session:
-        where = (
-            segments.deal_condition(session, segments.segment_filter(session, segment))
-            if segment
-            else None
-        )
-        rows = listing.list_deals(session, flt, listing.Page(sort, desc, limit), where=where)
+    with _reader(segment) as reader:
+        where = None
+        if segment:
+            from tinycrm.core import segments
+
+            where = segments.deal_condition(reader, segments.segment_filter(reader, segment))
+        rows = listing.list_deals(reader, flt, listing.Page(sort, desc, limit), where=where)
     if not as_json:
         for row in rows:
             row["amount"] = money.format_money(row["value_minor"], str(row["currency"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
@@ -14,8 +14,12 @@ from tinycrm.core import pipelines
 from tinycrm.core.dates import local_tz
 from tinycrm.core.listing import ListFilter, contacts_query
 from tinycrm.core.models import Company, Contact, Deal, FollowUp, Interaction, Pipeline, Stage
+from tinycrm.core.reader import fetch
 from tinycrm.core.text import fold
 from tinycrm.errors import ValidationError
+
+if TYPE_CHECKING:
+    from tinycrm.core.reader import Reader
 
 FOLLOW_UP_STATES = ("overdue", "today", "later", "none")
 SORTS = ("stage", "follow-up", "value", "title")
@@ -342,7 +346,7 @@ def due_follow_ups(session: Session, now: datetime) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def count_contacts(session: Session, flt: ListFilter) -> int:
+def count_contacts(reader: Reader, flt: ListFilter) -> int:
     """Return how many contacts a contact list with this filter has."""
-    query = contacts_query(flt).with_only_columns(func.count(col(Contact.id)))
-    return int(session.connection().execute(query).scalar_one())
+    sql, params = contacts_query(flt).count_sql()
+    return int(fetch(reader, sql, params)[0][0])

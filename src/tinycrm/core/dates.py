@@ -451,3 +451,23 @@ def show(moment: datetime | None, tz: tzinfo | None = None) -> str:
     if moment is None:
         return ""
     return to_local(moment, tz).strftime("%Y-%m-%d %H:%M")
+
+
+def to_stored(moment: datetime) -> str:
+    """Write an aware time the way the database stores times: naive UTC text,
+    '2026-11-23 10:00:00.000000', which sorts and compares as the times do."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to the database; times must be aware")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def stored_iso(value: str | None) -> str | None:
+    """Render a stored time (naive UTC text) as ISO 8601 in UTC with a Z, as JSON shows it."""
+    if value is None:
+        return None
+    if len(value) == 26 and value[10] == " " and value[19] == ".":
+        # the stored form itself, reshaped without parsing (lists render thousands of these);
+        # like isoformat(), whole seconds drop their zero microseconds
+        tail = "" if value.endswith("000000") else value[19:]
+        return f"{value[:10]}T{value[11:19]}{tail}Z"
+    return datetime.fromisoformat(value).isoformat() + "Z"

@@ -1,32 +1,27 @@
-"""Listing contacts, companies and deals with filters, sorting and paging, in one query each."""
+"""Listing contacts, companies and deals with filters, sorting and paging, in one query each.
+
+The list queries are written as SQL text with named parameters and run inside the reader's
+transaction: a session's, or a plain connection's from `Database.snapshot()`, which needs
+no ORM at all. A list is the most frequent read there is, and
+building an ORM statement for it cost ten times the query itself; as text, a first page
+costs little more than SQLite's own work (see docs/performance.md).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, exists, func, literal_column, select
-from sqlmodel import Session, col
-
-from tinycrm.core import pipelines
-from tinycrm.core.models import (
-    Company,
-    CompanyTag,
-    Contact,
-    ContactEmail,
-    ContactPhone,
-    ContactTag,
-    Deal,
-    DealTag,
-    Interaction,
-    Stage,
-    Tag,
-)
+from tinycrm.core.dates import stored_iso, to_stored
 from tinycrm.core.money import to_decimal_text
-from tinycrm.core.text import fold
-from tinycrm.core.views import iso
+from tinycrm.core.reader import fetch as fetch
+from tinycrm.core.reader import pipeline_id, stage_id
+from tinycrm.core.text import escape_like, fold
 from tinycrm.errors import ValidationError
+
+if TYPE_CHECKING:
+    from tinycrm.core.reader import Reader
 
 
 @dataclass(frozen=True)
@@ -52,6 +47,71 @@ class ListFilter:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Page:
+    """Sorting and paging."""
+
+    sort: str | None = None
+    descending: bool = False
+    limit: int | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A piece of SQL with its named parameters: a condition that narrows a list further
+    (a segment), or an extra column (the lead score). Parameter names must not clash with
+    the list's own, which never start with 'seg_' or 'score_'."""
+
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A list query before sorting and paging: columns, tables, conditions, parameters."""
+
+    columns: tuple[str, ...]
+    source: str
+    conditions: tuple[str, ...]
+    params: dict[str, Any]
+
+    def where(self, condition: Condition) -> Query:
+        """Return the query narrowed by one more condition."""
+        return replace(
+            self,
+            conditions=(*self.conditions, condition.sql),
+            params={**self.params, **condition.params},
+        )
+
+    def sql(
+        self,
+        columns: tuple[str, ...] | None = None,
+        order: str = "",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[str, dict[str, Any]]:
+        """Return the SELECT statement and its parameters."""
+        params = dict(self.params)
+        text = f"SELECT {', '.join(columns or self.columns)} FROM {self.source}"
+        if self.conditions:
+            text += " WHERE " + " AND ".join(self.conditions)
+        if order:
+            text += f" ORDER BY {order}"
+        if limit is not None or offset:
+            # SQLite takes an offset only after a limit; -1 is no limit
+            text += " LIMIT :limit"
+            params["limit"] = -1 if limit is None else limit
+            if offset:
+                text += " OFFSET :offset"
+                params["offset"] = offset
+        return text, params
+
+    def count_sql(self) -> tuple[str, dict[str, Any]]:
+        """Return a statement counting the rows of the list."""
+        return self.sql(columns=("count(*)",))
+
+
 def day_start(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     """Read a day as typed ('2026-11-01', 'today') and return its local midnight, in UTC."""
     from tinycrm.core.dates import local_tz, parse_day
@@ -60,18 +120,18 @@ def day_start(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     return datetime.combine(parse_day(text, now, tz), time(0), tz).astimezone(UTC)
 
 
-def _range(created: Any, updated: Any, flt: ListFilter) -> list[Any]:
+def _ranges(table: str, flt: ListFilter, conditions: list[str], params: dict[str, Any]) -> None:
     """Conditions for the created/updated ranges: after is inclusive, before exclusive."""
-    conditions = []
-    if flt.created_after is not None:
-        conditions.append(created >= flt.created_after)
-    if flt.created_before is not None:
-        conditions.append(created < flt.created_before)
-    if flt.updated_after is not None:
-        conditions.append(updated >= flt.updated_after)
-    if flt.updated_before is not None:
-        conditions.append(updated < flt.updated_before)
-    return conditions
+    for key, column, op in (
+        ("created_after", "created_at", ">="),
+        ("created_before", "created_at", "<"),
+        ("updated_after", "updated_at", ">="),
+        ("updated_before", "updated_at", "<"),
+    ):
+        moment = getattr(flt, key)
+        if moment is not None:
+            conditions.append(f"{table}.{column} {op} :{key}")
+            params[key] = to_stored(moment)
 
 
 def _quiet_since(flt: ListFilter) -> datetime | None:
@@ -85,129 +145,111 @@ def _quiet_since(flt: ListFilter) -> datetime | None:
     return flt.now - timedelta(days=flt.no_interaction_days)
 
 
-def _no_interaction_with(owner_column: Any, record_id: Any, since: datetime) -> Any:
-    """NOT EXISTS an interaction on this record at or after `since` (uses the (owner, at)
-    indexes)."""
-    return ~exists(
-        select(1)
-        .select_from(Interaction)
-        .where(
-            owner_column == record_id,
-            col(Interaction.occurred_at) >= since,
-            col(Interaction.deleted_at).is_(None),
-        )
+def _no_interaction_with(owner_column: str, record: str) -> str:
+    """NOT EXISTS an interaction on this record at or after :quiet_since (uses the
+    (owner, at) indexes)."""
+    return (
+        f"NOT (EXISTS (SELECT 1 FROM interaction WHERE interaction.{owner_column} = {record}"
+        " AND interaction.occurred_at >= :quiet_since AND interaction.deleted_at IS NULL))"
     )
 
 
-@dataclass(frozen=True)
-class Page:
-    """Sorting and paging."""
-
-    sort: str | None = None
-    descending: bool = False
-    limit: int | None = None
-    offset: int = 0
-
-
-def _tag_condition(link: Any, id_column: Any, owner_id: Any, names: tuple[str, ...]) -> list[Any]:
-    conditions = []
-    for name in names:
+def _tags(
+    link: str,
+    owner: str,
+    record: str,
+    flt: ListFilter,
+    conditions: list[str],
+    params: dict[str, Any],
+) -> None:
+    for n, name in enumerate(flt.tags):
+        params[f"tag{n}"] = name.strip().lower()
         conditions.append(
-            exists(
-                select(1)
-                .select_from(link)
-                .join(Tag, Tag.id == link.tag_id)
-                .where(id_column == owner_id, col(Tag.name) == name.strip().lower())
-            )
+            f"(EXISTS (SELECT 1 FROM {link} JOIN tag ON tag.id = {link}.tag_id"
+            f" WHERE {link}.{owner} = {record} AND tag.name = :tag{n}))"
         )
-    return conditions
 
 
-def _page(query: Select[Any], page: Page, sorts: dict[str, Any], default: str) -> Select[Any]:
+def _like(text: str) -> str:
+    return f"%{escape_like(fold(text))}%"
+
+
+def _order(page: Page, sorts: dict[str, str], default: str, id_column: str) -> str:
     key = page.sort or default
     if key not in sorts:
         raise ValidationError(f"cannot sort by {key!r}", hint=f"sort by one of: {', '.join(sorts)}")
-    column = sorts[key]
-    query = query.order_by(column.desc() if page.descending else column.asc(), sorts["id"])
-    if page.limit is not None:
-        query = query.limit(page.limit)
-    if page.offset:
-        query = query.offset(page.offset)
-    return query
+    return f"{sorts[key]} {'DESC' if page.descending else 'ASC'}, {id_column}"
 
 
-def contacts_query(flt: ListFilter) -> Select[Any]:
-    """Build the query behind `list contacts` (without sorting)."""
-    primary_email = (
-        select(ContactEmail.email)
-        .where(col(ContactEmail.contact_id) == Contact.id)
-        .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id))
-        .limit(1)
-        .scalar_subquery()
-    )
-    primary_phone = (
-        select(ContactPhone.phone)
-        .where(col(ContactPhone.contact_id) == Contact.id)
-        .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id))
-        .limit(1)
-        .scalar_subquery()
-    )
-    tag_list = (
-        select(func.group_concat(Tag.name, ","))
-        .join(ContactTag, col(ContactTag.tag_id) == Tag.id)
-        .where(col(ContactTag.contact_id) == Contact.id)
-        .scalar_subquery()
-    )
-    query: Select[Any] = (
-        select(
-            Contact.id,
-            Contact.name,
-            Contact.title,
-            Company.name.label("company"),  # type: ignore[attr-defined]
-            primary_email.label("email"),
-            primary_phone.label("phone"),
-            Contact.lifecycle,
-            Contact.source,
-            tag_list.label("tags"),
-            Contact.created_at,
-            Contact.updated_at,
-        )
-        .select_from(Contact)
-        .outerjoin(Company, col(Company.id) == Contact.company_id)
-        .where(col(Contact.deleted_at).is_(None))
-    )
-    conditions: list[Any] = []
+CONTACT_COLUMNS = (
+    "contact.id",
+    "contact.name",
+    "contact.title",
+    "company.name",
+    "(SELECT contact_email.email FROM contact_email"
+    " WHERE contact_email.contact_id = contact.id"
+    " ORDER BY contact_email.is_primary DESC, contact_email.id LIMIT 1)",
+    "(SELECT contact_phone.phone FROM contact_phone"
+    " WHERE contact_phone.contact_id = contact.id"
+    " ORDER BY contact_phone.is_primary DESC, contact_phone.id LIMIT 1)",
+    "contact.lifecycle",
+    "contact.source",
+    "(SELECT group_concat(tag.name, ',') FROM tag JOIN contact_tag ON contact_tag.tag_id = tag.id"
+    " WHERE contact_tag.contact_id = contact.id)",
+    "contact.created_at",
+    "contact.updated_at",
+)
+
+
+def contacts_query(flt: ListFilter) -> Query:
+    """Build the query behind `list contacts` (without sorting): the contact table is
+    `contact` and its company `company`."""
+    conditions = ["contact.deleted_at IS NULL"]
+    params: dict[str, Any] = {}
     if flt.lifecycle:
         from tinycrm.core.contacts import check_lifecycle
 
-        conditions.append(Contact.lifecycle == check_lifecycle(flt.lifecycle))
+        conditions.append("contact.lifecycle = :lifecycle")
+        params["lifecycle"] = check_lifecycle(flt.lifecycle)
     if flt.source:
-        conditions.append(Contact.source == fold(flt.source))
+        conditions.append("contact.source = :source")
+        params["source"] = fold(flt.source)
     if flt.company:
-        conditions.append(Company.name_key.like(f"%{fold(flt.company)}%"))  # type: ignore[attr-defined]
+        conditions.append("company.name_key LIKE :company ESCAPE '\\'")
+        params["company"] = _like(flt.company)
     if flt.text:
-        conditions.append(Contact.name_key.like(f"%{fold(flt.text)}%"))  # type: ignore[attr-defined]
-    conditions += _tag_condition(ContactTag, ContactTag.contact_id, Contact.id, flt.tags)
-    conditions += _range(col(Contact.created_at), col(Contact.updated_at), flt)
+        conditions.append("contact.name_key LIKE :text ESCAPE '\\'")
+        params["text"] = _like(flt.text)
+    _tags("contact_tag", "contact_id", "contact.id", flt, conditions, params)
+    _ranges("contact", flt, conditions, params)
     since = _quiet_since(flt)
     if since is not None:
-        conditions.append(_no_interaction_with(col(Interaction.contact_id), Contact.id, since))
-    if conditions:
-        query = query.where(and_(*conditions))
-    return query
+        conditions.append(_no_interaction_with("contact_id", "contact.id"))
+        params["quiet_since"] = to_stored(since)
+    return Query(
+        CONTACT_COLUMNS,
+        "contact LEFT OUTER JOIN company ON company.id = contact.company_id",
+        tuple(conditions),
+        params,
+    )
 
 
-CONTACT_SORTS: dict[str, Any] = {
-    "id": Contact.id,
-    "name": Contact.name_key,
-    "created": Contact.created_at,
-    "updated": Contact.updated_at,
-    "lifecycle": Contact.lifecycle,
+CONTACT_SORTS: dict[str, str] = {
+    "id": "contact.id",
+    "name": "contact.name_key",
+    "created": "contact.created_at",
+    "updated": "contact.updated_at",
+    "lifecycle": "contact.lifecycle",
 }
 
 
 def list_contacts(
-    session: Session, flt: ListFilter, page: Page, *, where: Any = None, score: Any = None
+    reader: Reader,
+    flt: ListFilter,
+    page: Page,
+    *,
+    where: Condition | None = None,
+    score: Condition | None = None,
 ) -> list[dict[str, Any]]:
     """Return contacts as rows for a table or JSON.
 
@@ -215,183 +257,192 @@ def list_contacts(
     score (see core.scoring): it adds a "score" field and the "score" sort key.
     """
     query = contacts_query(flt)
-    sorts = CONTACT_SORTS
     if where is not None:
         query = query.where(where)
+    sorts = CONTACT_SORTS
+    columns = query.columns
     if score is not None:
-        query = query.add_columns(score.label("score"))
-        sorts = {**CONTACT_SORTS, "score": literal_column("score")}
-    query = _page(query, page, sorts, "name")
-    rows = session.connection().execute(query).mappings().all()
-    extra = ["score"] if score is not None else []
+        columns = (*columns, f"({score.sql}) AS score")
+        query = replace(query, params={**query.params, **score.params})
+        sorts = {**CONTACT_SORTS, "score": "score"}
+    sql, params = query.sql(
+        columns, _order(page, sorts, "name", "contact.id"), page.limit, page.offset
+    )
     return [
         {
-            "id": r["id"],
-            "name": r["name"],
-            "title": r["title"],
-            "company": r["company"],
-            "email": r["email"],
-            "phone": r["phone"],
-            "lifecycle": r["lifecycle"],
-            "source": r["source"],
-            "tags": sorted(r["tags"].split(",")) if r["tags"] else [],
-            "created_at": iso(r["created_at"]),
-            "updated_at": iso(r["updated_at"]),
-            **{key: r[key] for key in extra},
+            "id": r[0],
+            "name": r[1],
+            "title": r[2],
+            "company": r[3],
+            "email": r[4],
+            "phone": r[5],
+            "lifecycle": r[6],
+            "source": r[7],
+            "tags": sorted(r[8].split(",")) if r[8] else [],
+            "created_at": stored_iso(r[9]),
+            "updated_at": stored_iso(r[10]),
+            **({"score": r[11]} if score is not None else {}),
         }
-        for r in rows
+        for r in fetch(reader, sql, params)
     ]
 
 
-COMPANY_SORTS: dict[str, Any] = {
-    "id": Company.id,
-    "name": Company.name_key,
-    "created": Company.created_at,
-    "updated": Company.updated_at,
+COMPANY_SORTS: dict[str, str] = {
+    "id": "company.id",
+    "name": "company.name_key",
+    "created": "company.created_at",
+    "updated": "company.updated_at",
 }
 
+COMPANY_COLUMNS = (
+    "company.id",
+    "company.name",
+    "company.domain",
+    "company.industry",
+    "(SELECT count(*) FROM contact"
+    " WHERE contact.company_id = company.id AND contact.deleted_at IS NULL)",
+    "(SELECT count(*) FROM deal WHERE deal.company_id = company.id AND deal.status = 'open'"
+    " AND deal.deleted_at IS NULL)",
+    "company.created_at",
+    "company.updated_at",
+)
 
-def list_companies(session: Session, flt: ListFilter, page: Page) -> list[dict[str, Any]]:
+
+def list_companies(reader: Reader, flt: ListFilter, page: Page) -> list[dict[str, Any]]:
     """Return companies as rows, with how many contacts and open deals each has."""
-    people = (
-        select(func.count())
-        .select_from(Contact)
-        .where(col(Contact.company_id) == Company.id, col(Contact.deleted_at).is_(None))
-        .scalar_subquery()
-    )
-    open_deals = (
-        select(func.count())
-        .select_from(Deal)
-        .where(
-            col(Deal.company_id) == Company.id,
-            col(Deal.status) == "open",
-            col(Deal.deleted_at).is_(None),
-        )
-        .scalar_subquery()
-    )
-    query = select(
-        Company.id,
-        Company.name,
-        Company.domain,
-        Company.industry,
-        people.label("contacts"),
-        open_deals.label("open_deals"),
-        Company.created_at,
-        Company.updated_at,
-    ).where(col(Company.deleted_at).is_(None))
-    conditions: list[Any] = []
+    conditions = ["company.deleted_at IS NULL"]
+    params: dict[str, Any] = {}
     if flt.text or flt.company:
-        conditions.append(col(Company.name_key).like(f"%{fold(flt.text or flt.company or '')}%"))
-    conditions += _tag_condition(CompanyTag, CompanyTag.company_id, Company.id, flt.tags)
-    conditions += _range(col(Company.created_at), col(Company.updated_at), flt)
-    if conditions:
-        query = query.where(and_(*conditions))
-    query = _page(query, page, COMPANY_SORTS, "name")
-    rows = session.connection().execute(query).mappings().all()
+        conditions.append("company.name_key LIKE :text ESCAPE '\\'")
+        params["text"] = _like(flt.text or flt.company or "")
+    _tags("company_tag", "company_id", "company.id", flt, conditions, params)
+    _ranges("company", flt, conditions, params)
+    query = Query(COMPANY_COLUMNS, "company", tuple(conditions), params)
+    sql, params = query.sql(
+        order=_order(page, COMPANY_SORTS, "name", "company.id"),
+        limit=page.limit,
+        offset=page.offset,
+    )
     return [
         {
-            "id": r["id"],
-            "name": r["name"],
-            "domain": r["domain"],
-            "industry": r["industry"],
-            "contacts": r["contacts"],
-            "open_deals": r["open_deals"],
-            "created_at": iso(r["created_at"]),
-            "updated_at": iso(r["updated_at"]),
+            "id": r[0],
+            "name": r[1],
+            "domain": r[2],
+            "industry": r[3],
+            "contacts": r[4],
+            "open_deals": r[5],
+            "created_at": stored_iso(r[6]),
+            "updated_at": stored_iso(r[7]),
         }
-        for r in rows
+        for r in fetch(reader, sql, params)
     ]
 
 
-DEAL_SORTS: dict[str, Any] = {
-    "id": Deal.id,
-    "title": Deal.title_key,
-    "value": Deal.value,
-    "stage": Stage.position,
-    "close": Deal.expected_close,
-    "created": Deal.created_at,
-    "updated": Deal.updated_at,
+DEAL_SORTS: dict[str, str] = {
+    "id": "deal.id",
+    "title": "deal.title_key",
+    "value": "deal.value",
+    "stage": "stage.position",
+    "close": "deal.expected_close",
+    "created": "deal.created_at",
+    "updated": "deal.updated_at",
 }
 
+DEAL_COLUMNS = (
+    "deal.id",
+    "deal.title",
+    "deal.status",
+    "deal.value",
+    "deal.currency",
+    "deal.expected_close",
+    "coalesce(deal.probability, stage.probability)",
+    "deal.stage_entered_at",
+    "deal.created_at",
+    "deal.updated_at",
+    "stage.name",
+    "contact.name",
+    "company.name",
+)
 
-def list_deals(
-    session: Session, flt: ListFilter, page: Page, *, where: Any = None
-) -> list[dict[str, Any]]:
-    """Return deals as rows, with stage, contact and company names; `where` narrows further."""
-    query = (
-        select(
-            Deal.id,
-            Deal.title,
-            Deal.status,
-            Deal.value,
-            Deal.currency,
-            Deal.expected_close,
-            Deal.probability,
-            Deal.stage_entered_at,
-            Deal.created_at,
-            Deal.updated_at,
-            Stage.name.label("stage"),  # type: ignore[attr-defined]
-            Stage.probability.label("stage_probability"),  # type: ignore[attr-defined]
-            Contact.name.label("contact"),  # type: ignore[attr-defined]
-            Company.name.label("company"),  # type: ignore[attr-defined]
-        )
-        .select_from(Deal)
-        .join(Stage, col(Stage.id) == Deal.stage_id)
-        .outerjoin(Contact, col(Contact.id) == Deal.contact_id)
-        .outerjoin(Company, col(Company.id) == Deal.company_id)
-        .where(col(Deal.deleted_at).is_(None))
-    )
-    conditions: list[Any] = []
+
+def deals_query(reader: Reader, flt: ListFilter) -> Query:
+    """Build the query behind `list deals` (without sorting); a pipeline or stage named in
+    the filter is looked up first, so an unknown one is an error."""
+    conditions = ["deal.deleted_at IS NULL"]
+    params: dict[str, Any] = {}
     if flt.pipeline or flt.stage:
-        pipe = pipelines.get_pipeline(session, flt.pipeline)
-        assert pipe.id is not None
-        conditions.append(Deal.pipeline_id == pipe.id)
+        pipe = pipeline_id(reader, flt.pipeline)
+        conditions.append("deal.pipeline_id = :pipeline")
+        params["pipeline"] = pipe
         if flt.stage:
-            conditions.append(Deal.stage_id == pipelines.find_stage(session, pipe.id, flt.stage).id)
+            conditions.append("deal.stage_id = :stage")
+            params["stage"] = stage_id(reader, pipe, flt.stage)
     if flt.status:
         status = flt.status.strip().lower()
         if status not in ("open", "won", "lost"):
             raise ValidationError(f"not a deal status: {flt.status!r}", hint="open, won or lost")
-        conditions.append(Deal.status == status)
+        conditions.append("deal.status = :status")
+        params["status"] = status
     if flt.company:
-        conditions.append(col(Company.name_key).like(f"%{fold(flt.company)}%"))
+        conditions.append("company.name_key LIKE :company ESCAPE '\\'")
+        params["company"] = _like(flt.company)
     if flt.text:
-        conditions.append(col(Deal.title_key).like(f"%{fold(flt.text)}%"))
+        conditions.append("deal.title_key LIKE :text ESCAPE '\\'")
+        params["text"] = _like(flt.text)
     if flt.min_value is not None:
-        conditions.append(col(Deal.value) >= flt.min_value)
+        conditions.append("deal.value >= :min_value")
+        params["min_value"] = flt.min_value
     if flt.max_value is not None:
-        conditions.append(col(Deal.value) <= flt.max_value)
-    conditions += _tag_condition(DealTag, DealTag.deal_id, Deal.id, flt.tags)
-    conditions += _range(col(Deal.created_at), col(Deal.updated_at), flt)
+        conditions.append("deal.value <= :max_value")
+        params["max_value"] = flt.max_value
+    _tags("deal_tag", "deal_id", "deal.id", flt, conditions, params)
+    _ranges("deal", flt, conditions, params)
     since = _quiet_since(flt)
     if since is not None:
         # a deal is touched by interactions logged on it or on its contact
-        conditions.append(_no_interaction_with(col(Interaction.deal_id), Deal.id, since))
-        conditions.append(_no_interaction_with(col(Interaction.contact_id), Deal.contact_id, since))
+        conditions.append(_no_interaction_with("deal_id", "deal.id"))
+        conditions.append(_no_interaction_with("contact_id", "deal.contact_id"))
+        params["quiet_since"] = to_stored(since)
+    return Query(
+        DEAL_COLUMNS,
+        "deal JOIN stage ON stage.id = deal.stage_id"
+        " LEFT OUTER JOIN contact ON contact.id = deal.contact_id"
+        " LEFT OUTER JOIN company ON company.id = deal.company_id",
+        tuple(conditions),
+        params,
+    )
+
+
+def list_deals(
+    reader: Reader,
+    flt: ListFilter,
+    page: Page,
+    *,
+    where: Condition | None = None,
+) -> list[dict[str, Any]]:
+    """Return deals as rows, with stage, contact and company names; `where` narrows further."""
+    query = deals_query(reader, flt)
     if where is not None:
-        conditions.append(where)
-    if conditions:
-        query = query.where(and_(*conditions))
-    query = _page(query, page, DEAL_SORTS, "id")
-    rows = session.connection().execute(query).mappings().all()
+        query = query.where(where)
+    sql, params = query.sql(
+        order=_order(page, DEAL_SORTS, "id", "deal.id"), limit=page.limit, offset=page.offset
+    )
     return [
         {
-            "id": r["id"],
-            "title": r["title"],
-            "stage": r["stage"],
-            "status": r["status"],
-            "value": to_decimal_text(r["value"], r["currency"]),
-            "value_minor": r["value"],
-            "currency": r["currency"],
-            "probability": r["probability"]
-            if r["probability"] is not None
-            else r["stage_probability"],
-            "contact": r["contact"],
-            "company": r["company"],
-            "expected_close": r["expected_close"].isoformat() if r["expected_close"] else None,
-            "stage_entered_at": iso(r["stage_entered_at"]),
-            "created_at": iso(r["created_at"]),
-            "updated_at": iso(r["updated_at"]),
+            "id": r[0],
+            "title": r[1],
+            "stage": r[10],
+            "status": r[2],
+            "value": to_decimal_text(r[3], r[4]),
+            "value_minor": r[3],
+            "currency": r[4],
+            "probability": r[6],
+            "contact": r[11],
+            "company": r[12],
+            "expected_close": r[5],
+            "stage_entered_at": stored_iso(r[7]),
+            "created_at": stored_iso(r[8]),
+            "updated_at": stored_iso(r[9]),
         }
-        for r in rows
+        for r in fetch(reader, sql, params)
     ]

@@ -73,4 +73,7 @@ def to_decimal_text(minor: int | None, currency: str) -> str | None:
     if minor is None:
         return None
     exp = exponent(currency)
-    return f"{Decimal(minor) / (10**exp):.{exp}f}"
+    if not exp:
+        return str(minor)
+    whole, part = divmod(abs(minor), 10**exp)
+    return f"{'-' if minor < 0 else ''}{whole}.{part:0{exp}d}"

@@ -16,7 +16,6 @@ from tinycrm.core.models import Deal, Pipeline, Stage, StageChange
 from tinycrm.core.money import to_decimal_text
 from tinycrm.core.text import clean, fold
 from tinycrm.errors import (
-    AmbiguousError,
     ConflictError,
     NotFoundError,
     UsageError,
@@ -89,20 +88,11 @@ def get_pipeline(session: Session, name: str | None) -> Pipeline:
     """Return the pipeline called `name` (any case, unambiguous prefix) or the default one."""
     if not name:
         return default_pipeline(session)
-    pipelines = list(session.exec(select(Pipeline).order_by(col(Pipeline.id))))
-    key = fold(name)
-    exact = [p for p in pipelines if fold(p.name) == key]
-    if exact:
-        return exact[0]
-    found = [p for p in pipelines if fold(p.name).startswith(key)]
-    if len(found) == 1:
-        return found[0]
-    names = ", ".join(p.name for p in pipelines)
-    if found:
-        raise AmbiguousError(
-            f"pipeline {name!r} matches several: {', '.join(p.name for p in found)}"
-        )
-    raise NotFoundError(f"no pipeline called {name!r}", hint=f"pipelines: {names}")
+    from tinycrm.core.reader import pipeline_id
+
+    found = session.get(Pipeline, pipeline_id(session, name))
+    assert found is not None
+    return found
 
 
 def stages(session: Session, pipeline_id: int) -> list[Stage]:
@@ -116,23 +106,9 @@ def stages(session: Session, pipeline_id: int) -> list[Stage]:
 
 def find_stage(session: Session, pipeline_id: int, text: str) -> Stage:
     """Return the stage whose name is `text` or starts with it, in any case and accents."""
-    all_stages = stages(session, pipeline_id)
-    key = fold(text)
-    if not key:
-        raise NotFoundError("no stage given")
-    exact = [s for s in all_stages if fold(s.name) == key]
-    if exact:
-        return exact[0]
-    found = [s for s in all_stages if fold(s.name).startswith(key)]
-    if len(found) == 1:
-        return found[0]
-    names = ", ".join(s.name for s in all_stages)
-    if found:
-        raise AmbiguousError(
-            f"stage {text!r} matches several: {', '.join(s.name for s in found)}",
-            hint="type more of the name",
-        )
-    raise NotFoundError(f"no stage called {text!r}", hint=f"stages: {names}, or won / lost")
+    from tinycrm.core.reader import stage_id
+
+    return get_stage(session, stage_id(session, pipeline_id, text))
 
 
 def get_stage(session: Session, stage_id: int) -> Stage:

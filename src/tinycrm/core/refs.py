@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
 from tinycrm.core.models import Company, Contact, ContactEmail, Deal
-from tinycrm.core.text import fold
+from tinycrm.core.text import escape_like, fold
 from tinycrm.errors import AmbiguousError, NotFoundError
 
 KINDS = ("contact", "company", "deal")
@@ -47,10 +47,6 @@ def _alive(model: Any, trashed: bool) -> Any:
     return column.is_not(None) if trashed else column.is_(None)
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _by_id(session: Session, kind: str, record_id: int, trashed: bool = False) -> list[Match]:
     model = _MODELS[kind]
     row = session.exec(
@@ -71,7 +67,7 @@ def _by_email(session: Session, email: str, trashed: bool = False) -> list[Match
 def _by_words(session: Session, kind: str, words: list[str], trashed: bool = False) -> list[Match]:
     model = _MODELS[kind]
     key = _key_column(kind)
-    conditions = [key.like(f"%{_escape_like(w)}%", escape="\\") for w in words]
+    conditions = [key.like(f"%{escape_like(w)}%", escape="\\") for w in words]
     rows = session.exec(
         select(model.id, _label_column(kind), key)
         .where(and_(*conditions), _alive(model, trashed))
@@ -92,7 +88,7 @@ def _close_matches(
     for kind in kinds:
         key = _key_column(kind)
         model = _MODELS[kind]
-        conditions = [key.like(f"%{_escape_like(p)}%", escape="\\") for p in pieces]
+        conditions = [key.like(f"%{escape_like(p)}%", escape="\\") for p in pieces]
         rows = session.exec(
             select(_label_column(kind), key)
             .where(or_(*conditions), _alive(model, trashed))

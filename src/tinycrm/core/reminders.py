@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from tinycrm.core.dates import at_local, describe, local_tz
+from tinycrm.core.dates import at_local, describe, local_tz, to_stored
 from tinycrm.core.touches import TOUCH_SQL, bucket_of, stored_time, touches_from_rows, whole_day
 from tinycrm.errors import ValidationError
 
@@ -36,11 +36,6 @@ SELECT id, contact_id, deal_id, title, due_at, all_day, priority, rrule,
  WHERE status = 'open' AND snoozed_until IS NOT NULL AND snoozed_until <= :now
    AND deleted_at IS NULL AND (notified_for IS NULL OR notified_for <> snoozed_until)
 """
-
-
-def stored(moment: datetime) -> str:
-    """Write an aware time the way the database stores times (naive UTC text)."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 @dataclass
@@ -137,7 +132,7 @@ def find_due(
 ) -> list[Reminder]:
     """Return the follow-ups and keep-in-touch contacts to remind now (nothing is claimed)."""
     found: list[Reminder] = []
-    for row in conn.execute(DUE_SQL, {"now": stored(now)}):
+    for row in conn.execute(DUE_SQL, {"now": to_stored(now)}):
         fid, contact_id, deal_id, title, _due, all_day, priority, rrule, occ, n_for, n_at = row
         due = stored_time(occ)
         assert due is not None
@@ -163,7 +158,7 @@ def find_due(
     for touch in touches_from_rows(conn.execute(TOUCH_SQL).fetchall(), tz):
         if touch.notified_for == touch.due or not _remindable(touch.due, True, now, tz, start):
             continue
-        previous = stored(touch.notified_for) if touch.notified_for else None
+        previous = to_stored(touch.notified_for) if touch.notified_for else None
         touches.append(
             Reminder(
                 kind="keep-in-touch",
@@ -240,7 +235,7 @@ def claim(conn: sqlite3.Connection, now: datetime, tz: tzinfo, start: time) -> l
     conn.execute("BEGIN IMMEDIATE")
     try:
         due = find_due(conn, now, tz, start)
-        at = stored(now)
+        at = to_stored(now)
         # notified_for is copied from the row itself, so it matches however the time was written
         conn.executemany(
             "UPDATE follow_up SET notified_for = coalesce(snoozed_until, due_at), notified_at = ?"
@@ -249,7 +244,7 @@ def claim(conn: sqlite3.Connection, now: datetime, tz: tzinfo, start: time) -> l
         )
         conn.executemany(
             "UPDATE contact SET touch_notified_for = ? WHERE id = ?",
-            [(stored(r.due), r.id) for r in due if r.kind == "keep-in-touch"],
+            [(to_stored(r.due), r.id) for r in due if r.kind == "keep-in-touch"],
         )
         conn.execute("COMMIT")
     except BaseException:
@@ -262,7 +257,7 @@ def unclaim(conn: sqlite3.Connection, reminders: Sequence[Reminder], now: dateti
     """Give claimed reminders back (a channel failed), so the next run tries them again.
 
     Only rows still holding this run's claim are restored."""
-    at = stored(now)
+    at = to_stored(now)
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.executemany(
@@ -272,7 +267,11 @@ def unclaim(conn: sqlite3.Connection, reminders: Sequence[Reminder], now: dateti
         )
         conn.executemany(
             "UPDATE contact SET touch_notified_for = ? WHERE id = ? AND touch_notified_for = ?",
-            [(r.previous[0], r.id, stored(r.due)) for r in reminders if r.kind == "keep-in-touch"],
+            [
+                (r.previous[0], r.id, to_stored(r.due))
+                for r in reminders
+                if r.kind == "keep-in-touch"
+            ],
         )
         conn.execute("COMMIT")
     except BaseException:
@@ -402,7 +401,7 @@ def digest(
         "SELECT id, contact_id, deal_id, title, coalesce(snoozed_until, due_at), all_day,"
         " priority, rrule FROM follow_up WHERE status = 'open' AND deleted_at IS NULL"
         " AND (due_at < :end OR snoozed_until < :end)",
-        {"end": stored(end)},
+        {"end": to_stored(end)},
     ).fetchall()
     items = []
     for fid, contact_id, deal_id, title, occ, all_day, priority, rrule in rows:

@@ -6,15 +6,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from tinycrm.core.models import Contact, ContactTag, Deal, Interaction, Tag
+from tinycrm.core.dates import to_stored
+from tinycrm.core.listing import Condition
+from tinycrm.core.models import Contact, Deal, Interaction
 from tinycrm.core.money import exponent, format_money
 from tinycrm.core.text import fold
 from tinycrm.errors import ValidationError
+
+if TYPE_CHECKING:
+    from tinycrm.core.reader import Reader
 
 DEFAULT_LIFECYCLE = {"lead": 5, "prospect": 15, "customer": 25, "former customer": 0}
 DEFAULT_SOURCE = {"referral": 20, "inbound": 15, "event": 10, "outbound": 5}
@@ -98,79 +103,82 @@ def rules_from(config: dict[str, Any] | None) -> Rules:
     )
 
 
-def _lookup(column: Any, table: dict[str, int]) -> Any:
-    pairs = [(column == name, points) for name, points in table.items() if points]
-    return case(*pairs, else_=0) if pairs else literal(0)
+def _lookup(column: str, table: dict[str, int], prefix: str, params: dict[str, Any]) -> str:
+    """A CASE giving each listed value of `column` its points (0 for the rest)."""
+    pairs: list[str] = []
+    for name, points in table.items():
+        if points:
+            key = f"{prefix}{len(pairs)}"
+            params[key] = name
+            pairs.append(f"WHEN {column} = :{key} THEN {int(points)}")
+    return f"CASE {' '.join(pairs)} ELSE 0 END" if pairs else "0"
 
 
-def _capped(expr: Any, most: int) -> Any:
+def _capped(expr: str, most: int) -> str:
     # SQLite's two-argument min() is a scalar function: the expression is computed once
-    return func.min(expr, most)
+    return f"min({expr}, {int(most)})"
 
 
-def components(session: Session, rules: Rules, now: datetime) -> dict[str, Any]:
-    """Return each part of the score as a SQL expression on the contact row."""
-    recent = now - timedelta(days=rules.interactions.per)
+def components(
+    reader: Reader, rules: Rules, now: datetime
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Return each part of the score as a SQL expression on the `contact` row, and the
+    parameters they share."""
+    from tinycrm.core.reader import fetch
+
+    params: dict[str, Any] = {
+        "score_recent": to_stored(now - timedelta(days=rules.interactions.per)),
+        "score_now": to_stored(now),
+    }
     tag_points = (
-        select(func.coalesce(func.sum(_lookup(Tag.name, rules.tags)), 0))
-        .select_from(ContactTag)
-        .join(Tag, col(Tag.id) == ContactTag.tag_id)
-        .where(col(ContactTag.contact_id) == Contact.id)
-        .scalar_subquery()
+        "(SELECT coalesce(sum("
+        + _lookup("tag.name", rules.tags, "score_tag", params)
+        + "), 0) FROM contact_tag JOIN tag ON tag.id = contact_tag.tag_id"
+        " WHERE contact_tag.contact_id = contact.id)"
         if any(rules.tags.values())
-        else literal(0)
+        else "0"
     )
     recent_count = (
-        select(func.count())
-        .select_from(Interaction)
-        .where(
-            col(Interaction.contact_id) == Contact.id,
-            col(Interaction.occurred_at) >= recent,
-            col(Interaction.deleted_at).is_(None),
-        )
-        .scalar_subquery()
+        "(SELECT count(*) FROM interaction WHERE interaction.contact_id = contact.id"
+        " AND interaction.occurred_at >= :score_recent AND interaction.deleted_at IS NULL)"
     )
-    currencies: list[str] = list(session.scalars(select(Deal.currency).distinct()))
-    odd = [(col(Deal.currency) == c, 10 ** exponent(c)) for c in currencies if exponent(c) != 2]
-    unit = case(*odd, else_=100) if odd else literal(100)
+    currencies = [r[0] for r in fetch(reader, "SELECT DISTINCT currency FROM deal")]
+    odd: list[str] = []
+    for currency in currencies:
+        if exponent(currency) != 2:
+            key = f"score_currency{len(odd)}"
+            params[key] = currency
+            odd.append(f"WHEN deal.currency = :{key} THEN {10 ** exponent(currency)}")
+    unit = f"CASE {' '.join(odd)} ELSE 100 END" if odd else "100"
     open_major = (
-        select(func.coalesce(func.sum(func.coalesce(Deal.value, 0) * 1.0 / unit), 0))
-        .where(
-            col(Deal.contact_id) == Contact.id,
-            col(Deal.status) == "open",
-            col(Deal.deleted_at).is_(None),
-        )
-        .scalar_subquery()
+        f"(SELECT coalesce(sum(coalesce(deal.value, 0) * 1.0 / {unit}), 0) FROM deal"
+        " WHERE deal.contact_id = contact.id AND deal.status = 'open'"
+        " AND deal.deleted_at IS NULL)"
     )
     last = (
-        select(func.max(Interaction.occurred_at))
-        .where(col(Interaction.contact_id) == Contact.id, col(Interaction.deleted_at).is_(None))
-        .scalar_subquery()
+        "(SELECT max(interaction.occurred_at) FROM interaction"
+        " WHERE interaction.contact_id = contact.id AND interaction.deleted_at IS NULL)"
     )
-    idle_days = func.julianday(
-        now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    ) - func.julianday(func.coalesce(last, Contact.created_at))
-    steps = cast(idle_days / rules.decay.per, Integer)
-    return {
-        "lifecycle": _lookup(Contact.lifecycle, rules.lifecycle),
-        "source": _lookup(Contact.source, rules.source),
+    idle_days = f"julianday(:score_now) - julianday(coalesce({last}, contact.created_at))"
+    steps = f"CAST(({idle_days}) / {float(rules.decay.per)} AS INTEGER)"
+    i, o, d = rules.interactions, rules.open_deals, rules.decay
+    parts = {
+        "lifecycle": _lookup("contact.lifecycle", rules.lifecycle, "score_lifecycle", params),
+        "source": _lookup("contact.source", rules.source, "score_source", params),
         "tags": tag_points,
-        "interactions": _capped(recent_count * rules.interactions.points, rules.interactions.most),
+        "interactions": _capped(f"{recent_count} * {int(i.points)}", i.most),
         "open_deals": _capped(
-            cast(open_major / rules.open_deals.per, Integer) * rules.open_deals.points,
-            rules.open_deals.most,
+            f"CAST({open_major} / {float(o.per)} AS INTEGER) * {int(o.points)}", o.most
         ),
-        "decay": -_capped(func.max(steps, 0) * rules.decay.points, rules.decay.most),
+        "decay": "-" + _capped(f"max({steps}, 0) * {int(d.points)}", d.most),
     }
+    return parts, params
 
 
-def score_expression(session: Session, rules: Rules, now: datetime) -> Any:
-    """Return the whole score of the contact row as one SQL expression (for sorting)."""
-    parts = list(components(session, rules, now).values())
-    total = parts[0]
-    for part in parts[1:]:
-        total = total + part
-    return total
+def score_expression(reader: Reader, rules: Rules, now: datetime) -> Condition:
+    """Return the whole score of the `contact` row as one SQL expression (for sorting)."""
+    parts, params = components(reader, rules, now)
+    return Condition(" + ".join(f"({sql})" for sql in parts.values()), params)
 
 
 @dataclass(frozen=True)
@@ -185,14 +193,16 @@ class Line:
 def explain(session: Session, contact: Contact, rules: Rules, now: datetime) -> dict[str, Any]:
     """Return a contact's score and the lines that make it up."""
     from tinycrm.core import tags as tag_service
+    from tinycrm.core.reader import fetch
 
     assert contact.id is not None
-    parts = components(session, rules, now)
-    row = session.exec(
-        select(*[expr.label(name) for name, expr in parts.items()]).where(
-            col(Contact.id) == contact.id
-        )
-    ).one()
+    parts, params = components(session, rules, now)
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in parts.items())
+    (row,) = fetch(
+        session,
+        f"SELECT {columns} FROM contact WHERE contact.id = :score_id",
+        {**params, "score_id": contact.id},
+    )
     points = dict(zip(parts, (int(v or 0) for v in row), strict=True))
     recent = now - timedelta(days=rules.interactions.per)
     count = session.scalar(

@@ -9,18 +9,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tinycrm.core.listing import ListFilter
+from tinycrm.core.listing import Condition, ListFilter
 from tinycrm.core.models import Segment
-from tinycrm.core.text import clean, fold
+from tinycrm.core.text import clean, escape_like, fold
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
 
 # Fields that describe a person; the rest describe a deal.
 CONTACT_FIELDS = ("tags", "lifecycle", "source", "company", "text")
 DEAL_FIELDS = ("pipeline", "stage", "status", "min_value", "max_value")
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def check_name(name: str) -> str:
@@ -223,13 +219,13 @@ def scope(session: Session, flt: ListFilter | None) -> Scope:
         params["seg_source"] = flt.source
         people.append("{c}.source = :seg_source")
     if flt.company:
-        params["seg_company"] = f"%{_escape_like(fold(flt.company))}%"
+        params["seg_company"] = f"%{escape_like(fold(flt.company))}%"
         people.append(
             "EXISTS (SELECT 1 FROM company seg_co WHERE seg_co.id = {c}.company_id"
             " AND seg_co.name_key LIKE :seg_company ESCAPE '\\')"
         )
     if flt.text:
-        params["seg_text"] = f"%{_escape_like(fold(flt.text))}%"
+        params["seg_text"] = f"%{escape_like(fold(flt.text))}%"
         people.append("{c}.name_key LIKE :seg_text ESCAPE '\\'")
     if flt.pipeline:
         pipe = pipelines.get_pipeline(session, flt.pipeline)
@@ -251,20 +247,16 @@ def scope(session: Session, flt: ListFilter | None) -> Scope:
     return Scope(tuple(people), tuple(deals), params)
 
 
-def contact_condition(session: Session, flt: ListFilter) -> Any:
-    """Return a SQLAlchemy condition keeping the contacts of a segment (for list queries)."""
-    from sqlalchemy import text
-
+def contact_condition(session: Session, flt: ListFilter) -> Condition:
+    """Return the condition keeping the contacts of a segment (for list queries)."""
     found = scope(session, flt)
-    return text(found.contact_where("contact")).bindparams(**found.params)
+    return Condition(found.contact_where("contact"), found.params)
 
 
-def deal_condition(session: Session, flt: ListFilter) -> Any:
-    """Return a SQLAlchemy condition keeping the deals of a segment (for list queries)."""
-    from sqlalchemy import text
-
+def deal_condition(session: Session, flt: ListFilter) -> Condition:
+    """Return the condition keeping the deals of a segment (for list queries)."""
     found = scope(session, flt)
-    return text(found.deal_where("deal")).bindparams(**found.params)
+    return Condition(found.deal_where("deal"), found.params)
 
 
 def count(session: Session, flt: ListFilter) -> dict[str, int]:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from tinycrm.errors import AmbiguousError, NotFoundError
+
+T = TypeVar("T")
 
 _SPACE = re.compile(r"\s+")
 _EMAIL = re.compile(r"^[^@\s,;<>()\[\]]+@[^@\s,;<>()\[\]]+\.[^@\s,;<>()\[\].]{2,}$")
@@ -14,6 +20,11 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACE.sub(" ", stripped.casefold()).strip()
+
+
+def escape_like(value: str) -> str:
+    """Escape LIKE's wildcards (and the escape character, a backslash) in `value`."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def clean(text: str | None) -> str | None:
@@ -45,3 +56,29 @@ def bar(value: float, biggest: float, width: int) -> str:
     eighths = round(value / biggest * width * 8)
     full, part = divmod(eighths, 8)
     return "█" * full + (_EIGHTHS[part] if part else "")
+
+
+def pick(
+    items: Sequence[T],
+    name_of: Callable[[T], str],
+    text: str,
+    what: str,
+    *,
+    names_hint: str,
+    ambiguous_hint: str | None = None,
+) -> T:
+    """Return the item whose name is `text`, or the only one whose name starts with it, in
+    any case and accents; otherwise raise NotFoundError or AmbiguousError naming `what`."""
+    key = fold(text)
+    for item in items:
+        if fold(name_of(item)) == key:
+            return item
+    found = [item for item in items if fold(name_of(item)).startswith(key)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise AmbiguousError(
+            f"{what} {text!r} matches several: {', '.join(name_of(i) for i in found)}",
+            hint=ambiguous_hint,
+        )
+    raise NotFoundError(f"no {what} called {text!r}", hint=names_hint)

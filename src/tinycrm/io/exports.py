@@ -40,13 +40,13 @@ def _tags(conn: sqlite3.Connection, link: str, owner: str) -> dict[int, list[str
 
 def contact_ids(db: Database, flt: ListFilter) -> list[int]:
     """Return the ids of the contacts a filter selects, by name."""
-    from tinycrm.core import listing
-    from tinycrm.core.models import Contact
+    from tinycrm.core import listing, reader
 
-    query = listing.contacts_query(flt).with_only_columns(Contact.id)
-    query = query.order_by(Contact.name_key, Contact.id)
+    sql, params = listing.contacts_query(flt).sql(
+        columns=("contact.id",), order="contact.name_key, contact.id"
+    )
     with db.read() as session:
-        return [r[0] for r in session.connection().execute(query)]
+        return [r[0] for r in reader.fetch(session, sql, params)]
 
 
 def contacts(db: Database, ids: list[int]) -> list[dict[str, Any]]:

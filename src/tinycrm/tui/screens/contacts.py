@@ -57,13 +57,13 @@ class ContactsScreen(Screen[None]):
 
         flt = listing.ListFilter(text=self.text or None)
         db = self.app.db  # type: ignore[attr-defined]
-        with db.read() as session:
-            total = board.count_contacts(session, flt)
+        with db.snapshot() as reader:
+            total = board.count_contacts(reader, flt)
 
         def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
             page = listing.Page(self.sort, self.descending, limit, offset)
-            with db.read() as session:
-                return listing.list_contacts(session, flt, page)
+            with db.snapshot() as reader:
+                return listing.list_contacts(reader, flt, page)
 
         self.query_one(RowList).show(total, fetch)
         order = "descending" if self.descending else "ascending"

@@ -1,0 +1,67 @@
+"""Reading with SQL text, from a session or from a plain connection (`Database.snapshot`).
+
+The hot read paths (lists) run SQL text so that they need no ORM; they accept either
+kind of reader, and run inside its transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from tinycrm.core.text import fold, pick
+from tinycrm.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlmodel import Session
+
+    # what a read runs on: a session, or a plain connection from Database.snapshot()
+    Reader: TypeAlias = Session | sqlite3.Connection
+
+
+def fetch(reader: Reader, sql: str, params: Any = ()) -> list[Any]:
+    """Run a statement and return its rows, inside the reader's transaction."""
+    if isinstance(reader, sqlite3.Connection):
+        return reader.execute(sql, params).fetchall()
+    driver = reader.connection().connection.driver_connection
+    assert driver is not None
+    return list(driver.execute(sql, params).fetchall())
+
+
+def pipeline_id(reader: Reader, name: str | None) -> int:
+    """Return the id of the pipeline called `name` (any case, unambiguous prefix), or of
+    the default pipeline when no name is given."""
+    if not name:
+        rows = fetch(reader, "SELECT id FROM pipeline ORDER BY is_default DESC, id LIMIT 1")
+        if not rows:
+            raise NotFoundError("there is no pipeline yet", hint="crm pipeline create NAME")
+        return int(rows[0][0])
+    rows = fetch(reader, "SELECT id, name FROM pipeline ORDER BY id")
+    found = pick(
+        rows,
+        lambda r: str(r[1]),
+        name,
+        "pipeline",
+        names_hint=f"pipelines: {', '.join(r[1] for r in rows)}",
+    )
+    return int(found[0])
+
+
+def stage_id(reader: Reader, pipeline: int, text: str) -> int:
+    """Return the id of the stage of `pipeline` whose name is `text` or starts with it."""
+    if not fold(text):
+        raise NotFoundError("no stage given")
+    rows = fetch(
+        reader, "SELECT id, name FROM stage WHERE pipeline_id = ? ORDER BY position", (pipeline,)
+    )
+    found = pick(
+        rows,
+        lambda r: str(r[1]),
+        text,
+        "stage",
+        names_hint=f"stages: {', '.join(r[1] for r in rows)}, or won / lost",
+        ambiguous_hint="type more of the name",
+    )
+    return int(found[0])
