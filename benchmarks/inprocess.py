@@ -39,10 +39,10 @@ class Service:
 @contextmanager
 def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
     """Collect the SQL statements (and parameters) sent to SQLite: those the engine sends,
-    and those the list queries run as text (`listing.fetch`, on a session or a snapshot)."""
+    and those the text reads run on a session or a snapshot (`reader.run`)."""
     from sqlalchemy import event
 
-    from tinycrm.core import listing
+    from tinycrm.core import reader
 
     seen: list[tuple[str, Any]] = []
 
@@ -50,18 +50,18 @@ def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
         if not many:
             seen.append((statement, params))
 
-    original = listing.fetch
+    original = reader.run
 
-    def fetch(reader: Any, sql: str, params: Any = ()) -> list[Any]:
+    def run(conn: sqlite3.Connection, sql: str, params: Any) -> list[Any]:
         seen.append((sql, params))
-        return original(reader, sql, params)
+        return original(conn, sql, params)
 
     event.listen(db.engine, "before_cursor_execute", before)
-    listing.fetch = fetch
+    reader.run = run
     try:
         yield seen
     finally:
-        listing.fetch = original
+        reader.run = original
         event.remove(db.engine, "before_cursor_execute", before)
 
 
@@ -123,63 +123,9 @@ def _show(ref: str, kinds: tuple[str, ...]) -> Callable[[Any, int], Any]:
 
 
 def _agenda(db: Any, _i: int) -> Any:
-    from tinycrm.core import followups
+    from tinycrm.core import agenda
 
-    return _reads(db, lambda s: followups.agenda(s, generate.NOW, tz=UTC))
-
-
-def _agenda_columns(db: Any, _i: int) -> Any:
-    """The agenda as the benchmarks propose it: columns rather than ORM objects, and the open
-    status repeated in each branch of the OR so SQLite searches two partial indexes."""
-    from datetime import datetime, timedelta
-    from datetime import time as clock_time
-
-    from sqlalchemy import and_, or_, select
-    from sqlmodel import col
-
-    from tinycrm.core.models import Contact, Deal, FollowUp
-
-    now = generate.NOW
-    today = now.astimezone(UTC).date()
-    horizon = datetime.combine(today + timedelta(days=8), clock_time(0), UTC)
-    is_open = col(FollowUp.status) == "open"
-    query = (
-        select(
-            FollowUp.id,
-            FollowUp.title,
-            FollowUp.due_at,
-            FollowUp.snoozed_until,
-            FollowUp.all_day,
-            FollowUp.priority,
-            col(Contact.name).label("contact_name"),
-            col(Deal.title).label("deal_title"),
-        )
-        .outerjoin(Contact, col(Contact.id) == FollowUp.contact_id)
-        .outerjoin(Deal, col(Deal.id) == FollowUp.deal_id)
-        .where(
-            col(FollowUp.deleted_at).is_(None),
-            or_(
-                and_(is_open, col(FollowUp.due_at) < horizon),
-                and_(is_open, col(FollowUp.snoozed_until) < horizon),
-            ),
-        )
-    )
-    with db.read() as session:
-        rows = session.connection().execute(query).all()
-    order = {"overdue": 0, "today": 1, "upcoming": 2}
-    items = []
-    for r in rows:
-        due = r.snoozed_until or r.due_at
-        if due >= horizon:
-            continue
-        day = due.astimezone(UTC).date()
-        if r.all_day:
-            bucket = "overdue" if day < today else "today" if day == today else "upcoming"
-        else:
-            bucket = "overdue" if due <= now else "today" if day == today else "upcoming"
-        items.append((order[bucket], due, not r.priority, r.id, r.title, r.contact_name))
-    items.sort()
-    return items
+    return _snapshot(db, lambda r: agenda.agenda(r, generate.NOW, tz=UTC))
 
 
 def _optional(module: str, names: tuple[str, ...], **given: Any) -> Callable[[Any, int], Any]:
@@ -300,7 +246,6 @@ def services(meta: dict[str, Any]) -> list[Service]:
         Service(f"search (rare: {planted['rare_word']})", _search(planted["rare_word"])),
         Service(f"search (common: {planted['common_word']})", _search(planted["common_word"])),
         Service("agenda", _agenda),
-        Service("agenda, proposed query (columns, indexed OR)", _agenda_columns),
         Service("remind (due follow-ups, nothing written)", _remind, _remind_floor),
     ]  # fmt: skip
 

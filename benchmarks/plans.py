@@ -21,7 +21,6 @@ HOT = (
     "show contact (by name)",
     "show deal (by title)",
     "agenda",
-    "agenda, proposed query (columns, indexed OR)",
 )
 _SCAN = re.compile(r"^SCAN (\w+)(?: AS \w+)?(?: USING (?:COVERING )?INDEX (\w+))?$")
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import table_rows
-from tinycrm.core import board, contacts, deals, followups, interactions, timeline
+from tinycrm.core import agenda, board, contacts, deals, followups, interactions, timeline
 from tinycrm.core.dates import When
 from tinycrm.errors import ValidationError
 
@@ -210,8 +210,8 @@ def test_demo_agenda_has_overdue_today_and_upcoming(crm: Any) -> None:
 
     path = Path(crm("demo", "--no-board").stdout.strip())
     db = open_db(path)
-    with db.read() as s:
-        buckets = {i.bucket for i in followups.agenda(s, NOW)}
+    with db.snapshot() as reader:
+        buckets = {i.bucket for i in agenda.agenda(reader, NOW)}
     db.dispose()
     assert buckets == {"overdue", "today", "upcoming"}
 

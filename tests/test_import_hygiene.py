@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -45,5 +46,29 @@ def test_help_does_not_load_the_orm_or_the_tui() -> None:
     code = (
         "import sys\nsys.argv=['crm','--help']\nimport tinycrm.cli\n"
         "try:\n    tinycrm.cli.main()\nexcept SystemExit:\n    pass"
+    )
+    assert not loaded_after(code) & set(HEAVY)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["agenda"],
+        ["agenda", "--json"],
+        ["list", "contacts", "--tag", "vip", "-n", "5"],
+        ["list", "deals", "--stage", "pres", "--json"],
+        ["list", "companies", "-q"],
+    ],
+)
+def test_the_everyday_reads_do_not_load_the_orm(tmp_path: Path, argv: list[str]) -> None:
+    """An agenda or a list runs SQL text on a plain snapshot: no SQLAlchemy, no pydantic."""
+    from tinycrm.core.db import open_db
+
+    path = tmp_path / "r.db"
+    open_db(path).dispose()
+    code = (
+        f"import sys\nsys.argv=['crm','--db',{str(path)!r},*{argv!r}]\nimport tinycrm.cli\n"
+        "try:\n    tinycrm.cli.main()\nexcept SystemExit as exit:\n"
+        "    assert not exit.code, exit.code"
     )
     assert not loaded_after(code) & set(HEAVY)

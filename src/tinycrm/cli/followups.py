@@ -97,14 +97,15 @@ def agenda(
 
     Example: crm agenda; crm agenda --days 14 --json
     """
-    from tinycrm.core import dates, followups
+    from tinycrm.core import agenda as core_agenda
+    from tinycrm.core import dates
 
     now = state.now()
-    with state.database().read() as session:
-        items = followups.agenda(session, now, days=days)
-        touches = followups.touches(session, now, days=days)
-        rows = [followups.agenda_item_dict(item) for item in items]
-        rows += [followups.touch_dict(touch, bucket) for touch, bucket in touches]
+    with state.database().snapshot() as reader:
+        items = core_agenda.agenda(reader, now, days=days)
+        touches = core_agenda.touches(reader, now, days=days)
+    rows = [core_agenda.agenda_item_dict(item) for item in items]
+    rows += [core_agenda.touch_dict(touch, bucket) for touch, bucket in touches]
     order = {"overdue": 0, "today": 1, "upcoming": 2}
     rows.sort(key=lambda row: (order[row["bucket"]], row["due"]))
     if as_json:

@@ -453,6 +453,13 @@ def show(moment: datetime | None, tz: tzinfo | None = None) -> str:
     return to_local(moment, tz).strftime("%Y-%m-%d %H:%M")
 
 
+def iso(moment: datetime | None) -> str | None:
+    """Render an aware time as ISO 8601 in UTC with a Z, as JSON shows it."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def to_stored(moment: datetime) -> str:
     """Write an aware time the way the database stores times: naive UTC text,
     '2026-11-23 10:00:00.000000', which sorts and compares as the times do."""

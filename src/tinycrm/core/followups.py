@@ -4,16 +4,16 @@ keep-in-touch cadences, and the agenda of what is overdue, due today and coming 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from tinycrm.core.dates import When, at_local, local_tz
+from tinycrm.core.agenda import effective_due
+from tinycrm.core.dates import When, at_local, iso, local_tz
 from tinycrm.core.models import Contact, Deal, FollowUp, Stage
 from tinycrm.core.text import clean
-from tinycrm.core.touches import TOUCH_SQL, TouchDue, bucket_of, touches_from_rows, whole_day
+from tinycrm.core.touches import TOUCH_SQL, touches_from_rows
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
 
 
@@ -188,116 +188,12 @@ def cancel(session: Session, fu: FollowUp, now: datetime) -> FollowUp:
     return fu
 
 
-@dataclass(frozen=True)
-class AgendaFollowUp:
-    """What the agenda shows of a follow-up: plain values, not a database object (an agenda
-    of 10,000 overdue follow-ups would spend most of its time building those)."""
-
-    id: int
-    title: str
-    due_at: datetime
-    all_day: bool
-    rrule: str | None
-    priority: bool
-    snoozed_until: datetime | None
-    contact_id: int | None
-    deal_id: int | None
-
-
-def effective_due(fu: FollowUp | AgendaFollowUp) -> datetime:
-    """Return when a follow-up is next due: its snooze time if snoozed, else its due time."""
-    return fu.snoozed_until if fu.snoozed_until is not None else fu.due_at
-
-
-@dataclass(frozen=True)
-class AgendaItem:
-    """One line of the agenda."""
-
-    follow_up: AgendaFollowUp
-    due: datetime
-    bucket: str  # overdue, today, upcoming
-    contact_name: str | None
-    deal_title: str | None
-    deal_stage: str | None = None
-    all_day: bool = False
-
-
-def agenda(
-    session: Session, now: datetime, days: int = 7, tz: tzinfo | None = None
-) -> list[AgendaItem]:
-    """Return open follow-ups that are overdue, due today, or due in the next `days` days."""
-    tz = tz or local_tz()
-    today = now.astimezone(tz).date()
-    horizon = at_local(today + timedelta(days=days + 1), time(0), tz)
-    base = (
-        select(  # type: ignore[misc]  # (twelve columns are too many unions for mypy)
-            FollowUp.id,
-            FollowUp.title,
-            FollowUp.due_at,
-            FollowUp.all_day,
-            FollowUp.rrule,
-            FollowUp.priority,
-            FollowUp.snoozed_until,
-            FollowUp.contact_id,
-            FollowUp.deal_id,
-            Contact.name,
-            Deal.title,
-            Stage.name,
-        )
-        .outerjoin(Contact, col(Contact.id) == FollowUp.contact_id)
-        .outerjoin(Deal, col(Deal.id) == FollowUp.deal_id)
-        .outerjoin(Stage, col(Stage.id) == Deal.stage_id)
-        .where(FollowUp.status == "open", col(FollowUp.deleted_at).is_(None))
-    )
-    # two range reads (on the partial indexes of open follow-ups' due and snooze times)
-    # instead of one OR, which would scan every open follow-up
-    snoozed = col(FollowUp.snoozed_until)
-    rows = [
-        *session.exec(base.where(snoozed.is_(None), col(FollowUp.due_at) < horizon)),
-        *session.exec(base.where(snoozed.is_not(None), snoozed < horizon)),
-    ]
-    items = []
-    for *values, contact_name, deal_title, stage_name in rows:
-        fu = AgendaFollowUp(*values)
-        due = effective_due(fu)
-        if due >= horizon:
-            continue
-        all_day = whole_day(due, fu.all_day, tz)
-        bucket = bucket_of(due, all_day, now, tz)
-        stage = deal_status_label(fu, stage_name)
-        items.append(AgendaItem(fu, due, bucket, contact_name, deal_title, stage, all_day))
-    order = {"overdue": 0, "today": 1, "upcoming": 2}
-    items.sort(key=lambda i: (order[i.bucket], i.due, not i.follow_up.priority, i.follow_up.id))
-    return items
-
-
-def deal_status_label(fu: FollowUp | AgendaFollowUp, stage_name: str | None) -> str | None:
-    """Return the stage name shown beside a follow-up's deal."""
-    return stage_name if fu.deal_id is not None else None
-
-
 def day_of(fu: FollowUp, tz: tzinfo | None = None) -> date:
     """Return the local day a follow-up is due."""
     return effective_due(fu).astimezone(tz or local_tz()).date()
 
 
 # ---- keep in touch -------------------------------------------------------------------------
-
-
-def touches(
-    session: Session, now: datetime, days: int = 7, tz: tzinfo | None = None
-) -> list[tuple[TouchDue, str]]:
-    """Return contacts due for a touch within `days` days, with their agenda bucket."""
-    tz = tz or local_tz()
-    today = now.astimezone(tz).date()
-    horizon = at_local(today + timedelta(days=days + 1), time(0), tz)
-    rows = session.connection().exec_driver_sql(TOUCH_SQL).all()
-    items = [
-        (t, bucket_of(t.due, True, now, tz)) for t in touches_from_rows(rows, tz) if t.due < horizon
-    ]
-    order = {"overdue": 0, "today": 1, "upcoming": 2}
-    items.sort(key=lambda pair: (order[pair[1]], pair[0].due, pair[0].contact_id))
-    return items
 
 
 def set_keep_in_touch(
@@ -342,12 +238,6 @@ def touch_due_of(session: Session, contact: Contact) -> datetime | None:
 # ---- records as dicts (the --json output) -------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def follow_up_dict(session: Session, fu: FollowUp) -> dict[str, Any]:
     """Describe a follow-up with stable field names."""
     contact = session.get(Contact, fu.contact_id) if fu.contact_id else None
@@ -359,10 +249,10 @@ def follow_up_dict(session: Session, fu: FollowUp) -> dict[str, Any]:
         "uuid": fu.uuid,
         "title": fu.title,
         "status": fu.status,
-        "due": _iso(fu.due_at),
+        "due": iso(fu.due_at),
         "all_day": fu.all_day,
-        "snoozed_until": _iso(fu.snoozed_until),
-        "effective_due": _iso(effective_due(fu)),
+        "snoozed_until": iso(fu.snoozed_until),
+        "effective_due": iso(effective_due(fu)),
         "rrule": fu.rrule,
         "priority": fu.priority,
         "contact": {"id": contact.id, "name": contact.name} if contact else None,
@@ -371,48 +261,10 @@ def follow_up_dict(session: Session, fu: FollowUp) -> dict[str, Any]:
             if deal
             else None
         ),
-        "notified_at": _iso(fu.notified_at),
-        "completed_at": _iso(fu.completed_at),
-        "created_at": _iso(fu.created_at),
-        "updated_at": _iso(fu.updated_at),
-    }
-
-
-def agenda_item_dict(item: AgendaItem) -> dict[str, Any]:
-    """Describe one agenda line of a follow-up (`crm agenda --json`)."""
-    fu = item.follow_up
-    return {
-        "kind": "follow-up",
-        "bucket": item.bucket,
-        "id": fu.id,
-        "title": fu.title,
-        "due": _iso(item.due),
-        "all_day": item.all_day,
-        "snoozed": fu.snoozed_until is not None,
-        "priority": fu.priority,
-        "rrule": fu.rrule,
-        "contact": {"id": fu.contact_id, "name": item.contact_name} if fu.contact_id else None,
-        "deal": (
-            {"id": fu.deal_id, "title": item.deal_title, "stage": item.deal_stage}
-            if fu.deal_id
-            else None
-        ),
-    }
-
-
-def touch_dict(touch: TouchDue, bucket: str) -> dict[str, Any]:
-    """Describe one agenda line of a contact due for a touch (`crm agenda --json`)."""
-    return {
-        "kind": "keep-in-touch",
-        "bucket": bucket,
-        "id": touch.contact_id,
-        "title": f"keep in touch with {touch.contact_name}",
-        "due": _iso(touch.due),
-        "all_day": True,
-        "cadence_days": touch.cadence_days,
-        "last_interaction_at": _iso(touch.last_at) if touch.had_interaction else None,
-        "contact": {"id": touch.contact_id, "name": touch.contact_name},
-        "deal": None,
+        "notified_at": iso(fu.notified_at),
+        "completed_at": iso(fu.completed_at),
+        "created_at": iso(fu.created_at),
+        "updated_at": iso(fu.updated_at),
     }
 
 

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.dates import stored_iso, to_stored
 from tinycrm.core.money import to_decimal_text
-from tinycrm.core.reader import fetch as fetch
-from tinycrm.core.reader import pipeline_id, stage_id
+from tinycrm.core.reader import fetch, pipeline_id, stage_id
 from tinycrm.core.text import escape_like, fold
 from tinycrm.errors import ValidationError
 

@@ -24,10 +24,16 @@ if TYPE_CHECKING:
 def fetch(reader: Reader, sql: str, params: Any = ()) -> list[Any]:
     """Run a statement and return its rows, inside the reader's transaction."""
     if isinstance(reader, sqlite3.Connection):
-        return reader.execute(sql, params).fetchall()
+        return run(reader, sql, params)
     driver = reader.connection().connection.driver_connection
     assert driver is not None
-    return list(driver.execute(sql, params).fetchall())
+    return run(driver, sql, params)
+
+
+def run(conn: sqlite3.Connection, sql: str, params: Any) -> list[Any]:
+    """Execute one statement and return every row: the one place where the text reads
+    reach SQLite, so the benchmarks can see (and replay) exactly what was sent."""
+    return conn.execute(sql, params).fetchall()
 
 
 def pipeline_id(reader: Reader, name: str | None) -> int:

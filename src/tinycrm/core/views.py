@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from tinycrm.core import contacts, deals, tags
+from tinycrm.core.dates import iso as iso
 from tinycrm.core.models import Company, Contact, Deal, Pipeline, Stage
 from tinycrm.core.money import to_decimal_text
-
-
-def iso(moment: datetime | None) -> str | None:
-    """Render an aware time as ISO 8601 in UTC with a Z."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _ref(record_id: int | None, label: str | None) -> dict[str, Any] | None:

@@ -42,14 +42,14 @@ class AgendaScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read the agenda again."""
-        from tinycrm.core import dates, followups
+        from tinycrm.core import agenda, dates
 
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
         self.targets = {}
-        with self.app.db.read() as session:  # type: ignore[attr-defined]
-            items = followups.agenda(session, self.app.now(), days=self.days)  # type: ignore[attr-defined]
+        with self.app.db.snapshot() as reader:  # type: ignore[attr-defined]
+            items = agenda.agenda(reader, self.app.now(), days=self.days)  # type: ignore[attr-defined]
         counts = {"overdue": 0, "today": 0, "upcoming": 0}
         for item in items:
             fu = item.follow_up
