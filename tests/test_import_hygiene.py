@@ -58,10 +58,13 @@ def test_help_does_not_load_the_orm_or_the_tui() -> None:
         ["list", "contacts", "--tag", "vip", "-n", "5"],
         ["list", "deals", "--stage", "pres", "--json"],
         ["list", "companies", "-q"],
+        ["search", "acme"],
+        ["search", "acme", "--kind", "deal", "--json"],
     ],
 )
 def test_the_everyday_reads_do_not_load_the_orm(tmp_path: Path, argv: list[str]) -> None:
-    """An agenda or a list runs SQL text on a plain snapshot: no SQLAlchemy, no pydantic."""
+    """An agenda, a list or a search runs SQL text on a plain snapshot: no SQLAlchemy, no
+    pydantic."""
     from tinycrm.core.db import open_db
 
     path = tmp_path / "r.db"

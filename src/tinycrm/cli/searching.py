@@ -33,8 +33,8 @@ def search(
 
     text = " ".join(words)
     highlight = ("[", "]") if as_json else (_OPEN, _CLOSE)
-    with state.database().read() as session:
-        hits = searching.search(session, text, kind=kind, limit=limit, highlight=highlight)
+    with state.database().snapshot() as reader:
+        hits = searching.search(reader, text, kind=kind, limit=limit, highlight=highlight)
     if as_json:
         render.print_json(hits)
         return

@@ -10,16 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.dates import at_local, iso, local_tz
+from tinycrm.core.dates import at_local, iso, local_tz, stored_time
 from tinycrm.core.reader import fetch
-from tinycrm.core.touches import (
-    TOUCH_SQL,
-    TouchDue,
-    bucket_of,
-    stored_time,
-    touches_from_rows,
-    whole_day,
-)
+from tinycrm.core.touches import TOUCH_SQL, TouchDue, bucket_of, touches_from_rows, whole_day
 
 if TYPE_CHECKING:
     from tinycrm.core.models import FollowUp

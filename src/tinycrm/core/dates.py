@@ -468,6 +468,14 @@ def to_stored(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+def stored_time(value: object) -> datetime | None:
+    """Read a time as SQLite stores it (naive UTC text) into an aware UTC datetime."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def stored_iso(value: str | None) -> str | None:
     """Render a stored time (naive UTC text) as ISO 8601 in UTC with a Z, as JSON shows it."""
     if value is None:

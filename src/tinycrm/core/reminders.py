@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from tinycrm.core.dates import at_local, describe, local_tz, to_stored
-from tinycrm.core.touches import TOUCH_SQL, bucket_of, stored_time, touches_from_rows, whole_day
+from tinycrm.core.dates import at_local, describe, local_tz, stored_time, to_stored
+from tinycrm.core.touches import TOUCH_SQL, bucket_of, touches_from_rows, whole_day
 from tinycrm.errors import ValidationError
 
 CHANNELS = ("stdout", "desktop", "email", "command")

@@ -6,13 +6,14 @@ current); another engine can be put behind `search()` without touching its calle
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import text
-from sqlmodel import Session
-
-from tinycrm.core.views import iso
+from tinycrm.core.dates import iso, stored_time
+from tinycrm.core.reader import fetch
 from tinycrm.errors import ValidationError
+
+if TYPE_CHECKING:
+    from tinycrm.core.reader import Reader
 
 KINDS = ("contact", "company", "deal", "interaction", "follow-up")
 # How many of the newest matches are ranked when a word is common: ranking every match of a
@@ -57,48 +58,56 @@ def match_expression(query: str, prefix: bool = True) -> str:
     return " ".join(terms)
 
 
-def _matches(session: Session, expr: str, kind: str | None, limit: int) -> list[int]:
+class Hit(NamedTuple):
+    """One ranked row of the search index."""
+
+    rowid: int
+    kind: str
+    record_id: int
+    title: str
+    snippet: str
+    score: float
+
+
+def _matches(reader: Reader, expr: str, kind: str | None, limit: int) -> list[int]:
     """Return up to `limit` matching rowids, newest first (cheap: no ranking)."""
     where = " AND (rowid % 8) = :code" if kind else ""
-    rows = session.connection().execute(
-        text(
-            "SELECT rowid FROM search_index WHERE search_index MATCH :expr"
-            f"{where} ORDER BY rowid DESC LIMIT :limit"
-        ),
+    rows = fetch(
+        reader,
+        "SELECT rowid FROM search_index WHERE search_index MATCH :expr"
+        f"{where} ORDER BY rowid DESC LIMIT :limit",
         {"expr": expr, "code": _CODES.get(kind or ""), "limit": limit},
     )
     return [r[0] for r in rows]
 
 
 def _ranked(
-    session: Session,
+    reader: Reader,
     expr: str,
     kind: str | None,
     floor: int | None,
     limit: int,
     highlight: tuple[str, str],
-) -> list[Any]:
+) -> list[Hit]:
     where = " AND (rowid % 8) = :code" if kind else ""
     if floor is not None:
         where += " AND rowid >= :floor"
-    return list(
-        session.connection().execute(
-            text(
-                "SELECT rowid, kind, record_id, title, "
-                "snippet(search_index, -1, :open, :close, '…', 12) AS snippet, "
-                f"{_BM25} AS score FROM search_index WHERE search_index MATCH :expr{where} "
-                "ORDER BY score LIMIT :limit"
-            ),
-            {
-                "expr": expr,
-                "code": _CODES.get(kind or ""),
-                "floor": floor,
-                "limit": limit,
-                "open": highlight[0],
-                "close": highlight[1],
-            },
-        )
+    rows = fetch(
+        reader,
+        "SELECT rowid, kind, record_id, title, "
+        "snippet(search_index, -1, :open, :close, '…', 12) AS snippet, "
+        f"{_BM25} AS score FROM search_index WHERE search_index MATCH :expr{where} "
+        "ORDER BY score LIMIT :limit",
+        {
+            "expr": expr,
+            "code": _CODES.get(kind or ""),
+            "floor": floor,
+            "limit": limit,
+            "open": highlight[0],
+            "close": highlight[1],
+        },
     )
+    return [Hit(*row) for row in rows]
 
 
 _LIVE: dict[str, str] = {
@@ -118,7 +127,7 @@ _LIVE: dict[str, str] = {
 }
 
 
-def _live(session: Session, hits: list[Any]) -> dict[tuple[str, int], tuple[Any, ...]]:
+def _live(reader: Reader, hits: list[Hit]) -> dict[tuple[str, int], tuple[Any, ...]]:
     """Look up the hits' records, one query per kind, leaving trashed ones out."""
     by_kind: dict[str, list[int]] = {}
     for hit in hits:
@@ -128,30 +137,30 @@ def _live(session: Session, hits: list[Any]) -> dict[tuple[str, int], tuple[Any,
         if kind not in _LIVE:
             continue
         marks = ", ".join(str(int(i)) for i in ids)
-        for row in session.connection().exec_driver_sql(_LIVE[kind].format(marks)):
+        for row in fetch(reader, _LIVE[kind].format(marks)):
             found[(kind, row[0])] = tuple(row)
     return found
 
 
 def _find(
-    session: Session, expr: str, kind: str | None, fetch: int, highlight: tuple[str, str]
-) -> list[Any]:
+    reader: Reader, expr: str, kind: str | None, wanted: int, highlight: tuple[str, str]
+) -> list[Hit]:
     """Rank the matches of one FTS5 expression, limiting first (see POOL)."""
-    from sqlalchemy.exc import OperationalError
+    import sqlite3
 
     try:
-        newest = _matches(session, expr, kind, POOL)
+        newest = _matches(reader, expr, kind, POOL)
         floor = newest[-1] if len(newest) >= POOL else None
-        return _ranked(session, expr, kind, floor, fetch, highlight)
-    except OperationalError as exc:  # what FTS5 still refuses is the person's text, not a crash
+        return _ranked(reader, expr, kind, floor, wanted, highlight)
+    except (
+        sqlite3.OperationalError
+    ) as exc:  # what FTS5 still refuses is the person's text, not a crash
         raise ValidationError("cannot search for that text", hint="search for plain words") from exc
 
 
-def _results(session: Session, hits: list[Any], limit: int) -> list[dict[str, Any]]:
+def _results(reader: Reader, hits: list[Hit], limit: int) -> list[dict[str, Any]]:
     """Turn ranked hits into result dicts, leaving out trashed records."""
-    from datetime import UTC, datetime
-
-    live = _live(session, hits)
+    live = _live(reader, hits)
     out: list[dict[str, Any]] = []
     for hit in hits:
         row = live.get((hit.kind, int(hit.record_id)))
@@ -165,10 +174,7 @@ def _results(session: Session, hits: list[Any], limit: int) -> list[dict[str, An
             "score": round(float(hit.score), 4),
         }
         if hit.kind in ("interaction", "follow-up"):
-            at = row[2]
-            if isinstance(at, str):
-                at = datetime.fromisoformat(at).replace(tzinfo=UTC)
-            item["at"] = iso(at)
+            item["at"] = iso(stored_time(row[2]))
             item["contact_id"] = row[3]
         out.append(item)
         if len(out) >= limit:
@@ -177,7 +183,7 @@ def _results(session: Session, hits: list[Any], limit: int) -> list[dict[str, An
 
 
 def search(
-    session: Session,
+    reader: Reader,
     query: str,
     *,
     kind: str | None = None,
@@ -195,11 +201,11 @@ def search(
     if limit < 1:
         raise ValidationError("--limit must be 1 or more")
     kind = check_kind(kind)
-    fetch = limit * 2 + 10  # room for trashed records that are left out
+    wanted = limit * 2 + 10  # room for trashed records that are left out
     exact = match_expression(query, prefix=False)
-    found = _results(session, _find(session, exact, kind, fetch, highlight), limit)
+    found = _results(reader, _find(reader, exact, kind, wanted, highlight), limit)
     if len(found) < limit:
         loose = match_expression(query, prefix=True)
         if loose != exact:
-            found = _results(session, _find(session, loose, kind, fetch, highlight), limit)
+            found = _results(reader, _find(reader, loose, kind, wanted, highlight), limit)
     return found

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 
-from tinycrm.core.dates import at_local
+from tinycrm.core.dates import at_local, stored_time
 
 
 def whole_day(moment: datetime, all_day: bool, tz: tzinfo) -> bool:
@@ -49,14 +49,6 @@ class TouchDue:
     had_interaction: bool
     due: datetime
     notified_for: datetime | None
-
-
-def stored_time(value: object) -> datetime | None:
-    """Read a time as SQLite stores it (naive UTC text) into an aware UTC datetime."""
-    if value is None:
-        return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def touches_from_rows(rows: Iterable[Sequence[object]], tz: tzinfo) -> list[TouchDue]:
