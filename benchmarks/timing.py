@@ -63,15 +63,20 @@ def measure(
     once: Callable[[int], None],
     *,
     warmup: bool = True,
+    batch: int = 1,
 ) -> Measure:
-    """Time `once(i)` for `runs` counted runs after a warm-up run; a failure ends the case."""
+    """Time `once(i)` for `runs` counted runs after a warm-up run; a failure ends the case.
+
+    With `batch`, each run calls `once` that many times and counts the time per call.
+    """
     result = Measure(name, group)
     start = 0 if warmup else 1
     for i in range(start, runs + 1):
         try:
             began = time.perf_counter()
-            once(i)
-            took = time.perf_counter() - began
+            for _ in range(batch):
+                once(i)
+            took = (time.perf_counter() - began) / batch
         except Exception as exc:
             result.error = one_line(exc)
             result.times = []

@@ -60,15 +60,20 @@ def test_help_does_not_load_the_orm_or_the_tui() -> None:
         ["list", "companies", "-q"],
         ["search", "acme"],
         ["search", "acme", "--kind", "deal", "--json"],
+        ["show", "ann"],
+        ["show", "1", "--kind", "deal", "--json"],
     ],
 )
 def test_the_everyday_reads_do_not_load_the_orm(tmp_path: Path, argv: list[str]) -> None:
-    """An agenda, a list or a search runs SQL text on a plain snapshot: no SQLAlchemy, no
-    pydantic."""
-    from tinycrm.core.db import open_db
+    """An agenda, a list, a search or a show runs SQL text on a plain snapshot: no
+    SQLAlchemy, no pydantic."""
+    from typer.testing import CliRunner
+
+    from tinycrm.cli import app
 
     path = tmp_path / "r.db"
-    open_db(path).dispose()
+    for args in (["add", "contact", "Ann Acme"], ["add", "deal", "Acme pilot", "--contact", "ann"]):
+        assert CliRunner().invoke(app, ["--db", str(path), *args]).exit_code == 0
     code = (
         f"import sys\nsys.argv=['crm','--db',{str(path)!r},*{argv!r}]\nimport tinycrm.cli\n"
         "try:\n    tinycrm.cli.main()\nexcept SystemExit as exit:\n"

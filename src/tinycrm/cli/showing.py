@@ -37,22 +37,10 @@ def show(
     Examples: crm show jane; crm show "acme website"; crm show 12 --kind deal
     """
     from tinycrm.core import refs, views
-    from tinycrm.core.models import Company, Contact, Deal
 
-    with state.database().read() as session:
-        hit = refs.resolve(session, ref, kinds_for(kind))
-        if hit.kind == "contact":
-            contact = session.get(Contact, hit.id)
-            assert contact is not None
-            data = views.contact_dict(session, contact)
-        elif hit.kind == "company":
-            company = session.get(Company, hit.id)
-            assert company is not None
-            data = views.company_dict(session, company)
-        else:
-            deal = session.get(Deal, hit.id)
-            assert deal is not None
-            data = views.deal_dict(session, deal)
+    with state.database().snapshot() as reader:
+        hit = refs.resolve(reader, ref, kinds_for(kind))
+        data = views.describe(reader, hit.kind, hit.id)
     if as_json:
         render.print_json(data)
     else:

@@ -22,9 +22,12 @@ if TYPE_CHECKING:
 
 
 def fetch(reader: Reader, sql: str, params: Any = ()) -> list[Any]:
-    """Run a statement and return its rows, inside the reader's transaction."""
+    """Run a statement and return its rows, inside the reader's transaction (a session's
+    pending changes are flushed first, so they are seen)."""
     if isinstance(reader, sqlite3.Connection):
         return run(reader, sql, params)
+    if reader.new or reader.dirty or reader.deleted:
+        reader.flush()  # as the ORM's autoflush would: a read sees the session's own changes
     driver = reader.connection().connection.driver_connection
     assert driver is not None
     return run(driver, sql, params)
