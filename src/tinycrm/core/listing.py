@@ -79,7 +79,7 @@ class Query:
         """Return the query narrowed by one more condition."""
         return replace(
             self,
-            conditions=(*self.conditions, condition.sql),
+            conditions=(*self.conditions, f"({condition.sql})"),
             params={**self.params, **condition.params},
         )
 
