@@ -62,17 +62,26 @@ def test_help_does_not_load_the_orm_or_the_tui() -> None:
         ["search", "acme", "--kind", "deal", "--json"],
         ["show", "ann"],
         ["show", "1", "--kind", "deal", "--json"],
+        ["list", "contacts", "--lifecycle", "lead", "--sort", "score"],
+        ["list", "deals", "--segment", "hot", "--status", "open"],
+        ["report", "pipeline"],
+        ["report", "funnel", "--segment", "hot", "--json"],
+        ["report", "stale"],
     ],
 )
 def test_the_everyday_reads_do_not_load_the_orm(tmp_path: Path, argv: list[str]) -> None:
-    """An agenda, a list, a search or a show runs SQL text on a plain snapshot: no
-    SQLAlchemy, no pydantic."""
+    """An agenda, a list, a search, a show or a report runs SQL text on a plain snapshot:
+    no SQLAlchemy, no pydantic."""
     from typer.testing import CliRunner
 
     from tinycrm.cli import app
 
     path = tmp_path / "r.db"
-    for args in (["add", "contact", "Ann Acme"], ["add", "deal", "Acme pilot", "--contact", "ann"]):
+    for args in (
+        ["add", "contact", "Ann Acme", "--tag", "hot"],
+        ["add", "deal", "Acme pilot", "--contact", "ann"],
+        ["segment", "save", "hot", "--tag", "hot"],
+    ):
         assert CliRunner().invoke(app, ["--db", str(path), *args]).exit_code == 0
     code = (
         f"import sys\nsys.argv=['crm','--db',{str(path)!r},*{argv!r}]\nimport tinycrm.cli\n"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -47,14 +45,6 @@ def _days(
 
 
 SEGMENT = typer.Option(None, "--segment", help="Only the records of a saved segment.")
-
-
-@contextmanager
-def _reader(segment: str | None) -> Iterator[Any]:
-    """A plain read snapshot, or a session when a saved segment (an ORM record) is read."""
-    db = state.database()
-    with db.read() if segment else db.snapshot() as reader:
-        yield reader
 
 
 def _out(
@@ -112,7 +102,7 @@ def list_contacts(
         now=state.now(),
         **_days(created_after, created_before, updated_after, updated_before),
     )
-    with _reader(segment) as reader:
+    with state.database().snapshot() as reader:
         where = None
         if segment:
             from tinycrm.core import segments
@@ -206,7 +196,7 @@ def list_deals(
         now=state.now(),
         **_days(created_after, created_before, updated_after, updated_before),
     )
-    with _reader(segment) as reader:
+    with state.database().snapshot() as reader:
         where = None
         if segment:
             from tinycrm.core import segments

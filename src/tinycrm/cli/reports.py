@@ -61,8 +61,8 @@ def _segment(name: str | None) -> Any:
         return None
     from tinycrm.core import segments
 
-    with state.database().read() as session:
-        return segments.segment_filter(session, name)
+    with state.database().snapshot() as reader:
+        return segments.segment_filter(reader, name)
 
 
 def _since(text: str | None) -> Any:
@@ -74,8 +74,8 @@ def _since(text: str | None) -> Any:
 
 
 def _run(build: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    with state.database().read() as session:
-        return build(session)
+    with state.database().snapshot() as reader:
+        return build(reader)
 
 
 def _table(

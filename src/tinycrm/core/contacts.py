@@ -10,8 +10,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tinycrm.core import companies, tags
-from tinycrm.core.models import LIFECYCLES, Contact, ContactEmail, ContactPhone, ContactUrl
+from tinycrm.core.models import Contact, ContactEmail, ContactPhone, ContactUrl
 from tinycrm.core.text import clean, fold, is_email, phone_key
+from tinycrm.core.values import check_lifecycle
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
 
 
@@ -23,16 +24,6 @@ def check_email(email: str) -> str:
             f"not an email address: {email!r}", hint="write it like jane@acme.com"
         )
     return value
-
-
-def check_lifecycle(value: str) -> str:
-    """Return a known lifecycle value, or raise ValidationError."""
-    key = fold(value).replace("-", " ").replace("_", " ")
-    if key not in LIFECYCLES:
-        raise ValidationError(
-            f"not a lifecycle: {value!r}", hint=f"use one of: {', '.join(LIFECYCLES)}"
-        )
-    return key
 
 
 def contact_with_email(session: Session, email: str) -> Contact | None:

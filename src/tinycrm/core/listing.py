@@ -17,6 +17,7 @@ from tinycrm.core.dates import stored_iso, to_stored
 from tinycrm.core.money import to_decimal_text
 from tinycrm.core.reader import fetch, pipeline_id, stage_id
 from tinycrm.core.text import escape_like, fold
+from tinycrm.core.values import check_lifecycle, check_status
 from tinycrm.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -206,8 +207,6 @@ def contacts_query(flt: ListFilter) -> Query:
     conditions = ["contact.deleted_at IS NULL"]
     params: dict[str, Any] = {}
     if flt.lifecycle:
-        from tinycrm.core.contacts import check_lifecycle
-
         conditions.append("contact.lifecycle = :lifecycle")
         params["lifecycle"] = check_lifecycle(flt.lifecycle)
     if flt.source:
@@ -377,11 +376,8 @@ def deals_query(reader: Reader, flt: ListFilter) -> Query:
             conditions.append("deal.stage_id = :stage")
             params["stage"] = stage_id(reader, pipe, flt.stage)
     if flt.status:
-        status = flt.status.strip().lower()
-        if status not in ("open", "won", "lost"):
-            raise ValidationError(f"not a deal status: {flt.status!r}", hint="open, won or lost")
         conditions.append("deal.status = :status")
-        params["status"] = status
+        params["status"] = check_status(flt.status)
     if flt.company:
         conditions.append("company.name_key LIKE :company ESCAPE '\\'")
         params["company"] = _like(flt.company)

@@ -9,8 +9,6 @@ from sqlalchemy import JSON, Column, DateTime, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
-LIFECYCLES = ("lead", "prospect", "customer", "former customer")
-DEAL_STATUSES = ("open", "won", "lost")
 FOLLOW_UP_STATUSES = ("open", "done", "cancelled")
 INTERACTION_KINDS = ("call", "email", "meeting", "message", "note")
 DIRECTIONS = ("in", "out")

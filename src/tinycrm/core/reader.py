@@ -21,16 +21,21 @@ if TYPE_CHECKING:
     Reader: TypeAlias = Session | sqlite3.Connection
 
 
-def fetch(reader: Reader, sql: str, params: Any = ()) -> list[Any]:
-    """Run a statement and return its rows, inside the reader's transaction (a session's
-    pending changes are flushed first, so they are seen)."""
+def connection(reader: Reader) -> sqlite3.Connection:
+    """Return the plain connection a reader reads through, inside its transaction (a
+    session's pending changes are flushed first, so they are seen)."""
     if isinstance(reader, sqlite3.Connection):
-        return run(reader, sql, params)
+        return reader
     if reader.new or reader.dirty or reader.deleted:
         reader.flush()  # as the ORM's autoflush would: a read sees the session's own changes
     driver = reader.connection().connection.driver_connection
-    assert driver is not None
-    return run(driver, sql, params)
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
+
+
+def fetch(reader: Reader, sql: str, params: Any = ()) -> list[Any]:
+    """Run a statement and return its rows, inside the reader's transaction."""
+    return run(connection(reader), sql, params)
 
 
 def run(conn: sqlite3.Connection, sql: str, params: Any) -> list[Any]:
@@ -39,14 +44,14 @@ def run(conn: sqlite3.Connection, sql: str, params: Any) -> list[Any]:
     return conn.execute(sql, params).fetchall()
 
 
-def pipeline_id(reader: Reader, name: str | None) -> int:
-    """Return the id of the pipeline called `name` (any case, unambiguous prefix), or of
-    the default pipeline when no name is given."""
+def pipeline_row(reader: Reader, name: str | None) -> tuple[int, str]:
+    """Return the id and name of the pipeline called `name` (any case, unambiguous prefix),
+    or of the default pipeline when no name is given."""
     if not name:
-        rows = fetch(reader, "SELECT id FROM pipeline ORDER BY is_default DESC, id LIMIT 1")
+        rows = fetch(reader, "SELECT id, name FROM pipeline ORDER BY is_default DESC, id LIMIT 1")
         if not rows:
             raise NotFoundError("there is no pipeline yet", hint="crm pipeline create NAME")
-        return int(rows[0][0])
+        return int(rows[0][0]), str(rows[0][1])
     rows = fetch(reader, "SELECT id, name FROM pipeline ORDER BY id")
     found = pick(
         rows,
@@ -55,11 +60,17 @@ def pipeline_id(reader: Reader, name: str | None) -> int:
         "pipeline",
         names_hint=f"pipelines: {', '.join(r[1] for r in rows)}",
     )
-    return int(found[0])
+    return int(found[0]), str(found[1])
 
 
-def stage_id(reader: Reader, pipeline: int, text: str) -> int:
-    """Return the id of the stage of `pipeline` whose name is `text` or starts with it."""
+def pipeline_id(reader: Reader, name: str | None) -> int:
+    """Return the id of the pipeline called `name`, or of the default one (no name)."""
+    return pipeline_row(reader, name)[0]
+
+
+def stage_row(reader: Reader, pipeline: int, text: str) -> tuple[int, str]:
+    """Return the id and name of the stage of `pipeline` whose name is `text` or starts
+    with it."""
     if not fold(text):
         raise NotFoundError("no stage given")
     rows = fetch(
@@ -73,4 +84,9 @@ def stage_id(reader: Reader, pipeline: int, text: str) -> int:
         names_hint=f"stages: {', '.join(r[1] for r in rows)}, or won / lost",
         ambiguous_hint="type more of the name",
     )
-    return int(found[0])
+    return int(found[0]), str(found[1])
+
+
+def stage_id(reader: Reader, pipeline: int, text: str) -> int:
+    """Return the id of the stage of `pipeline` whose name is `text` or starts with it."""
+    return stage_row(reader, pipeline, text)[0]

@@ -10,31 +10,23 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
-from tinycrm.core import pipelines
-from tinycrm.core.dates import local_tz
+from tinycrm.core.dates import iso, local_tz
 from tinycrm.core.listing import ListFilter
 from tinycrm.core.money import to_decimal_text
+from tinycrm.core.reader import connection, pipeline_row
 from tinycrm.core.segments import Scope, scope
-from tinycrm.core.views import iso
+
+if TYPE_CHECKING:
+    from tinycrm.core.reader import Reader
 
 OPEN = "d.status = 'open' AND d.deleted_at IS NULL"
 PROBABILITY = "coalesce(d.probability, s.probability)"
 
 
-def _conn(session: Session) -> sqlite3.Connection:
-    """Return the sqlite3 connection under the session (same snapshot, plain SQL)."""
-    raw: Any = session.connection().connection.driver_connection
-    assert isinstance(raw, sqlite3.Connection)
-    return raw
-
-
-def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[sqlite3.Row]:
-    conn = _conn(session)
-    cursor = conn.cursor()
+def _rows(reader: Reader, sql: str, params: dict[str, Any]) -> list[sqlite3.Row]:
+    cursor = connection(reader).cursor()
     cursor.row_factory = sqlite3.Row
     return cursor.execute(sql, params).fetchall()
 
@@ -70,8 +62,8 @@ def _days(value: float | None) -> float | None:
     return round(value, 2) if value is not None else None
 
 
-def _scope(session: Session, segment: ListFilter | None) -> Scope:
-    return scope(session, segment)
+def _scope(reader: Reader, segment: ListFilter | None) -> Scope:
+    return scope(reader, segment)
 
 
 def _add_months(day: date, months: int) -> date:
@@ -92,22 +84,21 @@ def _month_case(column: str, starts: list[date], tz: tzinfo, params: dict[str, A
 
 
 def pipeline_report(
-    session: Session, pipeline: str | None = None, segment: ListFilter | None = None
+    reader: Reader, pipeline: str | None = None, segment: ListFilter | None = None
 ) -> dict[str, Any]:
     """Open deals per stage: count, total and weighted value, per currency.
 
     Without `pipeline`, every pipeline is reported; the weighted value of a deal is its value
     times its probability (the deal's own, else its stage's).
     """
-    found = _scope(session, segment)
+    found = _scope(reader, segment)
     params = dict(found.params)
     where = ""
     if pipeline:
-        pipe = pipelines.get_pipeline(session, pipeline)
-        params["pid"] = pipe.id
+        params["pid"] = pipeline_row(reader, pipeline)[0]
         where = "WHERE p.id = :pid"
     rows = _rows(
-        session,
+        reader,
         f"""
         SELECT p.name AS pipeline, s.name AS stage, s.position, s.probability, d.currency,
                count(d.id) AS deals, sum(d.value) AS total,
@@ -159,7 +150,7 @@ def pipeline_report(
 
 
 def forecast_report(
-    session: Session,
+    reader: Reader,
     now: datetime,
     months: int = 6,
     segment: ListFilter | None = None,
@@ -177,12 +168,12 @@ def forecast_report(
     tz = tz or local_tz()
     today = _today(now, tz)
     first = today.replace(day=1)
-    found = _scope(session, segment)
+    found = _scope(reader, segment)
     params = dict(found.params)
     params["today"] = today.isoformat()
     params["end"] = _add_months(first, months).isoformat()
     rows = _rows(
-        session,
+        reader,
         f"""
         SELECT CASE WHEN d.expected_close IS NULL THEN 'none'
                     WHEN d.expected_close < :today THEN 'overdue'
@@ -222,7 +213,7 @@ def forecast_report(
 
 
 def win_rate_report(
-    session: Session,
+    reader: Reader,
     now: datetime,
     since: date | None = None,
     by: str | None = None,
@@ -233,7 +224,7 @@ def win_rate_report(
     from tinycrm.errors import ValidationError
 
     tz = tz or local_tz()
-    found = _scope(session, segment)
+    found = _scope(reader, segment)
     params = dict(found.params)
     conditions = ["d.status IN ('won', 'lost')", "d.deleted_at IS NULL", found.deal_where("d")]
     if since is not None:
@@ -246,7 +237,7 @@ def win_rate_report(
         group = "coalesce(c.source, '')"
     elif by == "month":
         first_closed = _rows(
-            session,
+            reader,
             f"SELECT min(d.closed_at) AS m FROM deal d WHERE {where}",
             params,
         )[0]["m"]
@@ -263,7 +254,7 @@ def win_rate_report(
     else:
         raise ValidationError(f"cannot group a win rate by {by!r}", hint="use source or month")
     rows = _rows(
-        session,
+        reader,
         f"""
         SELECT {group} AS grp, d.currency,
                count(*) FILTER (WHERE d.status = 'won') AS won,
@@ -310,19 +301,19 @@ def win_rate_report(
 
 
 def funnel_report(
-    session: Session, pipeline: str | None = None, segment: ListFilter | None = None
+    reader: Reader, pipeline: str | None = None, segment: ListFilter | None = None
 ) -> dict[str, Any]:
     """How many deals of a pipeline reached each stage, and the conversion to the next.
 
     A deal reached a stage if it ever entered that stage or a later one (by position), by its
     stage changes or its current stage; a won deal reached every stage, and 'won'.
     """
-    pipe = pipelines.get_pipeline(session, pipeline)
-    found = _scope(session, segment)
+    pipe_id, pipe_name = pipeline_row(reader, pipeline)
+    found = _scope(reader, segment)
     params = dict(found.params)
-    params["pid"] = pipe.id
+    params["pid"] = pipe_id
     rows = _rows(
-        session,
+        reader,
         f"""
         WITH reach AS (
             SELECT d.id, d.status, d.stage_id,
@@ -360,7 +351,7 @@ def funnel_report(
         )
     first = rows[0]["reached"] if rows else 0
     return {
-        "pipeline": pipe.name,
+        "pipeline": pipe_name,
         "stages": out,
         "won": won,
         "overall": _rate(won, first),
@@ -371,20 +362,20 @@ def funnel_report(
 
 
 def cycle_report(
-    session: Session, pipeline: str | None = None, segment: ListFilter | None = None
+    reader: Reader, pipeline: str | None = None, segment: ListFilter | None = None
 ) -> dict[str, Any]:
     """Average and median days deals spent in each stage, and from creation to won.
 
     A stay in a stage starts at a stage change into it and ends at the deal's next stage
     change, or when the deal was won or lost; stays still going on are not counted.
     """
-    pipe = pipelines.get_pipeline(session, pipeline)
-    found = _scope(session, segment)
+    pipe_id, pipe_name = pipeline_row(reader, pipeline)
+    found = _scope(reader, segment)
     params = dict(found.params)
-    params["pid"] = pipe.id
+    params["pid"] = pipe_id
     deal_filter = f"d.pipeline_id = :pid AND d.deleted_at IS NULL AND {found.deal_where('d')}"
     rows = _rows(
-        session,
+        reader,
         f"""
         WITH stays AS (
             SELECT sc.deal_id, sc.to_stage_id AS stage_id, sc.at AS entered,
@@ -416,7 +407,7 @@ def cycle_report(
         params,
     )
     won = _rows(
-        session,
+        reader,
         f"""
         WITH spans AS (
             SELECT julianday(d.closed_at) - julianday(d.created_at) AS days FROM deal d
@@ -432,7 +423,7 @@ def cycle_report(
         params,
     )[0]
     return {
-        "pipeline": pipe.name,
+        "pipeline": pipe_name,
         "stages": [
             {
                 "stage": r["stage"],
@@ -455,7 +446,7 @@ def cycle_report(
 
 
 def velocity_report(
-    session: Session,
+    reader: Reader,
     now: datetime,
     since: date | None = None,
     segment: ListFilter | None = None,
@@ -464,14 +455,14 @@ def velocity_report(
     """Sales velocity per currency: open deals x average won value x win rate / average
     cycle length in days, a value per day, with its four inputs."""
     tz = tz or local_tz()
-    found = _scope(session, segment)
+    found = _scope(reader, segment)
     params = dict(found.params)
     closed_since = ""
     if since is not None:
         params["since"] = stamp(_start_of(since, tz))
         closed_since = "AND d.closed_at >= :since"
     rows = _rows(
-        session,
+        reader,
         f"""
         SELECT d.currency,
                count(*) FILTER (WHERE d.status = 'open') AS open_deals,
@@ -511,7 +502,7 @@ def velocity_report(
 
 
 def stale_report(
-    session: Session, now: datetime, days: int = 30, segment: ListFilter | None = None
+    reader: Reader, now: datetime, days: int = 30, segment: ListFilter | None = None
 ) -> dict[str, Any]:
     """Open deals idle past their stage's stale_days, and contacts with open deals and no
     interaction for `days` days (gone dark)."""
@@ -519,12 +510,12 @@ def stale_report(
 
     if days < 1:
         raise ValidationError("--days is at least 1")
-    found = _scope(session, segment)
+    found = _scope(reader, segment)
     params = dict(found.params)
     params["now"] = stamp(now)
     params["cutoff"] = stamp(now - timedelta(days=days))
     deals = _rows(
-        session,
+        reader,
         f"""
         WITH activity AS (
             SELECT d.id, d.title, d.value, d.currency, s.name AS stage, s.stale_days,
@@ -550,7 +541,7 @@ def stale_report(
         params,
     )
     dark = _rows(
-        session,
+        reader,
         f"""
         WITH people AS (
             SELECT c.id, c.name, count(d.id) AS open_deals,
@@ -607,12 +598,12 @@ def _iso_text(value: str | None) -> str | None:
 # --- lead sources ---------------------------------------------------------------------------
 
 
-def sources_report(session: Session, segment: ListFilter | None = None) -> dict[str, Any]:
+def sources_report(reader: Reader, segment: ListFilter | None = None) -> dict[str, Any]:
     """Per lead source (the contact's): contacts, deals, won and lost, win rate, won value."""
-    found = _scope(session, segment)
+    found = _scope(reader, segment)
     params = dict(found.params)
     leads = _rows(
-        session,
+        reader,
         f"""
         SELECT coalesce(c.source, '') AS source, count(*) AS leads FROM contact c
         WHERE c.deleted_at IS NULL AND {found.contact_where("c")}
@@ -621,7 +612,7 @@ def sources_report(session: Session, segment: ListFilter | None = None) -> dict[
         params,
     )
     deals = _rows(
-        session,
+        reader,
         f"""
         SELECT coalesce(c.source, '') AS source, d.currency, count(*) AS deals,
                count(*) FILTER (WHERE d.status = 'won') AS won,
@@ -661,7 +652,7 @@ def sources_report(session: Session, segment: ListFilter | None = None) -> dict[
 
 
 def customers_report(
-    session: Session,
+    reader: Reader,
     now: datetime,
     since: date | None = None,
     limit: int = 10,
@@ -676,13 +667,13 @@ def customers_report(
     """
     tz = tz or local_tz()
     since = since or (_today(now, tz) - timedelta(days=30))
-    found = _scope(session, segment)
+    found = _scope(reader, segment)
     params = dict(found.params)
     params["start"] = stamp(_start_of(since, tz))
     params["limit"] = limit
     people = f"c.deleted_at IS NULL AND {found.contact_where('c')}"
     customers = _rows(
-        session,
+        reader,
         f"SELECT count(*) AS n FROM contact c WHERE c.lifecycle = 'customer' AND {people}",
         params,
     )[0]["n"]
@@ -692,21 +683,21 @@ def customers_report(
           AND {people}
     """
     value = _rows(
-        session,
+        reader,
         f"""SELECT d.currency, count(DISTINCT d.contact_id) AS customers,
                    sum(coalesce(d.value, 0)) AS total {won}
             GROUP BY d.currency ORDER BY d.currency""",
         params,
     )
     top = _rows(
-        session,
+        reader,
         f"""SELECT c.id, c.name, d.currency, sum(coalesce(d.value, 0)) AS total,
                    count(*) AS deals {won}
             GROUP BY c.id, d.currency ORDER BY total DESC, c.id LIMIT :limit""",
         params,
     )
     churn = _rows(
-        session,
+        reader,
         f"""
         WITH changes AS (
             SELECT CAST(e.entity_id AS INTEGER) AS contact_id, e.id, e.at,

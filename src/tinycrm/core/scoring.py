@@ -8,17 +8,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
-
 from tinycrm.core.dates import to_stored
 from tinycrm.core.listing import Condition
-from tinycrm.core.models import Contact, Deal, Interaction
 from tinycrm.core.money import exponent, format_money
 from tinycrm.core.text import fold
 from tinycrm.errors import ValidationError
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tinycrm.core.models import Contact
     from tinycrm.core.reader import Reader
 
 DEFAULT_LIFECYCLE = {"lead": 5, "prospect": 15, "customer": 25, "former customer": 0}
@@ -192,7 +191,11 @@ class Line:
 
 def explain(session: Session, contact: Contact, rules: Rules, now: datetime) -> dict[str, Any]:
     """Return a contact's score and the lines that make it up."""
+    from sqlalchemy import func, select
+    from sqlmodel import col
+
     from tinycrm.core import tags as tag_service
+    from tinycrm.core.models import Deal, Interaction
     from tinycrm.core.reader import fetch
 
     assert contact.id is not None

@@ -5,14 +5,19 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.listing import Condition, ListFilter
-from tinycrm.core.models import Segment
-from tinycrm.core.text import clean, escape_like, fold
+from tinycrm.core.reader import fetch, pipeline_row, stage_row
+from tinycrm.core.text import clean, escape_like, fold, tag_name
+from tinycrm.core.values import check_lifecycle, check_status
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tinycrm.core.models import Segment
+    from tinycrm.core.reader import Reader
 
 # Fields that describe a person; the rest describe a deal.
 CONTACT_FIELDS = ("tags", "lifecycle", "source", "company", "text")
@@ -53,28 +58,21 @@ def filter_from_json(data: dict[str, Any]) -> ListFilter:
     return ListFilter(**values)
 
 
-def check_filter(session: Session, flt: ListFilter) -> ListFilter:
+def check_filter(reader: Reader, flt: ListFilter) -> ListFilter:
     """Return the filter with its values in stored form; raise ValidationError or
     NotFoundError for a value that names nothing (a lifecycle, status, pipeline or stage)."""
-    from tinycrm.core import pipelines, tags
-    from tinycrm.core.contacts import check_lifecycle
-
-    changes: dict[str, Any] = {"tags": tuple(tags.normalise(t) for t in flt.tags)}
+    changes: dict[str, Any] = {"tags": tuple(tag_name(t) for t in flt.tags)}
     if flt.lifecycle:
         changes["lifecycle"] = check_lifecycle(flt.lifecycle)
     if flt.source:
         changes["source"] = fold(flt.source)
     if flt.status:
-        status = fold(flt.status)
-        if status not in ("open", "won", "lost"):
-            raise ValidationError(f"not a deal status: {flt.status!r}", hint="open, won or lost")
-        changes["status"] = status
+        changes["status"] = check_status(flt.status)
     if flt.pipeline or flt.stage:
-        pipe = pipelines.get_pipeline(session, flt.pipeline)
-        assert pipe.id is not None
-        changes["pipeline"] = pipe.name
+        pipe_id, pipe_name = pipeline_row(reader, flt.pipeline)
+        changes["pipeline"] = pipe_name
         if flt.stage:
-            changes["stage"] = pipelines.find_stage(session, pipe.id, flt.stage).name
+            changes["stage"] = stage_row(reader, pipe_id, flt.stage)[1]
     for key in ("company", "text"):
         changes[key] = clean(getattr(flt, key))
     if flt.min_value is not None and flt.max_value is not None and flt.min_value > flt.max_value:
@@ -105,6 +103,8 @@ def save_segment(
         session.add(existing)
         session.flush()
         return existing
+    from tinycrm.core.models import Segment
+
     segment = Segment(name=key, filters=data, created_at=now, updated_at=now)
     session.add(segment)
     session.flush()
@@ -113,26 +113,43 @@ def save_segment(
 
 def find_segment(session: Session, name: str) -> Segment | None:
     """Return the segment called `name`, or None."""
+    from sqlmodel import select
+
+    from tinycrm.core.models import Segment
+
     return session.exec(select(Segment).where(Segment.name == check_name(name))).first()
+
+
+def _missing(reader: Reader, name: str) -> NotFoundError:
+    names = [r[0] for r in fetch(reader, "SELECT name FROM segment ORDER BY name")]
+    hint = f"segments: {', '.join(names)}" if names else "save one with crm segment save"
+    return NotFoundError(f"no segment called {name!r}", hint=hint)
 
 
 def get_segment(session: Session, name: str) -> Segment:
     """Return the segment called `name`, or raise NotFoundError."""
     segment = find_segment(session, name)
     if segment is None:
-        names = [s.name for s in list_segments(session)]
-        hint = f"segments: {', '.join(names)}" if names else "save one with crm segment save"
-        raise NotFoundError(f"no segment called {name!r}", hint=hint)
+        raise _missing(session, name)
     return segment
 
 
-def segment_filter(session: Session, name: str) -> ListFilter:
-    """Return the filters saved under `name`."""
-    return filter_from_json(get_segment(session, name).filters)
+def segment_filter(reader: Reader, name: str) -> ListFilter:
+    """Return the filters saved under `name`, or raise NotFoundError."""
+    import json
+
+    rows = fetch(reader, "SELECT filters FROM segment WHERE name = ?", (check_name(name),))
+    if not rows:
+        raise _missing(reader, name)
+    return filter_from_json(json.loads(rows[0][0]))
 
 
 def list_segments(session: Session) -> list[Segment]:
     """Return every segment, by name."""
+    from sqlmodel import col, select
+
+    from tinycrm.core.models import Segment
+
     return list(session.exec(select(Segment).order_by(col(Segment.name))))
 
 
@@ -196,13 +213,11 @@ class Scope:
 EVERYTHING = Scope((), (), {})
 
 
-def scope(session: Session, flt: ListFilter | None) -> Scope:
+def scope(reader: Reader, flt: ListFilter | None) -> Scope:
     """Turn a filter into SQL conditions (see Scope); None keeps everything."""
-    from tinycrm.core import pipelines
-
     if flt is None:
         return EVERYTHING
-    flt = check_filter(session, flt)
+    flt = check_filter(reader, flt)
     people: list[str] = []
     deals: list[str] = []
     params: dict[str, Any] = {}
@@ -228,12 +243,11 @@ def scope(session: Session, flt: ListFilter | None) -> Scope:
         params["seg_text"] = f"%{escape_like(fold(flt.text))}%"
         people.append("{c}.name_key LIKE :seg_text ESCAPE '\\'")
     if flt.pipeline:
-        pipe = pipelines.get_pipeline(session, flt.pipeline)
-        assert pipe.id is not None
-        params["seg_pipeline"] = pipe.id
+        pipe = pipeline_row(reader, flt.pipeline)[0]
+        params["seg_pipeline"] = pipe
         deals.append("{d}.pipeline_id = :seg_pipeline")
         if flt.stage:
-            params["seg_stage"] = pipelines.find_stage(session, pipe.id, flt.stage).id
+            params["seg_stage"] = stage_row(reader, pipe, flt.stage)[0]
             deals.append("{d}.stage_id = :seg_stage")
     if flt.status:
         params["seg_status"] = flt.status
@@ -247,33 +261,29 @@ def scope(session: Session, flt: ListFilter | None) -> Scope:
     return Scope(tuple(people), tuple(deals), params)
 
 
-def contact_condition(session: Session, flt: ListFilter) -> Condition:
+def contact_condition(reader: Reader, flt: ListFilter) -> Condition:
     """Return the condition keeping the contacts of a segment (for list queries)."""
-    found = scope(session, flt)
+    found = scope(reader, flt)
     return Condition(found.contact_where("contact"), found.params)
 
 
-def deal_condition(session: Session, flt: ListFilter) -> Condition:
+def deal_condition(reader: Reader, flt: ListFilter) -> Condition:
     """Return the condition keeping the deals of a segment (for list queries)."""
-    found = scope(session, flt)
+    found = scope(reader, flt)
     return Condition(found.deal_where("deal"), found.params)
 
 
-def count(session: Session, flt: ListFilter) -> dict[str, int]:
+def count(reader: Reader, flt: ListFilter) -> dict[str, int]:
     """Return how many contacts and deals (not in the trash) a filter keeps."""
-    from sqlalchemy import text
-
-    found = scope(session, flt)
-    conn = session.connection()
-    contacts = conn.execute(
-        text(
-            f"SELECT count(*) FROM contact c WHERE c.deleted_at IS NULL"
-            f" AND {found.contact_where('c')}"
-        ).bindparams(**found.params)
-    ).scalar_one()
-    deals = conn.execute(
-        text(
-            f"SELECT count(*) FROM deal d WHERE d.deleted_at IS NULL AND {found.deal_where('d')}"
-        ).bindparams(**found.params)
-    ).scalar_one()
+    found = scope(reader, flt)
+    contacts = fetch(
+        reader,
+        f"SELECT count(*) FROM contact c WHERE c.deleted_at IS NULL AND {found.contact_where('c')}",
+        found.params,
+    )[0][0]
+    deals = fetch(
+        reader,
+        f"SELECT count(*) FROM deal d WHERE d.deleted_at IS NULL AND {found.deal_where('d')}",
+        found.params,
+    )[0][0]
     return {"contacts": int(contacts), "deals": int(deals)}

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlmodel import Session, select
 
 from tinycrm.core.models import CompanyTag, ContactTag, DealTag, Tag
-from tinycrm.errors import ValidationError
-
-_TAG = re.compile(r"^[\w][\w.+/-]*$")
+from tinycrm.core.text import tag_name
 
 
 def normalise(name: str) -> str:
     """Return the stored form of a tag name, or raise ValidationError."""
-    tag = name.strip().lstrip("#").lower()
-    if not tag or not _TAG.match(tag):
-        raise ValidationError(
-            f"not a tag: {name!r}", hint="tags are one word: letters, digits, - _ . / +"
-        )
-    return tag
+    return tag_name(name)
 
 
 def tag_for(session: Session, name: str) -> Tag:

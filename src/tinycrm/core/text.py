@@ -7,11 +7,12 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from tinycrm.errors import AmbiguousError, NotFoundError
+from tinycrm.errors import AmbiguousError, NotFoundError, ValidationError
 
 T = TypeVar("T")
 
 _SPACE = re.compile(r"\s+")
+_TAG = re.compile(r"^[\w][\w.+/-]*$")
 _EMAIL = re.compile(r"^[^@\s,;<>()\[\]]+@[^@\s,;<>()\[\]]+\.[^@\s,;<>()\[\].]{2,}$")
 
 
@@ -25,6 +26,16 @@ def fold(text: str) -> str:
 def escape_like(value: str) -> str:
     """Escape LIKE's wildcards (and the escape character, a backslash) in `value`."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def tag_name(name: str) -> str:
+    """Return the stored form of a tag name ('#VIP' -> 'vip'), or raise ValidationError."""
+    tag = name.strip().lstrip("#").lower()
+    if not tag or not _TAG.match(tag):
+        raise ValidationError(
+            f"not a tag: {name!r}", hint="tags are one word: letters, digits, - _ . / +"
+        )
+    return tag
 
 
 def clean(text: str | None) -> str | None:
