@@ -525,3 +525,22 @@ def test_after_moves_and_a_win_the_board_matches_a_fresh_load(board_db: Any) -> 
         fresh = board.load_board(s, NOW)
     assert seen[0] == [[c.id for c in col.cards] for col in [*fresh.columns, fresh.closed]]
     assert seen[1].splitlines()[1] == "5 deals"
+
+
+def test_the_footer_is_kept_across_columns_and_rebuilt_when_its_keys_change(board_db: Any) -> None:
+    seen: dict[str, Any] = {}
+
+    def keys(app: Any) -> list[Any]:
+        return list(app.screen.query("FooterKey"))
+
+    async def steps(pilot: Any, app: Any) -> None:
+        seen["first"] = keys(app)
+        await press(pilot, "right", "right", "left")
+        seen["after moves"] = keys(app)
+        await press(pilot, "c")  # the contacts screen has keys of its own
+        seen["contacts"] = [k.key for k in keys(app)]
+
+    drive(board_db, steps)
+    assert seen["first"], "the board shows its keys"
+    assert seen["after moves"] == seen["first"]  # the very same widgets: nothing rebuilt
+    assert seen["contacts"] and seen["contacts"] != [k.key for k in seen["first"]]

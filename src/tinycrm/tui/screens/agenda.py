@@ -9,9 +9,10 @@ from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tinycrm.tui.dialogs.forms import Field, FormDialog
+from tinycrm.tui.widgets.footer import KeyFooter
 
 
 class AgendaScreen(Screen[None]):
@@ -32,7 +33,7 @@ class AgendaScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="agenda-status")
         yield DataTable(id="agenda", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from tinycrm.core.board import SORTS, Board, Card
@@ -17,6 +17,7 @@ from tinycrm.tui import actions
 from tinycrm.tui.messages import DealChosen
 from tinycrm.tui.widgets.cards import CardList
 from tinycrm.tui.widgets.columns import StageColumn
+from tinycrm.tui.widgets.footer import KeyFooter
 
 
 class BoardScreen(Screen[None]):
@@ -58,7 +59,7 @@ class BoardScreen(Screen[None]):
         yield Static("Loading the board…", id="board-status")
         yield Horizontal(id="columns")
         yield Input(placeholder="filter: words of a title, contact or company", id="filter")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()
@@ -160,7 +161,8 @@ class BoardScreen(Screen[None]):
         if len(data.pipelines) > 1:
             parts.append("p: next pipeline")
         legend = "▲ overdue  ● today  ○ later  · none  12d! stale"
-        self.query_one("#board-status", Static).update("  ·  ".join(parts) + "    " + legend)
+        line = "  ·  ".join(parts) + "    " + legend
+        self.query_one("#board-status", Static).update(line, layout=False)  # one line, fixed
 
     @property
     def lists(self) -> list[CardList]:

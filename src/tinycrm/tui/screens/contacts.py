@@ -8,9 +8,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tinycrm.tui.messages import RowChosen
+from tinycrm.tui.widgets.footer import KeyFooter
 from tinycrm.tui.widgets.rows import RowList, header_line
 
 COLUMNS = [
@@ -45,7 +46,7 @@ class ContactsScreen(Screen[None]):
         yield Static("", id="contacts-status")
         yield Static(header_line(COLUMNS), id="contacts-header")
         yield RowList(COLUMNS, id="contact-rows")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

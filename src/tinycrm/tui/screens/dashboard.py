@@ -9,8 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
+
+from tinycrm.tui.widgets.footer import KeyFooter
 
 MONTHS = 6
 TOP = 5
@@ -187,7 +189,7 @@ class DashboardScreen(Screen[None]):
             yield DataTable(id="dash-stale", cursor_type="row", zebra_stripes=False)
             yield Static("Gone dark", classes="dash-title", id="dash-dark-title")
             yield Static("", id="dash-dark", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#dash-stale", DataTable)

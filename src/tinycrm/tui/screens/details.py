@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tinycrm.tui import actions
+from tinycrm.tui.widgets.footer import KeyFooter
 
 
 def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -98,7 +99,7 @@ class DetailsScreen(Screen[None]):
             with VerticalScroll(id="details-timeline"):
                 yield Static("Timeline", id="timeline-title")
                 yield Static("", id="timeline")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -54,5 +54,6 @@ class StageColumn(Vertical):
 
     def show(self, column: Column, keep: int | None = None) -> None:
         """Show a column's header and cards."""
-        self.query_one(".column-header", Static).update(header_text(column))
+        # the header's size is fixed (app.tcss), so new text needs no layout of the screen
+        self.query_one(".column-header", Static).update(header_text(column), layout=False)
         self.cards.set_cards(column.cards, keep)
