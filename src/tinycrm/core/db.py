@@ -233,7 +233,7 @@ class Database:
     def snapshot(self) -> Iterator[sqlite3.Connection]:
         """Yield a plain connection inside a read transaction: one consistent snapshot.
 
-        For the hot read paths that run SQL text (lists): no ORM is imported or used, and a
+        For the everyday reads that run SQL text (core.reader): no ORM is imported or used, and a
         kept connection makes a snapshot cost a few microseconds instead of a session's
         tens. It is read-only: a write through it fails.
         """

@@ -1,7 +1,8 @@
 """Reading with SQL text, from a session or from a plain connection (`Database.snapshot`).
 
-The hot read paths (lists) run SQL text so that they need no ORM; they accept either
-kind of reader, and run inside its transaction.
+The everyday reads (lists, show, search, the agenda, reports) run SQL text so that the
+commands behind them need no ORM; they accept either kind of reader and run inside its
+transaction. Pipeline and stage names are looked up here too, for the same reason.
 """
 
 from __future__ import annotations
