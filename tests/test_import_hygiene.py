@@ -67,11 +67,14 @@ def test_help_does_not_load_the_orm_or_the_tui() -> None:
         ["report", "pipeline"],
         ["report", "funnel", "--segment", "hot", "--json"],
         ["report", "stale"],
+        ["score", "ann"],
+        ["segment", "list"],
+        ["segment", "show", "hot", "--json"],
     ],
 )
 def test_the_everyday_reads_do_not_load_the_orm(tmp_path: Path, argv: list[str]) -> None:
-    """An agenda, a list, a search, a show or a report runs SQL text on a plain snapshot:
-    no SQLAlchemy, no pydantic."""
+    """The reads (agenda, lists, search, show, reports, scores, segments) run SQL text on a
+    plain snapshot: no SQLAlchemy, no pydantic."""
     from typer.testing import CliRunner
 
     from tinycrm.cli import app

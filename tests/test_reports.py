@@ -268,9 +268,9 @@ def test_an_undone_lifecycle_change_is_not_churn(data: Any) -> None:
 def test_lead_scores_by_the_default_rules(data: Any) -> None:
     rules = scoring.Rules()
     with data.read() as s:
-        ann = scoring.explain(s, refs.resolve_contact(s, "Ann"), rules, NOW)
-        ben = scoring.explain(s, refs.resolve_contact(s, "Ben"), rules, NOW)
-        cat = scoring.explain(s, refs.resolve_contact(s, "Cat"), rules, NOW)
+        ann = scoring.explain(s, refs.resolve(s, "Ann", ("contact",)).id, rules, NOW)
+        ben = scoring.explain(s, refs.resolve(s, "Ben", ("contact",)).id, rules, NOW)
+        cat = scoring.explain(s, refs.resolve(s, "Cat", ("contact",)).id, rules, NOW)
         ranked = listing.list_contacts(
             s, listing.ListFilter(), listing.Page("score", True),
             score=scoring.score_expression(s, rules, NOW),

@@ -503,9 +503,9 @@ def score(
     from tinycrm.core import refs, scoring
 
     rules = scoring.rules_from(state.settings().raw)
-    with state.database().read() as session:
-        contact = refs.resolve_contact(session, ref)
-        data = scoring.explain(session, contact, rules, state.now())
+    with state.database().snapshot() as reader:
+        hit = refs.resolve(reader, ref, ("contact",))
+        data = scoring.explain(reader, hit.id, rules, state.now())
     if as_json:
         render.print_json(data)
         return
@@ -553,7 +553,8 @@ def segment_save(
         max_value=money.parse_money(max_value, currency) if max_value else None,
     )
     with state.database().transaction(summary=f"save segment {name}", now=state.now()) as s:
-        data = segments.segment_dict(segments.save_segment(s, name, flt, state.now(), replace))
+        saved = segments.save_segment(s, name, flt, state.now(), replace)
+        data = segments.segment_dict(s, saved.name)
     if as_json:
         render.print_json(data)
     else:
@@ -573,8 +574,8 @@ def segment_list(as_json: bool = JSON) -> None:
     """List saved segments. Example: crm segment list"""
     from tinycrm.core import segments
 
-    with state.database().read() as session:
-        data = [segments.segment_dict(s) for s in segments.list_segments(session)]
+    with state.database().snapshot() as reader:
+        data = segments.segment_dicts(reader)
     if as_json:
         render.print_json(data)
         return
@@ -594,17 +595,17 @@ def segment_show(
     """
     from tinycrm.core import listing, segments
 
-    with state.database().read() as session:
-        seg = segments.get_segment(session, name)
-        flt = segments.filter_from_json(seg.filters)
-        counts = segments.count(session, flt)
+    with state.database().snapshot() as reader:
+        seg = segments.segment_dict(reader, name)
+        flt = segments.filter_from_json(seg["filters"])
+        counts = segments.count(reader, flt)
         people = listing.list_contacts(
-            session,
+            reader,
             listing.ListFilter(),
             listing.Page(limit=limit),
-            where=segments.contact_condition(session, flt),
+            where=segments.contact_condition(reader, flt),
         )
-        data = {**segments.segment_dict(seg), **counts, "first_contacts": people}
+        data = {**seg, **counts, "first_contacts": people}
     if as_json:
         render.print_json(data)
         return

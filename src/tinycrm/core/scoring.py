@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.dates import to_stored
 from tinycrm.core.listing import Condition
 from tinycrm.core.money import exponent, format_money
 from tinycrm.core.text import fold
-from tinycrm.errors import ValidationError
+from tinycrm.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
-    from tinycrm.core.models import Contact
     from tinycrm.core.reader import Reader
 
 DEFAULT_LIFECYCLE = {"lead": 5, "prospect": 15, "customer": 25, "former customer": 0}
@@ -189,59 +186,59 @@ class Line:
     points: int
 
 
-def explain(session: Session, contact: Contact, rules: Rules, now: datetime) -> dict[str, Any]:
+def explain(reader: Reader, contact_id: int, rules: Rules, now: datetime) -> dict[str, Any]:
     """Return a contact's score and the lines that make it up."""
-    from sqlalchemy import func, select
-    from sqlmodel import col
-
-    from tinycrm.core import tags as tag_service
-    from tinycrm.core.models import Deal, Interaction
+    from tinycrm.core.dates import stored_time
     from tinycrm.core.reader import fetch
 
-    assert contact.id is not None
-    parts, params = components(session, rules, now)
-    columns = ", ".join(f"{sql} AS {name}" for name, sql in parts.items())
+    rows = fetch(
+        reader,
+        "SELECT name, lifecycle, source, created_at FROM contact WHERE id = ?",
+        (contact_id,),
+    )
+    if not rows:
+        raise NotFoundError(f"no contact #{contact_id}")
+    name, lifecycle, source, created_at = rows[0]
+    parts, params = components(reader, rules, now)
+    columns = ", ".join(f"{sql} AS {part}" for part, sql in parts.items())
     (row,) = fetch(
-        session,
+        reader,
         f"SELECT {columns} FROM contact WHERE contact.id = :score_id",
-        {**params, "score_id": contact.id},
+        {**params, "score_id": contact_id},
     )
     points = dict(zip(parts, (int(v or 0) for v in row), strict=True))
-    recent = now - timedelta(days=rules.interactions.per)
-    count = session.scalar(
-        select(func.count())
-        .select_from(Interaction)
-        .where(
-            col(Interaction.contact_id) == contact.id,
-            col(Interaction.occurred_at) >= recent,
-            col(Interaction.deleted_at).is_(None),
-        )
+    live = "contact_id = :id AND deleted_at IS NULL"
+    ((count, last_at),) = fetch(
+        reader,
+        "SELECT count(*) FILTER (WHERE occurred_at >= :recent), max(occurred_at)"
+        f" FROM interaction WHERE {live}",
+        {"id": contact_id, "recent": params["score_recent"]},
     )
-    last = session.scalar(
-        select(func.max(Interaction.occurred_at)).where(
-            col(Interaction.contact_id) == contact.id, col(Interaction.deleted_at).is_(None)
-        )
+    open_values = fetch(
+        reader,
+        "SELECT currency, sum(coalesce(value, 0)) FROM deal"
+        f" WHERE {live} AND status = 'open' GROUP BY currency ORDER BY currency",
+        {"id": contact_id},
     )
-    open_values = session.exec(
-        select(Deal.currency, func.sum(func.coalesce(Deal.value, 0)))
-        .where(
-            col(Deal.contact_id) == contact.id,
-            col(Deal.status) == "open",
-            col(Deal.deleted_at).is_(None),
+    held = [
+        tag
+        for (tag,) in fetch(
+            reader,
+            "SELECT tag.name FROM tag JOIN contact_tag ON contact_tag.tag_id = tag.id"
+            " WHERE contact_tag.contact_id = ? ORDER BY tag.name",
+            (contact_id,),
         )
-        .group_by(col(Deal.currency))
-        .order_by(col(Deal.currency))
-    ).all()
-    held = [t for t in tag_service.tags_of(session, "contact", contact.id) if rules.tags.get(t)]
-    since = last if last is not None else contact.created_at
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
+        if rules.tags.get(tag)
+    ]
+    last = stored_time(last_at)
+    since = last or stored_time(created_at)
+    assert since is not None
     idle = (now - since).total_seconds() / 86400
     i, o, d = rules.interactions, rules.open_deals, rules.decay
     worth = " + ".join(format_money(v, c) for c, v in open_values) or "none"
     lines = [
-        Line("lifecycle", contact.lifecycle, points["lifecycle"]),
-        Line("source", contact.source or "(none)", points["source"]),
+        Line("lifecycle", lifecycle, points["lifecycle"]),
+        Line("source", source or "(none)", points["source"]),
         Line("tags", ", ".join(held) or "(none that score)", points["tags"]),
         Line(
             "interactions",
@@ -262,8 +259,8 @@ def explain(session: Session, contact: Contact, rules: Rules, now: datetime) -> 
         ),
     ]
     return {
-        "id": contact.id,
-        "name": contact.name,
+        "id": contact_id,
+        "name": name,
         "score": sum(points.values()),
         "lines": [{"rule": ln.rule, "detail": ln.detail, "points": ln.points} for ln in lines],
     }

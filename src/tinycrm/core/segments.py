@@ -144,13 +144,29 @@ def segment_filter(reader: Reader, name: str) -> ListFilter:
     return filter_from_json(json.loads(rows[0][0]))
 
 
-def list_segments(session: Session) -> list[Segment]:
-    """Return every segment, by name."""
-    from sqlmodel import col, select
+def segment_dicts(reader: Reader, name: str | None = None) -> list[dict[str, Any]]:
+    """Describe every segment, by name (or the one called `name`: NotFoundError if none)."""
+    import json
 
-    from tinycrm.core.models import Segment
+    from tinycrm.core.dates import stored_iso
 
-    return list(session.exec(select(Segment).order_by(col(Segment.name))))
+    sql = "SELECT name, filters, created_at, updated_at FROM segment"
+    params: tuple[str, ...] = ()
+    if name is not None:
+        sql += " WHERE name = ?"
+        params = (check_name(name),)
+    rows = fetch(reader, sql + " ORDER BY name", params)
+    if name is not None and not rows:
+        raise _missing(reader, name)
+    return [
+        {
+            "name": seg_name,
+            "filters": json.loads(filters),
+            "created_at": stored_iso(created),
+            "updated_at": stored_iso(updated),
+        }
+        for seg_name, filters, created, updated in rows
+    ]
 
 
 def delete_segment(session: Session, name: str) -> Segment:
@@ -161,16 +177,9 @@ def delete_segment(session: Session, name: str) -> Segment:
     return segment
 
 
-def segment_dict(segment: Segment) -> dict[str, Any]:
-    """Describe a segment for JSON."""
-    from tinycrm.core.views import iso
-
-    return {
-        "name": segment.name,
-        "filters": segment.filters,
-        "created_at": iso(segment.created_at),
-        "updated_at": iso(segment.updated_at),
-    }
+def segment_dict(reader: Reader, name: str) -> dict[str, Any]:
+    """Describe the segment called `name`, or raise NotFoundError."""
+    return segment_dicts(reader, name)[0]
 
 
 @dataclass(frozen=True)
