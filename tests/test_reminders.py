@@ -460,21 +460,29 @@ def test_a_failing_channel_is_retried_by_the_next_cron_run(
     env = cron_env(tmp_path, db_path)
     config = tmp_path / "cronhome" / "config.toml"
     flag = tmp_path / "fail"
+    got = tmp_path / "got.json"
     flag.write_text("")
     config.write_text(
         '[reminders]\nchannels = ["stdout", "command"]\n'
-        f'command = "cat > /dev/null; test ! -e {flag}"\n'
+        f'command = "cat > {got}; test ! -e {flag}"\n'
     )
     command = [*env, crm_program(), "remind"]
     failed = subprocess.run(command, capture_output=True, timeout=60)
     assert failed.returncode == 1
     assert b"error: the command channel failed" in failed.stderr
+    # stdout worked: cron mails these reminders once, with the error
+    assert sorted(reminded(failed.stdout.decode())) == sorted(ids[n] for n in DUE)
     flag.unlink()
+    got.unlink()
     retried = subprocess.run(command, capture_output=True, timeout=60)
     assert retried.returncode == 0, retried.stderr
-    assert sorted(reminded(retried.stdout.decode())) == sorted(ids[n] for n in DUE)
+    assert retried.stdout == b""  # not repeated where it already went
+    assert {r["id"] for r in json.loads(got.read_text())} == {ids[n] for n in DUE}
+    got.unlink()
     last = subprocess.run(command, capture_output=True, timeout=60)
     assert (last.returncode, last.stdout) == (0, b"")
+    assert not got.exists()
+    assert table_rows(db_path, "SELECT count(*) FROM reminder_delivery") == [(0,)]
 
 
 @pytest.mark.parametrize(

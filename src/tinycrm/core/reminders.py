@@ -3,7 +3,8 @@
 Only the standard library and raw sqlite3 are used here, so a `crm remind` run every few
 minutes stays light. The claim (notified_for = the due time reminded, notified_at = when) is
 committed in one BEGIN IMMEDIATE transaction before anything is delivered, so two runs at once
-never remind twice; a channel that fails un-claims what it was given, so the next run retries.
+never remind twice; a channel that fails un-claims what it was given, so the next run retries,
+and the channels that did deliver are noted, so the retry does not repeat them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tinycrm.core.touches import TOUCH_SQL, bucket_of, touches_from_rows, whole_
 from tinycrm.errors import ValidationError
 
 CHANNELS = ("stdout", "desktop", "email", "command")
+STALE_DELIVERY_DAYS = 90  # a delivery note this old belongs to an occurrence long gone
 
 # Follow-ups that are due now and not yet reminded for this occurrence: the first branch reads
 # the partial index on open follow-ups' due time, the second the one on snoozed ones.
@@ -253,13 +255,42 @@ def claim(conn: sqlite3.Connection, now: datetime, tz: tzinfo, start: time) -> l
     return due
 
 
-def unclaim(conn: sqlite3.Connection, reminders: Sequence[Reminder], now: datetime) -> None:
-    """Give claimed reminders back (a channel failed), so the next run tries them again.
+def _key(reminder: Reminder) -> tuple[str, int, str]:
+    return reminder.kind, reminder.id, to_stored(reminder.due)
+
+
+def delivered_before(
+    conn: sqlite3.Connection, reminders: Sequence[Reminder]
+) -> set[tuple[str, int, str, str]]:
+    """Return (kind, id, due, channel) for the channels that already delivered these
+    reminders in an earlier run that failed on another channel."""
+    wanted = {_key(r) for r in reminders}
+    rows = conn.execute("SELECT kind, record_id, due, channel FROM reminder_delivery").fetchall()
+    return {(k, i, d, c) for k, i, d, c in rows if (k, i, d) in wanted}
+
+
+def unclaim(
+    conn: sqlite3.Connection,
+    reminders: Sequence[Reminder],
+    now: datetime,
+    delivered: Sequence[tuple[Reminder, str]] = (),
+) -> None:
+    """Give claimed reminders back (a channel failed), so the next run tries them again,
+    noting which channels did deliver them (`delivered`: reminder and channel), so that the
+    next run sends them only where they have not gone.
 
     Only rows still holding this run's claim are restored."""
     at = to_stored(now)
     conn.execute("BEGIN IMMEDIATE")
     try:
+        conn.executemany(
+            "INSERT OR IGNORE INTO reminder_delivery (kind, record_id, due, channel, delivered_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(*_key(r), channel, at) for r, channel in delivered],
+        )
+        # notes of occurrences that changed before every channel had them (done, snoozed)
+        stale = to_stored(now - timedelta(days=STALE_DELIVERY_DAYS))
+        conn.execute("DELETE FROM reminder_delivery WHERE delivered_at < ?", (stale,))
         conn.executemany(
             "UPDATE follow_up SET notified_for = ?, notified_at = ?"
             " WHERE id = ? AND notified_for = coalesce(snoozed_until, due_at) AND notified_at = ?",
@@ -382,12 +413,38 @@ def run(
     if not due:
         return RunResult([], [])
     add_context(conn, due, prefix)
-    outcomes = [deliver(name, due, config, now, tz, write, env, as_json) for name in names]
+    sent = delivered_before(conn, due)
+    outcomes = []
+    delivered: list[tuple[Reminder, str]] = []
+    for name in names:
+        todo = [r for r in due if (*_key(r), name) not in sent]
+        if not todo:
+            continue  # an earlier run delivered all of these here
+        outcome = deliver(name, todo, config, now, tz, write, env, as_json)
+        outcomes.append(outcome)
+        if outcome.status == "delivered":
+            delivered += [(r, name) for r in todo]
     result = RunResult(due, outcomes)
     if result.failed:
-        unclaim(conn, due, now)
+        unclaim(conn, due, now, delivered)
         result.retried_later = True
+    elif sent:
+        _forget_deliveries(conn, due)
     return result
+
+
+def _forget_deliveries(conn: sqlite3.Connection, reminders: Sequence[Reminder]) -> None:
+    """Drop the delivery notes of reminders that every channel has now delivered."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "DELETE FROM reminder_delivery WHERE kind = ? AND record_id = ? AND due = ?",
+            [_key(r) for r in reminders],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def digest(
