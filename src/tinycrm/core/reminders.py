@@ -13,10 +13,10 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
-from tinycrm.core.dates import at_local, describe, local_tz, stored_time, to_stored
+from tinycrm.core.dates import at_local, describe, iso, local_tz, stored_time, to_stored
 from tinycrm.core.touches import TOUCH_SQL, bucket_of, touches_from_rows, whole_day
 from tinycrm.errors import ValidationError
 
@@ -66,7 +66,7 @@ class Reminder:
             "kind": self.kind,
             "id": self.id,
             "title": self.title,
-            "due": _iso(self.due),
+            "due": iso(self.due),
             "all_day": self.all_day,
             "priority": self.priority,
             "recurring": self.recurring,
@@ -104,12 +104,6 @@ class Reminder:
             lines.append("  last interaction: none yet")
         lines.extend(f"  {command}" for command in self.commands)
         return "\n".join(lines)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def all_day_time(config: dict[str, Any]) -> time:
@@ -216,7 +210,7 @@ def add_context(conn: sqlite3.Connection, reminders: Sequence[Reminder], prefix:
         (contact_ids,),
     ):
         moment = stored_time(occurred)
-        last[cid] = {"kind": kind, "summary": summary, "occurred_at": _iso(moment)}
+        last[cid] = {"kind": kind, "summary": summary, "occurred_at": iso(moment)}
     for r in reminders:
         r.contact = people.get(r.contact_id) if r.contact_id is not None else None
         r.deal = deals.get(r.deal_id) if r.deal_id is not None else None

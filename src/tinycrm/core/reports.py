@@ -12,7 +12,7 @@ import sqlite3
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.dates import iso, local_tz
+from tinycrm.core.dates import local_tz, stored_iso, to_stored
 from tinycrm.core.listing import ListFilter
 from tinycrm.core.money import to_decimal_text
 from tinycrm.core.reader import connection, pipeline_row
@@ -29,11 +29,6 @@ def _rows(reader: Reader, sql: str, params: dict[str, Any]) -> list[sqlite3.Row]
     cursor = connection(reader).cursor()
     cursor.row_factory = sqlite3.Row
     return cursor.execute(sql, params).fetchall()
-
-
-def stamp(moment: datetime) -> str:
-    """Render an aware time as stored in the database (naive UTC text)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _start_of(day: date, tz: tzinfo) -> datetime:
@@ -75,7 +70,7 @@ def _month_case(column: str, starts: list[date], tz: tzinfo, params: dict[str, A
     """A SQL CASE that names the local calendar month of a stored UTC time."""
     whens = []
     for n, first in enumerate(starts):
-        params[f"m{n}"] = stamp(_start_of(_add_months(first, 1), tz))
+        params[f"m{n}"] = to_stored(_start_of(_add_months(first, 1), tz))
         whens.append(f"WHEN {column} < :m{n} THEN '{first:%Y-%m}'")
     return "CASE " + " ".join(whens) + " ELSE 'later' END"
 
@@ -228,7 +223,7 @@ def win_rate_report(
     params = dict(found.params)
     conditions = ["d.status IN ('won', 'lost')", "d.deleted_at IS NULL", found.deal_where("d")]
     if since is not None:
-        params["since"] = stamp(_start_of(since, tz))
+        params["since"] = to_stored(_start_of(since, tz))
         conditions.append("d.closed_at >= :since")
     where = " AND ".join(conditions)
     if by is None:
@@ -459,7 +454,7 @@ def velocity_report(
     params = dict(found.params)
     closed_since = ""
     if since is not None:
-        params["since"] = stamp(_start_of(since, tz))
+        params["since"] = to_stored(_start_of(since, tz))
         closed_since = "AND d.closed_at >= :since"
     rows = _rows(
         reader,
@@ -512,8 +507,8 @@ def stale_report(
         raise ValidationError("--days is at least 1")
     found = _scope(reader, segment)
     params = dict(found.params)
-    params["now"] = stamp(now)
-    params["cutoff"] = stamp(now - timedelta(days=days))
+    params["now"] = to_stored(now)
+    params["cutoff"] = to_stored(now - timedelta(days=days))
     deals = _rows(
         reader,
         f"""
@@ -571,7 +566,7 @@ def stale_report(
                 if r["contact_id"]
                 else None,
                 "value": _money(r["value"], r["currency"]) if r["value"] is not None else None,
-                "last_activity": _iso_text(r["last_activity"]),
+                "last_activity": stored_iso(r["last_activity"]),
                 "idle_days": int(r["idle"]),
             }
             for r in deals
@@ -581,18 +576,12 @@ def stale_report(
                 "id": r["id"],
                 "name": r["name"],
                 "open_deals": r["open_deals"],
-                "last_interaction": _iso_text(r["last_interaction"]),
+                "last_interaction": stored_iso(r["last_interaction"]),
                 "silent_days": int(r["silent"]) if r["silent"] is not None else None,
             }
             for r in dark
         ],
     }
-
-
-def _iso_text(value: str | None) -> str | None:
-    if not value:
-        return None
-    return iso(datetime.fromisoformat(value).replace(tzinfo=UTC))
 
 
 # --- lead sources ---------------------------------------------------------------------------
@@ -669,7 +658,7 @@ def customers_report(
     since = since or (_today(now, tz) - timedelta(days=30))
     found = _scope(reader, segment)
     params = dict(found.params)
-    params["start"] = stamp(_start_of(since, tz))
+    params["start"] = to_stored(_start_of(since, tz))
     params["limit"] = limit
     people = f"c.deleted_at IS NULL AND {found.contact_where('c')}"
     customers = _rows(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tinycrm.core.dates import iso, stored_time
+from tinycrm.core.dates import stored_iso
 from tinycrm.core.reader import fetch
 from tinycrm.errors import ValidationError
 
@@ -174,7 +174,7 @@ def _results(reader: Reader, hits: list[Hit], limit: int) -> list[dict[str, Any]
             "score": round(float(hit.score), 4),
         }
         if hit.kind in ("interaction", "follow-up"):
-            item["at"] = iso(stored_time(row[2]))
+            item["at"] = stored_iso(row[2])
             item["contact_id"] = row[3]
         out.append(item)
         if len(out) >= limit:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tinycrm import __version__
+from tinycrm.core.dates import stored_time
 from tinycrm.io.vcards import escape, fold
 
 if TYPE_CHECKING:
@@ -15,10 +16,6 @@ PRODID = f"-//tinycrm//tinycrm {__version__}//EN"
 EVENT_MINUTES = 30
 _TODO_STATUS = {"open": "NEEDS-ACTION", "done": "COMPLETED", "cancelled": "CANCELLED"}
 _EVENT_STATUS = {"open": "CONFIRMED", "done": "CONFIRMED", "cancelled": "CANCELLED"}
-
-
-def _stored(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _utc(moment: datetime) -> str:
@@ -60,10 +57,10 @@ def _shifted(stamp: str, minutes: int) -> str:
 def _component(fu: dict[str, Any], as_events: bool) -> list[str]:
     from tinycrm.core.dates import local_tz
 
-    due = _stored(fu["snoozed_until"]) or _stored(fu["due_at"])
+    due = stored_time(fu["snoozed_until"]) or stored_time(fu["due_at"])
     assert due is not None
-    updated = _stored(fu["updated_at"]) or due
-    created = _stored(fu["created_at"]) or due
+    updated = stored_time(fu["updated_at"]) or due
+    created = stored_time(fu["created_at"]) or due
     kind = "VEVENT" if as_events else "VTODO"
     lines = [
         f"BEGIN:{kind}",
@@ -104,7 +101,7 @@ def _component(fu: dict[str, Any], as_events: bool) -> list[str]:
     statuses = _EVENT_STATUS if as_events else _TODO_STATUS
     lines.append(f"STATUS:{statuses.get(fu['status'], 'NEEDS-ACTION')}")
     if not as_events and fu["status"] == "done" and fu["completed_at"]:
-        completed = _stored(fu["completed_at"])
+        completed = stored_time(fu["completed_at"])
         assert completed is not None
         lines.append(f"COMPLETED:{_utc(completed)}")
     lines.append(f"PRIORITY:{1 if fu['priority'] else 0}")

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from tinycrm.core.dates import stored_iso
 from tinycrm.core.money import to_decimal_text
 
 if TYPE_CHECKING:
     from tinycrm.core.db import Database
     from tinycrm.core.listing import ListFilter
-
-
-def iso(text: str | None) -> str | None:
-    """Turn a stored time into ISO 8601 UTC with a Z."""
-    if text is None:
-        return None
-    moment = datetime.fromisoformat(text).replace(tzinfo=UTC)
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _grouped(conn: sqlite3.Connection, sql: str) -> dict[int, list[tuple[Any, ...]]]:
@@ -92,8 +84,8 @@ def contacts(db: Database, ids: list[int]) -> list[dict[str, Any]]:
                 "phones": [(e, lbl, bool(p)) for e, lbl, p in phones.get(cid, [])],
                 "urls": [(e, lbl, bool(p)) for e, lbl, p in urls.get(cid, [])],
                 "tags": tags.get(cid, []),
-                "created_at": iso(r[8]),
-                "updated_at": iso(r[9]),
+                "created_at": stored_iso(r[8]),
+                "updated_at": stored_iso(r[9]),
             }
     finally:
         conn.close()
@@ -133,8 +125,8 @@ def company_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
                 "size": r[5],
                 "notes": r[6],
                 "tags": tags.get(r[0], []),
-                "created_at": iso(r[7]),
-                "updated_at": iso(r[8]),
+                "created_at": stored_iso(r[7]),
+                "updated_at": stored_iso(r[8]),
             }
             for r in conn.execute(
                 "SELECT id, uuid, name, domain, industry, size, notes, created_at, updated_at"
@@ -188,9 +180,9 @@ def deal_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
                 "lost_reason": r[13],
                 "tags": tags.get(r[0], []),
                 "notes": r[14],
-                "closed_at": iso(r[15]),
-                "created_at": iso(r[16]),
-                "updated_at": iso(r[17]),
+                "closed_at": stored_iso(r[15]),
+                "created_at": stored_iso(r[16]),
+                "updated_at": stored_iso(r[17]),
             }
     finally:
         conn.close()
