@@ -108,11 +108,9 @@ def forget(
     with db.transaction(summary="forget a contact") as session:
         person = privacy.find_contact(session, f"#{found_id}")
         done = privacy.forget(session, person, state.now())
-    if not privacy.scrub_file(db):
-        render.warn(
-            "another tinycrm has the database open; the erased data leaves the file's log "
-            "when it closes"
-        )
+    warning = privacy.clean_up(db)
+    if warning is not None:
+        render.warn(warning)
     render.say(
         f"Forgot contact #{done.contact_id}: {done.rows} rows and {done.events} history "
         f"entries erased, {done.deals_unlinked} deal(s) kept without the link, "

@@ -22,31 +22,32 @@ def undo(
 ) -> None:
     """Undo the last command that changed something (from the CLI or the board).
 
+    With N, the last N commands, all or none: if fewer than N can be undone, nothing is.
     Example: crm undo; crm undo 3
     """
     from tinycrm.core import history
 
-    db = state.database()
-    for _ in range(steps):
-        with db.transaction(summary="undo") as session:
-            done = history.undo(session, state.now())
-        render.say(f"Undid: {done.summary or 'a change'} ({done.changes} changes)")
+    with state.database().transaction(summary="undo") as session:
+        done = history.undo_steps(session, state.now(), steps)
+    for group in done:
+        render.say(f"Undid: {group.summary or 'a change'} ({group.changes} changes)")
 
 
 def redo(
     steps: int = typer.Argument(1, min=1, help="How many undone commands to re-apply."),
 ) -> None:
-    """Re-apply what `crm undo` took back, if nothing changed since.
+    """Re-apply what `crm undo` took back, the command undone last first.
 
-    Example: crm redo
+    A new change after an undo ends what can be redone. With N, all or none: if fewer than N
+    can be redone, nothing is.
+    Example: crm redo; crm redo 2
     """
     from tinycrm.core import history
 
-    db = state.database()
-    for _ in range(steps):
-        with db.transaction(summary="redo") as session:
-            done = history.redo(session, state.now())
-        render.say(f"Redid: {done.summary or 'a change'} ({done.changes} changes)")
+    with state.database().transaction(summary="redo") as session:
+        done = history.redo_steps(session, state.now(), steps)
+    for group in done:
+        render.say(f"Redid: {group.summary or 'a change'} ({group.changes} changes)")
 
 
 def history(

@@ -7,18 +7,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, event, func, insert, inspect, update
+from sqlalchemy import Table, and_, delete, event, insert, inspect, text, update
+from sqlalchemy import func as sa_func
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, SQLModel, col, select
 
 from tinycrm import clock
+from tinycrm.core import ids
 from tinycrm.core.models import Event, UTCDateTime
 from tinycrm.errors import NotFoundError
 
 # Rows that are bookkeeping, not the seller's data: they are never recorded.
-UNRECORDED = {"event"}
+UNRECORDED = {"event", "id_sequence", "redo_stack"}
 # Changes tinycrm makes by itself (the default pipeline) are history but not undoable.
 SYSTEM = "system"
 
@@ -58,6 +60,39 @@ def _changed(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return before, after
 
 
+def runner(session: OrmSession) -> ids.Run:
+    """Return a function that runs SQL text in the session's transaction (for core.ids)."""
+
+    def run(sql: str, params: dict[str, Any]) -> list[Any]:
+        result = session.connection().execute(text(sql), params)
+        return list(result.all()) if result.returns_rows else []
+
+    return run
+
+
+def _before_flush(session: OrmSession, flush_context: UOWTransaction, instances: Any) -> None:
+    """Give every new row its id from the id sequences before it is inserted."""
+    waiting: dict[str, list[Any]] = {}
+    for obj in session.new:
+        table = getattr(obj, "__table__", None)
+        if table is None or table.name in UNRECORDED:
+            continue
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or pk[0].name != "id" or getattr(obj, "id", None) is not None:
+            continue
+        waiting.setdefault(table.name, []).append(obj)
+    run = runner(session)
+    for name, objs in sorted(waiting.items()):
+        first = ids.take(run, name, len(objs))
+        for offset, obj in enumerate(objs):
+            obj.id = first + offset
+
+
+def end_redo(run: ids.Run) -> None:
+    """Forget what could be redone: a new change ends the redo branch."""
+    run("DELETE FROM redo_stack", {})
+
+
 def _after_flush(session: OrmSession, flush_context: UOWTransaction) -> None:
     info = session.info
     now = info.get("now") or clock.now()
@@ -94,11 +129,19 @@ def _after_flush(session: OrmSession, flush_context: UOWTransaction) -> None:
     for obj in session.deleted:
         record(obj, "delete", _row_values(obj), None)
     if rows:
+        run = runner(session)
+        first = ids.take(run, "event", len(rows))
+        for offset, row in enumerate(rows):
+            row["id"] = first + offset
         session.connection().execute(insert(table_for("event")), rows)
+        if info["origin"] != SYSTEM:
+            end_redo(run)
 
 
 def watch(session: Session) -> None:
-    """Record every change this session flushes as Events of its group."""
+    """Give new rows their ids, and record every change this session flushes as Events of
+    its group."""
+    event.listen(session, "before_flush", _before_flush)
     event.listen(session, "after_flush", _after_flush)
 
 
@@ -211,37 +254,113 @@ def _mark(session: Session, group_id: str, undone_at: datetime | None) -> None:
     session.expire_all()
 
 
+def _undoable(session: Session, limit: int) -> list[str]:
+    """Return the newest `limit` (at most) commands that can be undone, newest first.
+
+    A command's events are contiguous, so each step looks below the previous group's first
+    event; undone and system groups are passed over.
+    """
+    table = table_for("event")
+    conn = session.connection()
+    found: list[str] = []
+    below: int | None = None
+    while len(found) < limit:
+        query = (
+            sa_select(table.c.id, table.c.group_id)
+            .where(table.c.undone_at.is_(None), table.c.origin != SYSTEM)
+            .order_by(table.c.id.desc())
+            .limit(1)
+        )
+        if below is not None:
+            query = query.where(table.c.id < below)
+        row = conn.execute(query).first()
+        if row is None:
+            break
+        found.append(str(row.group_id))
+        below = conn.execute(
+            sa_select(sa_func.min(table.c.id)).where(table.c.group_id == row.group_id)
+        ).scalar_one()
+    return found
+
+
+def _redoable(session: Session, limit: int) -> list[str]:
+    """Return the commands redo would re-apply (at most `limit`), the next one first."""
+    rows = session.connection().execute(
+        text("SELECT group_id FROM redo_stack ORDER BY position DESC LIMIT :n"),
+        {"n": min(limit, 1 << 62)},
+    )
+    return [str(r[0]) for r in rows]
+
+
+def _summary(session: Session, group_id: str, changes: int) -> GroupSummary:
+    head = session.exec(
+        select(Event).where(Event.group_id == group_id).order_by(col(Event.id)).limit(1)
+    ).one()
+    return GroupSummary(group_id, head.summary, head.origin, head.at, changes)
+
+
+def _too_few(verb: str, have: int) -> NotFoundError:
+    """The error for `undo N` / `redo N` when fewer than N steps are there."""
+    if have == 0 and verb == "undo":
+        return NotFoundError("nothing to undo")
+    if have == 0:
+        return NotFoundError("nothing to redo", hint="redo follows undo, before any new change")
+    done = "undone" if verb == "undo" else "redone"
+    some = "only 1 change can" if have == 1 else f"only {have} changes can"
+    return NotFoundError(
+        f"{some} be {done}; nothing was changed", hint=f"crm {verb} {have} does all of them"
+    )
+
+
 def undo(session: Session, now: datetime) -> GroupSummary:
     """Revert the newest command that has not been undone; raise NotFoundError if none."""
-    last = session.exec(
-        select(Event)
-        .where(col(Event.undone_at).is_(None), Event.origin != SYSTEM)
-        .order_by(col(Event.id).desc())
-        .limit(1)
-    ).first()
-    if last is None:
-        raise NotFoundError("nothing to undo")
-    events = _group_events(session, last.group_id, newest_first=True)
-    _apply(session, events, reverse=True)
-    _mark(session, last.group_id, now)
-    return GroupSummary(last.group_id, last.summary, last.origin, last.at, len(events))
+    return undo_steps(session, now, 1)[0]
 
 
 def redo(session: Session, now: datetime) -> GroupSummary:
-    """Re-apply the command undone last, as long as nothing new was done since the undo."""
-    newest_kept = session.exec(
-        select(func.max(Event.id)).where(col(Event.undone_at).is_(None))
-    ).one()
-    query = select(Event).where(col(Event.undone_at).is_not(None), Event.origin != SYSTEM)
-    if newest_kept is not None:
-        query = query.where(col(Event.id) > newest_kept)
-    first = session.exec(query.order_by(col(Event.id)).limit(1)).first()
-    if first is None:
-        raise NotFoundError("nothing to redo", hint="redo follows undo, before any new change")
-    events = _group_events(session, first.group_id, newest_first=False)
-    _apply(session, events, reverse=False)
-    _mark(session, first.group_id, None)
-    return GroupSummary(first.group_id, first.summary, first.origin, first.at, len(events))
+    """Re-apply the command undone last; raise NotFoundError if there is none to redo."""
+    return redo_steps(session, now, 1)[0]
+
+
+def undo_steps(session: Session, now: datetime, steps: int) -> list[GroupSummary]:
+    """Revert the newest `steps` commands not yet undone, newest first, and put each on the
+    redo stack. With fewer than `steps` to undo, raise NotFoundError and change nothing."""
+    groups = _undoable(session, steps)
+    if len(groups) < steps:
+        raise _too_few("undo", len(groups))
+    done = []
+    for group_id in groups:
+        events = _group_events(session, group_id, newest_first=True)
+        _apply(session, events, reverse=True)
+        _mark(session, group_id, now)
+        session.connection().execute(
+            text(
+                "INSERT INTO redo_stack (position, group_id)"
+                " SELECT coalesce(max(position), 0) + 1, :group FROM redo_stack"
+            ),
+            {"group": group_id},
+        )
+        done.append(_summary(session, group_id, len(events)))
+    return done
+
+
+def redo_steps(session: Session, now: datetime, steps: int) -> list[GroupSummary]:
+    """Re-apply the `steps` commands undone last, the one undone last first. A change made
+    after an undo empties the redo stack, so nothing abandoned comes back. With fewer than
+    `steps` to redo, raise NotFoundError and change nothing."""
+    groups = _redoable(session, steps)
+    if len(groups) < steps:
+        raise _too_few("redo", len(groups))
+    done = []
+    for group_id in groups:
+        events = _group_events(session, group_id, newest_first=False)
+        _apply(session, events, reverse=False)
+        _mark(session, group_id, None)
+        session.connection().execute(
+            text("DELETE FROM redo_stack WHERE group_id = :group"), {"group": group_id}
+        )
+        done.append(_summary(session, group_id, len(events)))
+    return done
 
 
 def events_for(session: Session, entity: str, entity_id: int) -> list[Event]:

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, String, and_, func, or_, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, select
 
-from tinycrm.core import refs
+from tinycrm.core import history, ids, refs
 from tinycrm.core.models import (
     Contact,
     ContactEmail,
@@ -77,26 +77,78 @@ def _traces(session: Session, contact: Contact) -> list[str]:
     return [t for t in found if t and t.strip()]
 
 
-def _merged_into(conn: Connection, cid: int) -> set[int]:
-    """Return the ids of contacts that were merged into `cid` (their rows moved to it and
-    their contact row is gone), and of those merged into them, and so on."""
-    people = {cid}
-    frontier = [cid]
-    while frontier:
-        current = frontier.pop()
-        olds = conn.execute(
+# The events of one record: [first, end) of event ids. Before ids were never reused, one id
+# could name several records in turn; each record's events start at its own "create".
+Span = tuple[int, int]
+_OPEN = 1 << 62
+
+
+def _span(
+    conn: Connection, entity: str, entity_id: str, at: int | None, uuid: str | None = None
+) -> Span:
+    """Return the events that belong to the record `entity_id` named at event `at` (None:
+    the record that has the id now, found by its uuid when it has one)."""
+    creates = [
+        int(i)
+        for i in conn.execute(
             text(
-                "SELECT DISTINCT json_extract(before, '$.contact_id') FROM event"
+                "SELECT id FROM event WHERE entity = :entity AND entity_id = :eid"
+                " AND action = 'create' ORDER BY id"
+            ),
+            {"entity": entity, "eid": entity_id},
+        ).scalars()
+    ]
+    if at is None and uuid is not None:
+        own = conn.execute(
+            text(
+                "SELECT max(id) FROM event WHERE entity = :entity AND entity_id = :eid"
+                " AND action = 'create' AND json_extract(after, '$.uuid') = :uuid"
+            ),
+            {"entity": entity, "eid": entity_id, "uuid": uuid},
+        ).scalar()
+        if own is not None:
+            at = int(own)
+    if at is None:
+        return (creates[-1] if creates else 0), _OPEN
+    start = max((c for c in creates if c <= at), default=0)
+    end = min((c for c in creates if c > at), default=_OPEN)
+    return start, end
+
+
+def _merged_into(conn: Connection, cid: int, span: Span) -> list[tuple[int, Span]]:
+    """Return the contacts that were merged into the person (`cid` during `span`) and into
+    those, and so on, each with its own span of events: their rows moved to the person by a
+    command that was not undone, and their contact row was removed."""
+    people = [(cid, span)]
+    seen = {(cid, span)}
+    frontier = [(cid, span)]
+    while frontier:
+        current, (start, end) = frontier.pop()
+        moves = conn.execute(
+            text(
+                "SELECT json_extract(before, '$.contact_id'), min(id) FROM event"
                 " WHERE json_extract(after, '$.contact_id') = :cid"
                 " AND json_extract(before, '$.contact_id') IS NOT NULL"
-                " AND json_extract(before, '$.contact_id') NOT IN (SELECT id FROM contact)"
+                " AND json_extract(before, '$.contact_id') != :cid"
+                " AND undone_at IS NULL AND id >= :start AND id < :end"
+                " GROUP BY json_extract(before, '$.contact_id')"
             ),
-            {"cid": current},
-        ).scalars()
-        for old in olds:
-            if int(old) not in people:
-                people.add(int(old))
-                frontier.append(int(old))
+            {"cid": current, "start": start, "end": end},
+        ).all()
+        for old, at in moves:
+            old_span = _span(conn, "contact", str(int(old)), int(at))
+            removed = conn.execute(
+                text(
+                    "SELECT 1 FROM event WHERE entity = 'contact' AND entity_id = :eid"
+                    " AND action = 'delete' AND undone_at IS NULL AND id >= :start AND id < :end"
+                ),
+                {"eid": str(int(old)), "start": old_span[0], "end": old_span[1]},
+            ).first()
+            key = (int(old), old_span)
+            if removed and key not in seen:
+                seen.add(key)
+                people.append(key)
+                frontier.append(key)
     return people
 
 
@@ -110,49 +162,58 @@ def _recorded_traces(values: Any) -> list[str]:
     return [str(data[k]) for k in ("name", "email", "phone", "url") if data.get(k)]
 
 
-def _erase_history(conn: Connection, person: int, traces: list[str]) -> tuple[int, set[str]]:
-    """Delete every event about one person and the rows they owned; return how many, and
-    the command groups they were part of. Identifying values seen in them join `traces`."""
-    params = {"cid": person, "sid": str(person)}
-    # Every row id that ever belonged to this person, current rows and recorded ones.
-    owned: dict[str, set[str]] = {}
+def _erase_history(
+    conn: Connection, person: int, span: Span, traces: list[str]
+) -> tuple[int, set[str]]:
+    """Delete every event about one person (`person` during `span`) and the rows they owned;
+    return how many, and the command groups they were part of. Identifying values seen in
+    them join `traces`."""
+    start, end = span
+    params = {"cid": person, "sid": str(person), "start": start, "end": end}
+    # Every row that ever belonged to this person, current rows and recorded ones, each
+    # with the span of its own events.
+    owned: set[tuple[str, str, Span]] = set()
     for entity in CHILDREN:
-        current = conn.execute(
+        for i in conn.execute(
             text(f"SELECT id FROM {entity} WHERE contact_id = :cid"), params
-        ).scalars()
+        ).scalars():
+            owned.add((entity, str(i), _span(conn, entity, str(i), None)))
         recorded = conn.execute(
             text(
-                "SELECT entity_id FROM event WHERE entity = :entity AND ("
+                "SELECT entity_id, min(id) FROM event WHERE entity = :entity AND ("
                 " json_extract(before, '$.contact_id') = :cid"
                 " OR json_extract(after, '$.contact_id') = :cid)"
+                " AND id >= :start AND id < :end GROUP BY entity_id"
             ),
             {**params, "entity": entity},
-        ).scalars()
-        owned[entity] = {str(i) for i in current} | set(recorded)
+        ).all()
+        for entity_id, at in recorded:
+            owned.add((entity, str(entity_id), _span(conn, entity, str(entity_id), int(at))))
 
     groups: set[str] = set()
     count = 0
     deleted = list(
         conn.execute(
             text(
-                "DELETE FROM event WHERE (entity = 'contact' AND entity_id = :sid)"
-                " OR (entity = 'contact_tag' AND entity_id LIKE :sid || '/%')"
+                "DELETE FROM event WHERE ((entity = 'contact' AND entity_id = :sid)"
+                " OR (entity = 'contact_tag' AND entity_id LIKE :sid || '/%'))"
+                " AND id >= :start AND id < :end"
                 " RETURNING group_id, entity, before, after"
             ),
             params,
         )
     )
-    for entity, ids in owned.items():
-        for entity_id in ids:
-            deleted.extend(
-                conn.execute(
-                    text(
-                        "DELETE FROM event WHERE entity = :entity AND entity_id = :eid"
-                        " RETURNING group_id, entity, before, after"
-                    ),
-                    {"entity": entity, "eid": entity_id},
-                )
+    for entity, entity_id, (first, last) in owned:
+        deleted.extend(
+            conn.execute(
+                text(
+                    "DELETE FROM event WHERE entity = :entity AND entity_id = :eid"
+                    " AND id >= :first AND id < :last"
+                    " RETURNING group_id, entity, before, after"
+                ),
+                {"entity": entity, "eid": entity_id, "first": first, "last": last},
             )
+        )
     for group, entity, before, after in deleted:
         groups.add(group)
         count += 1
@@ -163,6 +224,7 @@ def _erase_history(conn: Connection, person: int, traces: list[str]) -> tuple[in
             text(
                 f"UPDATE event SET {side} = json_set({side}, '$.contact_id', json('null'))"
                 f" WHERE json_extract({side}, '$.contact_id') = :cid"
+                " AND id >= :start AND id < :end"
             ),
             params,
         )
@@ -185,8 +247,9 @@ def forget(session: Session, contact: Contact, now: datetime) -> Forgotten:
 
     events = 0
     groups: set[str] = set()
-    for person in sorted(_merged_into(conn, cid)):
-        erased, touched = _erase_history(conn, person, traces)
+    span = _span(conn, "contact", str(cid), None, contact.uuid)
+    for person, person_span in sorted(_merged_into(conn, cid, span)):
+        erased, touched = _erase_history(conn, person, person_span, traces)
         events += erased
         groups |= touched
     for group in groups:
@@ -214,18 +277,22 @@ def forget(session: Session, contact: Contact, now: datetime) -> Forgotten:
     redacted = _redact(conn, traces)
 
     # A marker with no personal data, so the history shows that something was erased.
+    run = history.runner(session)
     conn.execute(
         text(
-            "INSERT INTO event (group_id, origin, at, entity, entity_id, action, summary)"
-            " VALUES (:group, 'system', :at, 'contact', :sid, 'forget', :summary)"
+            "INSERT INTO event (id, group_id, origin, at, entity, entity_id, action, summary)"
+            " VALUES (:id, :group, 'system', :at, 'contact', :sid, 'forget', :summary)"
         ),
         {
             **params,
+            "id": ids.take(run, "event"),
             "group": str(uuid.uuid4()),
             "at": _utc_text(now),
             "summary": f"forgot contact #{cid}",
         },
     )
+    # What an undo took back may hold the person's data: it can no longer be redone.
+    history.end_redo(run)
     return Forgotten(cid, rows, events, int(unlinked or 0), redacted)
 
 
@@ -308,6 +375,27 @@ def scrub_file(db: Database) -> bool:
     finally:
         conn.close()
     return not busy
+
+
+def clean_up(db: Database) -> str | None:
+    """Scrub the file after a forget has committed; return a warning if that did not fully
+    work (the erase itself stands either way), or None."""
+    import sqlite3
+
+    try:
+        emptied = scrub_file(db)
+    except (sqlite3.Error, OSError) as exc:
+        return (
+            f"the contact was erased, but cleaning the file afterwards failed ({exc}); "
+            "erased values may remain in the file's free space until it is cleaned: "
+            f"run `sqlite3 {db.path} VACUUM` when there is room"
+        )
+    if not emptied:
+        return (
+            "another tinycrm has the database open; the erased data leaves the file's log "
+            "when it closes"
+        )
+    return None
 
 
 def traces_left(db: Database, needles: list[str]) -> list[str]:

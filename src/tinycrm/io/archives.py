@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 FORMAT = "tinycrm"
 VERSION = 1
 # Tables a new database fills by itself (the default pipeline and its history).
-_SEEDED = ("pipeline", "stage", "event")
+_SEEDED = ("pipeline", "stage", "event", "id_sequence", "redo_stack")
 
 
 def data_tables(conn: sqlite3.Connection) -> list[str]:

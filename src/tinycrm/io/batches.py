@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tinycrm.core import ids
+
 SQL_TIME = "%Y-%m-%d %H:%M:%S.%f"
 EVENT_CHUNK = 20_000
 
@@ -133,13 +135,18 @@ class Batch:
         variant = "89ab"[int(h[16], 16) & 3]
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
+    def _run(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        return self.conn.execute(sql, params).fetchall()
+
     def new_id(self, table: str) -> int:
-        """Return the next free id of a table (ids are given here so children can point)."""
-        if table not in self._next:
-            top = self.conn.execute(f'SELECT max(id) FROM "{table}"').fetchone()[0]
-            self._next[table] = (top or 0) + 1
-        value = self._next[table]
-        self._next[table] = value + 1
+        """Return a new id for a row of `table` from its id sequence (ids are given here so
+        children can point); `write` marks them taken. The import holds the write lock, so
+        nobody else takes ids meanwhile."""
+        sequence = ids.sequence_of(table)
+        if sequence not in self._next:
+            self._next[sequence] = ids.peek(self._run, sequence)
+        value = self._next[sequence]
+        self._next[sequence] = value + 1
         return value
 
     def create(self, table: str, row: dict[str, Any]) -> None:
@@ -241,13 +248,20 @@ class Batch:
                 (*head, table, str(row_id), "update", dumps(before), dumps(after), self.summary)
             )
             done += 1
+        for sequence, next_id in self._next.items():
+            ids.advance(self._run, sequence, next_id)
+        first = ids.take(self._run, "event", len(events)) if events else 0
         for start in range(0, len(events), EVENT_CHUNK):
-            chunk = events[start : start + EVENT_CHUNK]
+            chunk = [
+                (first + start + i, *ev) for i, ev in enumerate(events[start : start + EVENT_CHUNK])
+            ]
             self.conn.executemany(
-                "INSERT INTO event (group_id, origin, at, entity, entity_id, action, before,"
-                " after, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO event (id, group_id, origin, at, entity, entity_id, action, before,"
+                " after, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 chunk,
             )
             done += len(chunk)
             if progress is not None:
                 progress(min(1.0, done / units))
+        if events:
+            self.conn.execute("DELETE FROM redo_stack")  # a new change ends the redo branch
