@@ -17,7 +17,7 @@ from tests.conftest import snapshot_of, table_rows
 
 @pytest.fixture
 def jane(crm: Any) -> None:
-    """A contact (#1) with a deal (#1)."""
+    """A contact (#1) with a deal (#2); follow-ups then take #3, #4 ..."""
     assert crm("add", "contact", "Jane Doe", "--email", "jane@acme.com").exit_code == 0
     assert crm("add", "deal", "Acme website", "--contact", "jane").exit_code == 0
 
@@ -31,10 +31,10 @@ def _due(db_path: Path, fid: int) -> tuple[Any, ...]:
 def test_follow_up_echoes_the_date_it_understood(crm: Any, jane: None, db_path: Path) -> None:
     r = crm("follow-up", "jane", "send proposal", "--due", "next tue 10am", "--deal", "acme")
     assert r.exit_code == 0, r.stderr
-    assert r.stdout == "Follow-up #1 send proposal (Jane Doe) due Tue 2026-12-01 10:00\n"
+    assert r.stdout == "Follow-up #3 send proposal (Jane Doe) due Tue 2026-12-01 10:00\n"
     assert table_rows(
         db_path, "SELECT contact_id, deal_id, title, due_at, all_day, status FROM follow_up"
-    ) == [(1, 1, "send proposal", "2026-12-01 10:00:00.000000", 0, "open")]
+    ) == [(1, 2, "send proposal", "2026-12-01 10:00:00.000000", 0, "open")]
 
 
 def test_a_day_alone_is_all_day_and_a_deal_can_be_the_reference(
@@ -88,23 +88,23 @@ def test_done_on_a_recurring_follow_up_follows_the_rule_not_today(
 ) -> None:
     # weekly, three weeks overdue: the next occurrence is the week after the due one
     crm("follow-up", "jane", "weekly call", "--due", "2026-11-02 09:00", "--every", "week")
-    r = crm("done", "1")
+    r = crm("done", "3")
     assert r.exit_code == 0, r.stderr
-    assert r.stdout == "Done: #1 weekly call; next occurrence Mon 2026-11-09 09:00\n"
-    assert _due(db_path, 1) == ("2026-11-09 09:00:00.000000", 0, None, "open")
+    assert r.stdout == "Done: #3 weekly call; next occurrence Mon 2026-11-09 09:00\n"
+    assert _due(db_path, 3) == ("2026-11-09 09:00:00.000000", 0, None, "open")
     # first Monday of the month
     crm("follow-up", "jane", "report", "--due", "2026-12-07", "--rrule", "FREQ=MONTHLY;BYDAY=1MO")
-    crm("done", "2")
-    assert _due(db_path, 2)[0] == "2027-01-04 00:00:00.000000"
+    crm("done", "4")
+    assert _due(db_path, 4)[0] == "2027-01-04 00:00:00.000000"
 
 
 def test_a_rule_that_has_ended_closes_the_follow_up(crm: Any, jane: None, db_path: Path) -> None:
     crm("follow-up", "jane", "twice", "--due", "fri", "--rrule", "FREQ=WEEKLY;COUNT=2")
-    crm("done", "1")
-    assert _due(db_path, 1)[3] == "open"
-    crm("done", "1")
-    assert _due(db_path, 1)[3] == "done"
-    again = crm("done", "1")
+    crm("done", "3")
+    assert _due(db_path, 3)[3] == "open"
+    crm("done", "3")
+    assert _due(db_path, 3)[3] == "done"
+    again = crm("done", "3")
     assert again.exit_code == 1 and "already done" in again.stderr
 
 
@@ -112,51 +112,51 @@ def test_done_next_closes_and_schedules_in_one_undo_step(
     crm: Any, jane: None, db_path: Path
 ) -> None:
     crm("follow-up", "jane", "send proposal", "--due", "today", "--deal", "acme")
-    r = crm("done", "1", "--next", "fri", "send contract")
+    r = crm("done", "3", "--next", "fri", "send contract")
     assert r.exit_code == 0, r.stderr
     assert r.stdout.splitlines() == [
-        "Done: #1 send proposal",
-        "Follow-up #2 send contract due Fri 2026-11-27",
+        "Done: #3 send proposal",
+        "Follow-up #4 send contract due Fri 2026-11-27",
     ]
     assert table_rows(db_path, "SELECT id, status, contact_id, deal_id FROM follow_up") == [
-        (1, "done", 1, 1),
-        (2, "open", 1, 1),
+        (3, "done", 1, 2),
+        (4, "open", 1, 2),
     ]
     assert crm("undo").exit_code == 0
-    assert table_rows(db_path, "SELECT id, status FROM follow_up") == [(1, "open")]
+    assert table_rows(db_path, "SELECT id, status FROM follow_up") == [(3, "open")]
 
 
 def test_done_next_with_a_bad_date_changes_nothing(crm: Any, jane: None, db_path: Path) -> None:
     crm("follow-up", "jane", "send proposal", "--due", "today")
     before = snapshot_of(db_path)
-    r = crm("done", "1", "--next", "someday", "send contract")
+    r = crm("done", "3", "--next", "someday", "send contract")
     assert r.exit_code == 1
     assert snapshot_of(db_path) == before
 
 
 def test_snooze(crm: Any, jane: None, db_path: Path) -> None:
     crm("follow-up", "jane", "call", "--due", "today 11am")
-    r = crm("snooze", "1", "2h")
-    assert (r.exit_code, r.stdout) == (0, "Snoozed #1 call until Mon 2026-11-23 12:00\n")
+    r = crm("snooze", "3", "2h")
+    assert (r.exit_code, r.stdout) == (0, "Snoozed #3 call until Mon 2026-11-23 12:00\n")
     # a day alone keeps the follow-up's time of day
-    r = crm("snooze", "1", "tomorrow")
-    assert r.stdout == "Snoozed #1 call until Tue 2026-11-24 11:00\n"
-    r = crm("snooze", "1", "next mon 9am")
-    assert r.stdout == "Snoozed #1 call until Mon 2026-11-30 09:00\n"
-    assert _due(db_path, 1)[2] == "2026-11-30 09:00:00.000000"
+    r = crm("snooze", "3", "tomorrow")
+    assert r.stdout == "Snoozed #3 call until Tue 2026-11-24 11:00\n"
+    r = crm("snooze", "3", "next mon 9am")
+    assert r.stdout == "Snoozed #3 call until Mon 2026-11-30 09:00\n"
+    assert _due(db_path, 3)[2] == "2026-11-30 09:00:00.000000"
     assert crm("agenda", "--days", "7").stdout.splitlines() == [
         "Next 7 days",
-        "  Mon 2026-11-30 09:00 #1 call (snoozed) - Jane Doe",
+        "  Mon 2026-11-30 09:00 #3 call (snoozed) - Jane Doe",
     ]
-    past = crm("snooze", "1", "yesterday")
+    past = crm("snooze", "3", "yesterday")
     assert past.exit_code == 1 and "future" in past.stderr
 
 
 def test_cancel_and_unknown_ids(crm: Any, jane: None, db_path: Path) -> None:
     crm("follow-up", "jane", "call", "--due", "today")
-    assert crm("cancel", "1").stdout == "Cancelled #1 call\n"
-    assert _due(db_path, 1)[3] == "cancelled"
-    assert crm("snooze", "1", "2h").exit_code == 1
+    assert crm("cancel", "3").stdout == "Cancelled #3 call\n"
+    assert _due(db_path, 3)[3] == "cancelled"
+    assert crm("snooze", "3", "2h").exit_code == 1
     missing = crm("done", "99")
     assert (missing.exit_code, missing.stderr) == (
         1,
@@ -187,20 +187,20 @@ def test_agenda_buckets_and_keep_in_touch(crm: Any, jane: None, db: Any) -> None
     crm("follow-up", "jane", "all day today", "--due", "today")
     crm("follow-up", "acme", "friday", "--due", "fri 3pm")
     crm("follow-up", "jane", "far away", "--due", "2027-03-01")
-    crm("add", "contact", "Bob Roe")
+    bob = json.loads(crm("add", "contact", "Bob Roe", "--json").stdout)["id"]
     assert crm("keep-in-touch", "bob", "2w").exit_code == 0
-    _interaction(db, 2, datetime(2026, 11, 1, 12, tzinfo=UTC))
+    _interaction(db, bob, datetime(2026, 11, 1, 12, tzinfo=UTC))
     r = crm("agenda")
     assert r.exit_code == 0, r.stderr
     assert r.stdout.splitlines() == [
         "Overdue",
         "  Sun 2026-11-15       keep in touch with Bob Roe (every 14 days)",
-        "  Fri 2026-11-20       #1 late - Jane Doe",
-        "  Mon 2026-11-23 09:00 #2 ! this morning - Jane Doe",
+        "  Fri 2026-11-20       #3 late - Jane Doe",
+        "  Mon 2026-11-23 09:00 #4 ! this morning - Jane Doe",
         "Today",
-        "  Mon 2026-11-23       #3 all day today - Jane Doe",
+        "  Mon 2026-11-23       #5 all day today - Jane Doe",
         "Next 7 days",
-        "  Fri 2026-11-27 15:00 #4 friday - Jane Doe, Acme website [Prospecting]",
+        "  Fri 2026-11-27 15:00 #6 friday - Jane Doe, Acme website [Prospecting]",
     ]
 
 
@@ -209,11 +209,11 @@ def test_agenda_json_and_days(crm: Any, jane: None, db: Any) -> None:
     crm("follow-up", "acme", "friday", "--due", "fri 3pm")
     crm("follow-up", "jane", "far away", "--due", "2027-03-01")
     rows = json.loads(crm("agenda", "--json").stdout)
-    assert [(r["id"], r["bucket"]) for r in rows] == [(1, "overdue"), (2, "upcoming")]
-    assert rows[1]["deal"] == {"id": 1, "title": "Acme website", "stage": "Prospecting"}
+    assert [(r["id"], r["bucket"]) for r in rows] == [(3, "overdue"), (4, "upcoming")]
+    assert rows[1]["deal"] == {"id": 2, "title": "Acme website", "stage": "Prospecting"}
     assert len(json.loads(crm("agenda", "--days", "200", "--json").stdout)) == 3
     today_only = json.loads(crm("agenda", "--days", "0", "--json").stdout)
-    assert [r["id"] for r in today_only] == [1]
+    assert [r["id"] for r in today_only] == [3]
 
 
 def test_keep_in_touch_is_reset_by_an_interaction(crm: Any, jane: None, db: Any) -> None:
@@ -240,7 +240,7 @@ def test_winning_a_deal_offers_a_check_in(crm: Any, jane: None, db_path: Path) -
     hint = r.stdout.splitlines()[1]
     assert hint == (
         "Schedule a check-in: crm follow-up 1 'check in after the win: Acme website' "
-        '--deal 1 --due "in 30 days"'
+        '--deal 2 --due "in 30 days"'
     )
     assert table_rows(db_path, "SELECT count(*) FROM follow_up") == [(0,)]
 
@@ -253,9 +253,9 @@ def test_winning_creates_the_check_in_when_configured(
     r = crm("move", "acme", "won")
     assert r.exit_code == 0, r.stderr
     assert r.stdout.splitlines()[1] == (
-        "Follow-up #1 check in after the win: Acme website due Mon 2026-12-07"
+        "Follow-up #3 check in after the win: Acme website due Mon 2026-12-07"
     )
-    assert table_rows(db_path, "SELECT contact_id, deal_id, all_day FROM follow_up") == [(1, 1, 1)]
+    assert table_rows(db_path, "SELECT contact_id, deal_id, all_day FROM follow_up") == [(1, 2, 1)]
     # one undo takes back the win and its check-in
     crm("undo")
     assert table_rows(db_path, "SELECT count(*) FROM follow_up") == [(0,)]

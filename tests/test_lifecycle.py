@@ -26,17 +26,17 @@ def test_delete_moves_a_contact_to_the_trash_and_restore_brings_it_back(
     _jane(crm)
     r = crm("delete", "jane", "--yes")
     assert r.exit_code == 0, r.stderr
-    assert "Moved contact #1 Jane Doe to the trash" in r.stdout
+    assert "Moved contact #2 Jane Doe to the trash" in r.stdout
     assert table_rows(db_path, "SELECT deleted_at IS NOT NULL FROM contact") == [(1,)]
     assert crm("show", "jane").exit_code == 1
     assert json.loads(crm("list", "contacts", "--json").stdout) == []
     trashed = json.loads(crm("trash", "--json").stdout)
     assert trashed == [
-        {"kind": "contact", "id": 1, "name": "Jane Doe", "deleted_at": "2026-11-23T10:00:00Z"}
+        {"kind": "contact", "id": 2, "name": "Jane Doe", "deleted_at": "2026-11-23T10:00:00Z"}
     ]
     r = crm("restore", "jane")
     assert r.exit_code == 0, r.stderr
-    assert r.stdout == "Restored contact #1 Jane Doe\n"
+    assert r.stdout == "Restored contact #2 Jane Doe\n"
     assert json.loads(crm("trash", "--json").stdout) == []
     assert crm("show", "jane").exit_code == 0
 
@@ -51,7 +51,7 @@ def test_delete_a_deal_and_a_company_by_kind(crm: Any, db_path: Path) -> None:
         ("company", "Acme"),
         ("deal", "Acme website"),
     }
-    assert crm("trash", "-q").stdout.split() == ["1", "1"]
+    assert crm("trash", "-q").stdout.split() == ["3", "1"]  # the deal, then the company (Acme, made with Jane)
     assert "Acme website" in crm("trash").stdout
 
 
@@ -60,7 +60,7 @@ def test_delete_is_one_undo_step(crm: Any, db_path: Path) -> None:
     crm("delete", "jane", "--yes")
     r = crm("undo")
     assert r.exit_code == 0, r.stderr
-    assert "delete contact #1 Jane Doe" in r.stdout
+    assert "delete contact #2 Jane Doe" in r.stdout
     assert table_rows(db_path, "SELECT deleted_at FROM contact") == [(None,)]
 
 
@@ -190,20 +190,20 @@ def test_forget_leaves_no_trace_anywhere_in_the_file(crm: Any, db: Any, db_path:
     assert all(s.lower() in everything for s in SECRETS)  # the check can see them
     r = crm("forget", "zelda", "--yes")
     assert r.exit_code == 0, r.stderr
-    assert r.stdout.startswith("Forgot contact #1:")
+    assert r.stdout.startswith("Forgot contact #2:")
     everything = _whole_file(db_path)
     for secret in (*SECRETS, "zelda", "quixote", "0199"):
         assert secret.lower() not in everything, secret
     # the deal stays, without the link; the other contact is untouched
     assert table_rows(db_path, "SELECT title, title_key, contact_id FROM deal") == [
         ("Acme website", "acme website", None),
-        ("Portrait of [forgotten]", "portrait of [forgotten]", 2),
+        ("Portrait of [forgotten]", "portrait of [forgotten]", 3),
     ]
     assert table_rows(db_path, "SELECT name, notes FROM contact") == [
         ("Bob Other", "introduced by [forgotten]")
     ]
     for table in ("contact_email", "contact_phone", "contact_url", "contact_tag"):
-        assert table_rows(db_path, f"SELECT count(*) FROM {table} WHERE contact_id = 1") == [(0,)]
+        assert table_rows(db_path, f"SELECT count(*) FROM {table} WHERE contact_id = 2") == [(0,)]
     assert table_rows(db_path, "SELECT count(*) FROM interaction") == [(0,)]
     assert table_rows(db_path, "SELECT count(*) FROM follow_up") == [(0,)]
     assert table_rows(
@@ -211,7 +211,7 @@ def test_forget_leaves_no_trace_anywhere_in_the_file(crm: Any, db: Any, db_path:
     ) == [(0,)]
     # a marker says something was forgotten, and nothing else about whom
     assert table_rows(db_path, "SELECT action, summary FROM event WHERE action = 'forget'") == [
-        ("forget", "forgot contact #1")
+        ("forget", "forgot contact #2")
     ]
 
 
@@ -282,11 +282,11 @@ def test_merge_moves_everything_onto_the_kept_contact(crm: Any, db_path: Path) -
         "--tag",
         "expo",
     )
-    crm("add", "deal", "Acme website", "--contact", "#2")
+    crm("add", "deal", "Acme website", "--contact", "#3")  # Acme took #2
     before_events = table_rows(db_path, "SELECT count(*) FROM event")[0][0]
     r = crm("merge", "jane doe", "j. doe", "--yes")
     assert r.exit_code == 0, r.stderr
-    assert r.stdout.startswith("Merged contact #2 J. Doe into #1 Jane Doe")
+    assert r.stdout.startswith("Merged contact #3 J. Doe into #1 Jane Doe")
     shown = json.loads(crm("show", "#1", "--kind", "contact", "--json").stdout)
     assert [e["email"] for e in shown["emails"]] == ["jane@acme.com", "jd@home.example"]
     assert [e["primary"] for e in shown["emails"]] == [True, False]
@@ -303,9 +303,9 @@ def test_merge_moves_everything_onto_the_kept_contact(crm: Any, db_path: Path) -
     snapshot_after_merge = snapshot_of(db_path)
     r = crm("undo")
     assert r.exit_code == 0, r.stderr
-    assert table_rows(db_path, "SELECT id FROM contact ORDER BY id") == [(1,), (2,)]
-    assert table_rows(db_path, "SELECT contact_id FROM deal") == [(2,)]
-    assert json.loads(crm("show", "#2", "--kind", "contact", "--json").stdout)["tags"] == [
+    assert table_rows(db_path, "SELECT id FROM contact ORDER BY id") == [(1,), (3,)]
+    assert table_rows(db_path, "SELECT contact_id FROM deal") == [(3,)]
+    assert json.loads(crm("show", "#3", "--kind", "contact", "--json").stdout)["tags"] == [
         "expo",
         "vip",
     ]
@@ -330,7 +330,7 @@ def test_merge_companies(crm: Any, db_path: Path) -> None:
         (
             ("merge", "jane", "jane", "--yes"),
             1,
-            "error: contact #1 Jane Doe is named twice; nothing to merge",
+            "error: contact #2 Jane Doe is named twice; nothing to merge",
         ),
         (("merge", "jane", "nobody", "--yes"), 1, "error: no contact matches 'nobody'"),
         (
