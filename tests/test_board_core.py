@@ -197,11 +197,12 @@ def test_crm_demo_loads_a_seeded_pipeline_apart_from_the_users_database(
     assert counts == [(32, 24, 4, 4, 32)]
     titles = table_rows(path, "SELECT title FROM deal ORDER BY id")
     # run again: reused as is; with --reset: made anew, the same
-    crm("--db", str(path), "move", "1", "won")
+    (first,) = table_rows(path, "SELECT min(id) FROM deal WHERE status = 'open'")[0]
+    crm("--db", str(path), "move", str(first), "won")
     assert crm("demo", "--no-board").exit_code == 0
-    assert table_rows(path, "SELECT status FROM deal WHERE id=1") == [("won",)]
+    assert table_rows(path, "SELECT status FROM deal WHERE id=?", first) == [("won",)]
     assert crm("demo", "--reset", "--no-board").exit_code == 0
-    assert table_rows(path, "SELECT status FROM deal WHERE id=1") == [("open",)]
+    assert table_rows(path, "SELECT status FROM deal WHERE id=?", first) == [("open",)]
     assert table_rows(path, "SELECT title FROM deal ORDER BY id") == titles
 
 

@@ -14,7 +14,7 @@ from tests.conftest import snapshot_of, table_rows
 def test_the_tour_add_move_show_undo(crm: Any, db_path: Path) -> None:
     r = crm("add", "contact", "Jane Doe", "--email", "jane@acme.com", "--company", "Acme")
     assert r.exit_code == 0, r.stderr
-    assert r.stdout == "Added contact #1 Jane Doe\n"
+    assert r.stdout == "Added contact #2 Jane Doe\n"  # Acme, made with her, took #1
     r = crm("add", "deal", "Acme website", "--contact", "jane", "--value", "5k")
     assert r.exit_code == 0, r.stderr
     r = crm("move", "acme web", "presenting")
@@ -27,7 +27,7 @@ def test_the_tour_add_move_show_undo(crm: Any, db_path: Path) -> None:
     assert "$5,000.00" in r.stdout
     r = crm("undo")
     assert r.exit_code == 0, r.stderr
-    assert "Undid: move deal #1 Acme website" in r.stdout
+    assert "Undid: move deal #3 Acme website" in r.stdout
     data = json.loads(crm("show", "acme website", "--json").stdout)
     assert data["stage"] == "Prospecting"
     assert [h["to"] for h in data["stage_history"]] == ["Prospecting"]
@@ -81,7 +81,7 @@ def test_list_tables(crm: Any) -> None:
 
 
 BAD = [
-    (["move", "1", "negotiation"], "no stage called 'negotiation'"),
+    (["move", "3", "negotiation"], "no stage called 'negotiation'"),
     (["move", "jane", "won"], "no deal matches"),
     (["show", "jan"], "matches several"),
     (["add", "deal", "X", "--value", "5k?"], "not an amount"),

@@ -121,9 +121,9 @@ def test_editor_saves_a_valid_form(
     monkeypatch.setenv("EDITOR", editor)
     r = jane("edit", "jane")
     assert r.exit_code == 0, r.stderr
-    assert r.stdout.startswith("Updated contact #1 Jane Doe: ")
+    assert r.stdout.startswith("Updated contact #2 Jane Doe: ")
     shown = (tmp_path / "shown0.txt").read_text()
-    assert shown.startswith("# contact #1 Jane Doe\n")
+    assert shown.startswith("# contact #2 Jane Doe\n")
     assert "company: Acme\n" in shown
     data = json.loads(jane("show", "jane", "--json").stdout)
     assert data["title"] == "CTO"
@@ -132,7 +132,7 @@ def test_editor_saves_a_valid_form(
     assert data["notes"] == "likes tea\nand cake"
     assert data["keep_in_touch_days"] == 30
     assert data["custom"] == {"plan": "gold"}
-    assert "edit contact #1 Jane Doe" in jane("undo").stdout
+    assert "edit contact #2 Jane Doe" in jane("undo").stdout
 
 
 def test_editor_on_a_deal(
@@ -169,7 +169,7 @@ def test_invalid_form_is_reopened_with_the_error_and_saved_once_fixed(
     third = (tmp_path / "shown2.txt").read_text()
     assert third.startswith("# error: not a lifecycle: 'friend'\n# hint: ")
     assert "titel" not in third.splitlines()[0]
-    assert table_rows(db_path, "SELECT title, lifecycle FROM contact WHERE id = 1") == [
+    assert table_rows(db_path, "SELECT title, lifecycle FROM contact WHERE id = 2") == [
         ("CTO", "customer")
     ]
     # the failed attempts wrote nothing: exactly one command was added to the history
@@ -181,7 +181,7 @@ def test_invalid_form_is_reopened_with_the_error_and_saved_once_fixed(
 @pytest.mark.parametrize(
     ("steps", "code", "message"),
     [
-        (["keep"], 0, "No changes to contact #1 Jane Doe"),
+        (["keep"], 0, "No changes to contact #2 Jane Doe"),
         ([[["Jane Doe\n", "Jane Doe\n"]]], 0, "No changes"),
         (["empty"], 1, "edit cancelled: the file was empty"),
         (["fail"], 1, "edit cancelled: the editor exited with an error"),
@@ -217,7 +217,7 @@ def test_what_the_form_cannot_show_is_kept(
 
     conn = sqlite3.connect(db_path)
     conn.execute(
-        "UPDATE contact SET title = 'Head of\nSales', custom = ? WHERE id = 1",
+        "UPDATE contact SET title = 'Head of\nSales', custom = ? WHERE id = 2",
         (json.dumps({"my plan": "gold", "tier": "2"}),),
     )
     conn.commit()
@@ -228,7 +228,7 @@ def test_what_the_form_cannot_show_is_kept(
     shown = (tmp_path / "shown0.txt").read_text()
     assert "title: Head of Sales\n" in shown
     assert "# custom field 'my plan' (kept as it is): gold\n" in shown
-    assert table_rows(db_path, "SELECT title, custom FROM contact WHERE id = 1") == [
+    assert table_rows(db_path, "SELECT title, custom FROM contact WHERE id = 2") == [
         ("Head of\nSales", json.dumps({"my plan": "gold", "tier": "3"}))
     ]
 
