@@ -61,7 +61,7 @@ def test_help_does_not_load_the_orm_or_the_tui() -> None:
         ["search", "acme"],
         ["search", "acme", "--kind", "deal", "--json"],
         ["show", "ann"],
-        ["show", "1", "--kind", "deal", "--json"],
+        ["show", "2", "--kind", "deal", "--json"],
         ["list", "contacts", "--lifecycle", "lead", "--sort", "score"],
         ["list", "deals", "--segment", "hot", "--status", "open"],
         ["report", "pipeline"],

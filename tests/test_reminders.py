@@ -115,7 +115,7 @@ def test_a_reminder_carries_its_context_and_the_commands(crm: Any, db: Any) -> N
     assert block.splitlines() == [
         f"Follow-up #{fid} due Mon 2026-11-23 09:00 (overdue): due an hour ago",
         "  contact: Zoë Ångström <zoe@acme.com> (#1)",
-        "  deal: Acme website (#1), Prospecting, open",
+        "  deal: Acme website (#2), Prospecting, open",
         "  last interaction: call Mon 2026-11-16 10:00: talked budget",
         f"  crm done {fid}",
         f"  crm snooze {fid} tomorrow",
@@ -165,7 +165,7 @@ def test_json_output(crm: Any, db: Any) -> None:
     rows = json.loads(crm("remind", "--json").stdout)
     first = next(r for r in rows if r["id"] == ids["due an hour ago"])
     assert first["deal"] == {
-        "id": 1,
+        "id": 2,
         "title": "Acme website",
         "stage": "Prospecting",
         "status": "open",

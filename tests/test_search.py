@@ -33,7 +33,7 @@ def test_search_ranks_title_matches_first_with_snippets(seeded: Any) -> None:
     hits = json.loads(r.stdout)
     # prefix matching on the last word: rocket finds rockets too
     assert {(h["kind"], h["id"]) for h in hits} == {
-        ("deal", 1), ("company", 1), ("contact", 1), ("contact", 2)
+        ("deal", 4), ("company", 1), ("contact", 2), ("contact", 3)
     }  # fmt: skip
     assert hits[0]["kind"] == "deal"  # the word is in its title
     assert hits[0]["label"] == "Rocket engines"
@@ -51,13 +51,13 @@ def test_search_finds_interactions_accents_and_kinds(seeded: Any) -> None:
             "snippet": "discussed the [budget] for engines",
             "score": hits[0]["score"],
             "at": "2026-11-23T10:00:00Z",
-            "contact_id": 1,
+            "contact_id": 2,
         }
     ]
     assert json.loads(seeded("search", "zoe", "--json").stdout)[0]["label"] == "Zoë Quill"
     only = json.loads(seeded("search", "rocket", "--kind", "contacts", "--json").stdout)
     assert {h["kind"] for h in only} == {"contact"}
-    assert seeded("search", "engi", "-q").stdout.splitlines() == ["deal 1", "interaction 1"]
+    assert seeded("search", "engi", "-q").stdout.splitlines() == ["deal 4", "interaction 1"]
 
 
 def test_search_table_and_no_matches(seeded: Any) -> None:
@@ -100,11 +100,11 @@ def test_trashed_records_are_not_found(seeded: Any, db_path: Path) -> None:
 
     conn = sqlite3.connect(db_path)
     conn.execute("UPDATE deal SET deleted_at = '2026-11-23 10:00:00.000000'")
-    conn.execute("UPDATE contact SET deleted_at = '2026-11-23 10:00:00.000000' WHERE id = 1")
+    conn.execute("UPDATE contact SET deleted_at = '2026-11-23 10:00:00.000000' WHERE id = 2")
     conn.commit()
     conn.close()
     hits = json.loads(seeded("search", "rocket", "--json").stdout)
-    assert {(h["kind"], h["id"]) for h in hits} == {("company", 1), ("contact", 2)}
+    assert {(h["kind"], h["id"]) for h in hits} == {("company", 1), ("contact", 3)}
     # an interaction with a trashed contact goes with it
     assert json.loads(seeded("search", "budget", "--json").stdout) == []
 

@@ -33,8 +33,8 @@ def test_log_on_a_contact_and_on_a_deal(seeded: Any, db_path: Path) -> None:
     data = json.loads(r.stdout)
     assert data["type"] == "meeting"
     assert data["direction"] == "in"
-    assert data["contact"] == {"id": 1, "name": "Jane Doe"}
-    assert data["deal"] == {"id": 1, "title": "Acme website"}
+    assert data["contact"] == {"id": 2, "name": "Jane Doe"}  # Acme took #1
+    assert data["deal"] == {"id": 4, "title": "Acme website"}
     assert data["occurred_at"] == "2026-11-23T10:00:00Z"
     r = seeded("log", "jane", "email", "sent proposal", "--deal", "acme", "-q")
     assert (r.exit_code, r.stdout) == (0, "3\n")
@@ -44,10 +44,10 @@ def test_log_on_a_contact_and_on_a_deal(seeded: Any, db_path: Path) -> None:
         db_path,
         "SELECT kind, direction, contact_id, deal_id, occurred_at, summary FROM interaction",
     ) == [
-        ("call", "out", 1, None, "2026-11-20 15:30:00.000000", "talked budget"),
-        ("meeting", "in", 1, 1, "2026-11-23 10:00:00.000000", "demo went well"),
-        ("email", None, 1, 1, "2026-11-23 10:00:00.000000", "sent proposal"),
-        ("note", None, 1, None, "2026-11-01 00:00:00.000000", "birthday in May"),
+        ("call", "out", 2, None, "2026-11-20 15:30:00.000000", "talked budget"),
+        ("meeting", "in", 2, 4, "2026-11-23 10:00:00.000000", "demo went well"),
+        ("email", None, 2, 4, "2026-11-23 10:00:00.000000", "sent proposal"),
+        ("note", None, 2, None, "2026-11-01 00:00:00.000000", "birthday in May"),
     ]
     assert seeded("undo").stdout.startswith("Undid: log note with Jane Doe (1 changes)")
     assert table_rows(db_path, "SELECT count(*) FROM interaction") == [(3,)]
@@ -109,14 +109,14 @@ def test_timeline_of_a_contact_newest_first(
     assert [(e["type"], e["summary"]) for e in entries] == [
         ("follow-up", "send contract"),
         ("interaction", "sent the quote"),
-        ("edit", "edit contact #1 Jane Doe"),
+        ("edit", "edit contact #2 Jane Doe"),
         ("stage", "Prospecting -> Qualifying"),
         ("interaction", "first call"),
         ("stage", "created in Prospecting"),
         ("created", "add contact Jane Doe"),
     ]
     assert entries[2]["fields"] == ["title"]
-    assert entries[1]["deal"] == {"id": 1, "title": "Acme website"}
+    assert entries[1]["deal"] == {"id": 4, "title": "Acme website"}
     assert [
         e["type"] for e in json.loads(seeded("timeline", "jane", "--json", "-n", "2").stdout)
     ] == [
