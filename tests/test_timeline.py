@@ -136,7 +136,7 @@ def test_timeline_of_a_contact_newest_first(
         e["summary"] for e in company
     }
     table = seeded("timeline", "jane").stdout
-    assert table.startswith("contact #1 Jane Doe\n")
+    assert table.startswith("contact #2 Jane Doe\n")
     assert "call (out)" in table and "first call" in table
 
 
