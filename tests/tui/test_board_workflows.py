@@ -61,6 +61,14 @@ def shown(app: Any, selector: str) -> str:
     return "\n".join(line.rstrip() for line in console.export_text().splitlines()).strip()
 
 
+# Demo records by id: one id sequence for every kind, so the deals come after the people and
+# their companies.
+ADA = 2  # contact Ada Lovelace
+LOVELACE = 62  # deal "Lovelace website redesign", the oldest in Prospecting
+HOPPER = 64  # deal "Hopper CRM migration"
+PAULING = 69  # deal "Pauling annual retainer"
+
+
 def selected(app: Any) -> int | None:
     """Return the id of the deal selected on the board."""
     from tinycrm.tui.screens.board import BoardScreen
@@ -87,27 +95,28 @@ def test_the_board_starts_on_the_oldest_prospecting_deal(board_db: Any) -> None:
         seen["focus"] = app.focused.id
 
     drive(board_db, steps)
-    assert seen == {"deal": 1, "focus": "cards-stage-1"}
+    assert seen == {"deal": LOVELACE, "focus": "cards-stage-1"}
 
 
 def test_moving_right_then_left_records_stage_changes(board_db: Any, db_path: Path) -> None:
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "greater_than_sign")
-        assert app.focused.id == "cards-stage-2" and selected(app) == 1
+        assert app.focused.id == "cards-stage-2" and selected(app) == LOVELACE
         await press(pilot, "shift+right", "less_than_sign")
 
     drive(board_db, steps)
     rows = table_rows(
         db_path,
         "SELECT f.name, t.name FROM stage_change c JOIN stage f ON f.id = c.from_stage_id"
-        " JOIN stage t ON t.id = c.to_stage_id WHERE c.deal_id = 1 ORDER BY c.id",
+        " JOIN stage t ON t.id = c.to_stage_id WHERE c.deal_id = ? ORDER BY c.id",
+        LOVELACE,
     )
     assert rows == [
         ("Prospecting", "Qualifying"),
         ("Qualifying", "Presenting"),
         ("Presenting", "Qualifying"),
     ]
-    assert stage_of(db_path, 1) == "Qualifying"
+    assert stage_of(db_path, LOVELACE) == "Qualifying"
     origins = table_rows(db_path, "SELECT DISTINCT origin FROM event WHERE entity='stage_change'")
     assert ("tui",) in origins
 
@@ -119,7 +128,9 @@ def test_moving_left_from_the_first_stage_is_refused_and_changes_nothing(
         await press(pilot, "less_than_sign")
 
     drive(board_db, steps)
-    assert table_rows(db_path, "SELECT count(*) FROM stage_change WHERE deal_id=1") == [(1,)]
+    assert table_rows(db_path, "SELECT count(*) FROM stage_change WHERE deal_id=?", LOVELACE) == [
+        (1,)
+    ]
 
 
 def test_arrows_and_hjkl_move_the_selection(board_db: Any) -> None:
@@ -134,7 +145,7 @@ def test_arrows_and_hjkl_move_the_selection(board_db: Any) -> None:
         seen.append(selected(app))
 
     drive(board_db, steps)
-    assert seen == [5, "cards-stage-2", 1]
+    assert seen == [PAULING, "cards-stage-2", LOVELACE]
 
 
 def test_won_marks_the_selected_deal_won(board_db: Any, db_path: Path) -> None:
@@ -142,9 +153,9 @@ def test_won_marks_the_selected_deal_won(board_db: Any, db_path: Path) -> None:
         await press(pilot, "w")
 
     drive(board_db, steps)
-    assert table_rows(db_path, "SELECT status, closed_at IS NOT NULL FROM deal WHERE id=1") == [
-        ("won", 1)
-    ]
+    assert table_rows(
+        db_path, "SELECT status, closed_at IS NOT NULL FROM deal WHERE id=?", LOVELACE
+    ) == [("won", 1)]
 
 
 def test_lost_asks_for_the_reason(board_db: Any, db_path: Path) -> None:
@@ -154,7 +165,7 @@ def test_lost_asks_for_the_reason(board_db: Any, db_path: Path) -> None:
         await press(pilot, "enter")
 
     drive(board_db, steps)
-    assert table_rows(db_path, "SELECT status, lost_reason FROM deal WHERE id=1") == [
+    assert table_rows(db_path, "SELECT status, lost_reason FROM deal WHERE id=?", LOVELACE) == [
         ("lost", "price")
     ]
 
@@ -164,7 +175,7 @@ def test_escape_in_the_lost_dialog_changes_nothing(board_db: Any, db_path: Path)
         await press(pilot, "x", "escape")
 
     drive(board_db, steps)
-    assert table_rows(db_path, "SELECT status FROM deal WHERE id=1") == [("open",)]
+    assert table_rows(db_path, "SELECT status FROM deal WHERE id=?", LOVELACE) == [("open",)]
 
 
 def test_new_deal_goes_into_the_focused_stage(board_db: Any, db_path: Path) -> None:
@@ -202,8 +213,10 @@ def test_log_an_interaction_on_the_deal(board_db: Any, db_path: Path) -> None:
 
     drive(board_db, steps)
     assert table_rows(
-        db_path, "SELECT kind, summary, contact_id FROM interaction WHERE deal_id=1 ORDER BY id"
-    )[-1] == ("email", "sent the quote", 1)
+        db_path,
+        "SELECT kind, summary, contact_id FROM interaction WHERE deal_id=? ORDER BY id",
+        LOVELACE,
+    )[-1] == ("email", "sent the quote", ADA)
 
 
 def test_follow_up_due_text_is_parsed(board_db: Any, db_path: Path) -> None:
@@ -213,7 +226,9 @@ def test_follow_up_due_text_is_parsed(board_db: Any, db_path: Path) -> None:
 
     drive(board_db, steps)
     assert table_rows(
-        db_path, "SELECT due_at, all_day FROM follow_up WHERE title='send contract' AND deal_id=1"
+        db_path,
+        "SELECT due_at, all_day FROM follow_up WHERE title='send contract' AND deal_id=?",
+        LOVELACE,
     ) == [("2026-11-25 15:30:00.000000", 0)]
 
 
@@ -224,9 +239,9 @@ def test_edit_changes_title_value_and_close(board_db: Any, db_path: Path) -> Non
         await fill_form(pilot, value="20000", close="2027-01-31")
 
     drive(board_db, steps)
-    assert table_rows(db_path, "SELECT title, value, expected_close FROM deal WHERE id=1") == [
-        ("Lovelace website redesign v2", 2000000, "2027-01-31")
-    ]
+    assert table_rows(
+        db_path, "SELECT title, value, expected_close FROM deal WHERE id=?", LOVELACE
+    ) == [("Lovelace website redesign v2", 2000000, "2027-01-31")]
 
 
 def test_undo_on_the_board_reverts_the_move(board_db: Any, db_path: Path) -> None:
@@ -234,8 +249,10 @@ def test_undo_on_the_board_reverts_the_move(board_db: Any, db_path: Path) -> Non
         await press(pilot, "greater_than_sign", "u")
 
     drive(board_db, steps)
-    assert stage_of(db_path, 1) == "Prospecting"
-    assert table_rows(db_path, "SELECT count(*) FROM stage_change WHERE deal_id=1") == [(1,)]
+    assert stage_of(db_path, LOVELACE) == "Prospecting"
+    assert table_rows(db_path, "SELECT count(*) FROM stage_change WHERE deal_id=?", LOVELACE) == [
+        (1,)
+    ]
 
 
 def test_crm_undo_in_a_shell_reverts_a_board_move(board_db: Any, db_path: Path, crm: Any) -> None:
@@ -245,18 +262,18 @@ def test_crm_undo_in_a_shell_reverts_a_board_move(board_db: Any, db_path: Path, 
     drive(board_db, steps)
     result = crm("--db", str(db_path), "undo")
     assert result.exit_code == 0, result.stderr
-    assert "move deal #1 Lovelace website redesign to Qualifying" in result.stdout
-    assert stage_of(db_path, 1) == "Prospecting"
+    assert f"move deal #{LOVELACE} Lovelace website redesign to Qualifying" in result.stdout
+    assert stage_of(db_path, LOVELACE) == "Prospecting"
 
 
 def test_board_undo_reverts_a_crm_command(board_db: Any, db_path: Path, crm: Any) -> None:
-    assert crm("--db", str(db_path), "move", "1", "closing").exit_code == 0
+    assert crm("--db", str(db_path), "move", str(LOVELACE), "closing").exit_code == 0
 
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "u")
 
     drive(board_db, steps)
-    assert stage_of(db_path, 1) == "Prospecting"
+    assert stage_of(db_path, LOVELACE) == "Prospecting"
 
 
 def test_filter_narrows_the_board(board_db: Any) -> None:
@@ -273,8 +290,8 @@ def test_filter_narrows_the_board(board_db: Any) -> None:
         seen["after"] = sum(len(col.cards) for col in board.board.columns)
 
     drive(board_db, steps)
-    assert seen["ids"] == [5, 8]
-    assert seen["selected"] == 5
+    assert seen["ids"] == [PAULING, 75]
+    assert seen["selected"] == PAULING
     assert seen["after"] == 24
 
 
@@ -303,11 +320,11 @@ def test_enter_opens_the_deal_with_its_timeline(board_db: Any, db_path: Path) ->
         seen.append(app.screen.id)
 
     drive(board_db, steps)
-    assert seen[0] == "deal #1 Lovelace website redesign"
+    assert seen[0] == f"deal #{LOVELACE} Lovelace website redesign"
     assert "created in Prospecting" in seen[1]
     assert "Qualifying (Sales)" in seen[2]
     assert seen[3] == "board-screen"
-    assert stage_of(db_path, 1) == "Qualifying"
+    assert stage_of(db_path, LOVELACE) == "Qualifying"
 
 
 def test_clicking_a_selected_card_opens_it(board_db: Any) -> None:
@@ -322,8 +339,8 @@ def test_clicking_a_selected_card_opens_it(board_db: Any) -> None:
         seen.append(shown(app, "#details-title"))
 
     drive(board_db, steps)
-    assert seen[0] == 2
-    assert seen[1] == "deal #2 Hopper CRM migration"
+    assert seen[0] == HOPPER
+    assert seen[1] == f"deal #{HOPPER} Hopper CRM migration"
 
 
 def test_agenda_marks_done_and_snoozes(board_db: Any, db_path: Path) -> None:
@@ -356,7 +373,7 @@ def test_contacts_search_and_open(board_db: Any) -> None:
         seen.append(shown(app, "#details-fields"))
 
     drive(board_db, steps)
-    assert seen[0] == "contact #6 Marie Curie"
+    assert seen[0] == "contact #12 Marie Curie"
     assert "Radium & Co" in seen[1]
 
 
@@ -364,12 +381,12 @@ def test_another_process_writing_shows_up_within_two_seconds(board_db: Any, crm:
     seen: list[Any] = []
 
     async def steps(pilot: Any, app: Any) -> None:
-        result = crm("--db", str(board_db.path), "move", "13", "closing")
+        result = crm("--db", str(board_db.path), "move", "85", "closing")
         assert result.exit_code == 0
         await asyncio.sleep(1.5)
         await settle(pilot)
         closing = app.screen.board.columns[3].cards
-        seen.append(13 in [c.id for c in closing])
+        seen.append(85 in [c.id for c in closing])
 
     drive(board_db, steps, watch=True)
     assert seen == [True]
@@ -390,7 +407,7 @@ def test_a_follow_up_falling_due_raises_a_notification(board_db: Any) -> None:
                 "ring Ada now",
                 dates.When(NOW - timedelta(minutes=1), all_day=False),
                 now=NOW,
-                deal=deals.get_deal(s, 1),
+                deal=deals.get_deal(s, LOVELACE),
             )
         await asyncio.sleep(1.3)
         await settle(pilot)
@@ -464,7 +481,7 @@ def test_log_from_a_contacts_details(board_db: Any, db_path: Path) -> None:
     drive(board_db, steps)
     assert table_rows(
         db_path, "SELECT contact_id, deal_id FROM interaction WHERE summary='lunch'"
-    ) == [(1, None)]
+    ) == [(ADA, None)]
 
 
 def test_agenda_enter_opens_the_follow_ups_deal(board_db: Any) -> None:
@@ -475,7 +492,7 @@ def test_agenda_enter_opens_the_follow_ups_deal(board_db: Any) -> None:
         seen.append(shown(app, "#details-title"))
 
     drive(board_db, steps)
-    assert seen == ["deal #10 Noether brand refresh"]
+    assert seen == ["deal #79 Noether brand refresh"]
 
 
 def test_an_empty_database_gets_its_first_deal_from_the_board(db: Any, db_path: Path) -> None:
@@ -504,8 +521,8 @@ def test_a_deal_opens_its_company(board_db: Any) -> None:
         seen.append(shown(app, "#details-fields"))
 
     drive(board_db, steps)
-    assert seen[0] == "company #5 Helix Bio"
-    assert "#5 Linus Pauling, #8 Rosalind Franklin" in seen[1]
+    assert seen[0] == "company #9 Helix Bio"
+    assert "#10 Linus Pauling, #15 Rosalind Franklin" in seen[1]
 
 
 def test_after_moves_and_a_win_the_board_matches_a_fresh_load(board_db: Any) -> None:

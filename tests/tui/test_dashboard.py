@@ -61,7 +61,7 @@ def test_the_dashboard_shows_the_reports_figures(data: Any) -> None:  # noqa: F8
         ["USD", "2", "$7,000.00", "66.7%", "22.0", "$424.24", "/", "day"],
     ]
     assert seen["stale-title"] == "Stale deals (1; tab, enter opens one)"
-    assert seen["stale"] == "5 Cat idea Prospecting Cat $1,000.00 34/14 d"
+    assert seen["stale"] == "11 Cat idea Prospecting Cat $1,000.00 34/14 d"
     assert lines_of(seen["dark"]) == [["#3", "Cat", "1", "open", "deal", "silent", "never"]]
     assert seen["back"] == "BoardScreen"
 
@@ -79,7 +79,7 @@ def test_enter_opens_the_stale_deal_and_the_palette_opens_the_dashboard(data: An
         seen.append(shown(app, "#details-title"))
 
     drive(data, steps)
-    assert seen == ["DashboardScreen", "deal #5 Cat idea"]
+    assert seen == ["DashboardScreen", "deal #11 Cat idea"]
 
 
 def test_the_dashboard_follows_changes_made_elsewhere(data: Any, crm: Any) -> None:  # noqa: F811
@@ -87,7 +87,7 @@ def test_the_dashboard_follows_changes_made_elsewhere(data: Any, crm: Any) -> No
 
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "r")
-        result = crm("--db", str(data.path), "move", "5", "won")
+        result = crm("--db", str(data.path), "move", "11", "won")
         assert result.exit_code == 0
         await asyncio.sleep(1.5)
         await press(pilot)

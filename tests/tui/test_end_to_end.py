@@ -57,10 +57,10 @@ def test_crm_board_in_a_terminal_moves_a_deal_and_shows_other_writers(
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", "board")
 
-    assert wait_for(lambda: "#1 Lovelace" in screen()), screen()
+    assert wait_for(lambda: "#62 Lovelace" in screen()), screen()
     assert "Prospecting 10%" in screen() and "Won / lost" in screen()
     tmux("send-keys", "-t", "board", ">")
-    moved = "SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.id = 1"
+    moved = "SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.id = 62"  # the first deal
     assert wait_for(lambda: table_rows(db_path, moved) == [("Qualifying",)]), screen()
 
     def counts() -> list[str]:
@@ -70,7 +70,7 @@ def test_crm_board_in_a_terminal_moves_a_deal_and_shows_other_writers(
     assert wait_for(lambda: counts() == ["4 deals", "7 deals", "7 deals", "6 deals", "4 deals"])
     # another process writes; the open board shows it without a restart
     env = {**os.environ, "TINYCRM_HOME": str(hermetic), "TINYCRM_NOW": FIXED_NOW}
-    subprocess.run([str(crm), "--db", str(db_path), "move", "13", "closing"], env=env, check=True)
+    subprocess.run([str(crm), "--db", str(db_path), "move", "85", "closing"], env=env, check=True)
     assert wait_for(
         lambda: counts() == ["3 deals", "7 deals", "7 deals", "7 deals", "4 deals"], 5
     ), screen()
