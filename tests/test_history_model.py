@@ -37,6 +37,9 @@ TITLES = ("Website", "Retainer", "Audit", "Workshop")
 RECORDS = ("contact", "company", "deal", "follow_up")
 
 State = dict[str, Any]
+# a state the seller saw, the command (group of events) that made it, and, for a merge,
+# (kept contact's uuid, removed contact's uuid)
+Entry = tuple[State, str | None, tuple[str, str] | None]
 
 
 def read_state(path: Path) -> State:
@@ -118,9 +121,8 @@ class HistoryModel(RuleBasedStateMachine):
         self.path = self.folder / "crm.db"
         self.runner = CliRunner()
         self.serial = 0
-        # (state, group id, merge (kept uuid, removed uuid) or None) per command kept
-        self.stack: list[tuple[State, str | None, tuple[str, str] | None]] = []
-        self.redo: list[tuple[State, str | None, tuple[str, str] | None]] = []
+        self.stack: list[Entry] = []
+        self.redo: list[Entry] = []
         self.owner: dict[int, tuple[str, str]] = {}  # id -> (kind, uuid), for ever
 
     def crm(self, *args: str) -> Any:
@@ -187,7 +189,8 @@ class HistoryModel(RuleBasedStateMachine):
     def add_deal(self, title: str, data: st.DataObject) -> None:
         people = self.ids("contact", alive=True)
         args = ["add", "deal", f"{title} {self.next()}"]
-        if people and data.draw(st.booleans()):
+        linked: bool = data.draw(st.booleans())
+        if people and linked:
             args += ["--contact", f"#{data.draw(st.sampled_from(people))}"]
         self.ok(*args)
         self.changed()
@@ -290,7 +293,7 @@ class HistoryModel(RuleBasedStateMachine):
         # Forget is not undoable: it leaves every earlier state without the person, and a
         # command whose every change was about them is gone from the history.
         groups = self.groups()
-        kept = [(erase(self.stack[0][0], people), None, None)]
+        kept: list[Entry] = [(erase(self.stack[0][0], people), None, None)]
         for state, group, merge in self.stack[1:]:
             state = erase(state, people)
             if group in groups:

@@ -51,7 +51,10 @@ def test_delete_a_deal_and_a_company_by_kind(crm: Any, db_path: Path) -> None:
         ("company", "Acme"),
         ("deal", "Acme website"),
     }
-    assert crm("trash", "-q").stdout.split() == ["3", "1"]  # the deal, then the company (Acme, made with Jane)
+    assert crm("trash", "-q").stdout.split() == [
+        "3",
+        "1",
+    ]  # the deal, then the company (Acme, made with Jane)
     assert "Acme website" in crm("trash").stdout
 
 

@@ -60,7 +60,8 @@ def test_crm_board_in_a_terminal_moves_a_deal_and_shows_other_writers(
     assert wait_for(lambda: "#62 Lovelace" in screen()), screen()
     assert "Prospecting 10%" in screen() and "Won / lost" in screen()
     tmux("send-keys", "-t", "board", ">")
-    moved = "SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.id = 62"  # the first deal
+    # deal #62 is the demo's first deal (ids are shared: the people and companies come first)
+    moved = "SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.id = 62"
     assert wait_for(lambda: table_rows(db_path, moved) == [("Qualifying",)]), screen()
 
     def counts() -> list[str]:
