@@ -189,3 +189,58 @@ def test_forget_says_the_erase_happened_when_the_clean_up_fails(
     assert "Forgot contact" in r.stdout
     assert "database or disk is full" in r.stderr
     assert table_rows(db_path, "SELECT * FROM contact") == []
+
+
+# --- the upgrade of a database from the release before --------------------------------------
+
+
+def _as_before_shared_ids(db_path: Path) -> None:
+    """Turn a database into one the release before would have left: no id sequences, no redo
+    stack, schema 7, and deal #3 renumbered #1 beside contact #1 (ids were per kind)."""
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("DROP TABLE id_sequence")
+    conn.execute("DROP TABLE redo_stack")
+    conn.execute("UPDATE deal SET id = 1 WHERE id = 3")
+    conn.execute("UPDATE stage_change SET deal_id = 1 WHERE deal_id = 3")
+    conn.execute("UPDATE event SET entity_id = '1' WHERE entity = 'deal' AND entity_id = '3'")
+    conn.execute("PRAGMA user_version = 7")
+    conn.commit()
+    conn.close()
+
+
+def test_an_old_database_upgrades_keeping_its_rows_ids_history_and_redo(
+    crm: Any, db_path: Path
+) -> None:
+    ok(crm, "add", "contact", "Jane Doe")  # 1
+    ok(crm, "add", "contact", "Abandoned One")  # 2
+    ok(crm, "undo")
+    ok(crm, "add", "deal", "Website", "--contact", "jane")  # 3, which ends that redo
+    ok(crm, "add", "contact", "Carl Redo")  # 4
+    ok(crm, "undo")  # Carl can be redone
+    from tinycrm.cli import state
+
+    state.configure(None)
+    _as_before_shared_ids(db_path)
+    old = snapshot_of(db_path)
+
+    r = crm("show", "1")  # opening the file upgrades it
+    assert r.exit_code == 1
+    assert "matches several: contact #1 Jane Doe; deal #1 Website" in r.stderr
+    assert "--kind contact|deal" in r.stderr
+    assert (db_path.parent / f"{db_path.name}.v7.bak").exists()
+    new = snapshot_of(db_path)
+    assert {k: v for k, v in new.items() if k in old} == old  # every row, history included
+    assert "Website" in ok(crm, "show", "1", "--kind", "deal").stdout
+    assert "Jane Doe" in ok(crm, "show", "1", "--kind", "contact").stdout
+
+    # what the release before could redo is still redoable, and only that
+    ok(crm, "redo")
+    assert names(db_path) == ["Carl Redo", "Jane Doe"]
+    assert crm("redo").exit_code == 1
+    # new records take ids above every one the file or its history ever named
+    ok(crm, "add", "contact", "Dora New")
+    ok(crm, "add", "deal", "Next one")
+    (dora,) = table_rows(db_path, "SELECT id FROM contact WHERE name = 'Dora New'")[0]
+    (deal,) = table_rows(db_path, "SELECT id FROM deal WHERE title = 'Next one'")[0]
+    assert (dora, deal) == (5, 6)
