@@ -244,3 +244,40 @@ def test_an_old_database_upgrades_keeping_its_rows_ids_history_and_redo(
     (dora,) = table_rows(db_path, "SELECT id FROM contact WHERE name = 'Dora New'")[0]
     (deal,) = table_rows(db_path, "SELECT id FROM deal WHERE title = 'Next one'")[0]
     assert (dora, deal) == (5, 6)
+
+
+def test_forget_keys_history_by_the_record_even_where_an_old_release_reused_the_id(
+    crm: Any, db_path: Path
+) -> None:
+    ok(crm, "add", "contact", "Alice One", "--email", "alice@x.test")
+    ok(crm, "add", "contact", "Bob Dup", "--email", "bob@x.test", "--phone", "+1 555 0202")
+    (bob,) = table_rows(db_path, "SELECT id FROM contact WHERE name = 'Bob Dup'")[0]
+    ok(crm, "merge", "alice one", "bob dup", "--yes")
+    ok(crm, "add", "contact", "Carol New", "--email", "carol@x.test")
+    (carol,) = table_rows(db_path, "SELECT id FROM contact WHERE name = 'Carol New'")[0]
+    # as the release before would have done it: Carol gets the id Bob had
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("UPDATE contact SET id = ? WHERE id = ?", (bob, carol))
+    conn.execute("UPDATE contact_email SET contact_id = ? WHERE contact_id = ?", (bob, carol))
+    conn.execute(
+        "UPDATE event SET entity_id = ? WHERE entity = 'contact' AND entity_id = ?",
+        (str(bob), str(carol)),
+    )
+    conn.execute(
+        "UPDATE event SET after = json_set(after, '$.contact_id', ?)"
+        " WHERE json_extract(after, '$.contact_id') = ?",
+        (bob, carol),
+    )
+    conn.commit()
+    conn.close()
+    ok(crm, "forget", "carol@x.test", "--yes")
+    emails = sorted(e for (e,) in table_rows(db_path, "SELECT email FROM contact_email"))
+    assert emails == ["alice@x.test", "bob@x.test"]
+    assert table_rows(db_path, "SELECT phone FROM contact_phone") == [("+1 555 0202",)]
+    summaries = {s for (s,) in table_rows(db_path, "SELECT summary FROM event")}
+    assert any(s.startswith("merge contact") for s in summaries), summaries
+    # the merge's own events (Bob's details moving to Alice) stay
+    assert table_rows(
+        db_path, "SELECT count(*) FROM event WHERE entity = 'contact_phone' AND action = 'update'"
+    ) == [(1,)]
