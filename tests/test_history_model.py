@@ -30,8 +30,8 @@ from hypothesis.stateful import (
 )
 from typer.testing import CliRunner
 
-EXAMPLES = int(os.environ.get("TINYCRM_MODEL_EXAMPLES", "12"))
-STEPS = int(os.environ.get("TINYCRM_MODEL_STEPS", "25"))
+EXAMPLES = int(os.environ.get("TINYCRM_MODEL_EXAMPLES", "10"))
+STEPS = int(os.environ.get("TINYCRM_MODEL_STEPS", "20"))
 STAGES = ("Prospecting", "Qualifying", "Presenting", "Closing")
 TITLES = ("Website", "Retainer", "Audit", "Workshop")
 RECORDS = ("contact", "company", "deal", "follow_up")

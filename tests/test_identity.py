@@ -281,3 +281,11 @@ def test_forget_keys_history_by_the_record_even_where_an_old_release_reused_the_
     assert table_rows(
         db_path, "SELECT count(*) FROM event WHERE entity = 'contact_phone' AND action = 'update'"
     ) == [(1,)]
+
+
+def test_the_id_of_a_follow_up_is_named_as_one(crm: Any, db_path: Path) -> None:
+    ok(crm, "add", "contact", "Jane Doe")
+    fid = ok(crm, "follow-up", "jane", "Call", "--due", "tomorrow", "-q").stdout.strip()
+    r = crm("show", fid)
+    assert r.exit_code == 1
+    assert f"hint: #{fid} is a follow-up (crm agenda lists them)" in r.stderr

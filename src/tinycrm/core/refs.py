@@ -56,6 +56,13 @@ def _by_id(reader: Reader, kind: str, record_id: int, trashed: bool = False) -> 
     return [Match(kind, rows[0][0], rows[0][1])] if rows else []
 
 
+def _is_follow_up(reader: Reader, record_id: int) -> bool:
+    """Return True if the id is a follow-up's (ids are one sequence for every kind)."""
+    if record_id >= 1 << 63:
+        return False
+    return bool(fetch(reader, "SELECT 1 FROM follow_up WHERE id = ?", (record_id,)))
+
+
 def _by_email(reader: Reader, email: str, trashed: bool = False) -> list[Match]:
     rows = fetch(
         reader,
@@ -139,10 +146,12 @@ def resolve(reader: Reader, ref: str, kinds: Sequence[str] = KINDS, trashed: boo
     if len(hits) == 1:
         return hits[0]
     if not hits:
-        close = (
-            _close_matches(reader, kinds, fold(ref), trashed) if not _ID.match(ref.strip()) else []
-        )
+        number = _ID.match(ref.strip())
+        close = _close_matches(reader, kinds, fold(ref), trashed) if not number else []
         hint = f"did you mean: {', '.join(close)}?" if close else None
+        if number and _is_follow_up(reader, int(number.group(1))):
+            # ids are shared by every kind: say what the number is instead
+            hint = f"#{number.group(1)} is a follow-up (crm agenda lists them)"
         raise NotFoundError(f"no {what} matches {ref!r}", hint=hint)
     shown = "; ".join(str(h) for h in hits[:_LIMIT])
     more = " and more" if len(hits) > _LIMIT else ""

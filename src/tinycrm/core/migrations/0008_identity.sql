@@ -48,8 +48,8 @@ SELECT 'event', 1 + coalesce((SELECT max(id) FROM event), 0);
 
 -- The commands that `crm redo` can re-apply, the one undone last on top (highest position).
 -- Any new change empties it: what an undo abandoned can never be redone. An upgraded
--- database keeps what the earlier release could redo: the undone commands newer than
--- every kept change, the newest undone first in line last.
+-- database keeps what the earlier release could redo: the undone commands newer than every
+-- kept change (undo took them back newest first, so the oldest of them is on top).
 CREATE TABLE IF NOT EXISTS redo_stack (
     position INTEGER PRIMARY KEY,
     group_id TEXT NOT NULL UNIQUE
