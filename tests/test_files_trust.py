@@ -426,3 +426,16 @@ def test_a_write_to_a_read_only_database_is_a_clear_error(
         assert len(lines) == 2
     assert _md5(path) == before
     assert _siblings(path) == []
+
+
+def test_a_new_database_in_a_read_only_folder_is_a_clear_error(
+    read_only_db: tuple[Path, dict[str, Any]],
+) -> None:
+    path, kwargs = read_only_db
+    target = path.parent / "new.db"
+    r = subprocess.run(
+        [sys.executable, "-m", "tinycrm", "--db", str(target), "add", "contact", "Ann"], **kwargs
+    )
+    assert r.returncode == 1
+    assert r.stderr.startswith(f"error: cannot create the database {target}: Permission denied")
+    assert not target.exists()

@@ -7,7 +7,6 @@ import contextlib
 import os
 import re
 import stat
-import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -418,6 +417,8 @@ def write(data: dict[str, Any], path: Path | None = None) -> Path:
     content = dumps(data)
     if tomllib.loads(content) != data:
         raise ValidationError("the settings cannot be written as TOML; the file was not changed")
+    import tempfile
+
     real = target.resolve() if target.is_symlink() else target
     try:
         _mkdirs(real.parent)

@@ -366,7 +366,10 @@ def _check_file(path: Path) -> int | None:
     marked = int.from_bytes(header[68:72], "big")
     if marked not in (0, APPLICATION_ID):
         raise _foreign(path)  # another program marked it as its own
-    version, app_id, tables = _inspect(path)
+    if marked == APPLICATION_ID and not _pending_log(path):
+        version, app_id, tables = int.from_bytes(header[60:64], "big"), marked, set(TINYCRM_TABLES)
+    else:  # the header alone may be out of date, or say too little
+        version, app_id, tables = _inspect(path)
     if app_id not in (0, APPLICATION_ID):
         raise _foreign(path)
     if (
