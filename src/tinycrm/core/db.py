@@ -441,7 +441,10 @@ def prepare(path: Path, upto: int | None = None) -> None:
     try:
         conn = connect(path)
     except sqlite3.Error as exc:
-        raise StorageError(f"cannot open the database {path}: {exc}") from None
+        raise StorageError(
+            f"cannot open the database {path}: {exc}",
+            hint="the file may be damaged; restore a backup, or use --db for another file",
+        ) from None
     try:
         _with_retry(lambda: _to_wal(conn))
         _with_retry(lambda: migrate(conn, path, upto=upto))
