@@ -448,3 +448,20 @@ def test_a_new_database_in_a_read_only_folder_is_a_clear_error(
     assert r.returncode == 1
     assert r.stderr.startswith(f"error: cannot create the database {target}: Permission denied")
     assert not target.exists()
+
+
+def test_processes_creating_a_new_database_at_once_all_write(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tinycrm", "--db", str(path), "add", "contact", f"P{n}"],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+        )
+        for n in range(4)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    assert table_rows(path, "SELECT count(*) FROM contact") == [(4,)]
+    assert table_rows(path, "SELECT count(*) FROM pipeline") == [(1,)]
+    assert table_rows(path, "PRAGMA application_id") == [(dbmod.APPLICATION_ID,)]
