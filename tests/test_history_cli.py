@@ -81,6 +81,6 @@ def test_bad_history_refs(seeded: Any, db_path: Path, args: list[str], message: 
     assert snapshot_of(db_path) == before
 
 
-def test_history_of_a_new_database_shows_only_the_setup(crm: Any) -> None:
+def test_history_of_a_new_database_shows_only_the_setup(crm: Any, db: Any) -> None:
     groups = json.loads(crm("history", "--json").stdout)
     assert [g["origin"] for g in groups] == ["system"]

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import snapshot_of, table_rows
+from tinycrm.core.db import open_db
 
 GOOGLE = (
     "First Name,Middle Name,Last Name,Nickname,Organization Name,Organization Title,Birthday,"
@@ -162,7 +163,7 @@ def test_pipedrive_people_then_deals(crm: Any, db_path: Path, tmp_path: Path):
 def test_plain_layout_and_map(crm: Any, db_path: Path, tmp_path: Path):
     text = "Who,Courriel,Region\nJane Doe,jane@acme.com,EMEA\n"
     path = write(tmp_path, "odd.csv", text)
-    crm("list", "contacts")
+    open_db(db_path).dispose()
     before = snapshot_of(db_path)
     r = crm("import", "csv", str(path))
     assert r.exit_code == 1
@@ -190,7 +191,7 @@ def test_bad_rows_write_nothing_unless_skipped(crm: Any, db_path: Path, tmp_path
         "Good Two,two@x.com,\n"
     )
     path = write(tmp_path, "bad.csv", text)
-    crm("list", "contacts")
+    open_db(db_path).dispose()
     before = snapshot_of(db_path)
     r = crm("import", "csv", str(path))
     assert r.exit_code == 1
@@ -212,7 +213,7 @@ def test_bad_deal_amount_and_date_and_stage(crm: Any, db_path: Path, tmp_path: P
         "C,10,next week,\n"
         "D,10,,Nowhere\n"
     )
-    crm("list", "contacts")
+    open_db(db_path).dispose()
     before = snapshot_of(db_path)
     r = crm("import", "csv", str(write(tmp_path, "d.csv", text)), "--kind", "deals")
     assert r.exit_code == 1
@@ -304,7 +305,7 @@ def test_import_is_one_undo_step(crm: Any, db_path: Path, tmp_path: Path):
 def test_binary_or_empty_files_are_refused(crm: Any, db_path: Path, tmp_path: Path, data: bytes):
     path = tmp_path / "junk.csv"
     path.write_bytes(data)
-    crm("list", "contacts")
+    open_db(db_path).dispose()
     before = snapshot_of(db_path)
     r = crm("import", "csv", str(path))
     assert r.exit_code == 1
@@ -490,7 +491,7 @@ def test_wrong_calls_are_one_line_errors(
     crm: Any, db_path: Path, tmp_path: Path, args: list[str], code: int, message: str
 ):
     write(tmp_path, "p.csv", "name\nJane\n")
-    crm("list", "contacts")
+    open_db(db_path).dispose()
     before = snapshot_of(db_path)
     r = crm(*[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert r.exit_code == code

@@ -11,6 +11,7 @@ import icalendar
 import pytest
 
 from tests.conftest import FIXED_NOW, snapshot_of, table_rows
+from tinycrm.core.db import open_db
 
 NOW = datetime.fromisoformat(FIXED_NOW)
 
@@ -174,7 +175,7 @@ def test_json_with_a_broken_reference_changes_nothing(crm: Any, db: Any, tmp_pat
     doc["tables"]["contact_email"][0]["contact_id"] = 99
     out.write_text(json.dumps(doc), encoding="utf-8")
     other = tmp_path / "o.db"
-    crm("--db", str(other), "list", "contacts")
+    open_db(other).dispose()
     before = snapshot_of(other)
     r = crm("--db", str(other), "import", "json", str(out))
     assert r.exit_code == 1

@@ -3,15 +3,17 @@ keys, their checks, and a small writer so `crm config set` keeps the file valid 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tinycrm.errors import NotFoundError, ValidationError
+from tinycrm.errors import NotFoundError, StorageError, ValidationError
 
 Value = str | int | bool | list[str]
 
@@ -176,9 +178,35 @@ def known_key(key: str) -> Key:
     return found
 
 
+SECRET_WORDS = ("password", "secret", "token")
+MASK = "***"
+
+
+def is_secret(key: str) -> bool:
+    """Tell whether a setting holds a secret (its name says password, secret or token)."""
+    return any(word in key.lower() for word in SECRET_WORDS)
+
+
+def shown(key: str, value: Any) -> Any:
+    """Return the value to show for `key`: a secret that is set shows as ***."""
+    return MASK if is_secret(key) and value not in (None, "") else value
+
+
 def check(key: str, value: Value) -> Value:
-    """Return `value` checked and normalised for `key`, or raise ValidationError saying why."""
+    """Return `value` checked and normalised for `key`, or raise ValidationError saying why
+    (a secret's value is never repeated)."""
     known = known_key(key)
+    if is_secret(known.name):
+        try:
+            return _check(known, value)
+        except ValidationError as exc:
+            raise ValidationError(
+                exc.message.replace(repr(value), MASK).replace(repr([value]), MASK), exc.hint
+            ) from None
+    return _check(known, value)
+
+
+def _check(known: Key, value: Value) -> Value:
     if known.kind is list and isinstance(value, str):
         value = [value]  # a single item may be written without brackets
     if known.kind is bool and not isinstance(value, bool):
@@ -359,16 +387,92 @@ def dumps(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _fsync(fd: int) -> None:
+    os.fsync(fd)
+
+
+def _mkdirs(folder: Path) -> None:
+    """Create `folder` and its missing parents for their owner only (mode 0700)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for each in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            each.mkdir(mode=0o700)
+
+
 def write(data: dict[str, Any], path: Path | None = None) -> Path:
-    """Write the config file atomically (a temporary file renamed over it)."""
+    """Write the config file atomically: a private temporary file in the same folder, flushed
+    to the disk, renamed over it.
+
+    A new file (and any folder made for it) is readable by its owner only; an existing file
+    keeps the mode its owner gave it, and a link to the file stays a link.
+    """
     from tinycrm import paths
 
     target = path or paths.config_file()
     content = dumps(data)
     if tomllib.loads(content) != data:
         raise ValidationError("the settings cannot be written as TOML; the file was not changed")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(target.name + ".tmp")
-    temp.write_text(content, encoding="utf-8")
-    os.replace(temp, target)
+    import tempfile
+
+    real = target.resolve() if target.is_symlink() else target
+    try:
+        _mkdirs(real.parent)
+        try:
+            mode = stat.S_IMODE(os.stat(real).st_mode)
+        except FileNotFoundError:
+            mode = 0o600
+        fd, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(content)
+                fh.flush()
+                _fsync(fh.fileno())
+            os.chmod(name, mode)
+            os.replace(name, real)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        _sync_folder(real.parent)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot write {target}: {exc.strerror or exc}", hint="the file was not changed"
+        ) from None
     return target
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        _fsync(fd)
+    except OSError:
+        pass  # not every file system can sync a folder; the rename is atomic anyway
+    finally:
+        os.close(fd)
+
+
+def exposed(path: Path | None = None) -> bool:
+    """Tell whether the config file holds a secret and other users may read it."""
+    from tinycrm import paths
+
+    target = path or paths.config_file()
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return False
+    if not mode & 0o077:
+        return False
+    data = read(target)
+    keys = [
+        f"{section}.{name}" if isinstance(table, dict) else section
+        for section, table in data.items()
+        for name in (table if isinstance(table, dict) else [""])
+    ]
+    return any(is_secret(key) for key in keys)

@@ -27,9 +27,16 @@ def report(error: TinyCrmError) -> None:
 
 def _storage_error(exc: BaseException) -> TinyCrmError | None:
     """Translate a database driver error that reached the edge into a TinyCrmError."""
+    import sqlite3
+
     from tinycrm.errors import StorageError
 
     sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    orig = getattr(exc, "orig", None)
+    if sqlalchemy_exc is not None and type(orig) is sqlite3.DatabaseError:
+        return _damaged(str(orig))
+    if type(exc) is sqlite3.DatabaseError:  # a damaged file, not a failed statement
+        return _damaged(str(exc))
     if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError):
         text = str(exc.orig) if getattr(exc, "orig", None) is not None else str(exc)
         if "locked" in text or "busy" in text:
@@ -38,11 +45,18 @@ def _storage_error(exc: BaseException) -> TinyCrmError | None:
                 hint="try again in a moment",
             )
         return StorageError(f"the database could not be used: {text}; nothing was changed")
-    import sqlite3
-
     if isinstance(exc, sqlite3.OperationalError):
         return StorageError(f"the database could not be used: {exc}; nothing was changed")
     return None
+
+
+def _damaged(text: str) -> TinyCrmError:
+    from tinycrm.errors import StorageError
+
+    return StorageError(
+        f"the database could not be read: {text}; nothing was changed",
+        hint="the file is damaged; restore a backup (see docs/data.md), or use --db",
+    )
 
 
 HELP_ORDER = (

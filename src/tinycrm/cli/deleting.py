@@ -71,7 +71,7 @@ def trash(
     from tinycrm.core import dates
     from tinycrm.core import trash as trash_core
 
-    with state.database().read() as session:
+    with state.database(write=False).read() as session:
         found = trash_core.list_trash(session)
     if as_json:
         render.print_json([t.as_dict() for t in found])

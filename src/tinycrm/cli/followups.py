@@ -101,7 +101,7 @@ def agenda(
     from tinycrm.core import dates
 
     now = state.now()
-    with state.database().snapshot() as reader:
+    with state.database(write=False).snapshot() as reader:
         items = core_agenda.agenda(reader, now, days=days)
         touches = core_agenda.touches(reader, now, days=days)
     rows = [core_agenda.agenda_item_dict(item) for item in items]

@@ -221,7 +221,7 @@ def export_csv(
 
     flt = ListFilter(tags=tuple(tag), lifecycle=lifecycle, source=source, company=company,
                      text=name, stage=stage, status=status, pipeline=pipeline)  # fmt: skip
-    rows = export_rows(state.database(), kind, flt)
+    rows = export_rows(state.database(write=False), kind, flt)
     buffer = stringio.StringIO()
     write_csv(kind, rows, buffer)
     _write(buffer.getvalue(), output)
@@ -247,7 +247,7 @@ def export_vcard(
     from tinycrm.io.vcards import export_vcards
 
     flt = ListFilter(tags=tuple(tag), lifecycle=lifecycle, company=company, text=name)
-    result = export_vcards(state.database(), flt, version=version, folder=folder)
+    result = export_vcards(state.database(write=False), flt, version=version, folder=folder)
     if folder is not None:
         render.say(f"Wrote {result.count} vCards to {folder}")
     else:
@@ -270,7 +270,9 @@ def export_ical(
     """
     from tinycrm.io.calendars import export_calendar
 
-    text = export_calendar(state.database(), as_events=as_events, include_closed=include_closed)
+    text = export_calendar(
+        state.database(write=False), as_events=as_events, include_closed=include_closed
+    )
     _write(text, output)
 
 
@@ -282,4 +284,4 @@ def export_json(output: Path | None = OUTPUT) -> None:
     """
     from tinycrm.io.archives import dump
 
-    _write(dump(state.database(), now=state.now()), output)
+    _write(dump(state.database(write=False), now=state.now()), output)

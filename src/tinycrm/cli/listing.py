@@ -102,7 +102,7 @@ def list_contacts(
         now=state.now(),
         **_days(created_after, created_before, updated_after, updated_before),
     )
-    with state.database().snapshot() as reader:
+    with state.database(write=False).snapshot() as reader:
         where = None
         if segment:
             from tinycrm.core import segments
@@ -146,7 +146,7 @@ def list_companies(
         text=name,
         **_days(created_after, created_before, updated_after, updated_before),
     )
-    with state.database().snapshot() as reader:
+    with state.database(write=False).snapshot() as reader:
         rows = listing.list_companies(reader, flt, listing.Page(sort, desc, limit))
     columns = [("id", "#"), ("name", "Name"), ("domain", "Domain"), ("industry", "Industry"),
                ("contacts", "Contacts"), ("open_deals", "Open deals")]  # fmt: skip
@@ -196,7 +196,7 @@ def list_deals(
         now=state.now(),
         **_days(created_after, created_before, updated_after, updated_before),
     )
-    with state.database().snapshot() as reader:
+    with state.database(write=False).snapshot() as reader:
         where = None
         if segment:
             from tinycrm.core import segments

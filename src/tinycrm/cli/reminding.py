@@ -72,7 +72,7 @@ def remind(
     from tinycrm.core import dates, reminders
 
     _utf8_output()
-    db = state.database()
+    db = state.database(write=not (dry_run or digest), create=False)
     now = state.now()
     prefix = _prefix(db.path)
     config = _config()

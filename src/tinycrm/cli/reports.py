@@ -61,7 +61,7 @@ def _segment(name: str | None) -> Any:
         return None
     from tinycrm.core import segments
 
-    with state.database().snapshot() as reader:
+    with state.database(write=False).snapshot() as reader:
         return segments.segment_filter(reader, name)
 
 
@@ -74,7 +74,7 @@ def _since(text: str | None) -> Any:
 
 
 def _run(build: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    with state.database().snapshot() as reader:
+    with state.database(write=False).snapshot() as reader:
         return build(reader)
 
 
@@ -503,7 +503,7 @@ def score(
     from tinycrm.core import refs, scoring
 
     rules = scoring.rules_from(state.settings().raw)
-    with state.database().snapshot() as reader:
+    with state.database(write=False).snapshot() as reader:
         hit = refs.resolve(reader, ref, ("contact",))
         data = scoring.explain(reader, hit.id, rules, state.now())
     if as_json:
@@ -574,7 +574,7 @@ def segment_list(as_json: bool = JSON) -> None:
     """List saved segments. Example: crm segment list"""
     from tinycrm.core import segments
 
-    with state.database().snapshot() as reader:
+    with state.database(write=False).snapshot() as reader:
         data = segments.segment_dicts(reader)
     if as_json:
         render.print_json(data)
@@ -595,7 +595,7 @@ def segment_show(
     """
     from tinycrm.core import listing, segments
 
-    with state.database().snapshot() as reader:
+    with state.database(write=False).snapshot() as reader:
         seg = segments.segment_dict(reader, name)
         flt = segments.filter_from_json(seg["filters"])
         counts = segments.count(reader, flt)

@@ -33,7 +33,7 @@ def search(
 
     text = " ".join(words)
     highlight = ("[", "]") if as_json else (_OPEN, _CLOSE)
-    with state.database().snapshot() as reader:
+    with state.database(write=False).snapshot() as reader:
         hits = searching.search(reader, text, kind=kind, limit=limit, highlight=highlight)
     if as_json:
         render.print_json(hits)

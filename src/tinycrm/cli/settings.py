@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import typer
 
 from tinycrm.cli import render
 
 app = typer.Typer(help="Read and change settings (config.toml).", no_args_is_help=True)
+
+REVEAL = typer.Option(False, "--reveal", help="Show secrets (passwords, tokens) instead of ***.")
 
 
 def _text(value: object) -> str:
@@ -25,14 +28,19 @@ def _text(value: object) -> str:
 def get(
     key: str = typer.Argument(..., help="A setting, e.g. general.default_currency."),
     as_json: bool = typer.Option(False, "--json", help="Print the value as JSON."),
+    reveal: bool = REVEAL,
 ) -> None:
-    """Print a setting's value (its default when not set).
+    """Print a setting's value (its default when not set); a secret shows as *** unless
+    --reveal.
 
     Example: crm config get general.week_start
     """
     from tinycrm import config
 
-    value = config.load().get(key)
+    known = config.known_key(key)
+    value = config.load().get(known.name)
+    if not reveal:
+        value = config.shown(known.name, value)
     if as_json:
         render.say(json.dumps(value, ensure_ascii=False))
     else:
@@ -42,17 +50,42 @@ def get(
 @app.command("set")
 def set_(
     key: str = typer.Argument(..., help="A setting, e.g. general.default_currency."),
-    value: str = typer.Argument(..., help="Its value; a list as a,b,c."),
+    value: str | None = typer.Argument(
+        None, help="Its value; a list as a,b,c. A secret left out is read from standard input."
+    ),
 ) -> None:
     """Change a setting; a value that does not fit is refused with the reason.
 
+    A secret (a password, a token) is never printed back; leave its value out to type it
+    without it showing, or to pipe it in, so it stays out of your shell history.
+
     Examples: crm config set general.default_currency EUR;
-    crm config set reminders.channels stdout,desktop
+    crm config set reminders.channels stdout,desktop; crm config set reminders.smtp_password
     """
     from tinycrm import config
+    from tinycrm.errors import UsageError
 
-    stored = config.set_value(key, value)
-    render.say(f"{config.known_key(key).name} = {_text(stored)}")
+    name = config.known_key(key).name
+    if value is None:
+        if not config.is_secret(name):
+            raise UsageError(f"missing VALUE for {name}", hint=f"crm config set {name} VALUE")
+        value = _read_secret(name)
+    stored = config.set_value(name, value)
+    render.say(f"{name} = {_text(config.shown(name, stored))}")
+    if config.exposed():
+        from tinycrm import paths
+
+        sys.stderr.write(
+            f"warning: {paths.config_file()} holds a secret and other users can read it; "
+            f"chmod 600 {paths.config_file()}\n"
+        )
+
+
+def _read_secret(name: str) -> str:
+    """Read a secret without echoing it on a terminal, or as one line from a pipe."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(name, hide_input=True))
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @app.command("unset")
@@ -71,14 +104,17 @@ def unset(key: str = typer.Argument(..., help="A setting to return to its defaul
 
 
 @app.command("list")
-def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """List every setting with its value, and whether it is set or the default."""
+def list_(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."), reveal: bool = REVEAL
+) -> None:
+    """List every setting with its value, and whether it is set or the default; secrets show
+    as *** unless --reveal."""
     from tinycrm import config
 
     rows = [
         {
             "key": key,
-            "value": value,
+            "value": value if reveal else config.shown(key, value),
             "set": is_set,
             "help": config.SCHEMA[key].help,
         }

@@ -38,7 +38,7 @@ def show(
     """
     from tinycrm.core import refs, views
 
-    with state.database().snapshot() as reader:
+    with state.database(write=False).snapshot() as reader:
         hit = refs.resolve(reader, ref, kinds_for(kind))
         data = views.describe(reader, hit.kind, hit.id)
     if as_json:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 class _State:
     db_path: Path | None = None
     db: Database | None = None
+    writable: bool = False  # the open database passed the checks for writing
     settings: Settings | None = None
 
 
@@ -29,15 +30,25 @@ def configure(db_path: Path | None) -> None:
         _state.db.dispose()
     _state.db_path = db_path
     _state.db = None
+    _state.writable = False
     _state.settings = None
 
 
-def database() -> Database:
-    """Open (once per run) the database this run works on."""
-    if _state.db is None:
+def database(*, write: bool = True, create: bool | None = None) -> Database:
+    """Open (once per run) the database this run works on.
+
+    Commands that only read pass write=False: a missing database is then an error instead of
+    a new file, and a read-only one can be read. `create` (default: `write`) says whether a
+    missing database may be created; `crm remind` writes but never creates.
+    """
+    if _state.db is None or (write and not _state.writable):
         from tinycrm.core.db import open_db
 
-        _state.db = open_db(_state.db_path)
+        db = open_db(_state.db_path, create=write if create is None else create, write=write)
+        if _state.db is not None:
+            _state.db.dispose()
+        _state.db = db
+        _state.writable = write
     return _state.db
 
 

@@ -4,11 +4,12 @@ transaction per command."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -65,21 +66,74 @@ def _split_sql(script: str) -> Iterator[str]:
         yield "".join(buf)
 
 
+def _uri(path: Path, query: str) -> str:
+    """Return a file: URI for `path` (absolute, with the characters URIs reserve escaped)."""
+    from urllib.parse import quote
+
+    return f"file:{quote(str(path.absolute()))}?{query}"
+
+
+def _writable(path: Path) -> bool:
+    """Tell whether this process may change the file at `path` and create files beside it."""
+    return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _pending_log(path: Path) -> bool:
+    """Tell whether a write-ahead log with content lies beside the database."""
+    try:
+        return os.stat(f"{path}-wal").st_size > 0
+    except OSError:
+        return False
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
-    """Open a raw connection with tinycrm's pragmas; the caller manages transactions."""
-    conn = sqlite3.connect(
-        str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-    )
+    """Open a raw connection with tinycrm's pragmas; the caller manages transactions.
+
+    A database that cannot be written here (a read-only file or folder) is opened read-only
+    and, when no write-ahead log waits beside it, as immutable: SQLite would otherwise need to
+    create its -shm file beside it, which fails in a read-only folder.
+    """
+    target = Path(path)
+    if str(path) == EMPTY:
+        conn = sqlite3.connect(EMPTY, uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+    if str(path) == ":memory:" or _writable(target):
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+    else:
+        query = "mode=ro" if _pending_log(target) else "mode=ro&immutable=1"
+        conn = sqlite3.connect(
+            _uri(target, query),
+            uri=True,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
 
 
+def _mkdirs(folder: Path) -> None:
+    """Create `folder` and its missing parents readable by their owner only (mode 0700)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for each in reversed(missing):
+        with suppress(FileExistsError):
+            each.mkdir(mode=0o700)
+
+
 def _create_file(path: Path) -> None:
     """Create an empty database file readable by its owner only (mode 0600)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _mkdirs(path.parent)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             os.close(fd)
@@ -92,20 +146,107 @@ def _create_file(path: Path) -> None:
         ) from None
 
 
-def backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
-    """Copy the database beside itself before a migration; return the copy's path."""
-    target = path.with_name(f"{path.name}.v{version}.bak")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.v{version}.{n}.bak")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
-    dest = sqlite3.connect(str(target))
+def _fsync(fd: int) -> None:
+    os.fsync(fd)
+
+
+def _sync_file(path: Path) -> None:
+    """Flush a file's content to the disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
-        conn.backup(dest)
+        _fsync(fd)
     finally:
-        dest.close()
+        os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename) to the disk, where the system allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        _fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the rename itself is atomic
+    finally:
+        os.close(fd)
+
+
+PARTIAL = ".partial"  # the ending of a backup still being copied
+
+
+def _partial_backups(path: Path) -> list[Path]:
+    """Return copies left beside `path` by an upgrade that was killed while copying."""
+    found = []
+    for entry in path.parent.glob(f".{path.name}.v*{PARTIAL}*"):
+        pid = entry.name.removeprefix(f".{path.name}.v").split(".")[1:2]
+        if not pid or not pid[0].isdigit():
+            continue
+        if int(pid[0]) != os.getpid():
+            try:
+                os.kill(int(pid[0]), 0)
+                continue  # another process is copying right now
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+        found.append(entry)
+    return found
+
+
+def _publish(temp: Path, path: Path, version: int) -> Path:
+    """Give the finished copy its name, never replacing an earlier backup."""
+    n = 1
+    while True:
+        suffix = f".v{version}.bak" if n == 1 else f".v{version}.{n}.bak"
+        target = path.with_name(path.name + suffix)
+        try:
+            os.link(temp, target)
+        except FileExistsError:
+            n += 1
+            continue
+        except OSError:  # a file system without hard links
+            if target.exists():
+                n += 1
+                continue
+            os.replace(temp, target)
+            return target
+        os.unlink(temp)
+        return target
+
+
+def backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    """Copy the database beside itself before a migration; return the copy's path.
+
+    The copy is written under a hidden temporary name, flushed to the disk and only then
+    renamed to `NAME.vN.bak`, so a backup that exists is whole; a temporary copy left by a
+    run that was killed is removed by the next one.
+    """
+    path = path.resolve()
+    for leftover in _partial_backups(path):
+        leftover.unlink(missing_ok=True)
+    temp = path.with_name(f".{path.name}.v{version}.{os.getpid()}{PARTIAL}")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.close(fd)
+        dest = sqlite3.connect(str(temp))
+        try:
+            conn.backup(dest)
+        finally:
+            dest.close()
+        _sync_file(temp)
+        target = _publish(temp, path, version)
+        _sync_folder(path.parent)
+    except (OSError, sqlite3.Error) as exc:
+        for leftover in (temp, Path(f"{temp}-journal")):
+            leftover.unlink(missing_ok=True)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise StorageError(
+            f"cannot back up {path} before upgrading it: {reason}",
+            hint="free some space or make its folder writable and try again; "
+            "the database was not changed",
+        ) from None
     return target
 
 
@@ -119,11 +260,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None, upto: int | None = None
     names = migration_names()
     newest = names[-1][0]
     if current > newest:
-        raise StorageError(
-            f"the database was written by a newer tinycrm (schema {current}; "
-            f"this one knows up to {newest})",
-            hint="upgrade tinycrm (pip install -U tinycrm); the file was not changed",
-        )
+        raise _newer(current, newest)
     if current >= newest or (upto is not None and current >= upto):
         return []  # the usual case: read no migration file
     pending = [s for s in migration_scripts() if s[0] > current and (upto is None or s[0] <= upto)]
@@ -149,26 +286,121 @@ def migrate(conn: sqlite3.Connection, path: Path | None, upto: int | None = None
     return applied
 
 
-def _check_file(path: Path) -> None:
-    """Refuse a path that is a folder or a file that is not a SQLite database."""
+APPLICATION_ID = 0x7443524D  # "tCRM" in the SQLite header: this file is tinycrm's
+# tables every tinycrm database has had since the first release (older files carry no mark)
+TINYCRM_TABLES = frozenset({"contact", "event", "pipeline", "stage"})
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _newer(found: int, newest: int) -> StorageError:
+    return StorageError(
+        f"the database was written by a newer tinycrm (schema {found}; "
+        f"this one knows up to {newest})",
+        hint="upgrade tinycrm (pip install -U tinycrm); the file was not changed",
+    )
+
+
+def _foreign(path: Path, why: str = "") -> StorageError:
+    return StorageError(
+        f"{path} is not a tinycrm database{why}",
+        hint="point --db or TINYCRM_DB at a tinycrm database, or at a new file name",
+    )
+
+
+def _inspect(path: Path) -> tuple[int, int, set[str]]:
+    """Read a SQLite file's user_version, application_id and table names, changing nothing.
+
+    The file is opened read-only; with no write-ahead log beside it, as immutable too, so
+    SQLite neither locks it nor creates -wal and -shm files beside someone else's file.
+    """
+    query = "mode=ro" if _pending_log(path) else "mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(_uri(path, query), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open the database {path}: {exc}") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(
+            f"cannot read the database {path}: {exc}",
+            hint="the file may be damaged or not finished copying; restore a backup "
+            "(see `crm --help` for --db)",
+        ) from None
+    finally:
+        conn.close()
+    return version, app_id, tables
+
+
+def _check_file(path: Path) -> int | None:
+    """Refuse what tinycrm must not touch, reading only; return the file's schema version.
+
+    None means there is nothing yet (no file, or an empty one), which may be initialised; 0 a
+    SQLite file with no tables (a first run that was interrupted). A folder, a file that is
+    not SQLite, a SQLite file of another program (marked with another application id, or
+    without tinycrm's tables) and a database from a newer tinycrm are refused, untouched.
+    """
+    if path.is_symlink() and not path.exists():
+        raise StorageError(
+            f"{path} is a link to {os.readlink(path)}, which does not exist",
+            hint="fix or remove the link, or point --db at the database itself",
+        )
     if path.is_dir():
         raise StorageError(f"{path} is a folder, not a database file")
-    if path.exists() and path.stat().st_size > 0:
-        try:
-            with path.open("rb") as fh:
-                header = fh.read(16)
-        except OSError as exc:
-            raise StorageError(f"cannot read the database {path}: {exc.strerror}") from None
-        if header != b"SQLite format 3\x00":
-            raise StorageError(
-                f"{path} is not a tinycrm database (not a SQLite file)",
-                hint="point --db or TINYCRM_DB at a tinycrm database, or at a new file name",
-            )
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise StorageError(f"cannot read the database {path}: {exc.strerror}") from None
+    if header[:16] != _SQLITE_MAGIC:
+        raise _foreign(path, " (not a SQLite file)")
+    if len(header) < 100:
+        raise StorageError(
+            f"cannot read the database {path}: the file is cut short",
+            hint="restore a backup, or point --db at another file",
+        )
+    marked = int.from_bytes(header[68:72], "big")
+    if marked not in (0, APPLICATION_ID):
+        raise _foreign(path)  # another program marked it as its own
+    if marked == APPLICATION_ID and not _pending_log(path):
+        version, app_id, tables = int.from_bytes(header[60:64], "big"), marked, set(TINYCRM_TABLES)
+    else:  # the header alone may be out of date, or say too little
+        version, app_id, tables = _inspect(path)
+    if app_id not in (0, APPLICATION_ID):
+        raise _foreign(path)
+    if (
+        app_id == 0
+        and not (version == 0 and not tables)
+        and not (version > 0 and tables >= TINYCRM_TABLES)
+    ):
+        raise _foreign(path)
+    newest = schema_version()
+    if version > newest:
+        raise _newer(version, newest)
+    return version
 
 
 def _to_wal(conn: sqlite3.Connection) -> None:
     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
+
+
+def _mark(conn: sqlite3.Connection) -> None:
+    """Write tinycrm's application id into the file's header (once; files of earlier releases
+    get it on their first write)."""
+    if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _with_retry(step: Callable[[], object]) -> None:
@@ -188,18 +420,35 @@ def _with_retry(step: Callable[[], object]) -> None:
             time.sleep(0.05)
 
 
+def _read_only(path: Path) -> StorageError:
+    return StorageError(
+        f"the database {path} is read-only; nothing was changed",
+        hint="reading it works; to change it, make the file and its folder writable, "
+        "or copy it and use --db",
+    )
+
+
 def prepare(path: Path, upto: int | None = None) -> None:
-    """Make sure the file at `path` exists, is a database, and has the current schema."""
-    _check_file(path)
-    if not path.exists():
+    """Make sure the file at `path` exists, is tinycrm's, and has the current schema.
+
+    Everything that could refuse the file is checked before anything writes to it.
+    """
+    version = _check_file(path)
+    if version is None and not path.exists():
         _create_file(path)
+    if not _writable(path):
+        raise _read_only(path)
     try:
         conn = connect(path)
     except sqlite3.Error as exc:
-        raise StorageError(f"cannot open the database {path}: {exc}") from None
+        raise StorageError(
+            f"cannot open the database {path}: {exc}",
+            hint="the file may be damaged; restore a backup, or use --db for another file",
+        ) from None
     try:
         _with_retry(lambda: _to_wal(conn))
         _with_retry(lambda: migrate(conn, path, upto=upto))
+        _with_retry(lambda: _mark(conn))
     except sqlite3.DatabaseError as exc:
         raise StorageError(
             f"cannot use the database {path}: {exc}",
@@ -321,16 +570,78 @@ def _make_engine(path: Path) -> Engine:
     return engine
 
 
-def open_db(path: Path | str | None = None, *, create: bool = True) -> Database:
-    """Open (creating and migrating as needed) the database at `path` or the default one."""
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):/")
+
+
+def location(path: Path | str | None) -> Path:
+    """Return the database file that `path` (None: the default) names, refusing a URL.
+
+    Only SQLite files can be used for now; a URL (postgresql://...) is refused before any
+    folder or file is created, and without repeating it (it may hold a password).
+    """
     from tinycrm import paths
 
-    target = Path(path).expanduser() if path is not None else paths.default_db()
-    if not create and not target.exists():
-        raise StorageError(f"no database at {target}")
-    prepare(target)
+    text = str(path) if path is not None else os.environ.get("TINYCRM_DB", "")
+    found = _URL.match(text)
+    if found:
+        scheme = found.group(1).lower()
+        hint = "use a SQLite file: --db PATH, or leave --db out for the default database"
+        if scheme.startswith("postgres"):
+            raise StorageError("PostgreSQL databases are not supported yet", hint=hint)
+        raise StorageError(
+            f"database URLs ({scheme}://) are not supported; --db takes a file path", hint=hint
+        )
+    return Path(path).expanduser() if path is not None else paths.default_db()
+
+
+# what reads see before the default database exists: an empty schema in memory, no file
+EMPTY = "file:tinycrm-empty?mode=memory&cache=shared"
+_empty_keeper: list[sqlite3.Connection] = []  # holds the shared memory database open
+
+
+def _empty_database() -> Database:
+    """Return a database with tinycrm's schema and no rows, kept in memory, read-only."""
+    if not _empty_keeper:
+        conn = sqlite3.connect(EMPTY, uri=True, isolation_level=None, check_same_thread=False)
+        migrate(conn, None)
+        conn.execute("PRAGMA query_only = ON")
+        _empty_keeper.append(conn)
+    return Database(Path(EMPTY))
+
+
+def open_db(path: Path | str | None = None, *, create: bool = True, write: bool = True) -> Database:
+    """Open the database at `path` (or the default one) for a command.
+
+    write=True (commands that change data): a missing or empty file is created (unless
+    `create` is False) and migrated, a read-only one refused. write=False (reads): a missing
+    file is an error (the default database, before anything was added, reads as empty and is
+    not created), nothing is written unless the schema needs an upgrade, and a database in a
+    read-only file or folder can be read.
+    """
+    target = location(path)
+    version = _check_file(target)
+    if not version and not (create and write):
+        if path is None and not os.environ.get("TINYCRM_DB") and not write:
+            return _empty_database()  # nothing added yet: reads show nothing, create nothing
+        raise StorageError(
+            f"no database at {target}",
+            hint="check the path; a command that adds data (crm add contact ...) creates a "
+            "new database there",
+        )
+    if write or (version or 0) < schema_version():
+        if not write and not _writable(target):
+            raise StorageError(
+                f"the database {target} needs an upgrade, but it is read-only here",
+                hint="open it once with this tinycrm where it can be written",
+            )
+        prepare(target)
     db = Database(target)
-    ensure_defaults(db)
+    if write:
+        try:
+            ensure_defaults(db)
+        except sqlite3.DatabaseError as exc:
+            db.dispose()
+            raise StorageError(f"cannot use the database {target}: {exc}") from None
     return db
 
 
