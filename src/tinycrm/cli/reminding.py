@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,36 @@ def _utf8_output() -> None:
 
 def _note(message: str) -> None:
     sys.stderr.write(message + "\n")
+
+
+_STOPPING = ("SIGTERM", "SIGINT", "SIGHUP")
+
+
+@contextmanager
+def _giving_back_on_signals() -> Iterator[None]:
+    """Turn SIGTERM, SIGINT and SIGHUP into reminders.Interrupted while a run delivers, so it
+    gives its claim back before it exits (a kill -9 is covered by the claim's lease)."""
+    import signal
+
+    from tinycrm.core import reminders
+
+    signals = [getattr(signal, n) for n in _STOPPING if hasattr(signal, n)]
+
+    def stop(signum: int, _frame: object) -> None:
+        for s in signals:
+            signal.signal(s, signal.SIG_IGN)  # one give-back; a second signal waits for it
+        raise reminders.Interrupted(signum)
+
+    try:
+        before = {s: signal.signal(s, stop) for s in signals}
+    except ValueError:  # not the main thread: leave the signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 def _prefix(db_path: Path) -> str:
@@ -68,6 +100,7 @@ def remind(
     """
     import json
     import os
+    import signal
 
     from tinycrm.core import dates, reminders
 
@@ -96,20 +129,28 @@ def remind(
         def write_json(items: list[reminders.Reminder]) -> str:
             return json.dumps([r.to_dict() for r in items], indent=2, ensure_ascii=False) + "\n"
 
-        result = reminders.run(
-            conn,
-            now,
-            config,
-            write,
-            dict(os.environ),
-            dry_run=dry_run,
-            prefix=prefix,
-            as_json=write_json if as_json else None,
-        )
+        try:
+            with _giving_back_on_signals():
+                result = reminders.run(
+                    conn,
+                    now,
+                    config,
+                    write,
+                    dict(os.environ),
+                    dry_run=dry_run,
+                    prefix=prefix,
+                    as_json=write_json if as_json else None,
+                )
+        except reminders.Interrupted as stop:
+            name = signal.Signals(stop.signum).name
+            _note(f"error: stopped by {name}; what was not delivered is given back for the next run")
+            raise typer.Exit(128 + stop.signum) from None
     finally:
         conn.close()
     for outcome in result.outcomes:
-        if outcome.status == "skipped":
+        if outcome.status == "delivered" and outcome.detail:
+            _note(f"note: {outcome.channel}: {outcome.detail}")
+        elif outcome.status == "skipped":
             _note(f"note: {outcome.channel} skipped: {outcome.detail}")
         elif outcome.status == "failed":
             _note(f"error: the {outcome.channel} channel failed: {outcome.detail}")
