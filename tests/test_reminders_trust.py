@@ -325,7 +325,7 @@ def test_smtp_refuses_a_server_whose_certificate_is_not_trusted(
     assert r.exit_code == 1
     errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, r.stderr
-    assert f"127.0.0.1:{port}" in errors[0] and "certificate" in errors[0]
+    assert f"127.0.0.1:{port}" in errors[0] and "certificate was refused" in errors[0]
     assert box.logins == [] and box.messages == []
     assert "AUTH" not in box.commands
     assert sorted(reminded(crm("remind", "--dry-run").stdout)) == sorted(ids[n] for n in DUE)
@@ -417,3 +417,24 @@ def test_cron_install_dry_run_writes_nothing(
     assert r.exit_code == 0, r.stderr
     assert r.stdout.splitlines()[0] == "Would install in your crontab:"
     assert "remind # tinycrm:remind" in r.stdout
+
+
+def test_the_cron_lines_assignments_are_shell_quoted() -> None:
+    from tinycrm.core import crontabs
+
+    env = crontabs.locations(
+        {"HOME": "/home/me", "TINYCRM_HOME": "/my dir/100%", "XDG_DATA_HOME": "/d", "PATH": "/x"},
+        "/home/me",
+    )
+    line = crontabs.remind_line(["/bin/crm"], Path("/db"), 15, env)
+    assert line == (
+        "*/15 * * * * TINYCRM_HOME='/my dir/100\\%' XDG_DATA_HOME=/d /bin/crm --db /db"
+        " remind # tinycrm:remind"
+    )
+    assert crontabs.is_ours(line)
+    # a HOME other than the login's decides where config.toml is, so the line keeps it
+    assert crontabs.locations({"HOME": "/tmp/other"}, "/root") == {"HOME": "/tmp/other"}
+    assert crontabs.locations({"HOME": "/root"}, "/root") == {}
+    assert crontabs.locations({"HOME": "/tmp/o", "TINYCRM_HOME": "/t"}, "/root") == {
+        "TINYCRM_HOME": "/t"
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -99,7 +100,6 @@ def remind(
     Examples: crm remind; crm remind --dry-run; crm remind --digest
     """
     import json
-    import os
     import signal
 
     from tinycrm.core import dates, reminders
@@ -172,15 +172,30 @@ def _program() -> list[str]:
     return [str(Path(sys.executable).absolute()), "-m", "tinycrm"]
 
 
+def _login_home() -> str | None:
+    """Return the home folder cron gives this user (from the password database)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError, AttributeError):
+        return None
+
+
 @cron_app.command("install")
 def cron_install(
     every: str = typer.Option("15m", "--every", help="How often to remind: 5m, 15m, 1h, ..."),
     digest: str | None = typer.Option(
         None, "--digest", help="Also print the day's agenda at this time, e.g. 08:00."
     ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show the lines without changing your crontab."
+    ),
 ) -> None:
     """Add (or update) tinycrm's lines in your crontab; other lines are left alone.
 
+    Each line sets the folders this shell uses (TINYCRM_HOME, XDG_CONFIG_HOME, XDG_DATA_HOME)
+    and names the database, so cron finds the same data and config.toml.
     Example: crm cron install --every 15m --digest 08:00
     """
     from tinycrm.core import crontabs
@@ -189,9 +204,15 @@ def cron_install(
     at = crontabs.digest_time(digest) if digest else None
     db_path = state.database().path.resolve()
     program = _program()
-    lines = [crontabs.remind_line(program, db_path, minutes)]
+    env = crontabs.locations(os.environ, _login_home())
+    lines = [crontabs.remind_line(program, db_path, minutes, env)]
     if at is not None:
-        lines.append(crontabs.digest_line(program, db_path, at))
+        lines.append(crontabs.digest_line(program, db_path, at, env))
+    if dry_run:
+        render.say("Would install in your crontab:")
+        for line in lines:
+            render.say(f"  {line}")
+        return
     tab = crontabs.Crontab.find()
     before = tab.read()
     after = crontabs.merge(before, lines)
