@@ -301,9 +301,16 @@ def delivered_before(
 ) -> set[tuple[str, int, str, str]]:
     """Return (kind, id, due, channel) for the channels that already delivered these
     reminders in an earlier run (one that failed on another channel, or was killed)."""
-    wanted = {_key(r) for r in reminders}
-    rows = conn.execute("SELECT kind, record_id, due, channel FROM reminder_delivery").fetchall()
-    return {(k, i, d, c) for k, i, d, c in rows if (k, i, d) in wanted}
+    wanted = {(*_key(r), r.uuid) for r in reminders}
+    unnamed = {key[:3] for key in wanted}  # notes from before they named the record's uuid
+    rows = conn.execute(
+        "SELECT kind, record_id, due, channel, record_uuid FROM reminder_delivery"
+    ).fetchall()
+    return {
+        (k, i, d, c)
+        for k, i, d, c, u in rows
+        if (k, i, d, u) in wanted or (u is None and (k, i, d) in unnamed)
+    }
 
 
 def record_delivery(
@@ -315,9 +322,9 @@ def record_delivery(
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.executemany(
-            "INSERT OR IGNORE INTO reminder_delivery (kind, record_id, due, channel, delivered_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(*_key(r), channel, at) for r in reminders],
+            "INSERT OR REPLACE INTO reminder_delivery"
+            " (kind, record_id, due, channel, delivered_at, record_uuid) VALUES (?, ?, ?, ?, ?, ?)",
+            [(*_key(r), channel, at, r.uuid) for r in reminders],
         )
         conn.execute("COMMIT")
     except BaseException:

@@ -17,3 +17,7 @@ CREATE TABLE IF NOT EXISTS reminder_occurrence (
     reminded_at TEXT,
     PRIMARY KEY (record_uuid, due)
 );
+
+-- A channel's delivery note names the record's uuid too, so that a note left by a run that
+-- stopped is never taken for another record's (notes written before this have none).
+ALTER TABLE reminder_delivery ADD COLUMN record_uuid TEXT;
