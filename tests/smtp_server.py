@@ -32,9 +32,8 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         box, tls = self.server.box, self.server.tls
-        if self.server.mode == "ssl":
-            if not self._wrap(tls):
-                return
+        if self.server.mode == "ssl" and not self._wrap(tls):
+            return
         self._send("220 test ESMTP")
         secure = self.server.mode == "ssl"
         while True:
@@ -57,7 +56,7 @@ class _Handler(socketserver.StreamRequestHandler):
             elif verb == "AUTH":
                 parts = line.split()
                 decoded = base64.b64decode(parts[2]).split(b"\0") if len(parts) > 2 else []
-                user, password = (decoded + [b"", b"", b""])[1:3]
+                user, password = ([*decoded, b"", b"", b""])[1:3]
                 box.logins.append((user.decode(), password.decode()))
                 self._send("235 ok")
             elif verb == "DATA":

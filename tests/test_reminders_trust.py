@@ -5,6 +5,7 @@ the cron line carries every location the installing shell used."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import json
 import os
@@ -13,7 +14,7 @@ import shutil
 import signal
 import subprocess
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import pytest
 
 from tests.conftest import table_rows
 from tests.smtp_server import smtp_server
-from tests.test_reminders import DUE, NOW, _script, cron_env, crm_program, make_world, reminded
+from tests.test_reminders import DUE, NOW, _script, crm_program, cron_env, make_world, reminded
 
 # ---- an interrupted run ---------------------------------------------------------------------
 
@@ -61,10 +62,8 @@ def test_a_run_interrupted_while_delivering_gives_the_reminders_back(
             run.kill()
         leftover = child.read_text().strip() if child.exists() else ""
         if leftover:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(int(leftover), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
     if sig == signal.SIGKILL:
         assert run.returncode == -signal.SIGKILL
     else:
@@ -94,7 +93,7 @@ def test_a_channel_that_delivered_before_a_kill_is_not_repeated(
 
     ids = make_world(db)
     conn = db.raw()
-    claimed = reminders.claim(conn, NOW, reminders.local_tz(), reminders.all_day_time({}))
+    claimed = reminders.claim(conn, NOW, UTC, reminders.all_day_time({}))
     reminders.record_delivery(conn, claimed, "stdout", NOW)
     conn.close()  # and the run dies here: no give-back
     got = hermetic / "got.json"
@@ -150,9 +149,20 @@ def test_a_trashed_contact_or_deal_and_its_follow_ups_leave_the_agenda_and_remin
     crm("add", "contact", "Jane Roe")
     crm("add", "contact", "Carol Poe")
     crm("add", "deal", "Poe website", "--contact", "carol")
-    jane = json.loads(crm("follow-up", "jane", "call Jane", "--due", "2026-11-23 09:00", "--json").stdout)["id"]
+    jane = json.loads(
+        crm("follow-up", "jane", "call Jane", "--due", "2026-11-23 09:00", "--json").stdout
+    )["id"]
     deal = json.loads(
-        crm("follow-up", "carol", "send the quote", "--deal", "poe website", "--due", "today 9am", "--json").stdout
+        crm(
+            "follow-up",
+            "carol",
+            "send the quote",
+            "--deal",
+            "poe website",
+            "--due",
+            "today 9am",
+            "--json",
+        ).stdout
     )["id"]
     crm("keep-in-touch", "jane", "1w")
     assert {("follow-up", jane), ("follow-up", deal)} <= _agenda_ids(crm)

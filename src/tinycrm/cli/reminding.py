@@ -143,7 +143,9 @@ def remind(
                 )
         except reminders.Interrupted as stop:
             name = signal.Signals(stop.signum).name
-            _note(f"error: stopped by {name}; what was not delivered is given back for the next run")
+            _note(
+                f"error: stopped by {name}; what was not delivered is given back for the next run"
+            )
             raise typer.Exit(128 + stop.signum) from None
     finally:
         conn.close()

@@ -173,7 +173,10 @@ def smtp_password(config: dict[str, Any]) -> str:
         return str(config.get("smtp_password", ""))
     try:
         done = subprocess.run(
-            ["/bin/sh", "-c", str(line)], capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL
+            ["/bin/sh", "-c", str(line)],
+            capture_output=True,
+            timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
         raise PasswordCommandError(f"smtp_password_command took longer than {TIMEOUT}s") from None
@@ -220,7 +223,9 @@ def send_smtp(
             smtp.send_message(msg)
     except ssl.SSLCertVerificationError as exc:
         reason = exc.verify_message or exc.reason or "not trusted"
-        return _outcome("email", "failed", f"{where}: the server's certificate was refused: {reason}")
+        return _outcome(
+            "email", "failed", f"{where}: the server's certificate was refused: {reason}"
+        )
     except (OSError, smtplib.SMTPException) as exc:
         return _outcome("email", "failed", f"{where}: {one_line(str(exc))}")
     return _outcome("email", "delivered")

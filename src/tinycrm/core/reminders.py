@@ -34,7 +34,7 @@ STALE_DELIVERY_DAYS = 90  # a delivery note this old belongs to an occurrence lo
 LEASE = timedelta(minutes=15)
 
 
-class Interrupted(BaseException):  # noqa: N818 - a signal, like KeyboardInterrupt
+class Interrupted(BaseException):
     """A signal (SIGTERM, SIGINT, SIGHUP) stopped the run; it gave its claim back."""
 
     def __init__(self, signum: int) -> None:
@@ -276,8 +276,8 @@ def claim(
         due = find_due(conn, now, tz, start)
         until = to_stored(now + LEASE)
         conn.executemany(
-            "INSERT INTO reminder_occurrence"
-            " (record_uuid, due, kind, record_id, claimed_until, claimed_by) VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT INTO reminder_occurrence (record_uuid, due, kind, record_id,"
+            " claimed_until, claimed_by) VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (record_uuid, due) DO UPDATE SET kind = excluded.kind,"
             " record_id = excluded.record_id, claimed_until = excluded.claimed_until,"
             " claimed_by = excluded.claimed_by",
