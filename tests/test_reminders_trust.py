@@ -448,3 +448,22 @@ def test_the_cron_lines_assignments_are_shell_quoted() -> None:
     assert crontabs.locations({"HOME": "/tmp/o", "TINYCRM_HOME": "/t"}, "/root") == {
         "TINYCRM_HOME": "/t"
     }
+
+
+def test_the_remind_query_still_reads_the_partial_indexes(db: Any, db_path: Path) -> None:
+    import sqlite3
+
+    from tinycrm.core import reminders
+
+    make_world(db)
+    conn = sqlite3.connect(db_path)
+    plan = [
+        row[3]
+        for row in conn.execute(
+            "EXPLAIN QUERY PLAN " + reminders.DUE_SQL, {"now": "2026-11-23 10:00:00.000000"}
+        )
+    ]
+    conn.close()
+    assert any("ix_follow_up_open_due" in p for p in plan), plan
+    assert any("ix_follow_up_open_snoozed" in p for p in plan), plan
+    assert not any(p.startswith("SCAN") for p in plan), plan
