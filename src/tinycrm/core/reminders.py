@@ -344,8 +344,13 @@ def unclaim(conn: sqlite3.Connection, reminders: Sequence[Reminder], now: dateti
             " AND claimed_by = ? AND reminded_at IS NULL",
             [(r.uuid, r.occurrence, r.claimed_by) for r in reminders],
         )
-        # notes of occurrences that changed before every channel had them (done, snoozed)
+        # notes of occurrences that changed before every channel had them (done, snoozed),
+        # and the lapsed claims of killed runs on them
         conn.execute("DELETE FROM reminder_delivery WHERE delivered_at < ?", (stale,))
+        conn.execute(
+            "DELETE FROM reminder_occurrence WHERE reminded_at IS NULL AND claimed_until < ?",
+            (stale,),
+        )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
