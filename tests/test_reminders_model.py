@@ -50,6 +50,7 @@ class RemindersMachine(RuleBasedStateMachine):
                 assert contact.id is not None
                 self.contacts.append(contact.id)
         self.lease_pending = False  # a killed run holds a claim that has not expired yet
+        self.add_follow_up(0, -10)  # one due from the start: the last command, for undo
 
     def teardown(self) -> None:
         if hasattr(self, "db"):
@@ -134,12 +135,20 @@ class RemindersMachine(RuleBasedStateMachine):
             else:
                 trash.restore(session, str(cid), self.now, ("contact",))
 
-    @rule(steps=st.sampled_from(["undo", "redo", "undo redo"]))
+    # cron runs `crm remind` between the seller's commands, undo and redo included
+    @rule(
+        steps=st.sampled_from(
+            ["undo", "redo", "undo redo", "remind undo redo remind", "undo remind redo remind"]
+        )
+    )
     def undo_or_redo(self, steps: str) -> None:
         from tinycrm.core import history
         from tinycrm.errors import NotFoundError
 
         for step in steps.split():
+            if step == "remind":
+                self.remind("works")
+                continue
             try:
                 with self.db.transaction(summary=step, now=self.now) as session:
                     (history.redo if step == "redo" else history.undo)(session, self.now)
