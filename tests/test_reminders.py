@@ -213,26 +213,6 @@ def test_a_failing_channel_does_not_lose_the_reminder(
     assert not got.exists()  # nothing left: the command is not run for nothing
 
 
-def test_desktop_is_skipped_without_a_session_bus(
-    crm: Any, db: Any, hermetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    make_world(db)
-    log = tmp_path / "notified"
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    _script(bindir / "notify-send", f'echo "$DBUS_SESSION_BUS_ADDRESS|$2" >> {log}\n')
-    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
-    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    monkeypatch.setattr(
-        "tinycrm.core.channels.session_bus", lambda env: env.get("DBUS_SESSION_BUS_ADDRESS")
-    )
-    (hermetic / "config.toml").write_text('[reminders]\nchannels = ["desktop"]\n')
-    r = crm("remind")
-    assert r.exit_code == 0
-    assert r.stderr == "note: desktop skipped: no desktop session bus is reachable\n"
-    assert not log.exists()
-
-
 def test_desktop_notifies_through_notify_send(
     crm: Any, db: Any, hermetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

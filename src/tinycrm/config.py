@@ -142,6 +142,13 @@ SCHEMA: dict[str, Key] = {
         Key("reminders.smtp_starttls", bool, False, "use STARTTLS with SMTP", _flag),
         Key("reminders.smtp_user", str, None, "SMTP login", _text),
         Key("reminders.smtp_password", str, None, "SMTP password", _text),
+        Key(
+            "reminders.smtp_password_command",
+            str,
+            None,
+            "command whose first output line is the SMTP password",
+            _text,
+        ),
         Key("reminders.command", str, None, "command run with each reminder", _text),
         Key("deals.won_follow_up_days", int, 0, "follow up N days after a win (0: no)", _days),
         Key("deals.lost_reasons", list, [], "suggested reasons for lost deals", _reasons),

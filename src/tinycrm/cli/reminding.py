@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,36 @@ def _utf8_output() -> None:
 
 def _note(message: str) -> None:
     sys.stderr.write(message + "\n")
+
+
+_STOPPING = ("SIGTERM", "SIGINT", "SIGHUP")
+
+
+@contextmanager
+def _giving_back_on_signals() -> Iterator[None]:
+    """Turn SIGTERM, SIGINT and SIGHUP into reminders.Interrupted while a run delivers, so it
+    gives its claim back before it exits (a kill -9 is covered by the claim's lease)."""
+    import signal
+
+    from tinycrm.core import reminders
+
+    signals = [getattr(signal, n) for n in _STOPPING if hasattr(signal, n)]
+
+    def stop(signum: int, _frame: object) -> None:
+        for s in signals:
+            signal.signal(s, signal.SIG_IGN)  # one give-back; a second signal waits for it
+        raise reminders.Interrupted(signum)
+
+    try:
+        before = {s: signal.signal(s, stop) for s in signals}
+    except ValueError:  # not the main thread: leave the signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 def _prefix(db_path: Path) -> str:
@@ -67,7 +100,7 @@ def remind(
     Examples: crm remind; crm remind --dry-run; crm remind --digest
     """
     import json
-    import os
+    import signal
 
     from tinycrm.core import dates, reminders
 
@@ -96,20 +129,30 @@ def remind(
         def write_json(items: list[reminders.Reminder]) -> str:
             return json.dumps([r.to_dict() for r in items], indent=2, ensure_ascii=False) + "\n"
 
-        result = reminders.run(
-            conn,
-            now,
-            config,
-            write,
-            dict(os.environ),
-            dry_run=dry_run,
-            prefix=prefix,
-            as_json=write_json if as_json else None,
-        )
+        try:
+            with _giving_back_on_signals():
+                result = reminders.run(
+                    conn,
+                    now,
+                    config,
+                    write,
+                    dict(os.environ),
+                    dry_run=dry_run,
+                    prefix=prefix,
+                    as_json=write_json if as_json else None,
+                )
+        except reminders.Interrupted as stop:
+            name = signal.Signals(stop.signum).name
+            _note(
+                f"error: stopped by {name}; what was not delivered is given back for the next run"
+            )
+            raise typer.Exit(128 + stop.signum) from None
     finally:
         conn.close()
     for outcome in result.outcomes:
-        if outcome.status == "skipped":
+        if outcome.status == "delivered" and outcome.detail:
+            _note(f"note: {outcome.channel}: {outcome.detail}")
+        elif outcome.status == "skipped":
             _note(f"note: {outcome.channel} skipped: {outcome.detail}")
         elif outcome.status == "failed":
             _note(f"error: the {outcome.channel} channel failed: {outcome.detail}")
@@ -131,15 +174,30 @@ def _program() -> list[str]:
     return [str(Path(sys.executable).absolute()), "-m", "tinycrm"]
 
 
+def _login_home() -> str | None:
+    """Return the home folder cron gives this user (from the password database)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError, AttributeError):
+        return None
+
+
 @cron_app.command("install")
 def cron_install(
     every: str = typer.Option("15m", "--every", help="How often to remind: 5m, 15m, 1h, ..."),
     digest: str | None = typer.Option(
         None, "--digest", help="Also print the day's agenda at this time, e.g. 08:00."
     ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show the lines without changing your crontab."
+    ),
 ) -> None:
     """Add (or update) tinycrm's lines in your crontab; other lines are left alone.
 
+    Each line sets the folders this shell uses (TINYCRM_HOME, XDG_CONFIG_HOME, XDG_DATA_HOME)
+    and names the database, so cron finds the same data and config.toml.
     Example: crm cron install --every 15m --digest 08:00
     """
     from tinycrm.core import crontabs
@@ -148,9 +206,15 @@ def cron_install(
     at = crontabs.digest_time(digest) if digest else None
     db_path = state.database().path.resolve()
     program = _program()
-    lines = [crontabs.remind_line(program, db_path, minutes)]
+    env = crontabs.locations(os.environ, _login_home())
+    lines = [crontabs.remind_line(program, db_path, minutes, env)]
     if at is not None:
-        lines.append(crontabs.digest_line(program, db_path, at))
+        lines.append(crontabs.digest_line(program, db_path, at, env))
+    if dry_run:
+        render.say("Would install in your crontab:")
+        for line in lines:
+            render.say(f"  {line}")
+        return
     tab = crontabs.Crontab.find()
     before = tab.read()
     after = crontabs.merge(before, lines)

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.dates import at_local, iso, local_tz, stored_time
 from tinycrm.core.reader import fetch
-from tinycrm.core.touches import TOUCH_SQL, TouchDue, bucket_of, touches_from_rows, whole_day
+from tinycrm.core.touches import (
+    LIVE_PARENTS,
+    TOUCH_SQL,
+    TouchDue,
+    bucket_of,
+    touches_from_rows,
+    whole_day,
+)
 
 if TYPE_CHECKING:
     from tinycrm.core.models import FollowUp
@@ -53,7 +60,7 @@ class AgendaItem:
     all_day: bool = False
 
 
-_OPEN_FOLLOW_UPS = """
+_OPEN_FOLLOW_UPS = f"""
 SELECT follow_up.id, follow_up.title, follow_up.due_at, follow_up.all_day, follow_up.rrule,
        follow_up.priority, follow_up.snoozed_until, follow_up.contact_id, follow_up.deal_id,
        contact.name, deal.title, stage.name
@@ -61,7 +68,7 @@ SELECT follow_up.id, follow_up.title, follow_up.due_at, follow_up.all_day, follo
   LEFT OUTER JOIN contact ON contact.id = follow_up.contact_id
   LEFT OUTER JOIN deal ON deal.id = follow_up.deal_id
   LEFT OUTER JOIN stage ON stage.id = deal.stage_id
- WHERE follow_up.status = 'open' AND follow_up.deleted_at IS NULL
+ WHERE follow_up.status = 'open' AND follow_up.deleted_at IS NULL AND {LIVE_PARENTS}
 """
 # two range reads (on the partial indexes of open follow-ups' due and snooze times)
 # instead of one OR, which would scan every open follow-up

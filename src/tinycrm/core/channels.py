@@ -19,6 +19,18 @@ if TYPE_CHECKING:
 # More than this many reminders make one summary notification instead of one each.
 DESKTOP_LIMIT = 5
 TIMEOUT = 60
+SMTPS_PORTS = (465,)  # ports spoken over TLS from the first byte (SMTPS); others may STARTTLS
+
+
+def one_line(value: str) -> str:
+    """Fold CR, LF and every other control or line-separator character to a space, so a value
+    from the data can never end a mail header or start a new one."""
+    import unicodedata
+
+    folded = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in str(value)
+    )
+    return " ".join(folded.split())
 
 
 def _outcome(channel: str, status: str, detail: str = "") -> Outcome:
@@ -42,7 +54,7 @@ def _desktop_lines(
     reminders: Sequence[Reminder], now: datetime, tz: tzinfo
 ) -> list[tuple[str, str]]:
     if len(reminders) > DESKTOP_LIMIT:
-        titles = "\n".join(r.title for r in reminders[:3])
+        titles = "\n".join(one_line(r.title) for r in reminders[:3])
         return [(f"tinycrm: {len(reminders)} reminders", f"{titles}\n...")]
     out = []
     for r in reminders:
@@ -97,12 +109,17 @@ def message(
             "the email channel needs email_from and email_to in [reminders]",
             hint='add email_from = "crm@example.com" and email_to = "you@example.com"',
         )
+    from email.utils import format_datetime, make_msgid
+
     msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = ", ".join(recipients)
+    msg["From"] = one_line(sender)
+    msg["To"] = one_line(", ".join(recipients))
     first = reminders[0].title if reminders else ""
     more = f" and {len(reminders) - 1} more" if len(reminders) > 1 else ""
-    msg["Subject"] = f"tinycrm: {first}{more}"
+    msg["Subject"] = one_line(f"tinycrm: {first}{more}")
+    msg["Date"] = format_datetime(now.astimezone(tz))
+    domain = one_line(sender).rpartition("@")[2].strip("<> ") or "tinycrm.invalid"
+    msg["Message-ID"] = make_msgid("tinycrm", domain=domain)
     msg.set_content("\n\n".join(r.text(now, tz) for r in reminders) + "\n")
     return msg
 
@@ -129,19 +146,88 @@ def email(
     host = config.get("smtp_host")
     if not host:
         return _outcome("email", "failed", "set smtp_host or sendmail in [reminders]")
-    import smtplib
-
     port = int(config.get("smtp_port", 25))
     try:
-        smtp_class = smtplib.SMTP_SSL if port == 465 else smtplib.SMTP
-        with smtp_class(str(host), port, timeout=TIMEOUT) as smtp:
-            if config.get("smtp_starttls") and port != 465:
-                smtp.starttls()
-            if config.get("smtp_user"):
-                smtp.login(str(config["smtp_user"]), str(config.get("smtp_password", "")))
+        password = smtp_password(config)
+    except PasswordCommandError as exc:
+        return _outcome("email", "failed", str(exc))
+    return send_smtp(
+        msg,
+        str(host),
+        port,
+        tls="ssl" if port in SMTPS_PORTS else "starttls" if config.get("smtp_starttls") else "",
+        user=str(config["smtp_user"]) if config.get("smtp_user") else None,
+        password=password,
+    )
+
+
+class PasswordCommandError(Exception):
+    """smtp_password_command failed or printed nothing."""
+
+
+def smtp_password(config: dict[str, Any]) -> str:
+    """Return the SMTP password: the first line printed by smtp_password_command (run through
+    /bin/sh, like msmtp's passwordeval), else smtp_password, else ''."""
+    line = config.get("smtp_password_command")
+    if not line:
+        return str(config.get("smtp_password", ""))
+    try:
+        done = subprocess.run(
+            ["/bin/sh", "-c", str(line)],
+            capture_output=True,
+            timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        raise PasswordCommandError(f"smtp_password_command took longer than {TIMEOUT}s") from None
+    if done.returncode != 0:
+        detail = one_line(done.stderr.decode(errors="replace"))
+        raise PasswordCommandError(
+            f"smtp_password_command failed: exit {done.returncode} {detail}".strip()
+        )
+    lines = done.stdout.decode(errors="replace").splitlines()
+    if not lines or not lines[0]:
+        raise PasswordCommandError("smtp_password_command printed no password")
+    return lines[0]
+
+
+def send_smtp(
+    msg: EmailMessage,
+    host: str,
+    port: int,
+    *,
+    tls: str = "",
+    user: str | None = None,
+    password: str = "",
+) -> Outcome:
+    """Send one message over SMTP; `tls` is "ssl" (TLS from the start), "starttls" or "" (none).
+
+    TLS checks the server's certificate and host name against the system's trusted
+    authorities (ssl.create_default_context), before anything, a password least of all, is sent.
+    """
+    import smtplib
+    import ssl
+
+    context = ssl.create_default_context()
+    where = f"{host}:{port}"
+    try:
+        if tls == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=context)
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=TIMEOUT)
+        with smtp:
+            if tls == "starttls":
+                smtp.starttls(context=context)
+            if user:
+                smtp.login(user, password)
             smtp.send_message(msg)
+    except ssl.SSLCertVerificationError as exc:
+        reason = exc.verify_message or exc.reason or "not trusted"
+        return _outcome(
+            "email", "failed", f"{where}: the server's certificate was refused: {reason}"
+        )
     except (OSError, smtplib.SMTPException) as exc:
-        return _outcome("email", "failed", f"{host}:{port}: {exc}")
+        return _outcome("email", "failed", f"{where}: {one_line(str(exc))}")
     return _outcome("email", "delivered")
 
 

@@ -7,7 +7,7 @@ import re
 import shlex
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
@@ -63,18 +63,47 @@ def _arg(value: str | Path) -> str:
     return shlex.quote(str(value)).replace("%", "\\%")
 
 
-def _command(program: Sequence[str], db: Path) -> str:
-    return " ".join(_arg(part) for part in program) + f" --db {_arg(db)}"
+# The variables that decide where tinycrm finds its database and config.toml: a cron line
+# sets each one the installing shell had, since cron starts with almost no environment.
+LOCATION_VARIABLES = ("TINYCRM_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME")
 
 
-def remind_line(program: Sequence[str], db: Path, minutes: int) -> str:
-    """Return the crontab line that runs `crm remind` every `minutes` minutes."""
-    return f"{schedule(minutes)} {_command(program, db)} remind {MARKER}{REMIND}"
+def locations(environ: Mapping[str, str], login_home: str | None = None) -> dict[str, str]:
+    """Return the assignments a cron line needs to find what this shell finds: the location
+    variables that are set (as absolute paths), and HOME when it is not the login's home
+    (cron's) and the folders depend on it."""
+    out: dict[str, str] = {}
+    home = environ.get("HOME")
+    found = {n: environ[n] for n in LOCATION_VARIABLES if environ.get(n)}
+    needs_home = "TINYCRM_HOME" not in found and not (
+        "XDG_CONFIG_HOME" in found and "XDG_DATA_HOME" in found
+    )
+    if home and login_home and needs_home and Path(home) != Path(login_home):
+        out["HOME"] = str(Path(home).absolute())
+    for name, value in found.items():
+        out[name] = str(Path(value).expanduser().absolute())
+    return out
 
 
-def digest_line(program: Sequence[str], db: Path, at: time) -> str:
+def _command(program: Sequence[str], db: Path, env: Mapping[str, str] | None) -> str:
+    assignments = "".join(f"{name}={_arg(value)} " for name, value in (env or {}).items())
+    return assignments + " ".join(_arg(part) for part in program) + f" --db {_arg(db)}"
+
+
+def remind_line(
+    program: Sequence[str], db: Path, minutes: int, env: Mapping[str, str] | None = None
+) -> str:
+    """Return the crontab line that runs `crm remind` every `minutes` minutes, with the
+    assignments `env` (see `locations`) before it."""
+    return f"{schedule(minutes)} {_command(program, db, env)} remind {MARKER}{REMIND}"
+
+
+def digest_line(
+    program: Sequence[str], db: Path, at: time, env: Mapping[str, str] | None = None
+) -> str:
     """Return the crontab line that prints the day's agenda every day at `at`."""
-    return f"{at.minute} {at.hour} * * * {_command(program, db)} remind --digest {MARKER}{DIGEST}"
+    command = _command(program, db, env)
+    return f"{at.minute} {at.hour} * * * {command} remind --digest {MARKER}{DIGEST}"
 
 
 def is_ours(line: str) -> bool:

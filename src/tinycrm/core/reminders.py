@@ -1,43 +1,77 @@
 """Reminders for cron: find what fell due, claim it once, deliver it on each channel.
 
 Only the standard library and raw sqlite3 are used here, so a `crm remind` run every few
-minutes stays light. The claim (notified_for = the due time reminded, notified_at = when) is
-committed in one BEGIN IMMEDIATE transaction before anything is delivered, so two runs at once
-never remind twice; a channel that fails un-claims what it was given, so the next run retries,
-and the channels that did deliver are noted, so the retry does not repeat them.
+minutes stays light. A run claims what is due in one BEGIN IMMEDIATE transaction, so two runs
+at once never remind twice. The claim is a lease (reminder_occurrence.claimed_until): a run that
+is killed before it finished leaves it to expire, and a later run takes the occurrence again.
+Each channel's deliveries are written as soon as it has them (reminder_delivery), so a retry
+goes only where the reminder has not been; the occurrence counts as reminded
+(reminder_occurrence.reminded_at, and follow_up.notified_for) once every channel has it. A
+channel that fails, or a run stopped by SIGTERM or Ctrl-C, gives the claim back at once.
+
+reminder_occurrence is keyed by the record's uuid and is never recorded in the history, so an
+undo and a redo that take a follow-up away and bring it back do not remind of it again.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 from tinycrm.core.dates import at_local, describe, iso, local_tz, stored_time, to_stored
-from tinycrm.core.touches import TOUCH_SQL, bucket_of, touches_from_rows, whole_day
+from tinycrm.core.touches import LIVE_PARENTS, TOUCH_SQL, bucket_of, touches_from_rows, whole_day
 from tinycrm.errors import ValidationError
 
 CHANNELS = ("stdout", "desktop", "email", "command")
 STALE_DELIVERY_DAYS = 90  # a delivery note this old belongs to an occurrence long gone
+# How long a run holds what it claimed. Longer than any run takes (each channel gives up after
+# a minute), so a run still delivering is never overtaken; a killed run's claim expires then.
+LEASE = timedelta(minutes=15)
+
+
+class Interrupted(BaseException):
+    """A signal (SIGTERM, SIGINT, SIGHUP) stopped the run; it gave its claim back."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+# An occurrence is taken when it was reminded, or a run holds an unexpired claim on it.
+_TAKEN = """
+SELECT 1 FROM reminder_occurrence AS r
+ WHERE r.record_uuid = follow_up.uuid AND r.due = {occurrence}
+   AND (r.reminded_at IS NOT NULL OR r.claimed_until > :now)
+"""
 
 # Follow-ups that are due now and not yet reminded for this occurrence: the first branch reads
 # the partial index on open follow-ups' due time, the second the one on snoozed ones.
-DUE_SQL = """
-SELECT id, contact_id, deal_id, title, due_at, all_day, priority, rrule,
-       due_at AS occurrence, notified_for, notified_at
+DUE_SQL = f"""
+SELECT id, uuid, contact_id, deal_id, title, due_at, all_day, priority, rrule,
+       due_at AS occurrence
   FROM follow_up
  WHERE status = 'open' AND due_at <= :now AND snoozed_until IS NULL
    AND deleted_at IS NULL AND (notified_for IS NULL OR notified_for <> due_at)
+   AND NOT EXISTS ({_TAKEN.format(occurrence="follow_up.due_at")})
+   AND {LIVE_PARENTS}
 UNION ALL
-SELECT id, contact_id, deal_id, title, due_at, all_day, priority, rrule,
-       snoozed_until AS occurrence, notified_for, notified_at
+SELECT id, uuid, contact_id, deal_id, title, due_at, all_day, priority, rrule,
+       snoozed_until AS occurrence
   FROM follow_up
  WHERE status = 'open' AND snoozed_until IS NOT NULL AND snoozed_until <= :now
    AND deleted_at IS NULL AND (notified_for IS NULL OR notified_for <> snoozed_until)
+   AND NOT EXISTS ({_TAKEN.format(occurrence="follow_up.snoozed_until")})
+   AND {LIVE_PARENTS}
 """
+_TOUCH_TAKEN = (
+    "SELECT 1 FROM reminder_occurrence WHERE record_uuid = ? AND due = ?"
+    " AND (reminded_at IS NOT NULL OR claimed_until > ?)"
+)
 
 
 @dataclass
@@ -56,8 +90,10 @@ class Reminder:
     contact: dict[str, Any] | None = None
     deal: dict[str, Any] | None = None
     last_interaction: dict[str, Any] | None = None
-    # what the row held before this run claimed it, to give it back if delivery fails
-    previous: tuple[str | None, str | None] = (None, None)
+    # the record's uuid and the occurrence as stored: the key of its claim
+    uuid: str = ""
+    occurrence: str = ""
+    claimed_by: str = ""
     commands: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,8 +164,9 @@ def find_due(
 ) -> list[Reminder]:
     """Return the follow-ups and keep-in-touch contacts to remind now (nothing is claimed)."""
     found: list[Reminder] = []
-    for row in conn.execute(DUE_SQL, {"now": to_stored(now)}):
-        fid, contact_id, deal_id, title, _due, all_day, priority, rrule, occ, n_for, n_at = row
+    stamp = to_stored(now)
+    for row in conn.execute(DUE_SQL, {"now": stamp}):
+        fid, fuuid, contact_id, deal_id, title, _due, all_day, priority, rrule, occ = row
         due = stored_time(occ)
         assert due is not None
         all_day = whole_day(due, bool(all_day), tz)
@@ -146,7 +183,8 @@ def find_due(
                 recurring=bool(rrule),
                 contact_id=contact_id,
                 deal_id=deal_id,
-                previous=(n_for, n_at),
+                uuid=fuuid,
+                occurrence=str(occ),
             )
         )
     found.sort(key=lambda r: (r.due, not r.priority, r.id))
@@ -154,7 +192,9 @@ def find_due(
     for touch in touches_from_rows(conn.execute(TOUCH_SQL).fetchall(), tz):
         if touch.notified_for == touch.due or not _remindable(touch.due, True, now, tz, start):
             continue
-        previous = to_stored(touch.notified_for) if touch.notified_for else None
+        occurrence = to_stored(touch.due)
+        if conn.execute(_TOUCH_TAKEN, (touch.uuid, occurrence, stamp)).fetchone():
+            continue
         touches.append(
             Reminder(
                 kind="keep-in-touch",
@@ -163,7 +203,8 @@ def find_due(
                 due=touch.due,
                 all_day=True,
                 contact_id=touch.contact_id,
-                previous=(previous, None),
+                uuid=touch.uuid,
+                occurrence=occurrence,
             )
         )
     touches.sort(key=lambda r: (r.due, r.id))
@@ -224,79 +265,123 @@ def add_context(conn: sqlite3.Connection, reminders: Sequence[Reminder], prefix:
             ]
 
 
-def claim(conn: sqlite3.Connection, now: datetime, tz: tzinfo, start: time) -> list[Reminder]:
-    """Find what is due and mark it reminded, in one BEGIN IMMEDIATE transaction.
-
-    A second run waiting on the lock then finds nothing left to claim."""
+def claim(
+    conn: sqlite3.Connection, now: datetime, tz: tzinfo, start: time, token: str | None = None
+) -> list[Reminder]:
+    """Find what is due and claim it for this run until now + LEASE, in one BEGIN IMMEDIATE
+    transaction. A second run waiting on the lock then finds nothing left to claim."""
+    token = token or uuid.uuid4().hex
     conn.execute("BEGIN IMMEDIATE")
     try:
         due = find_due(conn, now, tz, start)
-        at = to_stored(now)
-        # notified_for is copied from the row itself, so it matches however the time was written
+        until = to_stored(now + LEASE)
         conn.executemany(
-            "UPDATE follow_up SET notified_for = coalesce(snoozed_until, due_at), notified_at = ?"
-            " WHERE id = ?",
-            [(at, r.id) for r in due if r.kind == "follow-up"],
-        )
-        conn.executemany(
-            "UPDATE contact SET touch_notified_for = ? WHERE id = ?",
-            [(to_stored(r.due), r.id) for r in due if r.kind == "keep-in-touch"],
+            "INSERT INTO reminder_occurrence (record_uuid, due, kind, record_id,"
+            " claimed_until, claimed_by) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (record_uuid, due) DO UPDATE SET kind = excluded.kind,"
+            " record_id = excluded.record_id, claimed_until = excluded.claimed_until,"
+            " claimed_by = excluded.claimed_by",
+            [(r.uuid, r.occurrence, r.kind, r.id, until, token) for r in due],
         )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    for r in due:
+        r.claimed_by = token
     return due
 
 
 def _key(reminder: Reminder) -> tuple[str, int, str]:
-    return reminder.kind, reminder.id, to_stored(reminder.due)
+    return reminder.kind, reminder.id, reminder.occurrence
 
 
 def delivered_before(
     conn: sqlite3.Connection, reminders: Sequence[Reminder]
 ) -> set[tuple[str, int, str, str]]:
     """Return (kind, id, due, channel) for the channels that already delivered these
-    reminders in an earlier run that failed on another channel."""
-    wanted = {_key(r) for r in reminders}
-    rows = conn.execute("SELECT kind, record_id, due, channel FROM reminder_delivery").fetchall()
-    return {(k, i, d, c) for k, i, d, c in rows if (k, i, d) in wanted}
+    reminders in an earlier run (one that failed on another channel, or was killed)."""
+    wanted = {(*_key(r), r.uuid) for r in reminders}
+    unnamed = {key[:3] for key in wanted}  # notes from before they named the record's uuid
+    rows = conn.execute(
+        "SELECT kind, record_id, due, channel, record_uuid FROM reminder_delivery"
+    ).fetchall()
+    return {
+        (k, i, d, c)
+        for k, i, d, c, u in rows
+        if (k, i, d, u) in wanted or (u is None and (k, i, d) in unnamed)
+    }
 
 
-def unclaim(
-    conn: sqlite3.Connection,
-    reminders: Sequence[Reminder],
-    now: datetime,
-    delivered: Sequence[tuple[Reminder, str]] = (),
+def record_delivery(
+    conn: sqlite3.Connection, reminders: Sequence[Reminder], channel: str, now: datetime
 ) -> None:
-    """Give claimed reminders back (a channel failed), so the next run tries them again,
-    noting which channels did deliver them (`delivered`: reminder and channel), so that the
-    next run sends them only where they have not gone.
-
-    Only rows still holding this run's claim are restored."""
+    """Note at once that `channel` delivered these reminders, so that a run that stops before
+    the others had them does not send them there again."""
     at = to_stored(now)
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.executemany(
-            "INSERT OR IGNORE INTO reminder_delivery (kind, record_id, due, channel, delivered_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(*_key(r), channel, at) for r, channel in delivered],
+            "INSERT OR REPLACE INTO reminder_delivery"
+            " (kind, record_id, due, channel, delivered_at, record_uuid) VALUES (?, ?, ?, ?, ?, ?)",
+            [(*_key(r), channel, at, r.uuid) for r in reminders],
         )
-        # notes of occurrences that changed before every channel had them (done, snoozed)
-        stale = to_stored(now - timedelta(days=STALE_DELIVERY_DAYS))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def unclaim(conn: sqlite3.Connection, reminders: Sequence[Reminder], now: datetime) -> None:
+    """Give claimed reminders back (a channel failed, or the run was stopped), so the next run
+    tries them again; the deliveries already noted stay, so it sends them only where they have
+    not gone. Only the claims this run still holds are given back."""
+    stale = to_stored(now - timedelta(days=STALE_DELIVERY_DAYS))
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "DELETE FROM reminder_occurrence WHERE record_uuid = ? AND due = ?"
+            " AND claimed_by = ? AND reminded_at IS NULL",
+            [(r.uuid, r.occurrence, r.claimed_by) for r in reminders],
+        )
+        # notes of occurrences that changed before every channel had them (done, snoozed),
+        # and the lapsed claims of killed runs on them
         conn.execute("DELETE FROM reminder_delivery WHERE delivered_at < ?", (stale,))
+        conn.execute(
+            "DELETE FROM reminder_occurrence WHERE reminded_at IS NULL AND claimed_until < ?",
+            (stale,),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def finish(conn: sqlite3.Connection, reminders: Sequence[Reminder], now: datetime) -> None:
+    """Mark reminders reminded: every channel has them. The occurrence is noted for good (and
+    on the follow-up or contact, for people reading the row), and its delivery notes go."""
+    at = to_stored(now)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
         conn.executemany(
-            "UPDATE follow_up SET notified_for = ?, notified_at = ?"
-            " WHERE id = ? AND notified_for = coalesce(snoozed_until, due_at) AND notified_at = ?",
-            [(r.previous[0], r.previous[1], r.id, at) for r in reminders if r.kind == "follow-up"],
+            "INSERT INTO reminder_occurrence (record_uuid, due, kind, record_id, reminded_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (record_uuid, due) DO UPDATE SET"
+            " reminded_at = excluded.reminded_at, claimed_until = NULL, claimed_by = NULL",
+            [(r.uuid, r.occurrence, r.kind, r.id, at) for r in reminders],
+        )
+        # only if the follow-up still waits on this occurrence (not snoozed meanwhile)
+        conn.executemany(
+            "UPDATE follow_up SET notified_for = coalesce(snoozed_until, due_at), notified_at = ?"
+            " WHERE id = ? AND uuid = ? AND coalesce(snoozed_until, due_at) = ?",
+            [(at, r.id, r.uuid, r.occurrence) for r in reminders if r.kind == "follow-up"],
         )
         conn.executemany(
-            "UPDATE contact SET touch_notified_for = ? WHERE id = ? AND touch_notified_for = ?",
-            [
-                (r.previous[0], r.id, to_stored(r.due))
-                for r in reminders
-                if r.kind == "keep-in-touch"
-            ],
+            "UPDATE contact SET touch_notified_for = ? WHERE id = ? AND uuid = ?",
+            [(r.occurrence, r.id, r.uuid) for r in reminders if r.kind == "keep-in-touch"],
+        )
+        conn.executemany(
+            "DELETE FROM reminder_delivery WHERE kind = ? AND record_id = ? AND due = ?",
+            [_key(r) for r in reminders],
         )
         conn.execute("COMMIT")
     except BaseException:
@@ -341,8 +426,12 @@ def deliver(
     write: Callable[[str], None],
     env: dict[str, str],
     as_json: Callable[[list[Reminder]], str] | None = None,
+    on_stdout: bool = False,
 ) -> Outcome:
-    """Send reminders on one channel; never raises for a delivery problem."""
+    """Send reminders on one channel; never raises for a delivery problem.
+
+    A desktop notice that cannot be shown goes to standard output instead (said in the
+    outcome's detail), unless `on_stdout`: the stdout channel has them already."""
     import subprocess
 
     from tinycrm.core import channels
@@ -352,7 +441,17 @@ def deliver(
             write(as_json(list(reminders)) if as_json else plain_text(reminders, now, tz))
             return Outcome(channel, "delivered")
         if channel == "desktop":
-            return channels.desktop(reminders, now, tz, env)
+            shown = channels.desktop(reminders, now, tz, env)
+            if shown.status == "delivered":
+                return shown
+            # nobody would see it (cron, ssh): standard output is mailed or shown instead
+            if not on_stdout:
+                write(as_json(list(reminders)) if as_json else plain_text(reminders, now, tz))
+            return Outcome(
+                channel,
+                "delivered",
+                f"the notice cannot be shown ({shown.detail}); it went to standard output",
+            )
         if channel == "email":
             return channels.email(reminders, config, now, tz)
         if channel == "command":
@@ -392,9 +491,14 @@ def run(
     dry_run: bool = False,
     prefix: str = "crm",
     as_json: Callable[[list[Reminder]], str] | None = None,
+    send: Callable[..., Outcome] | None = None,
 ) -> RunResult:
-    """Remind of everything due exactly once: claim, deliver on each channel, and un-claim
-    if a channel failed so that the next run tries again."""
+    """Remind of everything due exactly once: claim, deliver on each channel (noting each
+    channel's deliveries as they happen), then mark it reminded; give the claim back if a
+    channel failed or the run is stopped, so that the next run tries again.
+
+    `send` delivers on one channel (`deliver` unless a test gives another)."""
+    send = send or deliver
     tz = tz or local_tz()
     start = all_day_time(config)
     names = channels_of(config)
@@ -406,39 +510,30 @@ def run(
     due = claim(conn, now, tz, start)
     if not due:
         return RunResult([], [])
-    add_context(conn, due, prefix)
-    sent = delivered_before(conn, due)
-    outcomes = []
-    delivered: list[tuple[Reminder, str]] = []
-    for name in names:
-        todo = [r for r in due if (*_key(r), name) not in sent]
-        if not todo:
-            continue  # an earlier run delivered all of these here
-        outcome = deliver(name, todo, config, now, tz, write, env, as_json)
-        outcomes.append(outcome)
-        if outcome.status == "delivered":
-            delivered += [(r, name) for r in todo]
+    outcomes: list[Outcome] = []
+    try:
+        add_context(conn, due, prefix)
+        sent = delivered_before(conn, due)
+        for name in names:
+            todo = [r for r in due if (*_key(r), name) not in sent]
+            if not todo:
+                continue  # an earlier run delivered all of these here
+            outcome = send(
+                name, todo, config, now, tz, write, env, as_json, on_stdout="stdout" in names
+            )
+            outcomes.append(outcome)
+            if outcome.status == "delivered":
+                record_delivery(conn, todo, name, now)
+    except BaseException:
+        unclaim(conn, due, now)
+        raise
     result = RunResult(due, outcomes)
     if result.failed:
-        unclaim(conn, due, now, delivered)
+        unclaim(conn, due, now)
         result.retried_later = True
-    elif sent:
-        _forget_deliveries(conn, due)
+    else:
+        finish(conn, due, now)
     return result
-
-
-def _forget_deliveries(conn: sqlite3.Connection, reminders: Sequence[Reminder]) -> None:
-    """Drop the delivery notes of reminders that every channel has now delivered."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany(
-            "DELETE FROM reminder_delivery WHERE kind = ? AND record_id = ? AND due = ?",
-            [_key(r) for r in reminders],
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def digest(
@@ -451,7 +546,7 @@ def digest(
     rows = conn.execute(
         "SELECT id, contact_id, deal_id, title, coalesce(snoozed_until, due_at), all_day,"
         " priority, rrule FROM follow_up WHERE status = 'open' AND deleted_at IS NULL"
-        " AND (due_at < :end OR snoozed_until < :end)",
+        f" AND (due_at < :end OR snoozed_until < :end) AND {LIVE_PARENTS}",
         {"end": to_stored(end)},
     ).fetchall()
     items = []
