@@ -60,7 +60,8 @@ def _progress() -> tuple[Any, Any]:
 
 
 def _show(report: Any, as_json: bool) -> None:
-    """Print an import report: rows on a dry run, a summary, bad rows on stderr."""
+    """Print an import report: rows on a dry run, a summary, possible duplicates, bad rows
+    on stderr."""
     if as_json:
         render.print_json(report.as_dict())
         return
@@ -68,9 +69,7 @@ def _show(report: Any, as_json: bool) -> None:
         sys.stderr.write(f"line {problem.line}: {problem.reason}\n")
     if report.dry_run:
         for a in report.actions:
-            target = f" #{a.record_id}" if a.record_id is not None and a.action != "create" else ""
-            why = f" ({a.reason})" if a.reason else ""
-            render.say(f"{a.action:<7} line {a.line:<6} {a.label}{target}{why}")
+            render.say(a.describe())
     created, updated, skipped = report.count("create"), report.count("update"), report.count("skip")
     bad = len(report.problems)
     tail = f", {bad} bad row{'s' if bad != 1 else ''} skipped" if bad else ""
@@ -85,8 +84,16 @@ def _show(report: Any, as_json: bool) -> None:
             f"Imported {report.kind} from {where}: {created} created, {updated} updated, "
             f"{skipped} skipped{tail}"
         )
+    if report.possible:
+        n = len(report.possible)
+        render.say(
+            f"{n} possible duplicate{'s' if n != 1 else ''}, not merged"
+            " (`crm merge KEEP OTHER` joins two contacts that are one person):"
+        )
+        for likeness in report.possible:
+            render.say(f"  {likeness.describe(report.dry_run)}")
     if report.ignored_columns:
-        sys.stderr.write(f"ignored columns: {', '.join(report.ignored_columns)}\n")
+        sys.stderr.write(f"ignored {report.ignored_what}: {', '.join(report.ignored_columns)}\n")
 
 
 def _run_import(work: Any, as_json: bool) -> None:
@@ -97,8 +104,11 @@ def _run_import(work: Any, as_json: bool) -> None:
         report = work(update)
     except BadRowsError as error:
         stop()
-        for problem in error.problems:
-            sys.stderr.write(f"line {problem.line}: {problem.reason}\n")
+        if error.report is not None:
+            _show(error.report, as_json)
+        else:
+            for problem in error.problems:
+                sys.stderr.write(f"line {problem.line}: {problem.reason}\n")
         raise
     stop()
     _show(report, as_json)

@@ -33,7 +33,7 @@ class DealImport:
         self.policy = policy
         self.currency = currency
         self.report = report
-        self.contacts = ContactImport(ctx, "skip")
+        self.contacts = ContactImport(ctx, "skip", link_by_name=True)
         conn = self.conn
         self.pipelines: list[tuple[int, str]] = list(
             conn.execute("SELECT id, name FROM pipeline ORDER BY is_default DESC, id")
