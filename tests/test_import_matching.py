@@ -291,3 +291,58 @@ def test_csv_export_neutralises_formulas_and_reimport_restores_them(
         ("+1 555 0100",),
         ("+44 20 7946 0000",),
     ]
+
+
+def test_undo_of_a_merge_and_forget_keep_uids_with_their_person(
+    crm: Any, db_path: Path, tmp_path: Path
+):
+    text = card(APPLE, "Ada Lovelace", email="ada@one.example") + card(
+        GOOGLE, "Bea Other", email="bea@two.example"
+    )
+    path = write(tmp_path, "two.vcf", text)
+    assert crm("import", "vcard", str(path)).exit_code == 0
+    before = sorted(table_rows(db_path, "SELECT contact_id, uid FROM contact_uid"))
+    assert crm("merge", "ada@one.example", "bea@two.example", "--yes").exit_code == 0
+    assert crm("undo").exit_code == 0
+    assert sorted(table_rows(db_path, "SELECT contact_id, uid FROM contact_uid")) == before
+    r = crm("forget", "bea@two.example", "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(db_path, "SELECT uid FROM contact_uid") == [(APPLE,)]
+
+
+def test_a_card_of_a_trashed_contact_makes_a_new_one(crm: Any, db_path: Path, tmp_path: Path):
+    path = write(tmp_path, "g.vcf", card(GOOGLE, "Gil Google"))
+    assert crm("import", "vcard", str(path)).exit_code == 0
+    assert crm("delete", "gil", "--yes").exit_code == 0
+    r = crm("import", "vcard", str(path))
+    assert r.exit_code == 0, r.stderr
+    assert "1 created" in r.stdout
+    live = table_rows(db_path, "SELECT id FROM contact WHERE deleted_at IS NULL")
+    assert table_rows(db_path, "SELECT uid FROM contact_uid WHERE contact_id = ?", live[0][0]) == [
+        (GOOGLE,)
+    ]
+
+
+def test_a_deal_file_links_the_one_contact_of_that_name(crm: Any, db_path: Path, tmp_path: Path):
+    crm("add", "contact", "Ola Nordmann")
+    text = "title,contact\nEta website,Ola Nordmann\nEta hosting,ola nordmann\n"
+    path = write(tmp_path, "deals.csv", text)
+    r = crm("import", "csv", str(path), "--kind", "deals")
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(db_path, "SELECT count(*) FROM contact") == [(1,)]
+    assert table_rows(db_path, "SELECT DISTINCT contact_id FROM deal") == [(1,)]
+    crm("add", "contact", "Ola Nordmann", "--company", "Other AS")
+    before = snapshot_of(db_path)
+    text = "title,contact\nEta support,Ola Nordmann\n"
+    r = crm("import", "csv", str(write(tmp_path, "more.csv", text)), "--kind", "deals")
+    assert r.exit_code == 1
+    assert "line 2: 'Ola Nordmann' names more than one contact" in r.stderr
+    assert snapshot_of(db_path) == before
+
+
+def test_company_dry_run_says_what_matched(crm: Any, tmp_path: Path):
+    crm("add", "company", "Acme Inc", "--domain", "acme.com")
+    path = write(tmp_path, "co.csv", "name,domain\nACME,acme.com\n")
+    r = crm("import", "csv", str(path), "--kind", "companies", "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    assert "line 2: skip ACME -> company #1 Acme Inc (same domain acme.com)" in r.stdout

@@ -129,8 +129,12 @@ class ContactImport:
                 return named[0], "same name"
         return None, None
 
-    def likenesses(self, rec: ContactIn, name_key: str, cid: int) -> list[tuple[int, str]]:
-        """Return the other contacts this row resembles without being them, and how."""
+    def likenesses(
+        self, rec: ContactIn, name_key: str, cid: int, weak: bool = True
+    ) -> list[tuple[int, str]]:
+        """Return the other contacts this row resembles without being them, and how (with
+        `weak` False, only those that share an identity with it: an email, a UID, a name
+        and company)."""
         found: dict[int, str] = {}
 
         def note(other: int | None, reason: str) -> None:
@@ -144,6 +148,8 @@ class ContactImport:
         company = fold(rec.company) if rec.company else None
         if company and is_full_name(name_key):
             note(self.by_name_company.get((name_key, company)), "same name and company")
+        if not weak:
+            return list(found.items())
         for phone, _ in rec.phones:
             for other in self.by_phone.get(phone_key(phone), []):
                 note(other, f"same phone {phone}")
@@ -175,8 +181,10 @@ class ContactImport:
                 )
                 return None
         name_key = fold(rec.name)
-        if self.link_by_name and len(self.by_name.get(name_key, [])) > 1 and not rec.emails:
-            ids = ", ".join(f"#{i}" for i in self.by_name[name_key][:5])
+        found, why = self.match(rec, name_key)
+        named = self.by_name.get(name_key, [])
+        if found is None and self.link_by_name and len(named) > 1 and not rec.emails:
+            ids = ", ".join(f"#{i}" for i in named[:5])
             self.ctx.report.problems.append(
                 Problem(
                     rec.line,
@@ -185,7 +193,6 @@ class ContactImport:
                 )
             )
             return None
-        found, why = self.match(rec, name_key)
         if found is None:
             record = self._create(rec, name_key)
             self._report_likeness(rec, name_key, record.id, new=True)
@@ -208,7 +215,9 @@ class ContactImport:
     def _report_likeness(self, rec: ContactIn, name_key: str, cid: int, new: bool) -> None:
         if self.link_by_name:
             return  # the contacts a deal file names are only linked to
-        for other, reason in self.likenesses(rec, name_key, cid)[:MAX_LIKENESSES]:
+        # a row that is a contact already here was reported when that contact was new
+        weak = new or cid in self.lines
+        for other, reason in self.likenesses(rec, name_key, cid, weak)[:MAX_LIKENESSES]:
             self.ctx.report.possible.append(
                 Likeness(
                     rec.line,
