@@ -346,3 +346,56 @@ def test_company_dry_run_says_what_matched(crm: Any, tmp_path: Path):
     r = crm("import", "csv", str(path), "--kind", "companies", "--dry-run")
     assert r.exit_code == 0, r.stderr
     assert "line 2: skip ACME -> company #1 Acme Inc (same domain acme.com)" in r.stdout
+
+
+# --- the examples in docs/import-export.md --------------------------------------------------
+
+
+def console_blocks(text: str) -> list[list[str]]:
+    blocks, current = [], None
+    for line in text.splitlines():
+        if line.strip() == "```console":
+            current = []
+        elif line.strip() == "```" and current is not None:
+            blocks.append(current)
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def test_the_console_examples_in_the_import_docs_run(
+    crm: Any, tmp_path: Path, monkeypatch: Any, hermetic: Path
+):
+    """Each `$ crm ...` line runs and prints what follows it ("…" stands for any text);
+    `$ cat FILE` writes the lines that follow into FILE. Each block starts afresh."""
+    import re
+    import shlex
+
+    doc = Path(__file__).parent.parent / "docs" / "import-export.md"
+    blocks = console_blocks(doc.read_text(encoding="utf-8"))
+    assert len(blocks) >= 2
+    for n, block in enumerate(blocks):
+        folder = tmp_path / f"block{n}"
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        monkeypatch.setenv("TINYCRM_HOME", str(folder / "home"))
+        steps: list[tuple[str, list[str]]] = []
+        for line in block:
+            if line.startswith("$ "):
+                steps.append((line[2:], []))
+            else:
+                steps[-1][1].append(line)
+        for command, expected in steps:
+            words = shlex.split(command)
+            if words[0] == "cat":
+                (folder / words[1]).write_text("\n".join(expected) + "\n", encoding="utf-8")
+                continue
+            assert words[0] == "crm", command
+            r = crm(*words[1:])
+            assert r.exit_code == 0, (command, r.stderr)
+            got = r.stdout.splitlines()
+            assert len(got) == len(expected), (command, got)
+            for want, line in zip(expected, got, strict=True):
+                pattern = ".*".join(re.escape(part) for part in want.split("…"))
+                assert re.fullmatch(pattern, line), (command, want, line)

@@ -24,10 +24,16 @@ KIND = typer.Option("contacts", "--kind", "-k", help="contacts, companies or dea
 ON_DUPLICATE = typer.Option(
     "skip",
     "--on-duplicate",
-    help="What to do with a row that matches an existing record: skip, update (overwrite with "
-    "the file's non-empty fields) or merge (fill empty fields, add new emails, phones, tags).",
+    help="What to do with a row that is an existing record (same UID or email, or contacts: "
+    "the same full name and company): skip, update (overwrite with the file's non-empty "
+    "fields) or merge (fill empty fields, add new emails, phones, tags).",
 )
-DRY_RUN = typer.Option(False, "--dry-run", help="Show what would be created, updated, skipped.")
+DRY_RUN = typer.Option(
+    False,
+    "--dry-run",
+    help="List each row, what it matched and why, and the possible duplicates; write nothing "
+    "(exit 1 if a row cannot be read).",
+)
 SKIP_BAD = typer.Option(False, "--skip-bad", help="Import the good rows even if some are bad.")
 JSON = typer.Option(False, "--json", help="Print the outcome as JSON.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file (default: stdout).")
@@ -159,14 +165,15 @@ def import_vcard(
     on_duplicate: str = typer.Option(
         "update",
         "--on-duplicate",
-        help="What to do with a card that matches an existing contact: update (the default: "
-        "overwrite with the card's non-empty fields), merge (fill empty fields) or skip.",
+        help="What to do with a card that is an existing contact (same UID or email, or the "
+        "same full name and company): update (the default: overwrite with the card's "
+        "non-empty fields), merge (fill empty fields) or skip.",
     ),
     dry_run: bool = DRY_RUN,
     skip_bad: bool = SKIP_BAD,
     as_json: bool = JSON,
 ) -> None:
-    """Import contacts from vCards (2.1, 3.0, 4.0); matched by UID, then email, and updated.
+    """Import contacts from vCards (2.1, 3.0, 4.0); matched by UID, email, name and company.
 
     Example: crm import vcard contacts.vcf; crm import vcard ~/.contacts/work/
     """
