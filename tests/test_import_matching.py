@@ -352,7 +352,8 @@ def test_company_dry_run_says_what_matched(crm: Any, tmp_path: Path):
 
 
 def console_blocks(text: str) -> list[list[str]]:
-    blocks, current = [], None
+    blocks: list[list[str]] = []
+    current: list[str] | None = None
     for line in text.splitlines():
         if line.strip() == "```console":
             current = []
