@@ -37,6 +37,7 @@ DRY_RUN = typer.Option(
 SKIP_BAD = typer.Option(False, "--skip-bad", help="Import the good rows even if some are bad.")
 JSON = typer.Option(False, "--json", help="Print the outcome as JSON.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file (default: stdout).")
+SHOWN_LIKENESSES = 50  # possible duplicates listed in the summary; --json has them all
 TAG = typer.Option([], "--tag", help="Only records with this tag (repeatable: all must match).")
 
 
@@ -96,8 +97,10 @@ def _show(report: Any, as_json: bool) -> None:
             f"{n} possible duplicate{'s' if n != 1 else ''}, not merged"
             " (`crm merge KEEP OTHER` joins two contacts that are one person):"
         )
-        for likeness in report.possible:
+        for likeness in report.possible[:SHOWN_LIKENESSES]:
             render.say(f"  {likeness.describe(report.dry_run)}")
+        if n > SHOWN_LIKENESSES:
+            render.say(f"  and {n - SHOWN_LIKENESSES} more (--json lists them all)")
     if report.ignored_columns:
         sys.stderr.write(f"ignored {report.ignored_what}: {', '.join(report.ignored_columns)}\n")
 

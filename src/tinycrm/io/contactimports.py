@@ -137,34 +137,39 @@ class ContactImport:
         and company)."""
         found: dict[int, str] = {}
 
-        def note(other: int | None, reason: str) -> None:
+        def note(other: int | None, reason: str) -> bool:
+            """Remember a likeness; return whether enough are found."""
             if other is not None and other != cid and other not in found:
                 found[other] = reason
+            return len(found) >= MAX_LIKENESSES
 
         for email, _ in rec.emails:
-            note(self.by_email.get(email.lower()), f"same email {email.lower()}")
-        if rec.uid:
-            note(self.by_uid.get(rec.uid), f"same UID {rec.uid}")
+            if note(self.by_email.get(email.lower()), f"same email {email.lower()}"):
+                return list(found.items())
+        if rec.uid and note(self.by_uid.get(rec.uid), f"same UID {rec.uid}"):
+            return list(found.items())
         company = fold(rec.company) if rec.company else None
         if company and is_full_name(name_key):
             note(self.by_name_company.get((name_key, company)), "same name and company")
-        if not weak:
+        if not weak or len(found) >= MAX_LIKENESSES:
             return list(found.items())
         for phone, _ in rec.phones:
             for other in self.by_phone.get(phone_key(phone), []):
-                note(other, f"same phone {phone}")
+                if note(other, f"same phone {phone}"):
+                    return list(found.items())
         for other in self.by_name.get(name_key, []):
             theirs = self.companies.get(other)
-            if company and theirs and theirs != company:
-                note(other, "same name, another company")
-            else:
-                note(other, "same name")
-        if is_full_name(name_key):
-            for other in self.by_name.get(first_name(name_key), []):
-                note(other, "same first name")
-        else:
-            for other in self.by_first.get(name_key, []):
-                note(other, "same first name")
+            different = company and theirs and theirs != company
+            if note(other, "same name, another company" if different else "same name"):
+                return list(found.items())
+        firsts = (
+            self.by_name.get(first_name(name_key), [])
+            if is_full_name(name_key)
+            else self.by_first.get(name_key, [])
+        )
+        for other in firsts:
+            if note(other, "same first name"):
+                break
         return list(found.items())
 
     def add(self, rec: ContactIn) -> Action | None:
@@ -217,7 +222,7 @@ class ContactImport:
             return  # the contacts a deal file names are only linked to
         # a row that is a contact already here was reported when that contact was new
         weak = new or cid in self.lines
-        for other, reason in self.likenesses(rec, name_key, cid, weak)[:MAX_LIKENESSES]:
+        for other, reason in self.likenesses(rec, name_key, cid, weak):
             self.ctx.report.possible.append(
                 Likeness(
                     rec.line,
