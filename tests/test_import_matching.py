@@ -400,3 +400,18 @@ def test_the_console_examples_in_the_import_docs_run(
             for want, line in zip(expected, got, strict=True):
                 pattern = ".*".join(re.escape(part) for part in want.split("…"))
                 assert re.fullmatch(pattern, line), (command, want, line)
+
+
+def test_a_csv_export_carries_the_vcard_uid_to_another_database(
+    crm: Any, db_path: Path, tmp_path: Path
+):
+    path = write(tmp_path, "g.vcf", card(GOOGLE, "Gil Google"))
+    assert crm("import", "vcard", str(path)).exit_code == 0
+    out = tmp_path / "c.csv"
+    assert crm("export", "csv", "-o", str(out)).exit_code == 0
+    other = tmp_path / "other.db"
+    r = crm("--db", str(other), "import", "csv", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(other, "SELECT uid FROM contact_uid") == [(GOOGLE,)]
+    r = crm("--db", str(other), "import", "vcard", str(path))
+    assert "0 created, 0 updated, 1 skipped" in r.stdout

@@ -341,7 +341,7 @@ def test_csv_export_columns_and_round_trip(crm: Any, db_path: Path, tmp_path: Pa
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert list(rows[0]) == [
         "id", "uuid", "name", "email", "emails", "phones", "urls", "company", "title",
-        "lifecycle", "source", "tags", "notes", "created_at", "updated_at",
+        "lifecycle", "source", "tags", "notes", "created_at", "updated_at", "uid",
     ]  # fmt: skip
     assert [row["name"] for row in rows] == ["Anna Smith", "José García"]
     jose = rows[1]

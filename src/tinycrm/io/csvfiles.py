@@ -190,6 +190,8 @@ def contact_from_row(line: int, layout: Layout, row: list[str]) -> ContactIn:
             rec.lifecycle = lifecycle_value(value)
         elif field == "uuid":
             rec.uuid = _uuid(value)
+        elif field == "uid":
+            rec.uid = value  # a vCard UID from another address book, any form
         elif field.startswith("custom."):
             rec.custom[field[7:]] = value
         elif field in ("name", "first_name", "middle_name", "last_name"):
@@ -311,7 +313,7 @@ def records_from_csv(
 
 CONTACT_COLUMNS = (
     "id", "uuid", "name", "email", "emails", "phones", "urls", "company", "title", "lifecycle",
-    "source", "tags", "notes", "created_at", "updated_at",
+    "source", "tags", "notes", "created_at", "updated_at", "uid",
 )  # fmt: skip
 COMPANY_COLUMNS = (
     "id", "uuid", "name", "domain", "industry", "size", "tags", "notes", "created_at",
