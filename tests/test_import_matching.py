@@ -415,3 +415,16 @@ def test_a_csv_export_carries_the_vcard_uid_to_another_database(
     assert table_rows(other, "SELECT uid FROM contact_uid") == [(GOOGLE,)]
     r = crm("--db", str(other), "import", "vcard", str(path))
     assert "0 created, 0 updated, 1 skipped" in r.stdout
+
+
+def test_undo_and_redo_of_an_import_take_its_uids_along(crm: Any, db_path: Path, tmp_path: Path):
+    path = write(tmp_path, "a.vcf", card(APPLE, "Ada Apple") + card(GOOGLE, "Gil Google"))
+    assert crm("import", "vcard", str(path)).exit_code == 0
+    kept = sorted(table_rows(db_path, "SELECT contact_id, uid, is_primary FROM contact_uid"))
+    assert len(kept) == 2
+    assert crm("undo").exit_code == 0
+    assert table_rows(db_path, "SELECT count(*) FROM contact_uid") == [(0,)]
+    assert crm("redo").exit_code == 0
+    assert sorted(table_rows(db_path, "SELECT contact_id, uid, is_primary FROM contact_uid")) == (
+        kept
+    )
