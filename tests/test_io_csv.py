@@ -226,12 +226,12 @@ def test_bad_deal_amount_and_date_and_stage(crm: Any, db_path: Path, tmp_path: P
 def test_duplicates_skip_update_merge(crm: Any, db_path: Path, tmp_path: Path):
     crm("add", "contact", "Jane Doe", "--email", "jane@acme.com", "--title", "CEO")
     crm("add", "contact", "Bob Stone", "--phone", "+1 555 0199")
-    crm("add", "contact", "Carla Ruiz")
+    crm("add", "contact", "Carla Ruiz", "--company", "Ruiz SL")
     text = (
         "name,email,phone,title,company,tags\n"
         "Jane D.,JANE@acme.com,,Founder,Acme,vip\n"
         "Robert Stone,bob@stone.io,+1 (555) 0199,,,\n"
-        "carla ruiz,,,Buyer,,\n"
+        "carla ruiz,,,Buyer,RUIZ SL,\n"
         "New Person,new@x.com,,,,\n"
         "New Person,new@x.com,,,,\n"
     )
@@ -239,10 +239,15 @@ def test_duplicates_skip_update_merge(crm: Any, db_path: Path, tmp_path: Path):
     r = crm("import", "csv", str(path), "--dry-run")
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("skip") and "#1" in lines[0]
-    assert lines[3].startswith("create")
-    assert "already line 5" in lines[4]
-    assert "would create 1, update 0, skip 4; nothing was written" in r.stdout
+    assert lines[0].startswith("line 2: skip") and "-> contact #1 Jane Doe" in lines[0]
+    assert lines[1] == "line 3: create Robert Stone <bob@stone.io>"  # a shared phone only
+    assert lines[2].endswith("(same name and company)")
+    assert lines[3].startswith("line 5: create")
+    assert "-> line 5 New Person (same email new@x.com)" in lines[4]
+    assert "would create 2, update 0, skip 3; nothing was written" in r.stdout
+    assert "line 3: Robert Stone (new) looks like #2 Bob Stone (same phone +1 (555) 0199)" in (
+        r.stdout
+    )
     assert table_rows(db_path, "SELECT count(*) FROM contact") == [(3,)]
 
     r = crm("import", "csv", str(path), "--on-duplicate", "merge")
@@ -251,18 +256,21 @@ def test_duplicates_skip_update_merge(crm: Any, db_path: Path, tmp_path: Path):
         ("Jane Doe", "CEO"),  # merge keeps what is there
         ("Bob Stone", None),
         ("Carla Ruiz", "Buyer"),  # and fills what is empty
+        ("Robert Stone", None),
         ("New Person", None),
     ]
-    assert emails(db_path)[-2:] == [(2, "bob@stone.io", None, 1), (5, "new@x.com", None, 1)]
+    assert [e[1] for e in emails(db_path)] == [
+        "jane@acme.com", "bob@stone.io", "new@x.com",
+    ]  # fmt: skip
     assert table_rows(db_path, "SELECT contact_id FROM contact_tag") == [(1,)]
 
     r = crm("import", "csv", str(path), "--on-duplicate", "update")
     assert r.exit_code == 0, r.stderr
     assert table_rows(db_path, "SELECT name, title FROM contact WHERE id IN (1, 2)") == [
         ("Jane D.", "Founder"),
-        ("Robert Stone", None),
+        ("Bob Stone", None),  # never another person's row
     ]
-    assert table_rows(db_path, "SELECT count(*) FROM contact") == [(4,)]
+    assert table_rows(db_path, "SELECT count(*) FROM contact") == [(5,)]
     # undo takes back exactly the last import
     r = crm("undo")
     assert r.exit_code == 0, r.stderr
@@ -335,7 +343,7 @@ def test_csv_export_columns_and_round_trip(crm: Any, db_path: Path, tmp_path: Pa
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert list(rows[0]) == [
         "id", "uuid", "name", "email", "emails", "phones", "urls", "company", "title",
-        "lifecycle", "source", "tags", "notes", "created_at", "updated_at",
+        "lifecycle", "source", "tags", "notes", "created_at", "updated_at", "uid",
     ]  # fmt: skip
     assert [row["name"] for row in rows] == ["Anna Smith", "José García"]
     jose = rows[1]

@@ -24,13 +24,20 @@ KIND = typer.Option("contacts", "--kind", "-k", help="contacts, companies or dea
 ON_DUPLICATE = typer.Option(
     "skip",
     "--on-duplicate",
-    help="What to do with a row that matches an existing record: skip, update (overwrite with "
-    "the file's non-empty fields) or merge (fill empty fields, add new emails, phones, tags).",
+    help="What to do with a row that is an existing record (same UID or email, or contacts: "
+    "the same full name and company): skip, update (overwrite with the file's non-empty "
+    "fields) or merge (fill empty fields, add new emails, phones, tags).",
 )
-DRY_RUN = typer.Option(False, "--dry-run", help="Show what would be created, updated, skipped.")
+DRY_RUN = typer.Option(
+    False,
+    "--dry-run",
+    help="List each row, what it matched and why, and the possible duplicates; write nothing "
+    "(exit 1 if a row cannot be read).",
+)
 SKIP_BAD = typer.Option(False, "--skip-bad", help="Import the good rows even if some are bad.")
 JSON = typer.Option(False, "--json", help="Print the outcome as JSON.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file (default: stdout).")
+SHOWN_LIKENESSES = 50  # possible duplicates listed in the summary; --json has them all
 TAG = typer.Option([], "--tag", help="Only records with this tag (repeatable: all must match).")
 
 
@@ -60,7 +67,8 @@ def _progress() -> tuple[Any, Any]:
 
 
 def _show(report: Any, as_json: bool) -> None:
-    """Print an import report: rows on a dry run, a summary, bad rows on stderr."""
+    """Print an import report: rows on a dry run, a summary, possible duplicates, bad rows
+    on stderr."""
     if as_json:
         render.print_json(report.as_dict())
         return
@@ -68,9 +76,7 @@ def _show(report: Any, as_json: bool) -> None:
         sys.stderr.write(f"line {problem.line}: {problem.reason}\n")
     if report.dry_run:
         for a in report.actions:
-            target = f" #{a.record_id}" if a.record_id is not None and a.action != "create" else ""
-            why = f" ({a.reason})" if a.reason else ""
-            render.say(f"{a.action:<7} line {a.line:<6} {a.label}{target}{why}")
+            render.say(a.describe())
     created, updated, skipped = report.count("create"), report.count("update"), report.count("skip")
     bad = len(report.problems)
     tail = f", {bad} bad row{'s' if bad != 1 else ''} skipped" if bad else ""
@@ -85,8 +91,18 @@ def _show(report: Any, as_json: bool) -> None:
             f"Imported {report.kind} from {where}: {created} created, {updated} updated, "
             f"{skipped} skipped{tail}"
         )
+    if report.possible:
+        n = len(report.possible)
+        render.say(
+            f"{n} possible duplicate{'s' if n != 1 else ''}, not merged"
+            " (`crm merge KEEP OTHER` joins two contacts that are one person):"
+        )
+        for likeness in report.possible[:SHOWN_LIKENESSES]:
+            render.say(f"  {likeness.describe(report.dry_run)}")
+        if n > SHOWN_LIKENESSES:
+            render.say(f"  and {n - SHOWN_LIKENESSES} more (--json lists them all)")
     if report.ignored_columns:
-        sys.stderr.write(f"ignored columns: {', '.join(report.ignored_columns)}\n")
+        sys.stderr.write(f"ignored {report.ignored_what}: {', '.join(report.ignored_columns)}\n")
 
 
 def _run_import(work: Any, as_json: bool) -> None:
@@ -97,8 +113,11 @@ def _run_import(work: Any, as_json: bool) -> None:
         report = work(update)
     except BadRowsError as error:
         stop()
-        for problem in error.problems:
-            sys.stderr.write(f"line {problem.line}: {problem.reason}\n")
+        if error.report is not None:
+            _show(error.report, as_json)
+        else:
+            for problem in error.problems:
+                sys.stderr.write(f"line {problem.line}: {problem.reason}\n")
         raise
     stop()
     _show(report, as_json)
@@ -149,14 +168,15 @@ def import_vcard(
     on_duplicate: str = typer.Option(
         "update",
         "--on-duplicate",
-        help="What to do with a card that matches an existing contact: update (the default: "
-        "overwrite with the card's non-empty fields), merge (fill empty fields) or skip.",
+        help="What to do with a card that is an existing contact (same UID or email, or the "
+        "same full name and company): update (the default: overwrite with the card's "
+        "non-empty fields), merge (fill empty fields) or skip.",
     ),
     dry_run: bool = DRY_RUN,
     skip_bad: bool = SKIP_BAD,
     as_json: bool = JSON,
 ) -> None:
-    """Import contacts from vCards (2.1, 3.0, 4.0); matched by UID, then email, and updated.
+    """Import contacts from vCards (2.1, 3.0, 4.0); matched by UID, email, name and company.
 
     Example: crm import vcard contacts.vcf; crm import vcard ~/.contacts/work/
     """

@@ -16,6 +16,7 @@ from tinycrm.core.models import (
     ContactEmail,
     ContactPhone,
     ContactTag,
+    ContactUid,
     ContactUrl,
     Deal,
     FollowUp,
@@ -105,7 +106,7 @@ def merge_contacts(session: Session, keep: Contact, drop: Contact, now: datetime
     `keep`, fill `keep`'s empty fields from `drop`, then remove `drop`."""
     assert keep.id is not None and drop.id is not None
     moved = 0
-    for detail in (ContactEmail, ContactPhone, ContactUrl):
+    for detail in (ContactEmail, ContactPhone, ContactUrl, ContactUid):
         moved += _move_details(session, detail, drop.id, keep.id)
     moved += _move_tags(session, ContactTag, "contact_id", drop.id, keep.id)
     for model in (Interaction, Deal, FollowUp):

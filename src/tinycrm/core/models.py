@@ -115,6 +115,16 @@ class ContactUrl(SQLModel, table=True):
     is_primary: bool = False
 
 
+class ContactUid(SQLModel, table=True):
+    """A vCard UID a contact was known by in another address book, kept as written."""
+
+    __tablename__ = "contact_uid"
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    uid: str
+    is_primary: bool = False
+
+
 class Tag(SQLModel, table=True):
     """A label that contacts, companies and deals can carry."""
 

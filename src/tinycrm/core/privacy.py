@@ -18,6 +18,7 @@ from tinycrm.core.models import (
     Contact,
     ContactEmail,
     ContactPhone,
+    ContactUid,
     ContactUrl,
     FollowUp,
     Interaction,
@@ -33,6 +34,7 @@ CHILDREN: dict[str, Any] = {
     "contact_email": ContactEmail,
     "contact_phone": ContactPhone,
     "contact_url": ContactUrl,
+    "contact_uid": ContactUid,
     "interaction": Interaction,
     "follow_up": FollowUp,
 }

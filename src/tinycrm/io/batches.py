@@ -27,6 +27,7 @@ ORDER = (
     "contact_email",
     "contact_phone",
     "contact_url",
+    "contact_uid",
     "contact_tag",
     "deal",
     "deal_tag",

@@ -25,10 +25,11 @@ class CompanyImport:
         """Decide what to do with one row and queue it."""
         ctx = self.ctx
         found = ctx.company_uuids.get(rec.uuid) if rec.uuid else None
+        why = "same UUID"
         if found is None and rec.domain:
-            found = ctx.company_by_domain.get(rec.domain)
+            found, why = ctx.company_by_domain.get(rec.domain), f"same domain {rec.domain}"
         if found is None:
-            found = ctx.company_by_key.get(fold(rec.name))
+            found, why = ctx.company_by_key.get(fold(rec.name)), "same name"
         if found is None:
             cid = self.batch.new_id("company")
             cuuid = (
@@ -54,9 +55,10 @@ class CompanyImport:
             self._tags(record, rec)
             return Action(rec.line, "create", rec.name, cid)
         record = self.records.get(found) or self._load(found)
-        where = f"line {record.line}" if record.is_new else f"#{found}"
+        where = f"line {record.line}" if record.is_new else f"company #{found}"
+        target = f"{where} {record.row['name']}"
         if self.policy == "skip":
-            return Action(rec.line, "skip", rec.name, found, f"already {where}")
+            return Action(rec.line, "skip", rec.name, found, why, target)
         overwrite = self.policy == "update"
         changed = False
         for key in COMPANY_FIELDS:
@@ -71,11 +73,11 @@ class CompanyImport:
         if self._tags(record, rec):
             changed = True
         if not changed:
-            return Action(rec.line, "skip", rec.name, found, f"nothing new for {where}")
+            return Action(rec.line, "skip", rec.name, found, why, target)
         if not record.is_new:
             record.row["updated_at"] = self.batch.now_event
             record.changed = True
-        return Action(rec.line, "update", rec.name, found)
+        return Action(rec.line, "update", rec.name, found, why, target)
 
     def _load(self, cid: int) -> Record:
         cur = self.ctx.conn.execute("SELECT * FROM company WHERE id = ?", (cid,))

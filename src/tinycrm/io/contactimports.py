@@ -1,37 +1,79 @@
-"""Importing contacts: match by UUID, email, phone, then name; create, update or merge."""
+"""Importing contacts: match by identity only (a UID, an email, the full name with the
+company), create, update or merge; report a weaker likeness (a shared phone, the same first
+name, the same name at another company) as a possible duplicate, never merge on it."""
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from typing import Any
 
 from tinycrm.io.batches import sql_to_event_time
 from tinycrm.io.matching import Context, Record, queue_update
-from tinycrm.io.records import Action, ContactIn, Problem, phone_key
+from tinycrm.io.records import Action, ContactIn, Likeness, Problem, phone_key
 from tinycrm.io.records import fold_key as fold
+
+# At most this many possible duplicates are named for one row.
+MAX_LIKENESSES = 3
+
+
+def is_full_name(name_key: str) -> bool:
+    """Return whether a (folded) name has a given and a family name, not just one word."""
+    return " " in name_key
+
+
+def first_name(name_key: str) -> str:
+    """Return the first word of a folded name."""
+    return name_key.split(" ", 1)[0]
+
+
+def own_uid(uid: str, contact_uuid: str) -> bool:
+    """Return whether a vCard UID is just the contact's own UUID (as tinycrm writes it)."""
+    return uid in (contact_uuid, f"urn:uuid:{contact_uuid}")
 
 
 class ContactImport:
-    """Matches file contacts to existing ones and queues creates and changes."""
+    """Matches file contacts to existing ones and queues creates and changes.
 
-    def __init__(self, ctx: Context, policy: str) -> None:
+    With `link_by_name` (the contacts a deal file names), a row with no identity is also
+    taken to be the one contact with its exact name, when there is exactly one: it is only
+    linked to, never changed.
+    """
+
+    def __init__(self, ctx: Context, policy: str, link_by_name: bool = False) -> None:
         self.ctx = ctx
         self.conn = ctx.conn
         self.batch = ctx.batch
         self.policy = policy
+        self.link_by_name = link_by_name
+        self.by_uid: dict[str, int | None] = {}
         self.by_uuid: dict[str, int | None] = {}
         self.by_email: dict[str, int] = {}
-        self.by_phone: dict[str, int] = {}
-        self.by_name: dict[str, int] = {}
+        self.by_name_company: dict[tuple[str, str], int] = {}
+        self.by_name: dict[str, list[int]] = defaultdict(list)
+        self.by_first: dict[str, list[int]] = defaultdict(list)  # full names, by first word
+        self.by_phone: dict[str, list[int]] = defaultdict(list)
+        self.names: dict[int, str] = {}
+        self.companies: dict[int, str | None] = {}
+        self.lines: dict[int, int] = {}  # contacts new in this import: their line
         self.records: dict[int, Record] = {}
         conn = self.conn
-        for cid, cuuid, key, deleted in conn.execute(
-            "SELECT id, uuid, name_key, deleted_at FROM contact ORDER BY id DESC"
+        for cid, cuuid, name, key, company_key, deleted in conn.execute(
+            "SELECT c.id, c.uuid, c.name, c.name_key, co.name_key, c.deleted_at FROM contact c"
+            " LEFT JOIN company co ON co.id = c.company_id ORDER BY c.id"
         ):
             # a trashed contact keeps its uuid; a file naming it gets a new contact
             self.by_uuid[cuuid] = None if deleted else cid
             if deleted is None:
-                self.by_name[key] = cid
+                self._index(cid, name, key, company_key)
+        for uid, cid, deleted in conn.execute(
+            "SELECT u.uid, u.contact_id, c.deleted_at FROM contact_uid u"
+            " JOIN contact c ON c.id = u.contact_id ORDER BY u.id"
+        ):
+            if deleted is None:
+                self.by_uid.setdefault(uid, cid)
+            else:
+                self.by_uid.setdefault(uid, None)
         self.trashed_emails: dict[str, tuple[int, str]] = {
             key: (cid, name)
             for key, cid, name in conn.execute(
@@ -46,29 +88,89 @@ class ContactImport:
                 " ORDER BY id DESC"
             )
         )
-        self.by_phone = dict(
-            conn.execute(
-                f"SELECT phone_key, contact_id FROM contact_phone WHERE contact_id IN ({live})"
-                " ORDER BY id DESC"
-            )
-        )
+        for key, cid in conn.execute(
+            f"SELECT DISTINCT phone_key, contact_id FROM contact_phone"
+            f" WHERE contact_id IN ({live}) ORDER BY contact_id"
+        ):
+            self.by_phone[key].append(cid)
 
-    def match(self, rec: ContactIn, name_key: str) -> int | None:
-        """Return the id of the contact this row is about: by UUID, email, phone, then name."""
+    def _index(self, cid: int, name: str, key: str, company_key: str | None) -> None:
+        """Add a contact to the name indexes."""
+        self.names[cid] = name
+        self.companies[cid] = company_key
+        self.by_name[key].append(cid)
+        if is_full_name(key):
+            self.by_first[first_name(key)].append(cid)
+            if company_key:
+                self.by_name_company.setdefault((key, company_key), cid)
+
+    def match(self, rec: ContactIn, name_key: str) -> tuple[int | None, str | None]:
+        """Return the contact this row is by identity, and why: its UID, one of its emails,
+        or its full name with its company. (None, None) when it is nobody already here."""
+        if rec.uid:
+            found = self.by_uid.get(rec.uid)
+            if found is not None:
+                return found, f"same UID {rec.uid}"
         if rec.uuid:
             found = self.by_uuid.get(rec.uuid)
             if found is not None:
-                return found
+                return found, f"same UID {rec.uid or rec.uuid}"
         for email, _ in rec.emails:
             found = self.by_email.get(email.lower())
             if found is not None:
-                return found
-        for phone, _ in rec.phones:
-            key = phone_key(phone)
-            found = self.by_phone.get(key)
+                return found, f"same email {email.lower()}"
+        if rec.company and is_full_name(name_key):
+            found = self.by_name_company.get((name_key, fold(rec.company)))
             if found is not None:
-                return found
-        return self.by_name.get(name_key)
+                return found, "same name and company"
+        if self.link_by_name:
+            named = self.by_name.get(name_key, [])
+            if len(named) == 1:
+                return named[0], "same name"
+        return None, None
+
+    def likenesses(
+        self, rec: ContactIn, name_key: str, cid: int, weak: bool = True
+    ) -> list[tuple[int, str]]:
+        """Return the other contacts this row resembles without being them, and how (with
+        `weak` False, only those that share an identity with it: an email, a UID, a name
+        and company)."""
+        found: dict[int, str] = {}
+
+        def note(other: int | None, reason: str) -> bool:
+            """Remember a likeness; return whether enough are found."""
+            if other is not None and other != cid and other not in found:
+                found[other] = reason
+            return len(found) >= MAX_LIKENESSES
+
+        for email, _ in rec.emails:
+            if note(self.by_email.get(email.lower()), f"same email {email.lower()}"):
+                return list(found.items())
+        if rec.uid and note(self.by_uid.get(rec.uid), f"same UID {rec.uid}"):
+            return list(found.items())
+        company = fold(rec.company) if rec.company else None
+        if company and is_full_name(name_key):
+            note(self.by_name_company.get((name_key, company)), "same name and company")
+        if not weak or len(found) >= MAX_LIKENESSES:
+            return list(found.items())
+        for phone, _ in rec.phones:
+            for other in self.by_phone.get(phone_key(phone), []):
+                if note(other, f"same phone {phone}"):
+                    return list(found.items())
+        for other in self.by_name.get(name_key, []):
+            theirs = self.companies.get(other)
+            different = company and theirs and theirs != company
+            if note(other, "same name, another company" if different else "same name"):
+                return list(found.items())
+        firsts = (
+            self.by_name.get(first_name(name_key), [])
+            if is_full_name(name_key)
+            else self.by_first.get(name_key, [])
+        )
+        for other in firsts:
+            if note(other, "same first name"):
+                break
+        return list(found.items())
 
     def add(self, rec: ContactIn) -> Action | None:
         """Decide what to do with one row and queue it (None: the row is bad)."""
@@ -84,21 +186,55 @@ class ContactImport:
                 )
                 return None
         name_key = fold(rec.name)
-        found = self.match(rec, name_key)
+        found, why = self.match(rec, name_key)
+        named = self.by_name.get(name_key, [])
+        if found is None and self.link_by_name and len(named) > 1 and not rec.emails:
+            ids = ", ".join(f"#{i}" for i in named[:5])
+            self.ctx.report.problems.append(
+                Problem(
+                    rec.line,
+                    f"{rec.name!r} names more than one contact ({ids}); give the contact's"
+                    " email to say which",
+                )
+            )
+            return None
         if found is None:
             record = self._create(rec, name_key)
+            self._report_likeness(rec, name_key, record.id, new=True)
             return Action(rec.line, "create", _label(rec), record.id)
         record = self.records.get(found) or self._load(found)
-        where = f"line {record.line}" if record.is_new else f"#{found}"
+        self._report_likeness(rec, name_key, found, new=False)
+        target = self._target(found)
         if self.policy == "skip":
-            return Action(rec.line, "skip", _label(rec), found, f"already {where}")
+            return Action(rec.line, "skip", _label(rec), found, why, target)
         if self._apply(record, rec, overwrite=self.policy == "update"):
-            if record.is_new:
-                return Action(
-                    rec.line, "update", _label(rec), found, f"merged into line {record.line}"
+            return Action(rec.line, "update", _label(rec), found, why, target)
+        return Action(rec.line, "skip", _label(rec), found, why, target)
+
+    def _target(self, cid: int) -> str:
+        line = self.lines.get(cid)
+        if line is not None:
+            return f"line {line} {self.names.get(cid, '')}"
+        return f"contact #{cid} {self.names.get(cid, '')}"
+
+    def _report_likeness(self, rec: ContactIn, name_key: str, cid: int, new: bool) -> None:
+        if self.link_by_name:
+            return  # the contacts a deal file names are only linked to
+        # a row that is a contact already here was reported when that contact was new
+        weak = new or cid in self.lines
+        for other, reason in self.likenesses(rec, name_key, cid, weak):
+            self.ctx.report.possible.append(
+                Likeness(
+                    rec.line,
+                    cid,
+                    rec.name,
+                    other,
+                    self.names.get(other, ""),
+                    self.lines.get(other),
+                    reason,
+                    new,
                 )
-            return Action(rec.line, "update", _label(rec), found)
-        return Action(rec.line, "skip", _label(rec), found, f"nothing new for {where}")
+            )
 
     def _create(self, rec: ContactIn, name_key: str) -> Record:
         batch = self.batch
@@ -125,7 +261,8 @@ class ContactImport:
         record = Record(cid, True, row, rec.line)
         self.records[cid] = record
         self.by_uuid[cuuid] = cid
-        self.by_name.setdefault(row["name_key"], cid)
+        self.lines[cid] = rec.line
+        self._index(cid, rec.name, name_key, fold(rec.company) if rec.company else None)
         self._children(record, rec)
         return record
 
@@ -148,6 +285,10 @@ class ContactImport:
         record.tag_ids = {
             r[0] for r in q("SELECT tag_id FROM contact_tag WHERE contact_id = ?", (cid,))
         }
+        record.uids = {r[0] for r in q("SELECT uid FROM contact_uid WHERE contact_id = ?", (cid,))}
+        record.has_primary_uid = bool(
+            q("SELECT 1 FROM contact_uid WHERE contact_id = ? AND is_primary", (cid,)).fetchone()
+        )
         self.records[cid] = record
         return record
 
@@ -225,7 +366,7 @@ class ContactImport:
                 },
             )
             record.phone_keys.add(key)
-            self.by_phone.setdefault(key, cid)
+            self.by_phone[key].append(cid)
             added = True
         for url, label in rec.urls:
             if url in record.urls:
@@ -248,6 +389,26 @@ class ContactImport:
                 continue
             batch.create("contact_tag", {"contact_id": cid, "tag_id": tid})
             record.tag_ids.add(tid)
+            added = True
+        uid = rec.uid
+        # a card keeps the UID it came with, exactly; tinycrm's own card needs no record
+        if (
+            uid
+            and uid not in record.uids
+            and (record.is_new or not own_uid(uid, record.row["uuid"]))
+        ) and self.by_uid.get(uid) is None:
+            batch.create(
+                "contact_uid",
+                {
+                    "id": batch.new_id("contact_uid"),
+                    "contact_id": cid,
+                    "uid": uid,
+                    "is_primary": not record.has_primary_uid,
+                },
+            )
+            record.uids.add(uid)
+            record.has_primary_uid = True
+            self.by_uid[uid] = cid
             added = True
         return added
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,6 +39,28 @@ _HUBSPOT_LIFECYCLE = {
     "evangelist": "customer", "former customer": "former customer", "prospect": "prospect",
     "other": "lead",
 }  # fmt: skip
+
+
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP's list); the
+# export writes it with an apostrophe in front, and so a cell that starts with an apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def neutralise(text: str) -> str:
+    """Return a cell a spreadsheet shows as text, never runs: `'` before a leading = + - @
+    tab or carriage return, and before a leading `'` (so that import can take it off again).
+    A plain negative number (-12.50) is a number, not a formula, and is left as it is."""
+    if text.startswith((*FORMULA_STARTS, "'")) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def restore(text: str) -> str:
+    """Undo `neutralise`: take off the apostrophe before a leading = + - @ tab, CR or `'`."""
+    if text.startswith("'") and text[1:2] and text[1:].startswith((*FORMULA_STARTS, "'")):
+        return text[1:]
+    return text
 
 
 class RowError(Exception):
@@ -110,8 +133,8 @@ def _cells(layout: Layout, row: list[str]) -> Iterator[tuple[str, str | None, st
     for i, target in layout.targets.items():
         if i >= len(row):
             continue
-        value = row[i].strip()
-        if not value:
+        value = restore(row[i].strip())
+        if not value.strip():
             continue
         if "\r" in value:
             value = value.replace("\r\n", "\n").replace("\r", "\n")
@@ -167,6 +190,8 @@ def contact_from_row(line: int, layout: Layout, row: list[str]) -> ContactIn:
             rec.lifecycle = lifecycle_value(value)
         elif field == "uuid":
             rec.uuid = _uuid(value)
+        elif field == "uid":
+            rec.uid = value  # a vCard UID from another address book, any form
         elif field.startswith("custom."):
             rec.custom[field[7:]] = value
         elif field in ("name", "first_name", "middle_name", "last_name"):
@@ -288,7 +313,7 @@ def records_from_csv(
 
 CONTACT_COLUMNS = (
     "id", "uuid", "name", "email", "emails", "phones", "urls", "company", "title", "lifecycle",
-    "source", "tags", "notes", "created_at", "updated_at",
+    "source", "tags", "notes", "created_at", "updated_at", "uid",
 )  # fmt: skip
 COMPANY_COLUMNS = (
     "id", "uuid", "name", "domain", "industry", "size", "tags", "notes", "created_at",
@@ -316,8 +341,8 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return value if isinstance(value, str) else str(value)
+        return neutralise("; ".join(str(v) for v in value))
+    return neutralise(value if isinstance(value, str) else str(value))
 
 
 def import_csv(

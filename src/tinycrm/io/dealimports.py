@@ -33,7 +33,7 @@ class DealImport:
         self.policy = policy
         self.currency = currency
         self.report = report
-        self.contacts = ContactImport(ctx, "skip")
+        self.contacts = ContactImport(ctx, "skip", link_by_name=True)
         conn = self.conn
         self.pipelines: list[tuple[int, str]] = list(
             conn.execute("SELECT id, name FROM pipeline ORDER BY is_default DESC, id")
@@ -98,16 +98,17 @@ class DealImport:
         if place is None:
             return None
         found = self.by_uuid.get(rec.uuid) if rec.uuid else None
+        why = "same UUID"
         if found is None:
-            found = self.by_title.get(fold(rec.title))
+            found, why = self.by_title.get(fold(rec.title)), "same title"
         contact_id = self._contact_id(rec)
         company_id = self.ctx.company_id(rec.company)
         if found is None:
             return self._create(rec, place, contact_id, company_id)
         did, is_new, row, _original = self.records.get(found) or self._load(found)
-        where = "an earlier line" if is_new else f"#{did}"
+        target = f"{'an earlier line' if is_new else f'deal #{did}'} {row['title']}"
         if self.policy == "skip":
-            return Action(rec.line, "skip", rec.title, did, f"already {where}")
+            return Action(rec.line, "skip", rec.title, did, why, target)
         incoming = {
             "title": rec.title,
             "value": rec.value,
@@ -126,11 +127,11 @@ class DealImport:
                 row[key] = value
                 changed = True
         if not changed:
-            return Action(rec.line, "skip", rec.title, did, f"nothing new for {where}")
+            return Action(rec.line, "skip", rec.title, did, why, target)
         row["title_key"] = fold(row["title"])
         if not is_new:
             row["updated_at"] = self.batch.now_event
-        return Action(rec.line, "update", rec.title, did)
+        return Action(rec.line, "update", rec.title, did, why, target)
 
     def _create(
         self, rec: DealIn, place: tuple[int, int], contact_id: int | None, company_id: int | None

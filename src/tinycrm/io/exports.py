@@ -63,6 +63,11 @@ def contacts(db: Database, ids: list[int]) -> list[dict[str, Any]]:
             " ORDER BY contact_id, is_primary DESC, id",
         )
         tags = _tags(conn, "contact_tag", "contact_id")
+        uids: dict[int, str] = {}
+        for owner, uid in conn.execute(
+            "SELECT contact_id, uid FROM contact_uid ORDER BY contact_id, is_primary, id DESC"
+        ):
+            uids[owner] = uid  # the last one seen: the primary one, else the oldest
         rows = {}
         for r in conn.execute(
             "SELECT id, uuid, name, title, company_id, lifecycle, source, notes,"
@@ -74,6 +79,7 @@ def contacts(db: Database, ids: list[int]) -> list[dict[str, Any]]:
             rows[cid] = {
                 "id": cid,
                 "uuid": r[1],
+                "uid": uids.get(cid),
                 "name": r[2],
                 "title": r[3],
                 "company": companies.get(r[4]),

@@ -49,8 +49,10 @@ def _run(
                 f"import {report.source}: {report.count('create')} {kind} created,"
                 f" {report.count('update')} updated"
             )
-            if report.problems and not options.skip_bad and not options.dry_run:
-                raise BadRowsError(report.problems)
+            if report.problems and not options.skip_bad:
+                raise BadRowsError(
+                    report.problems, options.dry_run, report if options.dry_run else None
+                )
             if options.dry_run:
                 conn.execute("ROLLBACK")
                 return report

@@ -14,7 +14,7 @@ KINDS = ("contacts", "companies", "deals")
 FIELDS: dict[str, tuple[str, ...]] = {
     "contacts": (
         "name", "first_name", "middle_name", "last_name", "email", "phone", "url", "company",
-        "title", "tags", "source", "notes", "lifecycle", "uuid",
+        "title", "tags", "source", "notes", "lifecycle", "uuid", "uid",
     ),
     "companies": ("name", "domain", "industry", "size", "notes", "tags", "uuid"),
     "deals": (
@@ -55,7 +55,7 @@ _CONTACTS = {
     "lifecycle": "lifecycle", "lifecycle stage": "lifecycle",
     "website": "url", "web site": "url", "web page": "url", "url": "url", "urls": "url",
     "homepage": "url", "personal web page": "url",
-    "uuid": "uuid", "lead status": "custom.lead_status",
+    "uuid": "uuid", "uid": "uid", "vcard uid": "uid", "lead status": "custom.lead_status",
 }  # fmt: skip
 _COMPANIES = {
     "name": "name", "company": "name", "company name": "name", "organization": "name",

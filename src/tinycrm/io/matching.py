@@ -32,8 +32,8 @@ class ImportOptions:
 class Record:
     """A contact or company as the import sees it: new, or loaded to be changed."""
 
-    __slots__ = ("changed", "email_keys", "id", "is_new", "line", "original", "phone_keys",
-                 "row", "tag_ids", "urls")  # fmt: skip
+    __slots__ = ("changed", "email_keys", "has_primary_uid", "id", "is_new", "line", "original",
+                 "phone_keys", "row", "tag_ids", "uids", "urls")  # fmt: skip
 
     def __init__(
         self,
@@ -52,6 +52,8 @@ class Record:
         self.phone_keys: set[str] = set()
         self.urls: set[str] = set()
         self.tag_ids: set[int] = set()
+        self.uids: set[str] = set()
+        self.has_primary_uid = False
         self.changed = False
 
 

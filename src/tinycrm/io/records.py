@@ -35,6 +35,7 @@ class ContactIn:
     uuid: str | None = None
     custom: dict[str, Any] = field(default_factory=dict)
     file: str | None = None  # the file it came from, when a folder is imported
+    uid: str | None = None  # a vCard's UID exactly as written
 
 
 @dataclass(slots=True)
@@ -85,13 +86,49 @@ class Problem:
 
 @dataclass(slots=True)
 class Action:
-    """What an import did (or would do) with one row."""
+    """What an import did (or would do) with one row: for a row that matched a record, the
+    record (`target`, e.g. "contact #4 Jane Doe" or "line 2 Jane Doe") and why (`reason`)."""
 
     line: int
     action: str  # create, update, skip
     label: str
     record_id: int | None = None
     reason: str | None = None
+    target: str | None = None
+
+    def describe(self) -> str:
+        """Return the row as the dry run lists it."""
+        text = f"line {self.line}: {self.action} {self.label}"
+        if self.target:
+            text += f" -> {self.target}"
+        if self.reason:
+            text += f" ({self.reason})"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Likeness:
+    """A row that looks like another contact without being the same person by identity
+    (a shared phone, the same first name only, the same name at another company): it was
+    imported as its own contact, and is named so that the seller can merge the two."""
+
+    line: int
+    record_id: int
+    label: str
+    other_id: int
+    other_label: str
+    other_line: int | None  # the other is a row of the same file, new in this import
+    reason: str
+    new: bool  # the row's contact is created by this import
+
+    def describe(self, dry_run: bool) -> str:
+        """Return the likeness as the summary names it."""
+        this = f"{self.label} (new)" if dry_run and self.new else f"#{self.record_id} {self.label}"
+        if dry_run and self.other_line is not None:
+            other = f"line {self.other_line} {self.other_label}"
+        else:
+            other = f"#{self.other_id} {self.other_label}"
+        return f"line {self.line}: {this} looks like {other} ({self.reason})"
 
 
 @dataclass
@@ -105,6 +142,8 @@ class ImportReport:
     actions: list[Action] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    possible: list[Likeness] = field(default_factory=list)
+    ignored_what: str = "columns"  # what ignored_columns names: CSV columns, vCard properties
 
     def count(self, action: str) -> int:
         """Return how many rows got this action."""
@@ -133,19 +172,35 @@ class ImportReport:
             ],
             "problems": [{"line": p.line, "reason": p.reason} for p in self.problems],
             "ignored_columns": self.ignored_columns,
+            "possible_duplicates": [
+                {
+                    "line": p.line,
+                    "id": p.record_id,
+                    "label": p.label,
+                    "other_id": p.other_id,
+                    "other_label": p.other_label,
+                    "other_line": p.other_line,
+                    "reason": p.reason,
+                }
+                for p in self.possible
+            ],
         }
 
 
 class BadRowsError(ValidationError):
     """Some rows cannot be read, so nothing was imported."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(
+        self, problems: list[Problem], dry_run: bool = False, report: ImportReport | None = None
+    ) -> None:
         n = len(problems)
+        outcome = "the import would write nothing" if dry_run else "nothing was imported"
         super().__init__(
-            f"{n} row{'s' if n != 1 else ''} cannot be read; nothing was imported",
+            f"{n} row{'s' if n != 1 else ''} cannot be read; {outcome}",
             hint="fix the rows listed above, or pass --skip-bad to import the others",
         )
         self.problems = problems
+        self.report = report  # a dry run's report, to show before the error
 
 
 def fold_key(text: str) -> str:

@@ -24,6 +24,12 @@ VERSIONS = ("3.0", "4.0")
 _IGNORED_TYPES = {"internet", "pref", "voice", "x400", "text", "uri"}
 _LABELS = {"cell": "mobile"}
 _NAME = re.compile(r"^[A-Za-z0-9-]+$")
+# The properties a card is read from, and those that say nothing about the person.
+READ = {"FN", "N", "EMAIL", "TEL", "URL", "ORG", "TITLE", "NOTE", "CATEGORIES", "UID",
+        "X-TINYCRM-LIFECYCLE", "X-TINYCRM-SOURCE"}  # fmt: skip
+_META = {"VERSION", "PRODID", "REV", "KIND", "CLIENTPIDMAP"}
+# Characters a UID keeps in a file name; others are written %XX (as in a URL).
+_FILE_SAFE = re.compile(r"[^A-Za-z0-9_.@+-]")
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -262,8 +268,9 @@ def contact_from_card(card: Card) -> ContactIn:
             tag = tag_name(label)
             if tag and tag not in rec.tags:
                 rec.tags.append(tag)
-    if uid := card.first("UID"):
-        rec.uuid = uuid_key(unescape(uid.value))
+    if (uid := card.first("UID")) and uid.value.strip():
+        rec.uid = uid.value.strip()
+        rec.uuid = uuid_key(unescape(rec.uid))
     if lifecycle := card.first("X-TINYCRM-LIFECYCLE"):
         from tinycrm.io.csvfiles import RowError, lifecycle_value
 
@@ -308,21 +315,30 @@ def vcard_text(data: bytes, name: str) -> str:
 
 def read_vcards(path: Path) -> tuple[list[ContactIn], list[Problem]]:
     """Read the contacts of a .vcf file or a folder of them, with the cards that are bad."""
+    records, problems, _unread = read_cards(path)
+    return records, problems
+
+
+def read_cards(path: Path) -> tuple[list[ContactIn], list[Problem], list[str]]:
+    """Read the contacts of a .vcf file or a folder of them, with the cards that are bad
+    and the names of the properties that are not imported (ADR, BDAY, ...)."""
     from tinycrm.io.sources import read_bytes
 
     records: list[ContactIn] = []
     problems: list[Problem] = []
+    unread: set[str] = set()
     files = _files(path)
     for file in files:
         prefix = f"{file.name}: " if len(files) > 1 or path.is_dir() else ""
         for card in parse_cards(vcard_text(read_bytes(file), file.name), file.name):
+            unread.update(p.name for p in card.props if p.name not in READ | _META)
             try:
                 rec = contact_from_card(card)
                 rec.file = file.name if prefix else None
                 records.append(rec)
             except ValueError as exc:
                 problems.append(Problem(card.line, f"{prefix}{exc}"))
-    return records, problems
+    return records, problems, sorted(unread)
 
 
 def import_vcards(
@@ -333,12 +349,14 @@ def import_vcards(
     now: datetime,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import contacts from vCards; matched by UID (= contact UUID), then email, phone, name."""
+    """Import contacts from vCards; matched by UID, then email, then full name and company."""
     from tinycrm.io.imports import import_contacts
 
-    records, problems = read_vcards(path)
+    records, problems, unread = read_cards(path)
     report = ImportReport("contacts", path.name, "", options.dry_run)
     report.problems = problems
+    report.ignored_columns = unread
+    report.ignored_what = "vCard properties"
     return import_contacts(db, records, report, options, now, progress)
 
 
@@ -401,8 +419,7 @@ def card_text(contact: dict[str, Any], version: str = "3.0") -> str:
     family = words[-1] if len(words) > 1 else name
     given = " ".join(words[:-1]) if len(words) > 1 else ""
     lines = ["BEGIN:VCARD", f"VERSION:{version}"]
-    uid = contact["uuid"] if version == "3.0" else f"urn:uuid:{contact['uuid']}"
-    lines.append(f"UID:{uid}")
+    lines.append(f"UID:{card_uid(contact, version)}")
     lines.append(f"FN:{escape(name)}")
     lines.append(f"N:{escape(family)};{escape(given)};;;")
     if contact["company"]:
@@ -431,6 +448,26 @@ def card_text(contact: dict[str, Any], version: str = "3.0") -> str:
     return "".join(fold(line) for line in lines)
 
 
+def card_uid(contact: dict[str, Any], version: str = "3.0") -> str:
+    """Return the UID a contact's card is written under: the UID it came with from another
+    address book, exactly as written there, else its UUID (`urn:uuid:…` in 4.0)."""
+    if contact.get("uid"):
+        return str(contact["uid"])
+    return contact["uuid"] if version == "3.0" else f"urn:uuid:{contact['uuid']}"
+
+
+def card_file_name(contact: dict[str, Any]) -> str:
+    """Return the file a contact's card is written to in a folder: its UID, with the
+    characters a file name should not hold written %XX (a very long UID is hashed)."""
+    uid = str(contact.get("uid") or contact["uuid"])
+    name = _FILE_SAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), uid)
+    if name.startswith(".") or len(name) > 200:
+        import hashlib
+
+        name = hashlib.sha256(uid.encode()).hexdigest()
+    return f"{name}.vcf"
+
+
 @dataclass
 class VcardExport:
     """What an export wrote: the text (one file) and how many cards."""
@@ -454,5 +491,5 @@ def export_vcards(
     if folder.exists() and not folder.is_dir():
         raise ValidationError(f"{folder} is a file, not a folder")
     for person in people:
-        write_file(folder / f"{person['uuid']}.vcf", card_text(person, version))
+        write_file(folder / card_file_name(person), card_text(person, version))
     return VcardExport("", len(people))
