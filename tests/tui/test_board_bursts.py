@@ -100,12 +100,12 @@ def test_a_move_then_a_follow_up_typed_fast_lands_on_the_moved_deal(
     before = table_rows(db_path, DEALS)
 
     async def steps(pilot: Any, app: Any) -> None:
-        keys = [">", "f", *typed("call back"), "enter", *typed("2026-12-03"), "enter"]
+        keys = [">", "f", *typed("ring the board"), "enter", *typed("2026-12-03"), "enter"]
         await burst(pilot, *keys)
 
     drive(board_db, steps)
     assert table_rows(
-        db_path, "SELECT deal_id, due_at FROM follow_up WHERE title='call back'"
+        db_path, "SELECT deal_id, due_at FROM follow_up WHERE title='ring the board'"
     ) == [(1, "2026-12-03 00:00:00.000000")]
     assert changed_deals(before, db_path) == [1]
 
