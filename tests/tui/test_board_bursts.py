@@ -110,9 +110,7 @@ def test_a_move_then_a_follow_up_typed_fast_lands_on_the_moved_deal(
     assert changed_deals(before, db_path) == [1]
 
 
-def test_a_move_then_a_log_typed_fast_lands_on_the_moved_deal(
-    board_db: Any, db_path: Path
-) -> None:
+def test_a_move_then_a_log_typed_fast_lands_on_the_moved_deal(board_db: Any, db_path: Path) -> None:
     async def steps(pilot: Any, app: Any) -> None:
         await burst(pilot, ">", "i", "enter", *typed("sent the quote"), "enter")
 

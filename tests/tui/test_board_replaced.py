@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -64,10 +65,8 @@ def test_a_replaced_file_without_the_deal_refuses_and_claims_nothing(
     with conn:
         conn.execute("PRAGMA foreign_keys = OFF")
         for table in ("stage_change", "interaction", "follow_up", "deal_tag"):
-            try:
+            with contextlib.suppress(sqlite3.OperationalError):
                 conn.execute(f"DELETE FROM {table} WHERE deal_id = 1")
-            except sqlite3.OperationalError:
-                pass
         conn.execute("DELETE FROM deal WHERE id = 1")
     conn.close()
     seen: list[str] = []

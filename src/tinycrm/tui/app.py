@@ -8,8 +8,10 @@ moves at once, and keys that come while a new screen is still being built wait f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -17,7 +19,7 @@ from sqlmodel import Session
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.dom import DOMNode
 from textual.timer import Timer
 from textual.widgets import Input
 
@@ -28,6 +30,7 @@ from tinycrm.tui.commands import CrmCommands
 from tinycrm.tui.writer import Job, Writer
 
 POLL_SECONDS = 1.0
+HOLD_SECONDS = 1.0  # longest a key waits for a new screen to be built
 WAITING = "waiting for another crm to finish writing…"
 FileState = Literal["same", "replaced", "gone"]
 
@@ -61,6 +64,7 @@ class CrmApp(App[None]):
         self.waiting = False
         self._held: list[events.Key] = []
         self._release_timer: Timer | None = None
+        self._held_since = 0.0
 
     def now(self) -> datetime:
         """Return the current time (TINYCRM_NOW fixes it)."""
@@ -91,6 +95,8 @@ class CrmApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             if self._held or not self._screen_ready():
+                if not self._held:
+                    self._held_since = time.monotonic()
                 self._held.append(event)
                 self._release_later()
                 return
@@ -140,17 +146,22 @@ class CrmApp(App[None]):
         """Hand the keys that waited for a screen to it, in order."""
         self._release_timer = None
         while self._held:
-            if not self._screen_ready():
+            if not self._screen_ready() and time.monotonic() - self._held_since < HOLD_SECONDS:
                 self._release_later()
                 return
             event = self._held.pop(0)
             if not await self._key_first(event):
                 await super().on_event(event)
 
-    async def run_action(self, action: str | Any, default_namespace: Any = None) -> bool:
+    async def run_action(
+        self,
+        action: str | tuple[str, str, tuple[object, ...]],
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
         """Run an action; an error in it becomes a notification instead of ending the board."""
         try:
-            return await super().run_action(action, default_namespace)
+            return await super().run_action(action, default_namespace, namespaces)
         except TinyCrmError as error:
             self.notify(error.message, title="Not done", severity="error")
         except Exception as error:
@@ -270,10 +281,8 @@ class CrmApp(App[None]):
 
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            try:
+            with contextlib.suppress(RuntimeError):  # the board is closing
                 asyncio.run_coroutine_threadsafe(run(), loop)
-            except RuntimeError:  # the board is closing
-                pass
 
     def submit(self, job: Job) -> None:
         """Queue a change; the board goes on answering keys while it is saved."""
@@ -354,16 +363,6 @@ class CrmApp(App[None]):
             status = getattr(screen, "show_status", None)
             if status is not None:
                 status()
-
-    def attempt(
-        self,
-        summary: str,
-        change: Callable[[Session, datetime], Any],
-        deal_id: int | None = None,
-        done: Callable[[Any], None] | None = None,
-    ) -> None:
-        """Like write: a refused change becomes an error notification."""
-        self.write(summary, change, deal_id, done)
 
     def action_undo(self) -> None:
         """Undo the newest change, made here or by `crm` in a shell."""
