@@ -148,3 +148,11 @@ def test_an_edit_typed_fast_changes_the_deal_the_key_was_pressed_on(
         ("Lovelace website redesign v2",)
     ]
     assert changed_deals(before, db_path) == [1]
+
+
+def test_quitting_right_after_a_move_still_saves_it(board_db: Any, db_path: Path) -> None:
+    async def steps(pilot: Any, app: Any) -> None:
+        await burst(pilot, ">", "q")
+
+    drive(board_db, steps)
+    assert stage_of(db_path, 1) == "Qualifying"

@@ -43,6 +43,8 @@ def test_a_win_after_the_file_was_replaced_lands_in_the_new_file(
     seen: list[str] = []
 
     async def steps(pilot: Any, app: Any) -> None:
+        await pilot.press(">", "<")  # changes in the old file: its log sits beside it
+        await settle(pilot)
         os.link(db_path, old)  # keep the replaced file to look at it afterwards
         os.replace(restored, db_path)
         await pilot.press("w")
@@ -50,10 +52,14 @@ def test_a_win_after_the_file_was_replaced_lands_in_the_new_file(
         seen.extend(messages(app))
 
     run_board(board_db, steps)
-    assert table_rows(db_path, "SELECT title, status FROM deal WHERE id=1") == [
-        ("Restored website", "won")
+    moves = "SELECT count(*) FROM stage_change WHERE deal_id = 1"
+    assert table_rows(db_path, "SELECT title, status, stage_id FROM deal WHERE id=1") == [
+        ("Restored website", "won", 1)
     ]
+    assert table_rows(db_path, moves) == table_rows(demo_template, moves)
+    assert table_rows(db_path, "PRAGMA integrity_check") == [("ok",)]
     assert table_rows(old, "SELECT status FROM deal WHERE id=1") == [("open",)]
+    assert table_rows(old, moves) == [(table_rows(demo_template, moves)[0][0] + 2,)]
     assert "Deal #1 won" in seen
 
 

@@ -75,8 +75,8 @@ class CrmApp(App[None]):
 
         self._writer = Writer(self)
         self.push_screen(BoardScreen(self.pipeline))
+        self._open_watcher()
         if self.watch_file:
-            self._open_watcher()
             self._known_due = {i for i, _ in self._due()}
             self.set_interval(POLL_SECONDS, self.poll)
 
@@ -181,6 +181,7 @@ class CrmApp(App[None]):
 
     def _open_watcher(self) -> None:
         # A connection of its own: its data_version changes only when another one commits.
+        # It also stays on the file the board opened when the path is given to another one.
         self._watcher = self.db.raw()
         self._version = self._data_version()
 
@@ -195,16 +196,26 @@ class CrmApp(App[None]):
             return "gone"
         return "same" if now == self._identity else "replaced"
 
-    def switch_file(self, switched: Any = None) -> None:
-        """Drop the connections to the replaced file and show the one the path names now."""
+    def drop_file(self, dropped: Any = None) -> None:
+        """Close every connection to the file the board opened (it was replaced)."""
         if self._watcher is not None:
+            # The old file's write-ahead log lies beside the path under its name; fold it
+            # back into the old file and empty it, so the new file never reads its pages.
+            with contextlib.suppress(sqlite3.Error):
+                self._watcher.execute("PRAGMA busy_timeout = 0")
+                self._watcher.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._watcher.close()
             self._watcher = None
         self.db.dispose()
+        if dropped is not None:
+            dropped.set()
+
+    def switch_file(self, switched: Any = None) -> None:
+        """Show the file the path names now (the one the board opened was replaced)."""
+        self.drop_file()
         self._identity = self.db.file_identity()
         self._gone_told = False
-        if self.watch_file:
-            self._open_watcher()
+        self._open_watcher()
         if switched is not None:
             switched.set()
         self.notify(f"The database file {self.db.path} was replaced; the board shows the new one")

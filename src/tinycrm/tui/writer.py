@@ -149,6 +149,11 @@ class Writer:
         would), then let the UI drop the old connections and load the new file."""
         from tinycrm.core.db import prepare
 
+        # close the old file's connections first, emptying its write-ahead log (it sits
+        # beside the path under the same name, and the new file would read its pages)
+        dropped = threading.Event()
+        self.app.post(self.app.drop_file, dropped)
+        dropped.wait(10)
         try:
             prepare(self.app.db.path)
         except StorageError as error:
