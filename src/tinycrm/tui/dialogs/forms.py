@@ -94,6 +94,9 @@ class FormDialog(ModalScreen[bool]):
             hint = f"\n{error.hint}" if error.hint else ""
             self.query_one("#form-error", Static).update(f"{error.message}{hint}")
             return
+        except Exception as error:  # never a crash: say it, keep what was typed
+            self.query_one("#form-error", Static).update(f"something went wrong: {error}")
+            return
         self.dismiss(True)
 
     def action_cancel(self) -> None:
