@@ -79,3 +79,40 @@ def test_crm_board_in_a_terminal_moves_a_deal_and_shows_other_writers(
     assert wait_for(lambda: "board" not in tmux("list-sessions")), screen()
     origins = "SELECT origin FROM event WHERE entity = 'stage_change' ORDER BY id"
     assert [o for (o,) in table_rows(db_path, origins)][-2:] == ["tui", "cli"]
+
+
+def test_keys_sent_in_one_burst_act_on_the_deal_they_were_pressed_on(
+    tmux: Callable[..., str], demo_template: Path, db_path: Path, hermetic: Path
+) -> None:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(demo_template, db_path)
+    deals = "SELECT id, stage_id, status, title, value FROM deal ORDER BY id"
+    before = table_rows(db_path, deals)
+    crm = Path(sys.executable).parent / "crm"
+    command = (
+        f"env TINYCRM_HOME={hermetic} TINYCRM_NOW={FIXED_NOW} TZ=UTC TERM=xterm-256color "
+        f"{crm} --db {db_path} board"
+    )
+    tmux("new-session", "-d", "-s", "burst", "-x", "120", "-y", "40", command)
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", "burst")
+
+    assert wait_for(lambda: "#1 Lovelace" in screen()), screen()
+    tmux("send-keys", "-t", "burst", ">>>")  # one write to the terminal: a burst
+    stage = "SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.id = 1"
+    assert wait_for(lambda: table_rows(db_path, stage) == [("Closing",)]), screen()
+    # a form typed in one go: each value in its own field
+    tmux("send-keys", "-t", "burst", "n", "Acme", "Enter", "ada", "Enter", "5k", "Enter", "Enter")
+    added = "SELECT d.title, c.name, d.value FROM deal d JOIN contact c ON c.id = d.contact_id"
+    added += " WHERE d.title LIKE 'Acme%'"
+    assert wait_for(lambda: table_rows(db_path, added) == [("Acme", "Ada Lovelace", 500000)]), (
+        screen()
+    )
+    tmux("send-keys", "-t", "burst", "q")
+    assert wait_for(lambda: "burst" not in tmux("list-sessions")), screen()
+    after = {row[0]: row for row in table_rows(db_path, deals)}
+    changed = [row[0] for row in before if after[row[0]] != row]
+    assert changed == [1]
+    moves = "SELECT count(*) FROM stage_change WHERE deal_id = 1"
+    assert table_rows(db_path, moves) == [(4,)]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from tinycrm.cli import render, state
+
+if TYPE_CHECKING:
+    from tinycrm.tui.app import CrmApp
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +34,17 @@ def board(
     if pipeline:
         with db.read() as session:
             pipelines.get_pipeline(session, pipeline)
-    CrmApp(db, pipeline).run()
+    run(CrmApp(db, pipeline))
+
+
+def run(app: CrmApp) -> None:
+    """Run the board; a crash is one error line and exit code 1, never a traceback."""
+    from tinycrm.errors import TinyCrmError
+
+    app.run()
+    if app.return_code:
+        what = f": {app.crash}" if app.crash is not None else ""
+        raise TinyCrmError(f"the board stopped after an unexpected error{what}")
 
 
 def demo(
@@ -56,4 +71,4 @@ def demo(
         render.say(f"Loaded the demo data into {path}")
     from tinycrm.tui.app import CrmApp
 
-    CrmApp(db).run()
+    run(CrmApp(db))

@@ -328,6 +328,33 @@ def place_cards(
     return changed
 
 
+def put_card(data: Board, card: Card, sort: str = "stage") -> set[str]:
+    """Show `card` where it belongs on a loaded board (its stage's column, or the closed
+    deals), in place of the deal's card wherever it was; return the keys of the columns
+    that changed. Nothing is read: the board uses it to show a change before it is saved."""
+    changed = set()
+    for column in [*data.columns, data.closed]:
+        kept = [c for c in column.cards if c.id != card.id]
+        if len(kept) != len(column.cards):
+            column.cards = kept
+            changed.add(column.key)
+    if card.status != "open":
+        target = data.closed
+    else:
+        found = [c for c in data.columns if c.stage_id == card.stage_id]
+        if not found:
+            return changed
+        target = found[0]
+    target.cards.append(card)
+    changed.add(target.key)
+    if target is data.closed:
+        far_past = datetime.min.replace(tzinfo=UTC)
+        target.cards.sort(key=lambda c: (c.closed_at or far_past, c.id), reverse=True)
+    else:
+        target.cards.sort(key=_sort_key(sort))
+    return changed
+
+
 def neighbour_stage(session: Session, deal: Deal, step: int) -> Stage | None:
     """Return the stage `step` places left (-1) or right (+1) of a deal's, or None at an end."""
     ordered = pipelines.stages(session, deal.pipeline_id)

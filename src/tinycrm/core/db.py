@@ -539,6 +539,18 @@ class Database:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
+    def file_identity(self) -> tuple[int, int] | None:
+        """Return (device, inode) of the file the path names now, or None when there is none.
+
+        Compared with what it returned when the database was opened, it tells that the file
+        was replaced (a restored backup, `mv`) or deleted under the open connections, which
+        go on reading and writing the old file."""
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return found.st_dev, found.st_ino
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         while self._idle:

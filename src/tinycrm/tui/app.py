@@ -1,22 +1,38 @@
-"""The Textual app: opens the board, runs writes as undoable transactions, watches the file."""
+"""The Textual app: opens the board, hands changes to the writer, watches the file.
+
+Keys are handled in the order they came, each against what the one before left: bindings are
+resolved as the key is read (not after it has travelled to the focused widget and back), focus
+moves at once, and keys that come while a new screen is still being built wait for it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal
 
 from sqlmodel import Session
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.timer import Timer
+from textual.widgets import Input
 
 from tinycrm import clock
 from tinycrm.core.db import Database
+from tinycrm.errors import TinyCrmError
 from tinycrm.tui.commands import CrmCommands
+from tinycrm.tui.writer import Job, Writer
 
-T = TypeVar("T")
 POLL_SECONDS = 1.0
+HOLD_SECONDS = 1.0  # longest a key waits for a new screen to be built
+WAITING = "waiting for another crm to finish writing…"
+FileState = Literal["same", "replaced", "gone"]
 
 
 class CrmApp(App[None]):
@@ -36,9 +52,19 @@ class CrmApp(App[None]):
         self.db = db
         self.pipeline = pipeline
         self.watch_file = watch
+        self.crash: BaseException | None = None
         self._watcher: sqlite3.Connection | None = None
         self._version = 0
         self._known_due: set[int] = set()
+        self._identity = db.file_identity()
+        self._gone_told = False
+        self._writer: Writer | None = None
+        self._pending: dict[int | None, int] = {}  # jobs not yet done, by deal id
+        self._reload_wanted = False
+        self.waiting = False
+        self._held: list[events.Key] = []
+        self._release_timer: Timer | None = None
+        self._held_since = 0.0
 
     def now(self) -> datetime:
         """Return the current time (TINYCRM_NOW fixes it)."""
@@ -47,22 +73,153 @@ class CrmApp(App[None]):
     def on_mount(self) -> None:
         from tinycrm.tui.screens.board import BoardScreen
 
+        self._writer = Writer(self)
         self.push_screen(BoardScreen(self.pipeline))
+        self._open_watcher()
         if self.watch_file:
-            # A connection of its own: its data_version changes only when another one commits.
-            self._watcher = self.db.raw()
-            self._version = self._data_version()
             self._known_due = {i for i, _ in self._due()}
             self.set_interval(POLL_SECONDS, self.poll)
 
     def on_unmount(self) -> None:
+        from tinycrm.core import db as storage
+
+        if self._writer is not None:
+            # changes asked for before quitting are still made
+            self._writer.stop(storage.BUSY_TIMEOUT_MS / 1000 + 5)
         if self._watcher is not None:
             self._watcher.close()
         self.db.dispose()
 
+    # -- keys, in order ------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held or not self._screen_ready():
+                if not self._held:
+                    self._held_since = time.monotonic()
+                self._held.append(event)
+                self._release_later()
+                return
+            if await self._key_first(event):
+                return
+        await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # a key that comes back up from the focused widget had its bindings looked up
+        # already, against the focus it was pressed in; looking again would use a later one
+        if getattr(event, "_tinycrm_checked", False):
+            return
+        await super()._on_key(event)
+
+    def _screen_ready(self) -> bool:
+        """Tell whether the top screen is built and can take keys."""
+        try:
+            screen = self.screen
+        except Exception:
+            return False
+        focused = screen.focused
+        return screen.is_mounted and (focused is None or focused.is_mounted)
+
+    async def _key_first(self, event: events.Key) -> bool:
+        """Handle the key now, against the current focus: its binding, or the character typed
+        into the focused input; False passes it on to the focused widget."""
+        if await self._check_bindings(event.key, priority=True):
+            return True
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event.character is not None:
+            # typed here rather than by the input later, so a key after it (enter, tab)
+            # finds the text already in its field
+            selection = focused.selection
+            if selection.is_empty:
+                focused.insert_text_at_cursor(event.character)
+            else:
+                focused.replace(event.character, *selection)
+            return True
+        event._tinycrm_checked = True  # type: ignore[attr-defined]
+        return await self._check_bindings(event.key)
+
+    def _release_later(self) -> None:
+        if self._release_timer is None:
+            self._release_timer = self.set_timer(0.01, self._release)
+
+    async def _release(self) -> None:
+        """Hand the keys that waited for a screen to it, in order."""
+        self._release_timer = None
+        while self._held:
+            if not self._screen_ready() and time.monotonic() - self._held_since < HOLD_SECONDS:
+                self._release_later()
+                return
+            event = self._held.pop(0)
+            if not await self._key_first(event):
+                await super().on_event(event)
+
+    async def run_action(
+        self,
+        action: str | tuple[str, str, tuple[object, ...]],
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Run an action; an error in it becomes a notification instead of ending the board."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except TinyCrmError as error:
+            self.notify(error.message, title="Not done", severity="error")
+        except Exception as error:
+            self.notify(f"something went wrong: {error}", title="Error", severity="error")
+        return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        self.crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        # the crash is reported by `crm board` as one line, never as a traceback
+        self.bell()
+        self._close_messages_no_wait()
+
+    # -- the file ------------------------------------------------------------------------
+
+    def _open_watcher(self) -> None:
+        # A connection of its own: its data_version changes only when another one commits.
+        # It also stays on the file the board opened when the path is given to another one.
+        self._watcher = self.db.raw()
+        self._version = self._data_version()
+
     def _data_version(self) -> int:
         assert self._watcher is not None
         return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+
+    def file_state(self) -> FileState:
+        """Tell whether the path still names the file the board opened (any thread)."""
+        now = self.db.file_identity()
+        if now is None:
+            return "gone"
+        return "same" if now == self._identity else "replaced"
+
+    def drop_file(self, dropped: Any = None) -> None:
+        """Close every connection to the file the board opened (it was replaced)."""
+        if self._watcher is not None:
+            # The old file's write-ahead log lies beside the path under its name; fold it
+            # back into the old file and empty it, so the new file never reads its pages.
+            with contextlib.suppress(sqlite3.Error):
+                self._watcher.execute("PRAGMA busy_timeout = 0")
+                self._watcher.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._watcher.close()
+            self._watcher = None
+        self.db.dispose()
+        if dropped is not None:
+            dropped.set()
+
+    def switch_file(self, switched: Any = None) -> None:
+        """Show the file the path names now (the one the board opened was replaced)."""
+        self.drop_file()
+        self._identity = self.db.file_identity()
+        self._gone_told = False
+        self._open_watcher()
+        if switched is not None:
+            switched.set()
+        self.notify(f"The database file {self.db.path} was replaced; the board shows the new one")
+        self.reload_screens()
 
     def _due(self) -> list[tuple[int, str]]:
         from tinycrm.core import board
@@ -71,7 +228,23 @@ class CrmApp(App[None]):
             return board.due_follow_ups(session, self.now())
 
     def poll(self) -> None:
-        """Reload when another process changed the file; announce follow-ups falling due."""
+        """Reload when another process changed the file, or the file was replaced; announce
+        follow-ups falling due."""
+        state = self.file_state()
+        if state == "gone":
+            if not self._gone_told:
+                self._gone_told = True
+                self.notify(
+                    f"The database file {self.db.path} was deleted or moved; "
+                    "nothing can be saved until it is back",
+                    severity="error",
+                    timeout=10,
+                )
+            return
+        if state == "replaced":
+            if not self.writing:
+                self.submit(Job("open the replaced file", None))
+            return
         version = self._data_version()
         if version != self._version:
             self._version = version
@@ -83,7 +256,14 @@ class CrmApp(App[None]):
 
     def reload_screens(self, deal_id: int | None = None) -> None:
         """Ask every open screen to show fresh data; when only one deal changed, the board
-        just updates that deal's card."""
+        just updates that deal's card. Waits while changes are still being saved (what the
+        board shows already has them) and while the file is gone."""
+        if self.file_state() == "gone":
+            return
+        if self._pending.get(deal_id) or (deal_id is None and self.writing):
+            if deal_id is None:
+                self._reload_wanted = True
+            return
         for screen in self.screen_stack:
             patch = getattr(screen, "patch", None)
             if deal_id is not None and patch is not None:
@@ -93,32 +273,107 @@ class CrmApp(App[None]):
             if reload is not None:
                 reload()
 
+    # -- writing -------------------------------------------------------------------------
+
+    @property
+    def writing(self) -> bool:
+        """Tell whether changes asked for are still being saved."""
+        return any(self._pending.values())
+
+    def post(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run `callback(*args)` on the UI thread soon (from any thread, without waiting)."""
+
+        async def run() -> None:
+            with self._context():
+                try:
+                    callback(*args)
+                except Exception as error:
+                    self.notify(f"something went wrong: {error}", title="Error", severity="error")
+
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the board is closing
+                asyncio.run_coroutine_threadsafe(run(), loop)
+
+    def submit(self, job: Job) -> None:
+        """Queue a change; the board goes on answering keys while it is saved."""
+        assert self._writer is not None
+        self._pending[job.deal_id] = self._pending.get(job.deal_id, 0) + 1
+        self._writer.submit(job)
+
     def write(
-        self, summary: str, change: Callable[[Session, datetime], T], deal_id: int | None = None
-    ) -> T:
-        """Run `change` in one transaction from the board (one undo step), then refresh.
+        self,
+        summary: str,
+        change: Callable[[Session, datetime], Any],
+        deal_id: int | None = None,
+        done: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Queue `change` to run in one transaction (one undo step), then refresh.
 
         `deal_id` says the change touched only that deal (and rows that hang from it)."""
-        now = self.now()
-        with self.db.transaction(origin="tui", summary=summary, now=now) as session:
-            result = change(session, now)
-        if self._watcher is not None:
+        self.submit(Job(summary, change, deal_id, done))
+
+    def _finished(self, job: Job) -> None:
+        left = self._pending.get(job.deal_id, 0) - 1
+        if left > 0:
+            self._pending[job.deal_id] = left
+        else:
+            self._pending.pop(job.deal_id, None)
+
+    def _refresh_after(self, job: Job) -> None:
+        if self._watcher is not None and self.file_state() == "same":
             self._version = self._data_version()
-        self.reload_screens(deal_id)
-        return result
+        if job.deal_id is None:
+            self._reload_wanted = True
+        else:
+            self.reload_screens(job.deal_id)
+        if self._reload_wanted and not self.writing:
+            self._reload_wanted = False
+            self.reload_screens()
 
-    def attempt(
-        self, summary: str, change: Callable[[Session, datetime], Any], deal_id: int | None = None
-    ) -> bool:
-        """Like write, but a refused change becomes an error notification."""
-        from tinycrm.errors import TinyCrmError
-
+    def write_done(self, job: Job, result: Any) -> None:
+        """A change was saved (UI thread)."""
+        self._finished(job)
         try:
-            self.write(summary, change, deal_id)
-        except TinyCrmError as error:
-            self.notify(error.message, title="Not done", severity="error")
-            return False
-        return True
+            if job.done is not None:
+                job.done(result)
+        finally:
+            self._refresh_after(job)
+
+    def write_refused(self, job: Job, error: TinyCrmError) -> None:
+        """The core refused a change; nothing of it was saved (UI thread)."""
+        self._finished(job)
+        try:
+            if job.refused is not None:
+                job.refused(error)
+            else:
+                self.notify(error.message, title="Not done", severity="error")
+        finally:
+            self._refresh_after(job)
+
+    def write_failed(self, jobs: list[Job], message: str, gone: bool = False) -> None:
+        """Changes could not be saved at all (UI thread): say so, show what the file has."""
+        for job in jobs:
+            self._finished(job)
+        self.notify(message, title="Not saved", severity="error", timeout=10)
+        if gone:
+            # nothing can be read either: put back what the board showed before
+            for job in reversed(jobs):
+                if job.revert is not None:
+                    job.revert()
+            return
+        for job in jobs:
+            self._refresh_after(job)
+
+    def set_waiting(self, waiting: bool) -> None:
+        """Show (or stop showing) that a change waits for another crm's write lock."""
+        self.waiting = waiting
+        if waiting:
+            self.notify(WAITING, title="Busy", timeout=5)
+        for screen in self.screen_stack:
+            status = getattr(screen, "show_status", None)
+            if status is not None:
+                status()
 
     def action_undo(self) -> None:
         """Undo the newest change, made here or by `crm` in a shell."""
@@ -127,20 +382,17 @@ class CrmApp(App[None]):
         def undo(session: Session, now: datetime) -> str:
             return history.undo(session, now).summary or "a change"
 
-        from tinycrm.errors import TinyCrmError
-
-        try:
-            what = self.write("undo", undo)
-        except TinyCrmError as error:
+        def warn(error: TinyCrmError) -> None:
             self.notify(error.message, severity="warning")
-            return
-        self.notify(f"Undid: {what}")
+
+        job = Job("undo", undo, done=lambda what: self.notify(f"Undid: {what}"), refused=warn)
+        self.submit(job)
 
     def action_redo(self) -> None:
         """Re-apply what undo took back."""
         from tinycrm.core import history
 
-        self.attempt("redo", lambda s, now: history.redo(s, now))
+        self.write("redo", lambda s, now: history.redo(s, now))
 
     def action_keys(self) -> None:
         """Show every key."""

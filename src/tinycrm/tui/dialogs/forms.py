@@ -28,7 +28,11 @@ class Field:
 class FormDialog(ModalScreen[bool]):
     """Ask for a few values; `submit` saves them or raises TinyCrmError, shown in the form."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        # handled as the key is read, so keys typed after enter go to the next field
+        Binding("enter", "next_field", show=False, priority=True),
+    ]
 
     def __init__(
         self,
@@ -37,12 +41,14 @@ class FormDialog(ModalScreen[bool]):
         submit: Callable[[dict[str, str]], object],
         *,
         action: str = "Save",
+        error: str = "",
     ) -> None:
         super().__init__(classes="form-dialog")
         self.title_text = title
         self.fields = list(fields)
         self.submit = submit
         self.action = action
+        self.error = error
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -50,7 +56,7 @@ class FormDialog(ModalScreen[bool]):
             for item in self.fields:
                 yield Label(item.label)
                 yield Input(item.value, placeholder=item.placeholder, id=f"field-{item.name}")
-            yield Static("", id="form-error")
+            yield Static(self.error, id="form-error")
             with Horizontal(id="form-buttons"):
                 yield Button(self.action, variant="primary", id="form-save")
                 yield Button("Cancel", id="form-cancel")
@@ -59,12 +65,17 @@ class FormDialog(ModalScreen[bool]):
         """Return what was typed, by field name."""
         return {f.name: self.query_one(f"#field-{f.name}", Input).value for f in self.fields}
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_next_field(self) -> None:
+        """Enter in a field: on to the next one (focused at once), or save after the last."""
+        from textual.actions import SkipAction
+
+        focused = self.focused
         inputs = list(self.query(Input))
-        position = inputs.index(event.input)
+        if not isinstance(focused, Input) or focused not in inputs:
+            raise SkipAction()  # a button presses itself
+        position = inputs.index(focused)
         if position + 1 < len(inputs):
-            inputs[position + 1].focus()
+            self.set_focus(inputs[position + 1])
         else:
             self.save()
 
@@ -82,6 +93,9 @@ class FormDialog(ModalScreen[bool]):
         except TinyCrmError as error:
             hint = f"\n{error.hint}" if error.hint else ""
             self.query_one("#form-error", Static).update(f"{error.message}{hint}")
+            return
+        except Exception as error:  # never a crash: say it, keep what was typed
+            self.query_one("#form-error", Static).update(f"something went wrong: {error}")
             return
         self.dismiss(True)
 

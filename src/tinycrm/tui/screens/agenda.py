@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlmodel import Session
 from textual.app import ComposeResult
@@ -11,8 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from tinycrm.tui.dialogs.forms import Field, FormDialog
+from tinycrm.tui import actions
+from tinycrm.tui.dialogs.forms import Field
 from tinycrm.tui.widgets.footer import KeyFooter
+from tinycrm.tui.writer import Job
 
 
 class AgendaScreen(Screen[None]):
@@ -39,7 +41,7 @@ class AgendaScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.add_columns("when", "due", "follow-up", "deal", "contact")
         self.reload()
-        table.focus()
+        self.set_focus(table)
 
     def reload(self) -> None:
         """Read the agenda again."""
@@ -100,8 +102,11 @@ class AgendaScreen(Screen[None]):
             session.info["summary"] = f"complete follow-up #{fu_id} {fu.title}"
             followups.complete(session, fu, now)
 
-        if self.app.attempt(f"complete follow-up #{fu_id}", change):  # type: ignore[attr-defined]
-            self.notify(f"Follow-up #{fu_id} done")
+        self.app.write(  # type: ignore[attr-defined]
+            f"complete follow-up #{fu_id}",
+            change,
+            done=lambda _: self.notify(f"Follow-up #{fu_id} done"),
+        )
 
     def action_snooze(self) -> None:
         """Snooze the follow-up until a time typed in a form."""
@@ -110,24 +115,23 @@ class AgendaScreen(Screen[None]):
         fu_id = self._selected()
         if fu_id is None:
             return
-        app = self.app
+        app: Any = self.app
 
-        def submit(values: dict[str, str]) -> None:
-            until = dates.parse_when(values["until"], app.now())  # type: ignore[attr-defined]
+        def build(values: dict[str, str]) -> Job:
+            until = dates.parse_when(values["until"], app.now())
 
             def change(session: Session, now: datetime) -> None:
                 fu = followups.get_follow_up(session, fu_id)
                 followups.snooze(session, fu, until.at, now)
 
-            app.write(f"snooze follow-up #{fu_id}", change)  # type: ignore[attr-defined]
+            return Job(f"snooze follow-up #{fu_id}", change)
 
-        app.push_screen(
-            FormDialog(
-                f"Snooze follow-up #{fu_id}",
-                [Field("until", "Until", placeholder="tomorrow, 2026-12-01 09:00")],
-                submit,
-                action="Snooze",
-            )
+        actions.open_form(
+            app,
+            f"Snooze follow-up #{fu_id}",
+            [Field("until", "Until", placeholder="tomorrow, 2026-12-01 09:00")],
+            build,
+            action="Snooze",
         )
 
     def action_open(self) -> None:

@@ -41,6 +41,8 @@ class BoardScreen(Screen[None]):
         Binding("a", "app.agenda", "Agenda"),
         Binding("r", "app.reports", "Reports"),
         Binding("escape", "clear_filter", show=False),
+        # handled as the key is read, so keys typed after enter act on the cards
+        Binding("enter", "filter_done", show=False, priority=True),
     ]
 
     AUTO_FOCUS = None
@@ -52,7 +54,6 @@ class BoardScreen(Screen[None]):
         self.sort = "stage"
         self.board: Board | None = None
         self.column_keys: list[str] = []
-        self.follow: int | None = None
         self.loaded = False
 
     def compose(self) -> ComposeResult:
@@ -87,7 +88,8 @@ class BoardScreen(Screen[None]):
             app.call_from_thread(self._show, data)  # type: ignore[arg-type]
 
     def patch(self, deal_id: int) -> None:
-        """Update one deal's card in place (after a change made here); reload if in doubt."""
+        """Update one deal's card in place (after a change made here); reload if in doubt.
+        The selected deal stays selected, in whatever column it is now."""
         from tinycrm.core import board
 
         data = self.board
@@ -95,30 +97,44 @@ class BoardScreen(Screen[None]):
             self.reload()
             return
         app: Any = self.app
+        chosen = self.selected_id
         with app.db.read() as session:
             changed = board.place_cards(
                 session, data, [deal_id], app.now(), text=self.text, sort=self.sort
             )
+        self._redraw(changed, chosen)
+
+    def _redraw(self, changed: set[str], chosen: int | None) -> None:
+        """Show the changed columns again, with deal `chosen` selected where it is now."""
+        data = self.board
+        assert data is not None
         current = self.current
         keep_key = current.key_of() if current else None
-        follow, self.follow = self.follow, None
-        key = keep_key
-        if follow is not None:
-            columns = [*data.columns, data.closed]
-            key = next((c.key for c in columns if any(d.id == follow for d in c.cards)), key)
+        key = self._column_of(chosen) or keep_key
         for column in [*data.columns, data.closed]:
-            if column.key in changed:
-                keep = deal_id if column.key == key else None
+            if column.key in changed or column.key == key:
+                keep = chosen if column.key == key else None
                 self.query_one(f"#col-{column.key}", StageColumn).show(column, keep)
-        if key is not None and key != keep_key:
-            self.query_one(f"#cards-{key}", CardList).focus()
+        if key is not None and key != keep_key and not self._typing():
+            self.set_focus(self.query_one(f"#cards-{key}", CardList))
         self._status()
+
+    def _column_of(self, deal_id: int | None) -> str | None:
+        data = self.board
+        if data is None or deal_id is None:
+            return None
+        for column in [*data.columns, data.closed]:
+            if any(c.id == deal_id for c in column.cards):
+                return column.key
+        return None
+
+    def _typing(self) -> bool:
+        return isinstance(self.focused, Input) and self.focused.has_class("shown")
 
     async def _show(self, data: Board) -> None:
         current = self.current
         keep_key = current.key_of() if current else None
-        keep_deal = self.follow if self.follow is not None else self.selected_id
-        follow, self.follow = self.follow, None
+        keep_deal = self.selected_id
         self.board = data
         keys = [c.key for c in data.columns] + [data.closed.key]
         if keys != self.column_keys:
@@ -129,26 +145,25 @@ class BoardScreen(Screen[None]):
                 + [StageColumn(data.closed.key, closed=True)]
             )
             self.column_keys = keys
-        self._fill(data, keep_key, keep_deal, follow)
+        self._fill(data, keep_key, keep_deal)
 
-    def _fill(
-        self, data: Board, keep_key: str | None, keep_deal: int | None, follow: int | None
-    ) -> None:
+    def _fill(self, data: Board, keep_key: str | None, keep_deal: int | None) -> None:
         columns = [*data.columns, data.closed]
         key = keep_key if keep_key in self.column_keys else None
-        if follow is not None:
-            key = next((c.key for c in columns if any(d.id == follow for d in c.cards)), key)
-        key = key or columns[0].key
+        key = self._column_of(keep_deal) or key or columns[0].key
         for column in columns:
             chosen = keep_deal if column.key == key else None
             self.query_one(f"#col-{column.key}", StageColumn).show(column, chosen)
-        typing = isinstance(self.focused, Input) and self.focused.has_class("shown")
-        if not typing:
+        if not self._typing():
             target = self.query_one(f"#cards-{key}", CardList)
             if self.focused is not target:
-                target.focus()
+                self.set_focus(target)
         self._status()
         self.loaded = True
+
+    def show_status(self) -> None:
+        """Show the status line again (the app's waiting or file state changed)."""
+        self._status()
 
     def _status(self) -> None:
         data = self.board
@@ -161,6 +176,9 @@ class BoardScreen(Screen[None]):
         if len(data.pipelines) > 1:
             parts.append("p: next pipeline")
         legend = "▲ overdue  ● today  ○ later  · none  12d! stale"
+        app: Any = self.app
+        if getattr(app, "waiting", False):
+            legend = "⏳ waiting for another crm to finish writing…"
         line = "  ·  ".join(parts) + "    " + legend
         self.query_one("#board-status", Static).update(line, layout=False)  # one line, fixed
 
@@ -203,7 +221,7 @@ class BoardScreen(Screen[None]):
         index = max(0, min(len(lists) - 1, lists.index(current) + step))
         target = lists[index]
         target.cursor = min(current.cursor, max(0, len(target.cards) - 1))
-        target.focus()
+        self.set_focus(target)
 
     def _need_deal(self) -> int | None:
         deal_id = self.selected_id
@@ -211,25 +229,77 @@ class BoardScreen(Screen[None]):
             self.notify("No deal selected", severity="warning")
         return deal_id
 
+    def _show_now(self, card: Card) -> actions.Revert:
+        """Show a change to a deal before it is saved (the selection goes with the card, so
+        the next key acts on the same deal); return how to put back what was shown."""
+        from tinycrm.core import board
+
+        data = self.board
+        assert data is not None
+        before = data.card(card.id)
+        self._redraw(board.put_card(data, card, self.sort), card.id)
+
+        def revert() -> None:
+            if before is not None and self.board is data:
+                self._redraw(board.put_card(data, before, self.sort), before.id)
+
+        return revert
+
     def action_move(self, step: int) -> None:
-        """Move the selected deal one stage left or right."""
-        deal_id = self._need_deal()
-        if deal_id is not None:
-            self.follow = deal_id
-            if not actions.move(self.app, deal_id, step):  # type: ignore[arg-type]
-                self.follow = None
+        """Move the selected deal one stage left or right (the selection follows it)."""
+        from dataclasses import replace
+
+        card = self.selected
+        if card is None or self.board is None:
+            self._need_deal()
+            return
+        stage_ids = [c.stage_id for c in self.board.columns]
+        index = stage_ids.index(card.stage_id) + step if card.stage_id in stage_ids else -1
+        if not 0 <= index < len(stage_ids):
+            edge = "first" if step < 0 else "last"
+            self.notify(f"{card.title} is in the {edge} stage", title="Not done", severity="error")
+            return
+        stage_id = stage_ids[index]
+        assert stage_id is not None
+        moved = replace(
+            card,
+            stage_id=stage_id,
+            status="open",
+            days_in_stage=0,
+            stale=False,
+            closed_at=None,
+            lost_reason=None,
+        )
+        revert = self._show_now(moved)
+        actions.move_to(self.app, card.id, stage_id, revert)  # type: ignore[arg-type]
+
+    def _show_closed(self, card: Card, status: str, reason: str | None = None) -> actions.Revert:
+        from dataclasses import replace
+
+        app: Any = self.app
+        shown = replace(card, status=status, closed_at=app.now(), lost_reason=reason or None)
+        return self._show_now(shown)
 
     def action_won(self) -> None:
-        """Mark the selected deal won."""
-        deal_id = self._need_deal()
-        if deal_id is not None:
-            actions.win(self.app, deal_id)  # type: ignore[arg-type]
+        """Mark the selected deal won (the selection follows it to the closed deals)."""
+        card = self.selected
+        if card is None:
+            self._need_deal()
+            return
+        revert = self._show_closed(card, "won") if card.status != "won" else None
+        actions.win(self.app, card.id, revert)  # type: ignore[arg-type]
 
     def action_lost(self) -> None:
         """Mark the selected deal lost (asks why)."""
-        deal_id = self._need_deal()
-        if deal_id is not None:
-            actions.ask_lost(self.app, deal_id)  # type: ignore[arg-type]
+        card = self.selected
+        if card is None:
+            self._need_deal()
+            return
+
+        def shown(reason: str) -> actions.Revert | None:
+            return self._show_closed(card, "lost", reason) if card.status != "lost" else None
+
+        actions.ask_lost(self.app, card.id, shown)  # type: ignore[arg-type]
 
     def action_new(self) -> None:
         """Add a deal to the focused stage."""
@@ -264,18 +334,23 @@ class BoardScreen(Screen[None]):
         """Show the filter and type into it."""
         box = self.query_one("#filter", Input)
         box.add_class("shown")
-        box.focus()
+        self.set_focus(box)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter_done":
+            return self.focused is not None and self.focused.id == "filter"
+        return True
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.text = event.value.strip()
         self.reload()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
+    def action_filter_done(self) -> None:
+        """Enter in the filter: back to the cards, the filter kept."""
         lists = self.lists
         if lists:
-            lists[0].focus()
+            self.set_focus(lists[0])
         if not self.text:
             self.query_one("#filter", Input).remove_class("shown")
 
@@ -289,7 +364,7 @@ class BoardScreen(Screen[None]):
             self.text = ""
             self.reload()
         if self.lists:
-            self.lists[0].focus()
+            self.set_focus(self.lists[0])
 
     def action_sort(self) -> None:
         """Sort the cards by the next order: stage age, follow-up, value, title."""

@@ -33,6 +33,8 @@ class ContactsScreen(Screen[None]):
         Binding("s", "sort", "Sort"),
         Binding("r", "reverse", "Reverse"),
         Binding("slash", "search", "Search", show=False),
+        # handled as the key is read, so keys typed after enter act on the list
+        Binding("enter", "searched", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -50,7 +52,7 @@ class ContactsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.reload()
-        self.query_one(RowList).focus()
+        self.set_focus(self.query_one(RowList))
 
     def reload(self) -> None:
         """Count the matching contacts and show them from the first page."""
@@ -79,13 +81,18 @@ class ContactsScreen(Screen[None]):
         self.query_one(RowList).cursor = 0
         self.reload()
 
-    @on(Input.Submitted, "#contact-search")
-    def _searched(self) -> None:
-        self.query_one(RowList).focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "searched":
+            return self.focused is not None and self.focused.id == "contact-search"
+        return True
+
+    def action_searched(self) -> None:
+        """Enter in the search box: on to the list."""
+        self.set_focus(self.query_one(RowList))
 
     def action_search(self) -> None:
         """Type a search."""
-        self.query_one("#contact-search", Input).focus()
+        self.set_focus(self.query_one("#contact-search", Input))
 
     def action_sort(self) -> None:
         """Sort by the next field."""

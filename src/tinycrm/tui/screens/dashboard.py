@@ -195,7 +195,7 @@ class DashboardScreen(Screen[None]):
         table = self.query_one("#dash-stale", DataTable)
         table.add_columns("#", "deal", "stage", "contact", "value", "idle/limit")
         self.reload()
-        self.query_one("#dashboard", VerticalScroll).focus()
+        self.set_focus(self.query_one("#dashboard", VerticalScroll))
 
     def reload(self) -> None:
         """Read the reports again (in a thread) and show them."""
