@@ -168,7 +168,9 @@ class HistoryModel(RuleBasedStateMachine):
 
     @initialize()
     def start(self) -> None:
-        self.ok("list", "contacts")  # creates the database and its default pipeline
+        from tinycrm.core.db import open_db
+
+        open_db(self.path).dispose()  # creates the database and its default pipeline
         self.stack = [(read_state(self.path), None, None)]
 
     # --- changes ----------------------------------------------------------------------------

@@ -201,6 +201,10 @@ def _as_before_shared_ids(db_path: Path) -> None:
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("DROP TABLE id_sequence")
     conn.execute("DROP TABLE redo_stack")
+    # and what later migrations add
+    conn.execute("DROP TABLE contact_uid")
+    conn.execute("DROP TABLE reminder_occurrence")
+    conn.execute("ALTER TABLE reminder_delivery DROP COLUMN record_uuid")
     conn.execute("UPDATE deal SET id = 1 WHERE id = 3")
     conn.execute("UPDATE stage_change SET deal_id = 1 WHERE deal_id = 3")
     conn.execute("UPDATE event SET entity_id = '1' WHERE entity = 'deal' AND entity_id = '3'")

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.conftest import table_rows
 from tests.tui.conftest import burst, settle, typed
-from tests.tui.test_board_workflows import drive, selected, stage_of
+from tests.tui.test_board_workflows import LOVELACE, drive, selected, stage_of
 
 DEALS = "SELECT id, stage_id, status, lost_reason, title, value FROM deal ORDER BY id"
 
@@ -35,11 +35,13 @@ def test_three_moves_in_a_burst_move_the_selected_deal_three_stages(
         seen.append((selected(app), app.focused.id))
 
     drive(board_db, steps)
-    assert stage_of(db_path, 1) == "Closing"
-    assert changed_deals(before, db_path) == [1]
+    assert stage_of(db_path, LOVELACE) == "Closing"
+    assert changed_deals(before, db_path) == [LOVELACE]
     after = moves_of(db_path)
-    assert {d: n - moves.get(d, 0) for d, n in after.items() if n != moves.get(d, 0)} == {1: 3}
-    assert seen == [(1, "cards-stage-4")]  # the selection followed the deal
+    assert {d: n - moves.get(d, 0) for d, n in after.items() if n != moves.get(d, 0)} == {
+        LOVELACE: 3
+    }
+    assert seen == [(LOVELACE, "cards-stage-4")]  # the selection followed the deal
 
 
 def test_three_moves_pressed_without_a_pause_move_the_same_deal(
@@ -51,8 +53,8 @@ def test_three_moves_pressed_without_a_pause_move_the_same_deal(
         await pilot.press(">", ">", ">")
 
     drive(board_db, steps)
-    assert stage_of(db_path, 1) == "Closing"
-    assert changed_deals(before, db_path) == [1]
+    assert stage_of(db_path, LOVELACE) == "Closing"
+    assert changed_deals(before, db_path) == [LOVELACE]
 
 
 def test_a_move_and_a_win_in_a_burst_win_the_moved_deal(board_db: Any, db_path: Path) -> None:
@@ -62,9 +64,9 @@ def test_a_move_and_a_win_in_a_burst_win_the_moved_deal(board_db: Any, db_path: 
         await burst(pilot, ">", "w")
 
     drive(board_db, steps)
-    assert table_rows(db_path, "SELECT status FROM deal WHERE id=1") == [("won",)]
-    assert stage_of(db_path, 1) == "Qualifying"
-    assert changed_deals(before, db_path) == [1]
+    assert table_rows(db_path, "SELECT status FROM deal WHERE id=?", LOVELACE) == [("won",)]
+    assert stage_of(db_path, LOVELACE) == "Qualifying"
+    assert changed_deals(before, db_path) == [LOVELACE]
 
 
 def test_won_pressed_twice_in_a_burst_wins_only_the_selected_deal(
@@ -76,7 +78,7 @@ def test_won_pressed_twice_in_a_burst_wins_only_the_selected_deal(
         await burst(pilot, "w", "w")
 
     drive(board_db, steps)
-    assert changed_deals(before, db_path) == [1]
+    assert changed_deals(before, db_path) == [LOVELACE]
 
 
 def test_a_move_then_lost_typed_fast_marks_the_moved_deal_lost(
@@ -88,10 +90,10 @@ def test_a_move_then_lost_typed_fast_marks_the_moved_deal_lost(
         await burst(pilot, ">", "x", *typed("price"), "enter")
 
     drive(board_db, steps)
-    assert table_rows(db_path, "SELECT status, lost_reason FROM deal WHERE id=1") == [
+    assert table_rows(db_path, "SELECT status, lost_reason FROM deal WHERE id=?", LOVELACE) == [
         ("lost", "price")
     ]
-    assert changed_deals(before, db_path) == [1]
+    assert changed_deals(before, db_path) == [LOVELACE]
 
 
 def test_a_move_then_a_follow_up_typed_fast_lands_on_the_moved_deal(
@@ -106,8 +108,8 @@ def test_a_move_then_a_follow_up_typed_fast_lands_on_the_moved_deal(
     drive(board_db, steps)
     assert table_rows(
         db_path, "SELECT deal_id, due_at FROM follow_up WHERE title='ring the board'"
-    ) == [(1, "2026-12-03 00:00:00.000000")]
-    assert changed_deals(before, db_path) == [1]
+    ) == [(LOVELACE, "2026-12-03 00:00:00.000000")]
+    assert changed_deals(before, db_path) == [LOVELACE]
 
 
 def test_a_move_then_a_log_typed_fast_lands_on_the_moved_deal(board_db: Any, db_path: Path) -> None:
@@ -117,8 +119,8 @@ def test_a_move_then_a_log_typed_fast_lands_on_the_moved_deal(board_db: Any, db_
     drive(board_db, steps)
     assert table_rows(
         db_path, "SELECT deal_id, kind FROM interaction WHERE summary='sent the quote'"
-    ) == [(1, "call")]
-    assert stage_of(db_path, 1) == "Qualifying"
+    ) == [(LOVELACE, "call")]
+    assert stage_of(db_path, LOVELACE) == "Qualifying"
 
 
 def test_a_new_deal_typed_fast_puts_each_value_in_its_field(board_db: Any, db_path: Path) -> None:
@@ -144,10 +146,10 @@ def test_an_edit_typed_fast_changes_the_deal_the_key_was_pressed_on(
         await burst(pilot, ">", "e", "end", *typed(" v2"), "enter", "enter", "enter")
 
     drive(board_db, steps)
-    assert table_rows(db_path, "SELECT title FROM deal WHERE id=1") == [
+    assert table_rows(db_path, "SELECT title FROM deal WHERE id=?", LOVELACE) == [
         ("Lovelace website redesign v2",)
     ]
-    assert changed_deals(before, db_path) == [1]
+    assert changed_deals(before, db_path) == [LOVELACE]
 
 
 def test_quitting_right_after_a_move_still_saves_it(board_db: Any, db_path: Path) -> None:
@@ -155,4 +157,4 @@ def test_quitting_right_after_a_move_still_saves_it(board_db: Any, db_path: Path
         await burst(pilot, ">", "q")
 
     drive(board_db, steps)
-    assert stage_of(db_path, 1) == "Qualifying"
+    assert stage_of(db_path, LOVELACE) == "Qualifying"

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import snapshot_of, table_rows
 from tests.tui.conftest import burst, settle
-from tests.tui.test_board_workflows import drive, stage_of
+from tests.tui.test_board_workflows import LOVELACE, drive, stage_of
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_a_held_lock_keeps_the_board_answering_and_the_move_lands_once(
             await pilot.press("question_mark")  # the help opens while the write waits
             await pilot.pause()
             seen["help"] = isinstance(app.screen, KeysScreen)
-            seen["moved while held"] = stage_of(db_path, 1)
+            seen["moved while held"] = stage_of(db_path, LOVELACE)
             seen["waiting"] = [m for m in messages(app) if "waiting for another crm" in m]
             await pilot.press("escape")
         finally:
@@ -64,8 +64,10 @@ def test_a_held_lock_keeps_the_board_answering_and_the_move_lands_once(
     assert seen["help"] is True
     assert seen["moved while held"] == "Prospecting"
     assert seen["waiting"], "the board says it is waiting"
-    assert stage_of(db_path, 1) == "Qualifying"
-    assert table_rows(db_path, "SELECT count(*) FROM stage_change WHERE deal_id=1") == [(2,)]
+    assert stage_of(db_path, LOVELACE) == "Qualifying"
+    assert table_rows(db_path, "SELECT count(*) FROM stage_change WHERE deal_id = ?", LOVELACE) == [
+        (2,)
+    ]
 
 
 def test_a_lock_held_past_the_timeout_is_a_notification_and_changes_nothing(
@@ -119,7 +121,7 @@ def test_an_unexpected_error_in_a_change_is_a_notification(
     app = drive(board_db, steps)
     assert any("disk on fire" in m and "nothing was changed" in m for m in seen), seen
     assert not app.return_code
-    assert table_rows(db_path, "SELECT status FROM deal WHERE id=1") == [("open",)]
+    assert table_rows(db_path, "SELECT status FROM deal WHERE id = ?", LOVELACE) == [("open",)]
 
 
 def test_a_board_that_crashes_exits_non_zero(

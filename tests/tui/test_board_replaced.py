@@ -12,6 +12,7 @@ from typing import Any
 
 from tests.conftest import table_rows
 from tests.tui.conftest import settle
+from tests.tui.test_board_workflows import LOVELACE
 
 
 def messages(app: Any) -> list[str]:
@@ -19,12 +20,12 @@ def messages(app: Any) -> list[str]:
 
 
 def replacement(demo_template: Path, folder: Path) -> Path:
-    """A copy of the demo database whose deal #1 has another title, to tell the files apart."""
+    """A copy of the demo database in which the oldest prospecting deal has another title."""
     path = folder / "restored.db"
     shutil.copy(demo_template, path)
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("UPDATE deal SET title = 'Restored website' WHERE id = 1")
+        conn.execute("UPDATE deal SET title = 'Restored website' WHERE id = ?", (LOVELACE,))
     conn.close()
     return path
 
@@ -52,15 +53,15 @@ def test_a_win_after_the_file_was_replaced_lands_in_the_new_file(
         seen.extend(messages(app))
 
     run_board(board_db, steps)
-    moves = "SELECT count(*) FROM stage_change WHERE deal_id = 1"
-    assert table_rows(db_path, "SELECT title, status, stage_id FROM deal WHERE id=1") == [
-        ("Restored website", "won", 1)
-    ]
+    moves = f"SELECT count(*) FROM stage_change WHERE deal_id = {LOVELACE}"
+    assert table_rows(
+        db_path, "SELECT title, status, stage_id FROM deal WHERE id = ?", LOVELACE
+    ) == [("Restored website", "won", 1)]
     assert table_rows(db_path, moves) == table_rows(demo_template, moves)
     assert table_rows(db_path, "PRAGMA integrity_check") == [("ok",)]
-    assert table_rows(old, "SELECT status FROM deal WHERE id=1") == [("open",)]
+    assert table_rows(old, "SELECT status FROM deal WHERE id = ?", LOVELACE) == [("open",)]
     assert table_rows(old, moves) == [(table_rows(demo_template, moves)[0][0] + 2,)]
-    assert "Deal #1 won" in seen
+    assert f"Deal #{LOVELACE} won" in seen
 
 
 def test_a_replaced_file_without_the_deal_refuses_and_claims_nothing(
@@ -72,8 +73,8 @@ def test_a_replaced_file_without_the_deal_refuses_and_claims_nothing(
         conn.execute("PRAGMA foreign_keys = OFF")
         for table in ("stage_change", "interaction", "follow_up", "deal_tag"):
             with contextlib.suppress(sqlite3.OperationalError):
-                conn.execute(f"DELETE FROM {table} WHERE deal_id = 1")
-        conn.execute("DELETE FROM deal WHERE id = 1")
+                conn.execute(f"DELETE FROM {table} WHERE deal_id = ?", (LOVELACE,))
+        conn.execute("DELETE FROM deal WHERE id = ?", (LOVELACE,))
     conn.close()
     seen: list[str] = []
 
@@ -84,10 +85,10 @@ def test_a_replaced_file_without_the_deal_refuses_and_claims_nothing(
         seen.extend(messages(app))
 
     run_board(board_db, steps)
-    assert table_rows(db_path, "SELECT count(*) FROM deal WHERE id=1") == [(0,)]
+    assert table_rows(db_path, "SELECT count(*) FROM deal WHERE id = ?", LOVELACE) == [(0,)]
     assert table_rows(db_path, "SELECT count(*) FROM event WHERE origin = 'tui'") == [(0,)]
-    assert "Deal #1 won" not in seen
-    assert any("#1" in m for m in seen), seen
+    assert f"Deal #{LOVELACE} won" not in seen
+    assert any(f"#{LOVELACE}" in m for m in seen), seen
 
 
 def test_a_deleted_file_stops_the_writes_with_a_message(board_db: Any, db_path: Path) -> None:
@@ -101,7 +102,7 @@ def test_a_deleted_file_stops_the_writes_with_a_message(board_db: Any, db_path: 
         seen.extend(messages(app))
 
     run_board(board_db, steps)
-    assert "Deal #1 won" not in seen
+    assert f"Deal #{LOVELACE} won" not in seen
     assert any("was deleted or moved" in m and "nothing was saved" in m for m in seen), seen
     assert not db_path.exists()
 
@@ -117,9 +118,9 @@ def test_the_live_board_follows_a_replaced_file(
         for _ in range(50):  # the board looks once a second; a loaded machine is slower
             await asyncio.sleep(0.2)
             await settle(pilot)
-            if app.screen.board.card(1).title == "Restored website":
+            if app.screen.board.card(LOVELACE).title == "Restored website":
                 break
-        seen.append(app.screen.board.card(1).title)
+        seen.append(app.screen.board.card(LOVELACE).title)
 
     run_board(board_db, steps, watch=True)
     assert seen == ["Restored website"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXED_NOW, table_rows
+from tests.tui.test_board_workflows import LOVELACE
 
 pytestmark = pytest.mark.slow
 
@@ -98,9 +99,9 @@ def test_keys_sent_in_one_burst_act_on_the_deal_they_were_pressed_on(
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", "burst")
 
-    assert wait_for(lambda: "#1 Lovelace" in screen()), screen()
+    assert wait_for(lambda: f"#{LOVELACE} Lovelace" in screen()), screen()
     tmux("send-keys", "-t", "burst", ">>>")  # one write to the terminal: a burst
-    stage = "SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.id = 1"
+    stage = f"SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.id = {LOVELACE}"
     assert wait_for(lambda: table_rows(db_path, stage) == [("Closing",)]), screen()
     # a form typed in one go: each value in its own field
     tmux("send-keys", "-t", "burst", "n", "Acme", "Enter", "ada", "Enter", "5k", "Enter", "Enter")
@@ -113,6 +114,6 @@ def test_keys_sent_in_one_burst_act_on_the_deal_they_were_pressed_on(
     assert wait_for(lambda: "burst" not in tmux("list-sessions")), screen()
     after = {row[0]: row for row in table_rows(db_path, deals)}
     changed = [row[0] for row in before if after[row[0]] != row]
-    assert changed == [1]
-    moves = "SELECT count(*) FROM stage_change WHERE deal_id = 1"
+    assert changed == [LOVELACE]
+    moves = f"SELECT count(*) FROM stage_change WHERE deal_id = {LOVELACE}"
     assert table_rows(db_path, moves) == [(4,)]
