@@ -65,7 +65,7 @@ def _show(report: Any, as_json: bool) -> None:
         render.print_json(report.as_dict())
         return
     for problem in report.problems:
-        sys.stderr.write(f"line {problem.line}: {problem.reason}\n")
+        sys.stderr.write(f"line {problem.line}: {render.shown(problem.reason)}\n")
     if report.dry_run:
         for a in report.actions:
             target = f" #{a.record_id}" if a.record_id is not None and a.action != "create" else ""
@@ -98,7 +98,7 @@ def _run_import(work: Any, as_json: bool) -> None:
     except BadRowsError as error:
         stop()
         for problem in error.problems:
-            sys.stderr.write(f"line {problem.line}: {problem.reason}\n")
+            sys.stderr.write(f"line {problem.line}: {render.shown(problem.reason)}\n")
         raise
     stop()
     _show(report, as_json)
