@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from sqlmodel import Session
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 
 from tinycrm import clock
 from tinycrm.core.db import Database
 from tinycrm.tui.commands import CrmCommands
+from tinycrm.tui.filters import ControlCharacters
 
 T = TypeVar("T")
 POLL_SECONDS = 1.0
+CONTROL_CHARACTERS = ControlCharacters()
 
 
 class CrmApp(App[None]):
@@ -39,6 +42,10 @@ class CrmApp(App[None]):
         self._watcher: sqlite3.Connection | None = None
         self._version = 0
         self._known_due: set[int] = set()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, and one that keeps control characters in names off the screen."""
+        return [*super().get_line_filters(), CONTROL_CHARACTERS]
 
     def now(self) -> datetime:
         """Return the current time (TINYCRM_NOW fixes it)."""
