@@ -103,15 +103,11 @@ def test_a_csv_row_with_an_escape_sequence_is_a_bad_row(crm: Any, jane: Path, tm
         encoding="utf-8",
     )
     result = refused(crm, jane, "import", "csv", str(path))
-    assert "line 3: the contact name 'Mallory\\x1b]0;pwned\\x07' holds a control" in (
-        result.stderr
-    )
+    assert "line 3: the contact name 'Mallory\\x1b]0;pwned\\x07' holds a control" in (result.stderr)
     assert "nothing was imported" in result.stderr
 
 
-def test_a_csv_deal_with_a_control_character_is_a_bad_row(
-    crm: Any, jane: Path, tmp_path: Path
-):
+def test_a_csv_deal_with_a_control_character_is_a_bad_row(crm: Any, jane: Path, tmp_path: Path):
     path = tmp_path / "deals.csv"
     path.write_text(f"title,notes\r\nFine,ok\r\nEvil{CSI_8BIT},x\r\n", encoding="utf-8")
     result = refused(crm, jane, "import", "csv", str(path), "--kind", "deals")
