@@ -118,9 +118,14 @@ class CrmGroup(TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         bad = _undecodable(argv)
         if bad is not None:
+            from tinycrm.core.text import visible
             from tinycrm.errors import UsageError
 
-            shown = bad.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            try:  # the bytes as typed ('Ren\xe9'), else the code points
+                raw = bad.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                raw = bad.encode("utf-8", "backslashreplace")
+            shown = visible(raw.decode("utf-8", "backslashreplace"))
             report(
                 UsageError(
                     f"the argument '{shown}' is not UTF-8 text; nothing was changed",

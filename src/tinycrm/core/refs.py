@@ -115,7 +115,7 @@ def find_all(
     m = _ID.match(raw)
     if m:
         # an id beyond 64 bits names nothing (and int() refuses thousands of digits)
-        digits = m.group(1).lstrip("0")
+        digits = m.group(1).lstrip("0") or "0"
         number = int(digits) if len(digits) <= 19 else -1
         if not 0 <= number < 2**63:
             return []
