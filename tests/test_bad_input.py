@@ -200,3 +200,26 @@ def test_the_smallest_wrong_json_export(crm: Any, db_path: Path, tmp_path: Path)
     assert result.stderr.splitlines()[0] == (
         "error: five.json: contact is not a list of rows; nothing was imported"
     )
+
+
+def test_an_unexpected_failure_is_one_line_not_a_traceback(
+    seeded: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """The last guard, in the real entry point: a bug still ends in one line and exit 1."""
+    from tinycrm.cli import main, state
+    from tinycrm.core import views
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("boom\x1b[2J")
+
+    state.configure(None)
+    monkeypatch.setattr(views, "describe", broken)
+    monkeypatch.setattr(sys, "argv", ["crm", "show", "jane"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "error: crm failed unexpectedly (RuntimeError: boom\\x1b[2J)",
+        "hint: this is a bug in tinycrm; TINYCRM_DEBUG=1 shows the details",
+    ]

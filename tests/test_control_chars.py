@@ -221,3 +221,12 @@ def test_non_ascii_text_stays_readable_in_json(crm: Any, db_path: Path):
     assert crm("add", "contact", "Renée Ünal").exit_code == 0
     result = crm("list", "contacts", "--json")
     assert "Renée Ünal" in result.stdout
+
+
+def test_a_json_export_escapes_c1_and_bidi_characters(crm: Any, jane: Path, tmp_path: Path):
+    _plant(jane)
+    result = crm("export", "json")
+    assert result.exit_code == 0, result.stderr
+    no_raw_controls(result.stdout)
+    data = json.loads(result.stdout)
+    assert data["tables"]["contact"][0]["title"] == f"CTO{CSI_8BIT}{RTL}"

@@ -10,7 +10,6 @@ import functools
 import io
 import json
 import os
-import re
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
@@ -104,20 +103,11 @@ def paged() -> Iterator[None]:
             real.write(text)
 
 
-# What json.dumps leaves raw with ensure_ascii=False and a terminal may still act on: DEL,
-# C1 controls (0x9b is CSI), bidi overrides, line separators, lone surrogates.
-_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def json_text(data: Any) -> str:
-    """Return data as indented JSON (UTF-8 kept readable, every control character escaped)."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
 def print_json(data: Any) -> None:
-    """Print data as indented JSON."""
-    sys.stdout.write(json_text(data) + "\n")
+    """Print data as indented JSON (UTF-8 kept readable, every control character escaped)."""
+    from tinycrm.core.text import json_safe
+
+    sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 def table(

@@ -45,6 +45,17 @@ def visible(text: str, multi_line: bool = False) -> str:
     return pattern.sub(_escape_char, text) if pattern.search(text) else text
 
 
+# What json.dumps leaves raw with ensure_ascii=False (it escapes only C0, quote and backslash)
+# and a terminal may still act on: DEL, C1 controls (0x9b is CSI), bidi overrides, separators.
+_JSON_RAW = re.compile(f"[{_OTHER_CONTROLS}]")
+
+
+def json_safe(text: str) -> str:
+    """Return JSON text with those characters written as \\u escapes too: the same JSON
+    value, readable UTF-8 otherwise, and harmless on a terminal."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def check_text(value: str, what: str, multi_line: bool = False) -> str:
     """Return `value` if it holds no control character, else raise ValidationError naming
     the field (`what`, e.g. "contact name"); notes (`multi_line`) may hold tabs and line

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tinycrm.core.text import json_safe
 from tinycrm.errors import ConflictError, StorageError, ValidationError
 from tinycrm.io.batches import SQL_TIME, columns_of, insert_many
 
@@ -90,7 +91,7 @@ def document(db: Database, now: datetime) -> dict[str, Any]:
 
 def dump(db: Database, now: datetime) -> str:
     """Return the whole database as JSON text."""
-    return json.dumps(document(db, now), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document(db, now), indent=2, ensure_ascii=False)) + "\n"
 
 
 def _load(path: Path) -> dict[str, Any]:
