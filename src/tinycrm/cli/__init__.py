@@ -52,8 +52,10 @@ def _bounded(param: Any) -> None:
 
     def convert(self: Any, value: Any, param: Any, ctx: Any) -> Any:
         number = kind.convert(self, value, param, ctx)
-        if isinstance(number, int) and not -LARGEST - 1 <= number <= LARGEST:
+        if isinstance(number, int) and number > LARGEST:
             self.fail(f"{value} is too large (at most {LARGEST})", param, ctx)
+        if isinstance(number, int) and number < -LARGEST - 1:
+            self.fail(f"{value} is too small (at least {-LARGEST - 1})", param, ctx)
         return number
 
     bounded = copy.copy(param.type)
