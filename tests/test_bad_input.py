@@ -71,6 +71,13 @@ def test_numbers_beyond_64_bits_are_refused(crm: Any, seeded: Path, args: tuple[
     assert "error" in result.stderr.lower()
 
 
+def test_the_largest_limit_is_just_a_limit(crm: Any, seeded: Path):
+    result = crm("search", "jane", "--limit", "9223372036854775807")
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 0, result.stderr
+    assert "Jane Doe" in result.stdout
+
+
 def test_a_huge_amount_says_how_large_an_amount_can_be(crm: Any, seeded: Path):
     result = refused(crm, seeded, "add", "deal", "X", "--value", "99999999999999999")
     assert result.stderr.splitlines()[0] == "error: the amount '99999999999999999' is too large"
