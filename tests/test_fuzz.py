@@ -261,6 +261,9 @@ def seeded(crm: Crm, db_path: Path, tmp_path: Path) -> dict[str, Any]:
 
 def fresh(seeded: dict[str, Any], which: str = "template") -> Path:
     """A private copy of a seeded database for one example."""
+    done: Path = seeded["dir"] / f"work{seeded['copies']}.db"
+    for path in (done, Path(f"{done}-wal"), Path(f"{done}-shm")):
+        path.unlink(missing_ok=True)
     seeded["copies"] += 1
     work: Path = seeded["dir"] / f"work{seeded['copies']}.db"
     shutil.copyfile(seeded[which], work)
