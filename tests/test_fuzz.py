@@ -28,7 +28,7 @@ from tests.conftest import Crm, snapshot_of
 
 EXAMPLES = int(os.environ.get("TINYCRM_FUZZ_EXAMPLES", "0") or 0)
 FUZZ = settings(
-    max_examples=EXAMPLES or 120,
+    max_examples=EXAMPLES or 100,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
