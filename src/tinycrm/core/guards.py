@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from tinycrm.core.text import check_text
+from tinycrm.core.text import check_text, visible
 
 # Columns that may hold several lines; every other text column is one line.
 MULTI_LINE = frozenset({"notes", "summary", "lost_reason"})
@@ -30,7 +30,15 @@ _SKIPPED_TABLES = frozenset({"event"})
 
 
 def watch(session: Session) -> None:
-    """Refuse, at flush time, text with control characters in what `session` writes."""
+    """Refuse, at flush time, text with control characters in what `session` writes.
+
+    The command's summary for the history is made from what was typed before it was
+    cleaned ('add deal X' with a trailing NEL that stripping then removed): it is stored
+    with such characters written as escapes instead.
+    """
+    summary = session.info.get("summary")
+    if isinstance(summary, str):
+        session.info["summary"] = visible(summary)
     event.listen(session, "before_flush", _before_flush)
 
 
