@@ -6,6 +6,7 @@ start quickly; each command imports the core when it runs.
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,58 @@ from tinycrm.errors import TinyCrmError
 
 
 def report(error: TinyCrmError) -> None:
-    """Print an error (and its hint) as plain lines on stderr."""
-    sys.stderr.write(f"error: {error.message}\n")
+    """Print an error (and its hint) as plain lines on stderr, control characters escaped."""
+    from tinycrm.core.text import visible
+
+    sys.stderr.write(f"error: {visible(error.message)}\n")
     if error.hint:
-        sys.stderr.write(f"hint: {error.hint}\n")
+        sys.stderr.write(f"hint: {visible(error.hint)}\n")
+
+
+# Integers a SQLite column (and so any id, count or option) can hold.
+LARGEST = 2**63 - 1
+
+
+def _undecodable(args: list[str]) -> str | None:
+    """Return the first argument that held bytes that are not UTF-8 (Python passes them on
+    as lone surrogates), or None."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg
+    return None
+
+
+def _bounded(param: Any) -> None:
+    """Make an integer parameter refuse numbers beyond 64 bits as a usage error, instead of
+    failing deep in the database; its help and range stay as they were."""
+    kind = type(param.type)
+    if kind.__name__ not in ("IntParamType", "IntRange") or getattr(param, "_bounded", False):
+        return
+
+    def convert(self: Any, value: Any, param: Any, ctx: Any) -> Any:
+        number = kind.convert(self, value, param, ctx)
+        if isinstance(number, int) and number > LARGEST:
+            self.fail(f"{value} is too large (at most {LARGEST})", param, ctx)
+        if isinstance(number, int) and number < -LARGEST - 1:
+            self.fail(f"{value} is too small (at least {-LARGEST - 1})", param, ctx)
+        return number
+
+    bounded = copy.copy(param.type)
+    bounded.__class__ = type(f"Bounded{kind.__name__}", (kind,), {"convert": convert})
+    param.type = bounded
+    param._bounded = True
+
+
+def _bound_integers(command: Any) -> None:
+    """Bound every integer parameter of a command and of the commands under it."""
+    real = getattr(command, "real", None)
+    command = real() if callable(real) else command
+    for param in command.params:
+        _bounded(param)
+    for sub in getattr(command, "commands", {}).values():
+        _bound_integers(sub)
 
 
 def _storage_error(exc: BaseException) -> TinyCrmError | None:
@@ -79,6 +128,36 @@ class CrmGroup(TyperGroup):
         rank = {name: i for i, name in enumerate(HELP_ORDER)}
         ordered = sorted(self.commands.items(), key=lambda item: rank.get(item[0], len(rank)))
         self.commands = dict(ordered)
+
+    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
+        """Refuse argument bytes that are not UTF-8 before anything reads them."""
+        argv = list(sys.argv[1:] if args is None else args)
+        bad = _undecodable(argv)
+        if bad is not None:
+            from tinycrm.core.text import visible
+            from tinycrm.errors import UsageError
+
+            try:  # the bytes as typed ('Ren\xe9'), else the code points
+                raw = bad.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                raw = bad.encode("utf-8", "backslashreplace")
+            shown = visible(raw.decode("utf-8", "backslashreplace"))
+            report(
+                UsageError(
+                    f"the argument '{shown}' is not UTF-8 text; nothing was changed",
+                    hint="set your terminal to UTF-8 (e.g. LANG=C.UTF-8) and type it again",
+                )
+            )
+            if extra.get("standalone_mode", True):
+                sys.exit(UsageError.exit_code)
+            raise typer.Exit(UsageError.exit_code)
+        return super().main(argv, *rest, **extra)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            _bound_integers(command)
+        return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -171,5 +250,25 @@ _register()
 
 
 def main() -> None:
-    """Run `crm`; the process exit code follows the error's."""
-    app()
+    """Run `crm`; the process exit code follows the error's.
+
+    An exception nothing expected still ends in one line and exit 1, never a traceback
+    (TINYCRM_DEBUG=1 shows it); a write it interrupted was rolled back with its transaction.
+    """
+    import os
+
+    try:
+        app()
+    except BrokenPipeError:
+        # `crm list contacts | head`: the reader has gone; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except Exception as exc:
+        if os.environ.get("TINYCRM_DEBUG"):
+            raise
+        from tinycrm.core.text import visible
+
+        sys.stderr.write(f"error: crm failed unexpectedly ({type(exc).__name__}: ")
+        sys.stderr.write(f"{visible(str(exc))[:300]})\n")
+        sys.stderr.write("hint: this is a bug in tinycrm; TINYCRM_DEBUG=1 shows the details\n")
+        sys.exit(1)

@@ -73,7 +73,7 @@ def _show(report: Any, as_json: bool) -> None:
         render.print_json(report.as_dict())
         return
     for problem in report.problems:
-        sys.stderr.write(f"line {problem.line}: {problem.reason}\n")
+        sys.stderr.write(f"line {problem.line}: {render.shown(problem.reason)}\n")
     if report.dry_run:
         for a in report.actions:
             render.say(a.describe())
@@ -117,7 +117,7 @@ def _run_import(work: Any, as_json: bool) -> None:
             _show(error.report, as_json)
         else:
             for problem in error.problems:
-                sys.stderr.write(f"line {problem.line}: {problem.reason}\n")
+                sys.stderr.write(f"line {problem.line}: {render.shown(problem.reason)}\n")
         raise
     stop()
     _show(report, as_json)

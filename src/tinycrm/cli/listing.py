@@ -21,7 +21,11 @@ CREATED_BEFORE = typer.Option(None, "--created-before", help="Added before this 
 UPDATED_AFTER = typer.Option(None, "--updated-after", help="Changed on or after this day.")
 UPDATED_BEFORE = typer.Option(None, "--updated-before", help="Changed before this day.")
 QUIET_DAYS = typer.Option(
-    None, "--no-interaction-days", min=0, help="No interaction logged in the last N days."
+    None,
+    "--no-interaction-days",
+    min=0,
+    max=36_600,
+    help="No interaction logged in the last N days.",
 )
 
 

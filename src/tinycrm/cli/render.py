@@ -1,7 +1,12 @@
-"""Output: rich tables for people, JSON for scripts. stdout carries data only."""
+"""Output: rich tables for people, JSON for scripts. stdout carries data only.
+
+Nothing from the data reaches the terminal raw: control characters and escape sequences in a
+name (an old database, a restored export) are printed as visible escapes such as `\\x1b`.
+"""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -12,10 +17,34 @@ from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
 
+def shown(text: str) -> str:
+    """Return text safe to print: control characters escaped, line breaks and tabs kept."""
+    from tinycrm.core.text import visible
+
+    return visible(text, multi_line=True)
+
+
+@functools.cache
+def _console_class() -> Any:
+    from rich.console import Console
+    from rich.segment import Segment
+
+    class SafeConsole(Console):
+        """A Console that escapes control characters in the text it renders (rich passes
+        ESC and most C0 and C1 controls through); its own styling is not text, and stays."""
+
+        def render(self, renderable: Any, options: Any = None) -> Any:
+            for segment in super().render(renderable, options):
+                if not segment.control and not segment.text.isprintable():
+                    segment = Segment(shown(segment.text), segment.style)
+                yield segment
+
+    return SafeConsole
+
+
 def console() -> Any:
     """Return a rich Console on stdout (colour follows the terminal and NO_COLOR)."""
-    from rich.console import Console
-
+    Console = _console_class()
     if _paging:
         # Output is being collected for the pager: keep the terminal's colours and width.
         width = shutil.get_terminal_size().columns
@@ -75,8 +104,10 @@ def paged() -> Iterator[None]:
 
 
 def print_json(data: Any) -> None:
-    """Print data as indented JSON."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Print data as indented JSON (UTF-8 kept readable, every control character escaped)."""
+    from tinycrm.core.text import json_safe
+
+    sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 def table(
@@ -136,8 +167,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return shown(", ".join(str(v) for v in value))
+    return shown(str(value))
 
 
 def fields(pairs: Sequence[tuple[str, Any]], title: str | None = None) -> None:
@@ -146,7 +177,7 @@ def fields(pairs: Sequence[tuple[str, Any]], title: str | None = None) -> None:
 
     out = console()
     if title:
-        out.print(f"[bold]{_escape(title)}[/bold]")
+        out.print(f"[bold]{_escape(shown(title))}[/bold]")
     tab = Table.grid(padding=(0, 2))
     tab.add_column(style="dim")
     tab.add_column(overflow="fold")
@@ -175,12 +206,12 @@ def record(data: dict[str, Any], as_json: bool, quiet: bool, line: str) -> None:
 
 def say(message: str) -> None:
     """Print a short confirmation line on stdout."""
-    sys.stdout.write(message + "\n")
+    sys.stdout.write(shown(message) + "\n")
 
 
 def warn(message: str) -> None:
     """Print a warning line on stderr (the command still succeeded)."""
-    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.write(f"warning: {shown(message)}\n")
 
 
 def confirm(question: str, yes: bool) -> None:

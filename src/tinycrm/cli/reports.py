@@ -350,7 +350,9 @@ def velocity(since: str | None = SINCE, segment: str | None = SEGMENT,
 
 @app.command("stale")
 def stale(
-    days: int = typer.Option(30, "--days", min=1, help="Gone dark after this many days."),
+    days: int = typer.Option(
+        30, "--days", min=1, max=36_600, help="Gone dark after this many days."
+    ),
     limit: int = typer.Option(
         20, "--limit", "-n", min=0, help="Rows of each list to show (0: all; --json has all)."
     ),

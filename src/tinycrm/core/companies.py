@@ -74,7 +74,9 @@ def find_company_by_name(session: Session, name: str) -> Company | None:
 def company_for(session: Session, name_or_ref: str, now: datetime) -> Company:
     """Return the company named or referenced (#id) by `name_or_ref`, creating it if new."""
     text = name_or_ref.strip()
-    if text.lstrip("#").isdigit() and text.startswith("#"):
+    if text.startswith("#") and text[1:].isdecimal():
+        if len(text) > 20 or int(text[1:]) >= 2**63:
+            raise NotFoundError(f"no company {text}")
         return get_company(session, int(text[1:]))
     found = find_company_by_name(session, text)
     return found if found is not None else add_company(session, text, now=now)

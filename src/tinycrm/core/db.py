@@ -510,7 +510,7 @@ class Database:
         one group, so `undo` reverts the whole command."""
         from sqlmodel import Session
 
-        from tinycrm.core import history
+        from tinycrm.core import guards, history
 
         with Session(self.engine, expire_on_commit=False) as session:
             session.info["tinycrm_write"] = True
@@ -519,6 +519,7 @@ class Database:
             session.info["summary"] = summary
             session.info["now"] = now
             history.watch(session)
+            guards.watch(session)
             session.connection(execution_options={"tinycrm_write": True})
             try:
                 yield session

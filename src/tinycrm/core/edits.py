@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from tinycrm.core import companies, contacts, dates, deals, refs, tags
+from tinycrm.core.dates import MAX_DAYS
 from tinycrm.core.models import Company, Contact, ContactEmail, ContactPhone, Deal
 from tinycrm.core.money import check_currency, parse_money, to_decimal_text
 from tinycrm.core.text import clean, fold, phone_key
@@ -120,7 +121,7 @@ def parse_probability(text: str) -> int | None:
     raw = text.strip().removesuffix("%").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 0 <= int(raw) <= 100:
+    if not raw.isdecimal() or len(raw) > 3 or not 0 <= int(raw) <= 100:
         raise ValidationError(
             f"not a probability: {text!r}", hint="a whole percentage from 0 to 100"
         )
@@ -131,9 +132,10 @@ def _parse_days(text: str) -> int | None:
     raw = text.strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) == 0:
+    if not raw.isdecimal() or len(raw) > 6 or not 0 < int(raw) <= MAX_DAYS:
         raise ValidationError(
-            f"not a number of days: {text!r}", hint="a whole number such as 30, or empty"
+            f"not a number of days: {text!r}",
+            hint=f"a whole number such as 30 (at most {MAX_DAYS}), or empty",
         )
     return int(raw)
 

@@ -103,7 +103,7 @@ def _count_down(rule: str | None) -> str | None:
     parts = rule.split(";")
     for i, part in enumerate(parts):
         key, _, value = part.partition("=")
-        if key == "COUNT" and value.isdigit() and int(value) > 1:
+        if key == "COUNT" and value.isdecimal() and int(value) > 1:
             parts[i] = f"COUNT={int(value) - 1}"
     return ";".join(parts)
 

@@ -18,6 +18,9 @@ _AMOUNT = re.compile(
     r"^(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<suffix>[km]?)$"
 )
 _EXAMPLES = "5000, 5,000, 5000.50, 5k or 1.2m"
+# The largest amount, in whole units of any currency: a trillion keeps every sum of amounts
+# (reports add thousands of them) far inside the 64 bits a database integer holds.
+LARGEST = 10**12
 
 
 def exponent(currency: str) -> int:
@@ -48,6 +51,10 @@ def parse_money(text: str, currency: str) -> int:
             f"not an amount: {text!r}", hint=f"write it like {_EXAMPLES}"
         ) from None
     amount *= {"": 1, "k": 1_000, "m": 1_000_000}[match["suffix"]]
+    if amount > LARGEST:
+        raise ValidationError(
+            f"the amount {text!r} is too large", hint=f"amounts go up to {LARGEST:,}"
+        )
     minor = amount * (10 ** exponent(currency))
     if minor != minor.to_integral_value():
         raise ValidationError(

@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from tinycrm import clock
+from tinycrm.core.dates import MAX_DAYS
 from tinycrm.core.models import Deal, Pipeline, Stage, StageChange
 from tinycrm.core.money import to_decimal_text
 from tinycrm.core.text import clean, fold
@@ -229,9 +230,10 @@ def check_stale_days(value: int | None) -> int | None:
     """Return a positive number of days (0 or None: never stale), or raise ValidationError."""
     if value is None or value == 0:
         return None
-    if value < 0:
+    if not 0 < value <= MAX_DAYS:
         raise ValidationError(
-            f"not a number of days: {value}", hint="use a positive number, or 0 for never"
+            f"not a number of days: {value}",
+            hint=f"use a positive number up to {MAX_DAYS}, or 0 for never",
         )
     return value
 

@@ -121,7 +121,11 @@ def find_all(
         return []
     m = _ID.match(raw)
     if m:
-        number = int(m.group(1))
+        # an id beyond 64 bits names nothing (and int() refuses thousands of digits)
+        digits = m.group(1).lstrip("0") or "0"
+        number = int(digits) if len(digits) <= 19 else -1
+        if not 0 <= number < 2**63:
+            return []
         return [hit for kind in kinds for hit in _by_id(reader, kind, number, trashed)]
     if "@" in raw and "contact" in kinds:
         hits = _by_email(reader, raw, trashed)

@@ -201,7 +201,8 @@ def search(
     if limit < 1:
         raise ValidationError("--limit must be 1 or more")
     kind = check_kind(kind)
-    wanted = limit * 2 + 10  # room for trashed records that are left out
+    # room for trashed records that are left out (and never past what SQLite's LIMIT holds)
+    wanted = min(limit * 2 + 10, 2**63 - 1)
     exact = match_expression(query, prefix=False)
     found = _results(reader, _find(reader, exact, kind, wanted, highlight), limit)
     if len(found) < limit:

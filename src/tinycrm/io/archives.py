@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tinycrm.core.text import json_safe
 from tinycrm.errors import ConflictError, StorageError, ValidationError
 from tinycrm.io.batches import SQL_TIME, columns_of, insert_many
 
@@ -90,7 +91,7 @@ def document(db: Database, now: datetime) -> dict[str, Any]:
 
 def dump(db: Database, now: datetime) -> str:
     """Return the whole database as JSON text."""
-    return json.dumps(document(db, now), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document(db, now), indent=2, ensure_ascii=False)) + "\n"
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -161,7 +162,7 @@ def restore(db: Database, path: Path) -> dict[str, int]:
             for table in known:
                 conn.execute(f'DELETE FROM "{table}"')
             for table in known:
-                counts[table] = _restore_table(conn, table, tables.get(table) or [], path.name)
+                counts[table] = _restore_table(conn, table, tables.get(table, []), path.name)
             broken = conn.execute("PRAGMA foreign_key_check").fetchone()
             if broken:
                 raise ValidationError(
@@ -185,16 +186,74 @@ def restore(db: Database, path: Path) -> dict[str, int]:
     return counts
 
 
+_LARGEST = 2**63 - 1
+
+
+def _type_problem(decl: str, value: Any) -> str | None:
+    """Say why `value` cannot go into a column declared `decl`, or return None."""
+    if value is None or decl.startswith("JSON"):
+        return None
+    if decl.startswith("INTEGER"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "is not a whole number"
+        return None if -_LARGEST - 1 <= value <= _LARGEST else "is too large"
+    if decl.startswith("BOOLEAN"):
+        return None if isinstance(value, bool) or value in (0, 1) else "is not true or false"
+    if not isinstance(value, str):
+        return "is not text"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid text"
+    try:
+        if decl.startswith("DATETIME"):
+            _from_json("datetime", value)
+        elif decl.startswith("DATE"):
+            date.fromisoformat(value)
+    except (ValueError, OverflowError):
+        return "is not a date" if decl == "DATE" else "is not a time"
+    return None
+
+
+def _check_rows(conn: sqlite3.Connection, table: str, rows: Any, name: str) -> None:
+    """Refuse a table that is not a list of objects whose values fit their columns."""
+    if not isinstance(rows, list):
+        raise ValidationError(
+            f"{name}: {table} is not a list of rows; nothing was imported",
+            hint="restore a file written by crm export json",
+        )
+    info = list(conn.execute(f'PRAGMA table_info("{table}")'))
+    decls = {column: (decl or "").upper() for _cid, column, decl, *_ in info}
+    required = [
+        c for _cid, c, _decl, notnull, default, pk in info if notnull and default is None and not pk
+    ]
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise ValidationError(
+                f"{name}: row {number} of {table} is not an object; nothing was imported"
+            )
+        for column in required:
+            if row.get(column) is None:
+                raise ValidationError(
+                    f"{name}: row {number} of {table} has no {column}; nothing was imported"
+                )
+        for column, value in row.items():
+            if column not in decls:
+                continue
+            problem = _type_problem(decls[column], value)
+            if problem:
+                raise ValidationError(
+                    f"{name}: row {number} of {table}: {column} {problem}; nothing was imported"
+                )
+
+
 def _restore_table(conn: sqlite3.Connection, table: str, rows: list[Any], name: str) -> int:
+    _check_rows(conn, table, rows, name)
     if not rows:
         return 0
     columns = {c.name: c for c in columns_of(conn, table)}
     keys: list[str] = []
     for row in rows:
-        if not isinstance(row, dict):
-            raise ValidationError(
-                f"{name}: a row of {table} is not an object; nothing was imported"
-            )
         for key in row:
             if key not in columns:
                 raise ValidationError(
@@ -205,7 +264,7 @@ def _restore_table(conn: sqlite3.Connection, table: str, rows: list[Any], name: 
                 keys.append(key)
     try:
         values = [tuple(_from_json(columns[k].kind, row.get(k)) for k in keys) for row in rows]
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ValidationError(f"{name}: a value of {table} cannot be read ({exc})") from None
     insert_many(conn, table, keys, values)
     return len(rows)

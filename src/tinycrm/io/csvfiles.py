@@ -21,6 +21,7 @@ from tinycrm.io.records import (
     DealIn,
     ImportReport,
     Problem,
+    checked,
     phone_key,
     split_values,
     tag_name,
@@ -299,12 +300,12 @@ def records_from_csv(
     for line, row in parsed.rows:
         try:
             if kind == "contacts":
-                records.append(contact_from_row(line, layout, row))
+                records.append(checked(contact_from_row(line, layout, row)))
             elif kind == "companies":
-                records.append(company_from_row(line, layout, row))
+                records.append(checked(company_from_row(line, layout, row)))
             else:
-                records.append(deal_from_row(line, layout, row, currency))
-        except RowError as exc:
+                records.append(checked(deal_from_row(line, layout, row, currency)))
+        except (RowError, ValueError) as exc:
             problems.append(Problem(line, str(exc)))
     return records, problems, layout
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from tinycrm.core.text import fold
+from tinycrm.core.text import check_text, fold
 from tinycrm.errors import ValidationError
 
 DUPLICATE_POLICIES = ("skip", "update", "merge")
@@ -243,3 +243,38 @@ def uuid_key(text: str | None) -> str | None:
         return str(uuid.UUID(raw))
     except ValueError:
         return None
+
+
+# Fields of a row that may hold several lines; the others are one line.
+_MULTI_LINE = frozenset({"notes", "lost_reason"})
+_NAMES = {"ContactIn": "contact", "CompanyIn": "company", "DealIn": "deal"}
+
+
+Row = TypeVar("Row", ContactIn, CompanyIn, DealIn)
+
+
+def checked(rec: Row) -> Row:
+    """Return the row if none of its text holds a control character, else raise ValueError
+    saying which field (the same rule as for what is typed, see core.text.check_text)."""
+    kind = _NAMES[type(rec).__name__]
+    try:
+        for item in fields(rec):
+            if item.name in ("line", "file"):
+                continue
+            _check(getattr(rec, item.name), kind, item.name)
+    except ValidationError as exc:
+        raise ValueError(exc.message) from None
+    return rec
+
+
+def _check(value: Any, kind: str, name: str) -> None:
+    if isinstance(value, str):
+        what = name if name in ("company", "contact", "stage", "pipeline") else f"{kind} {name}"
+        check_text(value, what.replace("_", " "), multi_line=name in _MULTI_LINE)
+    elif isinstance(value, (list, tuple)):
+        for part in value:
+            _check(part, kind, name.removesuffix("s") if isinstance(value, list) else name)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(str(key), "custom field name")
+            _check(item, kind, f"custom field {key}")

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.text import is_email
 from tinycrm.errors import UsageError, ValidationError
-from tinycrm.io.records import ContactIn, ImportReport, Problem, phone_key, tag_name, uuid_key
+from tinycrm.io.records import (
+    ContactIn,
+    ImportReport,
+    Problem,
+    checked,
+    phone_key,
+    tag_name,
+    uuid_key,
+)
 
 if TYPE_CHECKING:
     from tinycrm.core.db import Database
@@ -333,7 +341,7 @@ def read_cards(path: Path) -> tuple[list[ContactIn], list[Problem], list[str]]:
         for card in parse_cards(vcard_text(read_bytes(file), file.name), file.name):
             unread.update(p.name for p in card.props if p.name not in READ | _META)
             try:
-                rec = contact_from_card(card)
+                rec = checked(contact_from_card(card))
                 rec.file = file.name if prefix else None
                 records.append(rec)
             except ValueError as exc:

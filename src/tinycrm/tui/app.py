@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -20,6 +20,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.filter import LineFilter
 from textual.timer import Timer
 from textual.widgets import Input
 
@@ -27,12 +28,14 @@ from tinycrm import clock
 from tinycrm.core.db import Database
 from tinycrm.errors import TinyCrmError
 from tinycrm.tui.commands import CrmCommands
+from tinycrm.tui.filters import ControlCharacters
 from tinycrm.tui.writer import Job, Writer
 
 POLL_SECONDS = 1.0
 HOLD_SECONDS = 1.0  # longest a key waits for a new screen to be built
 WAITING = "waiting for another crm to finish writing…"
 FileState = Literal["same", "replaced", "gone"]
+CONTROL_CHARACTERS = ControlCharacters()
 
 
 class CrmApp(App[None]):
@@ -65,6 +68,10 @@ class CrmApp(App[None]):
         self._held: list[events.Key] = []
         self._release_timer: Timer | None = None
         self._held_since = 0.0
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, and one that keeps control characters in names off the screen."""
+        return [*super().get_line_filters(), CONTROL_CHARACTERS]
 
     def now(self) -> datetime:
         """Return the current time (TINYCRM_NOW fixes it)."""
