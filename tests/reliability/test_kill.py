@@ -419,7 +419,7 @@ def test_kill_during_a_remind_loses_no_reminder(folder: Path) -> None:
     template = folder / "due.db"
     now = datetime.fromisoformat(NOW)
     database = open_db(template)
-    ids = []
+    ids: list[int] = []
     try:
         with database.transaction(summary="seed", now=now) as session:
             person = contacts.add_contact(session, "Due Person", now=now)
@@ -427,6 +427,7 @@ def test_kill_during_a_remind_loses_no_reminder(folder: Path) -> None:
                 when = dates.parse_when("2026-11-23 09:00", now, UTC)
                 fu = followups.add_follow_up(session, f"due {i}", when, now=now, contact=person)
                 session.flush()
+                assert fu.id is not None
                 ids.append(fu.id)
     finally:
         database.dispose()
