@@ -83,6 +83,7 @@ class Round:
     first_event: int
     last_event: int = 0
     settled: bool = False
+    seconds: float = 0.0  # from adding the deal to the end of the round
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Board:
     rounds: list[Round] = field(default_factory=list)
     screens_with_trouble: list[str] = field(default_factory=list)
     died: str | None = None
+    opened_after: float = 0.0  # seconds from start to the first screen with deals
     exit_code: str | None = None
     skipped: str | None = None
 
@@ -265,9 +267,11 @@ def board_player(run: Run, clock: Stopwatch, tmux: Tmux, home: Path) -> Callable
             "40",
             f"{command}; echo EXIT=$?; sleep 600",
         )
+        opened = time.monotonic()
         if not wait_for(lambda: "Bystande" in screen(), 30):
             board.died = "the board never showed its deals:\n" + screen()
             return
+        board.opened_after = time.monotonic() - opened
         n = 0
         while clock.running():
             n += 1
@@ -279,6 +283,7 @@ def board_player(run: Run, clock: Stopwatch, tmux: Tmux, home: Path) -> Callable
             ):
                 if run.crm("move", f"#{other}", "two").code == 0:
                     run.moves.setdefault(other, []).append("Two")
+            began = time.monotonic()
             made = run.crm("add", "deal", f"Board deal {n}", "--pipeline", "board")
             deal = made.found(r"deal #(\d+)")
             if deal is None:
@@ -302,6 +307,7 @@ def board_player(run: Run, clock: Stopwatch, tmux: Tmux, home: Path) -> Callable
             this.settled = wait_for(in_stage(run.db, deal, "Four"), 6)
             time.sleep(0.8)  # a stray key lands inside this round's window
             this.last_event = last_event(run.db)
+            this.seconds = time.monotonic() - began
             screen()
             # put it where the next round expects it
             if not this.settled and run.crm("move", f"#{deal}", "four").code == 0:
@@ -425,6 +431,15 @@ def test_every_acknowledged_write_is_present_and_nothing_else(run: Run) -> None:
             "seconds": float(os.environ.get("TINYCRM_TORTURE_SECONDS", "25")),
             "processes": len(run.crm.calls),
             "writes_acknowledged": writes,
+            "contacts": len(run.contacts),
+            "deals": len(run.deals),
+            "interactions": len(run.interactions),
+            "follow_ups": len(run.follow_ups_due)
+            + len(run.follow_ups_later)
+            - SEEDED_DUE
+            - SEEDED_LATER,
+            "imported_contacts": run.imported,
+            "moves": sum(len(s) for s in run.moves.values()),
             "writes_present": writes if not problems else None,
             "problems": len(problems),
         },
@@ -501,6 +516,8 @@ def _check_rounds(run: Run, mode: str) -> None:
             "rounds": len(rounds),
             "keys": 3 * len(rounds),
             "rounds_on_the_right_deal": len(rounds) - len(wrong),
+            "board_opened_after": round(board.opened_after, 1),
+            "round_seconds": [round(r.seconds, 1) for r in rounds],
         },
     )
     assert not wrong, seed_text(run.seed) + "\n" + lines(wrong)
