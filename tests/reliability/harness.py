@@ -179,8 +179,9 @@ class Tmux:
         )
         return done.stdout
 
-    def screen(self, target: str) -> str:
-        return self("capture-pane", "-p", "-t", target)
+    def screen(self, target: str, escapes: bool = False) -> str:
+        """The pane's text (with escapes: its colours too)."""
+        return self("capture-pane", "-p", *(["-e"] if escapes else []), "-t", target)
 
     def close(self) -> None:
         self("kill-server")

@@ -82,7 +82,8 @@ class Round:
     mode: str  # "paced": one key, wait for it to land, the next; "burst": three keys at once
     first_event: int
     last_event: int = 0
-    settled: bool = False
+    intended: list[int] = field(default_factory=list)  # the selected deal as each key went
+    unselected: str | None = None  # the board never showed the new deal selected
     seconds: float = 0.0  # from adding the deal to the end of the round
 
 
@@ -219,6 +220,39 @@ def stage_of(db: Path, deal: int) -> str | None:
     return found[0][0] if found else None
 
 
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+CARD = re.compile(r"^ #(\d+) ")
+
+
+def selected_card(screen: str) -> int | None:
+    """The id of the card drawn highlighted (the selected deal of the focused column), read
+    from a capture with escapes: the one card whose background is not the columns' own (the
+    background the column rules are drawn on)."""
+    cards: list[tuple[str, int]] = []
+    rules: Counter[str] = Counter()
+    background = ""  # the terminal keeps it from line to line until it is changed
+    for line in screen.splitlines():
+        at = 0
+        for match in [*SGR.finditer(line), None]:
+            text = line[at : match.start() if match else len(line)]
+            rules[background] += text.count("│")
+            card = CARD.match(text)
+            if card:
+                cards.append((background, int(card.group(1))))
+            if match is None:
+                break
+            at = match.end()
+            codes = match.group(1).split(";")
+            if codes in (["0"], [""]) or "49" in codes:
+                background = ""
+            elif "48" in codes:
+                i = codes.index("48")
+                background = ";".join(codes[i : i + 3])
+    usual = rules.most_common(1)[0][0] if rules else ""
+    marked = {deal for background, deal in cards if background != usual}
+    return marked.pop() if len(marked) == 1 else None
+
+
 def in_stage(db: Path, deal: int, stage: str) -> Callable[[], bool]:
     return lambda: stage_of(db, deal) == stage
 
@@ -240,6 +274,12 @@ def board_player(run: Run, clock: Stopwatch, tmux: Tmux, home: Path) -> Callable
         if k.startswith(("TINYCRM_", "TZ"))
     )
     command = f"env {env} TERM=xterm-256color {crm_program()} board --pipeline board"
+
+    def selected() -> int | None:
+        return selected_card(tmux.screen("rel", escapes=True))
+
+    def tui_moves_since(event: int) -> list[int]:
+        return [d for e, d in board_moves(run.db) if e > event]
 
     def screen() -> str:
         text = tmux.screen("rel")
@@ -293,24 +333,33 @@ def board_player(run: Run, clock: Stopwatch, tmux: Tmux, home: Path) -> Callable
                 board.died = f"the board did not show deal #{deal}:\n{screen()}"
                 return
             tmux("send-keys", "-t", "rel", "h", "h", "h", "h", "h")
-            time.sleep(0.6)
             mode = "burst" if n % 2 else "paced"
             this = Round(deal, mode, last_event(run.db))
             board.rounds.append(this)
-            if mode == "burst":
+            # the keys are meant for the card the screen shows selected when they are sent
+            if not wait_for(lambda: selected() == deal, 10):  # noqa: B023
+                this.unselected = f"the board did not select deal #{deal}:\n{screen()}"
+            elif mode == "burst":
+                this.intended = [deal] * 3
                 tmux("send-keys", "-t", "rel", ">", ">", ">")
             else:
                 for stage in BOARD_STAGES[1:]:
-                    tmux("send-keys", "-t", "rel", ">")
-                    if not wait_for(in_stage(run.db, deal, stage), 10):
+                    target = selected()
+                    if target is None:
                         break
-            this.settled = wait_for(in_stage(run.db, deal, "Four"), 6)
+                    this.intended.append(target)
+                    tmux("send-keys", "-t", "rel", ">")
+                    if not wait_for(in_stage(run.db, target, stage), 10):
+                        break
+                    # the focus follows the deal: wait until the screen shows it selected again
+                    wait_for(lambda: selected() == target, 5)  # noqa: B023
+            wait_for(lambda: len(tui_moves_since(this.first_event)) >= len(this.intended), 6)  # noqa: B023
             time.sleep(0.8)  # a stray key lands inside this round's window
             this.last_event = last_event(run.db)
             this.seconds = time.monotonic() - began
             screen()
             # put it where the next round expects it
-            if not this.settled and run.crm("move", f"#{deal}", "four").code == 0:
+            if stage_of(run.db, deal) != "Four" and run.crm("move", f"#{deal}", "four").code == 0:
                 run.moves.setdefault(deal, []).append("Four")
             if len(board.rounds) >= 2 * MIN_ROUNDS:
                 enough.set()
@@ -400,17 +449,17 @@ def test_every_acknowledged_write_is_present_and_nothing_else(run: Run) -> None:
     }
     if imported != run.import_emails or len(run.import_emails) != run.imported:
         problems.append(f"imports: {run.imported} acknowledged, {len(imported)} present")
-    by_board = Counter(deal for _, deal in _board_moves(run))
+    by_board = Counter(deal for _, deal in board_moves(run.db))
     for deal, stages in run.moves.items():
         changes = rows(
             db,
             "SELECT count(*) FROM stage_change WHERE deal_id = ? AND from_stage_id IS NOT NULL",
             deal,
         )[0][0]
-        board_moves = by_board[deal]
-        if changes != len(stages) + board_moves:
+        on_board = by_board[deal]
+        if changes != len(stages) + on_board:
             problems.append(f"deal #{deal}: {len(stages)} moves acknowledged, {changes} recorded")
-        if stages and not board_moves and stage_of(db, deal) != stages[-1]:
+        if stages and not on_board and stage_of(db, deal) != stages[-1]:
             problems.append(
                 f"deal #{deal}: acknowledged in {stages[-1]}, is in {stage_of(db, deal)}"
             )
@@ -486,10 +535,10 @@ def test_no_user_ever_sees_a_lock_error_or_a_traceback(run: Run) -> None:
     assert not board.screens_with_trouble, board.screens_with_trouble[0]
 
 
-def _board_moves(run: Run) -> list[tuple[int, int]]:
+def board_moves(db: Path) -> list[tuple[int, int]]:
     """(event id, deal id) of every stage change the board made."""
     found = rows(
-        run.db,
+        db,
         "SELECT id, json_extract(after, '$.deal_id') FROM event"
         " WHERE entity = 'stage_change' AND origin = 'tui' AND action = 'create' ORDER BY id",
     )
@@ -504,12 +553,15 @@ def _check_rounds(run: Run, mode: str) -> None:
     assert board.died is None, board.died
     rounds = [r for r in board.rounds if r.mode == mode]
     assert rounds, "no round of board keys was played"
-    moves = _board_moves(run)
+    moves = board_moves(run.db)
     wrong = []
     for r in rounds:
         inside = [d for e, d in moves if r.first_event < e <= r.last_event]
-        if inside != [r.deal] * 3 or not r.settled:
-            wrong.append(f"keys meant for deal #{r.deal} moved {inside or 'nothing'}")
+        if r.unselected:
+            wrong.append(r.unselected)
+        elif inside != r.intended or len(r.intended) != 3:
+            meant = ", ".join(f"#{d}" for d in r.intended)
+            wrong.append(f"keys meant for {meant} moved {inside or 'nothing'}")
     report(
         f"concurrency.board.{mode}",
         {
