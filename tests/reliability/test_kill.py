@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import random
 import sqlite3
+import subprocess
 import time
 import uuid
 from collections import Counter
@@ -76,6 +77,10 @@ class Torture:
     seed: int = field(default_factory=torture_seed)
     outcomes: list[Outcome] = field(default_factory=list)
     env_for: Callable[[Path], dict[str, str]] | None = None
+    # when the operation's writing visibly begins (e.g. its backup appears): delays count
+    # from then instead of from the start of the process
+    begins: Callable[[Path], bool] | None = None
+    ends: Callable[[Path], bool] | None = None  # and when it is done (the rest is reading)
 
     def env(self, db: Path) -> dict[str, str]:
         if self.env_for is not None:
@@ -86,15 +91,25 @@ class Torture:
         """Run the operation to the end once; return how long it took."""
         db = self.folder / "baseline.db"
         copy_db(self.template, db)
-        started = time.monotonic()
         proc = spawn(self.args, self.env(db))
-        _, err = proc.communicate(timeout=300)
+        started = self.wait_to_begin(proc, db)
+        while self.ends is not None and not self.ends(db) and proc.poll() is None:
+            time.sleep(0.002)
         took = time.monotonic() - started
+        _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()
         state, problem = self.inspect(db)
         assert problem is None, problem
         assert state in ("present", "new"), f"the uninterrupted run left {state}"
         return took
+
+    def wait_to_begin(self, proc: subprocess.Popen[bytes], db: Path) -> float:
+        """Return when the operation begins (at once without a `begins` check)."""
+        deadline = time.monotonic() + 120
+        while self.begins is not None and not self.begins(db) and proc.poll() is None:
+            assert time.monotonic() < deadline, "the operation never began"
+            time.sleep(0.002)
+        return time.monotonic()
 
     def run(self, low: float = 0.35, high: float = 1.05) -> list[Outcome]:
         rng = random.Random(self.seed)
@@ -104,6 +119,7 @@ class Torture:
             copy_db(self.template, db)
             delay = rng.uniform(low, high) * took
             proc = spawn(self.args, self.env(db))
+            self.wait_to_begin(proc, db)
             time.sleep(delay)
             finished = proc.poll() is not None
             kill_group(proc)
@@ -303,8 +319,15 @@ def test_kill_during_an_upgrade_leaves_an_old_or_a_new_database_with_every_row(
         return every_row(db)
 
     args = ["list", "contacts", "--limit", "1"]
-    torture = Torture("upgrade", folder, template, args, inspect, recover)
-    torture.run(low=0.3, high=1.0)
+
+    def begins(db: Path) -> bool:  # the backup is made first, then the migrations run
+        return any(db.parent.glob(f"{db.name}.v*.bak"))
+
+    def ends(db: Path) -> bool:
+        return count(db, "PRAGMA user_version") == newest
+
+    torture = Torture("upgrade", folder, template, args, inspect, recover, begins=begins, ends=ends)
+    torture.run(low=0.0, high=1.2)
     torture.assert_sound()
 
 
