@@ -520,6 +520,18 @@ def test_each_due_follow_up_is_reminded_exactly_once(run: Run) -> None:
 def test_no_user_ever_sees_a_lock_error_or_a_traceback(run: Run) -> None:
     trouble = [c for c in run.crm.calls if c.trouble()]
     failed = [c for c in run.crm.calls if c.code != 0]
+    took: dict[str, list[float]] = {}
+    for c in run.crm.calls:
+        took.setdefault(" ".join(c.args[:2]) if c.args[0] == "add" else c.args[0], []).append(
+            c.seconds
+        )
+    report(
+        "concurrency.seconds",
+        {
+            k: {"n": len(v), "median": round(sorted(v)[len(v) // 2], 2), "max": round(max(v), 2)}
+            for k, v in sorted(took.items())
+        },
+    )
     report(
         "concurrency.errors",
         {
