@@ -283,7 +283,8 @@ def board_player(run: Run, clock: Stopwatch, tmux: Tmux, home: Path) -> Callable
 
     def screen() -> str:
         text = tmux.screen("rel")
-        if any(w in text for w in ("locked", "Traceback", "busy")):
+        # a notice that the board waits for another crm is fine; an error about the lock is not
+        if any(w in text for w in ("locked", "Traceback", "OperationalError")):
             board.screens_with_trouble.append(text)
         return text
 
@@ -553,6 +554,9 @@ def board_moves(db: Path) -> list[tuple[int, int]]:
         db,
         "SELECT id, json_extract(after, '$.deal_id') FROM event"
         " WHERE entity = 'stage_change' AND origin = 'tui' AND action = 'create' ORDER BY id",
+    )
+    assert all(d is not None for _, d in found), (
+        "the board's history entries no longer name the deal as after.deal_id: update board_moves"
     )
     return [(int(e), int(d)) for e, d in found]
 
