@@ -280,3 +280,24 @@ def lines(items: Iterator[Any] | list[Any], limit: int = 20) -> str:
     shown = list(items)
     more = f"\n… and {len(shown) - limit} more" if len(shown) > limit else ""
     return "\n".join(str(x) for x in shown[:limit]) + more
+
+
+def uncommitted_frames(db: Path) -> int:
+    """Pages in the write-ahead log after its last commit: a transaction that was being
+    written when its process died (SQLite ignores them when it next opens the file). Read
+    before anything opens the file; frames are taken while their salt matches the header."""
+    import struct
+
+    wal = Path(f"{db}-wal")
+    data = wal.read_bytes() if wal.exists() else b""
+    if len(data) < 32:
+        return 0
+    page_size = struct.unpack(">I", data[8:12])[0]
+    salts = data[16:24]
+    frames = tail = 0
+    at = 32
+    while at + 24 + page_size <= len(data) and data[at + 8 : at + 16] == salts:
+        frames += 1
+        tail = 0 if struct.unpack(">I", data[at + 4 : at + 8])[0] else tail + 1
+        at += 24 + page_size
+    return tail

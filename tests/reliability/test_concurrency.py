@@ -333,12 +333,16 @@ def board_player(run: Run, clock: Stopwatch, tmux: Tmux, home: Path) -> Callable
             if not wait_for(lambda: card.search(screen()) is not None, 15):  # noqa: B023
                 board.died = f"the board did not show deal #{deal}:\n{screen()}"
                 return
-            tmux("send-keys", "-t", "rel", "h", "h", "h", "h", "h")
             mode = "burst" if n % 2 else "paced"
             this = Round(deal, mode, last_event(run.db))
             board.rounds.append(this)
+            # to the first column, one key at a time (each waits for the last to show)
+            for _ in range(len(BOARD_STAGES) + 2):
+                tmux("send-keys", "-t", "rel", "h")
+                if wait_for(lambda: selected() == deal, 2):  # noqa: B023
+                    break
             # the keys are meant for the card the screen shows selected when they are sent
-            if not wait_for(lambda: selected() == deal, 10):  # noqa: B023
+            if not wait_for(lambda: selected() == deal, 5):  # noqa: B023
                 this.unselected = f"the board did not select deal #{deal}:\n{screen()}"
             elif mode == "burst":
                 this.intended = [deal] * 3

@@ -40,6 +40,7 @@ from tests.reliability.harness import (
     seed_text,
     spawn,
     torture_seed,
+    uncommitted_frames,
 )
 
 pytestmark = [pytest.mark.torture, pytest.mark.slow]
@@ -61,7 +62,9 @@ class Outcome:
     delay: float
     finished: bool  # the process had already exited when the kill came
     state: str  # "absent", "present" (or for a migration "old", "partway", "new")
+    how: str  # "timed" or "on the write"
     problem: str | None = None
+    torn: int = 0  # pages of a half-written transaction the kill left in the log
 
 
 @dataclass
@@ -120,13 +123,22 @@ class Torture:
         for i in range(kills()):
             db = self.folder / f"kill{i}.db"
             copy_db(self.template, db)
-            delay = rng.uniform(low, high) * took
             proc = spawn(self.args, self.env(db))
-            self.wait_to_begin(proc, db)
+            if i % 2:
+                # timed: a random moment around the write
+                delay = rng.uniform(low, high) * took
+                self.wait_to_begin(proc, db)
+            else:
+                # on the write: within a few milliseconds of the first page reaching the log
+                delay = rng.uniform(0, 0.03)
+                wal = Path(f"{db}-wal")
+                while proc.poll() is None and not (wal.exists() and wal.stat().st_size > 0):
+                    time.sleep(0.0005)
             time.sleep(delay)
             finished = proc.poll() is not None
             kill_group(proc)
-            outcome = Outcome(delay, finished, "unknown")
+            outcome = Outcome(delay, finished, "unknown", "timed" if i % 2 else "on the write")
+            outcome.torn = uncommitted_frames(db)
             check = integrity(db)
             if check != "ok":
                 outcome.problem = f"integrity_check: {check}"
@@ -143,6 +155,8 @@ class Torture:
                 "seed": self.seed,
                 "window_seconds": round(took, 2),
                 "killed_after_exit": sum(o.finished for o in self.outcomes),
+                "killed_on_the_write": sum(o.how == "on the write" for o in self.outcomes),
+                "killed_mid_transaction": sum(o.torn > 0 for o in self.outcomes),
                 "problems": sum(o.problem is not None for o in self.outcomes),
                 **{f"state_{k}": v for k, v in sorted(states.items())},
             },
@@ -154,7 +168,7 @@ class Torture:
         assert not bad, (
             seed_text(self.seed)
             + "\n"
-            + lines(f"killed after {o.delay:.3f}s ({o.state}): {o.problem}" for o in bad)
+            + lines(f"killed {o.how}, {o.delay:.3f}s ({o.state}): {o.problem}" for o in bad)
         )
 
 
