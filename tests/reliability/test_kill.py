@@ -131,8 +131,7 @@ class Torture:
             else:
                 # on the write: within a few milliseconds of the first page reaching the log
                 delay = rng.uniform(0, 0.03)
-                wal = Path(f"{db}-wal")
-                while proc.poll() is None and not (wal.exists() and wal.stat().st_size > 0):
+                while proc.poll() is None and not log_written(db):
                     time.sleep(0.0005)
             time.sleep(delay)
             finished = proc.poll() is not None
@@ -170,6 +169,14 @@ class Torture:
             + "\n"
             + lines(f"killed {o.how}, {o.delay:.3f}s ({o.state}): {o.problem}" for o in bad)
         )
+
+
+def log_written(db: Path) -> bool:
+    """True once the write-ahead log holds a page (the process may delete it meanwhile)."""
+    try:
+        return Path(f"{db}-wal").stat().st_size > 0
+    except FileNotFoundError:
+        return False
 
 
 def count(db: Path, sql: str, *params: object) -> int:
