@@ -1,4 +1,4 @@
-"""Helpers for the process-level reliability tests: the real `crm` program in a hermetic
+"""What the process-level reliability tests share: the real `crm` program in a hermetic
 environment, a reminder channel that logs each delivery, tmux, and the figures of a run."""
 
 from __future__ import annotations
