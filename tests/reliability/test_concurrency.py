@@ -3,6 +3,10 @@ mover, and the board in a terminal moving deals. Afterwards every promise is che
 the file: each acknowledged write is there (and nothing else), each due follow-up was reminded
 exactly once, no user saw a lock error, and every board key moved the deal it was meant for.
 
+The clock is fixed (TINYCRM_NOW) for every process: a follow-up added due before it is due at
+once and one due after it never is, so the set that must be reminded is known exactly, whatever
+the speed of the machine.
+
 The run happens once per module (fixture `run`); each promise is its own test, so a broken
 one does not hide the others. TINYCRM_TORTURE_SECONDS sets the length (default 25).
 """
