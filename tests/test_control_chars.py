@@ -39,7 +39,7 @@ def refused(crm: Any, db_path: Path, *args: str) -> Any:
 @pytest.fixture
 def jane(crm: Any, db_path: Path) -> Path:
     assert crm("add", "contact", "Jane Doe", "--email", "jane@acme.com").exit_code == 0
-    assert crm("add", "deal", "Acme website", "--contact", "jane").exit_code == 0
+    assert crm("add", "deal", "Acme website", "--contact", "jane").exit_code == 0  # deal #2
     return db_path
 
 
@@ -147,7 +147,7 @@ def _plant(db_path: Path) -> None:
             "UPDATE contact SET name = ?, title = ?, notes = ? WHERE id = 1",
             (f"Jane{ESC_TITLE}{CLEAR}", f"CTO{CSI_8BIT}{RTL}", f"line\nnext{CLEAR}"),
         )
-        conn.execute("UPDATE deal SET title = ? WHERE id = 1", (f"Acme{CLEAR}\x07 site",))
+        conn.execute("UPDATE deal SET title = ? WHERE id = 2", (f"Acme{CLEAR}\x07 site",))
         conn.execute("UPDATE contact_email SET email = ?", (f"jane{CSI_8BIT}@acme.com",))
     conn.close()
 
@@ -159,13 +159,13 @@ def _plant(db_path: Path) -> None:
         ("list", "deals"),
         ("list", "contacts", "-q"),
         ("show", "#1", "--kind", "contact"),
-        ("show", "#1", "--kind", "deal"),
+        ("show", "#2"),
         ("timeline", "#1", "--kind", "contact"),
         ("search", "jane"),
         ("history",),
         ("report", "pipeline"),
         ("tag", "#1", "--kind", "contact", "vip"),
-        ("move", "#1", "won"),
+        ("move", "#2", "won"),
         ("edit", "#1", "--kind", "contact", "--lifecycle", "customer"),
     ],
 )

@@ -153,7 +153,8 @@ def resolve(reader: Reader, ref: str, kinds: Sequence[str] = KINDS, trashed: boo
         number = _ID.match(ref.strip())
         close = _close_matches(reader, kinds, fold(ref), trashed) if not number else []
         hint = f"did you mean: {', '.join(close)}?" if close else None
-        if number and _is_follow_up(reader, int(number.group(1))):
+        digits = number.group(1).lstrip("0") if number else ""
+        if digits and len(digits) <= 19 and _is_follow_up(reader, int(digits)):
             # ids are shared by every kind: say what the number is instead
             hint = f"#{number.group(1)} is a follow-up (crm agenda lists them)"
         raise NotFoundError(f"no {what} matches {ref!r}", hint=hint)
