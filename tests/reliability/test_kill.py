@@ -498,8 +498,12 @@ def test_kill_during_a_remind_loses_no_reminder(folder: Path) -> None:
     def inspect(db: Path) -> tuple[str, str | None]:
         log = folder / f"{db.stem}.log"
         logs[db] = [rid for _, rid in delivered(log)]
-        claimed_at_kill.append(
-            count(db, "SELECT count(*) FROM follow_up WHERE notified_at IS NOT NULL")
+        claimed_at_kill.append(  # a claim is a lease on the occurrence, or a finished one
+            count(
+                db,
+                "SELECT count(*) FROM reminder_occurrence"
+                " WHERE claimed_until IS NOT NULL OR reminded_at IS NOT NULL",
+            )
         )
         return ("present" if logs[db] else "absent"), None
 
