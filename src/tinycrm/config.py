@@ -3,7 +3,6 @@ keys, their checks, and a small writer so `crm config set` keeps the file valid 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import stat
@@ -398,19 +397,6 @@ def _fsync(fd: int) -> None:
     os.fsync(fd)
 
 
-def _mkdirs(folder: Path) -> None:
-    """Create `folder` and its missing parents for their owner only (mode 0700)."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    for each in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            each.mkdir(mode=0o700)
-
-
 def write(data: dict[str, Any], path: Path | None = None) -> Path:
     """Write the config file atomically: a private temporary file in the same folder, flushed
     to the disk, renamed over it.
@@ -428,7 +414,7 @@ def write(data: dict[str, Any], path: Path | None = None) -> Path:
 
     real = target.resolve() if target.is_symlink() else target
     try:
-        _mkdirs(real.parent)
+        paths.make_private_dirs(real.parent)
         try:
             mode = stat.S_IMODE(os.stat(real).st_mode)
         except FileNotFoundError:

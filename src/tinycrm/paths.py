@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -50,3 +51,16 @@ def default_db() -> Path:
 def demo_db() -> Path:
     """Return the demo database path, kept apart from the user's data."""
     return data_dir() / "demo.db"
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create `folder` and its missing parents for their owner only (mode 0700)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for each in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            each.mkdir(mode=0o700)

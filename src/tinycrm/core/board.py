@@ -307,25 +307,29 @@ def place_cards(
         if len(kept) != len(column.cards):
             column.cards = kept
             changed.add(column.key)
-    by_stage = {c.stage_id: c for c in data.columns}
     stale = {c.stage_id: c.stale_days for c in data.columns}
-    key = _sort_key(sort)
     for row in _deal_rows(session, data.pipeline_id, now, text, deal_ids):
-        card = _card(row, now, tz, stale.get(row["stage_id"]))
-        if card.status != "open":
-            target = data.closed
-        elif card.stage_id in by_stage:
-            target = by_stage[card.stage_id]
-        else:
-            continue
-        target.cards.append(card)
-        changed.add(target.key)
-        if target is data.closed:
-            far_past = datetime.min.replace(tzinfo=UTC)
-            target.cards.sort(key=lambda c: (c.closed_at or far_past, c.id), reverse=True)
-        else:
-            target.cards.sort(key=key)
+        changed |= _place(data, _card(row, now, tz, stale.get(row["stage_id"])), sort)
     return changed
+
+
+def _place(data: Board, card: Card, sort: str) -> set[str]:
+    """Add `card` to its column (its stage's, or the closed deals), kept in order; return the
+    key of the column that changed (none if the board has no column for its stage)."""
+    if card.status != "open":
+        target = data.closed
+    else:
+        found = [c for c in data.columns if c.stage_id == card.stage_id]
+        if not found:
+            return set()
+        target = found[0]
+    target.cards.append(card)
+    if target is data.closed:
+        far_past = datetime.min.replace(tzinfo=UTC)
+        target.cards.sort(key=lambda c: (c.closed_at or far_past, c.id), reverse=True)
+    else:
+        target.cards.sort(key=_sort_key(sort))
+    return {target.key}
 
 
 def put_card(data: Board, card: Card, sort: str = "stage") -> set[str]:
@@ -338,21 +342,7 @@ def put_card(data: Board, card: Card, sort: str = "stage") -> set[str]:
         if len(kept) != len(column.cards):
             column.cards = kept
             changed.add(column.key)
-    if card.status != "open":
-        target = data.closed
-    else:
-        found = [c for c in data.columns if c.stage_id == card.stage_id]
-        if not found:
-            return changed
-        target = found[0]
-    target.cards.append(card)
-    changed.add(target.key)
-    if target is data.closed:
-        far_past = datetime.min.replace(tzinfo=UTC)
-        target.cards.sort(key=lambda c: (c.closed_at or far_past, c.id), reverse=True)
-    else:
-        target.cards.sort(key=_sort_key(sort))
-    return changed
+    return changed | _place(data, card, sort)
 
 
 def neighbour_stage(session: Session, deal: Deal, step: int) -> Stage | None:

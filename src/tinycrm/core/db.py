@@ -9,13 +9,14 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tinycrm import paths
 from tinycrm.errors import StorageError
 
 if TYPE_CHECKING:
@@ -117,23 +118,10 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
-def _mkdirs(folder: Path) -> None:
-    """Create `folder` and its missing parents readable by their owner only (mode 0700)."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    for each in reversed(missing):
-        with suppress(FileExistsError):
-            each.mkdir(mode=0o700)
-
-
 def _create_file(path: Path) -> None:
     """Create an empty database file readable by its owner only (mode 0600)."""
     try:
-        _mkdirs(path.parent)
+        paths.make_private_dirs(path.parent)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             os.close(fd)
@@ -592,8 +580,6 @@ def location(path: Path | str | None) -> Path:
     Only SQLite files can be used for now; a URL (postgresql://...) is refused before any
     folder or file is created, and without repeating it (it may hold a password).
     """
-    from tinycrm import paths
-
     text = str(path) if path is not None else os.environ.get("TINYCRM_DB", "")
     found = _URL.match(text)
     if found:

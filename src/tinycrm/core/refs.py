@@ -156,7 +156,7 @@ def resolve(reader: Reader, ref: str, kinds: Sequence[str] = KINDS, trashed: boo
         digits = number.group(1).lstrip("0") if number else ""
         if digits and len(digits) <= 19 and _is_follow_up(reader, int(digits)):
             # ids are shared by every kind: say what the number is instead
-            hint = f"#{number.group(1)} is a follow-up (crm agenda lists them)"
+            hint = f"#{digits} is a follow-up (crm agenda lists them)"
         raise NotFoundError(f"no {what} matches {ref!r}", hint=hint)
     shown = "; ".join(str(h) for h in hits[:_LIMIT])
     more = " and more" if len(hits) > _LIMIT else ""
