@@ -357,7 +357,9 @@ def test_cron_install_twice_status_and_remove_with_the_real_crontab(
     assert text.startswith(other)
     ours = [line for line in text.splitlines() if "# tinycrm:" in line]
     assert len(ours) == 2
-    assert ours[0].startswith("*/5 * * * * /") and f"--db {db_path.resolve()} remind" in ours[0]
+    home = db_path.parent  # TINYCRM_HOME: the line carries it, so cron finds the settings
+    assert ours[0].startswith(f"*/5 * * * * TINYCRM_HOME={home} /"), ours[0]
+    assert f"--db {db_path.resolve()} remind" in ours[0]
     assert "Installed:" in crm("cron", "status").stdout
     assert crm("cron", "remove").stdout == "Removed 2 lines from your crontab.\n"
     assert subprocess.run(["crontab", "-l"], capture_output=True, text=True).stdout == other
