@@ -430,25 +430,12 @@ def write(data: dict[str, Any], path: Path | None = None) -> Path:
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
-        _sync_folder(real.parent)
+        paths.sync_folder(real.parent)
     except OSError as exc:
         raise StorageError(
             f"cannot write {target}: {exc.strerror or exc}", hint="the file was not changed"
         ) from None
     return target
-
-
-def _sync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        _fsync(fd)
-    except OSError:
-        pass  # not every file system can sync a folder; the rename is atomic anyway
-    finally:
-        os.close(fd)
 
 
 def exposed(path: Path | None = None) -> bool:

@@ -64,3 +64,17 @@ def make_private_dirs(folder: Path) -> None:
     for each in reversed(missing):
         with contextlib.suppress(FileExistsError):
             each.mkdir(mode=0o700)
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename into it) to the disk, where the system allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the rename itself is atomic
+    finally:
+        os.close(fd)

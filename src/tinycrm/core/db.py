@@ -147,20 +147,6 @@ def _sync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _sync_folder(folder: Path) -> None:
-    """Flush a folder's entries (a rename) to the disk, where the system allows it."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        _fsync(fd)
-    except OSError:
-        pass  # some file systems cannot sync a folder; the rename itself is atomic
-    finally:
-        os.close(fd)
-
-
 PARTIAL = ".partial"  # the ending of a backup still being copied
 
 
@@ -225,7 +211,7 @@ def backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
             dest.close()
         _sync_file(temp)
         target = _publish(temp, path, version)
-        _sync_folder(path.parent)
+        paths.sync_folder(path.parent)
     except (OSError, sqlite3.Error) as exc:
         for leftover in (temp, Path(f"{temp}-journal")):
             leftover.unlink(missing_ok=True)

@@ -328,20 +328,7 @@ def undo_steps(session: Session, now: datetime, steps: int) -> list[GroupSummary
     groups = _undoable(session, steps)
     if len(groups) < steps:
         raise _too_few("undo", len(groups))
-    done = []
-    for group_id in groups:
-        events = _group_events(session, group_id, newest_first=True)
-        _apply(session, events, reverse=True)
-        _mark(session, group_id, now)
-        session.connection().execute(
-            text(
-                "INSERT INTO redo_stack (position, group_id)"
-                " SELECT coalesce(max(position), 0) + 1, :group FROM redo_stack"
-            ),
-            {"group": group_id},
-        )
-        done.append(_summary(session, group_id, len(events)))
-    return done
+    return _replay(session, groups, undone_at=now)
 
 
 def redo_steps(session: Session, now: datetime, steps: int) -> list[GroupSummary]:
@@ -351,14 +338,25 @@ def redo_steps(session: Session, now: datetime, steps: int) -> list[GroupSummary
     groups = _redoable(session, steps)
     if len(groups) < steps:
         raise _too_few("redo", len(groups))
+    return _replay(session, groups, undone_at=None)
+
+
+def _replay(session: Session, groups: list[str], undone_at: datetime | None) -> list[GroupSummary]:
+    """Revert (`undone_at` set) or re-apply (None) whole commands in the order given, moving
+    each onto the redo stack or off it."""
+    reverse = undone_at is not None
+    stack = (
+        "INSERT INTO redo_stack (position, group_id)"
+        " SELECT coalesce(max(position), 0) + 1, :group FROM redo_stack"
+        if reverse
+        else "DELETE FROM redo_stack WHERE group_id = :group"
+    )
     done = []
     for group_id in groups:
-        events = _group_events(session, group_id, newest_first=False)
-        _apply(session, events, reverse=False)
-        _mark(session, group_id, None)
-        session.connection().execute(
-            text("DELETE FROM redo_stack WHERE group_id = :group"), {"group": group_id}
-        )
+        events = _group_events(session, group_id, newest_first=reverse)
+        _apply(session, events, reverse=reverse)
+        _mark(session, group_id, undone_at)
+        session.connection().execute(text(stack), {"group": group_id})
         done.append(_summary(session, group_id, len(events)))
     return done
 
