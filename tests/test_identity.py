@@ -172,6 +172,23 @@ def test_forget_erases_only_that_person_after_a_merge(crm: Any, db_path: Path) -
     assert "carol" not in json.dumps(snapshot_of(db_path)).lower()
 
 
+def test_forget_after_an_undone_merge_leaves_the_other_person_whole(
+    crm: Any, db_path: Path
+) -> None:
+    ok(crm, "add", "contact", "Ann First", "--email", "ann@x.test")
+    ok(crm, "add", "contact", "Ben Second", "--email", "ben@x.test", "--phone", "+1 555 0303")
+    ok(crm, "merge", "ann first", "ben second", "--yes")
+    ok(crm, "undo")  # Ben's email and phone sat with Ann for a while, and went back
+    ok(crm, "forget", "ann@x.test", "--yes")
+    assert names(db_path) == ["Ben Second"]
+    emails = [e for (e,) in table_rows(db_path, "SELECT email FROM contact_email")]
+    assert emails == ["ben@x.test"]
+    phones = [p for (p,) in table_rows(db_path, "SELECT phone FROM contact_phone")]
+    assert phones == ["+1 555 0303"]
+    assert "ann" not in json.dumps(snapshot_of(db_path)).lower()
+    assert ok(crm, "show", "ben second").stdout.count("ben@x.test") == 1
+
+
 def test_forget_says_the_erase_happened_when_the_clean_up_fails(
     crm: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -164,6 +164,19 @@ def _recorded_traces(values: Any) -> list[str]:
     return [str(data[k]) for k in ("name", "email", "phone", "url") if data.get(k)]
 
 
+def _belongs_to_another(
+    conn: Connection, entity: str, entity_id: str, span: Span, person: int
+) -> bool:
+    """Return True when the record still exists and is now another contact's (a merge that
+    moved it to the person was undone): it, its history and its values stay theirs."""
+    owner = conn.execute(
+        text(f"SELECT contact_id FROM {entity} WHERE id = :id"), {"id": int(entity_id)}
+    ).first()
+    if owner is None or owner[0] is None or int(owner[0]) == person:
+        return False
+    return _span(conn, entity, entity_id, None) == span
+
+
 def _erase_history(
     conn: Connection, person: int, span: Span, traces: list[str]
 ) -> tuple[int, set[str]]:
@@ -190,7 +203,10 @@ def _erase_history(
             {**params, "entity": entity},
         ).all()
         for entity_id, at in recorded:
-            owned.add((entity, str(entity_id), _span(conn, entity, str(entity_id), int(at))))
+            span_of = _span(conn, entity, str(entity_id), int(at))
+            if _belongs_to_another(conn, entity, str(entity_id), span_of, person):
+                continue  # it sat with the person only by a command since undone
+            owned.add((entity, str(entity_id), span_of))
 
     groups: set[str] = set()
     count = 0
