@@ -358,6 +358,20 @@ def _check_file(path: Path) -> int | None:
     return version
 
 
+def _set_up(path: Path) -> bool:
+    """Tell from the file's header alone that it is in WAL mode and marked as tinycrm's
+    (with no write-ahead log pending, which could hold a newer header)."""
+    if _pending_log(path):
+        return False
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError:
+        return False
+    wal = header[18:20] == b"\x02\x02"
+    return wal and int.from_bytes(header[68:72], "big") == APPLICATION_ID
+
+
 def _to_wal(conn: sqlite3.Connection) -> None:
     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
@@ -412,6 +426,8 @@ def prepare(path: Path, upto: int | None = None) -> None:
         _create_file(path)
     if not _writable(path):
         raise _read_only(path)
+    if upto is None and version == schema_version() and _set_up(path):
+        return  # the usual case: nothing to switch, migrate or mark, so no connection
     try:
         conn = connect(path)
     except sqlite3.Error as exc:
