@@ -22,6 +22,8 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
+    # Real `crm` processes run the command themselves unless a test starts a server.
+    monkeypatch.setenv("TINYCRM_SERVER", "off")
     import time
 
     time.tzset()

@@ -1,5 +1,5 @@
 """Run the command line as ``python -m tinycrm``."""
 
-from tinycrm.cli import main
+from tinycrm.client import main
 
 main()

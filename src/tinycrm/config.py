@@ -93,6 +93,19 @@ def _port(value: Value) -> Value:
     return value
 
 
+def _server_mode(value: Value) -> Value:
+    chosen = str(value).strip().lower()
+    if chosen not in ("auto", "on", "off"):
+        raise ValueError("auto (use it, start it when needed), on (wait for it) or off")
+    return chosen
+
+
+def _minutes(value: Value) -> Value:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24 * 60:
+        raise ValueError("a whole number of minutes from 1 to 1440")
+    return value
+
+
 def _flag(value: Value) -> Value:
     if not isinstance(value, bool):
         raise ValueError("true or false")
@@ -151,6 +164,8 @@ SCHEMA: dict[str, Key] = {
         Key("reminders.command", str, None, "command run with each reminder", _text),
         Key("deals.won_follow_up_days", int, 0, "follow up N days after a win (0: no)", _days),
         Key("deals.lost_reasons", list, [], "suggested reasons for lost deals", _reasons),
+        Key("server.mode", str, "auto", "the command server: auto, on or off", _server_mode),
+        Key("server.idle_minutes", int, 5, "the command server exits after this", _minutes),
     )
 }
 

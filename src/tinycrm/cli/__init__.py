@@ -113,6 +113,7 @@ HELP_ORDER = (
     "follow-up", "agenda", "done", "snooze", "cancel", "keep-in-touch", "remind", "cron",
     "board", "demo", "report", "score", "segment", "pipeline", "import", "export",
     "undo", "redo", "history", "delete", "restore", "trash", "merge", "forget", "config",
+    "server",
 )  # fmt: skip
 
 
@@ -165,6 +166,10 @@ class CrmGroup(TyperGroup):
         except TinyCrmError as error:
             report(error)
             raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            # Ctrl-C: the open transaction was rolled back on the way here.
+            sys.stderr.write("interrupted\n")
+            raise typer.Exit(130) from None
         except Exception as exc:
             translated = _storage_error(exc)
             if translated is None:
@@ -204,7 +209,23 @@ def root(
 
     Start with `crm add contact "Jane Doe" --email jane@acme.com`, then `crm list contacts`.
     """
+    _check_server_mode()
     state.configure(db)
+
+
+def _check_server_mode() -> None:
+    """Refuse a TINYCRM_SERVER that is not on, off or auto (it would be ignored silently)."""
+    import os
+
+    value = os.environ.get("TINYCRM_SERVER")
+    if value is not None and value.strip().lower() not in ("on", "off", "auto"):
+        from tinycrm.core.text import visible
+        from tinycrm.errors import UsageError
+
+        raise UsageError(
+            f"TINYCRM_SERVER is '{visible(value)}'; it must be on, off or auto",
+            hint="unset it to let tinycrm choose (auto)",
+        )
 
 
 def _register() -> None:
@@ -223,6 +244,7 @@ def _register() -> None:
         reminding,
         reports,
         searching,
+        serving,
         settings,
         showing,
     )
@@ -243,10 +265,27 @@ def _register() -> None:
     groups.add("import", io_commands.import_app)
     groups.add("export", io_commands.export_app)
     groups.add("config", settings.app)
+    groups.add("server", serving.app)
     reminding.register(app)
 
 
 _register()
+
+
+_built: list[Any] = []
+
+
+def prepare() -> Any:
+    """Build the whole command tree once (the command server does it before it forks), with
+    every group built and every integer option bounded; return the root command."""
+    if not _built:
+        command = typer.main.get_command(app)
+        for name in groups.LAZY:
+            _bound_integers(command.commands[name])
+        for sub in command.commands.values():
+            _bound_integers(sub)
+        _built.append(command)
+    return _built[0]
 
 
 def main() -> None:
@@ -254,11 +293,12 @@ def main() -> None:
 
     An exception nothing expected still ends in one line and exit 1, never a traceback
     (TINYCRM_DEBUG=1 shows it); a write it interrupted was rolled back with its transaction.
+    Ctrl-C ends the command with exit 130, its unfinished change rolled back.
     """
     import os
 
     try:
-        app()
+        (_built[0] if _built else typer.main.get_command(app))(prog_name="crm")
     except BrokenPipeError:
         # `crm list contacts | head`: the reader has gone; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

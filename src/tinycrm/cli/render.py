@@ -67,13 +67,14 @@ def should_page(text: str, stream: Any = None) -> bool:
 def page(text: str) -> None:
     """Show text through $PAGER (default `less -FRX`), or print it if no pager starts."""
     import shlex
-    import subprocess
+
+    from tinycrm import foreground
 
     command = shlex.split(os.environ.get("PAGER") or "less")
     env = {**os.environ}
     env.setdefault("LESS", "FRX")
     try:
-        subprocess.run(command, input=text, text=True, env=env, check=False)
+        foreground.run(command, input=text, env=env)
     except OSError:
         sys.stdout.write(text)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tinycrm import foreground
 from tinycrm.core.edits import CUSTOM_KEY, FIELDS, Changes, check_custom_key
 from tinycrm.errors import (
     AmbiguousError,
@@ -278,13 +278,13 @@ def run_editor(text: str, editor: str | None = None) -> str | None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         try:
-            done = subprocess.run([*command, str(path)], check=False)
+            status = foreground.run([*command, str(path)])
         except OSError as exc:
             raise TinyCrmError(
                 f"cannot start the editor {command[0]!r}: {exc.strerror or exc}",
                 hint="set EDITOR to your editor, e.g. export EDITOR=nano",
             ) from None
-        if done.returncode != 0:
+        if status != 0:
             return None
         return path.read_text(encoding="utf-8")
     finally:
