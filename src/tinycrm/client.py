@@ -17,7 +17,6 @@ from __future__ import annotations
 
 # Low-level modules on purpose: `socket`, `signal`, `json`, `hashlib` and `typing` would
 # double this module's start-up (they pull in enum and re).
-import _signal as signal
 import _socket as socket
 import errno
 import marshal
@@ -29,7 +28,10 @@ import zlib
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import signal
     from typing import Any
+else:
+    import _signal as signal
 
 PROTOCOL = 1
 MODES = ("auto", "on", "off")
@@ -305,6 +307,8 @@ def spawn(where: dict[str, str]) -> None:
             os.dup2(null, 0)
             os.dup2(log, 1)
             os.dup2(log, 2)
+            # Nothing else of this process's (a caller's pipe) may stay open in the server.
+            os.closerange(3, 65536)
             os.chdir("/")
             os.execv(sys.executable, [sys.executable, "-m", "tinycrm.server"])
         finally:
@@ -510,6 +514,10 @@ def main() -> None:
         return
     try:
         code = run_through(where, args)
+    except KeyboardInterrupt:
+        # Ctrl-C before the hand-over: the server's child never started the command.
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
     except NoServer as why:
         reason = why.args[0] if why.args else None
         if reason in (errno.ENOENT, errno.ECONNREFUSED, "stale"):

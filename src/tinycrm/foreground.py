@@ -17,22 +17,24 @@ channel: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def run(
-    argv: Sequence[str], *, input: str | None = None, env: dict[str, str] | None = None
+    argv: Sequence[str], *, stdin_text: str | None = None, env: dict[str, str] | None = None
 ) -> int:
-    """Run a program on the terminal, feeding it `input` if given; return its exit status.
+    """Run a program on the terminal, feeding it `stdin_text` if given; return its exit status.
 
     OSError when it cannot be started, as subprocess would raise it.
     """
     if channel is None:
         import subprocess
 
-        done = subprocess.run(list(argv), input=input, text=input is not None, env=env, check=False)
+        done = subprocess.run(
+            list(argv), input=stdin_text, text=stdin_text is not None, env=env, check=False
+        )
         return done.returncode
     reply = channel(
         {
             "op": "system",
             "argv": list(argv),
-            "input": input,
+            "input": stdin_text,
             "env": dict(os.environ) if env is None else env,
             "cwd": os.getcwd(),
         }

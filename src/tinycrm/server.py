@@ -184,19 +184,22 @@ class Server:
 
     # --- life cycle ----------------------------------------------------------------------------
 
-    def claim(self) -> bool:
-        """Take the installation's lock (False when another server holds it), then bind the
-        socket under a temporary name and move it into place in one step."""
+    def lock(self) -> bool:
+        """Take the installation's lock, waiting briefly for a server on its way out; False
+        when another server holds it (several first commands at once each start one)."""
         self.lock_fd = os.open(self.where["lock"], os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + 2.0
         while True:
             try:
                 fcntl.flock(self.lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return True
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     return False
                 time.sleep(0.05)
+
+    def bind(self) -> None:
+        """Bind the socket under a temporary name and move it into place in one step."""
         path = self.where["socket"]
         temporary = f"{path}.{os.getpid()}"
         with contextlib.suppress(FileNotFoundError):
@@ -212,7 +215,6 @@ class Server:
         st = os.stat(path)
         self.inode = (st.st_dev, st.st_ino)
         self.listener = listener
-        return True
 
     def ours(self) -> bool:
         """Return True while the socket path is still this server's."""
@@ -379,6 +381,7 @@ def child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> int:
     _streams(message.get("stdio") or {})
     sys.argv = ["crm", *message.get("argv", [])]
     foreground.channel = _Channel(conn)
+    _watch(conn)
 
     code = _run()
     with contextlib.suppress(Exception):
@@ -387,6 +390,24 @@ def child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> int:
         sys.stderr.flush()
     client.send(conn, {"exit": code})
     return 0
+
+
+def _watch(conn: socket.socket) -> None:
+    """End this process as soon as the client is gone (killed with SIGKILL, which it could
+    not pass on): without a server the command would have died with it."""
+    import threading
+
+    rdhup = getattr(select, "POLLRDHUP", 0)
+
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(conn.fileno(), select.POLLHUP | select.POLLERR | rdhup)
+        while True:
+            for _fd, events in poller.poll():
+                if events & (select.POLLHUP | select.POLLERR | rdhup):
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="client-watch", daemon=True).start()
 
 
 def _streams(stdio: dict[str, Any]) -> None:
@@ -442,11 +463,12 @@ def main() -> None:
     if where is None:
         sys.stderr.write("error: no private runtime folder for the command server\n")
         sys.exit(1)
-    preload()
     server = Server(where)
-    if not server.claim():
+    if not server.lock():
         log("another server is running; exiting")
         return
+    preload()
+    server.bind()
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "stopping", "SIGTERM"))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
@@ -458,4 +480,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -74,7 +74,7 @@ def page(text: str) -> None:
     env = {**os.environ}
     env.setdefault("LESS", "FRX")
     try:
-        foreground.run(command, input=text, env=env)
+        foreground.run(command, stdin_text=text, env=env)
     except OSError:
         sys.stdout.write(text)
 
