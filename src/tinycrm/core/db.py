@@ -308,13 +308,18 @@ def _inspect(path: Path) -> tuple[int, int, set[str]]:
     return version, app_id, tables
 
 
-def _check_file(path: Path) -> int | None:
+def _check_file(path: Path, *, for_write: bool = False) -> int | None:
     """Refuse what tinycrm must not touch, reading only; return the file's schema version.
 
     None means there is nothing yet (no file, or an empty one), which may be initialised; 0 a
     SQLite file with no tables (a first run that was interrupted). A folder, a file that is
     not SQLite, a SQLite file of another program (marked with another application id, or
     without tinycrm's tables) and a database from a newer tinycrm are refused, untouched.
+
+    `for_write`: the caller opens the file to write next, and `migrate` reads the exact
+    version there; a file marked as tinycrm's is then judged by its header even when a
+    write-ahead log waits beside it (the version in the header can only be older than the
+    log's, never newer), which spares a connection on every write.
     """
     if path.is_symlink() and not path.exists():
         raise StorageError(
@@ -340,7 +345,7 @@ def _check_file(path: Path) -> int | None:
     marked = int.from_bytes(header[68:72], "big")
     if marked not in (0, APPLICATION_ID):
         raise _foreign(path)  # another program marked it as its own
-    if marked == APPLICATION_ID and not _pending_log(path):
+    if marked == APPLICATION_ID and (for_write or not _pending_log(path)):
         version, app_id, tables = int.from_bytes(header[60:64], "big"), marked, set(TINYCRM_TABLES)
     else:  # the header alone may be out of date, or say too little
         version, app_id, tables = _inspect(path)
@@ -416,18 +421,19 @@ def _read_only(path: Path) -> StorageError:
     )
 
 
-def prepare(path: Path, upto: int | None = None) -> None:
-    """Make sure the file at `path` exists, is tinycrm's, and has the current schema.
+def prepare(path: Path, upto: int | None = None) -> bool | None:
+    """Make sure the file at `path` exists, is tinycrm's, and has the current schema; return
+    whether it holds a pipeline yet (None: not looked at).
 
     Everything that could refuse the file is checked before anything writes to it.
     """
-    version = _check_file(path)
+    version = _check_file(path, for_write=True)
     if version is None and not path.exists():
         _create_file(path)
     if not _writable(path):
         raise _read_only(path)
     if upto is None and version == schema_version() and _set_up(path):
-        return  # the usual case: nothing to switch, migrate or mark, so no connection
+        return None  # nothing to switch, migrate or mark, so no connection
     try:
         conn = connect(path)
     except sqlite3.Error as exc:
@@ -439,6 +445,7 @@ def prepare(path: Path, upto: int | None = None) -> None:
         _with_retry(lambda: _to_wal(conn))
         _with_retry(lambda: migrate(conn, path, upto=upto))
         _with_retry(lambda: _mark(conn))
+        return conn.execute("SELECT 1 FROM pipeline LIMIT 1").fetchone() is not None
     except sqlite3.DatabaseError as exc:
         raise StorageError(
             f"cannot use the database {path}: {exc}",
@@ -620,7 +627,7 @@ def open_db(path: Path | str | None = None, *, create: bool = True, write: bool 
     read-only file or folder can be read.
     """
     target = location(path)
-    version = _check_file(target)
+    version = _check_file(target, for_write=write)
     if not version and not (create and write):
         if path is None and not os.environ.get("TINYCRM_DB") and not write:
             return _empty_database()  # nothing added yet: reads show nothing, create nothing
@@ -629,15 +636,16 @@ def open_db(path: Path | str | None = None, *, create: bool = True, write: bool 
             hint="check the path; a command that adds data (crm add contact ...) creates a "
             "new database there",
         )
+    has_pipeline = None
     if write or (version or 0) < schema_version():
         if not write and not _writable(target):
             raise StorageError(
                 f"the database {target} needs an upgrade, but it is read-only here",
                 hint="open it once with this tinycrm where it can be written",
             )
-        prepare(target)
+        has_pipeline = prepare(target)
     db = Database(target)
-    if write:
+    if write and not has_pipeline:
         try:
             ensure_defaults(db)
         except sqlite3.DatabaseError as exc:
