@@ -176,6 +176,7 @@ class Server:
         self.last = time.monotonic()
         self.children: set[int] = set()
         self.served = 0
+        self.spare: tuple[int, socket.socket] | None = None
         self.stopping: str | None = None
         self.idle = idle_seconds()
         self.lock_fd = -1
@@ -230,10 +231,17 @@ class Server:
                 os.unlink(self.where["socket"])
         if self.listener is not None:
             self.listener.close()
+        if self.spare is not None:
+            self.spare[1].close()  # the spare child sees the end of its line and exits
         if self.lock_fd >= 0:
             os.close(self.lock_fd)
 
     def reap(self) -> None:
+        if self.spare is not None:
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(self.spare[0], os.WNOHANG)[0]:
+                    self.spare[1].close()
+                    self.spare = None  # killed while waiting; the loop makes another
         for pid in list(self.children):
             try:
                 done, _status = os.waitpid(pid, os.WNOHANG)
@@ -263,6 +271,7 @@ class Server:
             if reason:
                 log(f"exiting: {reason}")
                 return
+            self.make_spare()
             try:
                 readable, _, _ = select.select([self.listener], [], [], TICK_SECONDS)
             except InterruptedError:
@@ -324,21 +333,67 @@ class Server:
         }
 
     def fork(self, conn: socket.socket, message: dict[str, Any], fds: list[int]) -> None:
+        """Give the request to the spare child, or fork one for it."""
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            pid, line = spare
+            self.children.add(pid)  # reaped like any child, whether it takes the request or not
+            try:
+                client.send(line, message, [conn.fileno(), *fds])
+            except OSError:
+                pass  # it died waiting; fork another
+            else:
+                self.served += 1
+                return
+            finally:
+                line.close()
         pid = os.fork()
         if pid == 0:
-            code = 1
-            try:
-                assert self.listener is not None
-                self.listener.close()
-                os.close(self.lock_fd)
-                code = child(conn, message, fds)
-            except BaseException as exc:  # nothing may escape into the server's loop
-                with contextlib.suppress(Exception):
-                    log(f"child failed: {type(exc).__name__}: {exc}")
-            finally:
-                os._exit(code)
+            self._in_child(lambda: child(conn, message, fds))
         self.children.add(pid)
         self.served += 1
+
+    def make_spare(self) -> None:
+        """Fork the next command's process ahead of time, so a command does not wait for a
+        fork: it waits on a private line for a request and its descriptors."""
+        if self.spare is not None or self.stopping:
+            return
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            self._in_child(lambda: _spare(theirs))
+        theirs.close()
+        self.spare = (pid, ours)
+
+    def _in_child(self, work: Any) -> None:
+        """In a forked process: let go of the server's own descriptors, do `work`, exit."""
+        code = 1
+        try:
+            if self.listener is not None:
+                self.listener.close()
+            os.close(self.lock_fd)
+            if self.spare is not None:
+                self.spare[1].close()
+            code = work()
+        except BaseException as exc:  # nothing may escape into the server's loop
+            with contextlib.suppress(Exception):
+                log(f"child failed: {type(exc).__name__}: {exc}")
+        finally:
+            os._exit(code)
+
+
+def _spare(line: socket.socket) -> int:
+    """Wait for the server to hand over a request (the client's connection first among the
+    descriptors), then run it; end quietly when the server goes away first."""
+    message, fds = client.receive(line, want_fds=4)
+    line.close()
+    if message is None or len(fds) != 4:
+        for fd in fds:
+            os.close(fd)
+        return 0
+    conn = socket.socket(fileno=fds[0])
+    return child(conn, message, fds[1:])
 
 
 def peer_uid(conn: socket.socket) -> int:
