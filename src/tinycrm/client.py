@@ -310,7 +310,8 @@ def spawn(where: dict[str, str]) -> None:
             # Nothing else of this process's (a caller's pipe) may stay open in the server.
             os.closerange(3, 65536)
             os.chdir("/")
-            os.execv(sys.executable, [sys.executable, "-m", "tinycrm.server"])
+            # -P: the folder it starts in (/) is not searched for modules.
+            os.execv(sys.executable, [sys.executable, "-P", "-m", "tinycrm.server"])
         finally:
             os._exit(127)
     os.waitpid(pid, 0)
