@@ -372,8 +372,11 @@ class _Forwarder:
 
     def handle(self, sig: int, _frame: Any) -> None:
         self.last = sig
+        # The command's process is in the server's session, where the kernel ignores
+        # SIGTSTP (an orphaned process group): stop it for sure, or it would go on reading
+        # the terminal that the shell has taken back.
         try:
-            os.kill(self.pid, sig)
+            os.kill(self.pid, signal.SIGSTOP if sig == signal.SIGTSTP else sig)
         except OSError:
             return
         if sig == signal.SIGTSTP:
