@@ -17,7 +17,7 @@ from __future__ import annotations
 
 # Low-level modules on purpose: `socket`, `signal`, `json`, `hashlib` and `typing` would
 # double this module's start-up (they pull in enum and re).
-import _signal as signal
+import _signal as signal  # type: ignore[import-not-found]  # no stubs: use as `signal`
 import _socket as socket
 import errno
 import marshal

@@ -17,7 +17,10 @@ channel: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def run(
-    argv: Sequence[str], *, input: str | None = None, env: dict[str, str] | None = None
+    argv: Sequence[str],
+    *,
+    input: str | None = None,  # noqa: A002  # the name subprocess.run gives it
+    env: dict[str, str] | None = None,
 ) -> int:
     """Run a program on the terminal, feeding it `input` if given; return its exit status.
 

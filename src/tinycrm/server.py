@@ -458,4 +458,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

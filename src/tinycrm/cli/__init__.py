@@ -279,7 +279,7 @@ def prepare() -> Any:
     """Build the whole command tree once (the command server does it before it forks), with
     every group built and every integer option bounded; return the root command."""
     if not _built:
-        command = typer.main.get_command(app)
+        command: Any = typer.main.get_command(app)  # a group: it has .commands
         for name in groups.LAZY:
             _bound_integers(command.commands[name])
         for sub in command.commands.values():

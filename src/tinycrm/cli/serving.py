@@ -72,7 +72,8 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
             render.print_json(data)
         elif found is not None:
             render.say(
-                f"A server of other code runs (pid {found.get('pid')}); it stops at the next command"
+                f"A server of other code runs (pid {found.get('pid')});"
+                " it stops at the next command"
             )
         else:
             render.say("The command server is not running")
