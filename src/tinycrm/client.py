@@ -452,7 +452,11 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
                 if "exit" in message:
                     return int(message["exit"])
                 if message.get("op") == "system":
-                    send(sock, _run_here(message))
+                    reply = _run_here(message)
+                    try:  # noqa: SIM105  # contextlib is one import more at each start
+                        send(sock, reply)
+                    except OSError:
+                        pass  # the command ended meanwhile (Ctrl-C): its exit status is next
         finally:
             forwarder.restore()
     finally:
