@@ -7,6 +7,7 @@ through the server exactly as they do in the terminal's own process.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -177,6 +178,11 @@ def shell(server: dict[str, str], hermetic: Path, tmp_path: Path) -> Iterator[Sh
         opened.close()
 
 
+def said(shell: Shell, text: str, times: int) -> bool:
+    """Whether the pane shows `text` at least `times` times."""
+    return shell.screen().count(text) >= times
+
+
 def script(path: Path, body: str) -> str:
     path.write_text("#!/bin/sh\n" + body, encoding="utf-8")
     path.chmod(0o755)
@@ -262,6 +268,35 @@ def test_a_listing_taller_than_the_terminal_goes_whole_to_a_pager_in_the_foregro
         texts.append(text)
         assert served(server) == before + (mode == "on")
     assert texts[0] == texts[1]
+
+
+def test_ctrl_c_while_the_pager_shows_a_listing_ends_the_command_as_without_the_server(
+    shell: Shell, server: dict[str, str], demo_db: Path, tmp_path: Path
+) -> None:
+    # a pager that, like less, lives through Ctrl-C, and waits for a key on the terminal
+    pager = script(
+        tmp_path / "pager.sh",
+        "trap '' INT\n"
+        'cat > "$REC/pager.$MODE.text"\n'
+        'echo waiting > "$REC/pager.$MODE.waiting"\n'
+        "read answer < /dev/tty\n",
+    )
+    rec = tmp_path / "rec"
+    for mode in MODES:
+        before = served(server)
+        tag = shell.start(f"MODE={mode} TINYCRM_SERVER={mode} PAGER={pager} crm list contacts")
+        waiting = rec / f"pager.{mode}.waiting"
+        assert wait_for(waiting.exists), shell.screen()
+        told = shell.screen().count("interrupted") + 1
+        shell.keys("C-c")
+        assert wait_for(functools.partial(said, shell, "interrupted", told)), shell.screen()
+        shell.keys("Enter")  # ends the pager if it still runs
+        code, output = shell.status(tag)
+        assert (code, "interrupted" in output, "Traceback" in output) == (130, True, False), (
+            mode,
+            output,
+        )
+        assert served(server) == before + (mode == "on")
 
 
 def test_a_confirmation_prompt_takes_y_and_enter_as_it_does_without_the_server(
