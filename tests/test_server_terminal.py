@@ -389,6 +389,33 @@ def test_ctrl_z_then_fg_stops_and_continues_a_command_run_by_the_server(
     assert served(server) == before + 1
 
 
+def test_ctrl_z_then_fg_in_the_editor_that_the_client_started_saves_the_edit(
+    shell: Shell, server: dict[str, str], crm: Any, db_path: Path, tmp_path: Path
+) -> None:
+    assert crm("add", "contact", "Jane Doe").exit_code == 0
+    editor = script(
+        tmp_path / "editor.sh",
+        "echo editor waiting\n"
+        "read answer < /dev/tty\n"
+        'sed "s/^title:.*/title: $answer/" "$1" > "$REC/form" && cat "$REC/form" > "$1"\n',
+    )
+    before = served(server)
+    shell.type(f"EDITOR={editor} crm edit 1")
+    shell.wait("editor waiting")
+    shell.keys("C-z")
+    shell.wait("Stopped")
+    code, output = shell.run("echo shell-got-$((6 * 7))")
+    assert code == 0 and "shell-got-42" in output
+    shell.type("fg")
+    assert wait_for(lambda: shell.visible().rstrip().endswith("crm edit 1")), shell.screen()
+    shell.type("Buyer")
+    shell.wait("Updated contact #1 Jane Doe: title")
+    code, _ = shell.run("(exit $?)")
+    assert code == 0
+    assert table_rows(db_path, "SELECT title FROM contact") == [("Buyer",)]
+    assert served(server) == before + 1
+
+
 def board_is_drawn(screen: str, width: int) -> bool:
     """The board fills `width` columns: five stage columns and the key bar at the bottom."""
     lines = screen.rstrip("\n").split("\n")
