@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, table_rows
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "server.md"
 BIN = Path(sys.executable).parent
@@ -162,4 +162,67 @@ def test_remind_from_crons_bare_environment_starts_a_server_then_uses_it(
         if done.returncode == 0:
             with suppress(ProcessLookupError):
                 os.kill(int(json.loads(done.stdout)["pid"]), signal.SIGTERM)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_kill_9_of_crm_leaves_its_command_to_finish_in_the_servers_child(
+    tmp_path: Path, db_path: Path, hermetic: Path
+) -> None:
+    """What the page says of `kill -9` of `crm`: the command goes on and its change is saved;
+    nothing of the server's (a log line, a traceback) is written to the command's stderr."""
+    import fcntl
+    import termios
+
+    runtime = tempfile.mkdtemp(prefix="crm", dir="/tmp")
+    os.chmod(runtime, 0o700)
+    env = {**os.environ, "XDG_RUNTIME_DIR": runtime, "TINYCRM_SERVER": "on"}
+    status = [str(BIN / "crm"), "server", "status", "--json"]
+
+    def state() -> dict[str, Any]:
+        done = subprocess.run(status, env=env, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stdout
+        return dict(json.loads(done.stdout))
+
+    def unread(fd: int) -> int:
+        return int.from_bytes(fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"), sys.byteorder)
+
+    read_end, write_end = os.pipe()
+    out, err = tmp_path / "out", tmp_path / "err"
+    try:
+        started = subprocess.run(
+            [str(BIN / "crm"), "server", "start"], env=env, capture_output=True, timeout=60
+        )
+        assert started.returncode == 0, started.stderr
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            run = subprocess.Popen(
+                [str(BIN / "crm"), "import", "csv", "/dev/stdin"],
+                stdin=read_end,
+                stdout=stdout,
+                stderr=stderr,
+                env=env,
+            )
+        os.close(read_end)
+        os.write(write_end, b"name,email\n")
+        # the command reads its stdin: it runs, in the server's child
+        deadline = time.monotonic() + 20
+        while unread(write_end) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert unread(write_end) == 0
+        run.kill()
+        assert run.wait(timeout=10) == -signal.SIGKILL
+        os.write(write_end, b"Ada Lovelace,ada@example.org\n")
+        os.close(write_end)
+        write_end = -1
+        deadline = time.monotonic() + 20
+        while state()["commands_running"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert state()["commands_running"] == 0
+        assert table_rows(db_path, "SELECT name FROM contact") == [("Ada Lovelace",)]
+        assert out.read_text().startswith("Imported contacts from stdin")
+        assert err.read_text() == ""
+    finally:
+        if write_end >= 0:
+            os.close(write_end)
+        subprocess.run([str(BIN / "crm"), "server", "stop"], env=env, timeout=30)
         shutil.rmtree(runtime, ignore_errors=True)
