@@ -385,7 +385,10 @@ def child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> int:
         sys.stdout.flush()
     with contextlib.suppress(Exception):
         sys.stderr.flush()
-    client.send(conn, {"exit": code})
+    # A client killed meanwhile needs no answer; and stderr is the command's now, not the
+    # server's log, so nothing of the server's may be written there.
+    with contextlib.suppress(OSError):
+        client.send(conn, {"exit": code})
     return 0
 
 
