@@ -389,6 +389,35 @@ def test_ctrl_z_then_fg_stops_and_continues_a_command_run_by_the_server(
     assert served(server) == before + 1
 
 
+def test_a_stopped_command_whose_crm_is_killed_ends_and_leaves_the_server_idle(
+    shell: Shell, server: dict[str, str], crm: Any, db_path: Path
+) -> None:
+    """kill -9 of a `crm` stopped with Ctrl-Z: its command, stopped in the server's child,
+    is ended as the kernel ends a stopped job nobody can continue (SIGHUP, SIGCONT)."""
+    assert crm("add", "contact", "Jane Doe").exit_code == 0
+    shell.type("crm delete 'jane doe'")
+    assert wait_for(lambda: shell.visible().rstrip().endswith("[y/N]:")), shell.screen()
+    shell.keys("C-z")
+    shell.wait("Stopped")
+    code, _ = shell.run("kill -9 %1")
+    assert code == 0
+
+    def running() -> int:
+        done = subprocess.run(
+            [CRM, "server", "status", "--json"],
+            env=server,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return int(json.loads(done.stdout)["commands_running"])
+
+    assert wait_for(lambda: running() == 0, 10)
+    code, output = shell.run("echo shell-got-$((6 * 7))")  # the terminal is the shell's
+    assert code == 0 and "shell-got-42" in output
+    assert table_rows(db_path, "SELECT count(*) FROM contact WHERE deleted_at IS NULL") == [(1,)]
+
+
 def test_ctrl_z_then_fg_in_the_editor_that_the_client_started_saves_the_edit(
     shell: Shell, server: dict[str, str], crm: Any, db_path: Path, tmp_path: Path
 ) -> None:
