@@ -377,8 +377,11 @@ class _Forwarder:
 
     def handle(self, sig: int, _frame: Any) -> None:
         self.last = sig
+        # The command's process is in the server's session, where the kernel ignores
+        # SIGTSTP (an orphaned process group): stop it for sure, or it would go on reading
+        # the terminal that the shell has taken back.
         try:
-            os.kill(self.pid, sig)
+            os.kill(self.pid, signal.SIGSTOP if sig == signal.SIGTSTP else sig)
         except OSError:
             return
         if sig == signal.SIGTSTP:
@@ -454,7 +457,11 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
                 if "exit" in message:
                     return int(message["exit"])
                 if message.get("op") == "system":
-                    send(sock, _run_here(message))
+                    reply = _run_here(message)
+                    try:  # noqa: SIM105  # contextlib is one import more at each start
+                        send(sock, reply)
+                    except OSError:
+                        pass  # the command ended meanwhile (Ctrl-C): its exit status is next
         finally:
             forwarder.restore()
     finally:

@@ -175,6 +175,8 @@ class Server:
         self.started = time.time()
         self.last = time.monotonic()
         self.children: set[int] = set()
+        self.clients: dict[int, int] = {}  # a child's pid: its client's pid (0: not known)
+        self.stopped: set[int] = set()  # children stopped by their client's Ctrl-Z
         self.served = 0
         self.spare: tuple[int, socket.socket] | None = None
         self.stopping: str | None = None
@@ -244,12 +246,28 @@ class Server:
                     self.spare = None  # killed while waiting; the loop makes another
         for pid in list(self.children):
             try:
-                done, _status = os.waitpid(pid, os.WNOHANG)
+                done, status = os.waitpid(pid, os.WNOHANG | os.WUNTRACED | os.WCONTINUED)
             except ChildProcessError:
-                done = pid
-            if done:
+                done, status = pid, 0
+            if not done:
+                continue
+            if os.WIFSTOPPED(status):
+                self.stopped.add(pid)
+            elif os.WIFCONTINUED(status):
+                self.stopped.discard(pid)
+            else:
                 self.children.discard(pid)
+                self.stopped.discard(pid)
+                self.clients.pop(pid, None)
                 self.last = time.monotonic()
+        for pid in list(self.stopped):
+            if not _alive(self.clients.get(pid, 0)):
+                # Nobody is left to continue it (its `crm` was killed while stopped): end it
+                # as the kernel ends a stopped job that nobody can continue.
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGHUP)
+                    os.kill(pid, signal.SIGCONT)
+                self.stopped.discard(pid)
 
     def why_stop(self) -> str | None:
         if self.stopping:
@@ -343,6 +361,7 @@ class Server:
             except OSError:
                 pass  # it died waiting; fork another
             else:
+                self.clients[pid] = peer_pid(conn)
                 self.served += 1
                 return
             finally:
@@ -351,6 +370,7 @@ class Server:
         if pid == 0:
             self._in_child(lambda: child(conn, message, fds))
         self.children.add(pid)
+        self.clients[pid] = peer_pid(conn)
         self.served += 1
 
     def make_spare(self) -> None:
@@ -394,6 +414,28 @@ def _spare(line: socket.socket) -> int:
         return 0
     conn = socket.socket(fileno=fds[0])
     return child(conn, message, fds[1:])
+
+
+def peer_pid(conn: socket.socket) -> int:
+    """Return the process id at the other end of a Unix socket, or 0 where it is not told."""
+    if not hasattr(socket, "SO_PEERCRED"):
+        return 0
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    pid, _uid, _gid = struct.unpack("3i", creds)
+    return int(pid)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` exists (an unknown one, 0, counts as alive)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def peer_uid(conn: socket.socket) -> int:
@@ -443,7 +485,10 @@ def child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> int:
         sys.stdout.flush()
     with contextlib.suppress(Exception):
         sys.stderr.flush()
-    client.send(conn, {"exit": code})
+    # A client killed meanwhile needs no answer; and stderr is the command's now, not the
+    # server's log, so nothing of the server's may be written there.
+    with contextlib.suppress(OSError):
+        client.send(conn, {"exit": code})
     return 0
 
 

@@ -40,6 +40,7 @@ def hermetic_env(home: Path, db: Path, now: str | None = NOW) -> dict[str, str]:
         NO_COLOR="1",
         COLUMNS="120",
         PYTHONUNBUFFERED="1",
+        TINYCRM_SERVER="off",  # each process runs its command itself, and starts no server
     )
     if now is not None:
         env["TINYCRM_NOW"] = now
