@@ -425,7 +425,6 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
                     "umask": _umask(),
                     "stdio": _stdio(),
                 },
-                [0, 1, 2],
             )
             ready, _ = receive(sock)
         except (OSError, ValueError, EOFError, TypeError):
@@ -435,8 +434,13 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
         forwarder = _Forwarder(int(ready["pid"]))
         forwarder.install()
         try:
+            # The descriptors go only to a child that has answered: sent before, they would
+            # sit in a hung server's queue and keep this command's pipes open after it ends.
+            try:
+                send(sock, {"go": True}, [0, 1, 2])
+            except OSError:
+                raise NoServer("hand-over") from None
             sock.settimeout(None)
-            send(sock, {"go": True})
             while True:
                 try:
                     message, _ = receive(sock)

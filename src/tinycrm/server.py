@@ -298,11 +298,11 @@ class Server:
                 self.stopping = "asked to stop"
                 client.send(conn, {"stopping": True, "pid": os.getpid()})
             elif op == "run":
-                if message.get("hash") != self.hash or len(fds) != 3:
+                if message.get("hash") != self.hash:
                     self.stopping = "a client runs other code"
                     client.send(conn, {"stale": True})
                     return
-                self.fork(conn, message, fds)
+                self.fork(conn, message)
         finally:
             for fd in fds:
                 os.close(fd)
@@ -321,7 +321,7 @@ class Server:
             "hash": self.hash,
         }
 
-    def fork(self, conn: socket.socket, message: dict[str, Any], fds: list[int]) -> None:
+    def fork(self, conn: socket.socket, message: dict[str, Any]) -> None:
         pid = os.fork()
         if pid == 0:
             code = 1
@@ -329,7 +329,7 @@ class Server:
                 assert self.listener is not None
                 self.listener.close()
                 os.close(self.lock_fd)
-                code = child(conn, message, fds)
+                code = child(conn, message)
             except BaseException as exc:  # nothing may escape into the server's loop
                 with contextlib.suppress(Exception):
                     log(f"child failed: {type(exc).__name__}: {exc}")
@@ -352,16 +352,19 @@ def peer_uid(conn: socket.socket) -> int:
 # --- the child --------------------------------------------------------------------------------
 
 
-def child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> int:
-    """Become the client's command: its descriptors, folder, umask and environment; run
-    `main()`; tell the client how it ended. Returns this process's own exit status."""
+def child(conn: socket.socket, message: dict[str, Any]) -> int:
+    """Become the client's command: its descriptors (sent with "go"), folder, umask and
+    environment; run `main()`; tell the client how it ended. Returns this process's own
+    exit status."""
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGTSTP, signal.SIGCONT):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     client.send(conn, {"pid": os.getpid()})
     conn.settimeout(client.HANDOVER_SECONDS)
-    go, _ = client.receive(conn)
-    if not go or not go.get("go"):
+    go, fds = client.receive(conn, want_fds=3)
+    if not go or not go.get("go") or len(fds) != 3:
+        for fd in fds:
+            os.close(fd)
         return 0  # the client gave up before the hand-over: nothing ran
     conn.settimeout(None)
 
@@ -458,4 +461,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
