@@ -336,6 +336,7 @@ def _stdio() -> dict[str, Any]:
             "encoding": getattr(stream, "encoding", None) or "utf-8",
             "errors": getattr(stream, "errors", None) or "strict",
             "line_buffering": bool(getattr(stream, "line_buffering", False)),
+            "write_through": bool(getattr(stream, "write_through", False)),
         }
     return found
 
@@ -408,6 +409,13 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
     NoServer means the command did not start there (run it here). Once the server's child
     is told to go, the command may have run, so it is never run again here.
     """
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+    except OSError:
+        # A closed stdin, stdout or stderr: the socket would take its number and be handed
+        # over in its place. Python runs with it closed (sys.stdout is None); so does this.
+        raise NoServer("no stdio") from None
     try:
         sock = connect(where)
     except OSError as exc:

@@ -397,13 +397,17 @@ def _streams(stdio: dict[str, Any]) -> None:
     for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
         spec = stdio.get(name) or {}
         raw = io.FileIO(fd, mode, closefd=False)
-        buffered: Any = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
+        # An unbuffered client (python -u, PYTHONUNBUFFERED) writes straight to the file.
+        unbuffered = mode == "w" and bool(spec.get("write_through"))
+        buffered: Any = raw
+        if not unbuffered:
+            buffered = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
         stream = io.TextIOWrapper(
             buffered,
             encoding=spec.get("encoding") or "utf-8",
             errors=spec.get("errors") or "strict",
             line_buffering=bool(spec.get("line_buffering")),
-            write_through=name == "stderr",
+            write_through=name == "stderr" or unbuffered,
         )
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
