@@ -321,6 +321,71 @@ def test_both_paths_print_exactly_the_same(case: str, kit: ServerKit, seeded: Pa
     assert "Traceback" not in here[2]
 
 
+@pytest.fixture(scope="module")
+def crowded(kit: ServerKit, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with 2,500 contacts: `list contacts` prints more than a pipe holds."""
+    home = tmp_path_factory.mktemp("crowded")
+    rows = "".join(f"Person {n},p{n}@example.com\n" for n in range(2500))
+    (home / "many.csv").write_text("name,email\n" + rows)
+    kit.ensure()
+    done = kit.run("import", "csv", str(home / "many.csv"), env={"TINYCRM_HOME": str(home)})
+    assert done.returncode == 0, done.stderr
+    return home
+
+
+def _reader_goes_away(via: Via, unbuffered: str | None) -> tuple[int, str]:
+    """`crm list contacts | head -c 10`: read a little, close the pipe, see how crm ends."""
+    run = via.popen("list", "contacts", "-n", "2500", env={"PYTHONUNBUFFERED": unbuffered})
+    try:
+        assert run.stdout is not None and run.stderr is not None
+        assert run.stdout.read(10) == "#     Name"
+        run.stdout.close()
+        err = run.stderr.read()
+        run.wait(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    return run.returncode, err
+
+
+@pytest.mark.parametrize("unbuffered", [None, "1"], ids=["buffered", "unbuffered"])
+def test_a_reader_that_goes_away_ends_both_paths_alike(
+    kit: ServerKit, crowded: Path, unbuffered: str | None
+) -> None:
+    here = _reader_goes_away(Via(kit, "in-process", crowded), unbuffered)
+    before = kit.served()
+    there = _reader_goes_away(Via(kit, "server", crowded), unbuffered)
+    assert kit.served() == before + 1
+    assert there == here
+    assert "Traceback" not in here[1]
+
+
+def _closed(fd: int) -> Any:
+    return lambda: os.close(fd)
+
+
+@pytest.mark.parametrize("fd", [0, 1, 2], ids=["stdin", "stdout", "stderr"])
+def test_a_closed_standard_stream_runs_in_process(kit: ServerKit, hermetic: Path, fd: int) -> None:
+    """With fd 0, 1 or 2 closed the socket would take its number; the command runs here,
+    exactly as without a server."""
+    args = ("config", "set", "reminders.smtp_password") if fd == 0 else ("show", "nobody")
+    results = []
+    kit.ensure()
+    before = kit.served()
+    for mode in ("off", "on"):
+        run = kit.popen(
+            *args,
+            env={"TINYCRM_HOME": str(hermetic), "TINYCRM_SERVER": mode},
+            preexec_fn=_closed(fd),
+        )
+        out, err = run.communicate(timeout=60)
+        results.append((run.returncode, out, err))
+    assert results[1] == results[0]
+    assert results[0][0] == 1
+    assert kit.served() == before
+
+
 def test_a_bad_server_setting_is_a_usage_error_on_one_line(kit: ServerKit, hermetic: Path) -> None:
     kit.ensure()
     before = kit.served()
