@@ -247,15 +247,13 @@ def test_a_confirmation_is_asked_on_the_clients_terminal(via: Via) -> None:
     ]
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o077])
-def test_a_folder_the_command_makes_follows_the_clients_umask(
-    via: Via, tmp_path: Path, umask: int
-) -> None:
+def test_a_folder_the_command_makes_follows_the_clients_umask(via: Via, tmp_path: Path) -> None:
     via.setup("add", "contact", "Jane Doe")
-    folder = tmp_path / "cards"
-    done = via("export", "vcard", "--dir", str(folder), umask=umask)
-    assert triple(done) == (0, f"Wrote 1 vCards to {folder}\n", "")
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask
+    for umask in (0o022, 0o077):
+        folder = tmp_path / f"cards{umask:o}"
+        done = via("export", "vcard", "--dir", str(folder), umask=umask)
+        assert triple(done) == (0, f"Wrote 1 vCards to {folder}\n", "")
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask
 
 
 def test_help_version_and_completion(via: Via) -> None:
@@ -542,6 +540,29 @@ def test_a_signal_mid_command_ends_it_as_in_process(
     assert table_rows(db, "SELECT count(*) FROM reminder_delivery") == [(0,)]
     assert table_rows(db, "SELECT notified_at FROM follow_up") == [(None,)]
     assert _delivered_later(via, tmp_path) == ["Call Jane"]
+
+
+def _reading_stdin(pids: list[int]) -> bool:
+    """Tell whether one of `pids` sits in read(0, ...) (from /proc/PID/syscall)."""
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/syscall").read_text().split()[:2] == ["0", "0x0"]:
+                return True
+    return False
+
+
+def test_ctrl_c_while_a_command_waits_for_stdin(via: Via) -> None:
+    run = via.popen("config", "set", "reminders.smtp_password", stdin=subprocess.PIPE)
+    try:
+        wait_for(lambda: _reading_stdin([run.pid, *via.kit.processes()]), 30, "crm to read stdin")
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert (run.returncode, out, err) == (130, "", "interrupted\n")
+    assert not (via.home / "config.toml").exists()
 
 
 @pytest.mark.parametrize("hang", ["never-accepts", "never-answers"])
