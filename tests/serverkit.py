@@ -196,8 +196,8 @@ class ServerKit:
         return dict(found)
 
     def ensure(self) -> dict[str, Any]:
-        """Start the server unless one of this code answers."""
-        return self.status() or self.start()
+        """Start the server unless one answers; return its status (it has "pid")."""
+        return self.ask() or self.start()
 
     def status(self) -> dict[str, Any] | None:
         """`crm server status --json`: the status when a server runs, else None."""
