@@ -382,14 +382,41 @@ def child(conn: socket.socket, message: dict[str, Any]) -> int:
     _streams(message.get("stdio") or {})
     sys.argv = ["crm", *message.get("argv", [])]
     foreground.channel = _Channel(conn)
+    _end_with_the_client(conn)
 
     code = _run()
+    if hasattr(signal, "SIGIO"):
+        signal.signal(signal.SIGIO, signal.SIG_IGN)
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     with contextlib.suppress(Exception):
         sys.stderr.flush()
     client.send(conn, {"exit": code})
     return 0
+
+
+def _end_with_the_client(conn: socket.socket) -> None:
+    """Die at once when the client does (kill -9 of `crm`), as the command would have in its
+    process, instead of running on unseen with the client's terminal and pipes: the kernel
+    signals SIGIO when the connection has news, and news with no data is its end."""
+
+    def check(_sig: int = 0, _frame: Any = None) -> None:
+        try:
+            news = conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            news = b""
+        if not news:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    if not hasattr(signal, "SIGIO") or not hasattr(os, "O_ASYNC"):
+        return
+    signal.signal(signal.SIGIO, check)
+    fd = conn.fileno()
+    fcntl.fcntl(fd, fcntl.F_SETOWN, os.getpid())
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_ASYNC)
+    check()  # it may have gone already
 
 
 def _streams(stdio: dict[str, Any]) -> None:
