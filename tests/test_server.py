@@ -515,6 +515,31 @@ def test_a_killed_child_is_reported_and_not_run_again(
     assert _delivered_later(via, tmp_path, **later) == []
 
 
+def test_kill_9_of_the_client_ends_its_command_as_in_process(via: Via, tmp_path: Path) -> None:
+    pidfile = tmp_path / "pids"
+    _reminder_world(via, f"echo $$ >> {pidfile}; exec sleep 60")
+    with _ending(pidfile):
+        run = via.popen("remind")
+        try:
+            [shell] = wait_for(lambda: _pids(pidfile), 30, "the reminder command")
+            command = parent_of(shell)
+            assert (command == run.pid) == (via.name == "in-process")
+            run.kill()
+            out, err = run.communicate(timeout=30)  # nothing holds the client's pipes
+        finally:
+            if run.poll() is None:
+                run.kill()
+        wait_for(lambda: not alive(command), 10, "the command's process to end")
+    assert (run.returncode, out, err) == (-signal.SIGKILL, "", "")
+    db = via.home / "tinycrm.db"
+    assert table_rows(db, "SELECT notified_at FROM follow_up") == [(None,)]
+    # The dead run's claim holds until its lease ends; then one later run reminds, once.
+    assert _delivered_later(via, tmp_path) == []
+    later = {"TINYCRM_NOW": "2026-11-23T10:20:00+00:00"}
+    assert _delivered_later(via, tmp_path, **later) == ["Call Jane"]
+    assert _delivered_later(via, tmp_path, **later) == []
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_signal_mid_command_ends_it_as_in_process(
     via: Via, tmp_path: Path, sig: signal.Signals
