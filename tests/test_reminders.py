@@ -386,6 +386,7 @@ def cron_env(tmp_path: Path, db_path: Path, now: str = "2026-11-23T10:00:00") ->
         f"TINYCRM_HOME={home}",
         f"TINYCRM_DB={db_path}",
         f"TINYCRM_NOW={now}",
+        "TINYCRM_SERVER=off",  # no command server in the real runtime folder
     ]
 
 

@@ -371,6 +371,7 @@ def _run_cron_line(line: str, tmp_path: Path) -> subprocess.CompletedProcess[byt
     bare = tmp_path / "bare"
     bare.mkdir(exist_ok=True)
     env = ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={bare}", "TINYCRM_NOW=2026-11-23T10:00:00"]
+    env.append("TINYCRM_SERVER=off")  # no command server in the real runtime folder
     return subprocess.run([*env, "/bin/sh", "-c", command], capture_output=True, timeout=60)
 
 
