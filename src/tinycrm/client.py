@@ -352,7 +352,7 @@ def _cwd() -> str | None:
     try:
         return os.getcwd()
     except OSError:
-        return None  # the folder was removed; the command runs from / as Python would fail
+        return None  # the folder was removed
 
 
 class _Forwarder:
@@ -416,6 +416,11 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
         # A closed stdin, stdout or stderr: the socket would take its number and be handed
         # over in its place. Python runs with it closed (sys.stdout is None); so does this.
         raise NoServer("no stdio") from None
+    folder = _cwd()
+    if folder is None:
+        # The working folder was removed: the command's relative paths fail here as they
+        # would without a server, instead of landing in / beside the server.
+        raise NoServer("no folder")
     try:
         sock = connect(where)
     except OSError as exc:
@@ -429,7 +434,7 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
                     "hash": code_hash(),
                     "argv": args,
                     "env": _environment(),
-                    "cwd": _cwd(),
+                    "cwd": folder,
                     "umask": _umask(),
                     "stdio": _stdio(),
                 },
