@@ -222,6 +222,31 @@ def test_relative_paths_resolve_against_the_clients_folder(via: Via, tmp_path: P
     assert not (via.home / "tinycrm.db").exists()
 
 
+def _in_a_removed_folder(folder: Path) -> Any:
+    def enter() -> None:
+        os.chdir(folder)
+        os.rmdir(folder)
+
+    return enter
+
+
+def test_a_removed_working_folder_fails_as_in_process(via: Via, tmp_path: Path) -> None:
+    name = f"crm-removed-folder-{os.getpid()}.db"
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    try:
+        run = via.popen(
+            "--db", name, "add", "contact", "Jane Doe", preexec_fn=_in_a_removed_folder(folder)
+        )
+        out, err = run.communicate(timeout=60)
+        assert (run.returncode, out) == (1, "")
+        assert err.startswith(f"error: cannot create the database {name}: "), err
+        assert not Path("/", name).exists()
+    finally:
+        for leftover in Path("/").glob(f"{name}*"):
+            leftover.unlink()
+
+
 def test_stdin_is_the_clients(via: Via) -> None:
     done = via("config", "set", "reminders.smtp_password", stdin="hunter2\n")
     assert triple(done) == (0, "reminders.smtp_password = ***\n", "")
