@@ -373,8 +373,11 @@ class _Forwarder:
 
     def handle(self, sig: int, _frame: Any) -> None:
         self.last = sig
+        # The server's children are in its own session, with no terminal: the kernel
+        # ignores SIGTSTP sent there (an orphaned process group), so Ctrl-Z stops it outright.
+        passed = signal.SIGSTOP if sig == signal.SIGTSTP else sig
         try:
-            os.kill(self.pid, sig)
+            os.kill(self.pid, passed)
         except OSError:
             return
         if sig == signal.SIGTSTP:
