@@ -565,6 +565,36 @@ def test_kill_9_of_the_client_ends_its_command_as_in_process(via: Via, tmp_path:
     assert _delivered_later(via, tmp_path, **later) == []
 
 
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat", "rb") as fh:
+        return fh.read().rsplit(b")", 1)[1].split()[0].decode()
+
+
+def test_ctrl_z_and_fg_stop_and_continue_the_command(via: Via, tmp_path: Path) -> None:
+    pidfile, go = tmp_path / "pids", tmp_path / "go"
+    _reminder_world(
+        via, f"echo $$ >> {pidfile}; while [ ! -e {go} ]; do sleep 0.02; done; cat > /dev/null"
+    )
+    with _ending(pidfile):
+        run = via.popen("remind")
+        try:
+            [shell] = wait_for(lambda: _pids(pidfile), 30, "the reminder command")
+            both = {run.pid, parent_of(shell)}  # the client and the command's process
+            run.send_signal(signal.SIGTSTP)
+            wait_for(lambda: all(_state(p) == "T" for p in both), 10, "both to stop")
+            run.send_signal(signal.SIGCONT)
+            wait_for(lambda: all(_state(p) != "T" for p in both), 10, "both to continue")
+            go.touch()
+            out, err = run.communicate(timeout=30)
+        finally:
+            if run.poll() is None:
+                run.kill()
+    assert (run.returncode, out, err) == (0, "", "")
+    assert table_rows(via.home / "tinycrm.db", "SELECT notified_at IS NOT NULL FROM follow_up") == [
+        (1,)
+    ]
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_signal_mid_command_ends_it_as_in_process(
     via: Via, tmp_path: Path, sig: signal.Signals
