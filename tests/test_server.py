@@ -595,7 +595,9 @@ def test_ctrl_z_and_fg_stop_and_continue_the_command(via: Via, tmp_path: Path) -
     ]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["ctrl-c", "sigterm", "sighup"]
+)
 def test_a_signal_mid_command_ends_it_as_in_process(
     via: Via, tmp_path: Path, sig: signal.Signals
 ) -> None:
@@ -631,17 +633,24 @@ def _reading_stdin(pids: list[int]) -> bool:
     return False
 
 
-def test_ctrl_c_while_a_command_waits_for_stdin(via: Via) -> None:
+@pytest.mark.parametrize(
+    ("sig", "ends"),
+    [(signal.SIGINT, (130, "", "interrupted\n")), (signal.SIGTERM, (-signal.SIGTERM, "", ""))],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_signal_while_a_command_waits_for_stdin(
+    via: Via, sig: signal.Signals, ends: tuple[int, str, str]
+) -> None:
     run = via.popen("config", "set", "reminders.smtp_password", stdin=subprocess.PIPE)
     try:
         wait_for(lambda: _reading_stdin([run.pid, *via.kit.processes()]), 30, "crm to read stdin")
-        run.send_signal(signal.SIGINT)
+        run.send_signal(sig)
         out, err = run.communicate(timeout=30)
     finally:
         if run.poll() is None:
             run.kill()
             run.wait()
-    assert (run.returncode, out, err) == (130, "", "interrupted\n")
+    assert (run.returncode, out, err) == ends
     assert not (via.home / "config.toml").exists()
 
 
