@@ -61,6 +61,7 @@ class Via:
         self.name = name
         self.home = home
         self.served = name == "server"
+        self.started = 0
 
     def env(self, extra: Mapping[str, str | None] | None) -> dict[str, str | None]:
         return {
@@ -85,7 +86,13 @@ class Via:
     ) -> subprocess.Popen[str]:
         if self.served:
             self.kit.ensure()
+            self.started = self.kit.served()
         return self.kit.popen(*args, env=self.env(env), **options)
+
+    def handed(self, count: int = 1) -> None:
+        """After `popen`: the server took `count` commands since (nothing to check here)."""
+        if self.served:
+            assert self.kit.served() == self.started + count
 
     def setup(self, *args: str) -> str:
         """Prepare data (always through the server: fast; not what is tested); returns stdout."""
@@ -242,6 +249,7 @@ def test_a_removed_working_folder_fails_as_in_process(via: Via, tmp_path: Path) 
         assert (run.returncode, out) == (1, "")
         assert err.startswith(f"error: cannot create the database {name}: "), err
         assert not Path("/", name).exists()
+        via.handed(0)  # the client ran it itself
     finally:
         for leftover in Path("/").glob(f"{name}*"):
             leftover.unlink()
@@ -263,6 +271,7 @@ def test_a_confirmation_is_asked_on_the_clients_terminal(via: Via) -> None:
         out, err = proc.communicate(timeout=60)
     finally:
         os.close(main)
+    via.handed()
     assert proc.returncode == 0, err
     # click's prompt ends with input(" "): that space lands on stdout, both ways
     assert out == " Moved contact #1 Jane Doe to the trash (crm restore 1 --kind contact)\n"
@@ -555,6 +564,7 @@ def test_kill_9_of_the_client_ends_its_command_as_in_process(via: Via, tmp_path:
             if run.poll() is None:
                 run.kill()
         wait_for(lambda: not alive(command), 10, "the command's process to end")
+    via.handed()
     assert (run.returncode, out, err) == (-signal.SIGKILL, "", "")
     db = via.home / "tinycrm.db"
     assert table_rows(db, "SELECT notified_at FROM follow_up") == [(None,)]
@@ -580,6 +590,7 @@ def test_ctrl_z_and_fg_stop_and_continue_the_command(via: Via, tmp_path: Path) -
         try:
             [shell] = wait_for(lambda: _pids(pidfile), 30, "the reminder command")
             both = {run.pid, parent_of(shell)}  # the client and the command's process
+            assert len(both) == (2 if via.served else 1)
             run.send_signal(signal.SIGTSTP)
             wait_for(lambda: all(_state(p) == "T" for p in both), 10, "both to stop")
             run.send_signal(signal.SIGCONT)
@@ -589,6 +600,7 @@ def test_ctrl_z_and_fg_stop_and_continue_the_command(via: Via, tmp_path: Path) -
         finally:
             if run.poll() is None:
                 run.kill()
+    via.handed()
     assert (run.returncode, out, err) == (0, "", "")
     assert table_rows(via.home / "tinycrm.db", "SELECT notified_at IS NOT NULL FROM follow_up") == [
         (1,)
@@ -606,12 +618,14 @@ def test_a_signal_mid_command_ends_it_as_in_process(
     with _ending(pidfile):
         run = via.popen("remind")
         try:
-            wait_for(lambda: _pids(pidfile), 30, "the reminder command")
+            [shell] = wait_for(lambda: _pids(pidfile), 30, "the reminder command")
+            assert (parent_of(shell) == run.pid) == (not via.served)
             run.send_signal(sig)
             out, err = run.communicate(timeout=30)
         finally:
             if run.poll() is None:
                 run.kill()
+    via.handed()
     assert run.returncode == 128 + sig, err
     assert out == ""
     name = signal.Signals(sig).name
@@ -645,11 +659,18 @@ def test_a_signal_while_a_command_waits_for_stdin(
     try:
         wait_for(lambda: _reading_stdin([run.pid, *via.kit.processes()]), 30, "crm to read stdin")
         run.send_signal(sig)
-        out, err = run.communicate(timeout=30)
+        run.wait(timeout=30)  # stdin stays open: its end must not be what stops crm
+        assert run.stdin is not None and run.stdout is not None and run.stderr is not None
+        run.stdin.close()
+        out, err = run.stdout.read(), run.stderr.read()
     finally:
         if run.poll() is None:
             run.kill()
             run.wait()
+        for stream in (run.stdin, run.stdout, run.stderr):
+            if stream is not None:
+                stream.close()
+    via.handed()
     assert (run.returncode, out, err) == ends
     assert not (via.home / "config.toml").exists()
 
@@ -684,6 +705,9 @@ def test_a_hung_server_costs_a_bounded_wait_and_the_command_runs_once(
         began = time.monotonic()
         done = own_kit.run("add", "contact", "Jane Doe", timeout=15)
         took = time.monotonic() - began
+        began = time.monotonic()
+        again = own_kit.run("add", "contact", "Ann Lee", env=off)
+        baseline = max(baseline, time.monotonic() - began)
     finally:
         stop.set()
         if taker.is_alive():
@@ -692,9 +716,10 @@ def test_a_hung_server_costs_a_bounded_wait_and_the_command_runs_once(
             conn.close()
         listener.close()
     assert triple(done) == (0, "Added contact #1 Jane Doe\n", "")
-    assert alone.returncode == 0, alone.stderr
-    # the wait for the hung server is bounded by the hand-over time (3 s), and paid once
-    assert took - baseline < 4.5, (took, baseline)
+    assert alone.returncode == again.returncode == 0, alone.stderr + again.stderr
+    # The wait for the hung server is bounded by the hand-over time (3 s), and paid once;
+    # the margin is for a machine busy with other work.
+    assert took - baseline < 5.0, (took, baseline)
     home = Path(own_kit.env["TINYCRM_HOME"])
     assert table_rows(home / "tinycrm.db", "SELECT name FROM contact") == [("Jane Doe",)]
     if hang == "never-answers":
