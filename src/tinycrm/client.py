@@ -341,6 +341,7 @@ def _stdio() -> dict[str, Any]:
             "encoding": getattr(stream, "encoding", None) or "utf-8",
             "errors": getattr(stream, "errors", None) or "strict",
             "line_buffering": bool(getattr(stream, "line_buffering", False)),
+            "write_through": bool(getattr(stream, "write_through", False)),
         }
     return found
 
@@ -356,7 +357,7 @@ def _cwd() -> str | None:
     try:
         return os.getcwd()
     except OSError:
-        return None  # the folder was removed; the command runs from / as Python would fail
+        return None  # the folder was removed
 
 
 class _Forwarder:
@@ -417,6 +418,18 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
     is told to go, the command may have run, so it is never run again here.
     """
     try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+    except OSError:
+        # A closed stdin, stdout or stderr: the socket would take its number and be handed
+        # over in its place. Python runs with it closed (sys.stdout is None); so does this.
+        raise NoServer("no stdio") from None
+    folder = _cwd()
+    if folder is None:
+        # The working folder was removed: the command's relative paths fail here as they
+        # would without a server, instead of landing in / beside the server.
+        raise NoServer("no folder")
+    try:
         sock = connect(where)
     except OSError as exc:
         raise NoServer(exc.errno) from None
@@ -429,11 +442,10 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
                     "hash": code_hash(),
                     "argv": args,
                     "env": _environment(),
-                    "cwd": _cwd(),
+                    "cwd": folder,
                     "umask": _umask(),
                     "stdio": _stdio(),
                 },
-                [0, 1, 2],
             )
             ready, _ = receive(sock)
         except (OSError, ValueError, EOFError, TypeError):
@@ -443,8 +455,13 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
         forwarder = _Forwarder(int(ready["pid"]))
         forwarder.install()
         try:
+            # The descriptors go only to a child that has answered: sent before, they would
+            # sit in a hung server's queue and keep this command's pipes open after it ends.
+            try:
+                send(sock, {"go": True}, [0, 1, 2])
+            except OSError:
+                raise NoServer("hand-over") from None
             sock.settimeout(None)
-            send(sock, {"go": True})
             while True:
                 try:
                     message, _ = receive(sock)

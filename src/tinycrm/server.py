@@ -327,11 +327,11 @@ class Server:
                 self.stopping = "asked to stop"
                 client.send(conn, {"stopping": True, "pid": os.getpid()})
             elif op == "run":
-                if message.get("hash") != self.hash or len(fds) != 3:
+                if message.get("hash") != self.hash:
                     self.stopping = "a client runs other code"
                     client.send(conn, {"stale": True})
                     return
-                self.fork(conn, message, fds)
+                self.fork(conn, message)
         finally:
             for fd in fds:
                 os.close(fd)
@@ -350,14 +350,14 @@ class Server:
             "hash": self.hash,
         }
 
-    def fork(self, conn: socket.socket, message: dict[str, Any], fds: list[int]) -> None:
+    def fork(self, conn: socket.socket, message: dict[str, Any]) -> None:
         """Give the request to the spare child, or fork one for it."""
         spare, self.spare = self.spare, None
         if spare is not None:
             pid, line = spare
             self.children.add(pid)  # reaped like any child, whether it takes the request or not
             try:
-                client.send(line, message, [conn.fileno(), *fds])
+                client.send(line, message, [conn.fileno()])
             except OSError:
                 pass  # it died waiting; fork another
             else:
@@ -368,7 +368,7 @@ class Server:
                 line.close()
         pid = os.fork()
         if pid == 0:
-            self._in_child(lambda: child(conn, message, fds))
+            self._in_child(lambda: child(conn, message))
         self.children.add(pid)
         self.clients[pid] = peer_pid(conn)
         self.served += 1
@@ -404,16 +404,15 @@ class Server:
 
 
 def _spare(line: socket.socket) -> int:
-    """Wait for the server to hand over a request (the client's connection first among the
-    descriptors), then run it; end quietly when the server goes away first."""
-    message, fds = client.receive(line, want_fds=4)
+    """Wait for the server to hand over a request and the client's connection, then run it;
+    end quietly when the server goes away first."""
+    message, fds = client.receive(line, want_fds=1)
     line.close()
-    if message is None or len(fds) != 4:
+    if message is None or len(fds) != 1:
         for fd in fds:
             os.close(fd)
         return 0
-    conn = socket.socket(fileno=fds[0])
-    return child(conn, message, fds[1:])
+    return child(socket.socket(fileno=fds[0]), message)
 
 
 def peer_pid(conn: socket.socket) -> int:
@@ -451,16 +450,19 @@ def peer_uid(conn: socket.socket) -> int:
 # --- the child --------------------------------------------------------------------------------
 
 
-def child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> int:
-    """Become the client's command: its descriptors, folder, umask and environment; run
-    `main()`; tell the client how it ended. Returns this process's own exit status."""
+def child(conn: socket.socket, message: dict[str, Any]) -> int:
+    """Become the client's command: its descriptors (sent with "go"), folder, umask and
+    environment; run `main()`; tell the client how it ended. Returns this process's own
+    exit status."""
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGTSTP, signal.SIGCONT):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     client.send(conn, {"pid": os.getpid()})
     conn.settimeout(client.HANDOVER_SECONDS)
-    go, _ = client.receive(conn)
-    if not go or not go.get("go"):
+    go, fds = client.receive(conn, want_fds=3)
+    if not go or not go.get("go") or len(fds) != 3:
+        for fd in fds:
+            os.close(fd)
         return 0  # the client gave up before the hand-over: nothing ran
     conn.settimeout(None)
 
@@ -515,13 +517,17 @@ def _streams(stdio: dict[str, Any]) -> None:
     for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
         spec = stdio.get(name) or {}
         raw = io.FileIO(fd, mode, closefd=False)
-        buffered: Any = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
+        # An unbuffered client (python -u, PYTHONUNBUFFERED) writes straight to the file.
+        unbuffered = mode == "w" and bool(spec.get("write_through"))
+        buffered: Any = raw
+        if not unbuffered:
+            buffered = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
         stream = io.TextIOWrapper(
             buffered,
             encoding=spec.get("encoding") or "utf-8",
             errors=spec.get("errors") or "strict",
             line_buffering=bool(spec.get("line_buffering")),
-            write_through=name == "stderr",
+            write_through=name == "stderr" or unbuffered,
         )
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
