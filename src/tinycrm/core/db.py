@@ -555,20 +555,52 @@ class Database:
             self._idle.pop().close()
         if self._engine is not None:
             self._engine.dispose()
+            _release(self._engine)
             self._engine = None
 
 
+@dataclass
+class _Target:
+    """The file an engine's connections open; an engine kept for reuse is pointed anew."""
+
+    path: Path
+
+
+# Engines whose database was closed, with no connection left. SQLAlchemy keeps a statement's
+# compiled form per engine, and compiling is most of a small command's work; so the next
+# database this process opens takes one of these, and compiles nothing it compiled before.
+# (The command server's children inherit the engine its warm-up used.)
+_released: list[tuple[Engine, _Target]] = []
+_targets: dict[int, _Target] = {}
+_KEPT = 4
+
+
+def _release(engine: Engine) -> None:
+    target = _targets.get(id(engine))
+    if target is not None and len(_released) < _KEPT:
+        _released.append((engine, target))
+
+
 def _make_engine(path: Path) -> Engine:
+    while _released:
+        try:
+            engine, target = _released.pop()
+        except IndexError:  # another thread took the last one
+            break
+        target.path = path
+        return engine
     from sqlalchemy import create_engine, event
     from sqlalchemy.pool import QueuePool
 
+    target = _Target(path)
     engine = create_engine(
         "sqlite://",
-        creator=lambda: connect(path),
+        creator=lambda: connect(target.path),
         poolclass=QueuePool,
         pool_size=2,
         max_overflow=8,
     )
+    _targets[id(engine)] = target
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
