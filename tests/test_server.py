@@ -586,7 +586,9 @@ def test_ctrl_z_and_fg_stop_and_continue_the_command(via: Via, tmp_path: Path) -
         via, f"echo $$ >> {pidfile}; while [ ! -e {go} ]; do sleep 0.02; done; cat > /dev/null"
     )
     with _ending(pidfile):
-        run = via.popen("remind")
+        # A group of its own, as a shell gives a job: the kernel discards Ctrl-Z sent to an
+        # orphaned group, which a test runner's may be.
+        run = via.popen("remind", process_group=0)
         try:
             [shell] = wait_for(lambda: _pids(pidfile), 30, "the reminder command")
             both = {run.pid, parent_of(shell)}  # the client and the command's process

@@ -575,6 +575,7 @@ def main() -> None:
         return
     preload()
     server.bind()
+    server.last = time.monotonic()  # the idle time counts from when it can take commands
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "stopping", "SIGTERM"))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
