@@ -116,6 +116,12 @@ def _agenda(db: Any, _i: int) -> Any:
     return _snapshot(db, lambda r: agenda.agenda(r, generate.NOW, tz=UTC))
 
 
+def _pipeline_report(db: Any, _i: int) -> Any:
+    from tinycrm.core import reports
+
+    return _snapshot(db, reports.pipeline_report)
+
+
 def _search(text: str) -> Callable[[Any, int], Any]:
     def call(db: Any, _i: int) -> Any:
         from tinycrm.core import search
@@ -208,6 +214,7 @@ def services(meta: dict[str, Any]) -> list[Service]:
         Service(f"search (rare: {planted['rare_word']})", _search(planted["rare_word"])),
         Service(f"search (common: {planted['common_word']})", _search(planted["common_word"])),
         Service("agenda", _agenda),
+        Service("report pipeline", _pipeline_report),
         Service("remind (due follow-ups, nothing written)", _remind, _remind_floor),
     ]  # fmt: skip
 
