@@ -324,12 +324,18 @@ def _first(ctx: Context, case: ServerCase, n: int) -> float:
 def time_case(
     ctx: Context, case: ServerCase, runtime: Path, with_first: bool = True
 ) -> ServerMeasure:
-    """Time one case: a warm-up round, then `ctx.runs` counted rounds of a warm run, a cold
-    run, (a first run,) and each floor, one right after the other. The server's count of
-    commands says whether every warm run really went through it."""
+    """Time one case: warm runs one after the other, as a user's commands reach a running
+    server; then cold runs; then (for some cases) first runs. Each phase has a warm-up run,
+    and each counted warm and cold run is followed by a run of each floor. The server's count
+    of commands says whether every warm run really went through it."""
     result = ServerMeasure(case.name, queries=case.queries)
     floors = {n: [sys.executable, *FLOORS[n]] for n in (PYTHON, SQLITE)}
     result.paired = {n: [] for n in floors}
+
+    def beside() -> None:
+        for name, argv in floors.items():
+            result.paired[name].append(timed(run_process, argv, measured_env()))
+
     before = status(ctx, runtime)
     if before is None:
         result.error = "the command server is not running"
@@ -338,25 +344,27 @@ def time_case(
     try:
         for i in range(ctx.runs + 1):
             warm, child = _warm(ctx, case, runtime, next(counter))
+            if i:
+                result.warm.append(warm)
+                result.child.append(child)
+                beside()
+        after = status(ctx, runtime)
+        if after is None or after.get("pid") != before.get("pid"):
+            result.error = "the command server stopped during the case"
+            return result
+        result.served = int(after["commands_served"]) - int(before["commands_served"])
+        for i in range(ctx.runs + 1):
             cold = _cold(ctx, case, next(counter))
-            first = _first(ctx, case, next(counter)) if with_first and case.first else None
-            if not i:
-                continue
-            result.warm.append(warm)
-            result.child.append(child)
-            result.cold.append(cold)
-            if first is not None:
+            if i:
+                result.cold.append(cold)
+                beside()
+        for i in range(ctx.runs + 1 if with_first and case.first else 0):
+            first = _first(ctx, case, next(counter))
+            if i:
                 result.first.append(first)
-            for name, argv in floors.items():
-                result.paired[name].append(timed(run_process, argv, measured_env()))
     except Exception as exc:
         result.error = one_line(exc)
         return result
-    after = status(ctx, runtime)
-    if after is None or after.get("pid") != before.get("pid"):
-        result.error = "the command server stopped during the case"
-        return result
-    result.served = int(after["commands_served"]) - int(before["commands_served"])
     if result.served != ctx.runs + 1:
         result.error = f"{result.served} of {ctx.runs + 1} warm runs went through the server"
     return result
