@@ -382,6 +382,7 @@ def child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> int:
     foreground.channel = _Channel(conn)
 
     code = _run()
+    _close_database()
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     with contextlib.suppress(Exception):
@@ -389,6 +390,17 @@ def child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> int:
     # `ran`: this child's own time, from the go to the end (TINYCRM_SERVER_TIMING shows it)
     client.send(conn, {"exit": code, "ran": time.perf_counter() - began})
     return 0
+
+
+def _close_database() -> None:
+    """Close the command's database, as the end of a process does: the last connection's
+    close folds the write-ahead log into the file and removes it, so the next command finds
+    a file it can trust from its header alone (a log left beside it costs every later
+    command two extra connections to look inside)."""
+    from tinycrm.cli import state
+
+    with contextlib.suppress(Exception):
+        state.configure(None)
 
 
 def _streams(stdio: dict[str, Any]) -> None:
