@@ -395,8 +395,8 @@ def child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> int:
 def _close_database() -> None:
     """Close the command's database, as the end of a process does: the last connection's
     close folds the write-ahead log into the file and removes it, so the next command finds
-    a file it can trust from its header alone (a log left beside it costs every later
-    command two extra connections to look inside)."""
+    a file it can judge from its header alone (with a log waiting beside it, opening the
+    file takes extra connections to look inside)."""
     from tinycrm.cli import state
 
     with contextlib.suppress(Exception):
