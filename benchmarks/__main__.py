@@ -40,8 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", type=Path, help="also write every figure as JSON here")
     run.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     run.add_argument("--only", default="", help="comma-separated case names (default: all)")
-    run.add_argument("--skip-cli", action="store_true", help="only the in-process cases")
-    run.add_argument("--skip-inprocess", action="store_true", help="only the whole-process cases")
+    run.add_argument(
+        "--skip-cli", action="store_true", help="skip the whole-process cases without a server"
+    )
+    run.add_argument("--skip-inprocess", action="store_true", help="skip the in-process cases")
+    run.add_argument(
+        "--skip-server", action="store_true", help="skip the commands through the command server"
+    )
+    run.add_argument(
+        "--server-warm-only",
+        action="store_true",
+        help="time no first command after no server (each costs a server start)",
+    )
     run.add_argument("--no-startup", action="store_true", help="skip the start-up breakdown")
 
     plans = sub.add_parser("plans", help="show EXPLAIN QUERY PLAN of the hot queries")

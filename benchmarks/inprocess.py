@@ -37,10 +37,11 @@ class Service:
 @contextmanager
 def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
     """Collect the SQL statements (and parameters) sent to SQLite: those the engine sends,
-    and those the text reads run on a session or a snapshot (`reader.run`)."""
+    and those the text reads run on a session or a snapshot (`reader.run`, and the reports'
+    own `_rows`)."""
     from sqlalchemy import event
 
-    from tinycrm.core import reader
+    from tinycrm.core import reader, reports
 
     seen: list[tuple[str, Any]] = []
 
@@ -54,11 +55,19 @@ def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
         seen.append((sql, params))
         return original(conn, sql, params)
 
+    original_rows = reports._rows
+
+    def rows(reader: Any, sql: str, params: Any) -> list[Any]:
+        seen.append((sql, params))
+        return original_rows(reader, sql, params)
+
     event.listen(db.engine, "before_cursor_execute", before)
     reader.run = run
+    reports._rows = rows
     try:
         yield seen
     finally:
+        reports._rows = original_rows
         reader.run = original
         event.remove(db.engine, "before_cursor_execute", before)
 
@@ -114,6 +123,12 @@ def _agenda(db: Any, _i: int) -> Any:
     from tinycrm.core import agenda
 
     return _snapshot(db, lambda r: agenda.agenda(r, generate.NOW, tz=UTC))
+
+
+def _pipeline_report(db: Any, _i: int) -> Any:
+    from tinycrm.core import reports
+
+    return _snapshot(db, reports.pipeline_report)
 
 
 def _search(text: str) -> Callable[[Any, int], Any]:
@@ -208,6 +223,7 @@ def services(meta: dict[str, Any]) -> list[Service]:
         Service(f"search (rare: {planted['rare_word']})", _search(planted["rare_word"])),
         Service(f"search (common: {planted['common_word']})", _search(planted["common_word"])),
         Service("agenda", _agenda),
+        Service("report pipeline", _pipeline_report),
         Service("remind (due follow-ups, nothing written)", _remind, _remind_floor),
     ]  # fmt: skip
 

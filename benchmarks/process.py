@@ -48,11 +48,15 @@ class Context:
     crm: list[str] = field(default_factory=crm_command)
 
     def env(self, db: Path | None = None, **extra: str) -> dict[str, str]:
-        """Return the environment of a timed command: this scale's database, a fixed clock."""
+        """Return the environment of a timed command: this scale's database, a fixed clock,
+        no command server (the server part of the benchmark turns it on)."""
         env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("_CRM_", "COMP_", "TINYCRM"))
+            k: v
+            for k, v in measured_env().items()
+            if not k.startswith(("_CRM_", "COMP_", "TINYCRM"))
         }
         env.update(
+            TINYCRM_SERVER="off",
             TINYCRM_DB=str(db or self.work_db),
             TINYCRM_HOME=str(self.scratch / "home"),
             TINYCRM_NOW=generate.NOW.isoformat(),
@@ -62,6 +66,22 @@ class Context:
         )
         env.update(extra)
         return env
+
+
+def measured_env() -> dict[str, str]:
+    """Return this environment as a measured process gets it: Python writes bytecode, as it
+    does for a user (an installed package has its .pyc files; a shell may have said not to)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def compile_code() -> None:
+    """Write the bytecode of tinycrm once, so no measured process compiles it from source."""
+    import compileall
+
+    import tinycrm
+
+    for folder in tinycrm.__path__:
+        compileall.compile_dir(folder, quiet=2)
 
 
 def run_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -163,7 +183,7 @@ def time_floors(runs: int) -> list[Measure]:
         argv = [sys.executable, *args]
 
         def once(_i: int, argv: list[str] = argv) -> None:
-            run_process(argv, {**os.environ})
+            run_process(argv, measured_env())
 
         out.append(measure(name, "floor", runs, once))
     return out
@@ -193,7 +213,7 @@ def time_case(ctx: Context, case: CliCase) -> Measure:
         if i:
             result.times.append(took)
             for name, argv in paired.items():
-                result.paired[name].append(timed(run_process, argv, {**os.environ}))
+                result.paired[name].append(timed(run_process, argv, measured_env()))
     return result
 
 

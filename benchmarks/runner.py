@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import generate, hooks, inprocess, process, startup
+from benchmarks import generate, hooks, inprocess, process, server, startup
 from benchmarks.timing import Measure, call_with, measure
 
 STARTUP_CASES = ("crm add contact", "crm move")
@@ -78,6 +78,7 @@ def run_scale(scale: str, args: argparse.Namespace, log: Any) -> dict[str, Any]:
         out["cli"] = [m.as_json() for m in cli.values()]
 
     opened: Measure | None = None
+    results: list[Measure] = []
     if not args.skip_inprocess:
         opened = inprocess.time_open(work, args.runs)
         log(f"[{scale}] {_line(opened)}")
@@ -89,6 +90,17 @@ def run_scale(scale: str, args: argparse.Namespace, log: Any) -> dict[str, Any]:
                 results.append(result)
         results += _hook_functions(ctx, args, only, log)
         out["inprocess"] = [{**m.as_json(), "ratio": _round(inprocess.ratio(m))} for m in results]
+
+    if not args.skip_server:
+        log(f"[{scale}] the command server")
+        measured = {m.name: m for m in results} if not args.skip_inprocess else {}
+        out["server"] = server.run_part(
+            ctx,
+            lambda name: _selected(name, only),
+            lambda name: _query_ms(work, meta, name, args.runs, measured),
+            log,
+            with_first=not args.server_warm_only,
+        )
 
     if not args.no_startup and not args.skip_cli:
         wanted = [c for c in process.cli_cases(ctx) if c.name in STARTUP_CASES and c.name in cli]
@@ -105,6 +117,20 @@ def run_scale(scale: str, args: argparse.Namespace, log: Any) -> dict[str, Any]:
                 for k, v in startup.probe_times(ctx, args.runs).items()
             }
     return out
+
+
+def _query_ms(
+    work: Path, meta: dict[str, Any], name: str, runs: int, measured: dict[str, Measure]
+) -> float | None:
+    """Return the in-process time of a service, in ms: from this run's in-process part, else
+    timed now (the server part's targets add it)."""
+    found = measured.get(name)
+    if found is None:
+        service = next((s for s in inprocess.services(meta) if s.name == name), None)
+        if service is None:
+            return None
+        found = inprocess.time_service(work, service, runs)
+    return None if found.median is None else round(found.median * 1000, 3)
 
 
 def _hook_functions(
@@ -153,6 +179,7 @@ def main(args: argparse.Namespace) -> int:
         "command": "python -m benchmarks run " + " ".join(sys.argv[2:]),
         "scales": {},
     }
+    process.compile_code()
     for scale in args.scale:
         results["scales"][scale] = run_scale(scale, args, log)
     if args.out:

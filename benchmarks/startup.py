@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from benchmarks.process import CliCase, Context, run_process, timed
+from benchmarks.process import CliCase, Context, measured_env, run_process, timed
 
 # What `crm add contact` and `crm move` import on their way to the database.
 COMMAND_IMPORTS = (
@@ -28,7 +28,9 @@ RUNNER = "import sys; sys.argv[0] = 'crm'; from tinycrm.cli import main; main()"
 
 
 def _python(code: str) -> None:
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, env=measured_env()
+    )
 
 
 def import_times(runs: int) -> dict[str, float]:

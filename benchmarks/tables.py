@@ -174,6 +174,60 @@ def probes_table(results: dict[str, Any]) -> str:
     return _table(["design probe (fastest run)", "ms"], rows) if rows else ""
 
 
+SQLITE = "python -c 'import sqlite3'"
+
+
+def server_table(results: dict[str, Any], scale: str) -> str:
+    """Commands through the command server (warm) and without one (cold; first after none),
+    against `python -c "import sqlite3"` run beside them; the warm time split into the
+    server's child and the client with its hand-over; the target and whether it is met."""
+    rows = []
+    for case in results["scales"][scale].get("server", []):
+        if case.get("error"):
+            rows.append([case["name"], _na(case), *[""] * 9])
+            continue
+        sqlite = (case.get("paired_floors_ms") or {}).get(SQLITE)
+        target = case.get("target_ms")
+        met = case.get("met")
+        queries = case.get("queries_ms")
+        rows.append(
+            [
+                case["name"],
+                _ms(case["warm_ms"]),
+                _x(case["warm_ms"], sqlite),
+                _ms(case["cold_ms"]),
+                _x(case["cold_ms"], sqlite),
+                _ms(case["first_ms"]) if case.get("first_ms") is not None else "",
+                _x(case.get("first_ms"), sqlite),
+                _ms(case["child_ms"]),
+                _ms(case["client_ms"]),
+                (f"{_ms(target)} (+{_ms(queries)})" if queries is not None else _ms(target))
+                if target is not None
+                else "",
+                "" if met is None else "yes" if met else "no",
+            ]
+        )
+    if not rows:
+        return ""
+    header = ["command", "warm ms", "x sqlite3", "cold ms", "x sqlite3", "first ms",
+              "x sqlite3", "child ms", "client ms", "target ms", "met"]  # fmt: skip
+    return _table(header, rows)
+
+
+def server_floors(results: dict[str, Any], scale: str) -> str:
+    """The medians of the floors run beside the server part's cases."""
+    found: dict[str, list[float]] = {}
+    for case in results["scales"][scale].get("server", []):
+        for name, ms in (case.get("paired_floors_ms") or {}).items():
+            found.setdefault(name, []).append(ms)
+    if not found:
+        return ""
+    import statistics
+
+    parts = [f"{name} {_ms(statistics.median(v))} ms" for name, v in found.items()]
+    return "Floors beside them (median over the cases): " + ", ".join(parts) + "."
+
+
 def render(results: dict[str, Any], markdown: bool = False) -> str:
     """Render every table; with `markdown`, add the machine and headings for the docs."""
     parts = []
@@ -194,7 +248,12 @@ def render(results: dict[str, Any], markdown: bool = False) -> str:
         ("", imports_table(results)),
         ("", packages_table(results)),
     ]
+    for scale in results["scales"]:
+        table = server_table(results, scale)
+        if table:
+            note = server_floors(results, scale)
+            sections.append((f"Command server, `{scale}`", table + (f"\n\n{note}" if note else "")))
     for title, table in sections:
-        if table.strip() and ("|" in table.splitlines()[-1]):
+        if table.strip() and table.count("\n|") >= 2:  # a header, its rule and a row
             parts.append((f"### {title}\n\n" if markdown and title else "") + table)
     return "\n\n".join(parts)

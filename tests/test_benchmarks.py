@@ -88,7 +88,7 @@ def test_runner_reports_figures_and_failed_commands(bench_dir: Path, tmp_path: P
     out = tmp_path / "results.json"
     only = "crm --help,crm list deals -n 20,crm search (rare,list deals,agenda,open_db"
     argv = ["run", "--scale", "tiny", "--runs", "1", "--only", only, "--out", str(out)]
-    assert main([*argv, "--no-startup"]) == 0
+    assert main([*argv, "--no-startup", "--skip-server"]) == 0
     results = json.loads(out.read_text(encoding="utf-8"))
     tiny = results["scales"]["tiny"]
     assert {f["name"] for f in tiny["floors"]} == set(
@@ -111,7 +111,7 @@ def test_markdown_table_shows_each_case(bench_dir: Path, capsys: pytest.CaptureF
     from benchmarks.__main__ import main
 
     argv = ["run", "--scale", "tiny", "--runs", "1", "--only", "crm --help,crm nothing"]
-    assert main([*argv, "--markdown", "--skip-inprocess"]) == 0
+    assert main([*argv, "--markdown", "--skip-inprocess", "--skip-server"]) == 0
     text = capsys.readouterr().out
     assert "Reproduce: `python -m benchmarks run" in text
     help_row = next(line for line in text.splitlines() if line.startswith("| crm --help"))
@@ -190,3 +190,96 @@ def test_a_sub_millisecond_read_is_timed_in_batches_beside_its_floor(tmp_path: P
     assert result.floor is not None and result.floor.startswith("the same SQL in plain sqlite3")
     assert inprocess._batch(lambda: None) == 1000
     assert inprocess._batch(lambda: time.sleep(0.02)) == 1
+
+
+def _servers_under(folders: list[Path]) -> list[int]:
+    """Pids of command servers whose runtime folder is one of `folders` (Linux's /proc)."""
+    wanted = {f"XDG_RUNTIME_DIR={f}".encode() for f in folders}
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            environ = set((entry / "environ").read_bytes().split(b"\0"))
+        except OSError:
+            continue
+        if b"tinycrm.server" in cmdline and wanted & environ:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def runtime_folders(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record every private runtime folder the benchmark's server part makes."""
+    from benchmarks import server
+
+    made: list[Path] = []
+    original = server.private_runtime
+
+    def recorded() -> Path:
+        made.append(original())
+        return made[-1]
+
+    monkeypatch.setattr(server, "private_runtime", recorded)
+    return made
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_server_part_times_commands_through_a_server_it_stops(
+    bench_dir: Path, tmp_path: Path, runtime_folders: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks.__main__ import main
+
+    out = tmp_path / "results.json"
+    argv = ["run", "--scale", "tiny", "--runs", "1", "--only", "crm --version,crm agenda"]
+    flags = ["--skip-cli", "--skip-inprocess", "--no-startup", "--markdown", "--out", str(out)]
+    assert main([*argv, *flags]) == 0
+    served = {c["name"]: c for c in json.loads(out.read_text())["scales"]["tiny"]["server"]}
+    assert set(served) == {"crm --version (client + hand-over)", "crm agenda"}
+    for case in served.values():
+        assert case["error"] is None
+        assert case["served"] == 2  # the warm-up and the counted run went through the server
+        assert case["warm_ms"] > case["child_ms"] > 0
+        assert case["client_ms"] > 0 and case["cold_ms"] > 0
+        assert case["paired_floors_ms"]["python -c 'import sqlite3'"] > 0
+    agenda = served["crm agenda"]
+    assert agenda["first_ms"] > 0  # timed as the first command after no server, too
+    assert agenda["queries"] == "agenda" and agenda["queries_ms"] > 0
+    sqlite = agenda["paired_floors_ms"]["python -c 'import sqlite3'"]
+    assert agenda["target_ms"] == pytest.approx(2.5 * sqlite + agenda["queries_ms"], abs=0.01)
+    text = capsys.readouterr().out
+    assert "### Command server, `tiny`" in text
+    row = next(line for line in text.splitlines() if line.startswith("| crm agenda"))
+    assert row.split("|")[2].strip()[0].isdigit()
+    # the main server and the two started by first commands: all gone, their folders too
+    assert len(runtime_folders) == 3
+    assert _servers_under(runtime_folders) == []
+    assert not any(folder.exists() for folder in runtime_folders)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_server_part_stops_its_server_when_a_case_fails(
+    bench_dir: Path, runtime_folders: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import generate, process, server
+
+    path, meta = generate.cached("tiny")
+    scratch = generate.results_dir() / "work" / "tiny"
+    work = generate.working_copy(path, scratch / "work.db")
+    ctx = process.Context("tiny", meta, work, scratch, 1)
+    pids: list[int] = []
+
+    def broken(ctx: Any, case: Any, runtime: Path, with_first: bool = True) -> Any:
+        found = server.status(ctx, runtime)
+        assert found is not None
+        pids.append(int(found["pid"]))
+        raise RuntimeError("the case broke")
+
+    monkeypatch.setattr(server, "time_case", broken)
+    rows = server.run_part(ctx, lambda name: name == "crm agenda", lambda _n: None, print)
+    assert rows == [{"name": "(the command server)", "error": "RuntimeError: the case broke"}]
+    assert len(pids) == 1 and len(runtime_folders) == 1
+    assert _servers_under(runtime_folders) == []

@@ -472,6 +472,7 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
                 if message is None:
                     return _cut_off(forwarder.last)
                 if "exit" in message:
+                    _timing(message)
                     return int(message["exit"])
                 if message.get("op") == "system":
                     reply = _run_here(message)
@@ -483,6 +484,13 @@ def run_through(where: dict[str, str], args: list[str]) -> int:
             forwarder.restore()
     finally:
         sock.close()
+
+
+def _timing(message: dict[str, Any]) -> None:
+    """With TINYCRM_SERVER_TIMING=1, say on stderr how long the server's child took."""
+    ran = message.get("ran")
+    if os.environ.get("TINYCRM_SERVER_TIMING") == "1" and isinstance(ran, float):
+        sys.stderr.write(f"crm: the server's child ran {ran * 1000:.3f} ms\n")
 
 
 def _umask() -> int:

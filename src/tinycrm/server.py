@@ -465,6 +465,7 @@ def child(conn: socket.socket, message: dict[str, Any]) -> int:
             os.close(fd)
         return 0  # the client gave up before the hand-over: nothing ran
     conn.settimeout(None)
+    began = time.perf_counter()
 
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
@@ -487,16 +488,26 @@ def child(conn: socket.socket, message: dict[str, Any]) -> int:
         sys.stdout.flush()
     with contextlib.suppress(Exception):
         sys.stderr.flush()
+    _finished.append(True)  # from here on, the client may go: the command has ended
     # A client killed meanwhile needs no answer; and stderr is the command's now, not the
     # server's log, so nothing of the server's may be written there.
+    # `ran`: this child's own time, from the go to the end (TINYCRM_SERVER_TIMING shows it).
     with contextlib.suppress(OSError):
-        client.send(conn, {"exit": code})
+        client.send(conn, {"exit": code, "ran": time.perf_counter() - began})
+    # Let go of the client's terminal and pipes (a `$(crm …)` waits for them), then tidy up.
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    _close_database()
     return 0
+
+
+_finished: list[bool] = []
 
 
 def _watch(conn: socket.socket) -> None:
     """End this process as soon as the client is gone (killed with SIGKILL, which it could
-    not pass on): without a server the command would have died with it."""
+    not pass on) while the command runs: without a server it would have died with it."""
     import threading
 
     rdhup = getattr(select, "POLLRDHUP", 0)
@@ -504,12 +515,25 @@ def _watch(conn: socket.socket) -> None:
     def watch() -> None:
         poller = select.poll()
         poller.register(conn.fileno(), select.POLLHUP | select.POLLERR | rdhup)
-        while True:
+        while not _finished:
             for _fd, events in poller.poll():
-                if events & (select.POLLHUP | select.POLLERR | rdhup):
+                if events & (select.POLLHUP | select.POLLERR | rdhup) and not _finished:
                     os.kill(os.getpid(), signal.SIGKILL)
+            if _finished:
+                return
 
     threading.Thread(target=watch, name="client-watch", daemon=True).start()
+
+
+def _close_database() -> None:
+    """Close the command's database after the client has its answer: the last connection's
+    close folds the write-ahead log into the file and removes it, so the next command finds
+    a file it can judge from its header alone (with a log waiting beside it, a read takes
+    an extra connection to look inside)."""
+    from tinycrm.cli import state
+
+    with contextlib.suppress(Exception):
+        state.configure(None)
 
 
 def _streams(stdio: dict[str, Any]) -> None:
