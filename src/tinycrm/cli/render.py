@@ -33,11 +33,22 @@ def _console_class() -> Any:
         """A Console that escapes control characters in the text it renders (rich passes
         ESC and most C0 and C1 controls through); its own styling is not text, and stays."""
 
+        _checking = False
+
         def render(self, renderable: Any, options: Any = None) -> Any:
-            for segment in super().render(renderable, options):
-                if not segment.control and not segment.text.isprintable():
-                    segment = Segment(shown(segment.text), segment.style)
-                yield segment
+            if self._checking:
+                # Within a render already (a table renders its cells): the outermost one
+                # looks at every segment once, so this one need not.
+                yield from super().render(renderable, options)
+                return
+            self._checking = True
+            try:
+                for segment in super().render(renderable, options):
+                    if not segment.control and not segment.text.isprintable():
+                        segment = Segment(shown(segment.text), segment.style)
+                    yield segment
+            finally:
+                self._checking = False
 
     return SafeConsole
 
