@@ -117,14 +117,17 @@ def agenda(
     from datetime import datetime
 
     headings = {"overdue": "Overdue", "today": "Today", "upcoming": f"Next {days} days"}
+    tz = dates.local_tz()  # once: an agenda can have thousands of lines
+    lines = []
     for bucket, heading in headings.items():
         chosen = [r for r in rows if r["bucket"] == bucket]
         if not chosen:
             continue
-        render.say(f"{heading}")
+        lines.append(heading)
         for row in chosen:
-            when = dates.describe(datetime.fromisoformat(row["due"]), row["all_day"])
-            render.say(f"  {when:<20} {_line(row)}")
+            when = dates.describe(datetime.fromisoformat(row["due"]), row["all_day"], tz)
+            lines.append(f"  {when:<20} {_line(row)}")
+    render.say_lines(lines)
 
 
 def _line(row: dict[str, Any]) -> str:

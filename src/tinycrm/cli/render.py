@@ -221,6 +221,11 @@ def say(message: str) -> None:
     sys.stdout.write(shown(message) + "\n")
 
 
+def say_lines(messages: Sequence[str]) -> None:
+    """Print lines as `say` prints each, in one write."""
+    sys.stdout.write("".join(shown(message) + "\n" for message in messages))
+
+
 def warn(message: str) -> None:
     """Print a warning line on stderr (the command still succeeded)."""
     sys.stderr.write(f"warning: {shown(message)}\n")
