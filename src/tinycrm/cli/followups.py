@@ -104,43 +104,49 @@ def agenda(
     with state.database(write=False).snapshot() as reader:
         items = core_agenda.agenda(reader, now, days=days)
         touches = core_agenda.touches(reader, now, days=days)
-    rows = [core_agenda.agenda_item_dict(item) for item in items]
-    rows += [core_agenda.touch_dict(touch, bucket) for touch, bucket in touches]
     order = {"overdue": 0, "today": 1, "upcoming": 2}
-    rows.sort(key=lambda row: (order[row["bucket"]], row["due"]))
     if as_json:
+        rows = [core_agenda.agenda_item_dict(item) for item in items]
+        rows += [core_agenda.touch_dict(touch, bucket) for touch, bucket in touches]
+        rows.sort(key=lambda row: (order[row["bucket"]], row["due"]))
         render.print_json(rows)
         return
-    if not rows:
+    if not items and not touches:
         render.say(f"Nothing due in the next {days} days.")
         return
-    from datetime import datetime
-
+    # The lines straight from the items (an agenda can have thousands), in the order of the
+    # JSON rows: by bucket, then by the due time as JSON writes it.
+    tz = dates.local_tz()
+    entries: list[tuple[int, str, str, str]] = []
+    for item in items:
+        when = dates.describe(item.due, item.all_day, tz)
+        key = dates.iso(item.due) or ""
+        entries.append((order[item.bucket], key, item.bucket, f"  {when:<20} {_item_line(item)}"))
+    for touch, bucket in touches:
+        when = dates.describe(touch.due, True, tz)
+        line = f"keep in touch with {touch.contact_name} (every {touch.cadence_days} days)"
+        entries.append((order[bucket], dates.iso(touch.due) or "", bucket, f"  {when:<20} {line}"))
+    entries.sort(key=lambda entry: (entry[0], entry[1]))
     headings = {"overdue": "Overdue", "today": "Today", "upcoming": f"Next {days} days"}
-    tz = dates.local_tz()  # once: an agenda can have thousands of lines
     lines = []
     for bucket, heading in headings.items():
-        chosen = [r for r in rows if r["bucket"] == bucket]
-        if not chosen:
-            continue
-        lines.append(heading)
-        for row in chosen:
-            when = dates.describe(datetime.fromisoformat(row["due"]), row["all_day"], tz)
-            lines.append(f"  {when:<20} {_line(row)}")
+        chosen = [entry[3] for entry in entries if entry[2] == bucket]
+        if chosen:
+            lines.append(heading)
+            lines.extend(chosen)
     render.say_lines(lines)
 
 
-def _line(row: dict[str, Any]) -> str:
-    if row["kind"] == "keep-in-touch":
-        return f"keep in touch with {row['contact']['name']} (every {row['cadence_days']} days)"
-    flag = "! " if row["priority"] else ""
-    about = [row["contact"]["name"]] if row["contact"] else []
-    if row["deal"]:
-        about.append(f"{row['deal']['title']} [{row['deal']['stage']}]")
-    repeat = " (repeats)" if row["rrule"] else ""
-    repeat += " (snoozed)" if row["snoozed"] else ""
+def _item_line(item: Any) -> str:
+    fu = item.follow_up
+    flag = "! " if fu.priority else ""
+    about = [item.contact_name] if fu.contact_id else []
+    if fu.deal_id:
+        about.append(f"{item.deal_title} [{item.deal_stage}]")
+    repeat = " (repeats)" if fu.rrule else ""
+    repeat += " (snoozed)" if fu.snoozed_until is not None else ""
     suffix = f" - {', '.join(about)}" if about else ""
-    return f"#{row['id']} {flag}{row['title']}{repeat}{suffix}"
+    return f"#{fu.id} {flag}{fu.title}{repeat}{suffix}"
 
 
 def done(
