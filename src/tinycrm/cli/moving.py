@@ -25,18 +25,19 @@ def move(
     from tinycrm.core import dates, deals, followups, refs, views
 
     db = state.database()
-    check_in_days = followups.won_follow_up_days(getattr(state.settings(), "raw", {}))
+    raw = getattr(state.settings(), "raw", {})
     after_win = None
     with db.transaction(summary=f"move deal {deal} to {target}") as session:
         the_deal = refs.resolve_deal(session, deal)
         session.info["summary"] = f"move deal #{the_deal.id} {the_deal.title} to {target}"
         where = deals.move_to(session, the_deal, target, state.now(), reason)
         data = views.deal_dict(session, the_deal, with_history=False)
-        if where == "won" and check_in_days:
-            fu = followups.check_in_after_win(session, the_deal, state.now(), check_in_days)
-            after_win = f"Follow-up #{fu.id} {fu.title} due {dates.describe(fu.due_at, True)}"
-        elif where == "won":
-            after_win = f"Schedule a check-in: {followups.check_in_hint(the_deal)}"
+        if where == "won":
+            fu = followups.after_win(session, the_deal, state.now(), raw)
+            if fu is not None:
+                after_win = f"Follow-up #{fu.id} {fu.title} due {dates.describe(fu.due_at, True)}"
+            else:
+                after_win = f"Schedule a check-in: {followups.check_in_hint(the_deal)}"
     if as_json:
         render.print_json(data)
     elif where in ("won", "lost"):

@@ -268,6 +268,22 @@ def follow_up_dict(session: Session, fu: FollowUp) -> dict[str, Any]:
     }
 
 
+def after_win(
+    session: Session, deal: Deal, now: datetime, raw: dict[str, Any] | None = None
+) -> FollowUp | None:
+    """Schedule the check-in the seller asks for after every win (`deals.won_follow_up_days`
+    in config.toml, whose parsed form `raw` is read when not given); None when not asked.
+
+    Both faces call it when a deal is won, so a win from the board and from `crm move` end
+    alike."""
+    if raw is None:
+        from tinycrm import config
+
+        raw = config.load().raw
+    days = won_follow_up_days(raw)
+    return check_in_after_win(session, deal, now, days) if days else None
+
+
 def won_follow_up_days(raw: dict[str, Any]) -> int | None:
     """Read [deals] won_follow_up_days from a parsed config.toml (None when unset or not a
     positive whole number)."""

@@ -99,13 +99,21 @@ def close(
     done: Callable[[Any], None] | None = None,
     revert: Revert | None = None,
 ) -> None:
-    """Mark a deal won or lost (a refusal becomes a notification)."""
-    from tinycrm.core import deals
+    """Mark a deal won or lost (a refusal becomes a notification); a win schedules the
+    check-in the settings ask for, as `crm move … won` does. `done` gets that follow-up's
+    description, or None."""
+    from tinycrm.core import dates, deals, followups
 
-    def change(session: Session, now: datetime) -> None:
+    def change(session: Session, now: datetime) -> str | None:
         deal = _deal(session, deal_id)
         session.info["summary"] = f"move deal #{deal.id} {deal.title} to {status}"
         deals.close_deal(session, deal, status, now, reason)
+        if status != "won":
+            return None
+        fu = followups.after_win(session, deal, now)
+        if fu is None:
+            return None
+        return f"follow-up #{fu.id} due {dates.describe(fu.due_at, True)}"
 
     job = Job(f"mark deal #{deal_id} {status}", change, deal_id, done, revert=revert)
     app.submit(job)
@@ -113,7 +121,11 @@ def close(
 
 def win(app: CrmApp, deal_id: int, revert: Revert | None = None) -> None:
     """Mark a deal won, telling the person once it is saved."""
-    close(app, deal_id, "won", done=lambda _: app.notify(f"Deal #{deal_id} won"), revert=revert)
+
+    def done(check_in: str | None) -> None:
+        app.notify(f"Deal #{deal_id} won" + (f"; check-in {check_in}" if check_in else ""))
+
+    close(app, deal_id, "won", done=done, revert=revert)
 
 
 def ask_lost(
