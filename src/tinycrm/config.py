@@ -95,7 +95,9 @@ def _port(value: Value) -> Value:
 
 def _server_mode(value: Value) -> Value:
     chosen = str(value).strip().lower()
-    if chosen not in ("auto", "on", "off"):
+    from tinycrm.client import MODES
+
+    if chosen not in MODES:
         raise ValueError("auto (use it, start it when needed), on (wait for it) or off")
     return chosen
 

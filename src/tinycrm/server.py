@@ -415,13 +415,25 @@ def _spare(line: socket.socket) -> int:
     return child(socket.socket(fileno=fds[0]), message)
 
 
+def _peer(conn: socket.socket) -> tuple[int, int]:
+    """Return the process id (0 where the system does not tell it) and the user id of the
+    process at the other end of a Unix socket."""
+    if hasattr(socket, "SO_PEERCRED"):
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        pid, uid, _gid = struct.unpack("3i", creds)
+        return int(pid), int(uid)
+    uid, _gid = os.getpeereid(conn.fileno())  # type: ignore[attr-defined]  # BSD, macOS
+    return 0, int(uid)
+
+
 def peer_pid(conn: socket.socket) -> int:
     """Return the process id at the other end of a Unix socket, or 0 where it is not told."""
-    if not hasattr(socket, "SO_PEERCRED"):
-        return 0
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    pid, _uid, _gid = struct.unpack("3i", creds)
-    return int(pid)
+    return _peer(conn)[0]
+
+
+def peer_uid(conn: socket.socket) -> int:
+    """Return the user id of the process at the other end of a Unix socket."""
+    return _peer(conn)[1]
 
 
 def _alive(pid: int) -> bool:
@@ -435,16 +447,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def peer_uid(conn: socket.socket) -> int:
-    """Return the user id of the process at the other end of a Unix socket."""
-    if hasattr(socket, "SO_PEERCRED"):
-        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        _pid, uid, _gid = struct.unpack("3i", creds)
-        return int(uid)
-    uid, _gid = os.getpeereid(conn.fileno())  # type: ignore[attr-defined]  # BSD, macOS
-    return int(uid)
 
 
 # --- the child --------------------------------------------------------------------------------

@@ -217,8 +217,10 @@ def _check_server_mode() -> None:
     """Refuse a TINYCRM_SERVER that is not on, off or auto (it would be ignored silently)."""
     import os
 
+    from tinycrm.client import MODES
+
     value = os.environ.get("TINYCRM_SERVER")
-    if value is not None and value.strip().lower() not in ("on", "off", "auto"):
+    if value is not None and value.strip().lower() not in MODES:
         from tinycrm.core.text import visible
         from tinycrm.errors import UsageError
 
