@@ -40,7 +40,7 @@ WORDS = [
 
 def build(path: Path, rows: int) -> None:
     """Fill a new database with contacts and interactions through raw executemany."""
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
 
     db = open_db(path)
     conn = db.raw()
@@ -115,8 +115,7 @@ def timed(label: str, fn: object) -> None:
 
 def main() -> None:
     """Build if needed, then time the queries."""
-    from tinycrm.core import listing, search
-    from tinycrm.core.db import open_db
+    from tinycrm.core import listing, open_db, search
 
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     path = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(f"/tmp/tinycrm-bench-{rows}.db")

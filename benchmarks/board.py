@@ -21,7 +21,7 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 def fill(path: Path, contacts: int = 100_000, deals: int = 10_000, seed: int = 7) -> None:
     """Fill a new database with contacts, open deals across the default stages and
     follow-ups on a third of them, by bulk inserts."""
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
 
     db = open_db(path)
     conn = db.raw()
@@ -85,7 +85,7 @@ def fill(path: Path, contacts: int = 100_000, deals: int = 10_000, seed: int = 7
 def measure(db_path: Path | str, size: tuple[int, int] = (120, 40)) -> dict[str, float]:
     """Open the board on `db_path` headlessly; return seconds to first paint and to show
     the selected deal moved one stage right (the move is undone afterwards)."""
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
     from tinycrm.tui.app import CrmApp
     from tinycrm.tui.screens.board import BoardScreen
 

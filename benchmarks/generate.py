@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tinycrm.core.text import fold
+from tinycrm.domain.text import fold
 
 # Bump when the generated data changes shape, so cached databases are made again.
 GENERATOR_VERSION = 2
@@ -191,7 +191,7 @@ def results_dir() -> Path:
 
 def schema_tag() -> str:
     """Return a short tag of the shipped migrations, so a new schema means a new database."""
-    from tinycrm.core.db import migration_scripts
+    from tinycrm.store.db import migration_scripts
 
     names = ",".join(name for _n, name, _sql in migration_scripts())
     return hashlib.sha1(names.encode()).hexdigest()[:8]
@@ -269,7 +269,7 @@ def generate(
     (drop the insert triggers, fill the search index with one INSERT … SELECT per kind, then
     create the triggers again exactly as the migration wrote them).
     """
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
 
     the_scale = SCALES[scale] if isinstance(scale, str) else scale
     if fts not in ("triggers", "bulk"):
@@ -342,7 +342,7 @@ def _drop_insert_triggers(conn: sqlite3.Connection) -> list[str]:
 
 def _index_all(conn: sqlite3.Connection) -> None:
     """Fill the search index from every table, as the search migration does for old data."""
-    from tinycrm.core.db import _split_sql, migration_scripts
+    from tinycrm.store.db import _split_sql, migration_scripts
 
     script = next(sql for _n, name, sql in migration_scripts() if name == "0002_search.sql")
     for statement in _split_sql(script):

@@ -75,8 +75,8 @@ def plain_executemany(db_path: Path, data: list[Row], staged: bool = False) -> f
     With `staged`, contacts go through a temporary table and one INSERT ... SELECT, so the
     search-index trigger runs inside one statement (the way the import writes them).
     """
-    from tinycrm.core.db import open_db
-    from tinycrm.core.text import fold, phone_key
+    from tinycrm.core import open_db
+    from tinycrm.domain.text import fold, phone_key
 
     database = open_db(db_path)
     database.dispose()
@@ -136,7 +136,7 @@ def plain_executemany(db_path: Path, data: list[Row], staged: bool = False) -> f
 
 def timed_import(db_path: Path, csv_path: Path) -> float:
     """Import the CSV in-process into a fresh database; return the seconds taken."""
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
     from tinycrm.io.csvfiles import import_csv
 
     database = open_db(db_path)

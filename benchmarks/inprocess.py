@@ -41,7 +41,8 @@ def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
     own `_rows`)."""
     from sqlalchemy import event
 
-    from tinycrm.core import reader, reports
+    from tinycrm.core import reports
+    from tinycrm.store import reader
 
     seen: list[tuple[str, Any]] = []
 
@@ -241,14 +242,14 @@ def _remind(db: Any, _i: int) -> Any:
 def _remind_floor(conn: sqlite3.Connection, _i: int) -> Any:
     """The query behind it, alone: every due follow-up's row, nothing built from it."""
     from tinycrm.core import reminders
-    from tinycrm.core.dates import to_stored
+    from tinycrm.domain.dates import to_stored
 
     return conn.execute(reminders.DUE_SQL, {"now": to_stored(generate.NOW)}).fetchall()
 
 
 def time_open(path: Path, runs: int) -> Measure:
     """Time open_db on an existing database (checks, pragmas, migrations to apply: none)."""
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
 
     def once(_i: int) -> None:
         open_db(path).dispose()
@@ -279,7 +280,7 @@ def _batch(call: Callable[[], Any]) -> int:
 
 def time_service(path: Path, service: Service, runs: int) -> Measure:
     """Time one service on an open database, and its floor on a plain connection."""
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
 
     db = open_db(path)
     try:

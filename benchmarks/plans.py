@@ -46,7 +46,7 @@ def full_scans(sql: str, plan: list[tuple[int, int, str]]) -> list[str]:
 
 def plans_of(path: Path, names: tuple[str, ...] = HOT) -> dict[str, list[dict[str, Any]]]:
     """Return, per service, each statement it sent with its query plan lines."""
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
 
     meta_services = {s.name: s for s in inprocess.services(_meta())}
     db = open_db(path)
@@ -74,7 +74,7 @@ def plans_of(path: Path, names: tuple[str, ...] = HOT) -> dict[str, list[dict[st
 
 
 def _meta() -> dict[str, Any]:
-    from tinycrm.core.text import fold
+    from tinycrm.domain.text import fold
 
     return {
         "planted": {

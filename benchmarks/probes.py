@@ -19,7 +19,7 @@ import uuid
 
 def raw_add_contact(db: str, n: str) -> None:
     """Insert a contact, its email and its history events with plain sqlite3, as one command."""
-    from tinycrm.core.db import connect
+    from tinycrm.store.db import connect
 
     stamp = "2026-11-23 10:00:00.000000"
     conn = connect(db)
@@ -100,8 +100,7 @@ def _warm(db: str) -> None:
     """Do once what a server would do before forking: run the command in a transaction that
     is rolled back, so mappers are configured and its SQL is compiled and cached."""
     from tinycrm import clock
-    from tinycrm.core import contacts, views
-    from tinycrm.core.db import open_db
+    from tinycrm.core import contacts, open_db, views
 
     database = open_db(db)
     try:

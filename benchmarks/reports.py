@@ -47,7 +47,7 @@ def make_database(
     seed: int = 7,
 ) -> None:
     """Create a database at `path` (which must not exist) full of made-up records."""
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
 
     if path.exists():
         raise FileExistsError(path)
@@ -168,8 +168,7 @@ def make_database(
 
 def time_reports(path: Path, now: datetime = NOW) -> dict[str, float]:
     """Run every report once on the database at `path`; return the seconds each took."""
-    from tinycrm.core import listing, refs, reports, scoring
-    from tinycrm.core.db import open_db
+    from tinycrm.core import listing, open_db, refs, reports, scoring
 
     db = open_db(path)
     rules = scoring.Rules()

@@ -15,7 +15,7 @@ from benchmarks.process import CliCase, Context, measured_env, run_process, time
 
 # What `crm add contact` and `crm move` import on their way to the database.
 COMMAND_IMPORTS = (
-    "import tinycrm.cli, tinycrm.core.db, tinycrm.core.contacts, tinycrm.core.deals, "
+    "import tinycrm.cli, tinycrm.store.db, tinycrm.core.contacts, tinycrm.core.deals, "
     "tinycrm.core.refs, tinycrm.core.views"
 )
 IMPORT_GROUPS: dict[str, str] = {

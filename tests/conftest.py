@@ -42,7 +42,7 @@ def db_path(hermetic: Path) -> Path:
 @pytest.fixture
 def db(db_path: Path) -> Any:
     """An opened, migrated database."""
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
 
     database = open_db(db_path)
     yield database

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import snapshot_of
-from tinycrm.core.db import open_db
+from tinycrm.core import open_db
 
 
 def refused(crm: Any, db_path: Path, *args: str, code: tuple[int, ...] = (1, 2)) -> Any:

@@ -49,8 +49,7 @@ def test_generation_is_deterministic_and_sized_by_scale(tmp_path: Path) -> None:
 def test_generated_rows_are_what_tinycrm_writes(tmp_path: Path) -> None:
     path = tmp_path / "t.db"
     generate.generate("tiny", path)
-    from tinycrm.core import listing
-    from tinycrm.core.db import open_db
+    from tinycrm.core import listing, open_db
 
     db = open_db(path)
     with db.read() as session:

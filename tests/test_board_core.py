@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import table_rows
 from tinycrm.core import agenda, board, contacts, deals, followups, interactions, timeline
-from tinycrm.core.dates import When
+from tinycrm.domain.dates import When
 from tinycrm.errors import ValidationError
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -207,7 +207,7 @@ def test_crm_demo_loads_a_seeded_pipeline_apart_from_the_users_database(
 
 
 def test_demo_agenda_has_overdue_today_and_upcoming(crm: Any) -> None:
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
 
     path = Path(crm("demo", "--no-board").stdout.strip())
     db = open_db(path)

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from tinycrm.core import contacts, deals, history, listing, refs, views
-from tinycrm.core.models import Deal, StageChange
+from tinycrm.core import contacts, deals, listing, refs, views
 from tinycrm.errors import AmbiguousError, ConflictError, NotFoundError, ValidationError
+from tinycrm.store import history
+from tinycrm.store.models import Deal, StageChange
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinycrm.core import dates
+from tinycrm.domain import dates
 from tinycrm.errors import ValidationError
 
 # Monday 2026-11-23, 10:00 UTC (the suite's fixed now)

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import table_rows
-from tinycrm.core import db as dbmod
+from tinycrm.core import open_db
 from tinycrm.errors import StorageError
+from tinycrm.store import db as dbmod
 
 
 def _md5(path: Path) -> str:
@@ -108,7 +109,7 @@ def test_a_file_left_by_a_first_run_that_was_killed_is_still_initialised(tmp_pat
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode = WAL")  # what the first run did before it was killed
     conn.close()
-    dbmod.open_db(path).dispose()
+    open_db(path).dispose()
     assert table_rows(path, "SELECT name FROM pipeline") == [("Sales",)]
 
 
@@ -119,7 +120,7 @@ def test_a_database_of_an_earlier_release_is_recognised_and_marked(tmp_path: Pat
     conn.execute("PRAGMA application_id = 0")  # earlier releases did not mark their files
     conn.commit()
     conn.close()
-    dbmod.open_db(path).dispose()
+    open_db(path).dispose()
     assert table_rows(path, "PRAGMA user_version") == [(dbmod.schema_version(),)]
     assert table_rows(path, "PRAGMA application_id") == [(dbmod.APPLICATION_ID,)]
 
@@ -176,7 +177,7 @@ def test_a_newer_database_is_refused_with_its_bytes_untouched(
     crm: Any, tmp_path: Path, journal: str
 ) -> None:
     path = tmp_path / "new.db"
-    dbmod.open_db(path).dispose()
+    open_db(path).dispose()
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA journal_mode = {journal}")
     conn.execute("PRAGMA user_version = 999")
@@ -216,7 +217,7 @@ def test_a_kill_during_the_upgrade_backup_leaves_no_false_backup(tmp_path: Path)
     path = tmp_path / "old.db"
     _old_database(path, rows=6000)  # ~50 MB: the copy takes long enough to be interrupted
     before = _md5(path)
-    code = f"from tinycrm.core.db import open_db; open_db({str(path)!r}).dispose()"
+    code = f"from tinycrm.core import open_db; open_db({str(path)!r}).dispose()"
     proc = subprocess.Popen([sys.executable, "-c", code])
     deadline = time.monotonic() + 60
     try:
@@ -237,7 +238,7 @@ def test_a_kill_during_the_upgrade_backup_leaves_no_false_backup(tmp_path: Path)
         conn.close()
     assert _md5(path) == before  # the kill came before the upgrade itself
     # the next run makes a whole backup, cleans the leftover and upgrades
-    dbmod.open_db(path).dispose()
+    open_db(path).dispose()
     backups = _backups(tmp_path)
     assert len(backups) == 1
     assert table_rows(backups[0], "SELECT count(*) FROM contact") == [(6000,)]
@@ -258,7 +259,7 @@ def test_a_full_disk_during_the_backup_changes_nothing(
 
     monkeypatch.setattr(dbmod, "_fsync", full)
     with pytest.raises(StorageError, match="cannot back up") as caught:
-        dbmod.open_db(path)
+        open_db(path)
     assert "No space left on device" in caught.value.message
     assert "not changed" in (caught.value.hint or "")
     assert _md5(path) == before
@@ -269,7 +270,7 @@ def test_a_full_disk_during_the_backup_changes_nothing(
 def test_backups_are_private(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     _old_database(path, rows=1)
-    dbmod.open_db(path).dispose()
+    open_db(path).dispose()
     (backup,) = _backups(tmp_path)
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
 

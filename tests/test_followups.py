@@ -165,7 +165,7 @@ def test_cancel_and_unknown_ids(crm: Any, jane: None, db_path: Path) -> None:
 
 
 def _interaction(db: Any, contact_id: int, at: datetime) -> None:
-    from tinycrm.core.models import Interaction
+    from tinycrm.store.models import Interaction
 
     with db.transaction(summary="log") as session:
         session.add(
@@ -262,7 +262,8 @@ def test_winning_creates_the_check_in_when_configured(
 
 
 def test_recurrence_keeps_the_local_time_across_dst(db: Any) -> None:
-    from tinycrm.core import contacts, dates, followups
+    from tinycrm.core import contacts, followups
+    from tinycrm.domain import dates
 
     paris = ZoneInfo("Europe/Paris")
     now = datetime(2026, 10, 20, 8, tzinfo=UTC)

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Crm, snapshot_of
-from tinycrm.core.db import open_db
+from tinycrm.core import open_db
 
 EXAMPLES = int(os.environ.get("TINYCRM_FUZZ_EXAMPLES", "0") or 0)
 FUZZ = settings(

@@ -168,7 +168,7 @@ class HistoryModel(RuleBasedStateMachine):
 
     @initialize()
     def start(self) -> None:
-        from tinycrm.core.db import open_db
+        from tinycrm.core import open_db
 
         open_db(self.path).dispose()  # creates the database and its default pipeline
         self.stack = [(read_state(self.path), None, None)]

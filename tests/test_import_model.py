@@ -112,7 +112,7 @@ class ImportMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        from tinycrm.core.db import open_db
+        from tinycrm.core import open_db
 
         self.dir = Path(tempfile.mkdtemp(prefix="tinycrm-model-"))
         self.db = open_db(self.dir / "t.db")

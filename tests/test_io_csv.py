@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import snapshot_of, table_rows
-from tinycrm.core.db import open_db
+from tinycrm.core import open_db
 
 GOOGLE = (
     "First Name,Middle Name,Last Name,Nickname,Organization Name,Organization Title,Birthday,"

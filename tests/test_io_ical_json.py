@@ -11,13 +11,14 @@ import icalendar
 import pytest
 
 from tests.conftest import FIXED_NOW, snapshot_of, table_rows
-from tinycrm.core.db import open_db
+from tinycrm.core import open_db
 
 NOW = datetime.fromisoformat(FIXED_NOW)
 
 
 def seed_follow_ups(db: Any) -> list[str]:
-    from tinycrm.core import contacts, dates, followups
+    from tinycrm.core import contacts, followups
+    from tinycrm.domain import dates
 
     with db.transaction(summary="seed") as session:
         jane = contacts.add_contact(session, "Jane Doe", now=NOW, emails=["jane@acme.com"])
@@ -188,7 +189,8 @@ def test_recurring_timed_follow_up_is_floating_local_time(
 ):
     import time
 
-    from tinycrm.core import contacts, dates, followups
+    from tinycrm.core import contacts, followups
+    from tinycrm.domain import dates
 
     monkeypatch.setenv("TZ", "Europe/Paris")
     time.tzset()

@@ -9,7 +9,7 @@ import pytest
 import vobject
 
 from tests.conftest import FIXED_NOW, snapshot_of, table_rows
-from tinycrm.core.db import open_db
+from tinycrm.core import open_db
 
 NOTE = 'Likes: coffee, tea; and "quotes"\\ back\nSecond line ' + "é" * 60
 

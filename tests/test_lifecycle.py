@@ -147,8 +147,8 @@ def _zelda_with_history(crm: Any, db: Any) -> None:
     crm("restore", "zelda")
     from tinycrm import clock
     from tinycrm.core import contacts, followups, refs
-    from tinycrm.core.dates import When
-    from tinycrm.core.models import Interaction
+    from tinycrm.domain.dates import When
+    from tinycrm.store.models import Interaction
 
     now = clock.now()
     with db.transaction(summary="add details for Zelda Quixote") as session:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinycrm.core.money import exponent, format_money, parse_money, to_decimal_text
+from tinycrm.domain.money import exponent, format_money, parse_money, to_decimal_text
 from tinycrm.errors import ValidationError
 
 

@@ -81,8 +81,7 @@ def test_a_real_pipe_is_never_paged_and_a_real_terminal_is(tmp_path: Path) -> No
         "TINYCRM_DB": str(tmp_path / "p.db"),
     }
     from tinycrm import clock
-    from tinycrm.core import contacts
-    from tinycrm.core.db import open_db
+    from tinycrm.core import contacts, open_db
 
     db = open_db(tmp_path / "p.db")
     with db.transaction() as session:

@@ -23,7 +23,7 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # the suite's fixed now (a Mond
 
 
 def _when(text: str, now: datetime = NOW) -> Any:
-    from tinycrm.core import dates
+    from tinycrm.domain import dates
 
     return dates.parse_when(text, now, UTC)
 
@@ -31,7 +31,7 @@ def _when(text: str, now: datetime = NOW) -> Any:
 def make_world(db: Any) -> dict[str, int]:
     """Follow-ups in every state, made at a moment a week ago; returns ids by name."""
     from tinycrm.core import contacts, deals, followups
-    from tinycrm.core.models import Interaction
+    from tinycrm.store.models import Interaction
 
     made = NOW - timedelta(days=7)
     ids: dict[str, int] = {}
@@ -299,7 +299,7 @@ def test_an_unknown_channel_is_a_config_error(crm: Any, db: Any, hermetic: Path)
 def test_crontab_lines_and_merging() -> None:
     from datetime import time
 
-    from tinycrm.core import crontabs
+    from tinycrm.system import crontabs
 
     crm_path, db_file = ["/opt/my tools/crm"], Path("/home/me/100%/crm.db")
     line = crontabs.remind_line(crm_path, db_file, crontabs.every_minutes("15m"))
@@ -324,8 +324,8 @@ def test_crontab_lines_and_merging() -> None:
 
 @pytest.mark.parametrize("text", ["7m", "0m", "90m", "5h", "25h", "soon"])
 def test_intervals_cron_cannot_keep_are_refused(text: str) -> None:
-    from tinycrm.core import crontabs
     from tinycrm.errors import ValidationError
+    from tinycrm.system import crontabs
 
     with pytest.raises(ValidationError):
         crontabs.every_minutes(text)
@@ -409,7 +409,7 @@ def test_two_runs_at_once_remind_each_follow_up_once(
     db: Any, db_path: Path, tmp_path: Path
 ) -> None:
     db.dispose()
-    from tinycrm.core.db import connect
+    from tinycrm.store.db import connect
 
     conn = connect(db_path)
     conn.execute(
@@ -472,10 +472,10 @@ def test_a_failing_channel_is_retried_by_the_next_cron_run(
     "module",
     [
         "tinycrm.core.reminders",
-        "tinycrm.core.channels",
-        "tinycrm.core.crontabs",
+        "tinycrm.system.channels",
+        "tinycrm.system.crontabs",
         "tinycrm.core.touches",
-        "tinycrm.core.dates",
+        "tinycrm.domain.dates",
     ],
 )
 def test_the_reminder_modules_load_neither_the_faces_nor_the_orm(module: str) -> None:

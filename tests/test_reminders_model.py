@@ -32,8 +32,7 @@ class RemindersMachine(RuleBasedStateMachine):
 
     @initialize()
     def start(self) -> None:
-        from tinycrm.core import contacts
-        from tinycrm.core.db import open_db
+        from tinycrm.core import contacts, open_db
 
         self.folder = Path(tempfile.mkdtemp(prefix="tinycrm-model-"))
         self.path = self.folder / "tinycrm.db"
@@ -65,7 +64,7 @@ class RemindersMachine(RuleBasedStateMachine):
 
     def _due_now(self) -> set[tuple[str, str]]:
         """(uuid, occurrence) of every open follow-up of a live contact due by now."""
-        from tinycrm.core.dates import to_stored
+        from tinycrm.domain.dates import to_stored
 
         rows = self._rows(
             "SELECT f.uuid, coalesce(f.snoozed_until, f.due_at) FROM follow_up AS f"
@@ -84,8 +83,8 @@ class RemindersMachine(RuleBasedStateMachine):
     @rule(who=st.integers(0, 1), minutes=st.integers(-90, 60))
     def add_follow_up(self, who: int, minutes: int) -> None:
         from tinycrm.core import followups
-        from tinycrm.core.dates import When
-        from tinycrm.core.models import Contact
+        from tinycrm.domain.dates import When
+        from tinycrm.store.models import Contact
 
         due = (self.now + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
         with self.db.transaction(summary="add follow-up", now=self.now) as session:
@@ -142,8 +141,8 @@ class RemindersMachine(RuleBasedStateMachine):
         )
     )
     def undo_or_redo(self, steps: str) -> None:
-        from tinycrm.core import history
         from tinycrm.errors import NotFoundError
+        from tinycrm.store import history
 
         for step in steps.split():
             if step == "remind":
@@ -162,26 +161,27 @@ class RemindersMachine(RuleBasedStateMachine):
     @rule(command=st.sampled_from(["works", "fails", "stopped", "killed"]))
     def remind(self, command: str) -> None:
         from tinycrm.core import reminders
-        from tinycrm.core.db import connect
+        from tinycrm.domain import notices
+        from tinycrm.store.db import connect
 
         conn = connect(self.path)
         due_before = self._due_now()
 
-        def send(channel: str, items: list[Any], *args: Any, **kw: Any) -> reminders.Outcome:
+        def send(channel: str, items: list[Any], *args: Any, **kw: Any) -> notices.Outcome:
             for r in items:
                 trashed = self._rows("SELECT deleted_at FROM contact WHERE id = ?", r.contact_id)
                 assert trashed[0][0] is None, f"reminded of a trashed contact's follow-up {r.id}"
                 assert (r.uuid, r.occurrence) in due_before, "reminded of something not due"
             if channel == "command" and command != "works":
                 if command == "fails":
-                    return reminders.Outcome(channel, "failed", "exit 1")
+                    return notices.Outcome(channel, "failed", "exit 1")
                 if command == "stopped":
                     raise reminders.Interrupted(15)
                 conn.close()  # killed: no give-back reaches the database
                 raise Killed
             for r in items:
                 self.delivered[(channel, r.uuid, r.occurrence)] += 1
-            return reminders.Outcome(channel, "delivered")
+            return notices.Outcome(channel, "delivered")
 
         config = {"channels": CHANNELS}
         try:

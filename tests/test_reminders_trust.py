@@ -203,7 +203,7 @@ def test_a_desktop_notice_that_cannot_be_shown_goes_to_standard_output(
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.setattr(
-        "tinycrm.core.channels.session_bus", lambda env: env.get("DBUS_SESSION_BUS_ADDRESS")
+        "tinycrm.system.channels.session_bus", lambda env: env.get("DBUS_SESSION_BUS_ADDRESS")
     )
     (hermetic / "config.toml").write_text('[reminders]\nchannels = ["desktop"]\n')
     r = crm("remind")
@@ -321,7 +321,7 @@ def certs(tmp_path: Path) -> Path:
 def test_smtp_refuses_a_server_whose_certificate_is_not_trusted(
     mode: str, crm: Any, db: Any, hermetic: Path, certs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tinycrm.core import channels
+    from tinycrm.system import channels
 
     ids = make_world(db)
     monkeypatch.setenv("SSL_CERT_FILE", str(certs / "ca.pem"))
@@ -345,7 +345,7 @@ def test_smtp_refuses_a_server_whose_certificate_is_not_trusted(
 def test_smtp_over_tls_to_a_server_the_system_trusts(
     mode: str, crm: Any, db: Any, hermetic: Path, certs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tinycrm.core import channels
+    from tinycrm.system import channels
 
     make_world(db)
     # create_default_context() reads the OpenSSL default paths, which SSL_CERT_FILE sets
@@ -431,7 +431,7 @@ def test_cron_install_dry_run_writes_nothing(
 
 
 def test_the_cron_lines_assignments_are_shell_quoted() -> None:
-    from tinycrm.core import crontabs
+    from tinycrm.system import crontabs
 
     env = crontabs.locations(
         {"HOME": "/home/me", "TINYCRM_HOME": "/my dir/100%", "XDG_DATA_HOME": "/d", "PATH": "/x"},

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from tinycrm.core import contacts, deals, listing, refs, reports, scoring
-from tinycrm.core.models import Interaction
+from tinycrm.store.models import Interaction
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -255,7 +255,7 @@ def test_customers_lifetime_value_and_churn_from_the_history(data: Any) -> None:
 
 
 def test_an_undone_lifecycle_change_is_not_churn(data: Any) -> None:
-    from tinycrm.core import history
+    from tinycrm.store import history
 
     with data.transaction(now=at(11, 11)) as s:
         history.undo(s, at(11, 11))

@@ -142,7 +142,7 @@ def test_each_kind_filter_finds_only_that_kind(db: Any) -> None:
 
     from tests.test_core import NOW
     from tinycrm.core import companies, contacts, deals, followups, interactions
-    from tinycrm.core.dates import When
+    from tinycrm.domain.dates import When
 
     with db.transaction() as s:
         person = contacts.add_contact(s, "Kiwi Person", now=NOW)

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tinycrm.core import db as dbmod
+from tinycrm.core import open_db
 from tinycrm.errors import StorageError
+from tinycrm.store import db as dbmod
 
 
 def test_new_database_is_private_wal_and_current(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "crm.db"
-    database = dbmod.open_db(path)
+    database = open_db(path)
     database.dispose()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     conn = sqlite3.connect(path)
@@ -42,7 +43,7 @@ def test_first_revision_with_rows_upgrades_and_keeps_them(tmp_path: Path) -> Non
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     conn.close()
 
-    database = dbmod.open_db(path)
+    database = open_db(path)
     database.dispose()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.schema_version()
@@ -60,13 +61,13 @@ def test_first_revision_with_rows_upgrades_and_keeps_them(tmp_path: Path) -> Non
 
 def test_database_from_a_newer_tinycrm_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
-    dbmod.open_db(path).dispose()
+    open_db(path).dispose()
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 999")
     conn.close()
     before = path.read_bytes()
     with pytest.raises(StorageError, match="newer tinycrm"):
-        dbmod.open_db(path)
+        open_db(path)
     assert path.read_bytes() == before
 
 
@@ -74,7 +75,7 @@ def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path: Path) -> N
     path = tmp_path / "notes.txt"
     path.write_text("my shopping list\n")
     with pytest.raises(StorageError, match="not a tinycrm database"):
-        dbmod.open_db(path)
+        open_db(path)
     assert path.read_text() == "my shopping list\n"
 
 
@@ -85,7 +86,7 @@ def test_unwritable_folder_is_a_clear_error(tmp_path: Path) -> None:
     folder.chmod(0o500)
     try:
         with pytest.raises(StorageError, match="cannot create"):
-            dbmod.open_db(folder / "crm.db")
+            open_db(folder / "crm.db")
     finally:
         folder.chmod(0o700)
 
@@ -94,16 +95,16 @@ def test_folder_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(StorageError, match="cannot create"):
-        dbmod.open_db(blocker / "crm.db")
+        open_db(blocker / "crm.db")
 
 
 def test_models_match_the_migrated_schema(tmp_path: Path) -> None:
     from sqlmodel import SQLModel
 
-    import tinycrm.core.models  # noqa: F401
+    import tinycrm.store.models  # noqa: F401
 
     path = tmp_path / "s.db"
-    dbmod.open_db(path).dispose()
+    open_db(path).dispose()
     conn = sqlite3.connect(path)
     for name, table in SQLModel.metadata.tables.items():
         columns = {r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')}
@@ -115,7 +116,7 @@ def test_two_processes_opening_a_new_file_at_once_migrate_once(tmp_path: Path) -
     import sys
 
     path = tmp_path / "race.db"
-    code = f"from tinycrm.core.db import open_db; open_db({str(path)!r}).dispose()"
+    code = f"from tinycrm.core import open_db; open_db({str(path)!r}).dispose()"
     procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(3)]
     assert [p.wait(timeout=60) for p in procs] == [0, 0, 0]
     conn = sqlite3.connect(path)
@@ -124,7 +125,7 @@ def test_two_processes_opening_a_new_file_at_once_migrate_once(tmp_path: Path) -
 
 
 def test_a_read_snapshot_is_read_only_and_sees_one_moment(tmp_path: Path) -> None:
-    db = dbmod.open_db(tmp_path / "s.db")
+    db = open_db(tmp_path / "s.db")
     try:
         with db.snapshot() as conn:
             before = conn.execute("SELECT count(*) FROM pipeline").fetchone()[0]

@@ -83,7 +83,7 @@ def test_timeline_of_a_contact_newest_first(
     seeded: Any, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tinycrm.core import followups, refs
-    from tinycrm.core.dates import When
+    from tinycrm.domain.dates import When
 
     def at(day: int) -> None:
         monkeypatch.setenv("TINYCRM_NOW", f"2026-11-{day:02d}T10:00:00+00:00")

@@ -23,7 +23,8 @@ import sys
 import time
 from typing import Any
 
-from tinycrm import __version__, client, foreground
+from tinycrm import __version__, client
+from tinycrm.system import foreground
 
 IDLE_SECONDS = 300.0
 TICK_SECONDS = 1.0

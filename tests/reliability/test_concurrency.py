@@ -103,8 +103,8 @@ class Board:
 
 def seed_world(db: Path, crm: Crm) -> tuple[dict[int, str], dict[int, str], list[int]]:
     """The starting file: a board pipeline with bystander deals, and follow-ups due and not."""
-    from tinycrm.core import contacts, dates, followups
-    from tinycrm.core.db import open_db
+    from tinycrm.core import contacts, followups, open_db
+    from tinycrm.domain import dates
 
     assert crm("pipeline", "create", "Board", "--stages", ",".join(BOARD_STAGES)).code == 0
     bystanders = []

@@ -277,7 +277,7 @@ def test_kill_during_the_undo_of_a_large_import_leaves_all_or_nothing(folder: Pa
 
 def old_database(path: Path, version: int = 1) -> None:
     """A database of an old schema (`version`), filled as that release would have."""
-    from tinycrm.core.db import prepare
+    from tinycrm.store.db import prepare
 
     prepare(path, upto=version)
     conn = sqlite3.connect(path)
@@ -311,7 +311,7 @@ def old_database(path: Path, version: int = 1) -> None:
 def test_kill_during_an_upgrade_leaves_an_old_or_a_new_database_with_every_row(
     folder: Path,
 ) -> None:
-    from tinycrm.core.db import schema_version
+    from tinycrm.store.db import schema_version
 
     template = folder / "old.db"
     old_database(template)
@@ -365,8 +365,8 @@ FORGOTTEN = ("Zed Forgettable", "zed@forget.test", "+1 555 0199")
 
 def forget_world(db: Path) -> None:
     """Many people, and one with emails, a phone, interactions, follow-ups and a deal."""
-    from tinycrm.core import contacts, dates, deals, followups, interactions
-    from tinycrm.core.db import open_db
+    from tinycrm.core import contacts, deals, followups, interactions, open_db
+    from tinycrm.domain import dates
 
     now = datetime.fromisoformat(NOW)
     database = open_db(db)
@@ -467,8 +467,8 @@ def test_kill_during_a_remind_loses_no_reminder(folder: Path) -> None:
     """The command channel takes a moment (as a slow mail server would); the run is killed
     before, during or after it. A later run, with the clock past any claim's lease, delivers
     every reminder the killed run did not; none is lost."""
-    from tinycrm.core import contacts, dates, followups
-    from tinycrm.core.db import open_db
+    from tinycrm.core import contacts, followups, open_db
+    from tinycrm.domain import dates
 
     template = folder / "due.db"
     now = datetime.fromisoformat(NOW)

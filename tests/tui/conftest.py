@@ -36,7 +36,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def board_db(demo_template: Path, db_path: Path) -> Iterator[Any]:
     """This test's own copy of the demo database, opened."""
-    from tinycrm.core.db import open_db
+    from tinycrm.core import open_db
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(demo_template, db_path)

@@ -396,7 +396,8 @@ def test_a_follow_up_falling_due_raises_a_notification(board_db: Any) -> None:
     from datetime import timedelta
 
     from tests.tui.conftest import NOW
-    from tinycrm.core import dates, deals, followups
+    from tinycrm.core import deals, followups
+    from tinycrm.domain import dates
 
     seen: list[Any] = []
 

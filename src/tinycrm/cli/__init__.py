@@ -21,7 +21,7 @@ from tinycrm.errors import TinyCrmError
 
 def report(error: TinyCrmError) -> None:
     """Print an error (and its hint) as plain lines on stderr, control characters escaped."""
-    from tinycrm.core.text import visible
+    from tinycrm.domain.text import visible
 
     sys.stderr.write(f"error: {visible(error.message)}\n")
     if error.hint:
@@ -135,7 +135,7 @@ class CrmGroup(TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         bad = _undecodable(argv)
         if bad is not None:
-            from tinycrm.core.text import visible
+            from tinycrm.domain.text import visible
             from tinycrm.errors import UsageError
 
             try:  # the bytes as typed ('Ren\xe9'), else the code points
@@ -221,7 +221,7 @@ def _check_server_mode() -> None:
 
     value = os.environ.get("TINYCRM_SERVER")
     if value is not None and value.strip().lower() not in MODES:
-        from tinycrm.core.text import visible
+        from tinycrm.domain.text import visible
         from tinycrm.errors import UsageError
 
         raise UsageError(
@@ -308,7 +308,7 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("TINYCRM_DEBUG"):
             raise
-        from tinycrm.core.text import visible
+        from tinycrm.domain.text import visible
 
         sys.stderr.write(f"error: crm failed unexpectedly ({type(exc).__name__}: ")
         sys.stderr.write(f"{visible(str(exc))[:300]})\n")

@@ -110,7 +110,8 @@ def add_deal(
 
     Example: crm add deal "Acme website" --contact jane --value 5k --close 2026-12-31
     """
-    from tinycrm.core import dates, deals, refs, views
+    from tinycrm.core import deals, refs, views
+    from tinycrm.domain import dates
 
     db = state.database()
     now = state.now()

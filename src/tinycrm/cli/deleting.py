@@ -68,8 +68,8 @@ def trash(
 
     Example: crm trash --json
     """
-    from tinycrm.core import dates
     from tinycrm.core import trash as trash_core
+    from tinycrm.domain import dates
 
     with state.database(write=False).read() as session:
         found = trash_core.list_trash(session)

@@ -43,9 +43,10 @@ def follow_up(
     Examples: crm follow-up jane "send proposal" --due "next tue 10am";
     crm follow-up jane "monthly check-in" --due "dec 1" --every month
     """
-    from tinycrm.core import dates, followups, refs
-    from tinycrm.core.models import Deal
+    from tinycrm.core import followups, refs
+    from tinycrm.domain import dates
     from tinycrm.errors import UsageError
+    from tinycrm.store.models import Deal
 
     if every and rrule:
         raise UsageError("give --every or --rrule, not both")
@@ -83,7 +84,7 @@ def follow_up(
 def _contact_or_deal(session: Any, ref: str, deal_allowed: bool) -> Any:
     """Resolve REF as a contact first (so `12` means contact #12), else as a deal."""
     from tinycrm.core import refs
-    from tinycrm.core.models import Contact, Deal
+    from tinycrm.store.models import Contact, Deal
 
     hit = refs.resolve_first(session, ref, ("contact", "deal") if deal_allowed else ("contact",))
     return session.get(Contact if hit.kind == "contact" else Deal, hit.id)
@@ -98,7 +99,7 @@ def agenda(
     Example: crm agenda; crm agenda --days 14 --json
     """
     from tinycrm.core import agenda as core_agenda
-    from tinycrm.core import dates
+    from tinycrm.domain import dates
 
     now = state.now()
     with state.database(write=False).snapshot() as reader:
@@ -164,7 +165,8 @@ def done(
 
     Examples: crm done 12; crm done 12 --next fri "send contract"
     """
-    from tinycrm.core import dates, followups
+    from tinycrm.core import followups
+    from tinycrm.domain import dates
 
     now = state.now()
     # the date is read before anything is written, so a bad one changes nothing
@@ -210,7 +212,8 @@ def snooze(
 
     Examples: crm snooze 12 2h; crm snooze 12 tomorrow; crm snooze 12 "mon 9am"
     """
-    from tinycrm.core import dates, followups
+    from tinycrm.core import followups
+    from tinycrm.domain import dates
 
     now = state.now()
     when = dates.parse_when(until, now)
@@ -259,7 +262,8 @@ def keep_in_touch(
 
     Examples: crm keep-in-touch jane 30d; crm keep-in-touch jane 2w; crm keep-in-touch jane off
     """
-    from tinycrm.core import dates, followups, refs, views
+    from tinycrm.core import followups, refs, views
+    from tinycrm.domain import dates
 
     days = dates.parse_days(cadence)
     now = state.now()

@@ -25,7 +25,7 @@ def undo(
     With N, the last N commands, all or none: if fewer than N can be undone, nothing is.
     Example: crm undo; crm undo 3
     """
-    from tinycrm.core import history
+    from tinycrm.store import history
 
     with state.database().transaction(summary="undo") as session:
         done = history.undo_steps(session, state.now(), steps)
@@ -42,7 +42,7 @@ def redo(
     can be redone, nothing is.
     Example: crm redo; crm redo 2
     """
-    from tinycrm.core import history
+    from tinycrm.store import history
 
     with state.database().transaction(summary="redo") as session:
         done = history.redo_steps(session, state.now(), steps)
@@ -109,7 +109,7 @@ def history(
 def _when(value: str | None) -> str:
     from datetime import datetime
 
-    from tinycrm.core import dates
+    from tinycrm.domain import dates
 
     return dates.show(datetime.fromisoformat(value)) if value else ""
 

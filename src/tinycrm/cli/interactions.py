@@ -31,9 +31,10 @@ def log(
     Examples: crm log jane call "talked budget" --out; crm log "acme website" meeting "demo"
     --at 2026-11-20; crm log jane email "sent the proposal" --deal "acme website"
     """
-    from tinycrm.core import dates, interactions, refs
-    from tinycrm.core.models import Contact, Deal
+    from tinycrm.core import interactions, refs
+    from tinycrm.domain import dates
     from tinycrm.errors import UsageError
+    from tinycrm.store.models import Contact, Deal
 
     if out and in_:
         raise UsageError("give --out or --in, not both")
@@ -80,7 +81,7 @@ def log(
 def _when(value: str | None) -> str:
     from datetime import datetime
 
-    from tinycrm.core import dates
+    from tinycrm.domain import dates
 
     return dates.show(datetime.fromisoformat(value)) if value else ""
 

@@ -184,7 +184,8 @@ def list_deals(
     Examples: crm list deals --status open --stage present --min-value 1k;
     crm list deals --status open --no-interaction-days 14
     """
-    from tinycrm.core import listing, money
+    from tinycrm.core import listing
+    from tinycrm.domain import money
 
     currency = state.settings().default_currency
     flt = listing.ListFilter(

@@ -22,7 +22,8 @@ def move(
 
     Examples: crm move 12 present; crm move 12 won; crm move "acme site" lost --reason price
     """
-    from tinycrm.core import dates, deals, followups, refs, views
+    from tinycrm.core import deals, followups, refs, views
+    from tinycrm.domain import dates
 
     db = state.database()
     raw = getattr(state.settings(), "raw", {})

@@ -41,7 +41,8 @@ def show(
 
     Examples: crm pipeline; crm pipeline Sales --json
     """
-    from tinycrm.core import money, pipelines
+    from tinycrm.core import pipelines
+    from tinycrm.domain import money
 
     with state.database(write=False).read() as session:
         pipeline = pipelines.get_pipeline(session, name)

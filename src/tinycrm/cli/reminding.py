@@ -102,7 +102,8 @@ def remind(
     import json
     import signal
 
-    from tinycrm.core import dates, reminders
+    from tinycrm.core import reminders
+    from tinycrm.domain import dates, notices
 
     _utf8_output()
     db = state.database(write=not (dry_run or digest), create=False)
@@ -126,7 +127,7 @@ def remind(
             sys.stdout.write(text)
             sys.stdout.flush()
 
-        def write_json(items: list[reminders.Reminder]) -> str:
+        def write_json(items: list[notices.Reminder]) -> str:
             return json.dumps([r.to_dict() for r in items], indent=2, ensure_ascii=False) + "\n"
 
         try:
@@ -200,7 +201,7 @@ def cron_install(
     and names the database, so cron finds the same data and config.toml.
     Example: crm cron install --every 15m --digest 08:00
     """
-    from tinycrm.core import crontabs
+    from tinycrm.system import crontabs
 
     minutes = crontabs.every_minutes(every)
     at = crontabs.digest_time(digest) if digest else None
@@ -234,7 +235,7 @@ def cron_status() -> None:
 
     Example: crm cron status
     """
-    from tinycrm.core import crontabs
+    from tinycrm.system import crontabs
 
     lines = crontabs.ours(crontabs.Crontab.find().read())
     if not lines:
@@ -251,7 +252,7 @@ def cron_remove() -> None:
 
     Example: crm cron remove
     """
-    from tinycrm.core import crontabs
+    from tinycrm.system import crontabs
 
     tab = crontabs.Crontab.find()
     before = tab.read()

@@ -19,7 +19,7 @@ from typing import Any
 
 def shown(text: str) -> str:
     """Return text safe to print: control characters escaped, line breaks and tabs kept."""
-    from tinycrm.core.text import visible
+    from tinycrm.domain.text import visible
 
     return visible(text, multi_line=True)
 
@@ -79,7 +79,7 @@ def page(text: str) -> None:
     """Show text through $PAGER (default `less -FRX`), or print it if no pager starts."""
     import shlex
 
-    from tinycrm import foreground
+    from tinycrm.system import foreground
 
     command = shlex.split(os.environ.get("PAGER") or "less")
     env = {**os.environ}
@@ -117,7 +117,7 @@ def paged() -> Iterator[None]:
 
 def print_json(data: Any) -> None:
     """Print data as indented JSON (UTF-8 kept readable, every control character escaped)."""
-    from tinycrm.core.text import json_safe
+    from tinycrm.domain.text import json_safe
 
     sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 

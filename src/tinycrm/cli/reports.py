@@ -34,13 +34,13 @@ def register(root: typer.Typer) -> None:
 
 def bar(value: float, biggest: float, width: int = BAR_WIDTH) -> str:
     """Return a bar of unicode blocks, `width` long for `biggest`."""
-    from tinycrm.core.text import bar as blocks
+    from tinycrm.domain.text import bar as blocks
 
     return blocks(value, biggest, width)
 
 
 def _money(amount: dict[str, Any] | None) -> str:
-    from tinycrm.core.money import format_money
+    from tinycrm.domain.money import format_money
 
     if not amount:
         return ""
@@ -68,7 +68,7 @@ def _segment(name: str | None) -> Any:
 def _since(text: str | None) -> Any:
     if not text:
         return None
-    from tinycrm.core import dates
+    from tinycrm.domain import dates
 
     return dates.parse_day(text, state.now())
 
@@ -539,7 +539,8 @@ def segment_save(
 
     Example: crm segment save hot --tag vip --lifecycle prospect
     """
-    from tinycrm.core import listing, money, segments
+    from tinycrm.core import listing, segments
+    from tinycrm.domain import money
 
     currency = state.settings().default_currency
     flt = listing.ListFilter(

@@ -51,7 +51,7 @@ def show(
 def _when(value: str | None) -> str:
     from datetime import datetime
 
-    from tinycrm.core import dates
+    from tinycrm.domain import dates
 
     if not value:
         return ""
@@ -97,7 +97,7 @@ def _print(data: dict[str, Any]) -> None:
             title=f"company #{data['id']} {data['name']}",
         )
     else:
-        from tinycrm.core.money import format_money
+        from tinycrm.domain.money import format_money
 
         status = data["status"]
         if status == "lost" and data["lost_reason"]:

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from tinycrm.config import Settings
-    from tinycrm.core.db import Database
+    from tinycrm.store.db import Database
 
 
 @dataclass
@@ -42,7 +42,7 @@ def database(*, write: bool = True, create: bool | None = None) -> Database:
     missing database may be created; `crm remind` writes but never creates.
     """
     if _state.db is None or (write and not _state.writable):
-        from tinycrm.core.db import open_db
+        from tinycrm.core import open_db
 
         db = open_db(_state.db_path, create=write if create is None else create, write=write)
         if _state.db is not None:

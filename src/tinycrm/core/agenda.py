@@ -10,20 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.dates import at_local, iso, local_tz, stored_time
-from tinycrm.core.reader import fetch
 from tinycrm.core.touches import (
     LIVE_PARENTS,
     TOUCH_SQL,
     TouchDue,
-    bucket_of,
     touches_from_rows,
-    whole_day,
 )
+from tinycrm.domain.dates import at_local, iso, local_tz, stored_time
+from tinycrm.domain.due import bucket_of, whole_day
+from tinycrm.store.reader import fetch
 
 if TYPE_CHECKING:
-    from tinycrm.core.models import FollowUp
-    from tinycrm.core.reader import Reader
+    from tinycrm.store.models import FollowUp
+    from tinycrm.store.reader import Reader
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def agenda(
     reader: Reader, now: datetime, days: int = 7, tz: tzinfo | None = None
 ) -> list[AgendaItem]:
     """Return open follow-ups that are overdue, due today, or due in the next `days` days."""
-    from tinycrm.core.dates import to_stored
+    from tinycrm.domain.dates import to_stored
 
     tz = tz or local_tz()
     horizon = _horizon(now, days, tz)

@@ -11,15 +11,15 @@ from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
 from tinycrm.core import pipelines
-from tinycrm.core.dates import local_tz
 from tinycrm.core.listing import ListFilter, contacts_query
-from tinycrm.core.models import Company, Contact, Deal, FollowUp, Interaction, Pipeline, Stage
-from tinycrm.core.reader import fetch
-from tinycrm.core.text import fold
+from tinycrm.domain.dates import local_tz
+from tinycrm.domain.text import fold
 from tinycrm.errors import ValidationError
+from tinycrm.store.models import Company, Contact, Deal, FollowUp, Interaction, Pipeline, Stage
+from tinycrm.store.reader import fetch
 
 if TYPE_CHECKING:
-    from tinycrm.core.reader import Reader
+    from tinycrm.store.reader import Reader
 
 FOLLOW_UP_STATES = ("overdue", "today", "later", "none")
 SORTS = ("stage", "follow-up", "value", "title")

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tinycrm.core.models import Company
-from tinycrm.core.text import clean, fold
+from tinycrm.domain.text import clean, fold
 from tinycrm.errors import NotFoundError, ValidationError
+from tinycrm.store.models import Company
 
 
 def check_domain(text: str | None) -> str | None:

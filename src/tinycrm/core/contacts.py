@@ -10,10 +10,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tinycrm.core import companies, tags
-from tinycrm.core.models import Contact, ContactEmail, ContactPhone, ContactUrl
-from tinycrm.core.text import clean, fold, is_email, phone_key
-from tinycrm.core.values import check_lifecycle
+from tinycrm.domain.text import clean, fold, is_email, phone_key
+from tinycrm.domain.values import check_lifecycle
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
+from tinycrm.store.models import Contact, ContactEmail, ContactPhone, ContactUrl
 
 
 def check_email(email: str) -> str:

@@ -9,10 +9,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tinycrm.core import companies, pipelines
-from tinycrm.core.models import Contact, Deal, Stage, StageChange
-from tinycrm.core.money import check_currency, parse_money
-from tinycrm.core.text import clean, fold
+from tinycrm.domain.money import check_currency, parse_money
+from tinycrm.domain.text import clean, fold
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
+from tinycrm.store.models import Contact, Deal, Stage, StageChange
 
 CLOSED = ("won", "lost")
 

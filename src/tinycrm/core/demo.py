@@ -6,10 +6,10 @@ import random
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from tinycrm.core import contacts, deals, followups, interactions, pipelines
-from tinycrm.core.dates import When, local_tz
-from tinycrm.core.db import Database, open_db
-from tinycrm.core.models import Contact
+from tinycrm.core import contacts, deals, followups, interactions, open_db, pipelines
+from tinycrm.domain.dates import When, local_tz
+from tinycrm.store.db import Database
+from tinycrm.store.models import Contact
 
 SEED = 20261123
 

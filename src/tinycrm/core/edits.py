@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tinycrm.core import companies, contacts, dates, deals, refs, tags
-from tinycrm.core.dates import MAX_DAYS
-from tinycrm.core.models import Company, Contact, ContactEmail, ContactPhone, Deal
-from tinycrm.core.money import check_currency, parse_money, to_decimal_text
-from tinycrm.core.text import clean, fold, phone_key
+from tinycrm.core import companies, contacts, deals, refs, tags
+from tinycrm.domain import dates
+from tinycrm.domain.dates import MAX_DAYS
+from tinycrm.domain.money import check_currency, parse_money, to_decimal_text
+from tinycrm.domain.text import clean, fold, phone_key
 from tinycrm.errors import NotFoundError, ValidationError
+from tinycrm.store.models import Company, Contact, ContactEmail, ContactPhone, Deal
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "contact": ("name", "title", "company", "lifecycle", "source", "notes", "keep_in_touch_days"),

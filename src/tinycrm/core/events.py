@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tinycrm.core.models import Event, Tag
 from tinycrm.core.views import iso
+from tinycrm.store.models import Event, Tag
 
 # Child rows whose events belong to a contact's history (they carry contact_id).
 _CONTACT_CHILDREN = ("contact_email", "contact_phone", "contact_url")

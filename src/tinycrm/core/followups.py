@@ -10,11 +10,11 @@ from typing import Any
 from sqlmodel import Session
 
 from tinycrm.core.agenda import effective_due
-from tinycrm.core.dates import When, at_local, iso, local_tz
-from tinycrm.core.models import Contact, Deal, FollowUp, Stage
-from tinycrm.core.text import clean
 from tinycrm.core.touches import TOUCH_SQL, touches_from_rows
+from tinycrm.domain.dates import When, at_local, iso, local_tz
+from tinycrm.domain.text import clean
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
+from tinycrm.store.models import Contact, Deal, FollowUp, Stage
 
 
 def check_rrule(rule: str, start: datetime) -> str:

@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tinycrm import foreground
 from tinycrm.core.edits import CUSTOM_KEY, FIELDS, Changes, check_custom_key
 from tinycrm.errors import (
     AmbiguousError,
@@ -21,11 +20,12 @@ from tinycrm.errors import (
     TinyCrmError,
     ValidationError,
 )
+from tinycrm.system import foreground
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.core.db import Database
+    from tinycrm.store.db import Database
 
 LISTS: dict[str, tuple[str, ...]] = {
     "contact": ("emails", "phones", "tags"),
@@ -222,7 +222,7 @@ def parse_form(kind: str, text: str) -> Form:
 
 def _list_key(name: str, item: str) -> str:
     from tinycrm.core.tags import normalise
-    from tinycrm.core.text import phone_key
+    from tinycrm.domain.text import phone_key
 
     if name == "phones":
         return phone_key(item)

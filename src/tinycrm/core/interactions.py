@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tinycrm.core.dates import local_tz, parse_when
-from tinycrm.core.models import DIRECTIONS, INTERACTION_KINDS, Contact, Deal, Interaction
-from tinycrm.core.text import clean, fold
+from tinycrm.domain.dates import local_tz, parse_when
+from tinycrm.domain.text import clean, fold
 from tinycrm.errors import ValidationError
+from tinycrm.store.models import DIRECTIONS, INTERACTION_KINDS, Contact, Deal, Interaction
 
 
 def check_kind(kind: str) -> str:

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.dates import stored_iso, to_stored
-from tinycrm.core.money import to_decimal_text
-from tinycrm.core.reader import fetch, pipeline_id, stage_id
-from tinycrm.core.text import escape_like, fold
-from tinycrm.core.values import check_lifecycle, check_status
+from tinycrm.domain.dates import stored_iso, to_stored
+from tinycrm.domain.money import to_decimal_text
+from tinycrm.domain.text import escape_like, fold
+from tinycrm.domain.values import check_lifecycle, check_status
 from tinycrm.errors import ValidationError
+from tinycrm.store.reader import fetch, pipeline_id, stage_id
 
 if TYPE_CHECKING:
-    from tinycrm.core.reader import Reader
+    from tinycrm.store.reader import Reader
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class Query:
 
 def day_start(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     """Read a day as typed ('2026-11-01', 'today') and return its local midnight, in UTC."""
-    from tinycrm.core.dates import local_tz, parse_day
+    from tinycrm.domain.dates import local_tz, parse_day
 
     tz = tz or local_tz()
     return datetime.combine(parse_day(text, now, tz), time(0), tz).astimezone(UTC)

@@ -9,7 +9,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from tinycrm.core import refs
-from tinycrm.core.models import (
+from tinycrm.errors import UsageError, ValidationError
+from tinycrm.store.models import (
     Company,
     CompanyTag,
     Contact,
@@ -22,7 +23,6 @@ from tinycrm.core.models import (
     FollowUp,
     Interaction,
 )
-from tinycrm.errors import UsageError, ValidationError
 
 CONTACT_FIELDS = ("title", "company_id", "source", "notes", "keep_in_touch_days")
 COMPANY_FIELDS = ("domain", "industry", "size", "notes")

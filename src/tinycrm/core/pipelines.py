@@ -6,22 +6,26 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from tinycrm import clock
-from tinycrm.core.dates import MAX_DAYS
-from tinycrm.core.models import Deal, Pipeline, Stage, StageChange
-from tinycrm.core.money import to_decimal_text
-from tinycrm.core.text import clean, fold
+from tinycrm.domain.dates import MAX_DAYS
+from tinycrm.domain.money import to_decimal_text
+from tinycrm.domain.text import clean, fold
 from tinycrm.errors import (
     ConflictError,
     NotFoundError,
     UsageError,
     ValidationError,
 )
+from tinycrm.store.models import Deal, Pipeline, Stage, StageChange
+from tinycrm.store.reader import fetch
+
+if TYPE_CHECKING:
+    from tinycrm.store.db import Database
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ def get_pipeline(session: Session, name: str | None) -> Pipeline:
     """Return the pipeline called `name` (any case, unambiguous prefix) or the default one."""
     if not name:
         return default_pipeline(session)
-    from tinycrm.core.reader import pipeline_id
+    from tinycrm.store.reader import pipeline_id
 
     found = session.get(Pipeline, pipeline_id(session, name))
     assert found is not None
@@ -107,7 +111,7 @@ def stages(session: Session, pipeline_id: int) -> list[Stage]:
 
 def find_stage(session: Session, pipeline_id: int, text: str) -> Stage:
     """Return the stage whose name is `text` or starts with it, in any case and accents."""
-    from tinycrm.core.reader import stage_id
+    from tinycrm.store.reader import stage_id
 
     return get_stage(session, stage_id(session, pipeline_id, text))
 
@@ -479,3 +483,12 @@ def set_default(session: Session, pipeline: Pipeline, now: datetime) -> Pipeline
         session.add(pipeline)
     session.flush()
     return pipeline
+
+
+def ensure_defaults(db: Database) -> None:
+    """Create the default pipeline on first use (cheaply skipped once it exists)."""
+    with db.snapshot() as reader:
+        if fetch(reader, "SELECT 1 FROM pipeline LIMIT 1"):
+            return
+    with db.transaction(origin="system", summary="create the default pipeline") as session:
+        ensure_default_pipeline(session)

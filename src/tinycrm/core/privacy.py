@@ -13,8 +13,11 @@ from sqlalchemy import JSON, String, and_, func, or_, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, select
 
-from tinycrm.core import history, ids, refs
-from tinycrm.core.models import (
+from tinycrm.core import refs
+from tinycrm.domain.text import fold
+from tinycrm.errors import NotFoundError
+from tinycrm.store import history, ids
+from tinycrm.store.models import (
     Contact,
     ContactEmail,
     ContactPhone,
@@ -23,11 +26,9 @@ from tinycrm.core.models import (
     FollowUp,
     Interaction,
 )
-from tinycrm.core.text import fold
-from tinycrm.errors import NotFoundError
 
 if TYPE_CHECKING:
-    from tinycrm.core.db import Database
+    from tinycrm.store.db import Database
 
 # Rows that belong to one contact (a contact_id column) and go with it.
 CHILDREN: dict[str, Any] = {

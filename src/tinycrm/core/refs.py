@@ -8,15 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tinycrm.core.reader import fetch
-from tinycrm.core.text import escape_like, fold
+from tinycrm.domain.text import escape_like, fold
 from tinycrm.errors import AmbiguousError, NotFoundError
+from tinycrm.store.reader import fetch
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.core.models import Company, Contact, Deal
-    from tinycrm.core.reader import Reader
+    from tinycrm.store.models import Company, Contact, Deal
+    from tinycrm.store.reader import Reader
 
 KINDS = ("contact", "company", "deal")
 _ID = re.compile(r"^#?(\d+)$")
@@ -186,7 +186,7 @@ def resolve_first(reader: Reader, ref: str, kinds: Sequence[str]) -> Match:
 
 def resolve_contact(session: Session, ref: str) -> Contact:
     """Return the one contact `ref` names."""
-    from tinycrm.core.models import Contact
+    from tinycrm.store.models import Contact
 
     hit = resolve(session, ref, ("contact",))
     contact = session.get(Contact, hit.id)
@@ -196,7 +196,7 @@ def resolve_contact(session: Session, ref: str) -> Contact:
 
 def resolve_deal(session: Session, ref: str) -> Deal:
     """Return the one deal `ref` names."""
-    from tinycrm.core.models import Deal
+    from tinycrm.store.models import Deal
 
     hit = resolve(session, ref, ("deal",))
     deal = session.get(Deal, hit.id)
@@ -206,7 +206,7 @@ def resolve_deal(session: Session, ref: str) -> Deal:
 
 def resolve_company(session: Session, ref: str) -> Company:
     """Return the one company `ref` names."""
-    from tinycrm.core.models import Company
+    from tinycrm.store.models import Company
 
     hit = resolve(session, ref, ("company",))
     company = session.get(Company, hit.id)

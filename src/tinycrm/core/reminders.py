@@ -19,12 +19,14 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
-from tinycrm.core.dates import at_local, describe, iso, local_tz, stored_time, to_stored
-from tinycrm.core.touches import LIVE_PARENTS, TOUCH_SQL, bucket_of, touches_from_rows, whole_day
+from tinycrm.core.touches import LIVE_PARENTS, TOUCH_SQL, touches_from_rows
+from tinycrm.domain.dates import at_local, iso, local_tz, stored_time, to_stored
+from tinycrm.domain.due import whole_day
+from tinycrm.domain.notices import Outcome, Reminder
 from tinycrm.errors import ValidationError
 
 CHANNELS = ("stdout", "desktop", "email", "command")
@@ -72,74 +74,6 @@ _TOUCH_TAKEN = (
     "SELECT 1 FROM reminder_occurrence WHERE record_uuid = ? AND due = ?"
     " AND (reminded_at IS NOT NULL OR claimed_until > ?)"
 )
-
-
-@dataclass
-class Reminder:
-    """One thing to tell the seller: a due follow-up or a contact due for a touch."""
-
-    kind: str  # "follow-up" or "keep-in-touch"
-    id: int
-    title: str
-    due: datetime
-    all_day: bool
-    priority: bool = False
-    recurring: bool = False
-    contact_id: int | None = None
-    deal_id: int | None = None
-    contact: dict[str, Any] | None = None
-    deal: dict[str, Any] | None = None
-    last_interaction: dict[str, Any] | None = None
-    # the record's uuid and the occurrence as stored: the key of its claim
-    uuid: str = ""
-    occurrence: str = ""
-    claimed_by: str = ""
-    commands: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Describe it for JSON (the command channel's stdin and `--json`)."""
-        return {
-            "kind": self.kind,
-            "id": self.id,
-            "title": self.title,
-            "due": iso(self.due),
-            "all_day": self.all_day,
-            "priority": self.priority,
-            "recurring": self.recurring,
-            "contact": self.contact,
-            "deal": self.deal,
-            "last_interaction": self.last_interaction,
-            "commands": self.commands,
-        }
-
-    def text(self, now: datetime, tz: tzinfo) -> str:
-        """Render it as a few plain lines (stdout, email)."""
-        when = describe(self.due, self.all_day, tz)
-        late = " (overdue)" if bucket_of(self.due, self.all_day, now, tz) == "overdue" else ""
-        flag = " [priority]" if self.priority else ""
-        if self.kind == "follow-up":
-            head = f"Follow-up #{self.id} due {when}{late}: {self.title}{flag}"
-        else:
-            head = f"Keep in touch with {self.title} (contact #{self.id}): due {when}{late}"
-        lines = [head]
-        if self.contact and self.kind == "follow-up":
-            email = f" <{self.contact['email']}>" if self.contact.get("email") else ""
-            lines.append(f"  contact: {self.contact['name']}{email} (#{self.contact['id']})")
-        elif self.contact and self.contact.get("email"):
-            lines.append(f"  email: {self.contact['email']}")
-        if self.deal:
-            lines.append(
-                f"  deal: {self.deal['title']} (#{self.deal['id']}), "
-                f"{self.deal['stage']}, {self.deal['status']}"
-            )
-        last = self.last_interaction
-        if last:
-            at = describe(datetime.fromisoformat(last["occurred_at"]), False, tz)
-            lines.append(f"  last interaction: {last['kind']} {at}: {last['summary']}")
-        else:
-            lines.append("  last interaction: none yet")
-        lines.extend(f"  {command}" for command in self.commands)
-        return "\n".join(lines)
 
 
 def all_day_time(config: dict[str, Any]) -> time:
@@ -389,15 +323,6 @@ def finish(conn: sqlite3.Connection, reminders: Sequence[Reminder], now: datetim
         raise
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one channel did: delivered, skipped (with why), or failed (with why)."""
-
-    channel: str
-    status: str  # delivered, skipped, failed
-    detail: str = ""
-
-
 def channels_of(config: dict[str, Any]) -> list[str]:
     """Return the configured channels ([reminders] channels; stdout by default)."""
     raw = config.get("channels", ["stdout"])
@@ -434,7 +359,7 @@ def deliver(
     outcome's detail), unless `on_stdout`: the stdout channel has them already."""
     import subprocess
 
-    from tinycrm.core import channels
+    from tinycrm.system import channels
 
     try:
         if channel == "stdout":

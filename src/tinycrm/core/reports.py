@@ -12,14 +12,14 @@ import sqlite3
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.dates import local_tz, stored_iso, to_stored
 from tinycrm.core.listing import ListFilter
-from tinycrm.core.money import to_decimal_text
-from tinycrm.core.reader import connection, pipeline_row
 from tinycrm.core.segments import Scope, scope
+from tinycrm.domain.dates import local_tz, stored_iso, to_stored
+from tinycrm.domain.money import to_decimal_text
+from tinycrm.store.reader import connection, pipeline_row
 
 if TYPE_CHECKING:
-    from tinycrm.core.reader import Reader
+    from tinycrm.store.reader import Reader
 
 OPEN = "d.status = 'open' AND d.deleted_at IS NULL"
 PROBABILITY = "coalesce(d.probability, s.probability)"

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.dates import to_stored
 from tinycrm.core.listing import Condition
-from tinycrm.core.money import exponent, format_money
-from tinycrm.core.text import fold
+from tinycrm.domain.dates import to_stored
+from tinycrm.domain.money import exponent, format_money
+from tinycrm.domain.text import fold
 from tinycrm.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
-    from tinycrm.core.reader import Reader
+    from tinycrm.store.reader import Reader
 
 DEFAULT_LIFECYCLE = {"lead": 5, "prospect": 15, "customer": 25, "former customer": 0}
 DEFAULT_SOURCE = {"referral": 20, "inbound": 15, "event": 10, "outbound": 5}
@@ -120,7 +120,7 @@ def components(
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """Return each part of the score as a SQL expression on the `contact` row, and the
     parameters they share."""
-    from tinycrm.core.reader import fetch
+    from tinycrm.store.reader import fetch
 
     params: dict[str, Any] = {
         "score_recent": to_stored(now - timedelta(days=rules.interactions.per)),
@@ -188,8 +188,8 @@ class Line:
 
 def explain(reader: Reader, contact_id: int, rules: Rules, now: datetime) -> dict[str, Any]:
     """Return a contact's score and the lines that make it up."""
-    from tinycrm.core.dates import stored_time
-    from tinycrm.core.reader import fetch
+    from tinycrm.domain.dates import stored_time
+    from tinycrm.store.reader import fetch
 
     rows = fetch(
         reader,

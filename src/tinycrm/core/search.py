@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tinycrm.core.dates import stored_iso
-from tinycrm.core.reader import fetch
+from tinycrm.domain.dates import stored_iso
 from tinycrm.errors import ValidationError
+from tinycrm.store.reader import fetch
 
 if TYPE_CHECKING:
-    from tinycrm.core.reader import Reader
+    from tinycrm.store.reader import Reader
 
 KINDS = ("contact", "company", "deal", "interaction", "follow-up")
 # How many of the newest matches are ranked when a word is common: ranking every match of a

@@ -8,16 +8,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.listing import Condition, ListFilter
-from tinycrm.core.reader import fetch, pipeline_row, stage_row
-from tinycrm.core.text import clean, escape_like, fold, tag_name
-from tinycrm.core.values import check_lifecycle, check_status
+from tinycrm.domain.text import clean, escape_like, fold, tag_name
+from tinycrm.domain.values import check_lifecycle, check_status
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
+from tinycrm.store.reader import fetch, pipeline_row, stage_row
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.core.models import Segment
-    from tinycrm.core.reader import Reader
+    from tinycrm.store.models import Segment
+    from tinycrm.store.reader import Reader
 
 # Fields that describe a person; the rest describe a deal.
 CONTACT_FIELDS = ("tags", "lifecycle", "source", "company", "text")
@@ -103,7 +103,7 @@ def save_segment(
         session.add(existing)
         session.flush()
         return existing
-    from tinycrm.core.models import Segment
+    from tinycrm.store.models import Segment
 
     segment = Segment(name=key, filters=data, created_at=now, updated_at=now)
     session.add(segment)
@@ -115,7 +115,7 @@ def find_segment(session: Session, name: str) -> Segment | None:
     """Return the segment called `name`, or None."""
     from sqlmodel import select
 
-    from tinycrm.core.models import Segment
+    from tinycrm.store.models import Segment
 
     return session.exec(select(Segment).where(Segment.name == check_name(name))).first()
 
@@ -148,7 +148,7 @@ def segment_dicts(reader: Reader, name: str | None = None) -> list[dict[str, Any
     """Describe every segment, by name (or the one called `name`: NotFoundError if none)."""
     import json
 
-    from tinycrm.core.dates import stored_iso
+    from tinycrm.domain.dates import stored_iso
 
     sql = "SELECT name, filters, created_at, updated_at FROM segment"
     params: tuple[str, ...] = ()

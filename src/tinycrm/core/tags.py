@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from tinycrm.core.models import CompanyTag, ContactTag, DealTag, Tag
-from tinycrm.core.text import tag_name
+from tinycrm.domain.text import tag_name
+from tinycrm.store.models import CompanyTag, ContactTag, DealTag, Tag
 
 
 def normalise(name: str) -> str:

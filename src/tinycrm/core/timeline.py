@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 
 from tinycrm.core.edits import get_record
 from tinycrm.core.events import changed_fields
-from tinycrm.core.models import Contact, Deal, Event, FollowUp, Interaction, Stage, StageChange
 from tinycrm.core.views import iso
+from tinycrm.store.models import Contact, Deal, Event, FollowUp, Interaction, Stage, StageChange
 
 KINDS = ("contact", "company", "deal")
 # Update events that a stage change already tells about.

@@ -7,25 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
-from tinycrm.core.dates import at_local, stored_time
-
-
-def whole_day(moment: datetime, all_day: bool, tz: tzinfo) -> bool:
-    """Tell whether an all-day item is still all day once snoozed (to a day, not a time)."""
-    return all_day and moment.astimezone(tz).time() == time(0)
-
-
-def bucket_of(due: datetime, all_day: bool, now: datetime, tz: tzinfo) -> str:
-    """Return the agenda bucket of a due time: overdue, today or upcoming.
-
-    An all-day item is overdue only once its day has passed; a timed one once its time has.
-    """
-    today = now.astimezone(tz).date()
-    day = due.astimezone(tz).date()
-    if all_day:
-        return "overdue" if day < today else "today" if day == today else "upcoming"
-    return "overdue" if due <= now else "today" if day == today else "upcoming"
-
+from tinycrm.domain.dates import at_local, stored_time
 
 # A follow-up whose contact or deal is in the trash leaves the agenda, the board and reminders
 # until the record is restored (two primary-key probes per follow-up; the follow-up's own

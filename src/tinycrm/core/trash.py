@@ -10,8 +10,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tinycrm.core import refs
-from tinycrm.core.models import Company, Contact, Deal
 from tinycrm.core.views import iso
+from tinycrm.store.models import Company, Contact, Deal
 
 _MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal}
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.dates import iso as iso
-from tinycrm.core.dates import stored_iso
-from tinycrm.core.money import to_decimal_text
-from tinycrm.core.reader import fetch
+from tinycrm.domain.dates import iso as iso
+from tinycrm.domain.dates import stored_iso
+from tinycrm.domain.money import to_decimal_text
 from tinycrm.errors import NotFoundError
+from tinycrm.store.reader import fetch
 
 if TYPE_CHECKING:
-    from tinycrm.core.models import Company, Contact, Deal
-    from tinycrm.core.reader import Reader
+    from tinycrm.store.models import Company, Contact, Deal
+    from tinycrm.store.reader import Reader
 
 
 def _ref(record_id: int | None, label: str | None) -> dict[str, Any] | None:

@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.text import json_safe
+from tinycrm.domain.text import json_safe
 from tinycrm.errors import ConflictError, StorageError, ValidationError
 from tinycrm.io.batches import SQL_TIME, columns_of, insert_many
 
 if TYPE_CHECKING:
-    from tinycrm.core.db import Database
+    from tinycrm.store.db import Database
 
 FORMAT = "tinycrm"
 VERSION = 1

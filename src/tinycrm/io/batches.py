@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tinycrm.core import ids
+from tinycrm.store import ids
 
 SQL_TIME = "%Y-%m-%d %H:%M:%S.%f"
 EVENT_CHUNK = 20_000

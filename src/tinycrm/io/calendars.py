@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tinycrm import __version__
-from tinycrm.core.dates import stored_time
+from tinycrm.domain.dates import stored_time
 from tinycrm.io.vcards import escape, fold
 
 if TYPE_CHECKING:
-    from tinycrm.core.db import Database
+    from tinycrm.store.db import Database
 
 PRODID = f"-//tinycrm//tinycrm {__version__}//EN"
 EVENT_MINUTES = 30
@@ -55,7 +55,7 @@ def _shifted(stamp: str, minutes: int) -> str:
 
 
 def _component(fu: dict[str, Any], as_events: bool) -> list[str]:
-    from tinycrm.core.dates import local_tz
+    from tinycrm.domain.dates import local_tz
 
     due = stored_time(fu["snoozed_until"]) or stored_time(fu["due_at"])
     assert due is not None

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.text import is_email
+from tinycrm.domain.text import is_email
 from tinycrm.errors import UsageError, ValidationError
 from tinycrm.io.layouts import Layout, resolve
 from tinycrm.io.records import (
@@ -29,8 +29,8 @@ from tinycrm.io.records import (
 )
 
 if TYPE_CHECKING:
-    from tinycrm.core.db import Database
     from tinycrm.io.imports import ImportOptions, Progress
+    from tinycrm.store.db import Database
 
 DELIMITERS = ",;\t"
 _HUBSPOT_LIFECYCLE = {
@@ -237,7 +237,7 @@ def company_from_row(line: int, layout: Layout, row: list[str]) -> CompanyIn:
 
 def deal_from_row(line: int, layout: Layout, row: list[str], currency: str) -> DealIn:
     """Read one CSV row as a deal (amounts and dates exactly, or RowError)."""
-    from tinycrm.core.money import check_currency, parse_money
+    from tinycrm.domain.money import check_currency, parse_money
 
     rec = DealIn(line, "")
     raw_value = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.text import fold
+from tinycrm.domain.text import fold
 from tinycrm.io.batches import sql_to_event_time
 from tinycrm.io.records import Action, ContactIn, DealIn, ImportReport, Problem
 

@@ -6,12 +6,12 @@ import sqlite3
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.dates import stored_iso
-from tinycrm.core.money import to_decimal_text
+from tinycrm.domain.dates import stored_iso
+from tinycrm.domain.money import to_decimal_text
 
 if TYPE_CHECKING:
-    from tinycrm.core.db import Database
     from tinycrm.core.listing import ListFilter
+    from tinycrm.store.db import Database
 
 
 def _grouped(conn: sqlite3.Connection, sql: str) -> dict[int, list[tuple[Any, ...]]]:
@@ -32,7 +32,8 @@ def _tags(conn: sqlite3.Connection, link: str, owner: str) -> dict[int, list[str
 
 def contact_ids(db: Database, flt: ListFilter) -> list[int]:
     """Return the ids of the contacts a filter selects, by name."""
-    from tinycrm.core import listing, reader
+    from tinycrm.core import listing
+    from tinycrm.store import reader
 
     sql, params = listing.contacts_query(flt).sql(
         columns=("contact.id",), order="contact.name_key, contact.id"

@@ -12,7 +12,7 @@ from tinycrm.io.matching import Context, ImportOptions
 from tinycrm.io.records import BadRowsError, CompanyIn, ContactIn, DealIn, ImportReport
 
 if TYPE_CHECKING:
-    from tinycrm.core.db import Database
+    from tinycrm.store.db import Database
 
 Progress = Callable[[int, int], None]
 __all__ = ["ImportOptions", "Progress", "import_companies", "import_contacts", "import_deals"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tinycrm.core.text import fold
+from tinycrm.domain.text import fold
 from tinycrm.errors import UsageError, ValidationError
 
 KINDS = ("contacts", "companies", "deals")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any, TypeVar
 
-from tinycrm.core.text import check_text, fold
+from tinycrm.domain.text import check_text, fold
 from tinycrm.errors import ValidationError
 
 DUPLICATE_POLICIES = ("skip", "update", "merge")
@@ -255,7 +255,7 @@ Row = TypeVar("Row", ContactIn, CompanyIn, DealIn)
 
 def checked(rec: Row) -> Row:
     """Return the row if none of its text holds a control character, else raise ValueError
-    saying which field (the same rule as for what is typed, see core.text.check_text)."""
+    saying which field (the same rule as for what is typed, see domain.text.check_text)."""
     kind = _NAMES[type(rec).__name__]
     try:
         for item in fields(rec):

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.text import is_email
+from tinycrm.domain.text import is_email
 from tinycrm.errors import UsageError, ValidationError
 from tinycrm.io.records import (
     ContactIn,
@@ -24,9 +24,9 @@ from tinycrm.io.records import (
 )
 
 if TYPE_CHECKING:
-    from tinycrm.core.db import Database
     from tinycrm.core.listing import ListFilter
     from tinycrm.io.imports import ImportOptions, Progress
+    from tinycrm.store.db import Database
 
 VERSIONS = ("3.0", "4.0")
 _IGNORED_TYPES = {"internet", "pref", "voice", "x400", "text", "uri"}

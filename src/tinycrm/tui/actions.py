@@ -16,8 +16,8 @@ from tinycrm.tui.dialogs.forms import Field, FormDialog
 from tinycrm.tui.writer import Job
 
 if TYPE_CHECKING:
-    from tinycrm.core.models import Deal
     from tinycrm.errors import TinyCrmError
+    from tinycrm.store.models import Deal
     from tinycrm.tui.app import CrmApp
 
 Revert = Callable[[], None]
@@ -76,8 +76,8 @@ def move(app: CrmApp, deal_id: int, step: int) -> None:
 def move_to(app: CrmApp, deal_id: int, stage_id: int, revert: Revert | None = None) -> None:
     """Move a deal to the stage the board showed it going to."""
     from tinycrm.core import deals
-    from tinycrm.core.models import Stage
     from tinycrm.errors import NotFoundError
+    from tinycrm.store.models import Stage
 
     def change(session: Session, now: datetime) -> None:
         deal = _deal(session, deal_id)
@@ -102,7 +102,8 @@ def close(
     """Mark a deal won or lost (a refusal becomes a notification); a win schedules the
     check-in the settings ask for, as `crm move … won` does. `done` gets that follow-up's
     description, or None."""
-    from tinycrm.core import dates, deals, followups
+    from tinycrm.core import deals, followups
+    from tinycrm.domain import dates
 
     def change(session: Session, now: datetime) -> str | None:
         deal = _deal(session, deal_id)
@@ -157,7 +158,8 @@ def ask_lost(
 
 def ask_follow_up(app: CrmApp, deal_id: int | None = None, contact_id: int | None = None) -> None:
     """Ask for a follow-up's title and due time, then add it."""
-    from tinycrm.core import contacts, dates, followups
+    from tinycrm.core import contacts, followups
+    from tinycrm.domain import dates
 
     def build(values: dict[str, str]) -> Job:
         due = dates.parse_when(values["due"], app.now())
@@ -225,8 +227,9 @@ def ask_log(app: CrmApp, deal_id: int | None = None, contact_id: int | None = No
 
 def ask_edit(app: CrmApp, deal_id: int) -> None:
     """Ask for a deal's title, value and expected close date, then save the changes."""
-    from tinycrm.core import dates, deals
-    from tinycrm.core.money import parse_money, to_decimal_text
+    from tinycrm.core import deals
+    from tinycrm.domain import dates
+    from tinycrm.domain.money import parse_money, to_decimal_text
 
     with app.db.read() as session:
         deal = _deal(session, deal_id)

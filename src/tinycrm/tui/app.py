@@ -25,8 +25,8 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from tinycrm import clock
-from tinycrm.core.db import Database
 from tinycrm.errors import TinyCrmError
+from tinycrm.store.db import Database
 from tinycrm.tui.commands import CrmCommands
 from tinycrm.tui.filters import ControlCharacters
 from tinycrm.tui.writer import Job, Writer
@@ -88,7 +88,7 @@ class CrmApp(App[None]):
             self.set_interval(POLL_SECONDS, self.poll)
 
     def on_unmount(self) -> None:
-        from tinycrm.core import db as storage
+        from tinycrm.store import db as storage
 
         if self._writer is not None:
             # changes asked for before quitting are still made
@@ -384,7 +384,7 @@ class CrmApp(App[None]):
 
     def action_undo(self) -> None:
         """Undo the newest change, made here or by `crm` in a shell."""
-        from tinycrm.core import history
+        from tinycrm.store import history
 
         def undo(session: Session, now: datetime) -> str:
             return history.undo(session, now).summary or "a change"
@@ -397,7 +397,7 @@ class CrmApp(App[None]):
 
     def action_redo(self) -> None:
         """Re-apply what undo took back."""
-        from tinycrm.core import history
+        from tinycrm.store import history
 
         self.write("redo", lambda s, now: history.redo(s, now))
 

@@ -147,7 +147,7 @@ class Writer:
     def _reopen(self) -> None:
         """The path names another file now: check it is a tinycrm database (as opening it
         would), then let the UI drop the old connections and load the new file."""
-        from tinycrm.core.db import prepare
+        from tinycrm.store.db import prepare
 
         # close the old file's connections first, emptying its write-ahead log (it sits
         # beside the path under the same name, and the new file would read its pages)

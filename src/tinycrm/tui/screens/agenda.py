@@ -45,7 +45,8 @@ class AgendaScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read the agenda again."""
-        from tinycrm.core import agenda, dates
+        from tinycrm.core import agenda
+        from tinycrm.domain import dates
 
         table = self.query_one(DataTable)
         keep = table.cursor_row
@@ -110,7 +111,8 @@ class AgendaScreen(Screen[None]):
 
     def action_snooze(self) -> None:
         """Snooze the follow-up until a time typed in a form."""
-        from tinycrm.core import dates, followups
+        from tinycrm.core import followups
+        from tinycrm.domain import dates
 
         fu_id = self._selected()
         if fu_id is None:

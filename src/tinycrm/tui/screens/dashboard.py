@@ -21,14 +21,14 @@ BAR_WIDTH = 20
 
 def bar(value: float, biggest: float, width: int = BAR_WIDTH) -> str:
     """Return a bar of unicode blocks, `width` long for `biggest`."""
-    from tinycrm.core.text import bar as blocks
+    from tinycrm.domain.text import bar as blocks
 
     return blocks(value, biggest, width)
 
 
 def money(amount: dict[str, Any] | None) -> str:
     """Render a report amount ({currency, value_minor}) for people; blank for none."""
-    from tinycrm.core.money import format_money
+    from tinycrm.domain.money import format_money
 
     if amount is None:
         return ""
@@ -217,7 +217,7 @@ class DashboardScreen(Screen[None]):
             app.call_from_thread(self._show, figures)
 
     def _show(self, figures: dict[str, Any]) -> None:
-        from tinycrm.core import dates
+        from tinycrm.domain import dates
 
         self.figures = figures
         today = figures["forecast"]["today"]

@@ -17,7 +17,7 @@ from tinycrm.tui.widgets.footer import KeyFooter
 
 
 def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
-    from tinycrm.core.money import format_money
+    from tinycrm.domain.money import format_money
 
     def name(ref: dict[str, Any] | None) -> str:
         return f"#{ref['id']} {ref['name']}" if ref else ""
@@ -106,7 +106,7 @@ class DetailsScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read the record again and show it."""
-        from tinycrm.core import dates
+        from tinycrm.domain import dates
         from tinycrm.errors import NotFoundError
 
         try:

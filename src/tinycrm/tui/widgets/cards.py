@@ -14,7 +14,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tinycrm.core.board import Card
-from tinycrm.core.money import format_money
+from tinycrm.domain.money import format_money
 from tinycrm.tui.messages import DealChosen
 
 CARD_HEIGHT = 4

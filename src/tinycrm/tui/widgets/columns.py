@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tinycrm.core.board import Column
-from tinycrm.core.money import format_money
+from tinycrm.domain.money import format_money
 from tinycrm.tui.widgets.cards import CardList
 
 HEADER_LINES = 4

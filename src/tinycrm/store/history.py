@@ -15,9 +15,9 @@ from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, SQLModel, col, select
 
 from tinycrm import clock
-from tinycrm.core import ids
-from tinycrm.core.models import Event, UTCDateTime
 from tinycrm.errors import NotFoundError
+from tinycrm.store import ids
+from tinycrm.store.models import Event, UTCDateTime
 
 # Rows that are bookkeeping, not the seller's data: they are never recorded.
 UNRECORDED = {"event", "id_sequence", "redo_stack"}
@@ -61,7 +61,7 @@ def _changed(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def runner(session: OrmSession) -> ids.Run:
-    """Return a function that runs SQL text in the session's transaction (for core.ids)."""
+    """Return a function that runs SQL text in the session's transaction (for store.ids)."""
 
     def run(sql: str, params: dict[str, Any]) -> list[Any]:
         result = session.connection().execute(text(sql), params)

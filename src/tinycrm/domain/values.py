@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinycrm.core.text import fold
+from tinycrm.domain.text import fold
 from tinycrm.errors import ValidationError
 
 LIFECYCLES = ("lead", "prospect", "customer", "former customer")

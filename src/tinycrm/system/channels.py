@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tinycrm.core.reminders import Outcome, Reminder
+    from tinycrm.domain.notices import Outcome, Reminder
 
 # More than this many reminders make one summary notification instead of one each.
 DESKTOP_LIMIT = 5
@@ -34,7 +34,7 @@ def one_line(value: str) -> str:
 
 
 def _outcome(channel: str, status: str, detail: str = "") -> Outcome:
-    from tinycrm.core.reminders import Outcome
+    from tinycrm.domain.notices import Outcome
 
     return Outcome(channel, status, detail)
 

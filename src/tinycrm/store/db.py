@@ -29,7 +29,7 @@ SNAPSHOT_CONNECTIONS = 2  # plain read connections kept open (see Database.snaps
 
 def migration_names() -> list[tuple[int, str]]:
     """Return the shipped migrations as (number, file name), in order, without reading them."""
-    folder = resources.files("tinycrm.core.migrations")
+    folder = resources.files("tinycrm.store.migrations")
     found = [
         (int(entry.name[:4]), entry.name)
         for entry in folder.iterdir()
@@ -40,7 +40,7 @@ def migration_names() -> list[tuple[int, str]]:
 
 def migration_scripts() -> list[tuple[int, str, str]]:
     """Return the shipped migrations as (number, name, sql), in order."""
-    folder = resources.files("tinycrm.core.migrations")
+    folder = resources.files("tinycrm.store.migrations")
     return [
         (number, name, folder.joinpath(name).read_text(encoding="utf-8"))
         for number, name in migration_names()
@@ -479,7 +479,7 @@ class Database:
     def snapshot(self) -> Iterator[sqlite3.Connection]:
         """Yield a plain connection inside a read transaction: one consistent snapshot.
 
-        For the everyday reads that run SQL text (core.reader): no ORM is imported or used, and a
+        For the everyday reads that run SQL text (store.reader): no ORM is imported or used, and a
         kept connection makes a snapshot cost a few microseconds instead of a session's
         tens. It is read-only: a write through it fails.
         """
@@ -507,7 +507,7 @@ class Database:
         one group, so `undo` reverts the whole command."""
         from sqlmodel import Session
 
-        from tinycrm.core import guards, history
+        from tinycrm.store import guards, history
 
         with Session(self.engine, expire_on_commit=False) as session:
             session.info["tinycrm_write"] = True
@@ -649,14 +649,21 @@ def _empty_database() -> Database:
     return Database(Path(EMPTY))
 
 
-def open_db(path: Path | str | None = None, *, create: bool = True, write: bool = True) -> Database:
+def open_db(
+    path: Path | str | None = None,
+    *,
+    create: bool = True,
+    write: bool = True,
+    seed: Callable[[Database], None] | None = None,
+) -> Database:
     """Open the database at `path` (or the default one) for a command.
 
     write=True (commands that change data): a missing or empty file is created (unless
     `create` is False) and migrated, a read-only one refused. write=False (reads): a missing
     file is an error (the default database, before anything was added, reads as empty and is
     not created), nothing is written unless the schema needs an upgrade, and a database in a
-    read-only file or folder can be read.
+    read-only file or folder can be read. `seed` fills a database for writing that has no
+    pipeline yet (the services' default pipeline).
     """
     target = location(path)
     version = _check_file(target, for_write=write)
@@ -677,24 +684,10 @@ def open_db(path: Path | str | None = None, *, create: bool = True, write: bool 
             )
         has_pipeline = prepare(target)
     db = Database(target)
-    if write and not has_pipeline:
+    if write and not has_pipeline and seed is not None:
         try:
-            ensure_defaults(db)
+            seed(db)
         except sqlite3.DatabaseError as exc:
             db.dispose()
             raise StorageError(f"cannot use the database {target}: {exc}") from None
     return db
-
-
-def ensure_defaults(db: Database) -> None:
-    """Create the default pipeline on first use (cheaply skipped once it exists)."""
-    conn = db.raw()
-    try:
-        if conn.execute("SELECT 1 FROM pipeline LIMIT 1").fetchone():
-            return
-    finally:
-        conn.close()
-    from tinycrm.core import pipelines
-
-    with db.transaction(origin="system", summary="create the default pipeline") as session:
-        pipelines.ensure_default_pipeline(session)

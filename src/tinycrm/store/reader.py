@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.text import fold, pick
+from tinycrm.domain.text import fold, pick
 from tinycrm.errors import NotFoundError
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from tinycrm.core.text import check_text, visible
+from tinycrm.domain.text import check_text, visible
 
 # Columns that may hold several lines; every other text column is one line.
 MULTI_LINE = frozenset({"notes", "summary", "lost_reason"})

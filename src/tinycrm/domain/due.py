@@ -1,0 +1,22 @@
+"""When something is due: the agenda's buckets, and what stays all day once snoozed."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, tzinfo
+
+
+def whole_day(moment: datetime, all_day: bool, tz: tzinfo) -> bool:
+    """Tell whether an all-day item is still all day once snoozed (to a day, not a time)."""
+    return all_day and moment.astimezone(tz).time() == time(0)
+
+
+def bucket_of(due: datetime, all_day: bool, now: datetime, tz: tzinfo) -> str:
+    """Return the agenda bucket of a due time: overdue, today or upcoming.
+
+    An all-day item is overdue only once its day has passed; a timed one once its time has.
+    """
+    today = now.astimezone(tz).date()
+    day = due.astimezone(tz).date()
+    if all_day:
+        return "overdue" if day < today else "today" if day == today else "upcoming"
+    return "overdue" if due <= now else "today" if day == today else "upcoming"
