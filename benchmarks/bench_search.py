@@ -126,7 +126,7 @@ def main() -> None:
     build_deals(path, max(rows // 10, 1))
     db = open_db(path)
     now = datetime(2026, 11, 23, tzinfo=UTC)
-    with db.read() as s:
+    with db.snapshot() as s:
         timed("search common word 'budget'", lambda: search.search(s, "budget"))
         timed("search two common words 'budget price'", lambda: search.search(s, "budget price"))
         timed("search prefix of a common word 'budg'", lambda: search.search(s, "budg"))

@@ -52,7 +52,7 @@ def test_generated_rows_are_what_tinycrm_writes(tmp_path: Path) -> None:
     from tinycrm.core import listing, open_db
 
     db = open_db(path)
-    with db.read() as session:
+    with db.snapshot() as session:
         deals = listing.list_deals(session, listing.ListFilter(), listing.Page(limit=5))
         contacts = listing.list_contacts(session, listing.ListFilter(), listing.Page())
     db.dispose()

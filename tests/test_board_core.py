@@ -30,7 +30,7 @@ def test_columns_total_each_currency_apart_with_weighted_value(db: Any) -> None:
     add_deal(db, "A", "1000")
     add_deal(db, "B", "3000")
     add_deal(db, "C", "500", "EUR")
-    with db.read() as s:
+    with db.snapshot() as s:
         data = board.load_board(s, NOW)
     first = data.columns[0]
     assert [c.name for c in data.columns] == ["Prospecting", "Qualifying", "Presenting", "Closing"]
@@ -45,21 +45,21 @@ def test_a_deals_own_probability_weighs_its_value(db: Any) -> None:
     deal_id = add_deal(db, "A", "1000")
     with db.transaction() as s:
         deals.update_deal(s, deals.get_deal(s, deal_id), {"probability": 90}, NOW)
-    with db.read() as s:
+    with db.snapshot() as s:
         assert board.load_board(s, NOW).columns[0].totals[0].weighted == 90000
 
 
 def test_days_in_stage_and_stale_follow_the_stage_threshold(db: Any) -> None:
     old = add_deal(db, "Old", "1", days_ago=20)
     fresh = add_deal(db, "Fresh", "1", days_ago=3)
-    with db.read() as s:
+    with db.snapshot() as s:
         data = board.load_board(s, NOW)
     cards = {c.id: c for c in data.columns[0].cards}
     assert (cards[old].days_in_stage, cards[old].stale) == (20, True)
     assert (cards[fresh].days_in_stage, cards[fresh].stale) == (3, False)
     with db.transaction() as s:
         interactions.log_interaction(s, "note", "called", now=NOW, deal=deals.get_deal(s, old))
-    with db.read() as s:
+    with db.snapshot() as s:
         assert not board.load_board(s, NOW).card(old).stale  # type: ignore[union-attr]
 
 
@@ -79,7 +79,7 @@ def test_follow_up_state_of_a_card(db: Any, due: datetime, all_day: bool, state:
         followups.add_follow_up(
             s, "call", When(due, all_day), now=NOW, deal=deals.get_deal(s, deal_id)
         )
-    with db.read() as s:
+    with db.snapshot() as s:
         card = board.load_board(s, NOW).card(deal_id)
     assert card is not None and card.follow_up == state
 
@@ -95,7 +95,7 @@ def test_sorting_by_follow_up_and_filtering(db: Any) -> None:
         followups.add_follow_up(
             s, "y", When(NOW + timedelta(days=1), False), now=NOW, deal=deals.get_deal(s, a)
         )
-    with db.read() as s:
+    with db.snapshot() as s:
         ordered = board.load_board(s, NOW, sort="follow-up").columns[0].cards
         assert [c.title for c in ordered] == ["Beta", "Alpha", "Gamma"]
         assert [c.title for c in board.load_board(s, NOW, text="gam").columns[0].cards] == ["Gamma"]
@@ -109,7 +109,7 @@ def test_closed_deals_show_for_thirty_days(db: Any) -> None:
     with db.transaction() as s:
         deals.close_deal(s, deals.get_deal(s, recent), "won", NOW - timedelta(days=2))
         deals.close_deal(s, deals.get_deal(s, old), "lost", NOW - timedelta(days=40), "price")
-    with db.read() as s:
+    with db.snapshot() as s:
         data = board.load_board(s, NOW)
     assert [c.id for c in data.closed.cards] == [recent]
     assert all(not col.cards for col in data.columns)
@@ -117,7 +117,7 @@ def test_closed_deals_show_for_thirty_days(db: Any) -> None:
 
 def test_neighbour_stage_stops_at_the_ends(db: Any) -> None:
     deal_id = add_deal(db, "A", "1")
-    with db.read() as s:
+    with db.snapshot() as s:
         deal = deals.get_deal(s, deal_id)
         assert board.neighbour_stage(s, deal, -1) is None
         right = board.neighbour_stage(s, deal, 1)
@@ -135,11 +135,11 @@ def test_due_follow_ups_honour_snoozes(db: Any) -> None:
             deal=deals.get_deal(s, deal_id),
         )
         fu_id = fu.id
-    with db.read() as s:
+    with db.snapshot() as s:
         assert board.due_follow_ups(s, NOW) == [(fu_id, "call")]
     with db.transaction() as s:
         followups.snooze(s, followups.get_follow_up(s, fu_id), NOW + timedelta(hours=1), NOW)  # type: ignore[arg-type]
-    with db.read() as s:
+    with db.snapshot() as s:
         assert board.due_follow_ups(s, NOW) == []
 
 
@@ -151,7 +151,7 @@ def test_timeline_lists_interactions_moves_follow_ups_and_edits(db: Any) -> None
         deals.move_to(s, deal, "qualifying", later)
         interactions.log_interaction(s, "call", "called", now=later, deal=deal)
         deals.update_deal(s, deal, {"title": "A2"}, later)
-    with db.read() as s:
+    with db.snapshot() as s:
         texts = [(timeline.label(e), e["summary"]) for e in timeline.timeline(s, "deal", deal_id)]
     assert ("stage", "Prospecting -> Qualifying") in texts
     assert ("call", "called") in texts
@@ -174,7 +174,7 @@ def test_count_contacts_matches_the_filter(db: Any) -> None:
     with db.transaction() as s:
         contacts.add_contact(s, "Jane Doe", now=NOW)
         contacts.add_contact(s, "John Roe", now=NOW)
-    with db.read() as s:
+    with db.snapshot() as s:
         assert board.count_contacts(s, ListFilter()) == 2
         assert board.count_contacts(s, ListFilter(text="jane")) == 1
 

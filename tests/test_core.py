@@ -27,7 +27,7 @@ def add_jane(db: Any) -> int:
 def test_default_pipeline_has_the_four_stages(db: Any) -> None:
     from tinycrm.core import pipelines
 
-    with db.read() as s:
+    with db.snapshot() as s:
         pipe = pipelines.default_pipeline(s)
         assert pipe.id is not None
         got = [(st.name, st.probability) for st in pipelines.stages(s, pipe.id)]
@@ -36,7 +36,7 @@ def test_default_pipeline_has_the_four_stages(db: Any) -> None:
 
 def test_add_contact_with_company_email_and_tag(db: Any) -> None:
     cid = add_jane(db)
-    with db.read() as s:
+    with db.snapshot() as s:
         data = views.contact_dict(s, contacts.get_contact(s, cid))
     assert data["name"] == "Jane Doe"
     assert data["company"]["name"] == "Acme"
@@ -48,7 +48,7 @@ def test_duplicate_email_is_refused_naming_the_owner(db: Any) -> None:
     cid = add_jane(db)
     with pytest.raises(ConflictError, match=rf"#{cid} Jane Doe"), db.transaction() as s:
         contacts.add_contact(s, "Other", now=NOW, emails=["JANE@acme.com"])
-    with db.read() as s:
+    with db.snapshot() as s:
         assert len(listing.list_contacts(s, listing.ListFilter(), listing.Page())) == 1
 
 
@@ -71,7 +71,7 @@ def test_references_by_id_email_and_name_fragments(db: Any) -> None:
         contacts.add_contact(s, "José Álvarez", now=NOW)
         jane = refs.resolve_contact(s, "jane")
         deal = deals.add_deal(s, "Acme website", now=NOW, currency="USD", contact=jane, value="5k")
-    with db.read() as s:
+    with db.snapshot() as s:
         assert refs.resolve(s, f"#{cid}", ("contact",)).label == "Jane Doe"
         assert refs.resolve(s, f"#{cid}").label == "Jane Doe"  # one id, one record of any kind
         assert refs.resolve(s, str(deal.id), ("deal",)).label == "Acme website"
@@ -86,7 +86,7 @@ def test_several_matches_is_an_error_listing_them(db: Any) -> None:
     with db.transaction() as s:
         contacts.add_contact(s, "Jane Doe", now=NOW)
         contacts.add_contact(s, "Jane Smith", now=NOW)
-    with db.read() as s, pytest.raises(AmbiguousError) as err:
+    with db.snapshot() as s, pytest.raises(AmbiguousError) as err:
         refs.resolve(s, "jane")
     assert "#1 Jane Doe" in str(err.value) and "#2 Jane Smith" in str(err.value)
 
@@ -95,13 +95,13 @@ def test_an_exact_name_wins_over_fragments(db: Any) -> None:
     with db.transaction() as s:
         contacts.add_contact(s, "Ann", now=NOW)
         contacts.add_contact(s, "Anna Bell", now=NOW)
-    with db.read() as s:
+    with db.snapshot() as s:
         assert refs.resolve(s, "ann").label == "Ann"
 
 
 def test_no_match_suggests_close_names(db: Any) -> None:
     add_jane(db)
-    with db.read() as s, pytest.raises(NotFoundError) as err:
+    with db.snapshot() as s, pytest.raises(NotFoundError) as err:
         refs.resolve(s, "jnae doe")
     assert err.value.hint is not None and "Jane Doe" in err.value.hint
 
@@ -115,7 +115,7 @@ def test_id_shared_by_two_kinds_is_ambiguous(db: Any) -> None:
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("UPDATE deal SET id = ? WHERE id = ?", (cid, deal.id))
     conn.close()
-    with db.read() as s, pytest.raises(AmbiguousError, match=f"deal #{cid}") as err:
+    with db.snapshot() as s, pytest.raises(AmbiguousError, match=f"deal #{cid}") as err:
         refs.resolve(s, str(cid))
     assert f"contact #{cid} Jane Doe" in str(err.value)
     assert err.value.hint == "say which with --kind contact|deal"
@@ -131,7 +131,7 @@ def test_move_records_stage_changes_and_win_keeps_the_stage(db: Any) -> None:
     with db.transaction() as s:
         d = deals.get_deal(s, 1)
         deals.move_to(s, d, "won", later)
-    with db.read() as s:
+    with db.snapshot() as s:
         d = s.get(Deal, deal.id)
         assert d is not None
         assert d.status == "won" and d.closed_at == later
@@ -146,12 +146,12 @@ def test_lost_takes_a_reason_and_moving_reopens(db: Any) -> None:
         deals.add_deal(s, "Website", now=NOW, currency="USD")
     with db.transaction() as s:
         deals.move_to(s, deals.get_deal(s, 1), "lost", NOW, reason="price")
-    with db.read() as s:
+    with db.snapshot() as s:
         d = deals.get_deal(s, 1)
         assert (d.status, d.lost_reason) == ("lost", "price")
     with db.transaction() as s:
         deals.move_to(s, deals.get_deal(s, 1), "qual", NOW)
-    with db.read() as s:
+    with db.snapshot() as s:
         d = deals.get_deal(s, 1)
         assert (d.status, d.lost_reason, d.closed_at) == ("open", None, None)
 
@@ -178,17 +178,17 @@ def test_undo_reverts_a_whole_command_and_redo_reapplies(db: Any) -> None:
         deals.move_to(s, deals.get_deal(s, did), "closing", NOW)
     with db.transaction() as s:
         assert history.undo(s, NOW).summary == "move"
-    with db.read() as s:
+    with db.snapshot() as s:
         assert views.deal_dict(s, deals.get_deal(s, did))["stage"] == "Prospecting"
     with db.transaction() as s:
         assert history.undo(s, NOW).summary == "add deal"
-    with db.read() as s, pytest.raises(NotFoundError):
+    with db.snapshot() as s, pytest.raises(NotFoundError):
         deals.get_deal(s, did)
     with db.transaction() as s:
         assert history.redo(s, NOW).summary == "add deal"
     with db.transaction() as s:
         assert history.redo(s, NOW).summary == "move"
-    with db.read() as s:
+    with db.snapshot() as s:
         assert views.deal_dict(s, deals.get_deal(s, did))["stage"] == "Closing"
     with pytest.raises(NotFoundError), db.transaction() as s:
         history.redo(s, NOW)
@@ -202,7 +202,7 @@ def test_undo_with_nothing_done_does_not_remove_the_default_pipeline(db: Any) ->
 def test_a_failed_command_writes_nothing(db: Any) -> None:
     with pytest.raises(ValidationError), db.transaction() as s:
         contacts.add_contact(s, "Half", now=NOW, company="NewCo", emails=["ok@x.com", "bad"])
-    with db.read() as s:
+    with db.snapshot() as s:
         assert listing.list_companies(s, listing.ListFilter(), listing.Page()) == []
 
 
@@ -212,7 +212,7 @@ def test_list_filters(db: Any) -> None:
         contacts.add_contact(s, "Bob", now=NOW, lifecycle="customer", source="Referral")
         deals.add_deal(s, "Big", now=NOW, currency="USD", value="50k", stage="clos")
         deals.add_deal(s, "Small", now=NOW, currency="USD", value="500")
-    with db.read() as s:
+    with db.snapshot() as s:
 
         def names(**kw: Any) -> list[str]:
             rows = listing.list_contacts(s, listing.ListFilter(**kw), listing.Page())

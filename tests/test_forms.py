@@ -272,7 +272,7 @@ def test_edit_in_editor_as_a_service(db: Any, tmp_path: Path) -> None:
     outcome = forms.edit_in_editor(db, "company", company.id, now=NOW, edit=edit)
     assert outcome.status == "saved"
     assert seen[1].startswith("# error: not a domain")
-    with db.read() as s:
+    with db.snapshot() as s:
         assert companies.get_company(s, company.id).domain == "initech.com"
 
 

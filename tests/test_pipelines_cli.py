@@ -46,7 +46,7 @@ def test_the_summary_is_one_query(db: Any) -> None:
     from tinycrm.core import pipelines
 
     statements: list[str] = []
-    with db.read() as session:
+    with db.snapshot() as session:
         pipeline = pipelines.get_pipeline(session, None)
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         pipelines.summarize(session, pipeline)

@@ -59,8 +59,13 @@ class RemindersMachine(RuleBasedStateMachine):
     # ---- what the database says ----------------------------------------------------------
 
     def _rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with self.db.snapshot() as conn:
+        from tinycrm.store.db import connect
+
+        conn = connect(self.path)
+        try:
             return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
 
     def _due_now(self) -> set[tuple[str, str]]:
         """(uuid, occurrence) of every open follow-up of a live contact due by now."""

@@ -173,7 +173,7 @@ def test_a_trashed_contact_or_deal_and_its_follow_ups_leave_the_agenda_and_remin
     assert crm("remind", "--dry-run").stdout == ""
     assert crm("remind", "--digest").stdout == "Nothing due today.\n"
     assert crm("remind").stdout == ""
-    with db.read() as session:
+    with db.snapshot() as session:
         assert board.due_follow_ups(session, NOW + timedelta(days=14)) == []
     assert crm("restore", "jane").exit_code == 0
     assert crm("restore", "poe website", "--kind", "deal").exit_code == 0
@@ -181,7 +181,7 @@ def test_a_trashed_contact_or_deal_and_its_follow_ups_leave_the_agenda_and_remin
     out = crm("remind").stdout
     assert sorted(reminded(out)) == sorted([jane, deal])
     assert "Keep in touch with Jane Roe" in out
-    with db.read() as session:
+    with db.snapshot() as session:
         assert {i for i, _ in board.due_follow_ups(session, NOW + timedelta(days=14))} == {
             jane,
             deal,

@@ -118,7 +118,7 @@ def money(value: str, currency: str = "USD") -> dict[str, Any]:
 
 
 def test_pipeline_counts_totals_and_weighted_values_per_currency(data: Any) -> None:
-    with data.read() as s:
+    with data.snapshot() as s:
         got = reports.pipeline_report(s)
     rows = [(r["stage"], r["currency"], r["deals"], r["total"], r["weighted"]) for r in got["rows"]]
     assert rows == [
@@ -135,7 +135,7 @@ def test_pipeline_counts_totals_and_weighted_values_per_currency(data: Any) -> N
 
 
 def test_forecast_by_close_month_with_overdue_and_undated_rows(data: Any) -> None:
-    with data.read() as s:
+    with data.snapshot() as s:
         got = reports.forecast_report(s, NOW, months=3)
     rows = {(r["period"], r["currency"]): (r["deals"], r["weighted"]["value"]) for r in got["rows"]}
     assert rows == {
@@ -153,7 +153,7 @@ def test_forecast_by_close_month_with_overdue_and_undated_rows(data: Any) -> Non
 
 
 def test_win_rate_overall_since_and_by_source_and_month(data: Any) -> None:
-    with data.read() as s:
+    with data.snapshot() as s:
         overall = reports.win_rate_report(s, NOW)
         since = reports.win_rate_report(s, NOW, since=date(2026, 10, 10))
         by_source = reports.win_rate_report(s, NOW, by="source")
@@ -171,7 +171,7 @@ def test_win_rate_overall_since_and_by_source_and_month(data: Any) -> None:
 
 
 def test_funnel_counts_a_deal_at_every_stage_up_to_the_furthest_it_reached(data: Any) -> None:
-    with data.read() as s:
+    with data.snapshot() as s:
         got = reports.funnel_report(s)
     assert [(r["stage"], r["reached"], r["lost_here"], r["conversion"]) for r in got["stages"]] == [
         ("Prospecting", 6, 0, 0.8333),
@@ -183,7 +183,7 @@ def test_funnel_counts_a_deal_at_every_stage_up_to_the_furthest_it_reached(data:
 
 
 def test_cycle_days_per_stage_and_from_creation_to_won(data: Any) -> None:
-    with data.read() as s:
+    with data.snapshot() as s:
         got = reports.cycle_report(s)
     assert [
         (r["stage"], r["stays"], r["average_days"], r["median_days"]) for r in got["stages"]
@@ -197,7 +197,7 @@ def test_cycle_days_per_stage_and_from_creation_to_won(data: Any) -> None:
 
 
 def test_velocity_and_its_four_inputs(data: Any) -> None:
-    with data.read() as s:
+    with data.snapshot() as s:
         got = reports.velocity_report(s, NOW)
     assert got["rows"] == [
         {"currency": "EUR", "open_deals": 1, "average_won": None, "win_rate": None,
@@ -208,7 +208,7 @@ def test_velocity_and_its_four_inputs(data: Any) -> None:
 
 
 def test_stale_deals_and_contacts_gone_dark(data: Any) -> None:
-    with data.read() as s:
+    with data.snapshot() as s:
         month = reports.stale_report(s, NOW, days=30)
         short = reports.stale_report(s, NOW, days=2)
     assert [(r["title"], r["stage"], r["idle_days"]) for r in month["deals"]] == [
@@ -223,7 +223,7 @@ def test_stale_deals_and_contacts_gone_dark(data: Any) -> None:
 
 
 def test_sources(data: Any) -> None:
-    with data.read() as s:
+    with data.snapshot() as s:
         got = reports.sources_report(s)
     assert got["rows"] == [
         {"source": None, "leads": 4, "deals": 2, "won": 0, "lost": 0, "won_value": [],
@@ -236,7 +236,7 @@ def test_sources(data: Any) -> None:
 
 
 def test_customers_lifetime_value_and_churn_from_the_history(data: Any) -> None:
-    with data.read() as s:
+    with data.snapshot() as s:
         got = reports.customers_report(s, NOW, since=date(2026, 11, 1))
     assert got["customers"] == 3
     assert got["lifetime_value"] == [
@@ -259,7 +259,7 @@ def test_an_undone_lifecycle_change_is_not_churn(data: Any) -> None:
 
     with data.transaction(now=at(11, 11)) as s:
         history.undo(s, at(11, 11))
-    with data.read() as s:
+    with data.snapshot() as s:
         got = reports.customers_report(s, NOW, since=date(2026, 11, 1))
     assert got["churn"]["churned"] == 0
     assert got["churn"]["customers_at_start"] == 3
@@ -267,7 +267,7 @@ def test_an_undone_lifecycle_change_is_not_churn(data: Any) -> None:
 
 def test_lead_scores_by_the_default_rules(data: Any) -> None:
     rules = scoring.Rules()
-    with data.read() as s:
+    with data.snapshot() as s:
         ann = scoring.explain(s, refs.resolve(s, "Ann", ("contact",)).id, rules, NOW)
         ben = scoring.explain(s, refs.resolve(s, "Ben", ("contact",)).id, rules, NOW)
         cat = scoring.explain(s, refs.resolve(s, "Cat", ("contact",)).id, rules, NOW)
@@ -425,7 +425,7 @@ def test_months_are_local_calendar_months(db: Any) -> None:
                     expected_close=date(2026, 12, 1))  # fmt: skip
     _move(db, deal_id, "won", late)
     _deal(db, "Open one", at(10, 1), None, "100", currency="USD", expected_close=date(2026, 12, 1))
-    with db.read() as s:
+    with db.snapshot() as s:
         here = reports.win_rate_report(s, NOW, by="month", tz=plus_two)
         utc = reports.win_rate_report(s, NOW, by="month", tz=UTC)
         # 30 November 23:30 UTC is already 1 December at UTC+2: December is "this month"

@@ -122,7 +122,7 @@ def test_common_words_rank_only_the_newest_matches(
             body = "widget widget" if i < 10 else "widget"
             companies.add_company(s, f"Company {i:02d}", now=NOW, notes=body)
     monkeypatch.setattr(search, "POOL", 5)
-    with db.read() as s:
+    with db.snapshot() as s:
         hits = search.search(s, "widget", limit=3)
         assert {h["id"] for h in hits} <= set(range(26, 31))
         monkeypatch.setattr(search, "POOL", 1000)
@@ -152,7 +152,7 @@ def test_each_kind_filter_finds_only_that_kind(db: Any) -> None:
         followups.add_follow_up(
             s, "kiwi follow-up", When(NOW + timedelta(days=1), False), now=NOW, contact=person
         )
-    with db.read() as s:
+    with db.snapshot() as s:
         assert len(search.search(s, "kiwi")) == 5
         for kind in search.KINDS:
             hits = search.search(s, "kiwi", kind=kind)

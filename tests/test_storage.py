@@ -125,10 +125,14 @@ def test_two_processes_opening_a_new_file_at_once_migrate_once(tmp_path: Path) -
 
 
 def test_a_read_snapshot_is_read_only_and_sees_one_moment(tmp_path: Path) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
     db = open_db(tmp_path / "s.db")
+    count = text("SELECT count(*) FROM pipeline")
     try:
-        with db.snapshot() as conn:
-            before = conn.execute("SELECT count(*) FROM pipeline").fetchone()[0]
+        with db.snapshot() as session:
+            before = session.execute(count).scalar_one()
             other = sqlite3.connect(tmp_path / "s.db")
             other.execute("INSERT INTO pipeline (uuid, name, is_default, created_at, updated_at)"
                           " VALUES ('u', 'Hiring', 0, '2026-11-23 10:00:00.000000',"
@@ -136,11 +140,15 @@ def test_a_read_snapshot_is_read_only_and_sees_one_moment(tmp_path: Path) -> Non
             other.commit()
             other.close()
             # the snapshot still sees the moment it began
-            assert conn.execute("SELECT count(*) FROM pipeline").fetchone()[0] == before
-            with pytest.raises(sqlite3.OperationalError, match="readonly"):
-                conn.execute("DELETE FROM pipeline")
+            assert session.execute(count).scalar_one() == before
+            with pytest.raises(OperationalError, match="readonly"):
+                session.execute(text("DELETE FROM pipeline"))
         with db.snapshot() as again:
-            assert again is conn  # kept open for the next read
-            assert again.execute("SELECT count(*) FROM pipeline").fetchone()[0] == before + 1
+            assert again.execute(count).scalar_one() == before + 1
+        # the pooled connection a snapshot used can write again in a transaction
+        with db.transaction() as session:
+            session.execute(text("DELETE FROM pipeline WHERE name = 'Hiring'"))
+        with db.snapshot() as last:
+            assert last.execute(count).scalar_one() == before
     finally:
         db.dispose()

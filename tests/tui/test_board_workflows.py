@@ -539,7 +539,7 @@ def test_after_moves_and_a_win_the_board_matches_a_fresh_load(board_db: Any) -> 
         seen.append(shown(app, "#col-closed .column-header"))
 
     drive(board_db, steps)
-    with board_db.read() as s:
+    with board_db.snapshot() as s:
         fresh = board.load_board(s, NOW)
     assert seen[0] == [[c.id for c in col.cards] for col in [*fresh.columns, fresh.closed]]
     assert seen[1].splitlines()[1] == "5 deals"

@@ -32,7 +32,7 @@ def board(
 
     db = state.database()
     if pipeline:
-        with db.read() as session:
+        with db.snapshot() as session:
             pipelines.get_pipeline(session, pipeline)
     run(CrmApp(db, pipeline))
 

@@ -33,7 +33,7 @@ def delete(
 
     kinds = kinds_for(kind)
     db = state.database()
-    with db.read() as session:
+    with db.snapshot() as session:
         hit = refs.resolve(session, ref, kinds)
     render.confirm(f"Move {hit} to the trash?", yes)
     with db.transaction(summary=f"delete {hit}") as session:
@@ -71,7 +71,7 @@ def trash(
     from tinycrm.core import trash as trash_core
     from tinycrm.domain import dates
 
-    with state.database(write=False).read() as session:
+    with state.database(write=False).snapshot() as session:
         found = trash_core.list_trash(session)
     if as_json:
         render.print_json([t.as_dict() for t in found])
@@ -101,7 +101,7 @@ def forget(
     from tinycrm.core import privacy
 
     db = state.database()
-    with db.read() as session:
+    with db.snapshot() as session:
         found = privacy.find_contact(session, contact)
         found_id, label = found.id, f"contact #{found.id} {found.name}"
     render.confirm(f"Erase {label} and all their history? This cannot be undone.", yes)
@@ -141,7 +141,7 @@ def merge(
             raise UsageError(f"not a kind to merge: {kind!r}", hint="use contact or company")
         kinds = (key,)
     db = state.database()
-    with db.read() as session:
+    with db.snapshot() as session:
         first, second = merging.resolve_pair(session, keep, duplicate, kinds)
     render.confirm(f"Merge {second} into {first}? {second} will be removed.", yes)
     with db.transaction(summary=f"merge {second} into {first}") as session:

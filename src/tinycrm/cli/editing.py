@@ -83,7 +83,7 @@ def edit(
 
     db = state.database()
     now = state.now()
-    with db.read() as session:
+    with db.snapshot() as session:
         hit = refs.resolve(session, ref, kinds_for(kind))
     given = {
         "name": name,
@@ -153,7 +153,7 @@ def _edit_in_editor(kind: str, record_id: int, as_json: bool, quiet: bool) -> No
     outcome = forms.edit_in_editor(db, kind, record_id, now=state.now())
     if outcome.status == "cancelled":
         raise TinyCrmError(f"edit cancelled: {outcome.reason}; nothing was changed")
-    with db.read() as session:
+    with db.snapshot() as session:
         data = _record_dict(session, kind, record_id)
     if outcome.status == "unchanged":
         if as_json:
@@ -181,7 +181,7 @@ def tag(
     add, remove = edits.parse_tag_changes(changes)
     db = state.database()
     now = state.now()
-    with db.read() as session:
+    with db.snapshot() as session:
         hit = refs.resolve(session, ref, kinds_for(kind))
     words = " ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)])
     with db.transaction(summary=f"tag {hit.kind} #{hit.id} {hit.label} {words}", now=now) as s:

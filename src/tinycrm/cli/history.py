@@ -63,7 +63,7 @@ def history(
     from tinycrm.cli.showing import kinds_for
     from tinycrm.core import events, refs
 
-    with state.database(write=False).read() as session:
+    with state.database(write=False).snapshot() as session:
         if ref is None:
             groups = events.list_groups(session, limit=limit)
         else:

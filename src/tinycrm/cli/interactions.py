@@ -112,7 +112,7 @@ def timeline(
     from tinycrm.core import refs
     from tinycrm.core import timeline as timelines
 
-    with state.database(write=False).read() as session:
+    with state.database(write=False).snapshot() as session:
         hit = refs.resolve(session, ref, kinds_for(kind))
         entries = timelines.timeline(session, hit.kind, hit.id, limit=limit)
     if as_json:

@@ -44,7 +44,7 @@ def show(
     from tinycrm.core import pipelines
     from tinycrm.domain import money
 
-    with state.database(write=False).read() as session:
+    with state.database(write=False).snapshot() as session:
         pipeline = pipelines.get_pipeline(session, name)
         title, is_default = pipeline.name, pipeline.is_default
         summary = pipelines.summarize(session, pipeline)
@@ -87,7 +87,7 @@ def list_pipelines(as_json: bool = JSON) -> None:
     """List the pipelines. Example: crm pipeline list"""
     from tinycrm.core import pipelines
 
-    with state.database(write=False).read() as session:
+    with state.database(write=False).snapshot() as session:
         rows = pipelines.list_pipelines(session)
     if as_json:
         render.print_json(rows)

@@ -316,7 +316,7 @@ def edit_in_editor(
     """
     from tinycrm.core.edits import apply_changes, get_record, label_of
 
-    with db.read() as session:
+    with db.snapshot() as session:
         _, shown = record_form(session, kind, record_id)
         summary = f"edit {kind} #{record_id} {label_of(get_record(session, kind, record_id))}"
     # compare with the form as read back, so what the text cannot show is never a change

@@ -38,7 +38,7 @@ def contact_ids(db: Database, flt: ListFilter) -> list[int]:
     sql, params = listing.contacts_query(flt).sql(
         columns=("contact.id",), order="contact.name_key, contact.id"
     )
-    with db.read() as session:
+    with db.snapshot() as session:
         return [r[0] for r in reader.fetch(session, sql, params)]
 
 
@@ -116,7 +116,7 @@ def company_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
     """Return the companies a filter selects, for CSV."""
     from tinycrm.core import listing
 
-    with db.read() as session:
+    with db.snapshot() as session:
         listed = listing.list_companies(session, flt, listing.Page(sort="name"))
     ids = [r["id"] for r in listed]
     conn = db.raw()
@@ -149,7 +149,7 @@ def deal_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
     """Return the deals a filter selects, for CSV (value as a decimal string)."""
     from tinycrm.core import listing
 
-    with db.read() as session:
+    with db.snapshot() as session:
         listed = listing.list_deals(session, flt, listing.Page(sort="id"))
     ids = [r["id"] for r in listed]
     conn = db.raw()

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 10_000
-SNAPSHOT_CONNECTIONS = 2  # plain read connections kept open (see Database.snapshot)
 
 
 def migration_names() -> list[tuple[int, str]]:
@@ -461,8 +460,6 @@ class Database:
 
     path: Path
     _engine: Engine | None = field(default=None, repr=False)
-    # plain connections kept open between snapshots (list.pop and append are atomic)
-    _idle: list[sqlite3.Connection] = field(default_factory=list, repr=False)
 
     @property
     def engine(self) -> Engine:
@@ -476,28 +473,18 @@ class Database:
         return connect(self.path)
 
     @contextmanager
-    def snapshot(self) -> Iterator[sqlite3.Connection]:
-        """Yield a plain connection inside a read transaction: one consistent snapshot.
+    def snapshot(self) -> Iterator[Session]:
+        """Yield a session that reads one consistent snapshot and cannot write.
 
-        For the everyday reads that run SQL text (store.reader): no ORM is imported or used, and a
-        kept connection makes a snapshot cost a few microseconds instead of a session's
-        tens. It is read-only: a write through it fails.
+        The session's connection is read-only (`PRAGMA query_only`) inside one read
+        transaction. The block ends by closing the session, not by rolling back, so the
+        records read stay usable after it: detached, with their values loaded.
         """
-        try:
-            conn = self._idle.pop()
-        except IndexError:
-            conn = connect(self.path)
-            conn.execute("PRAGMA query_only = ON")
-        try:
-            conn.execute("BEGIN")
-            yield conn
-        finally:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if len(self._idle) < SNAPSHOT_CONNECTIONS:
-                self._idle.append(conn)
-            else:
-                conn.close()
+        from sqlmodel import Session
+
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.connection(execution_options={"tinycrm_read": True})
+            yield session
 
     @contextmanager
     def transaction(
@@ -525,18 +512,6 @@ class Database:
                 session.rollback()
                 raise
 
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        """Yield a session for reading; it sees one consistent snapshot.
-
-        Closing (not rolling back) ends the snapshot, so the records read stay usable after
-        the block, detached but with their values loaded.
-        """
-        from sqlmodel import Session
-
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
-
     def file_identity(self) -> tuple[int, int] | None:
         """Return (device, inode) of the file the path names now, or None when there is none.
 
@@ -551,8 +526,6 @@ class Database:
 
     def dispose(self) -> None:
         """Close every pooled connection."""
-        while self._idle:
-            self._idle.pop().close()
         if self._engine is not None:
             self._engine.dispose()
             _release(self._engine)
@@ -606,8 +579,10 @@ def _make_engine(path: Path) -> Engine:
     def _begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front, so a writer waits on the busy timeout
         # instead of failing halfway when another process commits first.
-        write = conn.get_execution_options().get("tinycrm_write")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # A snapshot's connection refuses writes; the next user of a pooled one may write.
+        options = conn.get_execution_options()
+        conn.exec_driver_sql(f"PRAGMA query_only = {1 if options.get('tinycrm_read') else 0}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("tinycrm_write") else "BEGIN")
 
     return engine
 

@@ -231,7 +231,7 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
     from tinycrm.domain import dates
     from tinycrm.domain.money import parse_money, to_decimal_text
 
-    with app.db.read() as session:
+    with app.db.snapshot() as session:
         deal = _deal(session, deal_id)
         currency = deal.currency
         title = deal.title
@@ -316,7 +316,7 @@ def ask_edit_contact(app: CrmApp, contact_id: int) -> None:
     """Ask for a contact's name, title and company, then save the changes."""
     from tinycrm.core import contacts, views
 
-    with app.db.read() as session:
+    with app.db.snapshot() as session:
         data = views.contact_dict(session, contacts.get_contact(session, contact_id))
 
     def build(values: dict[str, str]) -> Job:

@@ -231,7 +231,7 @@ class CrmApp(App[None]):
     def _due(self) -> list[tuple[int, str]]:
         from tinycrm.core import board
 
-        with self.db.read() as session:
+        with self.db.snapshot() as session:
             return board.due_follow_ups(session, self.now())
 
     def poll(self) -> None:

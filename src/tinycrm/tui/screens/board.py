@@ -77,7 +77,7 @@ class BoardScreen(Screen[None]):
 
         app = self.app
         try:
-            with app.db.read() as session:  # type: ignore[attr-defined]
+            with app.db.snapshot() as session:  # type: ignore[attr-defined]
                 data = board.load_board(session, app.now(), pipeline, text=text, sort=sort)  # type: ignore[attr-defined]
         except TinyCrmError as error:
             self.pipeline = None
@@ -98,7 +98,7 @@ class BoardScreen(Screen[None]):
             return
         app: Any = self.app
         chosen = self.selected_id
-        with app.db.read() as session:
+        with app.db.snapshot() as session:
             changed = board.place_cards(
                 session, data, [deal_id], app.now(), text=self.text, sort=self.sort
             )

@@ -208,7 +208,7 @@ class DashboardScreen(Screen[None]):
 
         app: Any = self.app
         try:
-            with app.db.read() as session:
+            with app.db.snapshot() as session:
                 figures = load_reports(session, app.now())
         except TinyCrmError as error:
             app.call_from_thread(app.notify, error.message, severity="error")

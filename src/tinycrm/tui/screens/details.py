@@ -110,7 +110,7 @@ class DetailsScreen(Screen[None]):
         from tinycrm.errors import NotFoundError
 
         try:
-            with self.app.db.read() as session:  # type: ignore[attr-defined]
+            with self.app.db.snapshot() as session:  # type: ignore[attr-defined]
                 self.data, entries = load(session, self.kind, self.record_id)
         except NotFoundError as error:
             self.query_one("#details-title", Static).update(error.message)
