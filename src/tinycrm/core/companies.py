@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from tinycrm.domain.text import clean, fold
 from tinycrm.errors import NotFoundError, ValidationError
+from tinycrm.store import query
 from tinycrm.store.models import Company
 
 
@@ -56,10 +57,7 @@ def add_company(
 
 def get_company(session: Session, company_id: int) -> Company:
     """Return a company by id, or raise NotFoundError (trashed ones are not found)."""
-    company = session.get(Company, company_id)
-    if company is None or company.deleted_at is not None:
-        raise NotFoundError(f"no company #{company_id}")
-    return company
+    return query.get(session, Company, company_id, "company")
 
 
 def find_company_by_name(session: Session, name: str) -> Company | None:

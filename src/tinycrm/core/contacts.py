@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 from tinycrm.core import companies, tags
 from tinycrm.domain.text import clean, fold, is_email, phone_key
 from tinycrm.domain.values import check_lifecycle
-from tinycrm.errors import ConflictError, NotFoundError, ValidationError
+from tinycrm.errors import ConflictError, ValidationError
+from tinycrm.store import query
 from tinycrm.store.models import Contact, ContactEmail, ContactPhone, ContactUrl
 
 
@@ -173,16 +174,12 @@ def add_contact(
 
 def get_contact(session: Session, contact_id: int) -> Contact:
     """Return a contact by id, or raise NotFoundError (trashed ones are not found)."""
-    contact = session.get(Contact, contact_id)
-    if contact is None or contact.deleted_at is not None:
-        raise NotFoundError(f"no contact #{contact_id}")
-    return contact
+    return query.get(session, Contact, contact_id, "contact")
 
 
 def find_contact(session: Session, contact_id: int) -> Contact | None:
     """Return a contact by id, or None."""
-    contact = session.get(Contact, contact_id)
-    return contact if contact is not None and contact.deleted_at is None else None
+    return query.find(session, Contact, contact_id)
 
 
 def emails_of(session: Session, contact_id: int) -> list[ContactEmail]:

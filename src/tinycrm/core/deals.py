@@ -11,10 +11,10 @@ from sqlmodel import Session, col, select
 from tinycrm.core import companies, pipelines
 from tinycrm.domain.money import check_currency, parse_money
 from tinycrm.domain.text import clean, fold
+from tinycrm.domain.values import CLOSED, check_probability
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
+from tinycrm.store import query
 from tinycrm.store.models import Contact, Deal, Stage, StageChange
-
-CLOSED = ("won", "lost")
 
 
 def add_deal(
@@ -80,10 +80,7 @@ def add_deal(
 
 def get_deal(session: Session, deal_id: int) -> Deal:
     """Return a deal by id, or raise NotFoundError (trashed ones are not found)."""
-    deal = session.get(Deal, deal_id)
-    if deal is None or deal.deleted_at is not None:
-        raise NotFoundError(f"no deal #{deal_id}")
-    return deal
+    return query.get(session, Deal, deal_id, "deal")
 
 
 def move_deal(session: Session, deal: Deal, stage: Stage, now: datetime) -> StageChange:
@@ -186,8 +183,8 @@ def update_deal(session: Session, deal: Deal, changes: dict[str, Any], now: date
             if not value:
                 raise ValidationError("a deal needs a title")
             deal.title_key = fold(value)
-        if key == "probability" and value is not None and not 0 <= int(value) <= 100:
-            raise ValidationError("a probability is a percentage from 0 to 100")
+        if key == "probability" and value is not None:
+            check_probability(int(value))
         setattr(deal, key, value)
     deal.updated_at = now
     session.add(deal)

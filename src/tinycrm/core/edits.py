@@ -16,7 +16,9 @@ from tinycrm.domain import dates
 from tinycrm.domain.dates import MAX_DAYS
 from tinycrm.domain.money import check_currency, parse_money, to_decimal_text
 from tinycrm.domain.text import clean, fold, phone_key
+from tinycrm.domain.values import read_probability
 from tinycrm.errors import NotFoundError, ValidationError
+from tinycrm.store import query
 from tinycrm.store.models import Company, Contact, ContactEmail, ContactPhone, Deal
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -117,18 +119,6 @@ def check_fields(kind: str, names: Iterable[str]) -> None:
             )
 
 
-def parse_probability(text: str) -> int | None:
-    """Read a percentage such as '40' or '40%' (empty means: use the stage's)."""
-    raw = text.strip().removesuffix("%").strip()
-    if not raw:
-        return None
-    if not raw.isdecimal() or len(raw) > 3 or not 0 <= int(raw) <= 100:
-        raise ValidationError(
-            f"not a probability: {text!r}", hint="a whole percentage from 0 to 100"
-        )
-    return int(raw)
-
-
 def _parse_days(text: str) -> int | None:
     raw = text.strip()
     if not raw:
@@ -143,10 +133,7 @@ def _parse_days(text: str) -> int | None:
 
 def get_record(session: Session, kind: str, record_id: int) -> Any:
     """Return the live (not trashed) record of `kind` with this id, or raise NotFoundError."""
-    record = session.get(_MODELS[kind], record_id)
-    if record is None or record.deleted_at is not None:
-        raise NotFoundError(f"no {kind} #{record_id}")
-    return record
+    return query.get(session, _MODELS[kind], record_id, kind)
 
 
 def _contact_fields(
@@ -192,7 +179,7 @@ def _deal_fields(session: Session, deal: Deal, values: dict[str, str], now: date
         elif key == "close":
             parsed["expected_close"] = dates.parse_day(value, now) if clean(value) else None
         elif key == "probability":
-            parsed["probability"] = parse_probability(value)
+            parsed["probability"] = read_probability(value)
         elif key == "notes":
             parsed["notes"] = clean(value)
         elif key == "contact":

@@ -13,7 +13,8 @@ from tinycrm.core.agenda import effective_due
 from tinycrm.core.touches import TOUCH_SQL, touches_from_rows
 from tinycrm.domain.dates import When, at_local, iso, local_tz
 from tinycrm.domain.text import clean
-from tinycrm.errors import ConflictError, NotFoundError, ValidationError
+from tinycrm.errors import ConflictError, ValidationError
+from tinycrm.store import query
 from tinycrm.store.models import Contact, Deal, FollowUp, Stage
 
 
@@ -89,10 +90,7 @@ def add_follow_up(
 
 def get_follow_up(session: Session, follow_up_id: int) -> FollowUp:
     """Return a follow-up by id, or raise NotFoundError."""
-    fu = session.get(FollowUp, follow_up_id)
-    if fu is None or fu.deleted_at is not None:
-        raise NotFoundError(f"no follow-up #{follow_up_id}", hint="crm agenda lists them")
-    return fu
+    return query.get(session, FollowUp, follow_up_id, "follow-up", hint="crm agenda lists them")
 
 
 def _count_down(rule: str | None) -> str | None:

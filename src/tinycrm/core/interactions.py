@@ -10,8 +10,9 @@ from sqlmodel import Session
 
 from tinycrm.domain.dates import local_tz, parse_when
 from tinycrm.domain.text import clean, fold
+from tinycrm.domain.values import DIRECTIONS, INTERACTION_KINDS
 from tinycrm.errors import ValidationError
-from tinycrm.store.models import DIRECTIONS, INTERACTION_KINDS, Contact, Deal, Interaction
+from tinycrm.store.models import Contact, Deal, Interaction
 
 
 def check_kind(kind: str) -> str:

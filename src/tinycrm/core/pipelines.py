@@ -15,6 +15,7 @@ from tinycrm import clock
 from tinycrm.domain.dates import MAX_DAYS
 from tinycrm.domain.money import to_decimal_text
 from tinycrm.domain.text import clean, fold
+from tinycrm.domain.values import CLOSED, check_probability
 from tinycrm.errors import (
     ConflictError,
     NotFoundError,
@@ -124,9 +125,6 @@ def get_stage(session: Session, stage_id: int) -> Stage:
     return stage
 
 
-RESERVED = ("won", "lost")
-
-
 @dataclass(frozen=True)
 class StageSummary:
     """A stage with how many open deals it holds and what they are worth."""
@@ -221,15 +219,6 @@ def list_pipelines(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def check_probability(value: int) -> int:
-    """Return a percentage from 0 to 100, or raise ValidationError."""
-    if not 0 <= value <= 100:
-        raise ValidationError(
-            f"not a probability: {value}", hint="a probability is a percentage from 0 to 100"
-        )
-    return value
-
-
 def check_stale_days(value: int | None) -> int | None:
     """Return a positive number of days (0 or None: never stale), or raise ValidationError."""
     if value is None or value == 0:
@@ -248,7 +237,7 @@ def _check_stage_name(
     new_name = clean(name) or ""
     if not new_name:
         raise ValidationError("a stage needs a name")
-    if fold(new_name) in RESERVED:
+    if fold(new_name) in CLOSED:
         raise ValidationError(
             f"{new_name!r} cannot be a stage name",
             hint="won and lost are how a deal is closed (crm move DEAL won), not stages",

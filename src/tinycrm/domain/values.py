@@ -1,12 +1,56 @@
-"""Checks of field values that the ORM and the plain-SQL paths share (no database here)."""
+"""The closed sets of values a record's fields take, and their checks (no database here).
+
+Each set is a `StrEnum`: its members are the strings stored and shown in `--json`, so they
+compare equal to what the database gives back.
+"""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from tinycrm.domain.text import fold
 from tinycrm.errors import ValidationError
 
-LIFECYCLES = ("lead", "prospect", "customer", "former customer")
-DEAL_STATUSES = ("open", "won", "lost")
+
+class DealStatus(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class FollowUpStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class InteractionKind(StrEnum):
+    CALL = "call"
+    EMAIL = "email"
+    MEETING = "meeting"
+    MESSAGE = "message"
+    NOTE = "note"
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class Lifecycle(StrEnum):
+    LEAD = "lead"
+    PROSPECT = "prospect"
+    CUSTOMER = "customer"
+    FORMER_CUSTOMER = "former customer"
+
+
+# A closed deal is won or lost; `won` and `lost` are also the names a stage may not take.
+CLOSED: tuple[DealStatus, ...] = (DealStatus.WON, DealStatus.LOST)
+DEAL_STATUSES = tuple(DealStatus)
+FOLLOW_UP_STATUSES = tuple(FollowUpStatus)
+INTERACTION_KINDS = tuple(InteractionKind)
+DIRECTIONS = tuple(Direction)
+LIFECYCLES = tuple(Lifecycle)
 
 
 def check_lifecycle(value: str) -> str:
@@ -25,3 +69,23 @@ def check_status(value: str) -> str:
     if status not in DEAL_STATUSES:
         raise ValidationError(f"not a deal status: {value!r}", hint="open, won or lost")
     return status
+
+
+PROBABILITY_HINT = "a whole percentage from 0 to 100"
+
+
+def check_probability(value: int) -> int:
+    """Return a probability (a whole percentage from 0 to 100), or raise ValidationError."""
+    if not 0 <= value <= 100:
+        raise ValidationError(f"not a probability: {value}", hint=PROBABILITY_HINT)
+    return value
+
+
+def read_probability(text: str) -> int | None:
+    """Read a probability as typed or imported ('40' or '40%'); empty means none given."""
+    raw = text.strip().removesuffix("%").strip()
+    if not raw:
+        return None
+    if not raw.isdecimal() or len(raw) > 3 or not 0 <= int(raw) <= 100:
+        raise ValidationError(f"not a probability: {text!r}", hint=PROBABILITY_HINT)
+    return int(raw)

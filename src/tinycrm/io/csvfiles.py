@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tinycrm.domain.text import is_email
+from tinycrm.domain.values import DEAL_STATUSES, read_probability
 from tinycrm.errors import UsageError, ValidationError
 from tinycrm.io.layouts import Layout, resolve
 from tinycrm.io.records import (
@@ -259,13 +260,13 @@ def deal_from_row(line: int, layout: Layout, row: list[str], currency: str) -> D
             except ValueError:
                 raise RowError(f"cannot read the date {value!r} (write it as 2026-12-31)") from None
         elif field == "probability":
-            number = value.rstrip("%").strip()
-            if not number.isdigit() or not 0 <= int(number) <= 100:
-                raise RowError(f"not a probability: {value!r} (0 to 100)")
-            rec.probability = int(number)
+            try:
+                rec.probability = read_probability(value)
+            except ValidationError:
+                raise RowError(f"not a probability: {value!r} (0 to 100)") from None
         elif field == "status":
             status = value.strip().lower()
-            if status not in ("open", "won", "lost"):
+            if status not in DEAL_STATUSES:
                 raise RowError(f"not a deal status: {value!r} (open, won or lost)")
             rec.status = status
         elif field == "contact_email":

@@ -9,10 +9,6 @@ from sqlalchemy import JSON, Column, DateTime, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
-FOLLOW_UP_STATUSES = ("open", "done", "cancelled")
-INTERACTION_KINDS = ("call", "email", "meeting", "message", "note")
-DIRECTIONS = ("in", "out")
-
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out; naive UTC text in SQLite."""

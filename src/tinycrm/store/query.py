@@ -1,0 +1,67 @@
+"""The rules every query shares, written once: what is live (not in the trash), when a
+follow-up is due, which deals are closed, a record by id, and text that contains words.
+
+Services build their reads as SQLAlchemy Core on the models' tables with these pieces, so a
+rule changes in one place and means the same on every engine.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import func
+
+from tinycrm.domain.text import escape_like
+from tinycrm.domain.values import CLOSED
+from tinycrm.errors import NotFoundError
+from tinycrm.store.models import Deal, FollowUp
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
+    from sqlmodel import Session
+
+Record = TypeVar("Record")
+
+
+def live(model: Any) -> ColumnElement[bool]:
+    """The rows of a trashable table that are not in the trash."""
+    column: ColumnElement[Any] = model.deleted_at
+    return column.is_(None)
+
+
+def due_time() -> ColumnElement[Any]:
+    """When a follow-up is due: the time it was snoozed until, else its due time."""
+    return func.coalesce(FollowUp.snoozed_until, FollowUp.due_at)
+
+
+def closed() -> ColumnElement[bool]:
+    """Deals that are won or lost."""
+    column: ColumnElement[Any] = Deal.status  # type: ignore[assignment]
+    return column.in_([str(status) for status in CLOSED])
+
+
+def contains(column: Any, words: str) -> ColumnElement[bool]:
+    """`column` (a folded key) holds `words` (folded already) anywhere, LIKE's own signs
+    taken literally."""
+    pattern = f"%{escape_like(words)}%"
+    found: ColumnElement[bool] = column.like(pattern, escape="\\")
+    return found
+
+
+def get(
+    session: Session, model: type[Record], record_id: int, what: str, hint: str | None = None
+) -> Record:
+    """Return the live record of `model` with this id, or raise NotFoundError ("no WHAT #ID");
+    a record in the trash is not found."""
+    record = find(session, model, record_id)
+    if record is None:
+        raise NotFoundError(f"no {what} #{record_id}", hint=hint)
+    return record
+
+
+def find(session: Session, model: type[Record], record_id: int) -> Record | None:
+    """Return the live record of `model` with this id, or None."""
+    record = session.get(model, record_id)
+    if record is None or getattr(record, "deleted_at", None) is not None:
+        return None
+    return record
