@@ -229,9 +229,9 @@ class ServerKit:
 
     def ask(self) -> dict[str, Any] | None:
         """The server's own status answer, straight from its socket (fast: no `crm`)."""
-        from tinycrm import client
+        from tinycrm.server import wire
 
-        found = client.request(self.where, {"op": "status"})
+        found = wire.request(self.where, {"op": "status"})
         if found is not None:
             self.pids.add(int(found["pid"]))
         return found

@@ -792,7 +792,7 @@ NOBODY = 65534
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
 def test_another_user_is_refused(kit: ServerKit) -> None:
-    from tinycrm import client
+    from tinycrm.server import wire
 
     kit.ensure()
     opened = [kit.runtime, kit.socket.parent, kit.socket]
@@ -808,10 +808,10 @@ def test_another_user_is_refused(kit: ServerKit) -> None:
             try:
                 os.setgid(NOBODY)
                 os.setuid(NOBODY)
-                sock = client.connect(kit.where, timeout=5)
+                sock = wire.connect(kit.where, timeout=5)
                 try:
-                    client.send(sock, {"op": "status"})
-                    reply, _ = client.receive(sock)
+                    wire.send(sock, {"op": "status"})
+                    reply, _ = wire.receive(sock)
                 except (ConnectionResetError, BrokenPipeError):
                     reply = None  # closed unread: the same refusal
                 said = b"answered" if reply is not None else b"refused"
@@ -902,7 +902,7 @@ def test_the_client_imports_only_the_standard_library(tmp_path: Path) -> None:
     probe = (
         "import sys\n"
         "before = set(sys.modules)\n"
-        "import tinycrm.client as c\n"
+        "import tinycrm.server.client as c\n"
         "c.mode(); c.paths(); c.code_hash()\n"
         "extra = sorted(m for m in set(sys.modules) - before\n"
         "    if m.split('.')[0] not in sys.stdlib_module_names)\n"
@@ -914,4 +914,9 @@ def test_the_client_imports_only_the_standard_library(tmp_path: Path) -> None:
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=30
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.replace("'", '"')) == ["tinycrm", "tinycrm.client"]
+    assert json.loads(done.stdout.replace("'", '"')) == [
+        "tinycrm",
+        "tinycrm.server",
+        "tinycrm.server.client",
+        "tinycrm.server.wire",
+    ]

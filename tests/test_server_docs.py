@@ -108,7 +108,7 @@ def test_the_console_examples_of_the_server_page_run(tmp_path: Path) -> None:
 def test_the_page_quotes_the_message_of_a_command_cut_off(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from tinycrm import client
+    from tinycrm.server import client
 
     assert client._cut_off(None) == 1
     quoted = [b for b in blocks("") if b and b[0].startswith("error: the command server")]

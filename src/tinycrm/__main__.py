@@ -1,5 +1,5 @@
 """Run the command line as ``python -m tinycrm``."""
 
-from tinycrm.client import main
+from tinycrm.server.client import main
 
 main()

@@ -217,7 +217,7 @@ def _check_server_mode() -> None:
     """Refuse a TINYCRM_SERVER that is not on, off or auto (it would be ignored silently)."""
     import os
 
-    from tinycrm.client import MODES
+    from tinycrm.server.wire import MODES
 
     value = os.environ.get("TINYCRM_SERVER")
     if value is not None and value.strip().lower() not in MODES:

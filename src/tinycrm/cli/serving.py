@@ -18,9 +18,9 @@ app = typer.Typer(
 
 
 def _where() -> dict[str, str]:
-    from tinycrm import client
+    from tinycrm.server import wire
 
-    where = client.paths()
+    where = wire.paths()
     if where is None:
         raise StorageError(
             "there is no private runtime folder for the command server",
@@ -44,9 +44,9 @@ def _shown(status: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mode_note() -> str | None:
-    from tinycrm import client
+    from tinycrm.server import wire
 
-    chosen = client.mode()
+    chosen = wire.mode()
     if chosen == "off":
         return "note: the server is turned off (TINYCRM_SERVER or the server.mode setting)"
     return None
@@ -59,11 +59,11 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     Exits 0 when it runs, 1 when it does not.
     Example: crm server status --json
     """
-    from tinycrm import client
+    from tinycrm.server import wire
 
     where = _where()
-    found = client.request(where, {"op": "status"})
-    fresh = found is not None and found.get("hash") == client.code_hash()
+    found = wire.request(where, {"op": "status"})
+    fresh = found is not None and found.get("hash") == wire.code_hash()
     if found is None or not fresh:
         data: dict[str, Any] = {"running": False, "socket": where["socket"], "log": where["log"]}
         if found is not None:
@@ -97,15 +97,15 @@ def start(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
 
     Example: crm server start
     """
-    from tinycrm import client
+    from tinycrm.server import wire
 
     where = _where()
-    found = client.request(where, {"op": "status"})
-    if found is None or found.get("hash") != client.code_hash():
+    found = wire.request(where, {"op": "status"})
+    if found is None or found.get("hash") != wire.code_hash():
         if found is not None:
             _stop(where, found)
-        client.spawn(where)
-        found = client.wait_until_up(where)
+        wire.spawn(where)
+        found = wire.wait_until_up(where)
         if found is None:
             raise TinyCrmError(
                 "the command server did not start",
@@ -124,10 +124,10 @@ def start(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
 
 
 def _stop(where: dict[str, str], found: dict[str, Any]) -> None:
-    from tinycrm import client
+    from tinycrm.server import wire
 
     pid = int(found["pid"])
-    client.request(where, {"op": "stop"})
+    wire.request(where, {"op": "stop"})
     deadline = time.monotonic() + 5.0
     while time.monotonic() < deadline:
         try:
@@ -146,10 +146,10 @@ def stop() -> None:
 
     Example: crm server stop
     """
-    from tinycrm import client
+    from tinycrm.server import wire
 
     where = _where()
-    found = client.request(where, {"op": "status"})
+    found = wire.request(where, {"op": "status"})
     if found is None:
         render.say("The command server is not running")
         return
