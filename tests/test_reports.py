@@ -407,15 +407,6 @@ def test_sorting_contacts_by_score_from_the_command_line(data: Any, crm: Any) ->
     ]
 
 
-@pytest.mark.parametrize(
-    "module", ["tinycrm.core.reports", "tinycrm.core.scoring", "tinycrm.core.segments"]
-)
-def test_report_modules_do_not_load_the_faces(module: str) -> None:
-    from tests.test_import_hygiene import FACES, loaded_after
-
-    assert not loaded_after(f"import {module}") & set(FACES)
-
-
 def test_months_are_local_calendar_months(db: Any) -> None:
     from datetime import timedelta, timezone
 
