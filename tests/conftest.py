@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
+
+if TYPE_CHECKING:
+    from tinycrm.store.db import Database
 
 FIXED_NOW = "2026-11-23T10:00:00+00:00"
 
@@ -40,7 +43,7 @@ def db_path(hermetic: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> Any:
+def db(db_path: Path) -> Iterator[Database]:
     """An opened, migrated database."""
     from tinycrm.core import open_db
 
@@ -55,7 +58,7 @@ class Crm:
     def __init__(self) -> None:
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, stdin: str | None = None) -> Any:
+    def __call__(self, *args: str, stdin: str | None = None) -> Result:
         from tinycrm.cli import app
 
         return self.runner.invoke(app, list(args), input=stdin)
@@ -65,6 +68,14 @@ class Crm:
 def crm() -> Crm:
     """Call as crm("add", "contact", "Jane"); returns the Click result."""
     return Crm()
+
+
+@pytest.fixture
+def jane(crm: Crm, db_path: Path) -> Path:
+    """Contact #1 Jane Doe <jane@acme.com> with deal #2 "Acme website"; the database's path."""
+    assert crm("add", "contact", "Jane Doe", "--email", "jane@acme.com").exit_code == 0
+    assert crm("add", "deal", "Acme website", "--contact", "jane").exit_code == 0
+    return db_path
 
 
 def table_rows(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:

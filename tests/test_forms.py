@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import snapshot_of, table_rows
+from tests.conftest import Crm, snapshot_of, table_rows
 from tinycrm.core import forms
 from tinycrm.core.forms import Form, FormError
 
@@ -55,7 +55,7 @@ def at_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def jane(crm: Any) -> Any:
+def jane(crm: Crm) -> Crm:
     r = crm("add", "contact", "Jane Doe", "--email", "jane@acme.com", "--company", "Acme",
             "--tag", "vip", "--note", "likes tea")  # fmt: skip
     assert r.exit_code == 0, r.stderr

@@ -8,8 +8,8 @@ import shutil
 import sqlite3
 import stat
 import subprocess
-import sys
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import snapshot_of, table_rows
+from tests.helpers import crm_program
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # the suite's fixed now (a Monday)
 
@@ -331,7 +332,7 @@ def test_intervals_cron_cannot_keep_are_refused(text: str) -> None:
 
 
 @pytest.fixture
-def real_crontab() -> Any:
+def real_crontab() -> Iterator[None]:
     """The user's real crontab, backed up and restored around the test."""
     if shutil.which("crontab") is None:
         pytest.skip("the crontab program is not installed")
@@ -366,12 +367,6 @@ def test_cron_install_twice_status_and_remove_with_the_real_crontab(
 
 
 # ---- the real program under cron's environment ------------------------------------------
-
-
-def crm_program() -> str:
-    found = Path(sys.executable).parent / "crm"
-    assert found.exists(), "the crm script is installed beside the interpreter"
-    return str(found)
 
 
 def cron_env(tmp_path: Path, db_path: Path, now: str = "2026-11-23T10:00:00") -> list[str]:

@@ -24,12 +24,15 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tinycrm.core import contacts, deals, listing, refs, reports, scoring
 from tinycrm.store.models import Interaction
+
+if TYPE_CHECKING:
+    from tinycrm.store.db import Database
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -79,7 +82,7 @@ def _lifecycle(db: Any, contact: str, value: str, when: datetime) -> None:
 
 
 @pytest.fixture
-def data(db: Any) -> Any:
+def data(db: Database) -> Database:
     """The dataset described in the module docstring."""
     _contact(db, "Ann", source="referral", lifecycle="customer", tag_names=["vip"])
     _contact(db, "Ben", source="inbound", lifecycle="prospect")

@@ -17,9 +17,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import FIXED_NOW, table_rows
+from tests.helpers import wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -37,15 +37,6 @@ pytestmark = [
 BIN = Path(sys.executable).parent
 CRM = str(BIN / "crm")
 WIDTH, HEIGHT = 100, 30
-
-
-def wait_for(check: Callable[[], bool], seconds: float = 15) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
 
 
 @pytest.fixture(scope="module")

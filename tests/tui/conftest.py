@@ -8,11 +8,14 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.conftest import FIXED_NOW
+
+if TYPE_CHECKING:
+    from tinycrm.store.db import Database
 
 NOW = datetime.fromisoformat(FIXED_NOW)
 
@@ -34,7 +37,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def board_db(demo_template: Path, db_path: Path) -> Iterator[Any]:
+def board_db(demo_template: Path, db_path: Path) -> Iterator[Database]:
     """This test's own copy of the demo database, opened."""
     from tinycrm.core import open_db
 
