@@ -42,6 +42,25 @@ def db_path(hermetic: Path) -> Path:
     return hermetic / "tinycrm.db"
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo database made once per test session (the seeded data at the fixed time), in
+    one file: copy it to use it."""
+    import os
+    import time
+    from datetime import datetime
+
+    from tinycrm.core import demo
+
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    db, _ = demo.demo_database(path, datetime.fromisoformat(FIXED_NOW))
+    db.dispose()
+    table_rows(path, "PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture
 def db(db_path: Path) -> Iterator[Database]:
     """An opened, migrated database."""

@@ -24,3 +24,32 @@ def wait_for(check: Callable[[], object], seconds: float = 15, step: float = 0.0
             return True
         time.sleep(step)
     return bool(check())
+
+
+def fenced_blocks(text: str, language: str) -> list[list[str]]:
+    """The lines of each fenced block of `language` in a Markdown text ('' for a bare fence)."""
+    found: list[list[str]] = []
+    current: list[str] | None = None
+    kind = ""
+    for line in text.splitlines():
+        fence = line.strip()
+        if current is None and fence.startswith("```"):
+            current, kind = [], fence[3:]
+        elif current is not None and fence == "```":
+            if kind == language:
+                found.append(current)
+            current = None
+        elif current is not None:
+            current.append(line)
+    return found
+
+
+def console_steps(block: list[str]) -> list[tuple[str, list[str]]]:
+    """The steps of a console block: each command (after `$ `) with the lines it prints."""
+    steps: list[tuple[str, list[str]]] = []
+    for line in block:
+        if line.startswith("$ "):
+            steps.append((line[2:], []))
+        else:
+            steps[-1][1].append(line)
+    return steps

@@ -20,7 +20,6 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import suppress
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,19 +184,6 @@ def in_foreground(record: Path) -> bool:
     foreground process group."""
     pgid, tpgid = record.read_text(encoding="utf-8").split()
     return int(pgid) == int(tpgid) > 0
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tinycrm.core import demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    db, _ = demo.demo_database(path, datetime.fromisoformat(FIXED_NOW))
-    conn = db.raw()
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    db.dispose()
-    return path
 
 
 @pytest.fixture
