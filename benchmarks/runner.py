@@ -112,10 +112,6 @@ def run_scale(scale: str, args: argparse.Namespace, log: Any) -> dict[str, Any]:
                 opened_s = opened.median if opened else None
                 row = startup.breakdown(ctx, case, opened_s, args.runs)
                 out["startup"].append(row)
-            out["probes"] = {
-                k: round(v * 1000, 1) if isinstance(v, float) else v
-                for k, v in startup.probe_times(ctx, args.runs).items()
-            }
     return out
 
 

@@ -3,11 +3,9 @@ database, and the work itself."""
 
 from __future__ import annotations
 
-import json
 import statistics
 import subprocess
 import sys
-import time
 from collections import defaultdict
 from typing import Any
 
@@ -118,31 +116,3 @@ def breakdown(ctx: Context, case: CliCase, open_db: float | None, runs: int) -> 
         "importtime_by_package_s": dict(_top(packages)),
         "importtime_total_s": sum(packages.values()),
     }
-
-
-def probe_times(ctx: Context, runs: int) -> dict[str, Any]:
-    """Time the two designs the start-up analysis weighs, on this scale's database (the
-    fastest run of each, like the breakdown they are compared with)."""
-    from pathlib import Path
-
-    from benchmarks import probes
-
-    script = str(Path(probes.__file__))
-    out: dict[str, Any] = {}
-    samples = []
-    try:
-        for i in range(runs + 1):
-            began = time.perf_counter()
-            run_process([sys.executable, script, "raw-once", str(ctx.work_db), "0"], ctx.env())
-            if i:
-                samples.append(time.perf_counter() - began)
-        out["raw sqlite3 add contact (whole process)"] = min(samples)
-    except Exception as exc:
-        out["raw sqlite3 add contact (whole process)"] = f"failed: {exc}"
-    try:
-        done = run_process([sys.executable, script, "fork", str(ctx.work_db), str(runs)], ctx.env())
-        forked = [float(t) for t in json.loads(done.stdout)]
-        out["add contact in a child forked from a preloaded process"] = min(forked)
-    except Exception as exc:
-        out["add contact in a child forked from a preloaded process"] = f"failed: {exc}"
-    return out

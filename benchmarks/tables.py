@@ -164,16 +164,6 @@ def imports_table(results: dict[str, Any]) -> str:
     return ""
 
 
-def probes_table(results: dict[str, Any]) -> str:
-    """The two start-up designs, measured: raw sqlite3 hot path, and a forked preloaded child."""
-    rows = []
-    for s, data in results["scales"].items():
-        for name, value in data.get("probes", {}).items():
-            shown = _ms(value) if isinstance(value, int | float) else f"n/a ({value})"
-            rows.append([f"{name} ({s})", shown])
-    return _table(["design probe (fastest run)", "ms"], rows) if rows else ""
-
-
 SQLITE = "python -c 'import sqlite3'"
 
 
@@ -244,7 +234,6 @@ def render(results: dict[str, Any], markdown: bool = False) -> str:
         ("Whole process", cli_table(results)),
         ("In-process services", inprocess_table(results)),
         ("Start-up breakdown", startup_table(results)),
-        ("", probes_table(results)),
         ("", imports_table(results)),
         ("", packages_table(results)),
     ]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
+
+if TYPE_CHECKING:
+    from tinycrm.store.db import Database
 
 FIXED_NOW = "2026-11-23T10:00:00+00:00"
 
@@ -39,8 +42,27 @@ def db_path(hermetic: Path) -> Path:
     return hermetic / "tinycrm.db"
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo database made once per test session (the seeded data at the fixed time), in
+    one file: copy it to use it."""
+    import os
+    import time
+    from datetime import datetime
+
+    from tinycrm.core import demo
+
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    db, _ = demo.demo_database(path, datetime.fromisoformat(FIXED_NOW))
+    db.dispose()
+    table_rows(path, "PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture
-def db(db_path: Path) -> Any:
+def db(db_path: Path) -> Iterator[Database]:
     """An opened, migrated database."""
     from tinycrm.core import open_db
 
@@ -55,7 +77,7 @@ class Crm:
     def __init__(self) -> None:
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, stdin: str | None = None) -> Any:
+    def __call__(self, *args: str, stdin: str | None = None) -> Result:
         from tinycrm.cli import app
 
         return self.runner.invoke(app, list(args), input=stdin)
@@ -65,6 +87,14 @@ class Crm:
 def crm() -> Crm:
     """Call as crm("add", "contact", "Jane"); returns the Click result."""
     return Crm()
+
+
+@pytest.fixture
+def jane(crm: Crm, db_path: Path) -> Path:
+    """Contact #1 Jane Doe <jane@acme.com> with deal #2 "Acme website"; the database's path."""
+    assert crm("add", "contact", "Jane Doe", "--email", "jane@acme.com").exit_code == 0
+    assert crm("add", "deal", "Acme website", "--contact", "jane").exit_code == 0
+    return db_path
 
 
 def table_rows(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:

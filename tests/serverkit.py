@@ -16,7 +16,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -24,15 +23,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from tests.helpers import crm_program
+
 FIXED_NOW = "2026-11-23T10:00:00+00:00"
 TIMEOUT = 60.0
-
-
-def crm_program() -> str:
-    """The `crm` script installed beside this interpreter."""
-    found = Path(sys.executable).parent / "crm"
-    assert found.exists(), "the crm script is installed beside the interpreter"
-    return str(found)
 
 
 def private_dir() -> Path:

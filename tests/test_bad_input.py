@@ -105,6 +105,7 @@ def test_argument_bytes_that_are_not_utf8_are_refused(crm: Any, seeded: Path):
     )
 
 
+@pytest.mark.slow
 def test_a_real_process_with_latin1_argument_bytes(seeded: Path, tmp_path: Path):
     """What a shell passes for $'Ren\\xe9': the bytes reach Python as surrogate escapes."""
     from tinycrm.cli import state

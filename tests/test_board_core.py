@@ -221,23 +221,3 @@ def test_board_with_an_unknown_pipeline_is_a_one_line_error(crm: Any) -> None:
     result = crm("board", "--pipeline", "nope")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: no pipeline called 'nope'")
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "tinycrm.core.board",
-        "tinycrm.core.demo",
-        "tinycrm.core.interactions",
-    ],
-)
-def test_the_boards_core_modules_do_not_load_the_faces(module: str) -> None:
-    from tests.test_import_hygiene import FACES, loaded_after
-
-    assert not loaded_after(f"import {module}") & set(FACES)
-
-
-def test_the_board_command_module_loads_no_textual() -> None:
-    from tests.test_import_hygiene import loaded_after
-
-    assert "textual" not in loaded_after("import tinycrm.cli.board")

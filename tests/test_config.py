@@ -146,12 +146,6 @@ def test_the_writer_keeps_unknown_keys_and_escapes_strings(hermetic: Path) -> No
     assert tomllib.loads(path.read_text())["custom section"] == data["custom section"]
 
 
-def test_the_config_module_is_pure() -> None:
-    from tests.test_import_hygiene import FACES, HEAVY, loaded_after
-
-    assert not loaded_after("import tinycrm.config") & (set(FACES) | set(HEAVY))
-
-
 def test_a_bad_value_written_by_hand_is_reported_with_the_way_out(crm: Any, hermetic: Path) -> None:
     hermetic.mkdir(parents=True, exist_ok=True)
     _file(hermetic).write_text('[general]\nweek_start = "someday"\n')

@@ -36,13 +36,6 @@ def refused(crm: Any, db_path: Path, *args: str) -> Any:
     return result
 
 
-@pytest.fixture
-def jane(crm: Any, db_path: Path) -> Path:
-    assert crm("add", "contact", "Jane Doe", "--email", "jane@acme.com").exit_code == 0
-    assert crm("add", "deal", "Acme website", "--contact", "jane").exit_code == 0  # deal #2
-    return db_path
-
-
 @pytest.mark.parametrize(
     ("args", "field"),
     [

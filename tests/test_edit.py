@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import snapshot_of, table_rows
+from tests.conftest import Crm, snapshot_of, table_rows
 
 
 @pytest.fixture
-def seeded(crm: Any) -> Any:
+def seeded(crm: Crm) -> Crm:
     """Jane at Acme with a deal, Jan Smith (so 'jan' is ambiguous), and Globex."""
     assert (
         crm("add", "contact", "Jane Doe", "--email", "jane@acme.com", "--company", "Acme").exit_code

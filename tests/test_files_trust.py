@@ -213,6 +213,7 @@ def _backups(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.bak"))
 
 
+@pytest.mark.slow
 def test_a_kill_during_the_upgrade_backup_leaves_no_false_backup(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     _old_database(path, rows=6000)  # ~50 MB: the copy takes long enough to be interrupted
@@ -405,6 +406,7 @@ def read_only_db(tmp_path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
         path.chmod(0o600)
 
 
+@pytest.mark.slow
 def test_a_database_in_a_read_only_folder_can_be_read(
     read_only_db: tuple[Path, dict[str, Any]],
 ) -> None:
@@ -421,6 +423,7 @@ def test_a_database_in_a_read_only_folder_can_be_read(
     assert _siblings(path) == []
 
 
+@pytest.mark.slow
 def test_a_write_to_a_read_only_database_is_a_clear_error(
     read_only_db: tuple[Path, dict[str, Any]],
 ) -> None:
@@ -438,6 +441,7 @@ def test_a_write_to_a_read_only_database_is_a_clear_error(
     assert _siblings(path) == []
 
 
+@pytest.mark.slow
 def test_a_new_database_in_a_read_only_folder_is_a_clear_error(
     read_only_db: tuple[Path, dict[str, Any]],
 ) -> None:
@@ -451,6 +455,7 @@ def test_a_new_database_in_a_read_only_folder_is_a_clear_error(
     assert not target.exists()
 
 
+@pytest.mark.slow
 def test_processes_creating_a_new_database_at_once_all_write(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     procs = [

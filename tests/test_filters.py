@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import snapshot_of
+from tests.conftest import Crm, snapshot_of
 
 
 def at(monkeypatch: pytest.MonkeyPatch, day: str) -> None:
@@ -17,7 +17,7 @@ def at(monkeypatch: pytest.MonkeyPatch, day: str) -> None:
 
 
 @pytest.fixture
-def seeded(crm: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+def seeded(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> Crm:
     at(monkeypatch, "2026-09-01")
     for args in (
         ("add", "contact", "Ann Old", "--tag", "vip", "--source", "referral", "--company", "Acme"),

@@ -10,16 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from tests.conftest import snapshot_of, table_rows
-
-
-@pytest.fixture
-def jane(crm: Any) -> None:
-    """A contact (#1) with a deal (#2); follow-ups then take #3, #4 ..."""
-    assert crm("add", "contact", "Jane Doe", "--email", "jane@acme.com").exit_code == 0
-    assert crm("add", "deal", "Acme website", "--contact", "jane").exit_code == 0
 
 
 def _due(db_path: Path, fid: int) -> tuple[Any, ...]:
@@ -28,7 +19,7 @@ def _due(db_path: Path, fid: int) -> tuple[Any, ...]:
     )[0]
 
 
-def test_follow_up_echoes_the_date_it_understood(crm: Any, jane: None, db_path: Path) -> None:
+def test_follow_up_echoes_the_date_it_understood(crm: Any, jane: Path, db_path: Path) -> None:
     r = crm("follow-up", "jane", "send proposal", "--due", "next tue 10am", "--deal", "acme")
     assert r.exit_code == 0, r.stderr
     assert r.stdout == "Follow-up #3 send proposal (Jane Doe) due Tue 2026-12-01 10:00\n"
@@ -38,7 +29,7 @@ def test_follow_up_echoes_the_date_it_understood(crm: Any, jane: None, db_path: 
 
 
 def test_a_day_alone_is_all_day_and_a_deal_can_be_the_reference(
-    crm: Any, jane: None, db_path: Path
+    crm: Any, jane: Path, db_path: Path
 ) -> None:
     r = crm("follow-up", "acme website", "check budget", "--due", "fri", "--json")
     assert r.exit_code == 0, r.stderr
@@ -49,7 +40,7 @@ def test_a_day_alone_is_all_day_and_a_deal_can_be_the_reference(
 
 
 def test_an_unreadable_date_is_an_error_and_writes_nothing(
-    crm: Any, jane: None, db_path: Path
+    crm: Any, jane: Path, db_path: Path
 ) -> None:
     before = snapshot_of(db_path)
     r = crm("follow-up", "jane", "call", "--due", "in 3 dayz")
@@ -60,7 +51,7 @@ def test_an_unreadable_date_is_an_error_and_writes_nothing(
 
 
 def test_an_id_means_the_contact_even_when_a_deal_has_it_too(
-    crm: Any, jane: None, db_path: Path
+    crm: Any, jane: Path, db_path: Path
 ) -> None:
     assert crm("follow-up", "1", "call", "--due", "fri").exit_code == 0
     assert table_rows(db_path, "SELECT contact_id, deal_id FROM follow_up") == [(1, None)]
@@ -69,7 +60,7 @@ def test_an_id_means_the_contact_even_when_a_deal_has_it_too(
     assert missing.stderr.startswith("error: no contact or deal matches 'nobody'")
 
 
-def test_every_and_rrule(crm: Any, jane: None, db_path: Path) -> None:
+def test_every_and_rrule(crm: Any, jane: Path, db_path: Path) -> None:
     assert crm("follow-up", "jane", "a", "--due", "fri", "--every", "2 weeks").exit_code == 0
     r = crm("follow-up", "jane", "b", "--due", "dec 7", "--rrule", "FREQ=MONTHLY;BYDAY=1MO")
     assert r.exit_code == 0, r.stderr
@@ -84,7 +75,7 @@ def test_every_and_rrule(crm: Any, jane: None, db_path: Path) -> None:
 
 
 def test_done_on_a_recurring_follow_up_follows_the_rule_not_today(
-    crm: Any, jane: None, db_path: Path
+    crm: Any, jane: Path, db_path: Path
 ) -> None:
     # weekly, three weeks overdue: the next occurrence is the week after the due one
     crm("follow-up", "jane", "weekly call", "--due", "2026-11-02 09:00", "--every", "week")
@@ -98,7 +89,7 @@ def test_done_on_a_recurring_follow_up_follows_the_rule_not_today(
     assert _due(db_path, 4)[0] == "2027-01-04 00:00:00.000000"
 
 
-def test_a_rule_that_has_ended_closes_the_follow_up(crm: Any, jane: None, db_path: Path) -> None:
+def test_a_rule_that_has_ended_closes_the_follow_up(crm: Any, jane: Path, db_path: Path) -> None:
     crm("follow-up", "jane", "twice", "--due", "fri", "--rrule", "FREQ=WEEKLY;COUNT=2")
     crm("done", "3")
     assert _due(db_path, 3)[3] == "open"
@@ -109,7 +100,7 @@ def test_a_rule_that_has_ended_closes_the_follow_up(crm: Any, jane: None, db_pat
 
 
 def test_done_next_closes_and_schedules_in_one_undo_step(
-    crm: Any, jane: None, db_path: Path
+    crm: Any, jane: Path, db_path: Path
 ) -> None:
     crm("follow-up", "jane", "send proposal", "--due", "today", "--deal", "acme")
     r = crm("done", "3", "--next", "fri", "send contract")
@@ -126,7 +117,7 @@ def test_done_next_closes_and_schedules_in_one_undo_step(
     assert table_rows(db_path, "SELECT id, status FROM follow_up") == [(3, "open")]
 
 
-def test_done_next_with_a_bad_date_changes_nothing(crm: Any, jane: None, db_path: Path) -> None:
+def test_done_next_with_a_bad_date_changes_nothing(crm: Any, jane: Path, db_path: Path) -> None:
     crm("follow-up", "jane", "send proposal", "--due", "today")
     before = snapshot_of(db_path)
     r = crm("done", "3", "--next", "someday", "send contract")
@@ -134,7 +125,7 @@ def test_done_next_with_a_bad_date_changes_nothing(crm: Any, jane: None, db_path
     assert snapshot_of(db_path) == before
 
 
-def test_snooze(crm: Any, jane: None, db_path: Path) -> None:
+def test_snooze(crm: Any, jane: Path, db_path: Path) -> None:
     crm("follow-up", "jane", "call", "--due", "today 11am")
     r = crm("snooze", "3", "2h")
     assert (r.exit_code, r.stdout) == (0, "Snoozed #3 call until Mon 2026-11-23 12:00\n")
@@ -152,7 +143,7 @@ def test_snooze(crm: Any, jane: None, db_path: Path) -> None:
     assert past.exit_code == 1 and "future" in past.stderr
 
 
-def test_cancel_and_unknown_ids(crm: Any, jane: None, db_path: Path) -> None:
+def test_cancel_and_unknown_ids(crm: Any, jane: Path, db_path: Path) -> None:
     crm("follow-up", "jane", "call", "--due", "today")
     assert crm("cancel", "3").stdout == "Cancelled #3 call\n"
     assert _due(db_path, 3)[3] == "cancelled"
@@ -181,7 +172,7 @@ def _interaction(db: Any, contact_id: int, at: datetime) -> None:
         )
 
 
-def test_agenda_buckets_and_keep_in_touch(crm: Any, jane: None, db: Any) -> None:
+def test_agenda_buckets_and_keep_in_touch(crm: Any, jane: Path, db: Any) -> None:
     crm("follow-up", "jane", "late", "--due", "2026-11-20")
     crm("follow-up", "jane", "this morning", "--due", "today 9am", "--priority")
     crm("follow-up", "jane", "all day today", "--due", "today")
@@ -204,7 +195,7 @@ def test_agenda_buckets_and_keep_in_touch(crm: Any, jane: None, db: Any) -> None
     ]
 
 
-def test_agenda_json_and_days(crm: Any, jane: None, db: Any) -> None:
+def test_agenda_json_and_days(crm: Any, jane: Path, db: Any) -> None:
     crm("follow-up", "jane", "late", "--due", "2026-11-20")
     crm("follow-up", "acme", "friday", "--due", "fri 3pm")
     crm("follow-up", "jane", "far away", "--due", "2027-03-01")
@@ -216,7 +207,7 @@ def test_agenda_json_and_days(crm: Any, jane: None, db: Any) -> None:
     assert [r["id"] for r in today_only] == [3]
 
 
-def test_keep_in_touch_is_reset_by_an_interaction(crm: Any, jane: None, db: Any) -> None:
+def test_keep_in_touch_is_reset_by_an_interaction(crm: Any, jane: Path, db: Any) -> None:
     r = crm("keep-in-touch", "jane", "30d")
     assert (
         r.stdout == "Keep in touch with #1 Jane Doe every 30 days; next touch due Wed 2026-12-23\n"
@@ -234,7 +225,7 @@ def test_keep_in_touch_is_reset_by_an_interaction(crm: Any, jane: None, db: Any)
     assert crm("keep-in-touch", "jane", "soon").exit_code == 1
 
 
-def test_winning_a_deal_offers_a_check_in(crm: Any, jane: None, db_path: Path) -> None:
+def test_winning_a_deal_offers_a_check_in(crm: Any, jane: Path, db_path: Path) -> None:
     r = crm("move", "acme", "won")
     assert r.exit_code == 0, r.stderr
     hint = r.stdout.splitlines()[1]
@@ -246,7 +237,7 @@ def test_winning_a_deal_offers_a_check_in(crm: Any, jane: None, db_path: Path) -
 
 
 def test_winning_creates_the_check_in_when_configured(
-    crm: Any, jane: None, db_path: Path, hermetic: Path
+    crm: Any, jane: Path, db_path: Path, hermetic: Path
 ) -> None:
     hermetic.mkdir(parents=True, exist_ok=True)
     (hermetic / "config.toml").write_text("[deals]\nwon_follow_up_days = 14\n")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import snapshot_of, table_rows
+from tests.conftest import Crm, snapshot_of, table_rows
 from tinycrm.core import forms
 from tinycrm.core.forms import Form, FormError
 
@@ -55,7 +55,7 @@ def at_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def jane(crm: Any) -> Any:
+def jane(crm: Crm) -> Crm:
     r = crm("add", "contact", "Jane Doe", "--email", "jane@acme.com", "--company", "Acme",
             "--tag", "vip", "--note", "likes tea")  # fmt: skip
     assert r.exit_code == 0, r.stderr
@@ -274,11 +274,3 @@ def test_edit_in_editor_as_a_service(db: Any, tmp_path: Path) -> None:
     assert seen[1].startswith("# error: not a domain")
     with db.snapshot() as s:
         assert companies.get_company(s, company.id).domain == "initech.com"
-
-
-def test_the_new_core_modules_do_not_load_the_faces() -> None:
-    from tests.test_import_hygiene import FACES, loaded_after
-
-    modules = ("forms", "edits", "interactions", "timeline", "search", "events")
-    code = "\n".join(f"import tinycrm.core.{name}" for name in modules)
-    assert not loaded_after(code) & set(FACES)

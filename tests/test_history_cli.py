@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import snapshot_of
+from tests.conftest import Crm, snapshot_of
 
 
 @pytest.fixture
-def seeded(crm: Any) -> Any:
+def seeded(crm: Crm) -> Crm:
     for args in (
         ("add", "contact", "Jane Doe", "--email", "jane@acme.com"),
         ("add", "contact", "Jan Smith"),

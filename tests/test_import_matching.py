@@ -13,6 +13,7 @@ from typing import Any
 import vobject
 
 from tests.conftest import snapshot_of, table_rows
+from tests.helpers import console_steps, fenced_blocks
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -355,20 +356,6 @@ def test_company_dry_run_says_what_matched(crm: Any, tmp_path: Path):
 # --- the examples in docs/import-export.md --------------------------------------------------
 
 
-def console_blocks(text: str) -> list[list[str]]:
-    blocks: list[list[str]] = []
-    current: list[str] | None = None
-    for line in text.splitlines():
-        if line.strip() == "```console":
-            current = []
-        elif line.strip() == "```" and current is not None:
-            blocks.append(current)
-            current = None
-        elif current is not None:
-            current.append(line)
-    return blocks
-
-
 def test_the_console_examples_in_the_import_docs_run(
     crm: Any, tmp_path: Path, monkeypatch: Any, hermetic: Path
 ):
@@ -378,20 +365,14 @@ def test_the_console_examples_in_the_import_docs_run(
     import shlex
 
     doc = Path(__file__).parent.parent / "docs" / "import-export.md"
-    blocks = console_blocks(doc.read_text(encoding="utf-8"))
+    blocks = fenced_blocks(doc.read_text(encoding="utf-8"), "console")
     assert len(blocks) >= 2
     for n, block in enumerate(blocks):
         folder = tmp_path / f"block{n}"
         folder.mkdir()
         monkeypatch.chdir(folder)
         monkeypatch.setenv("TINYCRM_HOME", str(folder / "home"))
-        steps: list[tuple[str, list[str]]] = []
-        for line in block:
-            if line.startswith("$ "):
-                steps.append((line[2:], []))
-            else:
-                steps[-1][1].append(line)
-        for command, expected in steps:
+        for command, expected in console_steps(block):
             words = shlex.split(command)
             if words[0] == "cat":
                 (folder / words[1]).write_text("\n".join(expected) + "\n", encoding="utf-8")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -385,17 +383,6 @@ def test_json_report(crm: Any, tmp_path: Path):
         "id": 1,
         "reason": None,
     }
-
-
-def test_io_does_not_load_the_faces():
-    code = (
-        "import tinycrm.io.csvfiles, tinycrm.io.vcards, tinycrm.io.calendars, "
-        "tinycrm.io.archives, tinycrm.io.imports, tinycrm.io.exports, tinycrm.io.contactimports, "
-        "tinycrm.io.companyimports, tinycrm.io.dealimports\n"
-        "import sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert not set(out.stdout.split()) & {"typer", "rich", "textual", "click"}
 
 
 def test_benchmark_function_runs(tmp_path: Path):

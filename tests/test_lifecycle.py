@@ -360,14 +360,6 @@ def test_bad_merges_change_nothing(
     assert snapshot_of(db_path) == before
 
 
-def test_the_new_core_modules_do_not_load_the_faces() -> None:
-    from tests.test_import_hygiene import FACES, loaded_after
-
-    modules = ("trash", "merge", "privacy", "pipelines")
-    code = "\n".join(f"import tinycrm.core.{m}" for m in modules)
-    assert not loaded_after(code) & set(FACES)
-
-
 def test_forget_warns_when_another_reader_keeps_the_log(crm: Any, db_path: Path) -> None:
     _jane(crm)
     reader = sqlite3.connect(db_path, isolation_level=None)

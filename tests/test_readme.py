@@ -38,3 +38,14 @@ def test_the_readme_tour_runs(crm: Any, db_path: Path) -> None:
     # the last step before the board was an undo: the win is taken back, the deal is there
     assert table_rows(db_path, "SELECT title, status FROM deal") == [("Acme website", "open")]
     assert table_rows(db_path, "SELECT name FROM contact") == [("Jane Doe",)]
+
+
+def test_ci_runs_the_readmes_test_commands_in_order() -> None:
+    """`.ci/run` runs the README's test command word for word, then its end-to-end tests."""
+    text = README.read_text(encoding="utf-8")
+    fast = re.search(r"To run the tests:\n\n```sh\n(.*?)\n```", text, flags=re.S)
+    slow = re.search(r"`(\.venv/bin/python -m pytest [^`]*-m slow)`", text)
+    assert fast and slow, "the README gives both test commands"
+    steps = (README.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert fast.group(1) in steps and slow.group(1) in steps
+    assert steps.index(fast.group(1)) < steps.index(slow.group(1))

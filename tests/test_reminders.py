@@ -4,13 +4,12 @@ failing channel leaves it for the next run. Also the crontab lines of `crm cron`
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import stat
 import subprocess
-import sys
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import snapshot_of, table_rows
+from tests.helpers import crm_program
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # the suite's fixed now (a Monday)
 
@@ -332,7 +332,7 @@ def test_intervals_cron_cannot_keep_are_refused(text: str) -> None:
 
 
 @pytest.fixture
-def real_crontab() -> Any:
+def real_crontab() -> Iterator[None]:
     """The user's real crontab, backed up and restored around the test."""
     if shutil.which("crontab") is None:
         pytest.skip("the crontab program is not installed")
@@ -367,12 +367,6 @@ def test_cron_install_twice_status_and_remove_with_the_real_crontab(
 
 
 # ---- the real program under cron's environment ------------------------------------------
-
-
-def crm_program() -> str:
-    found = Path(sys.executable).parent / "crm"
-    assert found.exists(), "the crm script is installed beside the interpreter"
-    return str(found)
 
 
 def cron_env(tmp_path: Path, db_path: Path, now: str = "2026-11-23T10:00:00") -> list[str]:
@@ -466,41 +460,6 @@ def test_a_failing_channel_is_retried_by_the_next_cron_run(
     assert (last.returncode, last.stdout) == (0, b"")
     assert not got.exists()
     assert table_rows(db_path, "SELECT count(*) FROM reminder_delivery") == [(0,)]
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "tinycrm.core.reminders",
-        "tinycrm.system.channels",
-        "tinycrm.system.crontabs",
-        "tinycrm.core.touches",
-        "tinycrm.domain.dates",
-    ],
-)
-def test_the_reminder_modules_load_neither_the_faces_nor_the_orm(module: str) -> None:
-    from tests.test_import_hygiene import FACES, HEAVY, loaded_after
-
-    assert not loaded_after(f"import {module}") & (set(FACES) | set(HEAVY))
-
-
-def test_followups_module_does_not_load_the_faces() -> None:
-    from tests.test_import_hygiene import FACES, loaded_after
-
-    assert not loaded_after("import tinycrm.core.followups") & set(FACES)
-
-
-def test_remind_does_not_load_the_tui_or_the_orm(db: Any, db_path: Path) -> None:
-    db.dispose()
-    code = (
-        "import sys\nsys.argv=['crm','remind','--dry-run']\nimport tinycrm.cli\n"
-        "try:\n    tinycrm.cli.main()\nexcept SystemExit:\n    pass\n"
-        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    )
-    env = {**os.environ, "TINYCRM_DB": str(db_path)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    loaded = set(out.stdout.split())
-    assert not loaded & {"textual", "sqlalchemy", "sqlmodel", "pydantic"}, out.stderr
 
 
 def test_claim_is_one_transaction_that_a_second_connection_cannot_share(

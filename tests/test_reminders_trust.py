@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import table_rows
+from tests.helpers import crm_program
 from tests.smtp_server import smtp_server
-from tests.test_reminders import DUE, NOW, _script, crm_program, cron_env, make_world, reminded
+from tests.test_reminders import DUE, NOW, _script, cron_env, make_world, reminded
 
 # ---- an interrupted run ---------------------------------------------------------------------
 

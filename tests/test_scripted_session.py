@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-
-def _crm() -> list[str]:
-    found = shutil.which("crm", path=str(Path(sys.executable).parent))
-    return [found] if found else [sys.executable, "-m", "tinycrm"]
+from tests.helpers import crm_program
 
 
 class Shell:
@@ -26,7 +21,7 @@ class Shell:
 
     def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            [*_crm(), *args], env=self.env, capture_output=True, text=True, timeout=120
+            [crm_program(), *args], env=self.env, capture_output=True, text=True, timeout=120
         )
         if ok:
             assert done.returncode == 0, (args, done.stderr)

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import snapshot_of
+from tests.conftest import Crm, snapshot_of
 from tinycrm.core import search
 from tinycrm.errors import ValidationError
 
 
 @pytest.fixture
-def seeded(crm: Any) -> Any:
+def seeded(crm: Crm) -> Crm:
     for args in (
         ("add", "company", "Acme Corp", "--domain", "acme.com", "--industry", "rockets"),
         ("add", "contact", "Jane Doe", "--company", "Acme Corp", "--title", "Head of Rockets"),

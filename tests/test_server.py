@@ -893,30 +893,3 @@ def test_auto_starts_a_server_on_the_first_command(own_kit: ServerKit) -> None:
     assert up["served"] == 0
     assert triple(own_kit.run("list", "contacts", "-q", env=auto)) == (0, "1\n", "")
     assert own_kit.served() == 1
-
-
-# ---- the client's imports -------------------------------------------------------------------
-
-
-def test_the_client_imports_only_the_standard_library(tmp_path: Path) -> None:
-    probe = (
-        "import sys\n"
-        "before = set(sys.modules)\n"
-        "import tinycrm.server.client as c\n"
-        "c.mode(); c.paths(); c.code_hash()\n"
-        "extra = sorted(m for m in set(sys.modules) - before\n"
-        "    if m.split('.')[0] not in sys.stdlib_module_names)\n"
-        "print(extra)\n"
-    )
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "TINYCRM_SERVER": "auto"}
-    tmp_path.chmod(0o700)
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=30
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.replace("'", '"')) == [
-        "tinycrm",
-        "tinycrm.server",
-        "tinycrm.server.client",
-        "tinycrm.server.wire",
-    ]

@@ -8,17 +8,13 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-
-def crm_command() -> list[str]:
-    found = shutil.which("crm", path=str(Path(sys.executable).parent))
-    return [found] if found else [sys.executable, "-m", "tinycrm"]
+from tests.helpers import crm_program
 
 
 @pytest.fixture
@@ -38,13 +34,13 @@ def served(tmp_path: Path) -> Iterator[dict[str, str]]:
         yield env
     finally:
         status = subprocess.run(
-            [*crm_command(), "server", "status", "--json"],
+            [crm_program(), "server", "status", "--json"],
             env=env,
             capture_output=True,
             text=True,
             timeout=60,
         )
-        subprocess.run([*crm_command(), "server", "stop"], env=env, capture_output=True, timeout=60)
+        subprocess.run([crm_program(), "server", "stop"], env=env, capture_output=True, timeout=60)
         try:
             pid = json.loads(status.stdout).get("pid")
         except ValueError:
@@ -57,7 +53,7 @@ def served(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*crm_command(), *args],
+        [crm_program(), *args],
         env=env,
         capture_output=True,
         text=True,

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import FIXED_NOW, table_rows
+from tests.helpers import console_steps, fenced_blocks
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "server.md"
 BIN = Path(sys.executable).parent
@@ -25,20 +26,7 @@ BIN = Path(sys.executable).parent
 
 def blocks(language: str) -> list[list[str]]:
     """The lines of each fenced block of `language` in the page ('' for a bare fence)."""
-    found: list[list[str]] = []
-    current: list[str] | None = None
-    kind = ""
-    for line in DOC.read_text(encoding="utf-8").splitlines():
-        fence = line.strip()
-        if current is None and fence.startswith("```"):
-            current, kind = [], fence[3:]
-        elif current is not None and fence == "```":
-            if kind == language:
-                found.append(current)
-            current = None
-        elif current is not None:
-            current.append(line.strip() if not language else line)
-    return found
+    return fenced_blocks(DOC.read_text(encoding="utf-8"), language)
 
 
 def matches(want: str, line: str) -> bool:
@@ -65,14 +53,8 @@ def test_the_console_examples_of_the_server_page_run(tmp_path: Path) -> None:
             TZ="UTC",
             NO_COLOR="1",
         )
-        steps: list[tuple[str, list[str]]] = []
-        for line in block:
-            if line.startswith("$ "):
-                steps.append((line[2:], []))
-            else:
-                steps[-1][1].append(line)
         try:
-            for command, expected in steps:
+            for command, expected in console_steps(block):
                 wanted = re.search(r"# exit status (\d+)", command)
                 done = subprocess.run(
                     ["bash", "-c", command],
@@ -111,7 +93,8 @@ def test_the_page_quotes_the_message_of_a_command_cut_off(
     from tinycrm.server import client
 
     assert client._cut_off(None) == 1
-    quoted = [b for b in blocks("") if b and b[0].startswith("error: the command server")]
+    bare = [[line.strip() for line in b] for b in blocks("")]
+    quoted = [b for b in bare if b and b[0].startswith("error: the command server")]
     assert quoted == [capsys.readouterr().err.splitlines()]
 
 

@@ -17,17 +17,16 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import suppress
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import FIXED_NOW, table_rows
+from tests.helpers import wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -37,15 +36,6 @@ pytestmark = [
 BIN = Path(sys.executable).parent
 CRM = str(BIN / "crm")
 WIDTH, HEIGHT = 100, 30
-
-
-def wait_for(check: Callable[[], bool], seconds: float = 15) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
 
 
 @pytest.fixture(scope="module")
@@ -194,19 +184,6 @@ def in_foreground(record: Path) -> bool:
     foreground process group."""
     pgid, tpgid = record.read_text(encoding="utf-8").split()
     return int(pgid) == int(tpgid) > 0
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tinycrm.core import demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    db, _ = demo.demo_database(path, datetime.fromisoformat(FIXED_NOW))
-    conn = db.raw()
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    db.dispose()
-    return path
 
 
 @pytest.fixture

@@ -111,6 +111,7 @@ def test_models_match_the_migrated_schema(tmp_path: Path) -> None:
         assert columns == {c.name for c in table.columns}, name
 
 
+@pytest.mark.slow
 def test_two_processes_opening_a_new_file_at_once_migrate_once(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-
-def crm_command() -> list[str]:
-    found = shutil.which("crm", path=str(Path(sys.executable).parent))
-    return [found] if found else [sys.executable, "-m", "tinycrm"]
+from tests.helpers import crm_program
 
 
 @pytest.mark.slow
@@ -24,7 +19,7 @@ def test_real_process_add_move_show_undo(tmp_path: Path) -> None:
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*crm_command(), *args], env=env, capture_output=True, text=True, timeout=60
+            [crm_program(), *args], env=env, capture_output=True, text=True, timeout=60
         )
 
     cid = run("add", "contact", "Jane Doe", "--email", "jane@acme.com", "-q")

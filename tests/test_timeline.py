@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import snapshot_of, table_rows
+from tests.conftest import Crm, snapshot_of, table_rows
 
 
 @pytest.fixture
-def seeded(crm: Any) -> Any:
+def seeded(crm: Crm) -> Crm:
     assert (
         crm("add", "contact", "Jane Doe", "--email", "jane@acme.com", "--company", "Acme").exit_code
         == 0

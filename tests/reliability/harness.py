@@ -19,15 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.helpers import crm_program
+
 NOW = "2026-11-23T10:00:00+00:00"  # the suite's fixed now (a Monday)
 USER_FACING_TROUBLE = ("locked", "busy", "Traceback", "OperationalError")
-
-
-def crm_program() -> str:
-    """The installed `crm` script of this interpreter's environment (what a user runs)."""
-    found = Path(sys.executable).parent / "crm"
-    assert found.exists(), "the crm script is installed beside the interpreter"
-    return str(found)
 
 
 def hermetic_env(home: Path, db: Path, now: str | None = NOW) -> dict[str, str]:
@@ -190,15 +185,6 @@ class Tmux:
 
 def tmux_available() -> bool:
     return shutil.which("tmux") is not None
-
-
-def wait_for(check: Callable[[], bool], seconds: float = 15, step: float = 0.1) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(step)
-    return check()
 
 
 def seed_text(seed: int) -> str:

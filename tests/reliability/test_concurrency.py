@@ -26,13 +26,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import crm_program, wait_for
 from tests.reliability.harness import (
     NOW,
     Crm,
     Stopwatch,
     Tmux,
     command_channel,
-    crm_program,
     delivered,
     hermetic_env,
     integrity,
@@ -43,7 +43,6 @@ from tests.reliability.harness import (
     seed_text,
     tmux_available,
     torture_seed,
-    wait_for,
 )
 
 pytestmark = [pytest.mark.torture, pytest.mark.slow]

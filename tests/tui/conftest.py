@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.conftest import FIXED_NOW
 
+if TYPE_CHECKING:
+    from tinycrm.store.db import Database
+
 NOW = datetime.fromisoformat(FIXED_NOW)
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo database made once per test session (the seeded data at the fixed time)."""
-    from tinycrm.core import demo
-
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    db, _ = demo.demo_database(path, NOW)
-    conn = db.raw()
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    db.dispose()
-    return path
-
-
 @pytest.fixture
-def board_db(demo_template: Path, db_path: Path) -> Iterator[Any]:
+def board_db(demo_template: Path, db_path: Path) -> Iterator[Database]:
     """This test's own copy of the demo database, opened."""
     from tinycrm.core import open_db
 

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXED_NOW, table_rows
+from tests.helpers import wait_for
 from tests.tui.test_board_workflows import LOVELACE
 
 pytestmark = pytest.mark.slow
@@ -32,15 +32,6 @@ def tmux() -> Iterator[Callable[..., str]]:
 
     yield run
     run("kill-server")
-
-
-def wait_for(check: Callable[[], bool], seconds: float = 15) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_crm_board_in_a_terminal_moves_a_deal_and_shows_other_writers(

@@ -1,11 +1,22 @@
-"""Probes for the start-up design (measurements, not features):
+"""The two probes that decided how `crm` starts fast (measurements, not features).
 
-- `raw`: what `crm add contact` would cost if the hot path used plain sqlite3 behind the same
-  command line: the crm app (Typer, no ORM) plus one raw transaction;
-- `fork`: what a command costs in a process forked from one that already imported everything
-  (the work of a preloaded command server, without its client or socket).
+A cold `crm add contact` spent ~0.5 s importing the ORM and the core. Two designs got under
+the budget, and these probes measured them on the benchmark databases:
 
-Run as `python -m benchmarks.probes raw|fork DB RUNS`; prints the seconds of each run as JSON.
+- `raw`: the whole command as a process that imports only the Typer app and writes with plain
+  sqlite3 (~80 ms), at the price of a second implementation of every hot service;
+- `fork`: the command in a child forked from a process that had already imported everything
+  and run the command once (~30 ms), the work of a preloaded command server.
+
+tinycrm took the second: the command server (docs/performance.md, "Two designs that reach the
+budget, measured", and docs/server.md). The probes are kept to check that decision again; the
+benchmark runs no longer run them.
+
+    python -m benchmarks.server_decision [SCALE] [RUNS]    # both probes, fastest run of each
+
+prints the milliseconds of each on a copy of the generator's database at SCALE (default solo).
+The probes themselves run as `python benchmarks/server_decision.py raw-once|fork DB RUNS`, so
+that they import nothing but what they measure.
 """
 
 from __future__ import annotations
@@ -51,11 +62,11 @@ def raw_add_contact(db: str, n: str) -> None:
         conn.close()
 
 
-def _raw_main() -> None:
+def _raw_main(db: str) -> None:
     # what the process imports: the Typer app (as `crm --help` does) and sqlite3
     import tinycrm.cli  # noqa: F401
 
-    raw_add_contact(sys.argv[2], f"{os.getpid()}")
+    raw_add_contact(db, f"{os.getpid()}")
 
 
 def fork_times(db: str, runs: int) -> list[float]:
@@ -115,16 +126,52 @@ def _warm(db: str) -> None:
     database.dispose()
 
 
-def main() -> None:
-    """Run one probe from the command line."""
-    kind, db, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    if kind == "fork":
-        print(json.dumps(fork_times(db, runs)))
-    elif kind == "raw-once":
-        _raw_main()
-    else:
-        raise SystemExit(f"unknown probe {kind!r}")
+def measure(scale: str = "solo", runs: int = 5) -> dict[str, float | str]:
+    """Time both probes on a scratch copy of the generator's database at `scale`; return the
+    seconds of the fastest run of each (or why it failed)."""
+    from pathlib import Path
+
+    from benchmarks import generate
+    from benchmarks.process import Context, run_process
+
+    source, meta = generate.cached(scale)
+    scratch = generate.results_dir() / "scratch" / "server-decision"
+    ctx = Context(scale, meta, generate.working_copy(source, scratch / "work.db"), scratch, runs)
+    script = str(Path(__file__))
+    out: dict[str, float | str] = {}
+    samples = []
+    try:
+        for i in range(runs + 1):
+            began = time.perf_counter()
+            run_process([sys.executable, script, "raw-once", str(ctx.work_db), "0"], ctx.env())
+            if i:
+                samples.append(time.perf_counter() - began)
+        out["raw sqlite3 add contact (whole process)"] = min(samples)
+    except Exception as exc:
+        out["raw sqlite3 add contact (whole process)"] = f"failed: {exc}"
+    try:
+        done = run_process([sys.executable, script, "fork", str(ctx.work_db), str(runs)], ctx.env())
+        forked = [float(t) for t in json.loads(done.stdout)]
+        out["add contact in a child forked from a preloaded process"] = min(forked)
+    except Exception as exc:
+        out["add contact in a child forked from a preloaded process"] = f"failed: {exc}"
+    return out
+
+
+def main(argv: list[str]) -> None:
+    """Run one probe (`raw-once|fork DB RUNS`), or both on a scale (`[SCALE] [RUNS]`)."""
+    if argv[:1] in (["raw-once"], ["fork"]):
+        kind, db, runs = argv[0], argv[1], int(argv[2])
+        if kind == "fork":
+            print(json.dumps(fork_times(db, runs)))
+        else:
+            _raw_main(db)
+        return
+    scale = argv[0] if argv else "solo"
+    for name, value in measure(scale, int(argv[1]) if len(argv) > 1 else 5).items():
+        shown = f"{value * 1000:.0f} ms" if isinstance(value, float) else value
+        print(f"{name} ({scale}): {shown}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
