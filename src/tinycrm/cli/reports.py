@@ -504,7 +504,7 @@ def score(
     """
     from tinycrm.core import refs, scoring
 
-    rules = scoring.rules_from(state.settings().raw)
+    rules = scoring.rules_from(state.settings().scoring)
     with state.database(write=False).snapshot() as reader:
         hit = refs.resolve(reader, ref, ("contact",))
         data = scoring.explain(reader, hit.id, rules, state.now())
@@ -542,7 +542,7 @@ def segment_save(
     from tinycrm.core import listing, segments
     from tinycrm.domain import money
 
-    currency = state.settings().default_currency
+    currency = state.settings().general.default_currency
     flt = listing.ListFilter(
         tags=tuple(tag),
         lifecycle=lifecycle,
