@@ -17,6 +17,7 @@ from tinycrm.tui.widgets.footer import KeyFooter
 
 
 def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
+    from tinycrm.domain import labels
     from tinycrm.domain.money import format_money
 
     def name(ref: dict[str, Any] | None) -> str:
@@ -24,10 +25,9 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
 
     kind = data["kind"]
     if kind == "deal":
-        status = data["status"] + (f" ({data['lost_reason']})" if data["lost_reason"] else "")
         return [
-            ("stage", f"{data['stage']} ({data['pipeline']})"),
-            ("status", status),
+            ("stage", labels.stage(data["stage"], data["pipeline"])),
+            ("status", labels.deal_status(data["status"], data["lost_reason"])),
             ("value", format_money(data["value_minor"], data["currency"])),
             ("probability", f"{data['probability']}%"),
             ("contact", name(data["contact"])),
