@@ -221,6 +221,10 @@ def test_the_file_may_write_point_tables_inline(crm: Any, hermetic: Path) -> Non
     r = crm("config", "get", "scoring.source.referral")
     assert r.exit_code == 1
     assert r.stderr.startswith(f"error: {_file(hermetic)}: [scoring] source must be a table")
+    _file(hermetic).write_text("[scoring]\ndecay = 3\n")
+    r = crm("config", "get", "scoring.decay.per")
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"error: {_file(hermetic)}: [scoring] decay must be a table")
 
 
 def test_the_writer_writes_sub_tables() -> None:

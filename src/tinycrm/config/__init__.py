@@ -138,11 +138,8 @@ class Rules:
     lifecycle: dict[str, int] = field(default_factory=lambda: dict(POINT_TABLES["lifecycle"]))
     source: dict[str, int] = field(default_factory=lambda: dict(POINT_TABLES["source"]))
     tags: dict[str, int] = field(default_factory=lambda: dict(POINT_TABLES["tags"]))
-    # points per interaction in the last `per` days
     interactions: Rule = RULES["interactions"][0]
-    # points per `per` of open deal value (major units: dollars, euros, yen)
-    open_deals: Rule = RULES["open_deals"][0]
-    # points taken away per `per` days without an interaction
+    open_deals: Rule = RULES["open_deals"][0]  # value in major units: dollars, euros, yen
     decay: Rule = RULES["decay"][0]
 
 
@@ -186,6 +183,7 @@ def _field_keys() -> list[Key]:
 
 
 def _rule_keys() -> list[Key]:
+    """The keys of the counted [scoring] rules: points, per and max of each."""
     return [
         Key(
             f"scoring.{part}.{name}",
@@ -232,7 +230,7 @@ class Settings:
     pipeline: PipelineSettings = PipelineSettings()
     reminders: ReminderSettings = ReminderSettings()
     deals: DealSettings = DealSettings()
-    scoring: Rules = Rules()
+    scoring: Rules = field(default_factory=Rules)
     server: ServerSettings = ServerSettings()
 
     def get(self, key: str) -> Any:
@@ -333,6 +331,12 @@ def _file_keys(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
     found = [(k, p) for k, p in found if (at := _lookup(data, p))[0] is not None and at[1] in at[0]]
     scoring = data.get("scoring")
     tables = scoring if isinstance(scoring, dict) else {}
+    for part in RULES:
+        if not isinstance(tables.get(part, {}), dict):
+            raise ValidationError(
+                f"[scoring] {part} must be a table",
+                hint=f"write it as [scoring.{part}] with points, per and max",
+            )
     for table in POINT_TABLES:
         given = tables.get(table, {})
         if not isinstance(given, dict):
