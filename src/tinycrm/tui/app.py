@@ -29,7 +29,7 @@ from tinycrm.errors import TinyCrmError
 from tinycrm.store.db import Database
 from tinycrm.tui.commands import CrmCommands
 from tinycrm.tui.filters import ControlCharacters
-from tinycrm.tui.messages import DataChanged, WaitingChanged
+from tinycrm.tui.messages import DataChanged, DealChosen, WaitingChanged
 from tinycrm.tui.writer import Job, Writer
 
 POLL_SECONDS = 1.0
@@ -405,6 +405,11 @@ class CrmApp(App[None]):
         from tinycrm.tui.screens.details import DetailsScreen
 
         self.push_screen(DetailsScreen("deal", deal_id))
+
+    def on_deal_chosen(self, event: DealChosen) -> None:
+        """A card was opened on the board: show its deal."""
+        event.stop()
+        self.open_deal(event.deal_id)
 
     def open_record(self, kind: str, record_id: int) -> None:
         """Show a contact's, company's or deal's details."""

@@ -1,5 +1,5 @@
-"""Messages named for what happened: the widgets send theirs up to the screens, the app
-sends its own down to every open screen."""
+"""Messages named for what happened: the widgets send theirs up (to their screen or the
+app), the app sends its own down to every open screen."""
 
 from __future__ import annotations
 

@@ -14,7 +14,6 @@ from textual.worker import get_current_worker
 from tinycrm.core.board import SORTS, Board, Card
 from tinycrm.tui import actions
 from tinycrm.tui.base import CrmScreen
-from tinycrm.tui.messages import DealChosen
 from tinycrm.tui.widgets.cards import CardList
 from tinycrm.tui.widgets.columns import StageColumn
 from tinycrm.tui.widgets.footer import KeyFooter
@@ -177,8 +176,7 @@ class BoardScreen(CrmScreen[None]):
         if len(data.pipelines) > 1:
             parts.append("p: next pipeline")
         legend = "▲ overdue  ● today  ○ later  · none  12d! stale"
-        app = self.app
-        if getattr(app, "waiting", False):
+        if self.app.waiting:
             legend = "⏳ waiting for another crm to finish writing…"
         line = "  ·  ".join(parts) + "    " + legend
         self.query_one("#board-status", Static).update(line, layout=False)  # one line, fixed
@@ -208,10 +206,6 @@ class BoardScreen(CrmScreen[None]):
         """Return the selected deal's id."""
         card = self.selected
         return card.id if card else None
-
-    def on_deal_chosen(self, event: DealChosen) -> None:
-        event.stop()
-        self.app.open_deal(event.deal_id)
 
     def action_column(self, step: int) -> None:
         """Move the focus to the next column left or right."""
