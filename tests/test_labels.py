@@ -10,6 +10,12 @@ def test_an_amount_is_money_and_nothing_is_blank() -> None:
     assert labels.amount(None) == ""
 
 
+def test_compact_money_drops_zero_cents_only() -> None:
+    assert labels.compact_money(500000, "USD") == "$5,000"
+    assert labels.compact_money(500050, "USD") == "$5,000.50"
+    assert labels.compact_money(500000, "CHF") == "5,000 CHF"
+
+
 def test_a_rate_is_a_percentage_with_one_decimal() -> None:
     assert labels.percent(0.3333) == "33.3%"
     assert labels.percent(None) == ""

@@ -16,6 +16,12 @@ def amount(value: Mapping[str, Any] | None) -> str:
     return format_money(value["value_minor"], value["currency"])
 
 
+def compact_money(minor: int, currency: str) -> str:
+    """Render money without zero cents, where room is short: "$5,000", "$5,000.50"."""
+    text = format_money(minor, currency)
+    return text[:-3] if text.endswith(".00") else text.replace(".00 ", " ")
+
+
 def percent(rate: float | None) -> str:
     """Render a fraction as a percentage with one decimal; blank when there was nothing to
     divide by."""
