@@ -29,10 +29,11 @@ class Measured(NamedTuple):
 
 def time_reports(path: Path, now: datetime = NOW) -> dict[str, Measured]:
     """Run every report once on the database at `path`; return the time and result of each."""
+    from tinycrm.config import Settings
     from tinycrm.core import listing, open_db, refs, reports, scoring
 
     db = open_db(path)
-    rules = scoring.Rules()
+    rules = scoring.rules_from(Settings().scoring)
     since = date(now.year, 1, 1)
     runs: dict[str, Callable[[Any], Any]] = {
         "pipeline": lambda s: reports.pipeline_report(s),

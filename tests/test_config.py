@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tinycrm import config
+from tinycrm.config import files
 
 
 def _file(home: Path) -> Path:
@@ -49,7 +50,7 @@ def test_lists_and_numbers_are_typed_in_the_file(crm: Any, hermetic: Path) -> No
     settings = config.load()
     assert settings.get("pipeline.stale_days") == 21
     assert settings.get("deals.won_follow_up_days") == 0
-    assert settings.week_start == "sunday"
+    assert settings.general.week_start == "sunday"
 
 
 def test_list_shows_every_known_key_and_where_it_comes_from(crm: Any) -> None:
@@ -138,9 +139,9 @@ def test_the_writer_keeps_unknown_keys_and_escapes_strings(hermetic: Path) -> No
         "general": {"date_format": '%d/%m "quoted" \\ tab\there', "week_start": "monday"},
         "custom section": {"flag": True, "names": ["a", "b\nc"]},
     }
-    text = config.dumps(data)
+    text = files.dumps(data)
     assert tomllib.loads(text) == data
-    path = config.write(data, hermetic / "c.toml")
+    path = files.write(data, hermetic / "c.toml")
     assert tomllib.loads(path.read_text()) == data
     assert config.set_value("general.week_start", "tue", path) == "tuesday"
     assert tomllib.loads(path.read_text())["custom section"] == data["custom section"]
@@ -160,3 +161,69 @@ def test_a_bad_value_written_by_hand_is_reported_with_the_way_out(crm: Any, herm
     assert hint == f"hint: fix it with crm config set {key} VALUE, or crm config unset {key}"
     assert crm("config", "unset", "general.week_start").exit_code == 0
     assert crm("list", "deals").exit_code == 0
+
+
+def test_scoring_rules_are_settings(crm: Any, hermetic: Path) -> None:
+    assert crm("config", "get", "scoring.lifecycle.prospect").stdout == "15\n"
+    assert crm("config", "get", "scoring.source.partner").stdout == "0\n"  # unlisted: 0 points
+    assert crm("config", "set", "scoring.source.partner", "25").stdout == (
+        "scoring.source.partner = 25\n"
+    )
+    assert crm("config", "set", "scoring.decay.max", "40").exit_code == 0
+    assert crm("config", "set", "--", "scoring.tags.former vip", "-5").exit_code == 0
+    assert tomllib.loads(_file(hermetic).read_text()) == {
+        "scoring": {"source": {"partner": 25}, "decay": {"max": 40}, "tags": {"former vip": -5}}
+    }
+    settings = config.load().scoring
+    assert settings.source == {
+        "referral": 20,
+        "inbound": 15,
+        "event": 10,
+        "outbound": 5,
+        "partner": 25,
+    }
+    assert (settings.decay.points, settings.decay.per, settings.decay.most) == (5, 30, 40)
+    rows = {r["key"]: r for r in json.loads(crm("config", "list", "--json").stdout)}
+    assert rows["scoring.source.partner"] == {
+        "key": "scoring.source.partner",
+        "value": 25,
+        "set": True,
+        "help": "points for contacts from partner",
+    }
+    assert rows["scoring.lifecycle.lead"]["set"] is False
+    assert crm("config", "unset", "scoring.source.partner").stdout == (
+        "scoring.source.partner is back to its default (0)\n"
+    )
+    assert crm("config", "unset", "scoring.decay.max").exit_code == 0
+    assert tomllib.loads(_file(hermetic).read_text()) == {"scoring": {"tags": {"former vip": -5}}}
+
+
+def test_a_scoring_rule_is_checked_like_any_setting(crm: Any) -> None:
+    r = crm("config", "set", "scoring.interactions.per", "0")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: bad value for scoring.interactions.per: 0")
+    r = crm("config", "set", "scoring.ranking.points", "3")
+    assert r.exit_code == 1
+    assert "scoring.lifecycle.NAME" in r.stderr
+
+
+def test_the_file_may_write_point_tables_inline(crm: Any, hermetic: Path) -> None:
+    hermetic.mkdir(parents=True, exist_ok=True)
+    _file(hermetic).write_text("[scoring]\nlifecycle = { Prospect = 20 }\n")
+    assert crm("config", "get", "scoring.lifecycle.prospect").stdout == "20\n"
+    _file(hermetic).write_text("[scoring]\nsource = 3\n")
+    r = crm("config", "get", "scoring.source.referral")
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"error: {_file(hermetic)}: [scoring] source must be a table")
+    _file(hermetic).write_text("[scoring]\ndecay = 3\n")
+    r = crm("config", "get", "scoring.decay.per")
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"error: {_file(hermetic)}: [scoring] decay must be a table")
+
+
+def test_the_writer_writes_sub_tables() -> None:
+    data: dict[str, Any] = {"scoring": {"decay": {"per": 7}, "tags": {"a b": 1}}, "x": {"y": {}}}
+    assert files.dumps(data).endswith(
+        '[scoring]\n\n[scoring.decay]\nper = 7\n\n[scoring.tags]\n"a b" = 1\n\n[x]\n\n[x.y]\n'
+    )
+    assert tomllib.loads(files.dumps(data)) == data

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tinycrm import config
+from tinycrm.config import checks, files
 
 SECRET = "hunter2-Sekret"
 
@@ -64,7 +64,7 @@ def test_a_failed_write_leaves_the_old_file_whole(
     def full(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(config, "_fsync", full)
+    monkeypatch.setattr(files, "_fsync", full)
     r = crm("config", "set", "general.default_currency", "EUR")
     assert r.exit_code == 1
     assert r.stderr.startswith("error: cannot write ")
@@ -91,12 +91,12 @@ def test_a_symlinked_config_file_stays_a_symlink(crm: Any, hermetic: Path, tmp_p
     "key", ["reminders.smtp_password", "x.api_token", "x.client_secret", "x.PASSWORD"]
 )
 def test_which_keys_are_secrets(key: str) -> None:
-    assert config.is_secret(key)
+    assert checks.is_secret(key)
 
 
 def test_ordinary_keys_are_not_secrets() -> None:
-    assert not config.is_secret("reminders.smtp_user")
-    assert not config.is_secret("general.default_currency")
+    assert not checks.is_secret("reminders.smtp_user")
+    assert not checks.is_secret("general.default_currency")
 
 
 def test_secrets_are_never_echoed(crm: Any, hermetic: Path) -> None:

@@ -466,16 +466,17 @@ def test_claim_is_one_transaction_that_a_second_connection_cannot_share(
     db: Any, db_path: Path
 ) -> None:
     """The claim holds the write lock: a run that starts meanwhile waits, then finds nothing."""
+    from tinycrm.config import ReminderSettings
     from tinycrm.core import reminders
 
     ids = make_world(db)
     first = sqlite3.connect(db_path, isolation_level=None)
-    claimed = reminders.claim(first, NOW, UTC, reminders.all_day_time({}))
+    claimed = reminders.claim(first, NOW, UTC, ReminderSettings().all_day_time)
     assert {r.id for r in claimed if r.kind == "follow-up"} == {ids[n] for n in DUE}
     second = sqlite3.connect(db_path, isolation_level=None)
-    assert reminders.claim(second, NOW, UTC, reminders.all_day_time({})) == []
+    assert reminders.claim(second, NOW, UTC, ReminderSettings().all_day_time) == []
     reminders.unclaim(first, claimed, NOW)
-    assert len(reminders.claim(second, NOW, UTC, reminders.all_day_time({}))) == len(DUE)
+    assert len(reminders.claim(second, NOW, UTC, ReminderSettings().all_day_time)) == len(DUE)
 
 
 def test_an_smtp_failure_leaves_the_reminders_for_the_next_run(

@@ -165,6 +165,7 @@ class RemindersMachine(RuleBasedStateMachine):
 
     @rule(command=st.sampled_from(["works", "fails", "stopped", "killed"]))
     def remind(self, command: str) -> None:
+        from tinycrm.config import ReminderSettings
         from tinycrm.core import reminders
         from tinycrm.domain import notices
         from tinycrm.store.db import connect
@@ -188,7 +189,7 @@ class RemindersMachine(RuleBasedStateMachine):
                 self.delivered[(channel, r.uuid, r.occurrence)] += 1
             return notices.Outcome(channel, "delivered")
 
-        config = {"channels": CHANNELS}
+        config = ReminderSettings(channels=tuple(CHANNELS))
         try:
             reminders.run(conn, self.now, config, lambda text: None, {}, tz=UTC, send=send)
         except reminders.Interrupted:

@@ -90,11 +90,12 @@ def test_a_channel_that_delivered_before_a_kill_is_not_repeated(
 ) -> None:
     """Deliveries are written per channel as they happen: a run killed after stdout had them
     and before the command did retries only the command."""
+    from tinycrm.config import ReminderSettings
     from tinycrm.core import reminders
 
     ids = make_world(db)
     conn = db.raw()
-    claimed = reminders.claim(conn, NOW, UTC, reminders.all_day_time({}))
+    claimed = reminders.claim(conn, NOW, UTC, ReminderSettings().all_day_time)
     reminders.record_delivery(conn, claimed, "stdout", NOW)
     conn.close()  # and the run dies here: no give-back
     got = hermetic / "got.json"

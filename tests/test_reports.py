@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tinycrm.config import Settings
 from tinycrm.core import contacts, deals, listing, refs, reports, scoring
 from tinycrm.store.models import Interaction
 
@@ -269,7 +270,7 @@ def test_an_undone_lifecycle_change_is_not_churn(data: Any) -> None:
 
 
 def test_lead_scores_by_the_default_rules(data: Any) -> None:
-    rules = scoring.Rules()
+    rules = scoring.rules_from(Settings().scoring)
     with data.snapshot() as s:
         ann = scoring.explain(s, refs.resolve(s, "Ann", ("contact",)).id, rules, NOW)
         ben = scoring.explain(s, refs.resolve(s, "Ben", ("contact",)).id, rules, NOW)
@@ -314,13 +315,17 @@ def test_scoring_rules_come_from_config_toml(data: Any, crm: Any) -> None:
 def test_a_bad_scoring_rule_is_a_one_line_error(crm: Any) -> None:
     from tinycrm import paths
 
-    config = paths.config_file()
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text('[scoring.decay]\nper = "a month"\n', encoding="utf-8")
     crm("add", "contact", "Ann")
+    config = paths.config_file()
+    config.write_text('[scoring.decay]\nper = "a month"\n', encoding="utf-8")
     result = crm("score", "Ann")
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: config.toml [scoring.decay] per must be a whole")
+    assert result.stderr.splitlines() == [
+        f"error: {config}: scoring.decay.per must be a whole number, not 'a month'"
+        " (write digits, e.g. 14)",
+        "hint: fix it with crm config set scoring.decay.per VALUE,"
+        " or crm config unset scoring.decay.per",
+    ]
 
 
 def test_segments_narrow_lists_and_reports(data: Any, crm: Any) -> None:

@@ -122,7 +122,7 @@ def add_deal(
             session,
             title,
             now=now,
-            currency=currency or state.settings().default_currency,
+            currency=currency or state.settings().general.default_currency,
             contact=the_contact,
             company=company,
             value=value,

@@ -130,7 +130,7 @@ def _options(on_duplicate: str, dry_run: bool, skip_bad: bool) -> Any:
         on_duplicate=on_duplicate,
         dry_run=dry_run,
         skip_bad=skip_bad,
-        currency=state.settings().default_currency,
+        currency=state.settings().general.default_currency,
     )
 
 

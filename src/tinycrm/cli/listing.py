@@ -116,7 +116,7 @@ def list_contacts(
         if sort == "score":
             from tinycrm.core import scoring
 
-            rules = scoring.rules_from(state.settings().raw)
+            rules = scoring.rules_from(state.settings().scoring)
             score = scoring.score_expression(reader, rules, state.now())
         rows = listing.list_contacts(
             reader, flt, listing.Page(sort, desc, limit), where=where, score=score
@@ -187,7 +187,7 @@ def list_deals(
     from tinycrm.core import listing
     from tinycrm.domain import money
 
-    currency = state.settings().default_currency
+    currency = state.settings().general.default_currency
     flt = listing.ListFilter(
         tags=tuple(tag),
         stage=stage,

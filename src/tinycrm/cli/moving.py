@@ -26,7 +26,7 @@ def move(
     from tinycrm.domain import dates
 
     db = state.database()
-    raw = getattr(state.settings(), "raw", {})
+    settings = state.settings().deals
     after_win = None
     with db.transaction(summary=f"move deal {deal} to {target}") as session:
         the_deal = refs.resolve_deal(session, deal)
@@ -34,7 +34,7 @@ def move(
         where = deals.move_to(session, the_deal, target, state.now(), reason)
         data = views.deal_dict(session, the_deal, with_history=False)
         if where == "won":
-            fu = followups.after_win(session, the_deal, state.now(), raw)
+            fu = followups.after_win(session, the_deal, state.now(), settings)
             if fu is not None:
                 after_win = f"Follow-up #{fu.id} {fu.title} due {dates.describe(fu.due_at, True)}"
             else:

@@ -151,7 +151,7 @@ def add_stage(
     from tinycrm.core import pipelines
 
     if stale_days is None:
-        stale_days = int(state.settings().get("pipeline.stale_days"))
+        stale_days = state.settings().pipeline.stale_days
     with state.database().transaction(summary=f"add stage {name}") as session:
         the_pipeline = pipelines.get_pipeline(session, pipeline)
         stage = pipelines.add_stage(

@@ -7,7 +7,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -78,13 +77,6 @@ def _prefix(db_path: Path) -> str:
     return f"crm --db {shlex.quote(str(db_path))}"
 
 
-def _config() -> dict[str, Any]:
-    from tinycrm.core import reminders
-
-    raw = getattr(state.settings(), "raw", None)
-    return reminders.reminders_config(raw if isinstance(raw, dict) else {})
-
-
 def remind(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Show what is due without recording or sending anything."
@@ -109,7 +101,7 @@ def remind(
     db = state.database(write=not (dry_run or digest), create=False)
     now = state.now()
     prefix = _prefix(db.path)
-    config = _config()
+    config = state.settings().reminders
     conn = db.raw()
     try:
         if digest:

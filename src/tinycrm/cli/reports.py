@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.domain import labels
 
 app = typer.Typer(
     help="Reports: pipeline, forecast, win rate, funnel, cycle, velocity, stale, sources, "
@@ -37,18 +38,6 @@ def bar(value: float, biggest: float, width: int = BAR_WIDTH) -> str:
     from tinycrm.domain.text import bar as blocks
 
     return blocks(value, biggest, width)
-
-
-def _money(amount: dict[str, Any] | None) -> str:
-    from tinycrm.domain.money import format_money
-
-    if not amount:
-        return ""
-    return str(format_money(amount["value_minor"], amount["currency"]))
-
-
-def _percent(rate: float | None) -> str:
-    return "" if rate is None else f"{rate * 100:.1f}%"
 
 
 def _days(value: float | None) -> str:
@@ -133,8 +122,8 @@ def pipeline(
             "stage": (f"{r['pipeline']} / " if several else "") + r["stage"],
             "probability": f"{r['probability']}%",
             "deals": r["deals"],
-            "total": _money(r["total"]),
-            "weighted": _money(r["weighted"]),
+            "total": labels.amount(r["total"]),
+            "weighted": labels.amount(r["weighted"]),
             "bar": bar(r["weighted"]["value_minor"], top[r["currency"]]) if r["weighted"] else "",
         }
         for r in data["rows"]
@@ -143,8 +132,8 @@ def pipeline(
         {
             "stage": f"total {t['currency']}",
             "deals": t["deals"],
-            "total": _money(t["total"]),
-            "weighted": _money(t["weighted"]),
+            "total": labels.amount(t["total"]),
+            "weighted": labels.amount(t["weighted"]),
         }
         for t in data["totals"]
     ]
@@ -172,10 +161,10 @@ def forecast(
         render.print_json(data)
         return
     top = _biggest(data["rows"], "weighted")
-    labels = {"overdue": "overdue", "later": "later", "none": "no close date"}
+    periods = {"overdue": "overdue", "later": "later", "none": "no close date"}
     rows: list[dict[str, Any]] = []
     for r in data["rows"]:
-        label = labels.get(r["period"], r["period"])
+        label = periods.get(r["period"], r["period"])
         if r["deals"] == 0:
             # an empty month is one row, whatever the number of currencies
             if not any(o["period"] == label for o in rows):
@@ -186,8 +175,8 @@ def forecast(
             {
                 "period": label,
                 "deals": r["deals"],
-                "total": _money(r["total"]),
-                "weighted": _money(r["weighted"]),
+                "total": labels.amount(r["total"]),
+                "weighted": labels.amount(r["weighted"]),
                 "bar": bar(r["weighted"]["value_minor"], top.get(r["currency"], 0)),
             }
         )
@@ -223,17 +212,17 @@ def win_rate(
                 "group": r["group"] or ("(no source)" if key == "source" else "all"),
                 "won": r["won"],
                 "lost": r["lost"],
-                "rate": _percent(r["win_rate"]),
+                "rate": labels.percent(r["win_rate"]),
                 "bar": bar(r["win_rate"] or 0, 1, 20),
-                "won_value": ", ".join(_money(v["won"]) for v in r["values"]),
+                "won_value": ", ".join(labels.amount(v["won"]) for v in r["values"]),
                 "value_rate": ", ".join(
-                    f"{_percent(v['value_win_rate'])} {v['currency']}" for v in r["values"]
+                    f"{labels.percent(v['value_win_rate'])} {v['currency']}" for v in r["values"]
                 ),
             }
         )
     if key and rows:
         rows.append({"group": "all", "won": data["won"], "lost": data["lost"],
-                     "rate": _percent(data["win_rate"])})  # fmt: skip
+                     "rate": labels.percent(data["win_rate"])})  # fmt: skip
     heading = {"source": "Source", "month": "Month"}.get(key or "", "")
     columns = [("group", heading), ("#won", "Won"), ("#lost", "Lost"), ("#rate", "Win rate"),
                ("bar", ""), ("#won_value", "Won value"), ("#value_rate", "By value")]  # fmt: skip
@@ -263,14 +252,14 @@ def funnel(pipeline_name: str | None = PIPELINE, segment: str | None = SEGMENT,
             "reached": r["reached"],
             "bar": bar(r["reached"], first),
             "lost": r["lost_here"],
-            "conversion": f"{_percent(r['conversion'])} to {r['next']}"
+            "conversion": f"{labels.percent(r['conversion'])} to {r['next']}"
             if r["conversion"] is not None
             else "",
         }
         for r in data["stages"]
     ]
     rows.append({"stage": "won", "reached": data["won"], "bar": bar(data["won"], first),
-                 "conversion": f"{_percent(data['overall'])} overall"
+                 "conversion": f"{labels.percent(data['overall'])} overall"
                  if data["overall"] is not None else ""})  # fmt: skip
     columns = [("stage", "Stage"), ("#reached", "Reached"), ("bar", ""), ("#lost", "Lost here"),
                ("conversion", "Conversion")]  # fmt: skip
@@ -335,10 +324,12 @@ def velocity(since: str | None = SINCE, segment: str | None = SEGMENT,
         {
             "currency": r["currency"],
             "open": r["open_deals"],
-            "average": _money(r["average_won"]),
-            "rate": _percent(r["win_rate"]),
+            "average": labels.amount(r["average_won"]),
+            "rate": labels.percent(r["win_rate"]),
             "cycle": _days(r["cycle_days"]),
-            "velocity": (_money(r["velocity_per_day"]) + " / day") if r["velocity_per_day"] else "",
+            "velocity": (labels.amount(r["velocity_per_day"]) + " / day")
+            if r["velocity_per_day"]
+            else "",
         }
         for r in data["rows"]
     ]
@@ -377,7 +368,7 @@ def stale(
             "title": r["title"],
             "stage": r["stage"],
             "contact": r["contact"]["name"] if r["contact"] else "",
-            "value": _money(r["value"]),
+            "value": labels.amount(r["value"]),
             "idle": f"{r['idle_days']} d (limit {r['stale_days']})",
         }
         for r in _first(data["deals"], limit)
@@ -432,8 +423,8 @@ def sources(segment: str | None = SEGMENT, as_json: bool = JSON) -> None:
             "deals": r["deals"],
             "won": r["won"],
             "lost": r["lost"],
-            "rate": _percent(r["win_rate"]),
-            "value": ", ".join(_money(v) for v in r["won_value"]),
+            "rate": labels.percent(r["win_rate"]),
+            "value": ", ".join(labels.amount(v) for v in r["won_value"]),
         }
         for r in data["rows"]
     ]
@@ -467,13 +458,13 @@ def customers(
     churn = data["churn"]
     pairs: list[tuple[str, Any]] = [("customers", str(data["customers"]))]
     for v in data["lifetime_value"]:
-        average = _money(v["average_per_customer"])
-        pairs.append((f"lifetime value {v['currency']}", f"{_money(v)} (average {average})"))
+        average = labels.amount(v["average_per_customer"])
+        pairs.append((f"lifetime value {v['currency']}", f"{labels.amount(v)} (average {average})"))
     pairs.append(
         (
             f"churn since {churn['since']}",
             f"{churn['churned']} of {churn['customers_at_start']} customers"
-            + (f" ({_percent(churn['rate'])})" if churn["rate"] is not None else ""),
+            + (f" ({labels.percent(churn['rate'])})" if churn["rate"] is not None else ""),
         )
     )
     render.fields(pairs, title="Customers")
@@ -484,7 +475,7 @@ def customers(
             "id": r["id"],
             "name": r["name"],
             "deals": r["deals"],
-            "value": _money(r["lifetime_value"]),
+            "value": labels.amount(r["lifetime_value"]),
             "bar": bar(r["lifetime_value"]["value_minor"], top[r["lifetime_value"]["currency"]]),
         }
         for r in data["top"]
@@ -504,7 +495,7 @@ def score(
     """
     from tinycrm.core import refs, scoring
 
-    rules = scoring.rules_from(state.settings().raw)
+    rules = scoring.rules_from(state.settings().scoring)
     with state.database(write=False).snapshot() as reader:
         hit = refs.resolve(reader, ref, ("contact",))
         data = scoring.explain(reader, hit.id, rules, state.now())
@@ -542,7 +533,7 @@ def segment_save(
     from tinycrm.core import listing, segments
     from tinycrm.domain import money
 
-    currency = state.settings().default_currency
+    currency = state.settings().general.default_currency
     flt = listing.ListFilter(
         tags=tuple(tag),
         lifecycle=lifecycle,

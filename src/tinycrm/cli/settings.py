@@ -36,11 +36,12 @@ def get(
     Example: crm config get general.week_start
     """
     from tinycrm import config
+    from tinycrm.config import checks
 
     known = config.known_key(key)
     value = config.load().get(known.name)
     if not reveal:
-        value = config.shown(known.name, value)
+        value = checks.shown(known.name, value)
     if as_json:
         render.say(json.dumps(value, ensure_ascii=False))
     else:
@@ -63,16 +64,17 @@ def set_(
     crm config set reminders.channels stdout,desktop; crm config set reminders.smtp_password
     """
     from tinycrm import config
+    from tinycrm.config import checks, files
     from tinycrm.errors import UsageError
 
     name = config.known_key(key).name
     if value is None:
-        if not config.is_secret(name):
+        if not checks.is_secret(name):
             raise UsageError(f"missing VALUE for {name}", hint=f"crm config set {name} VALUE")
         value = _read_secret(name)
     stored = config.set_value(name, value)
-    render.say(f"{name} = {_text(config.shown(name, stored))}")
-    if config.exposed():
+    render.say(f"{name} = {_text(checks.shown(name, stored))}")
+    if files.exposed():
         from tinycrm import paths
 
         sys.stderr.write(
@@ -110,15 +112,16 @@ def list_(
     """List every setting with its value, and whether it is set or the default; secrets show
     as *** unless --reveal."""
     from tinycrm import config
+    from tinycrm.config import checks
 
     rows = [
         {
-            "key": key,
-            "value": value if reveal else config.shown(key, value),
+            "key": known.name,
+            "value": value if reveal else checks.shown(known.name, value),
             "set": is_set,
-            "help": config.SCHEMA[key].help,
+            "help": known.help,
         }
-        for key, value, is_set in config.effective()
+        for known, value, is_set in config.effective()
     ]
     if as_json:
         render.print_json(rows)

@@ -97,15 +97,13 @@ def _print(data: dict[str, Any]) -> None:
             title=f"company #{data['id']} {data['name']}",
         )
     else:
+        from tinycrm.domain import labels
         from tinycrm.domain.money import format_money
 
-        status = data["status"]
-        if status == "lost" and data["lost_reason"]:
-            status += f" ({data['lost_reason']})"
         render.fields(
             [
-                ("stage", f"{data['stage']} ({data['pipeline']})"),
-                ("status", status),
+                ("stage", labels.stage(data["stage"], data["pipeline"])),
+                ("status", labels.deal_status(data["status"], data["lost_reason"])),
                 ("value", format_money(data["value_minor"], data["currency"])),
                 (
                     "probability",

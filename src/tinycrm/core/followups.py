@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from tinycrm.config import DealSettings
 from tinycrm.core.agenda import effective_due
 from tinycrm.core.touches import TOUCH_SQL, touches_from_rows
 from tinycrm.domain.dates import When, at_local, iso, local_tz
@@ -267,29 +268,19 @@ def follow_up_dict(session: Session, fu: FollowUp) -> dict[str, Any]:
 
 
 def after_win(
-    session: Session, deal: Deal, now: datetime, raw: dict[str, Any] | None = None
+    session: Session, deal: Deal, now: datetime, settings: DealSettings | None = None
 ) -> FollowUp | None:
-    """Schedule the check-in the seller asks for after every win (`deals.won_follow_up_days`
-    in config.toml, whose parsed form `raw` is read when not given); None when not asked.
+    """Schedule the check-in the seller asks for after every win (`deals.won_follow_up_days`,
+    read from config.toml when `settings` is not given); None when not asked.
 
     Both faces call it when a deal is won, so a win from the board and from `crm move` end
     alike."""
-    if raw is None:
+    if settings is None:
         from tinycrm import config
 
-        raw = config.load().raw
-    days = won_follow_up_days(raw)
+        settings = config.load().deals
+    days = settings.won_follow_up_days
     return check_in_after_win(session, deal, now, days) if days else None
-
-
-def won_follow_up_days(raw: dict[str, Any]) -> int | None:
-    """Read [deals] won_follow_up_days from a parsed config.toml (None when unset or not a
-    positive whole number)."""
-    table = raw.get("deals") if isinstance(raw, dict) else None
-    value = table.get("won_follow_up_days") if isinstance(table, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return None
-    return value
 
 
 def check_in_hint(deal: Deal, days: int = 30) -> str:

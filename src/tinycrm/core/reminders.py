@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
+from tinycrm.config import ReminderSettings
 from tinycrm.core.touches import LIVE_PARENTS, TOUCH_SQL, touches_from_rows
 from tinycrm.domain.dates import at_local, iso, local_tz, stored_time, to_stored
 from tinycrm.domain.due import whole_day
 from tinycrm.domain.notices import Outcome, Reminder
-from tinycrm.errors import ValidationError
 
-CHANNELS = ("stdout", "desktop", "email", "command")
 STALE_DELIVERY_DAYS = 90  # a delivery note this old belongs to an occurrence long gone
 # How long a run holds what it claimed. Longer than any run takes (each channel gives up after
 # a minute), so a run still delivering is never overtaken; a killed run's claim expires then.
@@ -74,17 +73,6 @@ _TOUCH_TAKEN = (
     "SELECT 1 FROM reminder_occurrence WHERE record_uuid = ? AND due = ?"
     " AND (reminded_at IS NOT NULL OR claimed_until > ?)"
 )
-
-
-def all_day_time(config: dict[str, Any]) -> time:
-    """Return the local time from which all-day items are reminded ([reminders] all_day_at)."""
-    raw = str(config.get("all_day_at", "09:00"))
-    try:
-        return time.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(
-            f"[reminders] all_day_at is not a time: {raw!r}", hint='write it like "09:00"'
-        ) from None
 
 
 def _remindable(due: datetime, all_day: bool, now: datetime, tz: tzinfo, start: time) -> bool:
@@ -323,29 +311,10 @@ def finish(conn: sqlite3.Connection, reminders: Sequence[Reminder], now: datetim
         raise
 
 
-def channels_of(config: dict[str, Any]) -> list[str]:
-    """Return the configured channels ([reminders] channels; stdout by default)."""
-    raw = config.get("channels", ["stdout"])
-    names = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
-    unknown = [n for n in names if n not in CHANNELS]
-    if unknown:
-        raise ValidationError(
-            f"unknown reminder channel {unknown[0]!r} in config.toml",
-            hint=f"[reminders] channels takes some of: {', '.join(CHANNELS)}",
-        )
-    return [str(n) for n in names] or ["stdout"]
-
-
-def reminders_config(raw: dict[str, Any]) -> dict[str, Any]:
-    """Return the [reminders] table of a parsed config.toml ({} when absent or not a table)."""
-    table = raw.get("reminders") if isinstance(raw, dict) else None
-    return table if isinstance(table, dict) else {}
-
-
 def deliver(
     channel: str,
     reminders: Sequence[Reminder],
-    config: dict[str, Any],
+    config: ReminderSettings,
     now: datetime,
     tz: tzinfo,
     write: Callable[[str], None],
@@ -408,7 +377,7 @@ class RunResult:
 def run(
     conn: sqlite3.Connection,
     now: datetime,
-    config: dict[str, Any],
+    config: ReminderSettings,
     write: Callable[[str], None],
     env: dict[str, str],
     *,
@@ -425,8 +394,8 @@ def run(
     `send` delivers on one channel (`deliver` unless a test gives another)."""
     send = send or deliver
     tz = tz or local_tz()
-    start = all_day_time(config)
-    names = channels_of(config)
+    start = config.all_day_time
+    names = config.channels
     if dry_run:
         due = find_due(conn, now, tz, start)
         add_context(conn, due, prefix)

@@ -4,98 +4,33 @@ quickly, and explained line by line for one contact."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from tinycrm.config import Rules
 from tinycrm.core.listing import Condition
 from tinycrm.domain.dates import to_stored
 from tinycrm.domain.money import exponent, format_money
 from tinycrm.domain.text import fold
-from tinycrm.errors import NotFoundError, ValidationError
+from tinycrm.errors import NotFoundError
 
 if TYPE_CHECKING:
     from tinycrm.store.reader import Reader
 
-DEFAULT_LIFECYCLE = {"lead": 5, "prospect": 15, "customer": 25, "former customer": 0}
-DEFAULT_SOURCE = {"referral": 20, "inbound": 15, "event": 10, "outbound": 5}
-DEFAULT_TAGS = {"vip": 10}
 
+def rules_from(rules: Rules) -> Rules:
+    """Return the [scoring] rules of the settings with their names folded as the data is
+    compared: lifecycle, source and tag names without case or accents, a tag without its #."""
 
-@dataclass(frozen=True)
-class Rule:
-    """`points` for each `per` units of something, at most `most` in all."""
+    def folded(table: dict[str, int], strip: str = "") -> dict[str, int]:
+        return {fold(name).lstrip(strip): points for name, points in table.items()}
 
-    points: int
-    per: int
-    most: int
-
-
-@dataclass(frozen=True)
-class Rules:
-    """How a contact earns points (see docs/reports.md, "Lead score")."""
-
-    lifecycle: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIFECYCLE))
-    source: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SOURCE))
-    tags: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_TAGS))
-    # points per interaction in the last `per` days
-    interactions: Rule = Rule(points=5, per=30, most=25)
-    # points per `per` of open deal value (major units: dollars, euros, yen)
-    open_deals: Rule = Rule(points=1, per=1000, most=30)
-    # points taken away per `per` days without an interaction
-    decay: Rule = Rule(points=5, per=30, most=30)
-
-
-def _whole(section: str, key: str, value: Any, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValidationError(
-            f"config.toml [{section}] {key} must be a whole number"
-            + (f" of at least {minimum}" if minimum else ""),
-            hint=f"for example {key} = 5",
-        )
-    return value
-
-
-def _points_table(raw: dict[str, Any], key: str, default: dict[str, int]) -> dict[str, int]:
-    given = raw.get(key, {})
-    if not isinstance(given, dict):
-        raise ValidationError(
-            f"config.toml [scoring] {key} must be a table of points",
-            hint=f"for example {key} = {{ {next(iter(default))} = 10 }}",
-        )
-    out = dict(default)
-    for name, points in given.items():
-        if isinstance(points, bool) or not isinstance(points, int):
-            raise ValidationError(f"config.toml [scoring] {key}.{name} must be a whole number")
-        out[fold(str(name))] = points
-    return out
-
-
-def _rule(raw: dict[str, Any], key: str, default: Rule) -> Rule:
-    given = raw.get(key, {})
-    if not isinstance(given, dict):
-        raise ValidationError(f"config.toml [scoring.{key}] must be a table")
-    return Rule(
-        points=_whole(f"scoring.{key}", "points", given.get("points", default.points)),
-        per=_whole(f"scoring.{key}", "per", given.get("per", default.per), minimum=1),
-        most=_whole(f"scoring.{key}", "max", given.get("max", default.most)),
-    )
-
-
-def rules_from(config: dict[str, Any] | None) -> Rules:
-    """Read the [scoring] table of a parsed config.toml; what is missing keeps its default."""
-    raw = (config or {}).get("scoring", {})
-    if not isinstance(raw, dict):
-        raise ValidationError("config.toml [scoring] must be a table")
-    return Rules(
-        lifecycle=_points_table(raw, "lifecycle", DEFAULT_LIFECYCLE),
-        source=_points_table(raw, "source", DEFAULT_SOURCE),
-        tags={
-            k.lstrip("#").lower(): v for k, v in _points_table(raw, "tags", DEFAULT_TAGS).items()
-        },
-        interactions=_rule(raw, "interactions", Rules.interactions),
-        open_deals=_rule(raw, "open_deals", Rules.open_deals),
-        decay=_rule(raw, "decay", Rules.decay),
+    return replace(
+        rules,
+        lifecycle=folded(rules.lifecycle),
+        source=folded(rules.source),
+        tags=folded(rules.tags, "#"),
     )
 
 

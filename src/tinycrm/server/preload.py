@@ -144,7 +144,7 @@ def idle_seconds() -> float:
     try:
         from tinycrm import config
 
-        minutes = config.load().get("server.idle_minutes")
+        minutes = config.load().server.idle_minutes
     except Exception:  # a broken config.toml is the command's to report, not the server's
         return IDLE_SECONDS
-    return float(minutes) * 60 if isinstance(minutes, int) and minutes > 0 else IDLE_SECONDS
+    return float(minutes) * 60

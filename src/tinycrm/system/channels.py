@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tinycrm.config import ReminderSettings
     from tinycrm.domain.notices import Outcome, Reminder
 
 # More than this many reminders make one summary notification instead of one each.
@@ -96,12 +97,11 @@ def desktop(
 
 
 def message(
-    reminders: Sequence[Reminder], config: dict[str, Any], now: datetime, tz: tzinfo
+    reminders: Sequence[Reminder], config: ReminderSettings, now: datetime, tz: tzinfo
 ) -> EmailMessage:
     """Build the reminder email (one message for the whole run)."""
-    sender = str(config.get("email_from") or "")
-    to = config.get("email_to") or sender
-    recipients = [str(t) for t in to] if isinstance(to, list) else [str(to)]
+    sender = config.email_from or ""
+    recipients = list(config.email_to or [sender])
     if not sender or not any(recipients):
         from tinycrm.errors import ValidationError
 
@@ -125,7 +125,7 @@ def message(
 
 
 def email(
-    reminders: Sequence[Reminder], config: dict[str, Any], now: datetime, tz: tzinfo
+    reminders: Sequence[Reminder], config: ReminderSettings, now: datetime, tz: tzinfo
 ) -> Outcome:
     """Send one email through a local sendmail program or an SMTP server."""
     from tinycrm.errors import TinyCrmError
@@ -134,29 +134,29 @@ def email(
         msg = message(reminders, config, now, tz)
     except TinyCrmError as exc:
         return _outcome("email", "failed", exc.message)
-    sendmail = config.get("sendmail")
+    sendmail = config.sendmail
     if sendmail:
         done = subprocess.run(
-            [str(sendmail), "-t", "-oi"], input=msg.as_bytes(), capture_output=True, timeout=TIMEOUT
+            [sendmail, "-t", "-oi"], input=msg.as_bytes(), capture_output=True, timeout=TIMEOUT
         )
         if done.returncode != 0:
             detail = done.stderr.decode(errors="replace").strip() or f"exit {done.returncode}"
             return _outcome("email", "failed", f"{sendmail}: {detail}")
         return _outcome("email", "delivered")
-    host = config.get("smtp_host")
+    host = config.smtp_host
     if not host:
         return _outcome("email", "failed", "set smtp_host or sendmail in [reminders]")
-    port = int(config.get("smtp_port", 25))
+    port = config.smtp_port
     try:
         password = smtp_password(config)
     except PasswordCommandError as exc:
         return _outcome("email", "failed", str(exc))
     return send_smtp(
         msg,
-        str(host),
+        host,
         port,
-        tls="ssl" if port in SMTPS_PORTS else "starttls" if config.get("smtp_starttls") else "",
-        user=str(config["smtp_user"]) if config.get("smtp_user") else None,
+        tls="ssl" if port in SMTPS_PORTS else "starttls" if config.smtp_starttls else "",
+        user=config.smtp_user or None,
         password=password,
     )
 
@@ -165,15 +165,15 @@ class PasswordCommandError(Exception):
     """smtp_password_command failed or printed nothing."""
 
 
-def smtp_password(config: dict[str, Any]) -> str:
+def smtp_password(config: ReminderSettings) -> str:
     """Return the SMTP password: the first line printed by smtp_password_command (run through
     /bin/sh, like msmtp's passwordeval), else smtp_password, else ''."""
-    line = config.get("smtp_password_command")
+    line = config.smtp_password_command
     if not line:
-        return str(config.get("smtp_password", ""))
+        return config.smtp_password or ""
     try:
         done = subprocess.run(
-            ["/bin/sh", "-c", str(line)],
+            ["/bin/sh", "-c", line],
             capture_output=True,
             timeout=TIMEOUT,
             stdin=subprocess.DEVNULL,
@@ -231,15 +231,17 @@ def send_smtp(
     return _outcome("email", "delivered")
 
 
-def command(reminders: Sequence[Reminder], config: dict[str, Any], env: dict[str, str]) -> Outcome:
+def command(
+    reminders: Sequence[Reminder], config: ReminderSettings, env: dict[str, str]
+) -> Outcome:
     """Run the user's command (through /bin/sh) with the reminders as JSON on its stdin."""
-    line = config.get("command")
+    line = config.command
     if not line:
         return _outcome("command", "failed", "set command in [reminders]")
     payload = json.dumps([r.to_dict() for r in reminders], ensure_ascii=False).encode()
     try:
         done = subprocess.run(
-            ["/bin/sh", "-c", str(line)],
+            ["/bin/sh", "-c", line],
             input=payload,
             env=env,
             capture_output=True,

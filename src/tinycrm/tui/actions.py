@@ -283,7 +283,7 @@ def ask_new_deal(
                 session,
                 values["title"],
                 now=now,
-                currency=values["currency"] or config.load().default_currency,
+                currency=values["currency"] or config.load().general.default_currency,
                 contact=contact,
                 value=values["value"] or None,
                 stage=stage,

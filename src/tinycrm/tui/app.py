@@ -29,6 +29,7 @@ from tinycrm.errors import TinyCrmError
 from tinycrm.store.db import Database
 from tinycrm.tui.commands import CrmCommands
 from tinycrm.tui.filters import ControlCharacters
+from tinycrm.tui.messages import DataChanged, DealChosen, WaitingChanged
 from tinycrm.tui.writer import Job, Writer
 
 POLL_SECONDS = 1.0
@@ -262,9 +263,9 @@ class CrmApp(App[None]):
                 self.notify(f"Follow-up due: {title}", title="Due now", timeout=10)
 
     def reload_screens(self, deal_id: int | None = None) -> None:
-        """Ask every open screen to show fresh data; when only one deal changed, the board
-        just updates that deal's card. Waits while changes are still being saved (what the
-        board shows already has them) and while the file is gone."""
+        """Tell every open screen to show fresh data (DataChanged); when only one deal
+        changed, the board just updates that deal's card. Waits while changes are still
+        being saved (what the board shows already has them) and while the file is gone."""
         if self.file_state() == "gone":
             return
         if self._pending.get(deal_id) or (deal_id is None and self.writing):
@@ -272,13 +273,7 @@ class CrmApp(App[None]):
                 self._reload_wanted = True
             return
         for screen in self.screen_stack:
-            patch = getattr(screen, "patch", None)
-            if deal_id is not None and patch is not None:
-                patch(deal_id)
-                continue
-            reload = getattr(screen, "reload", None)
-            if reload is not None:
-                reload()
+            screen.post_message(DataChanged(deal_id))
 
     # -- writing -------------------------------------------------------------------------
 
@@ -378,9 +373,7 @@ class CrmApp(App[None]):
         if waiting:
             self.notify(WAITING, title="Busy", timeout=5)
         for screen in self.screen_stack:
-            status = getattr(screen, "show_status", None)
-            if status is not None:
-                status()
+            screen.post_message(WaitingChanged())
 
     def action_undo(self) -> None:
         """Undo the newest change, made here or by `crm` in a shell."""
@@ -412,6 +405,11 @@ class CrmApp(App[None]):
         from tinycrm.tui.screens.details import DetailsScreen
 
         self.push_screen(DetailsScreen("deal", deal_id))
+
+    def on_deal_chosen(self, event: DealChosen) -> None:
+        """A card was opened on the board: show its deal."""
+        event.stop()
+        self.open_deal(event.deal_id)
 
     def open_record(self, kind: str, record_id: int) -> None:
         """Show a contact's, company's or deal's details."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from tinycrm.tui.app import CrmApp
 
 
 class CrmCommands(Provider):
@@ -16,7 +19,7 @@ class CrmCommands(Provider):
         from tinycrm.core.board import SORTS
         from tinycrm.tui.screens.board import BoardScreen
 
-        app: Any = self.app
+        app = cast("CrmApp", self.app)  # a provider has no typed app getter; the app imports it
         found: list[tuple[str, Callable[[], Any], str]] = [
             ("Contacts", app.action_contacts, "every contact, searchable"),
             ("Agenda", app.action_agenda, "overdue, today's and upcoming follow-ups"),

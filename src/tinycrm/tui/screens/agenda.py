@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tinycrm.tui import actions
+from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.dialogs.forms import Field
 from tinycrm.tui.widgets.footer import KeyFooter
 from tinycrm.tui.writer import Job
 
 
-class AgendaScreen(Screen[None]):
+class AgendaScreen(CrmScreen[None]):
     """Follow-ups that need the seller."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -52,8 +52,8 @@ class AgendaScreen(Screen[None]):
         keep = table.cursor_row
         table.clear()
         self.targets = {}
-        with self.app.db.snapshot() as reader:  # type: ignore[attr-defined]
-            items = agenda.agenda(reader, self.app.now(), days=self.days)  # type: ignore[attr-defined]
+        with self.app.db.snapshot() as reader:
+            items = agenda.agenda(reader, self.app.now(), days=self.days)
         counts = {"overdue": 0, "today": 0, "upcoming": 0}
         for item in items:
             fu = item.follow_up
@@ -103,7 +103,7 @@ class AgendaScreen(Screen[None]):
             session.info["summary"] = f"complete follow-up #{fu_id} {fu.title}"
             followups.complete(session, fu, now)
 
-        self.app.write(  # type: ignore[attr-defined]
+        self.app.write(
             f"complete follow-up #{fu_id}",
             change,
             done=lambda _: self.notify(f"Follow-up #{fu_id} done"),
@@ -117,7 +117,7 @@ class AgendaScreen(Screen[None]):
         fu_id = self._selected()
         if fu_id is None:
             return
-        app: Any = self.app
+        app = self.app
 
         def build(values: dict[str, str]) -> Job:
             until = dates.parse_when(values["until"], app.now())
@@ -141,7 +141,7 @@ class AgendaScreen(Screen[None]):
         fu_id = self._selected()
         target = self.targets.get(fu_id) if fu_id is not None else None
         if target is not None:
-            self.app.open_record(*target)  # type: ignore[attr-defined]
+            self.app.open_record(*target)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

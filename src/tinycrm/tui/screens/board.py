@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from tinycrm.core.board import SORTS, Board, Card
 from tinycrm.tui import actions
-from tinycrm.tui.messages import DealChosen
+from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.widgets.cards import CardList
 from tinycrm.tui.widgets.columns import StageColumn
 from tinycrm.tui.widgets.footer import KeyFooter
 
 
-class BoardScreen(Screen[None]):
+class BoardScreen(CrmScreen[None]):
     """The board of one pipeline."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -77,14 +76,15 @@ class BoardScreen(Screen[None]):
 
         app = self.app
         try:
-            with app.db.snapshot() as session:  # type: ignore[attr-defined]
-                data = board.load_board(session, app.now(), pipeline, text=text, sort=sort)  # type: ignore[attr-defined]
+            with app.db.snapshot() as session:
+                data = board.load_board(session, app.now(), pipeline, text=text, sort=sort)
         except TinyCrmError as error:
             self.pipeline = None
             app.call_from_thread(app.notify, error.message, severity="error")
             self.loaded = True
             return
         if not get_current_worker().is_cancelled:
+            # mypy cannot solve call_from_thread's "T | Awaitable[T]" for a coroutine function
             app.call_from_thread(self._show, data)  # type: ignore[arg-type]
 
     def patch(self, deal_id: int) -> None:
@@ -96,7 +96,7 @@ class BoardScreen(Screen[None]):
         if data is None or not self.loaded:
             self.reload()
             return
-        app: Any = self.app
+        app = self.app
         chosen = self.selected_id
         with app.db.snapshot() as session:
             changed = board.place_cards(
@@ -176,8 +176,7 @@ class BoardScreen(Screen[None]):
         if len(data.pipelines) > 1:
             parts.append("p: next pipeline")
         legend = "▲ overdue  ● today  ○ later  · none  12d! stale"
-        app: Any = self.app
-        if getattr(app, "waiting", False):
+        if self.app.waiting:
             legend = "⏳ waiting for another crm to finish writing…"
         line = "  ·  ".join(parts) + "    " + legend
         self.query_one("#board-status", Static).update(line, layout=False)  # one line, fixed
@@ -207,10 +206,6 @@ class BoardScreen(Screen[None]):
         """Return the selected deal's id."""
         card = self.selected
         return card.id if card else None
-
-    def on_deal_chosen(self, event: DealChosen) -> None:
-        event.stop()
-        self.app.open_deal(event.deal_id)  # type: ignore[attr-defined]
 
     def action_column(self, step: int) -> None:
         """Move the focus to the next column left or right."""
@@ -271,12 +266,12 @@ class BoardScreen(Screen[None]):
             lost_reason=None,
         )
         revert = self._show_now(moved)
-        actions.move_to(self.app, card.id, stage_id, revert)  # type: ignore[arg-type]
+        actions.move_to(self.app, card.id, stage_id, revert)
 
     def _show_closed(self, card: Card, status: str, reason: str | None = None) -> actions.Revert:
         from dataclasses import replace
 
-        app: Any = self.app
+        app = self.app
         shown = replace(card, status=status, closed_at=app.now(), lost_reason=reason or None)
         return self._show_now(shown)
 
@@ -287,7 +282,7 @@ class BoardScreen(Screen[None]):
             self._need_deal()
             return
         revert = self._show_closed(card, "won") if card.status != "won" else None
-        actions.win(self.app, card.id, revert)  # type: ignore[arg-type]
+        actions.win(self.app, card.id, revert)
 
     def action_lost(self) -> None:
         """Mark the selected deal lost (asks why)."""
@@ -299,7 +294,7 @@ class BoardScreen(Screen[None]):
         def shown(reason: str) -> actions.Revert | None:
             return self._show_closed(card, "lost", reason) if card.status != "lost" else None
 
-        actions.ask_lost(self.app, card.id, shown)  # type: ignore[arg-type]
+        actions.ask_lost(self.app, card.id, shown)
 
     def action_new(self) -> None:
         """Add a deal to the focused stage."""
@@ -310,25 +305,25 @@ class BoardScreen(Screen[None]):
                 if current.id == f"cards-{column.key}":
                     stage = column.name
         name = self.board.pipeline if self.board else self.pipeline
-        actions.ask_new_deal(self.app, name, stage)  # type: ignore[arg-type]
+        actions.ask_new_deal(self.app, name, stage)
 
     def action_follow_up(self) -> None:
         """Add a follow-up to the selected deal."""
         deal_id = self._need_deal()
         if deal_id is not None:
-            actions.ask_follow_up(self.app, deal_id=deal_id)  # type: ignore[arg-type]
+            actions.ask_follow_up(self.app, deal_id=deal_id)
 
     def action_log(self) -> None:
         """Log an interaction about the selected deal."""
         deal_id = self._need_deal()
         if deal_id is not None:
-            actions.ask_log(self.app, deal_id=deal_id)  # type: ignore[arg-type]
+            actions.ask_log(self.app, deal_id=deal_id)
 
     def action_edit(self) -> None:
         """Edit the selected deal's title, value and close date."""
         deal_id = self._need_deal()
         if deal_id is not None:
-            actions.ask_edit(self.app, deal_id)  # type: ignore[arg-type]
+            actions.ask_edit(self.app, deal_id)
 
     def action_filter(self) -> None:
         """Show the filter and type into it."""

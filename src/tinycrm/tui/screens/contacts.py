@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.messages import RowChosen
 from tinycrm.tui.widgets.footer import KeyFooter
 from tinycrm.tui.widgets.rows import RowList, header_line
@@ -25,7 +25,7 @@ COLUMNS = [
 SORTS = ("name", "created", "updated", "lifecycle", "id")
 
 
-class ContactsScreen(Screen[None]):
+class ContactsScreen(CrmScreen[None]):
     """The contacts list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -59,7 +59,7 @@ class ContactsScreen(Screen[None]):
         from tinycrm.core import board, listing
 
         flt = listing.ListFilter(text=self.text or None)
-        db = self.app.db  # type: ignore[attr-defined]
+        db = self.app.db
         with db.snapshot() as reader:
             total = board.count_contacts(reader, flt)
 
@@ -106,4 +106,4 @@ class ContactsScreen(Screen[None]):
 
     def on_row_chosen(self, event: RowChosen) -> None:
         event.stop()
-        self.app.open_record("contact", event.row["id"])  # type: ignore[attr-defined]
+        self.app.open_record("contact", event.row["id"])

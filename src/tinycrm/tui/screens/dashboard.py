@@ -8,10 +8,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
+from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.widgets.footer import KeyFooter
 
 MONTHS = 6
@@ -160,7 +160,7 @@ def gone_dark_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(CrmScreen[None]):
     """The reports at a glance."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -206,7 +206,7 @@ class DashboardScreen(Screen[None]):
     def _load(self) -> None:
         from tinycrm.errors import TinyCrmError
 
-        app: Any = self.app
+        app = self.app
         try:
             with app.db.snapshot() as session:
                 figures = load_reports(session, app.now())
@@ -222,7 +222,7 @@ class DashboardScreen(Screen[None]):
         self.figures = figures
         today = figures["forecast"]["today"]
         self.query_one("#dashboard-status", Static).update(
-            f"Reports  ·  {today}  ·  {dates.to_local(self.app.now()):%H:%M}"  # type: ignore[attr-defined]
+            f"Reports  ·  {today}  ·  {dates.to_local(self.app.now()):%H:%M}"
         )
         self.query_one("#dash-pipeline", Static).update(pipeline_text(figures["pipeline"]))
         self.query_one("#dash-forecast", Static).update(forecast_text(figures["forecast"]))
@@ -266,7 +266,7 @@ class DashboardScreen(Screen[None]):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         if key is not None:
-            self.app.open_deal(int(key))  # type: ignore[attr-defined]
+            self.app.open_deal(int(key))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

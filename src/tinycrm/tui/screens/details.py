@@ -9,14 +9,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Static
 
 from tinycrm.tui import actions
+from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.widgets.footer import KeyFooter
 
 
 def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
+    from tinycrm.domain import labels
     from tinycrm.domain.money import format_money
 
     def name(ref: dict[str, Any] | None) -> str:
@@ -24,10 +25,9 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
 
     kind = data["kind"]
     if kind == "deal":
-        status = data["status"] + (f" ({data['lost_reason']})" if data["lost_reason"] else "")
         return [
-            ("stage", f"{data['stage']} ({data['pipeline']})"),
-            ("status", status),
+            ("stage", labels.stage(data["stage"], data["pipeline"])),
+            ("status", labels.deal_status(data["status"], data["lost_reason"])),
             ("value", format_money(data["value_minor"], data["currency"])),
             ("probability", f"{data['probability']}%"),
             ("contact", name(data["contact"])),
@@ -70,7 +70,7 @@ def load(session: Any, kind: str, record_id: int) -> tuple[dict[str, Any], list[
     return data, timeline.timeline(session, kind, record_id, limit=200)
 
 
-class DetailsScreen(Screen[None]):
+class DetailsScreen(CrmScreen[None]):
     """Details of one record."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -110,7 +110,7 @@ class DetailsScreen(Screen[None]):
         from tinycrm.errors import NotFoundError
 
         try:
-            with self.app.db.snapshot() as session:  # type: ignore[attr-defined]
+            with self.app.db.snapshot() as session:
                 self.data, entries = load(session, self.kind, self.record_id)
         except NotFoundError as error:
             self.query_one("#details-title", Static).update(error.message)
@@ -155,41 +155,41 @@ class DetailsScreen(Screen[None]):
 
     def action_log(self) -> None:
         """Log an interaction."""
-        actions.ask_log(self.app, **self._ids())  # type: ignore[arg-type]
+        actions.ask_log(self.app, **self._ids())
 
     def action_follow_up(self) -> None:
         """Add a follow-up."""
-        actions.ask_follow_up(self.app, **self._ids())  # type: ignore[arg-type]
+        actions.ask_follow_up(self.app, **self._ids())
 
     def action_edit(self) -> None:
         """Edit the record."""
         if self.kind == "deal":
-            actions.ask_edit(self.app, self.record_id)  # type: ignore[arg-type]
+            actions.ask_edit(self.app, self.record_id)
         elif self.kind == "contact":
-            actions.ask_edit_contact(self.app, self.record_id)  # type: ignore[arg-type]
+            actions.ask_edit_contact(self.app, self.record_id)
         else:
             self.notify("Edit companies with crm", severity="warning")
 
     def action_move(self, step: int) -> None:
         """Move the deal one stage."""
-        actions.move(self.app, self.record_id, step)  # type: ignore[arg-type]
+        actions.move(self.app, self.record_id, step)
 
     def action_won(self) -> None:
         """Mark the deal won."""
-        actions.win(self.app, self.record_id)  # type: ignore[arg-type]
+        actions.win(self.app, self.record_id)
 
     def action_lost(self) -> None:
         """Mark the deal lost."""
-        actions.ask_lost(self.app, self.record_id)  # type: ignore[arg-type]
+        actions.ask_lost(self.app, self.record_id)
 
     def action_contact(self) -> None:
         """Open the deal's contact."""
         contact = self.data.get("contact")
         if contact:
-            self.app.open_record("contact", contact["id"])  # type: ignore[attr-defined]
+            self.app.open_record("contact", contact["id"])
 
     def action_company(self) -> None:
         """Open the company of the deal or contact."""
         company = self.data.get("company")
         if company:
-            self.app.open_record("company", company["id"])  # type: ignore[attr-defined]
+            self.app.open_record("company", company["id"])

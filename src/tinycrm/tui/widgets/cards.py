@@ -14,7 +14,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tinycrm.core.board import Card
-from tinycrm.domain.money import format_money
+from tinycrm.domain.labels import compact_money
 from tinycrm.tui.messages import DealChosen
 
 CARD_HEIGHT = 4
@@ -25,8 +25,7 @@ def money(card: Card) -> str:
     """Render a card's value compactly (no zero cents)."""
     if card.value is None:
         return "no value"
-    text = format_money(card.value, card.currency)
-    return text[:-3] if text.endswith(".00") else text.replace(".00 ", " ")
+    return compact_money(card.value, card.currency)
 
 
 def _fit(text: str, width: int) -> str:

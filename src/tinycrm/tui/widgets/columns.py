@@ -7,15 +7,10 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tinycrm.core.board import Column
-from tinycrm.domain.money import format_money
+from tinycrm.domain.labels import compact_money
 from tinycrm.tui.widgets.cards import CardList
 
 HEADER_LINES = 4
-
-
-def _short(minor: int, currency: str) -> str:
-    text = format_money(minor, currency)
-    return text[:-3] if text.endswith(".00") else text.replace(".00 ", " ")
 
 
 def header_text(column: Column) -> str:
@@ -27,8 +22,8 @@ def header_text(column: Column) -> str:
     totals = column.totals
     room = HEADER_LINES - 2
     for total in totals[:room]:
-        value = _short(total.value, total.currency)
-        lines.append(f"{value} w {_short(total.weighted, total.currency)}")
+        value = compact_money(total.value, total.currency)
+        lines.append(f"{value} w {compact_money(total.weighted, total.currency)}")
     if len(totals) > room:
         lines[-1] = f"+{len(totals) - room + 1} more currencies"
     return "\n".join(lines)
