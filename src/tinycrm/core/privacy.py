@@ -296,7 +296,6 @@ def forget(session: Session, contact: Contact, now: datetime) -> Forgotten:
     redacted = _redact(conn, traces)
 
     # A marker with no personal data, so the history shows that something was erased.
-    run = history.runner(session)
     conn.execute(
         text(
             "INSERT INTO event (id, group_id, origin, at, entity, entity_id, action, summary)"
@@ -304,14 +303,14 @@ def forget(session: Session, contact: Contact, now: datetime) -> Forgotten:
         ),
         {
             **params,
-            "id": ids.take(run, "event"),
+            "id": ids.take(conn, "event"),
             "group": str(uuid.uuid4()),
             "at": _utc_text(now),
             "summary": f"forgot contact #{cid}",
         },
     )
     # What an undo took back may hold the person's data: it can no longer be redone.
-    history.end_redo(run)
+    history.end_redo(conn)
     return Forgotten(cid, rows, events, int(unlinked or 0), redacted)
 
 
