@@ -114,21 +114,6 @@ def broken_reference(conn: Connection) -> tuple[str, str] | None:
     return None if row is None else (str(row[0]), str(row[2]))
 
 
-def data_version(conn: Connection) -> int:
-    """Return a number that changes when another connection commits to the file."""
-    return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
-
-
-def empty_log(conn: Connection, wait_ms: int = 0) -> bool:
-    """Move the write-ahead log into the file and empty it, waiting `wait_ms` for readers;
-    return False when a reader elsewhere kept it from being emptied."""
-    conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
-    busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar_one()
-    return not busy
-
-
-def compact(conn: Connection) -> None:
-    """Rewrite the file (search index merged, VACUUM) so deleted data lies in no free page;
-    outside a transaction."""
-    conn.exec_driver_sql("INSERT INTO search_index(search_index) VALUES('optimize')")
-    conn.exec_driver_sql("VACUUM")
+def holds(text_: Any, part: Any) -> ColumnElement[bool]:
+    """`text_` contains `part` anywhere, taken literally (no pattern signs)."""
+    return func.instr(text_, part) > 0
