@@ -258,7 +258,7 @@ def _restore_table(conn: Connection, table_name: str, rows: list[Any], name: str
             if key not in keys:
                 keys.append(key)
     try:
-        values = [{k: _from_json(kinds[k], row.get(k)) for k in keys} for row in rows]
+        values = [tuple(_from_json(kinds[k], row.get(k)) for k in keys) for row in rows]
     except (ValueError, TypeError, OverflowError) as exc:
         raise ValidationError(f"{name}: a value of {table_name} cannot be read ({exc})") from None
     bulk.insert_rows(conn, table(table_name, *(column(k) for k in keys)), values)

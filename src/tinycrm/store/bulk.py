@@ -44,23 +44,22 @@ def event_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def insert_rows(conn: Connection, target: TableClause, rows: list[dict[str, Any]]) -> None:
-    """Insert rows (dicts with the same keys) with one executemany. A table with triggers
-    (the search index) is filled from a temporary table in one INSERT ... SELECT, which runs
-    the triggers several times faster than one statement per row.
-
-    The values go in as they are: the form the table stores."""
+def insert_rows(conn: Connection, target: TableClause, rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows (tuples in the order of `target`'s columns, values as stored) with one
+    executemany. A table with triggers (the search index) is filled from a temporary table
+    in one INSERT ... SELECT, which runs the triggers several times faster than one
+    statement per row."""
     if not rows:
         return
     if len(rows) < STAGED_FROM or target.name not in dialect.triggered_tables(conn):
-        history.execute_many(conn, insert(target), rows)
+        history.execute_many(conn, target, rows)
         return
-    keys = list(rows[0])
+    keys = [c.key for c in target.columns]
     name = f"import_{target.name}"
     staging = Table(name, MetaData(), *(Column(key, target.c[key].type) for key in keys))
     dialect.empty_copy(conn, target.name, name, keys)
     try:
-        history.execute_many(conn, insert(staging), rows)
+        history.execute_many(conn, staging, rows)
         conn.execute(insert(target).from_select(keys, select(*staging.c)))
     finally:
         staging.drop(conn)
@@ -139,30 +138,33 @@ class Batch:
         """Return how many rows of a table are queued for creation."""
         return len(self._created.get(table, ()))
 
-    def _stored(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Return rows in history form as the table stores them (what its columns' own
-        conversions would write, done here once per distinct time)."""
-        kinds = [(key, kind) for key, kind in _kinds(table).items() if key in rows[0]]
-        if not kinds:
-            return rows
+    def _stored(self, table: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Return rows in history form as the table stores them, as tuples in the rows' key
+        order (what the columns' own conversions would write, done here once per distinct
+        time)."""
+        keys = list(rows[0])
+        kinds = _kinds(table)
+        convert = [(i, kinds[key]) for i, key in enumerate(keys) if key in kinds]
+        if not convert:
+            return [tuple(row.values()) for row in rows]
         times = self._times
         out = []
         for row in rows:
-            values = dict(row)
-            for key, kind in kinds:
-                value = values[key]
+            values = list(row.values())
+            for i, kind in convert:
+                value = values[i]
                 if kind == "json":
-                    values[key] = history.encode_json(value)
+                    values[i] = history.encode_json(value)
                 elif value is None:
                     continue
                 elif kind == "bool":
-                    values[key] = int(value)
+                    values[i] = int(value)
                 else:
                     found = times.get(value)
                     if found is None:
                         found = times[value] = to_stored(datetime.fromisoformat(value))
-                    values[key] = found
-            out.append(values)
+                    values[i] = found
+            out.append(tuple(values))
         return out
 
     def write(self, summary: str, progress: Callable[[float], None] | None = None) -> None:
@@ -192,9 +194,10 @@ class Batch:
             if progress is not None:
                 progress(done / units)
         for name, row_id, before, after in self._updated:
-            (values,) = self._stored(name, [after])
+            ((*values,),) = self._stored(name, [after])
             target = _bare(history.table_for(name), [*after, "id"])
-            self.conn.execute(update(target).where(target.c.id == row_id).values(**values))
+            changed = dict(zip(after, values, strict=True))
+            self.conn.execute(update(target).where(target.c.id == row_id).values(**changed))
             changes.append(
                 {"entity": name, "entity_id": str(row_id), "action": "update",
                  "before": before, "after": after}
