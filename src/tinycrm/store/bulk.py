@@ -56,7 +56,7 @@ def insert_rows(conn: Connection, target: TableClause, rows: list[tuple[Any, ...
         return
     keys = [c.key for c in target.columns]
     name = f"import_{target.name}"
-    staging = Table(name, MetaData(), *(Column(key, target.c[key].type) for key in keys))
+    staging = Table(name, MetaData(), *(Column(key) for key in keys))
     dialect.empty_copy(conn, target.name, name, keys)
     try:
         history.execute_many(conn, staging, rows)

@@ -206,7 +206,7 @@ def table_for(name: str) -> Table:
 
 
 @cache
-def readers(name: str) -> dict[str, Callable[[Any], Any]]:
+def _readers(name: str) -> dict[str, Callable[[Any], Any]]:
     """Return, for the columns of table `name` that history records as text (times, dates),
     the function that reads that text back."""
     found: dict[str, Callable[[Any], Any]] = {}
@@ -220,7 +220,7 @@ def readers(name: str) -> dict[str, Callable[[Any], Any]]:
 
 def _from_json(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     out = dict(values)
-    for key, read in readers(table.name).items():
+    for key, read in _readers(table.name).items():
         value = out.get(key)
         if value is not None:
             out[key] = read(value)
