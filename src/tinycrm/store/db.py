@@ -40,7 +40,7 @@ class Database:
         return self._engine
 
     def raw(self) -> sqlite3.Connection:
-        """Return a new raw sqlite3 connection with tinycrm's pragmas (bulk paths, reports)."""
+        """Return a new raw sqlite3 connection with tinycrm's pragmas (reminders, reports)."""
         return connect(self.path)
 
     @contextmanager
