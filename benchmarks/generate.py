@@ -191,7 +191,7 @@ def results_dir() -> Path:
 
 def schema_tag() -> str:
     """Return a short tag of the shipped migrations, so a new schema means a new database."""
-    from tinycrm.store.db import migration_scripts
+    from tinycrm.store.migrate import migration_scripts
 
     names = ",".join(name for _n, name, _sql in migration_scripts())
     return hashlib.sha1(names.encode()).hexdigest()[:8]
@@ -342,10 +342,10 @@ def _drop_insert_triggers(conn: sqlite3.Connection) -> list[str]:
 
 def _index_all(conn: sqlite3.Connection) -> None:
     """Fill the search index from every table, as the search migration does for old data."""
-    from tinycrm.store.db import _split_sql, migration_scripts
+    from tinycrm.store.migrate import migration_scripts, split_sql
 
     script = next(sql for _n, name, sql in migration_scripts() if name == "0002_search.sql")
-    for statement in _split_sql(script):
+    for statement in split_sql(script):
         if statement.lstrip().upper().startswith("INSERT INTO SEARCH_INDEX"):
             conn.execute(statement)
 

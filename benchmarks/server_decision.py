@@ -30,7 +30,7 @@ import uuid
 
 def raw_add_contact(db: str, n: str) -> None:
     """Insert a contact, its email and its history events with plain sqlite3, as one command."""
-    from tinycrm.store.db import connect
+    from tinycrm.store.files import connect
 
     stamp = "2026-11-23 10:00:00.000000"
     conn = connect(db)

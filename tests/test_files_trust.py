@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import table_rows
 from tinycrm.core import open_db
 from tinycrm.errors import StorageError
-from tinycrm.store import db as dbmod
+from tinycrm.store import files, migrate
 
 
 def _md5(path: Path) -> str:
@@ -101,7 +101,7 @@ def test_an_empty_file_is_made_a_tinycrm_database(crm: Any, tmp_path: Path) -> N
     path.touch()
     assert crm("--db", str(path), "add", "contact", "Ann").exit_code == 0
     assert table_rows(path, "SELECT name FROM contact") == [("Ann",)]
-    assert table_rows(path, "PRAGMA application_id") == [(dbmod.APPLICATION_ID,)]
+    assert table_rows(path, "PRAGMA application_id") == [(files.APPLICATION_ID,)]
 
 
 def test_a_file_left_by_a_first_run_that_was_killed_is_still_initialised(tmp_path: Path) -> None:
@@ -115,14 +115,14 @@ def test_a_file_left_by_a_first_run_that_was_killed_is_still_initialised(tmp_pat
 
 def test_a_database_of_an_earlier_release_is_recognised_and_marked(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    dbmod.prepare(path, upto=1)
+    migrate.prepare(path, upto=1)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA application_id = 0")  # earlier releases did not mark their files
     conn.commit()
     conn.close()
     open_db(path).dispose()
-    assert table_rows(path, "PRAGMA user_version") == [(dbmod.schema_version(),)]
-    assert table_rows(path, "PRAGMA application_id") == [(dbmod.APPLICATION_ID,)]
+    assert table_rows(path, "PRAGMA user_version") == [(migrate.schema_version(),)]
+    assert table_rows(path, "PRAGMA application_id") == [(files.APPLICATION_ID,)]
 
 
 def test_a_symlink_to_another_programs_file_is_refused(crm: Any, tmp_path: Path) -> None:
@@ -196,7 +196,7 @@ def test_a_newer_database_is_refused_with_its_bytes_untouched(
 
 def _old_database(path: Path, rows: int) -> None:
     """A database of the first release, with `rows` contacts carrying big notes."""
-    dbmod.prepare(path, upto=1)
+    migrate.prepare(path, upto=1)
     conn = sqlite3.connect(path)
     conn.execute(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
@@ -258,7 +258,7 @@ def test_a_full_disk_during_the_backup_changes_nothing(
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(dbmod, "_fsync", full)
+    monkeypatch.setattr(files, "_fsync", full)
     with pytest.raises(StorageError, match="cannot back up") as caught:
         open_db(path)
     assert "No space left on device" in caught.value.message
@@ -470,4 +470,4 @@ def test_processes_creating_a_new_database_at_once_all_write(tmp_path: Path) -> 
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     assert table_rows(path, "SELECT count(*) FROM contact") == [(4,)]
     assert table_rows(path, "SELECT count(*) FROM pipeline") == [(1,)]
-    assert table_rows(path, "PRAGMA application_id") == [(dbmod.APPLICATION_ID,)]
+    assert table_rows(path, "PRAGMA application_id") == [(files.APPLICATION_ID,)]

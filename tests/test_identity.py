@@ -192,14 +192,14 @@ def test_forget_after_an_undone_merge_leaves_the_other_person_whole(
 def test_forget_says_the_erase_happened_when_the_clean_up_fails(
     crm: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tinycrm.core import privacy
+    from tinycrm.store import files
 
     ok(crm, "add", "contact", "Jane Doe", "--email", "jane@acme.com")
 
-    def broken(db: Any) -> bool:
+    def broken(path: Path) -> bool:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(privacy, "scrub_file", broken)
+    monkeypatch.setattr(files, "scrub", broken)
     r = crm("forget", "jane", "--yes")
     assert r.exit_code == 0, r.stderr
     assert "nothing was changed" not in r.stderr

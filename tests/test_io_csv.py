@@ -493,3 +493,28 @@ def test_wrong_calls_are_one_line_errors(
     assert r.stderr.startswith("error: ") and message in r.stderr
     assert "Traceback" not in r.stderr
     assert snapshot_of(db_path) == before
+
+
+def test_an_import_records_its_changes_as_the_commands_do(crm: Any, db_path: Path, tmp_path: Path):
+    """A company made by `crm add` and one made by an import are recorded alike: the same
+    columns in the same order, the same forms of values, times and empty sides."""
+    import re
+
+    assert crm("add", "company", "Acme").exit_code == 0
+    r = crm("import", "csv", str(write(tmp_path, "p.csv", "name,company\nAnna,Beta\n")))
+    assert r.exit_code == 0, r.stderr
+    (added, imported) = table_rows(
+        db_path,
+        "SELECT origin, at, before, after, summary FROM event"
+        " WHERE entity = 'company' AND action = 'create' ORDER BY id",
+    )
+    assert (added[0], imported[0]) == ("cli", "import")
+    stored_time = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+    assert stored_time.fullmatch(added[1]) and stored_time.fullmatch(imported[1])
+    assert added[2] == imported[2] == "null"
+    by_command, by_import = json.loads(added[3]), json.loads(imported[3])
+    assert list(by_command) == list(by_import)
+    assert {k: type(v) for k, v in by_command.items() if k != "domain"} == {
+        k: type(v) for k, v in by_import.items() if k != "domain"
+    }
+    assert imported[4] == "import p.csv: 1 contacts created, 0 updated"

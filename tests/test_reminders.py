@@ -403,7 +403,7 @@ def test_two_runs_at_once_remind_each_follow_up_once(
     db: Any, db_path: Path, tmp_path: Path
 ) -> None:
     db.dispose()
-    from tinycrm.store.db import connect
+    from tinycrm.store.files import connect
 
     conn = connect(db_path)
     conn.execute(

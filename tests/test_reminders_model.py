@@ -59,7 +59,7 @@ class RemindersMachine(RuleBasedStateMachine):
     # ---- what the database says ----------------------------------------------------------
 
     def _rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        from tinycrm.store.db import connect
+        from tinycrm.store.files import connect
 
         conn = connect(self.path)
         try:
@@ -168,7 +168,7 @@ class RemindersMachine(RuleBasedStateMachine):
         from tinycrm.config import ReminderSettings
         from tinycrm.core import reminders
         from tinycrm.domain import notices
-        from tinycrm.store.db import connect
+        from tinycrm.store.files import connect
 
         conn = connect(self.path)
         due_before = self._due_now()

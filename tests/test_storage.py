@@ -11,7 +11,7 @@ import pytest
 
 from tinycrm.core import open_db
 from tinycrm.errors import StorageError
-from tinycrm.store import db as dbmod
+from tinycrm.store import migrate
 
 
 def test_new_database_is_private_wal_and_current(tmp_path: Path) -> None:
@@ -21,13 +21,13 @@ def test_new_database_is_private_wal_and_current(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.schema_version()
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrate.schema_version()
     assert conn.execute("SELECT name FROM pipeline").fetchall() == [("Sales",)]
 
 
 def test_first_revision_with_rows_upgrades_and_keeps_them(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    dbmod.prepare(path, upto=1)
+    migrate.prepare(path, upto=1)
     conn = sqlite3.connect(path)
     now = "2026-01-02 03:04:05.000000"
     conn.execute(
@@ -46,7 +46,7 @@ def test_first_revision_with_rows_upgrades_and_keeps_them(tmp_path: Path) -> Non
     database = open_db(path)
     database.dispose()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.schema_version()
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrate.schema_version()
     assert conn.execute("SELECT name FROM contact").fetchall() == [("Zoë Quill",)]
     assert conn.execute("SELECT email FROM contact_email").fetchall() == [("zoe@quill.io",)]
     # the earlier rows are searchable after the upgrade that added search

@@ -277,7 +277,7 @@ def test_kill_during_the_undo_of_a_large_import_leaves_all_or_nothing(folder: Pa
 
 def old_database(path: Path, version: int = 1) -> None:
     """A database of an old schema (`version`), filled as that release would have."""
-    from tinycrm.store.db import prepare
+    from tinycrm.store.migrate import prepare
 
     prepare(path, upto=version)
     conn = sqlite3.connect(path)
@@ -311,7 +311,7 @@ def old_database(path: Path, version: int = 1) -> None:
 def test_kill_during_an_upgrade_leaves_an_old_or_a_new_database_with_every_row(
     folder: Path,
 ) -> None:
-    from tinycrm.store.db import schema_version
+    from tinycrm.store.migrate import schema_version
 
     template = folder / "old.db"
     old_database(template)

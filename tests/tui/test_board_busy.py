@@ -19,10 +19,10 @@ from tests.tui.test_board_workflows import LOVELACE, drive, stage_of
 @pytest.fixture
 def short_timeout(monkeypatch: pytest.MonkeyPatch, board_db: Any) -> Iterator[None]:
     """Wait at most 8 s for a lock (instead of 10 s), so a frozen board fails sooner."""
-    from tinycrm.store import db
+    from tinycrm.store import files
 
     board_db.dispose()
-    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 8000)
+    monkeypatch.setattr(files, "BUSY_TIMEOUT_MS", 8000)
     yield
 
 
@@ -73,10 +73,10 @@ def test_a_held_lock_keeps_the_board_answering_and_the_move_lands_once(
 def test_a_lock_held_past_the_timeout_is_a_notification_and_changes_nothing(
     board_db: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tinycrm.store import db
+    from tinycrm.store import files
 
     board_db.dispose()
-    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(files, "BUSY_TIMEOUT_MS", 300)
     before = snapshot_of(db_path)
     seen: dict[str, Any] = {}
     holder = hold_lock(db_path)

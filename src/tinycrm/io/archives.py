@@ -4,16 +4,23 @@ database."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import column, delete, literal, select, table
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from tinycrm.domain.dates import to_stored
 from tinycrm.domain.text import json_safe
 from tinycrm.errors import ConflictError, StorageError, ValidationError
-from tinycrm.io.batches import SQL_TIME, columns_of, insert_many
+from tinycrm.store import bulk, dialect
+from tinycrm.store.dialect import ColumnInfo
+from tinycrm.store.models import Event
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from tinycrm.store.db import Database
 
 FORMAT = "tinycrm"
@@ -22,18 +29,18 @@ VERSION = 1
 _SEEDED = ("pipeline", "stage", "event", "id_sequence", "redo_stack")
 
 
-def data_tables(conn: sqlite3.Connection) -> list[str]:
-    """Return the tables holding data, by name: not SQLite's, not the search index's."""
-    rows = list(
-        conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
-            " AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    )
-    virtual = [n for n, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL TABLE")]
-    return [
-        n for n, _ in rows if n not in virtual and not any(n.startswith(f"{v}_") for v in virtual)
-    ]
+def _kind(column_info: ColumnInfo) -> str:
+    """What a column holds, for its JSON form: datetime, json, bool or other."""
+    for declared, kind in (("DATETIME", "datetime"), ("JSON", "json"), ("BOOLEAN", "bool")):
+        if column_info.declared.startswith(declared):
+            return kind
+    return "other"
+
+
+def _rows(conn: Connection, name: str, names: list[str]) -> list[Any]:
+    """Return the rows of a table as stored, in the order they were written."""
+    source = table(name, *(column(n) for n in names))
+    return list(conn.execute(select(*source.c).order_by(dialect.insertion_order())))
 
 
 def _to_json(kind: str, value: Any) -> Any:
@@ -53,7 +60,7 @@ def _from_json(kind: str, value: Any) -> Any:
     if value is None:
         return None
     if kind == "datetime":
-        return datetime.fromisoformat(value).astimezone(UTC).strftime(SQL_TIME)
+        return to_stored(datetime.fromisoformat(value).astimezone(UTC))
     if kind == "bool":
         return int(bool(value))
     if kind == "json":
@@ -63,23 +70,16 @@ def _from_json(kind: str, value: Any) -> Any:
 
 def document(db: Database, now: datetime) -> dict[str, Any]:
     """Return the whole database as a versioned document (see docs/import-export.md)."""
-    conn = db.raw()
-    try:
-        conn.execute("BEGIN")
-        schema = conn.execute("PRAGMA user_version").fetchone()[0]
+    with db.snapshot() as session:
+        conn = session.connection()
+        schema = dialect.schema_number(conn)
         tables: dict[str, list[dict[str, Any]]] = {}
-        for table in data_tables(conn):
-            columns = columns_of(conn, table)
-            names = ", ".join(f'"{c.name}"' for c in columns)
-            rows = []
-            for row in conn.execute(f'SELECT {names} FROM "{table}" ORDER BY rowid'):
-                rows.append(
-                    {c.name: _to_json(c.kind, v) for c, v in zip(columns, row, strict=True)}
-                )
-            tables[table] = rows
-        conn.execute("ROLLBACK")
-    finally:
-        conn.close()
+        for name in dialect.data_tables(conn):
+            columns = [(c.name, _kind(c)) for c in dialect.columns_of(conn, name)]
+            tables[name] = [
+                {c: _to_json(kind, v) for (c, kind), v in zip(columns, row, strict=True)}
+                for row in _rows(conn, name, [c for c, _ in columns])
+            ]
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -123,14 +123,15 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
-def _refuse_non_empty(conn: sqlite3.Connection, db: Database) -> None:
-    for table in data_tables(conn):
-        if table in _SEEDED:
+def _refuse_non_empty(conn: Connection, db: Database) -> None:
+    for name in dialect.data_tables(conn):
+        if name in _SEEDED:
             continue
-        if conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone():
+        if conn.execute(select(literal(1)).select_from(table(name)).limit(1)).first():
             break
     else:
-        if not conn.execute("SELECT 1 FROM event WHERE origin != 'system' LIMIT 1").fetchone():
+        mine = select(Event.id).where(Event.origin != "system").limit(1)
+        if conn.execute(mine).first() is None:
             return
     raise ConflictError(
         f"the database {db.path} already holds data; a JSON export is restored only into an"
@@ -141,48 +142,44 @@ def _refuse_non_empty(conn: sqlite3.Connection, db: Database) -> None:
 
 def restore(db: Database, path: Path) -> dict[str, int]:
     """Restore a JSON export into an empty database exactly (ids, UUIDs, history); return
-    the rows written per table. One transaction: on any error nothing is written."""
+    the rows written per table. One transaction: on any error nothing is written.
+
+    The rows are written as they were exported, history rows included, so the restore
+    itself records nothing."""
     data = _load(path)
     tables: dict[str, Any] = data["tables"]
-    conn = db.raw()
     counts: dict[str, int] = {}
     try:
-        known = data_tables(conn)
-        unknown = sorted(set(tables) - set(known))
-        if unknown:
-            raise ValidationError(
-                f"{path.name} has tables this tinycrm does not know: {', '.join(unknown)};"
-                " nothing was imported",
-                hint="upgrade tinycrm, then import again",
-            )
-        conn.execute("PRAGMA foreign_keys = OFF")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with db.transaction(origin="import") as session:
+            conn = session.connection()
+            known = dialect.data_tables(conn)
+            unknown = sorted(set(tables) - set(known))
+            if unknown:
+                raise ValidationError(
+                    f"{path.name} has tables this tinycrm does not know: {', '.join(unknown)};"
+                    " nothing was imported",
+                    hint="upgrade tinycrm, then import again",
+                )
+            dialect.defer_foreign_keys(conn)
             _refuse_non_empty(conn, db)
-            for table in known:
-                conn.execute(f'DELETE FROM "{table}"')
-            for table in known:
-                counts[table] = _restore_table(conn, table, tables.get(table, []), path.name)
-            broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+            for name in known:
+                conn.execute(delete(table(name)))
+            for name in known:
+                counts[name] = _restore_table(conn, name, tables.get(name, []), path.name)
+            broken = dialect.broken_reference(conn)
             if broken:
                 raise ValidationError(
                     f"{path.name} is inconsistent: a {broken[0]} row points to a missing"
-                    f" {broken[2]}; nothing was imported"
+                    f" {broken[1]}; nothing was imported"
                 )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    except sqlite3.IntegrityError as exc:
+    except IntegrityError as exc:
         raise ValidationError(
-            f"{path.name} cannot be restored: {exc}; nothing was imported"
+            f"{path.name} cannot be restored: {exc.orig}; nothing was imported"
         ) from None
-    except sqlite3.OperationalError as exc:
+    except OperationalError as exc:
         raise StorageError(
-            f"the database could not be written: {exc}; nothing was imported"
+            f"the database could not be written: {exc.orig}; nothing was imported"
         ) from None
-    finally:
-        conn.close()
     return counts
 
 
@@ -215,56 +212,54 @@ def _type_problem(decl: str, value: Any) -> str | None:
     return None
 
 
-def _check_rows(conn: sqlite3.Connection, table: str, rows: Any, name: str) -> None:
+def _check_rows(conn: Connection, table_name: str, rows: Any, name: str) -> None:
     """Refuse a table that is not a list of objects whose values fit their columns."""
     if not isinstance(rows, list):
         raise ValidationError(
-            f"{name}: {table} is not a list of rows; nothing was imported",
+            f"{name}: {table_name} is not a list of rows; nothing was imported",
             hint="restore a file written by crm export json",
         )
-    info = list(conn.execute(f'PRAGMA table_info("{table}")'))
-    decls = {column: (decl or "").upper() for _cid, column, decl, *_ in info}
-    required = [
-        c for _cid, c, _decl, notnull, default, pk in info if notnull and default is None and not pk
-    ]
+    info = dialect.columns_of(conn, table_name)
+    decls = {c.name: c.declared for c in info}
+    required = [c.name for c in info if c.required]
     for number, row in enumerate(rows, 1):
         if not isinstance(row, dict):
             raise ValidationError(
-                f"{name}: row {number} of {table} is not an object; nothing was imported"
+                f"{name}: row {number} of {table_name} is not an object; nothing was imported"
             )
-        for column in required:
-            if row.get(column) is None:
+        for key in required:
+            if row.get(key) is None:
                 raise ValidationError(
-                    f"{name}: row {number} of {table} has no {column}; nothing was imported"
+                    f"{name}: row {number} of {table_name} has no {key}; nothing was imported"
                 )
-        for column, value in row.items():
-            if column not in decls:
+        for key, value in row.items():
+            if key not in decls:
                 continue
-            problem = _type_problem(decls[column], value)
+            problem = _type_problem(decls[key], value)
             if problem:
                 raise ValidationError(
-                    f"{name}: row {number} of {table}: {column} {problem}; nothing was imported"
+                    f"{name}: row {number} of {table_name}: {key} {problem}; nothing was imported"
                 )
 
 
-def _restore_table(conn: sqlite3.Connection, table: str, rows: list[Any], name: str) -> int:
-    _check_rows(conn, table, rows, name)
+def _restore_table(conn: Connection, table_name: str, rows: list[Any], name: str) -> int:
+    _check_rows(conn, table_name, rows, name)
     if not rows:
         return 0
-    columns = {c.name: c for c in columns_of(conn, table)}
+    kinds = {c.name: _kind(c) for c in dialect.columns_of(conn, table_name)}
     keys: list[str] = []
     for row in rows:
         for key in row:
-            if key not in columns:
+            if key not in kinds:
                 raise ValidationError(
-                    f"{name}: {table} has no column {key!r} here; nothing was imported",
+                    f"{name}: {table_name} has no column {key!r} here; nothing was imported",
                     hint="upgrade tinycrm, then import again",
                 )
             if key not in keys:
                 keys.append(key)
     try:
-        values = [tuple(_from_json(columns[k].kind, row.get(k)) for k in keys) for row in rows]
+        values = [tuple(_from_json(kinds[k], row.get(k)) for k in keys) for row in rows]
     except (ValueError, TypeError, OverflowError) as exc:
-        raise ValidationError(f"{name}: a value of {table} cannot be read ({exc})") from None
-    insert_many(conn, table, keys, values)
+        raise ValidationError(f"{name}: a value of {table_name} cannot be read ({exc})") from None
+    bulk.insert_rows(conn, table(table_name, *(column(k) for k in keys)), values)
     return len(rows)

@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import and_, select
+from sqlmodel import col
+
 from tinycrm import __version__
 from tinycrm.domain.dates import stored_time
 from tinycrm.io.vcards import escape, fold
+from tinycrm.store import query
+from tinycrm.store.models import Contact, Deal, FollowUp
 
 if TYPE_CHECKING:
     from tinycrm.store.db import Database
@@ -26,23 +31,32 @@ def _day(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
+# What the calendar reads of a follow-up, by name.
+_NAMES = ("id", "uuid", "title", "due_at", "all_day", "rrule", "priority", "status",
+          "snoozed_until", "completed_at", "created_at", "updated_at", "contact",
+          "deal")  # fmt: skip
+_FOLLOW_UP: list[Any] = [
+    FollowUp.id, FollowUp.uuid, FollowUp.title, FollowUp.due_at, FollowUp.all_day,
+    FollowUp.rrule, FollowUp.priority, FollowUp.status, FollowUp.snoozed_until,
+    FollowUp.completed_at, FollowUp.created_at, FollowUp.updated_at, Contact.name, Deal.title,
+]  # fmt: skip
+
+
 def follow_ups(db: Database, include_closed: bool) -> list[dict[str, Any]]:
     """Return follow-ups (open ones unless `include_closed`) with their contact and deal."""
-    conn = db.raw()
-    try:
-        where = "f.deleted_at IS NULL" + ("" if include_closed else " AND f.status = 'open'")
-        cur = conn.execute(
-            "SELECT f.id, f.uuid, f.title, f.due_at, f.all_day, f.rrule, f.priority, f.status,"
-            " f.snoozed_until, f.completed_at, f.created_at, f.updated_at, c.name, d.title"
-            " FROM follow_up f LEFT JOIN contact c ON c.id = f.contact_id"
-            f" LEFT JOIN deal d ON d.id = f.deal_id WHERE {where} ORDER BY f.due_at, f.id"
-        )
-        names = ("id", "uuid", "title", "due_at", "all_day", "rrule", "priority", "status",
-                 "snoozed_until", "completed_at", "created_at", "updated_at", "contact",
-                 "deal")  # fmt: skip
-        return [dict(zip(names, row, strict=True)) for row in cur]
-    finally:
-        conn.close()
+    wanted = query.live(FollowUp)
+    if not include_closed:
+        wanted = and_(wanted, col(FollowUp.status) == "open")
+    statement = (
+        select(*_FOLLOW_UP)
+        .outerjoin(Contact, col(Contact.id) == FollowUp.contact_id)
+        .outerjoin(Deal, col(Deal.id) == FollowUp.deal_id)
+        .where(wanted)
+        .order_by(col(FollowUp.due_at), col(FollowUp.id))
+    )
+    with db.snapshot() as session:
+        rows = session.connection().execute(statement).all()
+    return [dict(zip(_NAMES, row, strict=True)) for row in rows]
 
 
 def _shifted(stamp: str, minutes: int) -> str:

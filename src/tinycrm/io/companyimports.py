@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+from sqlalchemy import select
 
-from tinycrm.io.batches import sql_to_event_time
 from tinycrm.io.matching import Context, Record, queue_update
 from tinycrm.io.records import Action, CompanyIn
 from tinycrm.io.records import fold_key as fold
+from tinycrm.store import history
+from tinycrm.store.models import CompanyTag
 
 COMPANY_FIELDS = ("name", "domain", "industry", "size", "notes")
 
@@ -80,19 +81,13 @@ class CompanyImport:
         return Action(rec.line, "update", rec.name, found, why, target)
 
     def _load(self, cid: int) -> Record:
-        cur = self.ctx.conn.execute("SELECT * FROM company WHERE id = ?", (cid,))
-        names = [d[0] for d in cur.description]
-        values = dict(zip(names, cur.fetchone(), strict=True))
-        values["custom"] = json.loads(values["custom"]) if values["custom"] else None
-        for key in ("created_at", "updated_at", "deleted_at"):
-            values[key] = sql_to_event_time(values[key])
+        values = history.recorded(self.ctx.conn, "company", cid)
         record = Record(cid, False, dict(values), 0, original=values)
-        record.tag_ids = {
-            r[0]
-            for r in self.ctx.conn.execute(
-                "SELECT tag_id FROM company_tag WHERE company_id = ?", (cid,)
-            )
-        }
+        record.tag_ids = set(
+            self.ctx.conn.execute(
+                select(CompanyTag.tag_id).where(CompanyTag.company_id == cid)
+            ).scalars()
+        )
         self.records[cid] = record
         return record
 

@@ -4,14 +4,25 @@ name, the same name at another company) as a possible duplicate, never merge on 
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Any
 
-from tinycrm.io.batches import sql_to_event_time
+from sqlalchemy import select
+from sqlmodel import col
+
 from tinycrm.io.matching import Context, Record, queue_update
 from tinycrm.io.records import Action, ContactIn, Likeness, Problem, phone_key
 from tinycrm.io.records import fold_key as fold
+from tinycrm.store import history, query
+from tinycrm.store.models import (
+    Company,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    ContactUid,
+    ContactUrl,
+)
 
 # At most this many possible duplicates are named for one row.
 MAX_LIKENESSES = 3
@@ -59,16 +70,21 @@ class ContactImport:
         self.records: dict[int, Record] = {}
         conn = self.conn
         for cid, cuuid, name, key, company_key, deleted in conn.execute(
-            "SELECT c.id, c.uuid, c.name, c.name_key, co.name_key, c.deleted_at FROM contact c"
-            " LEFT JOIN company co ON co.id = c.company_id ORDER BY c.id"
-        ):
+            select(
+                Contact.id, Contact.uuid, Contact.name, Contact.name_key, Company.name_key,
+                Contact.deleted_at,
+            )
+            .outerjoin(Company, col(Company.id) == Contact.company_id)
+            .order_by(Contact.id)
+        ):  # fmt: skip
             # a trashed contact keeps its uuid; a file naming it gets a new contact
             self.by_uuid[cuuid] = None if deleted else cid
             if deleted is None:
                 self._index(cid, name, key, company_key)
         for uid, cid, deleted in conn.execute(
-            "SELECT u.uid, u.contact_id, c.deleted_at FROM contact_uid u"
-            " JOIN contact c ON c.id = u.contact_id ORDER BY u.id"
+            select(ContactUid.uid, ContactUid.contact_id, Contact.deleted_at)
+            .join(Contact, col(Contact.id) == ContactUid.contact_id)
+            .order_by(ContactUid.id)
         ):
             if deleted is None:
                 self.by_uid.setdefault(uid, cid)
@@ -77,20 +93,25 @@ class ContactImport:
         self.trashed_emails: dict[str, tuple[int, str]] = {
             key: (cid, name)
             for key, cid, name in conn.execute(
-                "SELECT e.email_key, c.id, c.name FROM contact_email e"
-                " JOIN contact c ON c.id = e.contact_id WHERE c.deleted_at IS NOT NULL"
+                select(ContactEmail.email_key, Contact.id, Contact.name)
+                .join(Contact, col(Contact.id) == ContactEmail.contact_id)
+                .where(~query.live(Contact))
             )
         }
-        live = "SELECT id FROM contact WHERE deleted_at IS NULL"
-        self.by_email = dict(
-            conn.execute(
-                f"SELECT email_key, contact_id FROM contact_email WHERE contact_id IN ({live})"
-                " ORDER BY id DESC"
+        live = select(Contact.id).where(query.live(Contact))
+        self.by_email = {
+            key: cid
+            for key, cid in conn.execute(
+                select(ContactEmail.email_key, ContactEmail.contact_id)
+                .where(col(ContactEmail.contact_id).in_(live))
+                .order_by(col(ContactEmail.id).desc())
             )
-        )
+        }
         for key, cid in conn.execute(
-            f"SELECT DISTINCT phone_key, contact_id FROM contact_phone"
-            f" WHERE contact_id IN ({live}) ORDER BY contact_id"
+            select(ContactPhone.phone_key, ContactPhone.contact_id)
+            .distinct()
+            .where(col(ContactPhone.contact_id).in_(live))
+            .order_by(ContactPhone.contact_id)
         ):
             self.by_phone[key].append(cid)
 
@@ -267,30 +288,27 @@ class ContactImport:
         return record
 
     def _load(self, cid: int) -> Record:
-        cur = self.conn.execute("SELECT * FROM contact WHERE id = ?", (cid,))
-        names = [d[0] for d in cur.description]
-        values = dict(zip(names, cur.fetchone(), strict=True))
-        values["custom"] = json.loads(values["custom"]) if values["custom"] else None
-        for key in ("created_at", "updated_at", "deleted_at"):
-            values[key] = sql_to_event_time(values[key])
+        values = history.recorded(self.conn, "contact", cid)
         record = Record(cid, False, dict(values), 0, original=values)
-        q = self.conn.execute
-        record.email_keys = {
-            r[0] for r in q("SELECT email_key FROM contact_email WHERE contact_id = ?", (cid,))
-        }
-        record.phone_keys = {
-            r[0] for r in q("SELECT phone_key FROM contact_phone WHERE contact_id = ?", (cid,))
-        }
-        record.urls = {r[0] for r in q("SELECT url FROM contact_url WHERE contact_id = ?", (cid,))}
-        record.tag_ids = {
-            r[0] for r in q("SELECT tag_id FROM contact_tag WHERE contact_id = ?", (cid,))
-        }
-        record.uids = {r[0] for r in q("SELECT uid FROM contact_uid WHERE contact_id = ?", (cid,))}
-        record.has_primary_uid = bool(
-            q("SELECT 1 FROM contact_uid WHERE contact_id = ? AND is_primary", (cid,)).fetchone()
+        record.email_keys = set(self._of(ContactEmail.email_key, ContactEmail.contact_id, cid))
+        record.phone_keys = set(self._of(ContactPhone.phone_key, ContactPhone.contact_id, cid))
+        record.urls = set(self._of(ContactUrl.url, ContactUrl.contact_id, cid))
+        record.tag_ids = set(self._of(ContactTag.tag_id, ContactTag.contact_id, cid))
+        record.uids = set(self._of(ContactUid.uid, ContactUid.contact_id, cid))
+        record.has_primary_uid = (
+            self.conn.execute(
+                select(ContactUid.id).where(
+                    ContactUid.contact_id == cid, col(ContactUid.is_primary)
+                )
+            ).first()
+            is not None
         )
         self.records[cid] = record
         return record
+
+    def _of(self, value: Any, owner: Any, cid: int) -> list[Any]:
+        """Return the values of one column of a contact's child rows."""
+        return list(self.conn.execute(select(value).where(owner == cid)).scalars())
 
     def _apply(self, record: Record, rec: ContactIn, overwrite: bool) -> bool:
         """Update (overwrite) or merge (fill empty) fields; add new emails, phones, tags."""

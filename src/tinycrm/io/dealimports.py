@@ -3,12 +3,15 @@ company, and queue the deal with its first stage change."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+from sqlmodel import col
+
 from tinycrm.domain.text import fold
-from tinycrm.io.batches import sql_to_event_time
 from tinycrm.io.records import Action, ContactIn, DealIn, ImportReport, Problem
+from tinycrm.store import history
+from tinycrm.store.models import Deal, Pipeline, Stage
 
 if TYPE_CHECKING:
     from tinycrm.io.matching import Context
@@ -35,18 +38,27 @@ class DealImport:
         self.report = report
         self.contacts = ContactImport(ctx, "skip", link_by_name=True)
         conn = self.conn
-        self.pipelines: list[tuple[int, str]] = list(
-            conn.execute("SELECT id, name FROM pipeline ORDER BY is_default DESC, id")
-        )
+        self.pipelines: list[tuple[int, str]] = [
+            (pid, name)
+            for pid, name in conn.execute(
+                select(Pipeline.id, Pipeline.name).order_by(
+                    col(Pipeline.is_default).desc(), Pipeline.id
+                )
+            )
+        ]
         self.stages: dict[int, list[tuple[int, str]]] = {}
         for sid, pid, name in conn.execute(
-            "SELECT id, pipeline_id, name FROM stage ORDER BY pipeline_id, position"
+            select(Stage.id, Stage.pipeline_id, Stage.name).order_by(
+                Stage.pipeline_id, Stage.position
+            )
         ):
             self.stages.setdefault(pid, []).append((sid, name))
         self.by_uuid: dict[str, int | None] = {}
         self.by_title: dict[str, int] = {}
         for did, duuid, key, deleted in conn.execute(
-            "SELECT id, uuid, title_key, deleted_at FROM deal ORDER BY id DESC"
+            select(Deal.id, Deal.uuid, Deal.title_key, Deal.deleted_at).order_by(
+                col(Deal.id).desc()
+            )
         ):
             self.by_uuid[duuid] = None if deleted else did
             if deleted is None:
@@ -183,12 +195,7 @@ class DealImport:
         return Action(rec.line, "create", rec.title, did)
 
     def _load(self, did: int) -> tuple[int, bool, dict[str, Any], dict[str, Any] | None]:
-        cur = self.conn.execute("SELECT * FROM deal WHERE id = ?", (did,))
-        names = [d[0] for d in cur.description]
-        values = dict(zip(names, cur.fetchone(), strict=True))
-        values["custom"] = json.loads(values["custom"]) if values["custom"] else None
-        for key in ("closed_at", "stage_entered_at", "created_at", "updated_at", "deleted_at"):
-            values[key] = sql_to_event_time(values[key])
+        values = history.recorded(self.conn, "deal", did)
         entry = (did, False, dict(values), values)
         self.records[did] = entry
         return entry

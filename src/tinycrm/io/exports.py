@@ -2,29 +2,71 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.domain.dates import stored_iso
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from tinycrm.domain.dates import iso
 from tinycrm.domain.money import to_decimal_text
+from tinycrm.store import query
+from tinycrm.store.models import (
+    Company,
+    CompanyTag,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    ContactUid,
+    ContactUrl,
+    Deal,
+    DealTag,
+    Pipeline,
+    Stage,
+    Tag,
+)
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from tinycrm.core.listing import ListFilter
     from tinycrm.store.db import Database
 
 
-def _grouped(conn: sqlite3.Connection, sql: str) -> dict[int, list[tuple[Any, ...]]]:
+# The columns each export reads, in the order its rows use them.
+_CONTACT: list[Any] = [
+    Contact.id, Contact.uuid, Contact.name, Contact.title, Contact.company_id,
+    Contact.lifecycle, Contact.source, Contact.notes, Contact.created_at, Contact.updated_at,
+]  # fmt: skip
+_COMPANY: list[Any] = [
+    Company.id, Company.uuid, Company.name, Company.domain, Company.industry, Company.size,
+    Company.notes, Company.created_at, Company.updated_at,
+]  # fmt: skip
+_DEAL: list[Any] = [
+    Deal.id, Deal.uuid, Deal.title, Pipeline.name, Stage.name, Deal.status, Deal.value,
+    Deal.currency, func.coalesce(Deal.probability, Stage.probability), Deal.expected_close,
+    Contact.name, Deal.contact_id, Company.name, Deal.lost_reason, Deal.notes, Deal.closed_at,
+    Deal.created_at, Deal.updated_at,
+]  # fmt: skip
+
+
+def _details(conn: Connection, model: Any, value: Any) -> dict[int, list[tuple[Any, ...]]]:
+    """Return a contact's emails, phones or urls as (value, label, primary), primary first."""
     out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for owner, *rest in conn.execute(sql):
+    for owner, *rest in conn.execute(
+        select(model.contact_id, value, model.label, model.is_primary).order_by(
+            model.contact_id, col(model.is_primary).desc(), model.id
+        )
+    ):
         out[owner].append(tuple(rest))
     return out
 
 
-def _tags(conn: sqlite3.Connection, link: str, owner: str) -> dict[int, list[str]]:
+def _tags(conn: Connection, link: Any, owner: Any) -> dict[int, list[str]]:
     out: dict[int, list[str]] = defaultdict(list)
     for owner_id, name in conn.execute(
-        f"SELECT l.{owner}, t.name FROM {link} l JOIN tag t ON t.id = l.tag_id ORDER BY t.name"
+        select(owner, Tag.name).join(Tag, col(Tag.id) == link.tag_id).order_by(Tag.name)
     ):
         out[owner_id].append(name)
     return out
@@ -45,35 +87,24 @@ def contact_ids(db: Database, flt: ListFilter) -> list[int]:
 def contacts(db: Database, ids: list[int]) -> list[dict[str, Any]]:
     """Return contacts in full (emails, phones, urls with labels; tags), in the order given."""
     wanted = set(ids)
-    conn = db.raw()
-    try:
-        companies = dict(conn.execute("SELECT id, name FROM company"))
-        emails = _grouped(
-            conn,
-            "SELECT contact_id, email, label, is_primary FROM contact_email"
-            " ORDER BY contact_id, is_primary DESC, id",
-        )
-        phones = _grouped(
-            conn,
-            "SELECT contact_id, phone, label, is_primary FROM contact_phone"
-            " ORDER BY contact_id, is_primary DESC, id",
-        )
-        urls = _grouped(
-            conn,
-            "SELECT contact_id, url, label, is_primary FROM contact_url"
-            " ORDER BY contact_id, is_primary DESC, id",
-        )
-        tags = _tags(conn, "contact_tag", "contact_id")
+    with db.snapshot() as session:
+        conn = session.connection()
+        companies: dict[int, str] = {
+            cid: name for cid, name in conn.execute(select(Company.id, Company.name))
+        }
+        emails = _details(conn, ContactEmail, ContactEmail.email)
+        phones = _details(conn, ContactPhone, ContactPhone.phone)
+        urls = _details(conn, ContactUrl, ContactUrl.url)
+        tags = _tags(conn, ContactTag, ContactTag.contact_id)
         uids: dict[int, str] = {}
         for owner, uid in conn.execute(
-            "SELECT contact_id, uid FROM contact_uid ORDER BY contact_id, is_primary, id DESC"
+            select(ContactUid.contact_id, ContactUid.uid).order_by(
+                ContactUid.contact_id, ContactUid.is_primary, col(ContactUid.id).desc()
+            )
         ):
             uids[owner] = uid  # the last one seen: the primary one, else the oldest
         rows = {}
-        for r in conn.execute(
-            "SELECT id, uuid, name, title, company_id, lifecycle, source, notes,"
-            " created_at, updated_at FROM contact WHERE deleted_at IS NULL"
-        ):
+        for r in conn.execute(select(*_CONTACT).where(query.live(Contact))):
             if r[0] not in wanted:
                 continue
             cid = r[0]
@@ -91,11 +122,9 @@ def contacts(db: Database, ids: list[int]) -> list[dict[str, Any]]:
                 "phones": [(e, lbl, bool(p)) for e, lbl, p in phones.get(cid, [])],
                 "urls": [(e, lbl, bool(p)) for e, lbl, p in urls.get(cid, [])],
                 "tags": tags.get(cid, []),
-                "created_at": stored_iso(r[8]),
-                "updated_at": stored_iso(r[9]),
+                "created_at": iso(r[8]),
+                "updated_at": iso(r[9]),
             }
-    finally:
-        conn.close()
     return [rows[i] for i in ids if i in rows]
 
 
@@ -119,9 +148,9 @@ def company_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
     with db.snapshot() as session:
         listed = listing.list_companies(session, flt, listing.Page(sort="name"))
     ids = [r["id"] for r in listed]
-    conn = db.raw()
-    try:
-        tags = _tags(conn, "company_tag", "company_id")
+    with db.snapshot() as session:
+        conn = session.connection()
+        tags = _tags(conn, CompanyTag, CompanyTag.company_id)
         rows = {
             r[0]: {
                 "id": r[0],
@@ -132,16 +161,11 @@ def company_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
                 "size": r[5],
                 "notes": r[6],
                 "tags": tags.get(r[0], []),
-                "created_at": stored_iso(r[7]),
-                "updated_at": stored_iso(r[8]),
+                "created_at": iso(r[7]),
+                "updated_at": iso(r[8]),
             }
-            for r in conn.execute(
-                "SELECT id, uuid, name, domain, industry, size, notes, created_at, updated_at"
-                " FROM company"
-            )
+            for r in conn.execute(select(*_COMPANY))
         }
-    finally:
-        conn.close()
     return [rows[i] for i in ids]
 
 
@@ -152,24 +176,26 @@ def deal_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
     with db.snapshot() as session:
         listed = listing.list_deals(session, flt, listing.Page(sort="id"))
     ids = [r["id"] for r in listed]
-    conn = db.raw()
-    try:
-        tags = _tags(conn, "deal_tag", "deal_id")
+    with db.snapshot() as session:
+        conn = session.connection()
+        tags = _tags(conn, DealTag, DealTag.deal_id)
         primary = {
             cid: email
             for cid, email in conn.execute(
-                "SELECT contact_id, email FROM contact_email ORDER BY is_primary, id DESC"
+                select(ContactEmail.contact_id, ContactEmail.email).order_by(
+                    ContactEmail.is_primary, col(ContactEmail.id).desc()
+                )
             )
         }
         rows = {}
         for r in conn.execute(
-            "SELECT d.id, d.uuid, d.title, p.name, s.name, d.status, d.value, d.currency,"
-            " coalesce(d.probability, s.probability), d.expected_close, c.name, d.contact_id,"
-            " co.name, d.lost_reason, d.notes, d.closed_at, d.created_at, d.updated_at"
-            " FROM deal d JOIN pipeline p ON p.id = d.pipeline_id"
-            " JOIN stage s ON s.id = d.stage_id LEFT JOIN contact c ON c.id = d.contact_id"
-            " LEFT JOIN company co ON co.id = d.company_id WHERE d.deleted_at IS NULL"
-        ):
+            select(*_DEAL)
+            .join(Pipeline, col(Pipeline.id) == Deal.pipeline_id)
+            .join(Stage, col(Stage.id) == Deal.stage_id)
+            .outerjoin(Contact, col(Contact.id) == Deal.contact_id)
+            .outerjoin(Company, col(Company.id) == Deal.company_id)
+            .where(query.live(Deal))
+        ):  # fmt: skip
             rows[r[0]] = {
                 "id": r[0],
                 "uuid": r[1],
@@ -180,19 +206,17 @@ def deal_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
                 "value": to_decimal_text(r[6], r[7]),
                 "currency": r[7],
                 "probability": r[8],
-                "expected_close": r[9],
+                "expected_close": r[9].isoformat() if r[9] else None,
                 "contact": r[10],
                 "contact_email": primary.get(r[11]),
                 "company": r[12],
                 "lost_reason": r[13],
                 "tags": tags.get(r[0], []),
                 "notes": r[14],
-                "closed_at": stored_iso(r[15]),
-                "created_at": stored_iso(r[16]),
-                "updated_at": stored_iso(r[17]),
+                "closed_at": iso(r[15]),
+                "created_at": iso(r[16]),
+                "updated_at": iso(r[17]),
             }
-    finally:
-        conn.close()
     return [rows[i] for i in ids]
 
 

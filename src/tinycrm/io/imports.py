@@ -1,5 +1,5 @@
 """Writing imported contacts, companies and deals: match what exists, then create, update
-or merge, in one transaction and one undo step, with raw executemany (no ORM objects)."""
+or merge, in one transaction and one undo step, written in bulk (no ORM objects)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.io.batches import Batch
 from tinycrm.io.matching import Context, ImportOptions
 from tinycrm.io.records import BadRowsError, CompanyIn, ContactIn, DealIn, ImportReport
+from tinycrm.store.bulk import Batch
 
 if TYPE_CHECKING:
     from tinycrm.store.db import Database
@@ -28,46 +28,37 @@ def _run(
     progress: Progress | None,
     make: Callable[[Context, str], Any],
 ) -> ImportReport:
-    """Check for bad rows, then match and queue every record, then write it all or nothing."""
-    conn = db.raw()
-    try:
-        conn.execute("BEGIN" if options.dry_run else "BEGIN IMMEDIATE")
-        try:
-            batch = Batch(conn, now=now, origin="import", summary=f"import {report.source}")
-            ctx = Context(conn, batch, report)
-            importer = make(ctx, options.on_duplicate)
-            total = len(records)
-            step = max(1, total // 100)
-            for n, rec in enumerate(records, start=1):
-                action = importer.add(rec)
-                if action is not None:
-                    report.actions.append(action)
-                if progress is not None and (n % step == 0 or n == total):
-                    progress(n, 2 * total)
-            importer.finish()
-            batch.summary = (
-                f"import {report.source}: {report.count('create')} {kind} created,"
-                f" {report.count('update')} updated"
+    """Check for bad rows, then match and queue every record, then write it all or nothing
+    (a dry run only reads)."""
+    door = db.snapshot() if options.dry_run else db.transaction(origin="import", now=now)
+    with door as session:
+        batch = Batch(session, now=now)
+        ctx = Context(session, batch, report)
+        importer = make(ctx, options.on_duplicate)
+        total = len(records)
+        step = max(1, total // 100)
+        for n, rec in enumerate(records, start=1):
+            action = importer.add(rec)
+            if action is not None:
+                report.actions.append(action)
+            if progress is not None and (n % step == 0 or n == total):
+                progress(n, 2 * total)
+        importer.finish()
+        summary = (
+            f"import {report.source}: {report.count('create')} {kind} created,"
+            f" {report.count('update')} updated"
+        )
+        if report.problems and not options.skip_bad:
+            raise BadRowsError(
+                report.problems, options.dry_run, report if options.dry_run else None
             )
-            if report.problems and not options.skip_bad:
-                raise BadRowsError(
-                    report.problems, options.dry_run, report if options.dry_run else None
-                )
-            if options.dry_run:
-                conn.execute("ROLLBACK")
-                return report
-            if progress is not None:
-                report_progress = progress
-                batch.write(lambda done: report_progress(total + int(done * total), 2 * total))
-            else:
-                batch.write()
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-    finally:
-        conn.close()
+        if options.dry_run:
+            return report
+        if progress is not None:
+            report_progress = progress
+            batch.write(summary, lambda done: report_progress(total + int(done * total), 2 * total))
+        else:
+            batch.write(summary)
     return report
 
 

@@ -3,14 +3,21 @@ it is about to create or change."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlmodel import col
 
 from tinycrm.errors import UsageError
-from tinycrm.io.batches import Batch
 from tinycrm.io.records import DUPLICATE_POLICIES, ImportReport
 from tinycrm.io.records import fold_key as fold
+from tinycrm.store.models import Company, Tag
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tinycrm.store.bulk import Batch
 
 
 @dataclass(frozen=True)
@@ -60,22 +67,26 @@ class Record:
 class Context:
     """What exists already, loaded once, and the shared bits (companies, tags) of a batch."""
 
-    def __init__(self, conn: sqlite3.Connection, batch: Batch, report: ImportReport) -> None:
-        self.conn = conn
+    def __init__(self, session: Session, batch: Batch, report: ImportReport) -> None:
+        self.conn = conn = session.connection()
         self.batch = batch
         self.report = report
         self.company_by_key: dict[str, int] = {}
         self.company_by_domain: dict[str, int] = {}
         self.company_uuids: dict[str, int | None] = {}
         for cid, key, domain, cuuid, deleted in conn.execute(
-            "SELECT id, name_key, domain, uuid, deleted_at FROM company ORDER BY id DESC"
+            select(
+                Company.id, Company.name_key, Company.domain, Company.uuid, Company.deleted_at
+            ).order_by(col(Company.id).desc())
         ):
             self.company_uuids[cuuid] = None if deleted else cid
             if deleted is None:
                 self.company_by_key[key] = cid
                 if domain:
                     self.company_by_domain[domain] = cid
-        self.tag_by_name: dict[str, int] = dict(conn.execute("SELECT name, id FROM tag"))
+        self.tag_by_name: dict[str, int] = {
+            name: tid for name, tid in conn.execute(select(Tag.name, Tag.id))
+        }
         self._company_names: dict[str, int] = {}
 
     def company_id(self, name: str | None) -> int | None:

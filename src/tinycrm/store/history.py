@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from sqlalchemy import Table, and_, delete, event, insert, inspect, text, update
+from sqlalchemy import Table, and_, column, delete, event, insert, inspect, table, update
 from sqlalchemy import func as sa_func
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
@@ -15,14 +17,31 @@ from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, SQLModel, col, select
 
 from tinycrm import clock
+from tinycrm.domain.dates import to_stored
 from tinycrm.errors import NotFoundError
 from tinycrm.store import ids
 from tinycrm.store.models import Event, UTCDateTime
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.sql.expression import TableClause
 
 # Rows that are bookkeeping, not the seller's data: they are never recorded.
 UNRECORDED = {"event", "id_sequence", "redo_stack"}
 # Changes tinycrm makes by itself (the default pipeline) are history but not undoable.
 SYSTEM = "system"
+# Events go in by blocks of this many rows (an import may record 100,000 changes).
+EVENT_CHUNK = 20_000
+
+
+class Change(TypedDict):
+    """One change to record: which row, what was done, its values before and after."""
+
+    entity: str
+    entity_id: str
+    action: str
+    before: Any
+    after: Any
 
 
 def _jsonable(value: Any) -> Any:
@@ -36,6 +55,13 @@ def _jsonable(value: Any) -> Any:
 def _row_values(obj: Any) -> dict[str, Any]:
     state = inspect(obj)
     return {c.key: _jsonable(getattr(obj, c.key)) for c in state.mapper.column_attrs}
+
+
+def recorded(conn: Connection, name: str, row_id: int) -> dict[str, Any]:
+    """Return the row of table `name` with this id as history records it (JSON-ready)."""
+    target = table_for(name)
+    row = conn.execute(sa_select(target).where(target.c.id == row_id)).mappings().one()
+    return {key: _jsonable(value) for key, value in row.items()}
 
 
 def _pk_text(table: Table, values: dict[str, Any]) -> str:
@@ -60,16 +86,6 @@ def _changed(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return before, after
 
 
-def runner(session: OrmSession) -> ids.Run:
-    """Return a function that runs SQL text in the session's transaction (for store.ids)."""
-
-    def run(sql: str, params: dict[str, Any]) -> list[Any]:
-        result = session.connection().execute(text(sql), params)
-        return list(result.all()) if result.returns_rows else []
-
-    return run
-
-
 def _before_flush(session: OrmSession, flush_context: UOWTransaction, instances: Any) -> None:
     """Give every new row its id from the id sequences before it is inserted."""
     waiting: dict[str, list[Any]] = {}
@@ -81,22 +97,76 @@ def _before_flush(session: OrmSession, flush_context: UOWTransaction, instances:
         if len(pk) != 1 or pk[0].name != "id" or getattr(obj, "id", None) is not None:
             continue
         waiting.setdefault(table.name, []).append(obj)
-    run = runner(session)
+    conn = session.connection()
     for name, objs in sorted(waiting.items()):
-        first = ids.take(run, name, len(objs))
+        first = ids.take(conn, name, len(objs))
         for offset, obj in enumerate(objs):
             obj.id = first + offset
 
 
-def end_redo(run: ids.Run) -> None:
+REDO_STACK = table("redo_stack", column("position"), column("group_id"))
+
+
+def end_redo(conn: Connection) -> None:
     """Forget what could be redone: a new change ends the redo branch."""
-    run("DELETE FROM redo_stack", {})
+    conn.execute(delete(REDO_STACK))
+
+
+# What a JSON column stores: json.dumps's text (None as null), encoded once per value here.
+encode_json = json.JSONEncoder(check_circular=False).encode
+# The event table written as stored values: an import records 100,000 changes, which the
+# columns' own conversions would slow down several times.
+_EVENT_ROWS = table(
+    "event",
+    *(
+        column(name)
+        for name in ("id", "group_id", "origin", "at", "summary", "entity", "entity_id", "action",
+                     "before", "after")
+    ),
+)  # fmt: skip
+
+
+def execute_many(conn: Connection, target: TableClause, rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows (tuples in the order of `target`'s columns, values as stored) with one
+    executemany of the driver: the statement is compiled once, and the rows go in without
+    SQLAlchemy's per-row parameter handling, which would cost a third of an import."""
+    keys = [c.key for c in target.columns]
+    compiled = insert(target).compile(dialect=conn.dialect, column_keys=keys)
+    assert list(compiled.positiontup or []) == keys
+    conn.exec_driver_sql(str(compiled), rows)
+
+
+def write_events(session: OrmSession, changes: list[Change]) -> None:
+    """Record changes as Events of the session's command group, in the order given, and end
+    the redo branch. The one writer of history: the ORM's flushes and bulk imports alike.
+
+    `before` and `after` are JSON-ready (times in ISO 8601 with their offset); they and
+    the time are written in the form the Event columns store them.
+    """
+    if not changes:
+        return
+    info = session.info
+    group, origin = info["event_group"], info["origin"]
+    at, summary = to_stored(info.get("now") or clock.now()), info.get("summary")
+    conn = session.connection()
+    first = ids.take(conn, "event", len(changes))
+    rows = [
+        (
+            first + n, group, origin, at, summary, item["entity"], item["entity_id"],
+            item["action"],
+            "null" if item["before"] is None else encode_json(item["before"]),
+            "null" if item["after"] is None else encode_json(item["after"]),
+        )
+        for n, item in enumerate(changes)
+    ]  # fmt: skip
+    for start in range(0, len(rows), EVENT_CHUNK):
+        execute_many(conn, _EVENT_ROWS, rows[start : start + EVENT_CHUNK])
+    if info["origin"] != SYSTEM:
+        end_redo(conn)
 
 
 def _after_flush(session: OrmSession, flush_context: UOWTransaction) -> None:
-    info = session.info
-    now = info.get("now") or clock.now()
-    rows: list[dict[str, Any]] = []
+    changes: list[Change] = []
 
     def record(obj: Any, action: str, before: Any, after: Any) -> None:
         table = obj.__table__
@@ -104,18 +174,10 @@ def _after_flush(session: OrmSession, flush_context: UOWTransaction) -> None:
             return
         values = after if action == "create" else (before if action == "delete" else None)
         entity_id = _pk_text(table, values) if values else _pk_text(table, _row_values(obj))
-        rows.append(
-            {
-                "group_id": info["event_group"],
-                "origin": info["origin"],
-                "at": now,
-                "entity": table.name,
-                "entity_id": entity_id,
-                "action": action,
-                "before": before,
-                "after": after,
-                "summary": info.get("summary"),
-            }
+        changes.append(
+            Change(
+                entity=table.name, entity_id=entity_id, action=action, before=before, after=after
+            )
         )
 
     for obj in session.new:
@@ -128,14 +190,7 @@ def _after_flush(session: OrmSession, flush_context: UOWTransaction) -> None:
             record(obj, "update", before, after)
     for obj in session.deleted:
         record(obj, "delete", _row_values(obj), None)
-    if rows:
-        run = runner(session)
-        first = ids.take(run, "event", len(rows))
-        for offset, row in enumerate(rows):
-            row["id"] = first + offset
-        session.connection().execute(insert(table_for("event")), rows)
-        if info["origin"] != SYSTEM:
-            end_redo(run)
+    write_events(session, changes)
 
 
 def watch(session: Session) -> None:
@@ -150,15 +205,25 @@ def table_for(name: str) -> Table:
     return SQLModel.metadata.tables[name]
 
 
+@cache
+def _readers(name: str) -> dict[str, Callable[[Any], Any]]:
+    """Return, for the columns of table `name` that history records as text (times, dates),
+    the function that reads that text back."""
+    found: dict[str, Callable[[Any], Any]] = {}
+    for col_ in table_for(name).columns:
+        if isinstance(col_.type, UTCDateTime):
+            found[col_.key] = datetime.fromisoformat
+        elif col_.type.python_type is date:
+            found[col_.key] = date.fromisoformat
+    return found
+
+
 def _from_json(table: Table, values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        column = table.columns[key]
-        if value is not None and isinstance(column.type, UTCDateTime):
-            value = datetime.fromisoformat(value)
-        elif value is not None and column.type.python_type is date:
-            value = date.fromisoformat(value)
-        out[key] = value
+    out = dict(values)
+    for key, read in _readers(table.name).items():
+        value = out.get(key)
+        if value is not None:
+            out[key] = read(value)
     return out
 
 
@@ -286,8 +351,9 @@ def _undoable(session: Session, limit: int) -> list[str]:
 def _redoable(session: Session, limit: int) -> list[str]:
     """Return the commands redo would re-apply (at most `limit`), the next one first."""
     rows = session.connection().execute(
-        text("SELECT group_id FROM redo_stack ORDER BY position DESC LIMIT :n"),
-        {"n": min(limit, 1 << 62)},
+        sa_select(REDO_STACK.c.group_id)
+        .order_by(REDO_STACK.c.position.desc())
+        .limit(min(limit, 1 << 62))
     )
     return [str(r[0]) for r in rows]
 
@@ -345,18 +411,19 @@ def _replay(session: Session, groups: list[str], undone_at: datetime | None) -> 
     """Revert (`undone_at` set) or re-apply (None) whole commands in the order given, moving
     each onto the redo stack or off it."""
     reverse = undone_at is not None
-    stack = (
-        "INSERT INTO redo_stack (position, group_id)"
-        " SELECT coalesce(max(position), 0) + 1, :group FROM redo_stack"
-        if reverse
-        else "DELETE FROM redo_stack WHERE group_id = :group"
-    )
+    conn = session.connection()
     done = []
     for group_id in groups:
         events = _group_events(session, group_id, newest_first=reverse)
         _apply(session, events, reverse=reverse)
         _mark(session, group_id, undone_at)
-        session.connection().execute(text(stack), {"group": group_id})
+        if reverse:
+            top = sa_select(sa_func.coalesce(sa_func.max(REDO_STACK.c.position), 0) + 1)
+            conn.execute(
+                insert(REDO_STACK).values(position=top.scalar_subquery(), group_id=group_id)
+            )
+        else:
+            conn.execute(delete(REDO_STACK).where(REDO_STACK.c.group_id == group_id))
         done.append(_summary(session, group_id, len(events)))
     return done
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -27,6 +26,7 @@ from textual.widgets import Input
 from tinycrm import clock
 from tinycrm.errors import TinyCrmError
 from tinycrm.store.db import Database
+from tinycrm.store.files import Watcher
 from tinycrm.tui.commands import CrmCommands
 from tinycrm.tui.filters import ControlCharacters
 from tinycrm.tui.messages import DataChanged, DealChosen, WaitingChanged
@@ -57,7 +57,7 @@ class CrmApp(App[None]):
         self.pipeline = pipeline
         self.watch_file = watch
         self.crash: BaseException | None = None
-        self._watcher: sqlite3.Connection | None = None
+        self._watcher: Watcher | None = None
         self._version = 0
         self._known_due: set[int] = set()
         self._identity = db.file_identity()
@@ -89,11 +89,11 @@ class CrmApp(App[None]):
             self.set_interval(POLL_SECONDS, self.poll)
 
     def on_unmount(self) -> None:
-        from tinycrm.store import db as storage
+        from tinycrm.store import files
 
         if self._writer is not None:
             # changes asked for before quitting are still made
-            self._writer.stop(storage.BUSY_TIMEOUT_MS / 1000 + 5)
+            self._writer.stop(files.BUSY_TIMEOUT_MS / 1000 + 5)
         if self._watcher is not None:
             self._watcher.close()
         self.db.dispose()
@@ -188,14 +188,14 @@ class CrmApp(App[None]):
     # -- the file ------------------------------------------------------------------------
 
     def _open_watcher(self) -> None:
-        # A connection of its own: its data_version changes only when another one commits.
-        # It also stays on the file the board opened when the path is given to another one.
-        self._watcher = self.db.raw()
+        # It tells when another connection commits, and stays on the file the board opened
+        # when the path is given to another one.
+        self._watcher = self.db.watch()
         self._version = self._data_version()
 
     def _data_version(self) -> int:
         assert self._watcher is not None
-        return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+        return self._watcher.version()
 
     def file_state(self) -> FileState:
         """Tell whether the path still names the file the board opened (any thread)."""
@@ -209,10 +209,7 @@ class CrmApp(App[None]):
         if self._watcher is not None:
             # The old file's write-ahead log lies beside the path under its name; fold it
             # back into the old file and empty it, so the new file never reads its pages.
-            with contextlib.suppress(sqlite3.Error):
-                self._watcher.execute("PRAGMA busy_timeout = 0")
-                self._watcher.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self._watcher.close()
+            self._watcher.close(empty_log=True)
             self._watcher = None
         self.db.dispose()
         if dropped is not None:

@@ -10,15 +10,14 @@ another crm holds the write lock it tells the UI it is waiting.
 from __future__ import annotations
 
 import queue
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from tinycrm.errors import StorageError, TinyCrmError
+from tinycrm.store.files import is_busy
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -43,16 +42,6 @@ class Job:
     done: Callable[[Any], None] | None = None
     refused: Callable[[TinyCrmError], None] | None = None
     revert: Callable[[], None] | None = None
-
-
-def is_busy(error: BaseException) -> bool:
-    """Tell whether a driver error means another connection held the lock too long."""
-    from sqlalchemy.exc import OperationalError
-
-    if not isinstance(error, (OperationalError, sqlite3.OperationalError)):
-        return False
-    text = str(getattr(error, "orig", None) or error)
-    return "locked" in text or "busy" in text
 
 
 class Writer:
@@ -92,7 +81,7 @@ class Writer:
             if job.change is None:
                 app.post(app.write_done, job, None)
                 return True
-            waited = self._locked()
+            waited = self.app.db.locked()
             if waited:
                 app.post(app.set_waiting, True)
             now = app.now()
@@ -128,26 +117,10 @@ class Writer:
         self.app.post(self.app.write_failed, jobs, message, gone)
         return running
 
-    def _locked(self) -> bool:
-        """Tell whether another connection holds the write lock right now (without waiting)."""
-        uri = f"file:{quote(str(self.app.db.path))}?mode=rw"
-        try:
-            conn = sqlite3.connect(uri, uri=True, timeout=0, isolation_level=None)
-        except sqlite3.Error:
-            return False
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-        except sqlite3.OperationalError as error:
-            return "locked" in str(error) or "busy" in str(error)
-        finally:
-            conn.close()
-        return False
-
     def _reopen(self) -> None:
         """The path names another file now: check it is a tinycrm database (as opening it
         would), then let the UI drop the old connections and load the new file."""
-        from tinycrm.store.db import prepare
+        from tinycrm.store.migrate import prepare
 
         # close the old file's connections first, emptying its write-ahead log (it sits
         # beside the path under the same name, and the new file would read its pages)
