@@ -52,8 +52,8 @@ class AgendaScreen(Screen[None]):
         keep = table.cursor_row
         table.clear()
         self.targets = {}
-        with self.app.db.snapshot() as reader:  # type: ignore[attr-defined]
-            items = agenda.agenda(reader, self.app.now(), days=self.days)  # type: ignore[attr-defined]
+        with self.app.db.snapshot() as session:  # type: ignore[attr-defined]
+            items = agenda.agenda(session, self.app.now(), days=self.days)  # type: ignore[attr-defined]
         counts = {"overdue": 0, "today": 0, "upcoming": 0}
         for item in items:
             fu = item.follow_up
