@@ -1,5 +1,6 @@
-"""Pipelines and their stages: the default pipeline, finding a stage by what people type,
-and shaping a pipeline (add, rename, reorder, remove stages; create pipelines)."""
+"""Pipelines and their stages: the default pipeline, finding a pipeline or a stage by what
+people type (the one place that rule is written), and shaping a pipeline (add, rename,
+reorder, remove stages; create pipelines)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlmodel import Session, col, select
 from tinycrm import clock
 from tinycrm.domain.dates import MAX_DAYS
 from tinycrm.domain.money import to_decimal_text
-from tinycrm.domain.text import clean, fold
+from tinycrm.domain.text import clean, fold, pick
 from tinycrm.domain.values import CLOSED, check_probability
 from tinycrm.errors import (
     ConflictError,
@@ -23,7 +24,6 @@ from tinycrm.errors import (
     ValidationError,
 )
 from tinycrm.store.models import Deal, Pipeline, Stage, StageChange
-from tinycrm.store.reader import fetch
 
 if TYPE_CHECKING:
     from tinycrm.store.db import Database
@@ -90,13 +90,55 @@ def default_pipeline(session: Session) -> Pipeline:
     return found
 
 
+def pipeline_row(session: Session, name: str | None) -> tuple[int, str]:
+    """Return the id and name of the pipeline called `name` (any case and accents, or an
+    unambiguous prefix), or of the default pipeline when no name is given."""
+    if not name:
+        first = session.execute(
+            select(Pipeline.id, Pipeline.name)
+            .order_by(col(Pipeline.is_default).desc(), col(Pipeline.id))
+            .limit(1)
+        ).first()
+        if first is None:
+            raise NotFoundError("there is no pipeline yet", hint="crm pipeline create NAME")
+        return int(first[0] or 0), first[1]
+    rows = session.execute(select(Pipeline.id, Pipeline.name).order_by(col(Pipeline.id))).all()
+    found = pick(
+        rows,
+        lambda r: str(r[1]),
+        name,
+        "pipeline",
+        names_hint=f"pipelines: {', '.join(r[1] for r in rows)}",
+    )
+    return int(found[0]), str(found[1])
+
+
+def stage_row(session: Session, pipeline_id: int, text: str) -> tuple[int, str]:
+    """Return the id and name of the stage of a pipeline whose name is `text` or starts with
+    it, in any case and accents."""
+    if not fold(text):
+        raise NotFoundError("no stage given")
+    rows = session.execute(
+        select(Stage.id, Stage.name)
+        .where(col(Stage.pipeline_id) == pipeline_id)
+        .order_by(col(Stage.position))
+    ).all()
+    found = pick(
+        rows,
+        lambda r: str(r[1]),
+        text,
+        "stage",
+        names_hint=f"stages: {', '.join(r[1] for r in rows)}, or won / lost",
+        ambiguous_hint="type more of the name",
+    )
+    return int(found[0]), str(found[1])
+
+
 def get_pipeline(session: Session, name: str | None) -> Pipeline:
     """Return the pipeline called `name` (any case, unambiguous prefix) or the default one."""
     if not name:
         return default_pipeline(session)
-    from tinycrm.store.reader import pipeline_id
-
-    found = session.get(Pipeline, pipeline_id(session, name))
+    found = session.get(Pipeline, pipeline_row(session, name)[0])
     assert found is not None
     return found
 
@@ -112,9 +154,7 @@ def stages(session: Session, pipeline_id: int) -> list[Stage]:
 
 def find_stage(session: Session, pipeline_id: int, text: str) -> Stage:
     """Return the stage whose name is `text` or starts with it, in any case and accents."""
-    from tinycrm.store.reader import stage_id
-
-    return get_stage(session, stage_id(session, pipeline_id, text))
+    return get_stage(session, stage_row(session, pipeline_id, text)[0])
 
 
 def get_stage(session: Session, stage_id: int) -> Stage:
@@ -476,8 +516,8 @@ def set_default(session: Session, pipeline: Pipeline, now: datetime) -> Pipeline
 
 def ensure_defaults(db: Database) -> None:
     """Create the default pipeline on first use (cheaply skipped once it exists)."""
-    with db.snapshot() as reader:
-        if fetch(reader, "SELECT 1 FROM pipeline LIMIT 1"):
+    with db.snapshot() as session:
+        if session.execute(select(Pipeline.id).limit(1)).first() is not None:
             return
     with db.transaction(origin="system", summary="create the default pipeline") as session:
         ensure_default_pipeline(session)

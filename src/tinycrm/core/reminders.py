@@ -160,13 +160,16 @@ def find_due(session: Session, now: datetime, tz: tzinfo, start: time = time(9))
             )
         )
     found.sort(key=lambda r: (r.due, not r.priority, r.id))
+    waiting = [
+        touch
+        for touch in touches_due(session, tz)
+        if touch.notified_for != touch.due and _remindable(touch.due, True, now, tz, start)
+    ]
+    taken = _taken_touches(session, [t.uuid for t in waiting], stamp)
     touches = []
-    for touch in touches_due(session, tz):
-        if touch.notified_for == touch.due or not _remindable(touch.due, True, now, tz, start):
-            continue
+    for touch in waiting:
         occurrence = to_stored(touch.due)
-        taken = select(_taken(touch.uuid, occurrence))
-        if conn.execute(taken, {"stamp": stamp}).scalar():
+        if (touch.uuid, occurrence) in taken:
             continue
         touches.append(
             Reminder(
@@ -182,6 +185,21 @@ def find_due(session: Session, now: datetime, tz: tzinfo, start: time = time(9))
         )
     touches.sort(key=lambda r: (r.due, r.id))
     return found + touches
+
+
+def _taken_touches(session: Session, uuids: list[str], stamp: str) -> set[tuple[str, str]]:
+    """Return (uuid, occurrence) of the occurrences of these records that are taken: reminded,
+    or claimed until after `stamp` (a query per thousand records, on the occurrences' key)."""
+    found: set[tuple[str, str]] = set()
+    for first in range(0, len(uuids), 1000):
+        rows = session.connection().execute(
+            select(OCCURRENCE.c.record_uuid, OCCURRENCE.c.due).where(
+                OCCURRENCE.c.record_uuid.in_(uuids[first : first + 1000]),
+                or_(OCCURRENCE.c.reminded_at.is_not(None), OCCURRENCE.c.claimed_until > stamp),
+            )
+        )
+        found.update((row[0], row[1]) for row in rows)
+    return found
 
 
 def _ids(ids: Iterable[int | None]) -> list[int]:

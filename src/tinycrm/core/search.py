@@ -7,9 +7,10 @@ matches cheaply and leaves out what is in the trash.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import null, select
+from sqlalchemy import bindparam, null, select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
@@ -21,6 +22,7 @@ from tinycrm.store.query import live
 
 if TYPE_CHECKING:
     from sqlalchemy.sql import Select
+    from sqlalchemy.sql.elements import BindParameter
     from sqlmodel import Session
 
     from tinycrm.domain.figures import SearchResult
@@ -105,9 +107,11 @@ def _ranked(
     return [Hit(*row) for row in rows]
 
 
-def _live_query(kind: str, ids: list[int]) -> Select[Any] | None:
-    """The statement that reads the live records of one kind among `ids`: id, label, and for
+@cache
+def _live_query(kind: str) -> Select[Any] | None:
+    """The statement that reads the live records of one kind among :ids: id, label, and for
     interactions and follow-ups their time, their contact's id and the kind (for the label)."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     query: Select[Any] | None = None
     if kind == "contact":
         query = select(Contact.id, Contact.name).where(live(Contact), col(Contact.id).in_(ids))
@@ -140,10 +144,10 @@ def _live(session: Session, hits: list[Hit]) -> dict[tuple[str, int], tuple[Any,
         by_kind.setdefault(hit.kind, []).append(int(hit.record_id))
     found: dict[tuple[str, int], tuple[Any, ...]] = {}
     for kind, ids in by_kind.items():
-        query = _live_query(kind, ids)
+        query = _live_query(kind)
         if query is None:
             continue
-        for row in session.connection().execute(query):
+        for row in session.connection().execute(query, {"ids": ids}):
             if kind == "interaction":  # "call with Ann Lee", or "call" without a contact
                 label = row[4] + (f" with {row[1]}" if row[1] is not None else "")
                 found[(kind, row[0])] = (row[0], label, row[2], row[3])
