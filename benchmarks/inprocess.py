@@ -37,11 +37,9 @@ class Service:
 @contextmanager
 def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
     """Collect the SQL statements (and parameters) sent to SQLite: those the engine sends,
-    and those the text reads run on a session or a snapshot (`reader.run`, and the reports'
-    own `_rows`)."""
+    and those the text reads run on a session or a snapshot (`reader.run`)."""
     from sqlalchemy import event
 
-    from tinycrm.core import reports
     from tinycrm.store import reader
 
     seen: list[tuple[str, Any]] = []
@@ -56,19 +54,11 @@ def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
         seen.append((sql, params))
         return original(conn, sql, params)
 
-    original_rows = reports._rows
-
-    def rows(reader: Any, sql: str, params: Any) -> list[Any]:
-        seen.append((sql, params))
-        return original_rows(reader, sql, params)
-
     event.listen(db.engine, "before_cursor_execute", before)
     reader.run = run
-    reports._rows = rows
     try:
         yield seen
     finally:
-        reports._rows = original_rows
         reader.run = original
         event.remove(db.engine, "before_cursor_execute", before)
 

@@ -43,13 +43,14 @@ def test_pipeline_shows_counts_and_open_values_per_stage(crm: Any) -> None:
 def test_the_summary_is_one_query(db: Any) -> None:
     from sqlalchemy import event
 
-    from tinycrm.core import pipelines
+    from tinycrm.core import pipelines, reports
 
     statements: list[str] = []
     with db.snapshot() as session:
         pipeline = pipelines.get_pipeline(session, None)
+        assert pipeline.id is not None
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        pipelines.summarize(session, pipeline)
+        reports.stage_summaries(session, pipeline.id)
     assert len(statements) == 1
 
 

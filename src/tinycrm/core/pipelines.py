@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from tinycrm import clock
 from tinycrm.domain.dates import MAX_DAYS
-from tinycrm.domain.money import to_decimal_text
 from tinycrm.domain.text import clean, fold, pick
 from tinycrm.domain.values import CLOSED, check_probability
 from tinycrm.errors import (
@@ -163,74 +162,6 @@ def get_stage(session: Session, stage_id: int) -> Stage:
     if stage is None:
         raise NotFoundError(f"no stage #{stage_id}")
     return stage
-
-
-@dataclass(frozen=True)
-class StageSummary:
-    """A stage with how many open deals it holds and what they are worth."""
-
-    id: int
-    name: str
-    position: int
-    probability: int
-    stale_days: int | None
-    open_deals: int
-    open_values: dict[str, int]
-
-    def as_dict(self) -> dict[str, Any]:
-        """Describe the stage with stable names (the `--json` output)."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "position": self.position,
-            "probability": self.probability,
-            "stale_days": self.stale_days,
-            "open_deals": self.open_deals,
-            "open_value": {
-                currency: to_decimal_text(minor, currency)
-                for currency, minor in sorted(self.open_values.items())
-            },
-            "open_value_minor": dict(sorted(self.open_values.items())),
-        }
-
-
-def summarize(session: Session, pipeline: Pipeline) -> list[StageSummary]:
-    """Return a pipeline's stages with open deal counts and values, in one query."""
-    assert pipeline.id is not None
-    query = (
-        select(
-            Stage.id,
-            Stage.name,
-            Stage.position,
-            Stage.probability,
-            Stage.stale_days,
-            Deal.currency,
-            func.count(col(Deal.id)),
-            func.coalesce(func.sum(Deal.value), 0),
-        )
-        .select_from(Stage)
-        .outerjoin(
-            Deal,
-            and_(
-                col(Deal.stage_id) == Stage.id,
-                col(Deal.status) == "open",
-                col(Deal.deleted_at).is_(None),
-            ),
-        )
-        .where(Stage.pipeline_id == pipeline.id)
-        .group_by(col(Stage.id), col(Deal.currency))
-        .order_by(col(Stage.position), col(Stage.id))
-    )
-    found: dict[int, StageSummary] = {}
-    for sid, name, position, probability, stale, currency, count, total in session.exec(query):
-        summary = found.get(sid) or StageSummary(sid, name, position, probability, stale, 0, {})
-        values = dict(summary.open_values)
-        if currency is not None:
-            values[currency] = int(total)
-        found[sid] = StageSummary(
-            sid, name, position, probability, stale, summary.open_deals + int(count), values
-        )
-    return list(found.values())
 
 
 def list_pipelines(session: Session) -> list[dict[str, Any]]:
