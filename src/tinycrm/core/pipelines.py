@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from tinycrm import clock
 from tinycrm.domain.dates import MAX_DAYS
 from tinycrm.domain.text import clean, fold, pick
-from tinycrm.domain.values import CLOSED, check_probability
+from tinycrm.domain.values import CLOSED, DealStatus, check_probability
 from tinycrm.errors import (
     ConflictError,
     NotFoundError,
@@ -23,6 +23,7 @@ from tinycrm.errors import (
     ValidationError,
 )
 from tinycrm.store.models import Deal, Pipeline, Stage, StageChange
+from tinycrm.store.query import live
 
 if TYPE_CHECKING:
     from tinycrm.store.db import Database
@@ -174,7 +175,7 @@ def list_pipelines(session: Session) -> list[dict[str, Any]]:
     deal_counts = dict(
         session.exec(
             select(Deal.pipeline_id, func.count(col(Deal.id)))
-            .where(col(Deal.status) == "open", col(Deal.deleted_at).is_(None))
+            .where(col(Deal.status) == DealStatus.OPEN, live(Deal))
             .group_by(col(Deal.pipeline_id))
         ).all()
     )
@@ -366,7 +367,7 @@ def remove_stage(
     assert target is None or target.id is not None
     for deal in held:
         assert target is not None and target.id is not None and deal.id is not None
-        if deal.status == "open" and deal.deleted_at is None:
+        if deal.status == DealStatus.OPEN and deal.deleted_at is None:
             session.add(
                 StageChange(deal_id=deal.id, from_stage_id=stage.id, to_stage_id=target.id, at=now)
             )

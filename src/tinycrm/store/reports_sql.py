@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
+from tinycrm.domain.values import CLOSED
 from tinycrm.store.dialect import days_between, greatest, json_text
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 OPEN = "d.status = 'open' AND d.deleted_at IS NULL"
 PROBABILITY = "coalesce(d.probability, s.probability)"
+_CLOSED = ", ".join(f"'{status}'" for status in CLOSED)
 _MEDIAN = "avg(days) FILTER (WHERE rn IN ((n + 1) / 2, (n + 2) / 2))"
 
 
@@ -61,20 +63,34 @@ def forecast_figures(deals: str) -> TextClause:
         """)
 
 
-def first_closed(where: str) -> TextClause:
-    """When the first of the deals closed (column m)."""
-    return text(f"SELECT min(d.closed_at) AS m FROM deal d WHERE {where}")
+def _closed(deals: str, since: bool) -> str:
+    """The closed deals kept by a segment's conditions, closed from :since on if `since`."""
+    closed = f"d.status IN ({_CLOSED}) AND d.deleted_at IS NULL AND {deals}"
+    return f"{closed} AND d.closed_at >= :since" if since else closed
 
 
-def month_case(column: str, months: list[str]) -> str:
+def first_closed(deals: str, since: bool) -> TextClause:
+    """When the first of the closed deals closed (column m)."""
+    return text(f"SELECT min(d.closed_at) AS m FROM deal d WHERE {_closed(deals, since)}")
+
+
+def _month_case(column: str, months: list[str]) -> str:
     """SQL text naming the month of a stored time: the first of `months` that it is before
     the end of (:m0, :m1 …), else 'later'."""
     whens = " ".join(f"WHEN {column} < :m{n} THEN '{name}'" for n, name in enumerate(months))
     return f"CASE {whens} ELSE 'later' END"
 
 
-def win_figures(group: str, where: str) -> TextClause:
-    """Won and lost deals and values per group and currency."""
+def win_figures(deals: str, since: bool, by: str | None, months: list[str]) -> TextClause:
+    """Won and lost deals and values per currency and group: the lead source (`by`
+    'source'), the month they closed in (`by` 'month', one of `months`), or none ('')."""
+    if by == "source":
+        group = "coalesce(c.source, '')"
+    elif by == "month":
+        group = _month_case("d.closed_at", months)
+    else:
+        group = "''"
+    where = _closed(deals, since)
     return text(f"""
         SELECT {group} AS grp, d.currency,
                count(*) FILTER (WHERE d.status = 'won') AS won,
@@ -111,8 +127,13 @@ def funnel_figures(deals: str) -> TextClause:
         """)
 
 
-def stay_figures(deal_filter: str) -> TextClause:
+def _of_pipeline(deals: str) -> str:
+    return f"d.pipeline_id = :pid AND d.deleted_at IS NULL AND {deals}"
+
+
+def stay_figures(deals: str) -> TextClause:
     """Per stage of pipeline :pid: the finished stays in it, their average and median days."""
+    deal_filter = _of_pipeline(deals)
     ended = "coalesce(stays.left_at, CASE WHEN d.status != 'open' THEN d.closed_at END)"
     return text(f"""
         WITH stays AS (
@@ -139,8 +160,10 @@ def stay_figures(deal_filter: str) -> TextClause:
         """)
 
 
-def won_span_figures(deal_filter: str) -> TextClause:
-    """The won deals' days from creation to won: count, average and median."""
+def won_span_figures(deals: str) -> TextClause:
+    """The won deals of pipeline :pid, their days from creation to won: count, average and
+    median."""
+    deal_filter = _of_pipeline(deals)
     return text(f"""
         WITH spans AS (
             SELECT {days_between("d.closed_at", "d.created_at")} AS days FROM deal d
@@ -154,8 +177,10 @@ def won_span_figures(deal_filter: str) -> TextClause:
         """)
 
 
-def velocity_figures(deals: str, closed_since: str) -> TextClause:
-    """Per currency: open deals, won and lost (closed since), average won value and cycle."""
+def velocity_figures(deals: str, since: bool) -> TextClause:
+    """Per currency: open deals, won and lost (closed from :since on if `since`), average won
+    value and cycle."""
+    closed_since = "AND d.closed_at >= :since" if since else ""
     won = f"d.status = 'won' {closed_since}"
     return text(f"""
         SELECT d.currency,
@@ -239,12 +264,18 @@ def source_deals(deals: str) -> TextClause:
         """)
 
 
+def _live_people(people: str) -> str:
+    return f"c.deleted_at IS NULL AND {people}"
+
+
 def customer_count(people: str) -> TextClause:
-    """How many contacts are customers (column n)."""
+    """How many live contacts are customers (column n)."""
+    people = _live_people(people)
     return text(f"SELECT count(*) AS n FROM contact c WHERE c.lifecycle = 'customer' AND {people}")
 
 
 def _won_of_customers(people: str) -> str:
+    people = _live_people(people)
     return f"""
         FROM deal d JOIN contact c ON c.id = d.contact_id
         WHERE d.status = 'won' AND d.deleted_at IS NULL AND c.lifecycle = 'customer'
@@ -268,6 +299,7 @@ def top_customers(people: str) -> TextClause:
 
 def churn_figures(people: str) -> TextClause:
     """Customers at :start (read from the lifecycle changes since) and how many churned."""
+    people = _live_people(people)
     old, new = json_text("e.before", "lifecycle"), json_text("e.after", "lifecycle")
     return text(f"""
         WITH changes AS (

@@ -52,7 +52,7 @@ def add_months(day: date, months: int) -> date:
 
 def month_bounds(starts: list[date], tz: tzinfo, params: dict[str, Any]) -> list[str]:
     """Name the local calendar months that begin on `starts` ('2026-11'), and put in
-    `params` the stored UTC time each one ends at (m0, m1 …, as `reports_sql.month_case`
+    `params` the stored UTC time each one ends at (m0, m1 …, as the win-rate statement
     reads them)."""
     for n, first in enumerate(starts):
         params[f"m{n}"] = to_stored(start_of(add_months(first, 1), tz))

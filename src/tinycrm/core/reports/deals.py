@@ -244,18 +244,15 @@ def win_rate_report(
     """Won / (won + lost) of deals closed since a day, overall or by lead source or month."""
     tz = tz or local_tz()
     found = scope(session, segment)
+    if by not in (None, "source", "month"):
+        raise ValidationError(f"cannot group a win rate by {by!r}", hint="use source or month")
+    deals = found.deal_where("d")
     params = dict(found.params)
-    conditions = ["d.status IN ('won', 'lost')", "d.deleted_at IS NULL", found.deal_where("d")]
     if since is not None:
         params["since"] = to_stored(start_of(since, tz))
-        conditions.append("d.closed_at >= :since")
-    where = " AND ".join(conditions)
-    if by is None:
-        group = "''"
-    elif by == "source":
-        group = "coalesce(c.source, '')"
-    elif by == "month":
-        first_closed = sql.run(session, sql.first_closed(where), params)[0]["m"]
+    months: list[str] = []
+    if by == "month":
+        first_closed = sql.run(session, sql.first_closed(deals, since is not None), params)[0]["m"]
         start = since or today(now, tz)
         if first_closed is not None:
             closed = datetime.fromisoformat(first_closed).replace(tzinfo=UTC)
@@ -265,11 +262,9 @@ def win_rate_report(
         while month <= today(now, tz):
             starts.append(month)
             month = add_months(month, 1)
-        group = sql.month_case("d.closed_at", month_bounds(starts, tz, params))
-    else:
-        raise ValidationError(f"cannot group a win rate by {by!r}", hint="use source or month")
+        months = month_bounds(starts, tz, params)
     groups: dict[str, WinGroup] = {}
-    for r in sql.run(session, sql.win_figures(group, where), params):
+    for r in sql.run(session, sql.win_figures(deals, since is not None, by, months), params):
         g = groups.setdefault(r["grp"], {"group": r["grp"] or None, "won": 0, "lost": 0})
         g["won"] += r["won"]
         g["lost"] += r["lost"]
@@ -312,12 +307,11 @@ def velocity_report(
     tz = tz or local_tz()
     found = scope(session, segment)
     params = dict(found.params)
-    closed_since = ""
     if since is not None:
         params["since"] = to_stored(start_of(since, tz))
-        closed_since = "AND d.closed_at >= :since"
+    statement = sql.velocity_figures(found.deal_where("d"), since is not None)
     out: list[VelocityRow] = []
-    for r in sql.run(session, sql.velocity_figures(found.deal_where("d"), closed_since), params):
+    for r in sql.run(session, statement, params):
         won_rate = rate(r["won"], r["won"] + r["lost"])
         average = round(r["average_won"]) if r["average_won"] is not None else None
         cycle = r["cycle"]

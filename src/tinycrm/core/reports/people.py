@@ -113,7 +113,7 @@ def customers_report(
     params = dict(found.params)
     params["start"] = to_stored(start_of(since, tz))
     params["limit"] = limit
-    people = f"c.deleted_at IS NULL AND {found.contact_where('c')}"
+    people = found.contact_where("c")
     customers = sql.run(session, sql.customer_count(people), params)[0]["n"]
     value = sql.run(session, sql.lifetime_values(people), params)
     top = sql.run(session, sql.top_customers(people), params)

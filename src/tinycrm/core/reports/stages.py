@@ -64,9 +64,8 @@ def cycle_report(
     found = scope(session, segment)
     params = dict(found.params)
     params["pid"] = pipe_id
-    deal_filter = f"d.pipeline_id = :pid AND d.deleted_at IS NULL AND {found.deal_where('d')}"
-    rows = sql.run(session, sql.stay_figures(deal_filter), params)
-    won = sql.run(session, sql.won_span_figures(deal_filter), params)[0]
+    rows = sql.run(session, sql.stay_figures(found.deal_where("d")), params)
+    won = sql.run(session, sql.won_span_figures(found.deal_where("d")), params)[0]
     return {
         "pipeline": pipe_name,
         "stages": [
