@@ -111,12 +111,13 @@ def agenda(
     conn = session.connection()
     params = {"horizon": horizon}
     rows = [
-        *conn.execute(_open_follow_ups(snoozed=False), params),
-        *conn.execute(_open_follow_ups(snoozed=True), params),
+        *conn.execute(_open_follow_ups(snoozed=False), params).all(),
+        *conn.execute(_open_follow_ups(snoozed=True), params).all(),
     ]
     items = []
-    for *fields, contact_name, deal_title, stage_name in rows:
-        fu = AgendaFollowUp(*fields)
+    for row in rows:
+        fu = AgendaFollowUp(*row[:9])
+        contact_name, deal_title, stage_name = row[9:]
         due = due_of(fu)
         if due >= horizon:
             continue
