@@ -21,6 +21,7 @@ from tinycrm.store.models import Company, Contact, Deal, FollowUp, Interaction
 from tinycrm.store.query import live
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.sql import Select
     from sqlalchemy.sql.elements import BindParameter
     from sqlmodel import Session
@@ -76,9 +77,9 @@ class Hit(NamedTuple):
     score: float
 
 
-def _matches(session: Session, expr: str, kind: str | None, limit: int) -> list[int]:
+def _matches(conn: Connection, expr: str, kind: str | None, limit: int) -> list[int]:
     """Return up to `limit` matching rowids, newest first (cheap: no ranking)."""
-    rows = session.connection().execute(
+    rows = conn.execute(
         dialect.search_newest(kind is not None),
         {"expr": expr, "code": dialect.SEARCH_CODES.get(kind or ""), "limit": limit},
     )
@@ -86,14 +87,14 @@ def _matches(session: Session, expr: str, kind: str | None, limit: int) -> list[
 
 
 def _ranked(
-    session: Session,
+    conn: Connection,
     expr: str,
     kind: str | None,
     floor: int | None,
     limit: int,
     highlight: tuple[str, str],
 ) -> list[Hit]:
-    rows = session.connection().execute(
+    rows = conn.execute(
         dialect.search_ranked(kind is not None, floor is not None),
         {
             "expr": expr,
@@ -136,7 +137,7 @@ def _live_query(kind: str) -> Select[Any] | None:
     return query
 
 
-def _live(session: Session, hits: list[Hit]) -> dict[tuple[str, int], tuple[Any, ...]]:
+def _live(conn: Connection, hits: list[Hit]) -> dict[tuple[str, int], tuple[Any, ...]]:
     """Look up the hits' records, one query per kind, leaving trashed ones out: (id, label)
     or (id, label, time, contact id)."""
     by_kind: dict[str, list[int]] = {}
@@ -147,7 +148,7 @@ def _live(session: Session, hits: list[Hit]) -> dict[tuple[str, int], tuple[Any,
         query = _live_query(kind)
         if query is None:
             continue
-        for row in session.connection().execute(query, {"ids": ids}):
+        for row in conn.execute(query, {"ids": ids}):
             if kind == "interaction":  # "call with Ann Lee", or "call" without a contact
                 label = row[4] + (f" with {row[1]}" if row[1] is not None else "")
                 found[(kind, row[0])] = (row[0], label, row[2], row[3])
@@ -157,20 +158,20 @@ def _live(session: Session, hits: list[Hit]) -> dict[tuple[str, int], tuple[Any,
 
 
 def _find(
-    session: Session, expr: str, kind: str | None, wanted: int, highlight: tuple[str, str]
+    conn: Connection, expr: str, kind: str | None, wanted: int, highlight: tuple[str, str]
 ) -> list[Hit]:
     """Rank the matches of one FTS5 expression, limiting first (see POOL)."""
     try:
-        newest = _matches(session, expr, kind, POOL)
+        newest = _matches(conn, expr, kind, POOL)
         floor = newest[-1] if len(newest) >= POOL else None
-        return _ranked(session, expr, kind, floor, wanted, highlight)
+        return _ranked(conn, expr, kind, floor, wanted, highlight)
     except OperationalError as exc:  # what the index still refuses is the person's text
         raise ValidationError("cannot search for that text", hint="search for plain words") from exc
 
 
-def _results(session: Session, hits: list[Hit], limit: int) -> list[SearchResult]:
+def _results(conn: Connection, hits: list[Hit], limit: int) -> list[SearchResult]:
     """Turn ranked hits into results, leaving out trashed records."""
-    live_rows = _live(session, hits)
+    live_rows = _live(conn, hits)
     out: list[SearchResult] = []
     for hit in hits:
         row = live_rows.get((hit.kind, int(hit.record_id)))
@@ -214,9 +215,12 @@ def search(
     # room for trashed records that are left out (and never past what SQLite's LIMIT holds)
     wanted = min(limit * 2 + 10, 2**63 - 1)
     exact = match_expression(query, prefix=False)
-    found = _results(session, _find(session, exact, kind, wanted, highlight), limit)
-    if len(found) < limit:
-        loose = match_expression(query, prefix=True)
-        if loose != exact:
-            found = _results(session, _find(session, loose, kind, wanted, highlight), limit)
-    return found
+    loose = match_expression(query, prefix=True)
+    conn = session.connection()
+    hits = _find(conn, exact, kind, wanted, highlight)
+    # fewer hits than asked for can only make fewer results: go to the prefix at once
+    if len(hits) >= limit or loose == exact:
+        found = _results(conn, hits, limit)
+        if len(found) >= limit or loose == exact:
+            return found
+    return _results(conn, _find(conn, loose, kind, wanted, highlight), limit)
