@@ -220,20 +220,20 @@ def services(meta: dict[str, Any]) -> list[Service]:
 
 
 def _remind(db: Any, _i: int) -> Any:
-    from tinycrm.core import reminders
+    from tinycrm.core import remindable
 
     with db.snapshot() as session:
-        return reminders.find_due(session, generate.NOW, UTC)
+        return remindable.find_due(session, generate.NOW, UTC)
 
 
 def _remind_floor(conn: sqlite3.Connection, _i: int) -> Any:
     """The query behind it, alone: every due follow-up's row, nothing built from it."""
     from sqlalchemy.dialects import sqlite
 
-    from tinycrm.core import reminders
+    from tinycrm.core import remindable
     from tinycrm.domain.dates import to_stored
 
-    compiled = reminders.due_query().compile(dialect=sqlite.dialect(paramstyle="named"))
+    compiled = remindable.due_query().compile(dialect=sqlite.dialect(paramstyle="named"))
     stamp = to_stored(generate.NOW)
     return conn.execute(str(compiled), {**compiled.params, "now": stamp, "stamp": stamp}).fetchall()
 

@@ -457,10 +457,10 @@ def test_the_remind_query_still_reads_the_partial_indexes(db: Any, db_path: Path
 
     from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-    from tinycrm.core import reminders
+    from tinycrm.core import remindable
 
     make_world(db)
-    compiled = reminders.due_query().compile(dialect=sqlite_dialect.dialect(paramstyle="named"))
+    compiled = remindable.due_query().compile(dialect=sqlite_dialect.dialect(paramstyle="named"))
     stamp = "2026-11-23 10:00:00.000000"
     params = {**compiled.params, "now": stamp, "stamp": stamp}
     conn = sqlite3.connect(db_path)

@@ -102,7 +102,7 @@ def remind(
     import json
     import signal
 
-    from tinycrm.core import reminders
+    from tinycrm.core import remindable, reminders
     from tinycrm.domain import dates, notices
 
     _utf8_output()
@@ -112,7 +112,7 @@ def remind(
     config = _config()
     if digest:
         with db.snapshot() as session:
-            items = reminders.digest(session, now, prefix=prefix)
+            items = remindable.digest(session, now, prefix=prefix)
         if as_json:
             render.print_json([r.to_dict() for r in items])
         elif items:
