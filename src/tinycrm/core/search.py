@@ -77,29 +77,16 @@ class Hit(NamedTuple):
     score: float
 
 
-def _matches(conn: Connection, expr: str, kind: str | None, limit: int) -> list[int]:
-    """Return up to `limit` matching rowids, newest first (cheap: no ranking)."""
-    rows = conn.execute(
-        dialect.search_newest(kind is not None),
-        {"expr": expr, "code": dialect.SEARCH_CODES.get(kind or ""), "limit": limit},
-    )
-    return [r[0] for r in rows]
-
-
 def _ranked(
-    conn: Connection,
-    expr: str,
-    kind: str | None,
-    floor: int | None,
-    limit: int,
-    highlight: tuple[str, str],
+    conn: Connection, expr: str, kind: str | None, limit: int, highlight: tuple[str, str]
 ) -> list[Hit]:
+    """Rank the newest POOL matches of one expression, the best `limit` of them."""
     rows = conn.execute(
-        dialect.search_ranked(kind is not None, floor is not None),
+        dialect.search_ranked(kind is not None),
         {
             "expr": expr,
             "code": dialect.SEARCH_CODES.get(kind or ""),
-            "floor": floor,
+            "pool": POOL,
             "limit": limit,
             "open": highlight[0],
             "close": highlight[1],
@@ -162,9 +149,7 @@ def _find(
 ) -> list[Hit]:
     """Rank the matches of one FTS5 expression, limiting first (see POOL)."""
     try:
-        newest = _matches(conn, expr, kind, POOL)
-        floor = newest[-1] if len(newest) >= POOL else None
-        return _ranked(conn, expr, kind, floor, wanted, highlight)
+        return _ranked(conn, expr, kind, wanted, highlight)
     except OperationalError as exc:  # what the index still refuses is the person's text
         raise ValidationError("cannot search for that text", hint="search for plain words") from exc
 

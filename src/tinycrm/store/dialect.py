@@ -30,31 +30,23 @@ _BM25 = "bm25(search_index, 0.0, 0.0, 10.0, 1.0)"
 
 
 @cache
-def search_newest(of_kind: bool) -> TextClause:
-    """The statement for the newest matches of an FTS5 expression (:expr), up to :limit, as
-    rowids (cheap: no ranking); `of_kind` adds the kind filter (:code)."""
-    where = " AND (rowid % 8) = :code" if of_kind else ""
-    return text(
+def search_ranked(of_kind: bool) -> TextClause:
+    """The statement for the best matches of an FTS5 expression (:expr), up to :limit, ranked:
+    rowid, kind, record_id, title, a snippet (the words found between :open and :close) and a
+    score (lower is better); `of_kind` keeps one kind (:code).
+
+    Only the newest :pool matches are ranked: the rowid of the :pool-th newest is found
+    first without ranking (ranking every match of a common word takes seconds)."""
+    kind = " AND (rowid % 8) = :code" if of_kind else ""
+    floor = (
         "SELECT rowid FROM search_index WHERE search_index MATCH :expr"
-        f"{where} ORDER BY rowid DESC LIMIT :limit"
+        f"{kind} ORDER BY rowid DESC LIMIT 1 OFFSET :pool - 1"
     )
-
-
-@cache
-def search_ranked(of_kind: bool, above: bool) -> TextClause:
-    """The statement for the best matches of :expr, ranked: rowid, kind, record_id, title, a
-    snippet (the words found between :open and :close) and a score (lower is better).
-
-    `of_kind` adds the kind filter (:code), `above` confines the ranking to rowids from
-    :floor on (the newest matches of a common word)."""
-    where = " AND (rowid % 8) = :code" if of_kind else ""
-    if above:
-        where += " AND rowid >= :floor"
     return text(
         "SELECT rowid, kind, record_id, title, "
         "snippet(search_index, -1, :open, :close, '…', 12) AS snippet, "
-        f"{_BM25} AS score FROM search_index WHERE search_index MATCH :expr{where} "
-        "ORDER BY score LIMIT :limit"
+        f"{_BM25} AS score FROM search_index WHERE search_index MATCH :expr{kind} "
+        f"AND rowid >= coalesce(({floor}), 0) ORDER BY score LIMIT :limit"
     )
 
 
