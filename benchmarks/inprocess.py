@@ -37,11 +37,9 @@ class Service:
 @contextmanager
 def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
     """Collect the SQL statements (and parameters) sent to SQLite: those the engine sends,
-    and those the text reads run on a session or a snapshot (`reader.run`, and the reports'
-    own `_rows`)."""
+    and those the text reads run on a session or a snapshot (`reader.run`)."""
     from sqlalchemy import event
 
-    from tinycrm.core import reports
     from tinycrm.store import reader
 
     seen: list[tuple[str, Any]] = []
@@ -56,19 +54,11 @@ def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
         seen.append((sql, params))
         return original(conn, sql, params)
 
-    original_rows = reports._rows
-
-    def rows(reader: Any, sql: str, params: Any) -> list[Any]:
-        seen.append((sql, params))
-        return original_rows(reader, sql, params)
-
     event.listen(db.engine, "before_cursor_execute", before)
     reader.run = run
-    reports._rows = rows
     try:
         yield seen
     finally:
-        reports._rows = original_rows
         reader.run = original
         event.remove(db.engine, "before_cursor_execute", before)
 
@@ -230,21 +220,22 @@ def services(meta: dict[str, Any]) -> list[Service]:
 
 
 def _remind(db: Any, _i: int) -> Any:
-    from tinycrm.core import reminders
+    from tinycrm.core import remindable
 
-    conn = db.raw()
-    try:
-        return reminders.find_due(conn, generate.NOW, UTC)
-    finally:
-        conn.close()
+    with db.snapshot() as session:
+        return remindable.find_due(session, generate.NOW, UTC)
 
 
 def _remind_floor(conn: sqlite3.Connection, _i: int) -> Any:
     """The query behind it, alone: every due follow-up's row, nothing built from it."""
-    from tinycrm.core import reminders
+    from sqlalchemy.dialects import sqlite
+
+    from tinycrm.core import remindable
     from tinycrm.domain.dates import to_stored
 
-    return conn.execute(reminders.DUE_SQL, {"now": to_stored(generate.NOW)}).fetchall()
+    compiled = remindable.due_query().compile(dialect=sqlite.dialect(paramstyle="named"))
+    stamp = to_stored(generate.NOW)
+    return conn.execute(str(compiled), {**compiled.params, "now": stamp, "stamp": stamp}).fetchall()
 
 
 def time_open(path: Path, runs: int) -> Measure:

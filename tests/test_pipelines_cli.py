@@ -40,16 +40,33 @@ def test_pipeline_shows_counts_and_open_values_per_stage(crm: Any) -> None:
     assert "$9,000.00" not in text
 
 
+def test_the_summary_and_the_pipeline_report_agree(crm: Any) -> None:
+    crm("add", "deal", "One", "--value", "5k")
+    crm("add", "deal", "Two", "--value", "300", "--currency", "EUR")
+    crm("add", "deal", "Three", "--value", "1k", "--stage", "closing")
+    crm("add", "deal", "Won one", "--value", "9k")
+    crm("move", "won one", "won")
+    shown = json.loads(crm("pipeline", "--json").stdout)["stages"]
+    report = json.loads(crm("report", "pipeline", "--json").stdout)["rows"]
+    for stage in shown:
+        rows = [r for r in report if r["stage"] == stage["name"]]
+        assert stage["open_deals"] == sum(r["deals"] for r in rows)
+        assert stage["open_value_minor"] == {
+            r["currency"]: r["total"]["value_minor"] for r in rows if r["currency"]
+        }
+
+
 def test_the_summary_is_one_query(db: Any) -> None:
     from sqlalchemy import event
 
-    from tinycrm.core import pipelines
+    from tinycrm.core import pipelines, reports
 
     statements: list[str] = []
     with db.snapshot() as session:
         pipeline = pipelines.get_pipeline(session, None)
+        assert pipeline.id is not None
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        pipelines.summarize(session, pipeline)
+        reports.stage_summaries(session, pipeline.id)
     assert len(statements) == 1
 
 

@@ -467,16 +467,27 @@ def test_claim_is_one_transaction_that_a_second_connection_cannot_share(
 ) -> None:
     """The claim holds the write lock: a run that starts meanwhile waits, then finds nothing."""
     from tinycrm.config import ReminderSettings
-    from tinycrm.core import reminders
+    from tinycrm.core import open_db, reminders
 
     ids = make_world(db)
-    first = sqlite3.connect(db_path, isolation_level=None)
-    claimed = reminders.claim(first, NOW, UTC, ReminderSettings().all_day_time)
+    start = ReminderSettings().all_day_time
+    with db.transaction(origin=reminders.ORIGIN) as session:
+        claimed = reminders.claim(session, NOW, UTC, start)
+        other = sqlite3.connect(db_path, timeout=0)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
     assert {r.id for r in claimed if r.kind == "follow-up"} == {ids[n] for n in DUE}
-    second = sqlite3.connect(db_path, isolation_level=None)
-    assert reminders.claim(second, NOW, UTC, ReminderSettings().all_day_time) == []
-    reminders.unclaim(first, claimed, NOW)
-    assert len(reminders.claim(second, NOW, UTC, ReminderSettings().all_day_time)) == len(DUE)
+    second = open_db(db_path)
+    try:
+        with second.transaction(origin=reminders.ORIGIN) as session:
+            assert reminders.claim(session, NOW, UTC, start) == []
+        with db.transaction(origin=reminders.ORIGIN) as session:
+            reminders.unclaim(session, claimed, NOW)
+        with second.transaction(origin=reminders.ORIGIN) as session:
+            assert len(reminders.claim(session, NOW, UTC, start)) == len(DUE)
+    finally:
+        second.dispose()
 
 
 def test_an_smtp_failure_leaves_the_reminders_for_the_next_run(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,9 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from sqlmodel import Session
+
+from tinycrm.store.db import Database
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 CHANNELS = ["stdout", "command"]
@@ -25,6 +30,22 @@ CHANNELS = ["stdout", "command"]
 
 class Killed(Exception):
     """The run's process died (kill -9): nothing after this point runs."""
+
+
+class Dying(Database):
+    """The database as a run's process sees it: once the process is killed, nothing more it
+    writes reaches the file."""
+
+    killed = False
+
+    @contextmanager
+    def transaction(
+        self, origin: str = "cli", summary: str | None = None, now: datetime | None = None
+    ) -> Iterator[Session]:
+        if self.killed:
+            raise Killed
+        with super().transaction(origin, summary, now) as session:
+            yield session
 
 
 class RemindersMachine(RuleBasedStateMachine):
@@ -168,9 +189,8 @@ class RemindersMachine(RuleBasedStateMachine):
         from tinycrm.config import ReminderSettings
         from tinycrm.core import reminders
         from tinycrm.domain import notices
-        from tinycrm.store.files import connect
 
-        conn = connect(self.path)
+        run_db = Dying(self.path)
         due_before = self._due_now()
 
         def send(channel: str, items: list[Any], *args: Any, **kw: Any) -> notices.Outcome:
@@ -183,7 +203,7 @@ class RemindersMachine(RuleBasedStateMachine):
                     return notices.Outcome(channel, "failed", "exit 1")
                 if command == "stopped":
                     raise reminders.Interrupted(15)
-                conn.close()  # killed: no give-back reaches the database
+                run_db.killed = True  # no give-back reaches the database
                 raise Killed
             for r in items:
                 self.delivered[(channel, r.uuid, r.occurrence)] += 1
@@ -191,18 +211,13 @@ class RemindersMachine(RuleBasedStateMachine):
 
         config = ReminderSettings(channels=tuple(CHANNELS))
         try:
-            reminders.run(conn, self.now, config, lambda text: None, {}, tz=UTC, send=send)
+            reminders.run(run_db, self.now, config, lambda text: None, {}, tz=UTC, send=send)
         except reminders.Interrupted:
             pass
         except Killed:
             self.lease_pending = True
-        except Exception as exc:  # the give-back on a closed connection, after a kill
-            if command != "killed":
-                raise
-            assert "closed" in str(exc)
-            self.lease_pending = True
         finally:
-            conn.close()
+            run_db.dispose()
         if command == "works" and not self.lease_pending:
             for uuid, occurrence in self._due_now():
                 for channel in CHANNELS:

@@ -94,10 +94,11 @@ def test_a_channel_that_delivered_before_a_kill_is_not_repeated(
     from tinycrm.core import reminders
 
     ids = make_world(db)
-    conn = db.raw()
-    claimed = reminders.claim(conn, NOW, UTC, ReminderSettings().all_day_time)
-    reminders.record_delivery(conn, claimed, "stdout", NOW)
-    conn.close()  # and the run dies here: no give-back
+    with db.transaction(origin=reminders.ORIGIN) as session:
+        claimed = reminders.claim(session, NOW, UTC, ReminderSettings().all_day_time)
+    with db.transaction(origin=reminders.ORIGIN) as session:
+        reminders.record_delivery(session, claimed, "stdout", NOW)
+    # and the run dies here: no give-back
     got = hermetic / "got.json"
     (hermetic / "config.toml").write_text(
         f'[reminders]\nchannels = ["stdout", "command"]\ncommand = "cat > {got}"\n'
@@ -456,16 +457,16 @@ def test_the_cron_lines_assignments_are_shell_quoted() -> None:
 def test_the_remind_query_still_reads_the_partial_indexes(db: Any, db_path: Path) -> None:
     import sqlite3
 
-    from tinycrm.core import reminders
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+    from tinycrm.core import remindable
 
     make_world(db)
+    compiled = remindable.due_query().compile(dialect=sqlite_dialect.dialect(paramstyle="named"))
+    stamp = "2026-11-23 10:00:00.000000"
+    params = {**compiled.params, "now": stamp, "stamp": stamp}
     conn = sqlite3.connect(db_path)
-    plan = [
-        row[3]
-        for row in conn.execute(
-            "EXPLAIN QUERY PLAN " + reminders.DUE_SQL, {"now": "2026-11-23 10:00:00.000000"}
-        )
-    ]
+    plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {compiled}", params)]
     conn.close()
     assert any("ix_follow_up_open_due" in p for p in plan), plan
     assert any("ix_follow_up_open_snoozed" in p for p in plan), plan

@@ -246,6 +246,7 @@ def _register() -> None:
         reminding,
         reports,
         searching,
+        segmenting,
         serving,
         settings,
         showing,
@@ -264,6 +265,7 @@ def _register() -> None:
     board.register(app)
     groups.add("pipeline", pipelines.app)
     reports.register(app)
+    segmenting.register(app)
     groups.add("import", io_commands.import_app)
     groups.add("export", io_commands.export_app)
     groups.add("config", settings.app)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from tinycrm.cli import render, state
+
+if TYPE_CHECKING:
+    from tinycrm.core.agenda import AgendaItem
+    from tinycrm.domain.figures import AgendaLine
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
 
@@ -102,14 +106,14 @@ def agenda(
     from tinycrm.domain import dates
 
     now = state.now()
-    with state.database(write=False).snapshot() as reader:
-        items = core_agenda.agenda(reader, now, days=days)
-        touches = core_agenda.touches(reader, now, days=days)
+    with state.database(write=False).snapshot() as session:
+        items = core_agenda.agenda(session, now, days=days)
+        touches = core_agenda.touches(session, now, days=days)
     order = {"overdue": 0, "today": 1, "upcoming": 2}
     if as_json:
-        rows = [core_agenda.agenda_item_dict(item) for item in items]
+        rows: list[AgendaLine] = [core_agenda.agenda_item_dict(item) for item in items]
         rows += [core_agenda.touch_dict(touch, bucket) for touch, bucket in touches]
-        rows.sort(key=lambda row: (order[row["bucket"]], row["due"]))
+        rows.sort(key=lambda row: (order[row["bucket"]], row["due"] or ""))
         render.print_json(rows)
         return
     if not items and not touches:
@@ -138,10 +142,10 @@ def agenda(
     render.say_lines(lines)
 
 
-def _item_line(item: Any) -> str:
+def _item_line(item: AgendaItem) -> str:
     fu = item.follow_up
     flag = "! " if fu.priority else ""
-    about = [item.contact_name] if fu.contact_id else []
+    about = [item.contact_name or ""] if fu.contact_id else []
     if fu.deal_id:
         about.append(f"{item.deal_title} [{item.deal_stage}]")
     repeat = " (repeats)" if fu.rrule else ""

@@ -41,13 +41,14 @@ def show(
 
     Examples: crm pipeline; crm pipeline Sales --json
     """
-    from tinycrm.core import pipelines
+    from tinycrm.core import pipelines, reports
     from tinycrm.domain import money
 
     with state.database(write=False).snapshot() as session:
         pipeline = pipelines.get_pipeline(session, name)
+        assert pipeline.id is not None
         title, is_default = pipeline.name, pipeline.is_default
-        summary = pipelines.summarize(session, pipeline)
+        summary = reports.stage_summaries(session, pipeline.id)
     if as_json:
         render.print_json(
             {

@@ -94,7 +94,7 @@ def remind(
     import json
     import signal
 
-    from tinycrm.core import reminders
+    from tinycrm.core import remindable, reminders
     from tinycrm.domain import dates, notices
 
     _utf8_output()
@@ -102,46 +102,41 @@ def remind(
     now = state.now()
     prefix = _prefix(db.path)
     config = state.settings().reminders
-    conn = db.raw()
+    if digest:
+        with db.snapshot() as session:
+            items = remindable.digest(session, now, prefix=prefix)
+        if as_json:
+            render.print_json([r.to_dict() for r in items])
+        elif items:
+            render.say("Today's agenda\n")
+            render.say("\n\n".join(r.text(now, dates.local_tz()) for r in items))
+        else:
+            render.say("Nothing due today.")
+        return
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    def write_json(items: list[notices.Reminder]) -> str:
+        return json.dumps([r.to_dict() for r in items], indent=2, ensure_ascii=False) + "\n"
+
     try:
-        if digest:
-            items = reminders.digest(conn, now, prefix=prefix)
-            if as_json:
-                render.print_json([r.to_dict() for r in items])
-            elif items:
-                render.say("Today's agenda\n")
-                render.say("\n\n".join(r.text(now, dates.local_tz()) for r in items))
-            else:
-                render.say("Nothing due today.")
-            return
-
-        def write(text: str) -> None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-
-        def write_json(items: list[notices.Reminder]) -> str:
-            return json.dumps([r.to_dict() for r in items], indent=2, ensure_ascii=False) + "\n"
-
-        try:
-            with _giving_back_on_signals():
-                result = reminders.run(
-                    conn,
-                    now,
-                    config,
-                    write,
-                    dict(os.environ),
-                    dry_run=dry_run,
-                    prefix=prefix,
-                    as_json=write_json if as_json else None,
-                )
-        except reminders.Interrupted as stop:
-            name = signal.Signals(stop.signum).name
-            _note(
-                f"error: stopped by {name}; what was not delivered is given back for the next run"
+        with _giving_back_on_signals():
+            result = reminders.run(
+                db,
+                now,
+                config,
+                write,
+                dict(os.environ),
+                dry_run=dry_run,
+                prefix=prefix,
+                as_json=write_json if as_json else None,
             )
-            raise typer.Exit(128 + stop.signum) from None
-    finally:
-        conn.close()
+    except reminders.Interrupted as stop:
+        name = signal.Signals(stop.signum).name
+        _note(f"error: stopped by {name}; what was not delivered is given back for the next run")
+        raise typer.Exit(128 + stop.signum) from None
     for outcome in result.outcomes:
         if outcome.status == "delivered" and outcome.detail:
             _note(f"note: {outcome.channel}: {outcome.detail}")

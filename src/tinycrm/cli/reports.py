@@ -1,21 +1,26 @@
-"""`crm report …`, `crm score` and `crm segment …`: figures as tables with bars, or JSON."""
+"""`crm report …`: figures as tables with bars, or JSON."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from tinycrm.cli import render, state
 from tinycrm.domain import labels
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+Figures = TypeVar("Figures")
+
 app = typer.Typer(
     help="Reports: pipeline, forecast, win rate, funnel, cycle, velocity, stale, sources, "
     "customers.",
     no_args_is_help=True,
 )
-segment_app = typer.Typer(help="Saved filters: save, list, show, delete.", no_args_is_help=True)
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
 SEGMENT = typer.Option(None, "--segment", help="Count only the contacts and deals of a segment.")
@@ -25,12 +30,10 @@ BAR_WIDTH = 24
 
 
 def register(root: typer.Typer) -> None:
-    """Add `report`, `score` and `segment` to the root app."""
+    """Add `report` to the root app."""
     from tinycrm.cli import groups
 
     groups.add("report", app)
-    groups.add("segment", segment_app)
-    root.command("score")(score)
 
 
 def bar(value: float, biggest: float, width: int = BAR_WIDTH) -> str:
@@ -50,8 +53,8 @@ def _segment(name: str | None) -> Any:
         return None
     from tinycrm.core import segments
 
-    with state.database(write=False).snapshot() as reader:
-        return segments.segment_filter(reader, name)
+    with state.database(write=False).snapshot() as session:
+        return segments.segment_filter(session, name)
 
 
 def _since(text: str | None) -> Any:
@@ -62,9 +65,10 @@ def _since(text: str | None) -> Any:
     return dates.parse_day(text, state.now())
 
 
-def _run(build: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    with state.database(write=False).snapshot() as reader:
-        return build(reader)
+def _run(build: Callable[[Session], Figures]) -> Figures:
+    """Compute a report on one read snapshot."""
+    with state.database(write=False).snapshot() as session:
+        return build(session)
 
 
 def _table(
@@ -86,7 +90,7 @@ def _table(
     out.print(tab)
 
 
-def _biggest(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
+def _biggest(rows: Sequence[Mapping[str, Any]], key: str) -> dict[str, int]:
     """The largest amount per currency, so bars compare like with like."""
     out: dict[str, int] = {}
     for r in rows:
@@ -124,7 +128,9 @@ def pipeline(
             "deals": r["deals"],
             "total": labels.amount(r["total"]),
             "weighted": labels.amount(r["weighted"]),
-            "bar": bar(r["weighted"]["value_minor"], top[r["currency"]]) if r["weighted"] else "",
+            "bar": bar(r["weighted"]["value_minor"], top[r["weighted"]["currency"]])
+            if r["weighted"]
+            else "",
         }
         for r in data["rows"]
     ]
@@ -483,142 +489,3 @@ def customers(
     columns = [("#id", "#"), ("name", "Customer"), ("#deals", "Won deals"),
                ("#value", "Lifetime value"), ("bar", "")]  # fmt: skip
     _table(rows, columns, "Top customers", "no customer has won deals yet")
-
-
-def score(
-    ref: str = typer.Argument(..., help="The contact: id, #id, email or part of the name."),
-    as_json: bool = JSON,
-) -> None:
-    """Explain a contact's lead score, rule by rule.
-
-    The rules are in config.toml [scoring]. Example: crm score jane
-    """
-    from tinycrm.core import refs, scoring
-
-    rules = scoring.rules_from(state.settings().scoring)
-    with state.database(write=False).snapshot() as reader:
-        hit = refs.resolve(reader, ref, ("contact",))
-        data = scoring.explain(reader, hit.id, rules, state.now())
-    if as_json:
-        render.print_json(data)
-        return
-    render.say(f"Score of contact #{data['id']} {data['name']}: {data['score']}")
-    for line in data["lines"]:
-        render.say(f"  {line['points']:>+4}  {line['rule']}: {line['detail']}")
-
-
-# --- segments -------------------------------------------------------------------------------
-
-
-@segment_app.command("save")
-def segment_save(
-    name: str = typer.Argument(..., help="A name for the segment, e.g. hot."),
-    tag: list[str] = typer.Option([], "--tag", help="Contacts with this tag (repeatable)."),
-    lifecycle: str | None = typer.Option(None, "--lifecycle", help="lead, prospect, …"),
-    source: str | None = typer.Option(None, "--source", help="Lead source."),
-    company: str | None = typer.Option(None, "--company", help="Company name contains."),
-    contact_name: str | None = typer.Option(None, "--name", help="Contact name contains."),
-    pipeline_name: str | None = typer.Option(None, "--pipeline", help="Deals of a pipeline."),
-    stage: str | None = typer.Option(None, "--stage", help="Deals in a stage."),
-    status: str | None = typer.Option(None, "--status", help="Deals open, won or lost."),
-    min_value: str | None = typer.Option(None, "--min-value", help="Deals worth at least."),
-    max_value: str | None = typer.Option(None, "--max-value", help="Deals worth at most."),
-    replace: bool = typer.Option(False, "--replace", help="Overwrite a segment of that name."),
-    as_json: bool = JSON,
-) -> None:
-    """Save filters under a name, for `--segment NAME` in lists and reports.
-
-    Example: crm segment save hot --tag vip --lifecycle prospect
-    """
-    from tinycrm.core import listing, segments
-    from tinycrm.domain import money
-
-    currency = state.settings().general.default_currency
-    flt = listing.ListFilter(
-        tags=tuple(tag),
-        lifecycle=lifecycle,
-        source=source,
-        company=company,
-        text=contact_name,
-        pipeline=pipeline_name,
-        stage=stage,
-        status=status,
-        min_value=money.parse_money(min_value, currency) if min_value else None,
-        max_value=money.parse_money(max_value, currency) if max_value else None,
-    )
-    with state.database().transaction(summary=f"save segment {name}", now=state.now()) as s:
-        saved = segments.save_segment(s, name, flt, state.now(), replace)
-        data = segments.segment_dict(s, saved.name)
-    if as_json:
-        render.print_json(data)
-    else:
-        render.say(f"Saved segment {data['name']}: {_describe(data['filters'])}")
-
-
-def _describe(filters: dict[str, Any]) -> str:
-    parts = []
-    for key, value in filters.items():
-        shown = ", ".join(value) if isinstance(value, list) else value
-        parts.append(f"{key.replace('_', ' ')} {shown}")
-    return "; ".join(parts)
-
-
-@segment_app.command("list")
-def segment_list(as_json: bool = JSON) -> None:
-    """List saved segments. Example: crm segment list"""
-    from tinycrm.core import segments
-
-    with state.database(write=False).snapshot() as reader:
-        data = segments.segment_dicts(reader)
-    if as_json:
-        render.print_json(data)
-        return
-    rows = [{"name": d["name"], "filters": _describe(d["filters"])} for d in data]
-    render.table(rows, [("name", "Segment"), ("filters", "Filters")], title="segments")
-
-
-@segment_app.command("show")
-def segment_show(
-    name: str = typer.Argument(..., help="The segment's name."),
-    limit: int = typer.Option(20, "--limit", "-n", min=1, help="Contacts shown."),
-    as_json: bool = JSON,
-) -> None:
-    """Show a segment's filters, how many contacts and deals it holds, and its contacts.
-
-    Example: crm segment show hot
-    """
-    from tinycrm.core import listing, segments
-
-    with state.database(write=False).snapshot() as reader:
-        seg = segments.segment_dict(reader, name)
-        flt = segments.filter_from_json(seg["filters"])
-        counts = segments.count(reader, flt)
-        people = listing.list_contacts(
-            reader,
-            listing.ListFilter(),
-            listing.Page(limit=limit),
-            where=segments.contact_condition(reader, flt),
-        )
-        data = {**seg, **counts, "first_contacts": people}
-    if as_json:
-        render.print_json(data)
-        return
-    render.fields(
-        [("filters", _describe(data["filters"])), ("contacts", str(data["contacts"])),
-         ("deals", str(data["deals"]))],
-        title=f"segment {data['name']}",
-    )  # fmt: skip
-    render.say("")
-    columns = [("id", "#"), ("name", "Name"), ("company", "Company"), ("email", "Email"),
-               ("lifecycle", "Lifecycle"), ("tags", "Tags")]  # fmt: skip
-    render.table(people, columns, title="contacts")
-
-
-@segment_app.command("delete")
-def segment_delete(name: str = typer.Argument(..., help="The segment's name.")) -> None:
-    """Delete a segment; its contacts and deals are not touched. Example: crm segment delete hot"""
-    from tinycrm.core import segments
-
-    with state.database().transaction(summary=f"delete segment {name}", now=state.now()) as s:
-        seg = segments.delete_segment(s, name)
-    render.say(f"Deleted segment {seg.name}")

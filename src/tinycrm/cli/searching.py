@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from tinycrm.cli import render, state
+
+if TYPE_CHECKING:
+    from tinycrm.domain.figures import SearchResult
 
 _OPEN, _CLOSE = "\x02", "\x03"
 
@@ -33,8 +36,8 @@ def search(
 
     text = " ".join(words)
     highlight = ("[", "]") if as_json else (_OPEN, _CLOSE)
-    with state.database(write=False).snapshot() as reader:
-        hits = searching.search(reader, text, kind=kind, limit=limit, highlight=highlight)
+    with state.database(write=False).snapshot() as session:
+        hits = searching.search(session, text, kind=kind, limit=limit, highlight=highlight)
     if as_json:
         render.print_json(hits)
         return
@@ -45,7 +48,7 @@ def search(
     _print(hits)
 
 
-def _print(hits: list[dict[str, object]]) -> None:
+def _print(hits: list[SearchResult]) -> None:
     from rich.table import Table
     from rich.text import Text
 

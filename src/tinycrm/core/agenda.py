@@ -1,28 +1,32 @@
 """The agenda: open follow-ups overdue, due today or coming up, and contacts due for a touch.
 
-Read with SQL text on any reader (a session, or a plain `Database.snapshot()`), so `crm
-agenda` — the command cron and shell prompts run most — needs no ORM.
+Read as Core rows (plain values, not records), so `crm agenda` — the command cron and shell
+prompts run most — builds no ORM object.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.touches import (
-    LIVE_PARENTS,
-    TOUCH_SQL,
-    TouchDue,
-    touches_from_rows,
-)
-from tinycrm.domain.dates import at_local, iso, local_tz, stored_time
-from tinycrm.domain.due import bucket_of, whole_day
-from tinycrm.store.reader import fetch
+from sqlalchemy import bindparam, select
+from sqlmodel import col
+
+from tinycrm.core.touches import TouchDue, touches_due
+from tinycrm.domain.dates import at_local, iso, local_tz
+from tinycrm.domain.due import bucket_of, due_of, whole_day
+from tinycrm.domain.values import FollowUpStatus
+from tinycrm.store.models import Contact, Deal, FollowUp, Stage
+from tinycrm.store.query import live, live_parents
 
 if TYPE_CHECKING:
-    from tinycrm.store.models import FollowUp
-    from tinycrm.store.reader import Reader
+    from sqlalchemy.sql import Select
+    from sqlalchemy.sql.elements import BindParameter
+    from sqlmodel import Session
+
+    from tinycrm.domain.figures import AgendaFollowUpLine, AgendaTouchLine
 
 
 @dataclass(frozen=True)
@@ -41,11 +45,6 @@ class AgendaFollowUp:
     deal_id: int | None
 
 
-def effective_due(fu: FollowUp | AgendaFollowUp) -> datetime:
-    """Return when a follow-up is next due: its snooze time if snoozed, else its due time."""
-    return fu.snoozed_until if fu.snoozed_until is not None else fu.due_at
-
-
 @dataclass(frozen=True)
 class AgendaItem:
     """One line of the agenda."""
@@ -59,25 +58,40 @@ class AgendaItem:
     all_day: bool = False
 
 
-_OPEN_FOLLOW_UPS = f"""
-SELECT follow_up.id, follow_up.title, follow_up.due_at, follow_up.all_day, follow_up.rrule,
-       follow_up.priority, follow_up.snoozed_until, follow_up.contact_id, follow_up.deal_id,
-       contact.name, deal.title, stage.name
-  FROM follow_up
-  LEFT OUTER JOIN contact ON contact.id = follow_up.contact_id
-  LEFT OUTER JOIN deal ON deal.id = follow_up.deal_id
-  LEFT OUTER JOIN stage ON stage.id = deal.stage_id
- WHERE follow_up.status = 'open' AND follow_up.deleted_at IS NULL AND {LIVE_PARENTS}
-"""
-# two range reads (on the partial indexes of open follow-ups' due and snooze times)
-# instead of one OR, which would scan every open follow-up
-_DUE_BEFORE = (
-    _OPEN_FOLLOW_UPS + " AND follow_up.snoozed_until IS NULL AND follow_up.due_at < :horizon"
-)
-_SNOOZED_BEFORE = (
-    _OPEN_FOLLOW_UPS
-    + " AND follow_up.snoozed_until IS NOT NULL AND follow_up.snoozed_until < :horizon"
-)
+@cache
+def _open_follow_ups(snoozed: bool) -> Select[Any]:
+    """Open follow-ups due (`snoozed`: snoozed) before :horizon, with their contact's name and
+    their deal's title and stage. Two range reads (on the partial indexes of open follow-ups'
+    due and snooze times) instead of one OR, which would scan every open follow-up."""
+    horizon: BindParameter[Any] = bindparam("horizon")  # of the type of its column
+    columns: list[Any] = [
+        FollowUp.id,
+        FollowUp.title,
+        FollowUp.due_at,
+        FollowUp.all_day,
+        FollowUp.rrule,
+        FollowUp.priority,
+        FollowUp.snoozed_until,
+        FollowUp.contact_id,
+        FollowUp.deal_id,
+        Contact.name,
+        Deal.title,
+        Stage.name,
+    ]
+    query: Select[Any] = (
+        select(*columns)
+        .select_from(FollowUp)
+        .outerjoin(Contact, col(Contact.id) == FollowUp.contact_id)
+        .outerjoin(Deal, col(Deal.id) == FollowUp.deal_id)
+        .outerjoin(Stage, col(Stage.id) == Deal.stage_id)
+        .where(col(FollowUp.status) == FollowUpStatus.OPEN, live(FollowUp), live_parents())
+    )
+    if snoozed:
+        return query.where(
+            col(FollowUp.snoozed_until).is_not(None), col(FollowUp.snoozed_until) < horizon
+        )
+    return query.where(col(FollowUp.snoozed_until).is_(None), col(FollowUp.due_at) < horizon)
+
 
 _ORDER = {"overdue": 0, "today": 1, "upcoming": 2}
 
@@ -89,34 +103,24 @@ def _horizon(now: datetime, days: int, tz: tzinfo) -> datetime:
 
 
 def agenda(
-    reader: Reader, now: datetime, days: int = 7, tz: tzinfo | None = None
+    session: Session, now: datetime, days: int = 7, tz: tzinfo | None = None
 ) -> list[AgendaItem]:
     """Return open follow-ups that are overdue, due today, or due in the next `days` days."""
-    from tinycrm.domain.dates import to_stored
-
     tz = tz or local_tz()
     horizon = _horizon(now, days, tz)
-    params = {"horizon": to_stored(horizon)}
-    rows = [*fetch(reader, _DUE_BEFORE, params), *fetch(reader, _SNOOZED_BEFORE, params)]
+    conn = session.connection()
+    params = {"horizon": horizon}
+    rows = [
+        *conn.execute(_open_follow_ups(snoozed=False), params).all(),
+        *conn.execute(_open_follow_ups(snoozed=True), params).all(),
+    ]
     items = []
-    for fid, title, due_at, all_day, rrule, priority, snoozed, contact_id, deal_id, *names in rows:
-        due_moment = stored_time(due_at)
-        assert due_moment is not None
-        fu = AgendaFollowUp(
-            fid,
-            title,
-            due_moment,
-            bool(all_day),
-            rrule,
-            bool(priority),
-            stored_time(snoozed),
-            contact_id,
-            deal_id,
-        )
-        due = effective_due(fu)
+    for row in rows:
+        fu = AgendaFollowUp(*row[:9])
+        contact_name, deal_title, stage_name = row[9:]
+        due = due_of(fu)
         if due >= horizon:
             continue
-        contact_name, deal_title, stage_name = names
         shown_all_day = whole_day(due, fu.all_day, tz)
         items.append(
             AgendaItem(
@@ -125,7 +129,7 @@ def agenda(
                 bucket_of(due, shown_all_day, now, tz),
                 contact_name,
                 deal_title,
-                stage_name if deal_id is not None else None,
+                stage_name if fu.deal_id is not None else None,
                 shown_all_day,
             )
         )
@@ -134,20 +138,19 @@ def agenda(
 
 
 def touches(
-    reader: Reader, now: datetime, days: int = 7, tz: tzinfo | None = None
+    session: Session, now: datetime, days: int = 7, tz: tzinfo | None = None
 ) -> list[tuple[TouchDue, str]]:
     """Return contacts due for a touch within `days` days, with their agenda bucket."""
     tz = tz or local_tz()
     horizon = _horizon(now, days, tz)
-    rows = fetch(reader, TOUCH_SQL)
     items = [
-        (t, bucket_of(t.due, True, now, tz)) for t in touches_from_rows(rows, tz) if t.due < horizon
+        (t, bucket_of(t.due, True, now, tz)) for t in touches_due(session, tz) if t.due < horizon
     ]
     items.sort(key=lambda pair: (_ORDER[pair[1]], pair[0].due, pair[0].contact_id))
     return items
 
 
-def agenda_item_dict(item: AgendaItem) -> dict[str, Any]:
+def agenda_item_dict(item: AgendaItem) -> AgendaFollowUpLine:
     """Describe one agenda line of a follow-up (`crm agenda --json`)."""
     fu = item.follow_up
     return {
@@ -169,7 +172,7 @@ def agenda_item_dict(item: AgendaItem) -> dict[str, Any]:
     }
 
 
-def touch_dict(touch: TouchDue, bucket: str) -> dict[str, Any]:
+def touch_dict(touch: TouchDue, bucket: str) -> AgendaTouchLine:
     """Describe one agenda line of a contact due for a touch (`crm agenda --json`)."""
     return {
         "kind": "keep-in-touch",

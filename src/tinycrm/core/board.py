@@ -185,16 +185,14 @@ def _deal_rows(
     text: str | None,
     deal_ids: list[int] | None = None,
 ) -> Any:
-    from sqlalchemy import text as sql_text
+    from tinycrm.store.query import due_time, live_parents
 
-    from tinycrm.core.touches import LIVE_PARENTS
-
-    due = func.coalesce(FollowUp.snoozed_until, FollowUp.due_at)
+    due = due_time()
     open_follow_ups = and_(
         col(FollowUp.deal_id) == Deal.id,
         col(FollowUp.status) == "open",
         col(FollowUp.deleted_at).is_(None),
-        sql_text(LIVE_PARENTS),  # not those of a trashed contact
+        live_parents(),  # not those of a trashed contact
     )
     next_due = select(func.min(due)).where(open_follow_ups).scalar_subquery()
     next_all_day = (
@@ -357,17 +355,15 @@ def neighbour_stage(session: Session, deal: Deal, step: int) -> Stage | None:
 
 def due_follow_ups(session: Session, now: datetime) -> list[tuple[int, str]]:
     """Return (id, title) of every open follow-up that is due by `now` (snoozes honoured)."""
-    from sqlalchemy import text as sql_text
+    from tinycrm.store.query import due_time, live_parents
 
-    from tinycrm.core.touches import LIVE_PARENTS
-
-    due = func.coalesce(FollowUp.snoozed_until, FollowUp.due_at)
+    due = due_time()
     rows = session.connection().execute(
         select(FollowUp.id, FollowUp.title).where(
             col(FollowUp.status) == "open",
             col(FollowUp.deleted_at).is_(None),
             due <= now,
-            sql_text(LIVE_PARENTS),  # not those of a trashed contact or deal
+            live_parents(),  # not those of a trashed contact or deal
         )
     )
     return [(r[0], r[1]) for r in rows]

@@ -10,9 +10,9 @@ from typing import Any
 from sqlmodel import Session
 
 from tinycrm.config import DealSettings
-from tinycrm.core.agenda import effective_due
-from tinycrm.core.touches import TOUCH_SQL, touches_from_rows
+from tinycrm.core.touches import touches_due
 from tinycrm.domain.dates import When, at_local, iso, local_tz
+from tinycrm.domain.due import due_of
 from tinycrm.domain.text import clean
 from tinycrm.errors import ConflictError, ValidationError
 from tinycrm.store import query
@@ -189,7 +189,7 @@ def cancel(session: Session, fu: FollowUp, now: datetime) -> FollowUp:
 
 def day_of(fu: FollowUp, tz: tzinfo | None = None) -> date:
     """Return the local day a follow-up is due."""
-    return effective_due(fu).astimezone(tz or local_tz()).date()
+    return due_of(fu).astimezone(tz or local_tz()).date()
 
 
 # ---- keep in touch -------------------------------------------------------------------------
@@ -229,8 +229,7 @@ def touch_due_of(session: Session, contact: Contact) -> datetime | None:
     """Return when a contact is next due for a touch (None without a cadence)."""
     if contact.keep_in_touch_days is None:
         return None
-    rows = session.connection().exec_driver_sql(TOUCH_SQL + " AND c.id = ?", (contact.id,)).all()
-    found = touches_from_rows(rows, local_tz())
+    found = touches_due(session, local_tz(), contact.id)
     return found[0].due if found else None
 
 
@@ -251,7 +250,7 @@ def follow_up_dict(session: Session, fu: FollowUp) -> dict[str, Any]:
         "due": iso(fu.due_at),
         "all_day": fu.all_day,
         "snoozed_until": iso(fu.snoozed_until),
-        "effective_due": iso(effective_due(fu)),
+        "effective_due": iso(due_of(fu)),
         "rrule": fu.rrule,
         "priority": fu.priority,
         "contact": {"id": contact.id, "name": contact.name} if contact else None,

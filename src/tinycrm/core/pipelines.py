@@ -1,5 +1,6 @@
-"""Pipelines and their stages: the default pipeline, finding a stage by what people type,
-and shaping a pipeline (add, rename, reorder, remove stages; create pipelines)."""
+"""Pipelines and their stages: the default pipeline, finding a pipeline or a stage by what
+people type (the one place that rule is written), and shaping a pipeline (add, rename,
+reorder, remove stages; create pipelines)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from tinycrm import clock
 from tinycrm.domain.dates import MAX_DAYS
-from tinycrm.domain.money import to_decimal_text
-from tinycrm.domain.text import clean, fold
-from tinycrm.domain.values import CLOSED, check_probability
+from tinycrm.domain.text import clean, fold, pick
+from tinycrm.domain.values import CLOSED, DealStatus, check_probability
 from tinycrm.errors import (
     ConflictError,
     NotFoundError,
@@ -23,7 +23,7 @@ from tinycrm.errors import (
     ValidationError,
 )
 from tinycrm.store.models import Deal, Pipeline, Stage, StageChange
-from tinycrm.store.reader import fetch
+from tinycrm.store.query import live
 
 if TYPE_CHECKING:
     from tinycrm.store.db import Database
@@ -90,13 +90,55 @@ def default_pipeline(session: Session) -> Pipeline:
     return found
 
 
+def pipeline_row(session: Session, name: str | None) -> tuple[int, str]:
+    """Return the id and name of the pipeline called `name` (any case and accents, or an
+    unambiguous prefix), or of the default pipeline when no name is given."""
+    if not name:
+        first = session.execute(
+            select(Pipeline.id, Pipeline.name)
+            .order_by(col(Pipeline.is_default).desc(), col(Pipeline.id))
+            .limit(1)
+        ).first()
+        if first is None:
+            raise NotFoundError("there is no pipeline yet", hint="crm pipeline create NAME")
+        return int(first[0] or 0), first[1]
+    rows = session.execute(select(Pipeline.id, Pipeline.name).order_by(col(Pipeline.id))).all()
+    found = pick(
+        rows,
+        lambda r: str(r[1]),
+        name,
+        "pipeline",
+        names_hint=f"pipelines: {', '.join(r[1] for r in rows)}",
+    )
+    return int(found[0]), str(found[1])
+
+
+def stage_row(session: Session, pipeline_id: int, text: str) -> tuple[int, str]:
+    """Return the id and name of the stage of a pipeline whose name is `text` or starts with
+    it, in any case and accents."""
+    if not fold(text):
+        raise NotFoundError("no stage given")
+    rows = session.execute(
+        select(Stage.id, Stage.name)
+        .where(col(Stage.pipeline_id) == pipeline_id)
+        .order_by(col(Stage.position))
+    ).all()
+    found = pick(
+        rows,
+        lambda r: str(r[1]),
+        text,
+        "stage",
+        names_hint=f"stages: {', '.join(r[1] for r in rows)}, or won / lost",
+        ambiguous_hint="type more of the name",
+    )
+    return int(found[0]), str(found[1])
+
+
 def get_pipeline(session: Session, name: str | None) -> Pipeline:
     """Return the pipeline called `name` (any case, unambiguous prefix) or the default one."""
     if not name:
         return default_pipeline(session)
-    from tinycrm.store.reader import pipeline_id
-
-    found = session.get(Pipeline, pipeline_id(session, name))
+    found = session.get(Pipeline, pipeline_row(session, name)[0])
     assert found is not None
     return found
 
@@ -112,9 +154,7 @@ def stages(session: Session, pipeline_id: int) -> list[Stage]:
 
 def find_stage(session: Session, pipeline_id: int, text: str) -> Stage:
     """Return the stage whose name is `text` or starts with it, in any case and accents."""
-    from tinycrm.store.reader import stage_id
-
-    return get_stage(session, stage_id(session, pipeline_id, text))
+    return get_stage(session, stage_row(session, pipeline_id, text)[0])
 
 
 def get_stage(session: Session, stage_id: int) -> Stage:
@@ -123,74 +163,6 @@ def get_stage(session: Session, stage_id: int) -> Stage:
     if stage is None:
         raise NotFoundError(f"no stage #{stage_id}")
     return stage
-
-
-@dataclass(frozen=True)
-class StageSummary:
-    """A stage with how many open deals it holds and what they are worth."""
-
-    id: int
-    name: str
-    position: int
-    probability: int
-    stale_days: int | None
-    open_deals: int
-    open_values: dict[str, int]
-
-    def as_dict(self) -> dict[str, Any]:
-        """Describe the stage with stable names (the `--json` output)."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "position": self.position,
-            "probability": self.probability,
-            "stale_days": self.stale_days,
-            "open_deals": self.open_deals,
-            "open_value": {
-                currency: to_decimal_text(minor, currency)
-                for currency, minor in sorted(self.open_values.items())
-            },
-            "open_value_minor": dict(sorted(self.open_values.items())),
-        }
-
-
-def summarize(session: Session, pipeline: Pipeline) -> list[StageSummary]:
-    """Return a pipeline's stages with open deal counts and values, in one query."""
-    assert pipeline.id is not None
-    query = (
-        select(
-            Stage.id,
-            Stage.name,
-            Stage.position,
-            Stage.probability,
-            Stage.stale_days,
-            Deal.currency,
-            func.count(col(Deal.id)),
-            func.coalesce(func.sum(Deal.value), 0),
-        )
-        .select_from(Stage)
-        .outerjoin(
-            Deal,
-            and_(
-                col(Deal.stage_id) == Stage.id,
-                col(Deal.status) == "open",
-                col(Deal.deleted_at).is_(None),
-            ),
-        )
-        .where(Stage.pipeline_id == pipeline.id)
-        .group_by(col(Stage.id), col(Deal.currency))
-        .order_by(col(Stage.position), col(Stage.id))
-    )
-    found: dict[int, StageSummary] = {}
-    for sid, name, position, probability, stale, currency, count, total in session.exec(query):
-        summary = found.get(sid) or StageSummary(sid, name, position, probability, stale, 0, {})
-        values = dict(summary.open_values)
-        if currency is not None:
-            values[currency] = int(total)
-        found[sid] = StageSummary(
-            sid, name, position, probability, stale, summary.open_deals + int(count), values
-        )
-    return list(found.values())
 
 
 def list_pipelines(session: Session) -> list[dict[str, Any]]:
@@ -203,7 +175,7 @@ def list_pipelines(session: Session) -> list[dict[str, Any]]:
     deal_counts = dict(
         session.exec(
             select(Deal.pipeline_id, func.count(col(Deal.id)))
-            .where(col(Deal.status) == "open", col(Deal.deleted_at).is_(None))
+            .where(col(Deal.status) == DealStatus.OPEN, live(Deal))
             .group_by(col(Deal.pipeline_id))
         ).all()
     )
@@ -395,7 +367,7 @@ def remove_stage(
     assert target is None or target.id is not None
     for deal in held:
         assert target is not None and target.id is not None and deal.id is not None
-        if deal.status == "open" and deal.deleted_at is None:
+        if deal.status == DealStatus.OPEN and deal.deleted_at is None:
             session.add(
                 StageChange(deal_id=deal.id, from_stage_id=stage.id, to_stage_id=target.id, at=now)
             )
@@ -476,8 +448,8 @@ def set_default(session: Session, pipeline: Pipeline, now: datetime) -> Pipeline
 
 def ensure_defaults(db: Database) -> None:
     """Create the default pipeline on first use (cheaply skipped once it exists)."""
-    with db.snapshot() as reader:
-        if fetch(reader, "SELECT 1 FROM pipeline LIMIT 1"):
+    with db.snapshot() as session:
+        if session.execute(select(Pipeline.id).limit(1)).first() is not None:
             return
     with db.transaction(origin="system", summary="create the default pipeline") as session:
         ensure_default_pipeline(session)

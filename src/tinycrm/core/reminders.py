@@ -1,38 +1,57 @@
-"""Reminders for cron: find what fell due, claim it once, deliver it on each channel.
+"""Reminders for cron: find what fell due (`core.remindable`), claim it once, deliver it on
+each channel.
 
-Only the standard library and raw sqlite3 are used here, so a `crm remind` run every few
-minutes stays light. A run claims what is due in one BEGIN IMMEDIATE transaction, so two runs
-at once never remind twice. The claim is a lease (reminder_occurrence.claimed_until): a run that
-is killed before it finished leaves it to expire, and a later run takes the occurrence again.
+A run claims what is due in one write transaction (BEGIN IMMEDIATE on SQLite), so two runs at
+once never remind twice. The claim is a lease (reminder_occurrence.claimed_until): a run that is
+killed before it finished leaves it to expire, and a later run takes the occurrence again.
 Each channel's deliveries are written as soon as it has them (reminder_delivery), so a retry
 goes only where the reminder has not been; the occurrence counts as reminded
 (reminder_occurrence.reminded_at, and follow_up.notified_for) once every channel has it. A
 channel that fails, or a run stopped by SIGTERM or Ctrl-C, gives the claim back at once.
 
-reminder_occurrence is keyed by the record's uuid and is never recorded in the history, so an
-undo and a redo that take a follow-up away and bring it back do not remind of it again.
+reminder_occurrence is keyed by the record's uuid and is never recorded in the history (these
+writes are Core statements, which the history does not watch), so an undo and a redo that take
+a follow-up away and bring it back do not remind of it again.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    String,
+    bindparam,
+    delete,
+    select,
+    type_coerce,
+    update,
+)
+from sqlmodel import col
 
 from tinycrm.config import ReminderSettings
-from tinycrm.core.touches import LIVE_PARENTS, TOUCH_SQL, touches_from_rows
-from tinycrm.domain.dates import at_local, iso, local_tz, stored_time, to_stored
-from tinycrm.domain.due import whole_day
+from tinycrm.core.remindable import add_context, find_due
+from tinycrm.domain.dates import local_tz, to_stored
 from tinycrm.domain.notices import Outcome, Reminder
+from tinycrm.errors import ValidationError
+from tinycrm.store import dialect
+from tinycrm.store.bookkeeping import DELIVERY, OCCURRENCE
+from tinycrm.store.models import Contact, FollowUp
+from tinycrm.store.query import due_time
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tinycrm.store.db import Database
 
 STALE_DELIVERY_DAYS = 90  # a delivery note this old belongs to an occurrence long gone
 # How long a run holds what it claimed. Longer than any run takes (each channel gives up after
 # a minute), so a run still delivering is never overtaken; a killed run's claim expires then.
 LEASE = timedelta(minutes=15)
+ORIGIN = "remind"  # the history's name for what a run writes (its bookkeeping is not recorded)
 
 
 class Interrupted(BaseException):
@@ -43,172 +62,44 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
-# An occurrence is taken when it was reminded, or a run holds an unexpired claim on it.
-_TAKEN = """
-SELECT 1 FROM reminder_occurrence AS r
- WHERE r.record_uuid = follow_up.uuid AND r.due = {occurrence}
-   AND (r.reminded_at IS NOT NULL OR r.claimed_until > :now)
-"""
-
-# Follow-ups that are due now and not yet reminded for this occurrence: the first branch reads
-# the partial index on open follow-ups' due time, the second the one on snoozed ones.
-DUE_SQL = f"""
-SELECT id, uuid, contact_id, deal_id, title, due_at, all_day, priority, rrule,
-       due_at AS occurrence
-  FROM follow_up
- WHERE status = 'open' AND due_at <= :now AND snoozed_until IS NULL
-   AND deleted_at IS NULL AND (notified_for IS NULL OR notified_for <> due_at)
-   AND NOT EXISTS ({_TAKEN.format(occurrence="follow_up.due_at")})
-   AND {LIVE_PARENTS}
-UNION ALL
-SELECT id, uuid, contact_id, deal_id, title, due_at, all_day, priority, rrule,
-       snoozed_until AS occurrence
-  FROM follow_up
- WHERE status = 'open' AND snoozed_until IS NOT NULL AND snoozed_until <= :now
-   AND deleted_at IS NULL AND (notified_for IS NULL OR notified_for <> snoozed_until)
-   AND NOT EXISTS ({_TAKEN.format(occurrence="follow_up.snoozed_until")})
-   AND {LIVE_PARENTS}
-"""
-_TOUCH_TAKEN = (
-    "SELECT 1 FROM reminder_occurrence WHERE record_uuid = ? AND due = ?"
-    " AND (reminded_at IS NOT NULL OR claimed_until > ?)"
-)
-
-
-def _remindable(due: datetime, all_day: bool, now: datetime, tz: tzinfo, start: time) -> bool:
-    if not all_day:
-        return due <= now
-    return at_local(due.astimezone(tz).date(), start, tz) <= now
-
-
-def find_due(
-    conn: sqlite3.Connection, now: datetime, tz: tzinfo, start: time = time(9)
-) -> list[Reminder]:
-    """Return the follow-ups and keep-in-touch contacts to remind now (nothing is claimed)."""
-    found: list[Reminder] = []
-    stamp = to_stored(now)
-    for row in conn.execute(DUE_SQL, {"now": stamp}):
-        fid, fuuid, contact_id, deal_id, title, _due, all_day, priority, rrule, occ = row
-        due = stored_time(occ)
-        assert due is not None
-        all_day = whole_day(due, bool(all_day), tz)
-        if not _remindable(due, all_day, now, tz, start):
-            continue
-        found.append(
-            Reminder(
-                kind="follow-up",
-                id=fid,
-                title=title,
-                due=due,
-                all_day=bool(all_day),
-                priority=bool(priority),
-                recurring=bool(rrule),
-                contact_id=contact_id,
-                deal_id=deal_id,
-                uuid=fuuid,
-                occurrence=str(occ),
-            )
-        )
-    found.sort(key=lambda r: (r.due, not r.priority, r.id))
-    touches = []
-    for touch in touches_from_rows(conn.execute(TOUCH_SQL).fetchall(), tz):
-        if touch.notified_for == touch.due or not _remindable(touch.due, True, now, tz, start):
-            continue
-        occurrence = to_stored(touch.due)
-        if conn.execute(_TOUCH_TAKEN, (touch.uuid, occurrence, stamp)).fetchone():
-            continue
-        touches.append(
-            Reminder(
-                kind="keep-in-touch",
-                id=touch.contact_id,
-                title=touch.contact_name,
-                due=touch.due,
-                all_day=True,
-                contact_id=touch.contact_id,
-                uuid=touch.uuid,
-                occurrence=occurrence,
-            )
-        )
-    touches.sort(key=lambda r: (r.due, r.id))
-    return found + touches
-
-
-def _ids_json(ids: Iterable[int | None]) -> str:
-    return json.dumps(sorted({i for i in ids if i is not None}))
-
-
-def add_context(conn: sqlite3.Connection, reminders: Sequence[Reminder], prefix: str) -> None:
-    """Fill in each reminder's contact, deal and last interaction (three queries in all) and
-    the commands to act on it."""
-    deal_ids = _ids_json(r.deal_id for r in reminders)
-    deals: dict[int, dict[str, Any]] = {}
-    deal_contacts: dict[int, int | None] = {}
-    for did, title, status, stage, contact_id in conn.execute(
-        "SELECT d.id, d.title, d.status, s.name, d.contact_id FROM deal AS d"
-        " LEFT JOIN stage AS s ON s.id = d.stage_id"
-        " WHERE d.id IN (SELECT value FROM json_each(?))",
-        (deal_ids,),
-    ):
-        deals[did] = {"id": did, "title": title, "stage": stage, "status": status}
-        deal_contacts[did] = contact_id
-    for r in reminders:
-        if r.contact_id is None and r.deal_id is not None:
-            r.contact_id = deal_contacts.get(r.deal_id)
-    contact_ids = _ids_json(r.contact_id for r in reminders)
-    people: dict[int, dict[str, Any]] = {}
-    for cid, name, email in conn.execute(
-        "SELECT c.id, c.name, (SELECT e.email FROM contact_email AS e WHERE e.contact_id = c.id"
-        " ORDER BY e.is_primary DESC, e.id LIMIT 1) FROM contact AS c"
-        " WHERE c.id IN (SELECT value FROM json_each(?))",
-        (contact_ids,),
-    ):
-        people[cid] = {"id": cid, "name": name, "email": email}
-    last: dict[int, dict[str, Any]] = {}
-    for cid, kind, summary, occurred in conn.execute(
-        # one index probe per contact on (contact_id, occurred_at), whatever the history holds
-        "SELECT i.contact_id, i.kind, i.summary, i.occurred_at FROM json_each(?) AS j"
-        " JOIN interaction AS i ON i.id = (SELECT i2.id FROM interaction AS i2"
-        "  WHERE i2.contact_id = j.value AND i2.deleted_at IS NULL"
-        "  ORDER BY i2.occurred_at DESC, i2.id DESC LIMIT 1)",
-        (contact_ids,),
-    ):
-        moment = stored_time(occurred)
-        last[cid] = {"kind": kind, "summary": summary, "occurred_at": iso(moment)}
-    for r in reminders:
-        r.contact = people.get(r.contact_id) if r.contact_id is not None else None
-        r.deal = deals.get(r.deal_id) if r.deal_id is not None else None
-        r.last_interaction = last.get(r.contact_id) if r.contact_id is not None else None
-        if r.kind == "follow-up":
-            r.commands = [f"{prefix} done {r.id}", f"{prefix} snooze {r.id} tomorrow"]
-        else:
-            r.commands = [
-                f"{prefix} show {r.id} --kind contact",
-                f"{prefix} keep-in-touch {r.id} off",
-            ]
+def all_day_time(config: dict[str, Any]) -> time:
+    """Return the local time from which all-day items are reminded ([reminders] all_day_at)."""
+    raw = str(config.get("all_day_at", "09:00"))
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(
+            f"[reminders] all_day_at is not a time: {raw!r}", hint='write it like "09:00"'
+        ) from None
 
 
 def claim(
-    conn: sqlite3.Connection, now: datetime, tz: tzinfo, start: time, token: str | None = None
+    session: Session, now: datetime, tz: tzinfo, start: time, token: str | None = None
 ) -> list[Reminder]:
-    """Find what is due and claim it for this run until now + LEASE, in one BEGIN IMMEDIATE
-    transaction. A second run waiting on the lock then finds nothing left to claim."""
+    """Find what is due and claim it for this run until now + LEASE, inside the session's
+    write transaction: a second run waiting on the lock then finds nothing left to claim."""
     token = token or uuid.uuid4().hex
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        due = find_due(conn, now, tz, start)
+    due = find_due(session, now, tz, start)
+    if due:
         until = to_stored(now + LEASE)
-        conn.executemany(
-            "INSERT INTO reminder_occurrence (record_uuid, due, kind, record_id,"
-            " claimed_until, claimed_by) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (record_uuid, due) DO UPDATE SET kind = excluded.kind,"
-            " record_id = excluded.record_id, claimed_until = excluded.claimed_until,"
-            " claimed_by = excluded.claimed_by",
-            [(r.uuid, r.occurrence, r.kind, r.id, until, token) for r in due],
+        session.connection().execute(
+            dialect.upsert(
+                OCCURRENCE,
+                ("record_uuid", "due"),
+                ("kind", "record_id", "claimed_until", "claimed_by"),
+            ),
+            [
+                {
+                    "record_uuid": r.uuid,
+                    "due": r.occurrence,
+                    "kind": r.kind,
+                    "record_id": r.id,
+                    "claimed_until": until,
+                    "claimed_by": token,
+                }
+                for r in due
+            ],
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     for r in due:
         r.claimed_by = token
     return due
@@ -219,15 +110,21 @@ def _key(reminder: Reminder) -> tuple[str, int, str]:
 
 
 def delivered_before(
-    conn: sqlite3.Connection, reminders: Sequence[Reminder]
+    session: Session, reminders: Sequence[Reminder]
 ) -> set[tuple[str, int, str, str]]:
     """Return (kind, id, due, channel) for the channels that already delivered these
     reminders in an earlier run (one that failed on another channel, or was killed)."""
     wanted = {(*_key(r), r.uuid) for r in reminders}
     unnamed = {key[:3] for key in wanted}  # notes from before they named the record's uuid
-    rows = conn.execute(
-        "SELECT kind, record_id, due, channel, record_uuid FROM reminder_delivery"
-    ).fetchall()
+    rows = session.connection().execute(
+        select(
+            DELIVERY.c.kind,
+            DELIVERY.c.record_id,
+            DELIVERY.c.due,
+            DELIVERY.c.channel,
+            DELIVERY.c.record_uuid,
+        )
+    )
     return {
         (k, i, d, c)
         for k, i, d, c, u in rows
@@ -236,79 +133,112 @@ def delivered_before(
 
 
 def record_delivery(
-    conn: sqlite3.Connection, reminders: Sequence[Reminder], channel: str, now: datetime
+    session: Session, reminders: Sequence[Reminder], channel: str, now: datetime
 ) -> None:
-    """Note at once that `channel` delivered these reminders, so that a run that stops before
-    the others had them does not send them there again."""
+    """Note that `channel` delivered these reminders (the caller commits at once), so that a
+    run that stops before the others had them does not send them there again."""
+    if not reminders:
+        return
     at = to_stored(now)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany(
-            "INSERT OR REPLACE INTO reminder_delivery"
-            " (kind, record_id, due, channel, delivered_at, record_uuid) VALUES (?, ?, ?, ?, ?, ?)",
-            [(*_key(r), channel, at, r.uuid) for r in reminders],
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    session.connection().execute(
+        dialect.upsert(
+            DELIVERY, ("kind", "record_id", "due", "channel"), ("delivered_at", "record_uuid")
+        ),
+        [
+            {
+                "kind": r.kind,
+                "record_id": r.id,
+                "due": r.occurrence,
+                "channel": channel,
+                "delivered_at": at,
+                "record_uuid": r.uuid,
+            }
+            for r in reminders
+        ],
+    )
 
 
-def unclaim(conn: sqlite3.Connection, reminders: Sequence[Reminder], now: datetime) -> None:
+def unclaim(session: Session, reminders: Sequence[Reminder], now: datetime) -> None:
     """Give claimed reminders back (a channel failed, or the run was stopped), so the next run
     tries them again; the deliveries already noted stay, so it sends them only where they have
     not gone. Only the claims this run still holds are given back."""
+    conn = session.connection()
     stale = to_stored(now - timedelta(days=STALE_DELIVERY_DAYS))
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany(
-            "DELETE FROM reminder_occurrence WHERE record_uuid = ? AND due = ?"
-            " AND claimed_by = ? AND reminded_at IS NULL",
-            [(r.uuid, r.occurrence, r.claimed_by) for r in reminders],
-        )
-        # notes of occurrences that changed before every channel had them (done, snoozed),
-        # and the lapsed claims of killed runs on them
-        conn.execute("DELETE FROM reminder_delivery WHERE delivered_at < ?", (stale,))
+    if reminders:
         conn.execute(
-            "DELETE FROM reminder_occurrence WHERE reminded_at IS NULL AND claimed_until < ?",
-            (stale,),
+            delete(OCCURRENCE).where(
+                OCCURRENCE.c.record_uuid == bindparam("u"),
+                OCCURRENCE.c.due == bindparam("d"),
+                OCCURRENCE.c.claimed_by == bindparam("by"),
+                OCCURRENCE.c.reminded_at.is_(None),
+            ),
+            [{"u": r.uuid, "d": r.occurrence, "by": r.claimed_by} for r in reminders],
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    # notes of occurrences that changed before every channel had them (done, snoozed),
+    # and the lapsed claims of killed runs on them
+    conn.execute(delete(DELIVERY).where(DELIVERY.c.delivered_at < stale))
+    conn.execute(
+        delete(OCCURRENCE).where(
+            OCCURRENCE.c.reminded_at.is_(None), OCCURRENCE.c.claimed_until < stale
+        )
+    )
 
 
-def finish(conn: sqlite3.Connection, reminders: Sequence[Reminder], now: datetime) -> None:
+def finish(session: Session, reminders: Sequence[Reminder], now: datetime) -> None:
     """Mark reminders reminded: every channel has them. The occurrence is noted for good (and
     on the follow-up or contact, for people reading the row), and its delivery notes go."""
+    if not reminders:
+        return
+    conn = session.connection()
     at = to_stored(now)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany(
-            "INSERT INTO reminder_occurrence (record_uuid, due, kind, record_id, reminded_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (record_uuid, due) DO UPDATE SET"
-            " reminded_at = excluded.reminded_at, claimed_until = NULL, claimed_by = NULL",
-            [(r.uuid, r.occurrence, r.kind, r.id, at) for r in reminders],
+    conn.execute(
+        dialect.upsert(
+            OCCURRENCE, ("record_uuid", "due"), ("reminded_at", "claimed_until", "claimed_by")
+        ),
+        [
+            {
+                "record_uuid": r.uuid,
+                "due": r.occurrence,
+                "kind": r.kind,
+                "record_id": r.id,
+                "reminded_at": at,
+                "claimed_until": None,
+                "claimed_by": None,
+            }
+            for r in reminders
+        ],
+    )
+    follow_ups = [r for r in reminders if r.kind == "follow-up"]
+    if follow_ups:  # only if the follow-up still waits on this occurrence (not snoozed since)
+        conn.execute(
+            update(FollowUp)
+            .where(
+                col(FollowUp.id) == bindparam("fid"),
+                col(FollowUp.uuid) == bindparam("fuuid"),
+                type_coerce(due_time(), String) == bindparam("occurrence"),
+            )
+            .values(notified_for=due_time(), notified_at=bindparam("at")),
+            [
+                {"fid": r.id, "fuuid": r.uuid, "occurrence": r.occurrence, "at": now}
+                for r in follow_ups
+            ],
         )
-        # only if the follow-up still waits on this occurrence (not snoozed meanwhile)
-        conn.executemany(
-            "UPDATE follow_up SET notified_for = coalesce(snoozed_until, due_at), notified_at = ?"
-            " WHERE id = ? AND uuid = ? AND coalesce(snoozed_until, due_at) = ?",
-            [(at, r.id, r.uuid, r.occurrence) for r in reminders if r.kind == "follow-up"],
+    touched = [r for r in reminders if r.kind == "keep-in-touch"]
+    if touched:
+        conn.execute(
+            update(Contact)
+            .where(col(Contact.id) == bindparam("cid"), col(Contact.uuid) == bindparam("cuuid"))
+            .values(touch_notified_for=bindparam("due")),
+            [{"cid": r.id, "cuuid": r.uuid, "due": r.due} for r in touched],
         )
-        conn.executemany(
-            "UPDATE contact SET touch_notified_for = ? WHERE id = ? AND uuid = ?",
-            [(r.occurrence, r.id, r.uuid) for r in reminders if r.kind == "keep-in-touch"],
-        )
-        conn.executemany(
-            "DELETE FROM reminder_delivery WHERE kind = ? AND record_id = ? AND due = ?",
-            [_key(r) for r in reminders],
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    conn.execute(
+        delete(DELIVERY).where(
+            DELIVERY.c.kind == bindparam("k"),
+            DELIVERY.c.record_id == bindparam("i"),
+            DELIVERY.c.due == bindparam("d"),
+        ),
+        [{"k": r.kind, "i": r.id, "d": r.occurrence} for r in reminders],
+    )
 
 
 def deliver(
@@ -375,7 +305,7 @@ class RunResult:
 
 
 def run(
-    conn: sqlite3.Connection,
+    db: Database,
     now: datetime,
     config: ReminderSettings,
     write: Callable[[str], None],
@@ -391,23 +321,27 @@ def run(
     channel's deliveries as they happen), then mark it reminded; give the claim back if a
     channel failed or the run is stopped, so that the next run tries again.
 
+    Each of those steps is a transaction of its own, committed before the next one starts.
     `send` delivers on one channel (`deliver` unless a test gives another)."""
     send = send or deliver
     tz = tz or local_tz()
     start = config.all_day_time
     names = config.channels
     if dry_run:
-        due = find_due(conn, now, tz, start)
-        add_context(conn, due, prefix)
+        with db.snapshot() as session:
+            due = find_due(session, now, tz, start)
+            add_context(session, due, prefix)
         write(as_json(due) if as_json else plain_text(due, now, tz))
         return RunResult(due, [])
-    due = claim(conn, now, tz, start)
+    with db.transaction(origin=ORIGIN) as session:
+        due = claim(session, now, tz, start)
     if not due:
         return RunResult([], [])
     outcomes: list[Outcome] = []
     try:
-        add_context(conn, due, prefix)
-        sent = delivered_before(conn, due)
+        with db.snapshot() as session:
+            add_context(session, due, prefix)
+            sent = delivered_before(session, due)
         for name in names:
             todo = [r for r in due if (*_key(r), name) not in sent]
             if not todo:
@@ -417,64 +351,17 @@ def run(
             )
             outcomes.append(outcome)
             if outcome.status == "delivered":
-                record_delivery(conn, todo, name, now)
+                with db.transaction(origin=ORIGIN) as session:
+                    record_delivery(session, todo, name, now)
     except BaseException:
-        unclaim(conn, due, now)
+        with db.transaction(origin=ORIGIN) as session:
+            unclaim(session, due, now)
         raise
     result = RunResult(due, outcomes)
-    if result.failed:
-        unclaim(conn, due, now)
-        result.retried_later = True
-    else:
-        finish(conn, due, now)
+    with db.transaction(origin=ORIGIN) as session:
+        if result.failed:
+            unclaim(session, due, now)
+            result.retried_later = True
+        else:
+            finish(session, due, now)
     return result
-
-
-def digest(
-    conn: sqlite3.Connection, now: datetime, tz: tzinfo | None = None, prefix: str = "crm"
-) -> list[Reminder]:
-    """Return the day's agenda (overdue and due today, follow-ups and touches); not recorded."""
-    tz = tz or local_tz()
-    today = now.astimezone(tz).date()
-    end = at_local(today + timedelta(days=1), time(0), tz)
-    rows = conn.execute(
-        "SELECT id, contact_id, deal_id, title, coalesce(snoozed_until, due_at), all_day,"
-        " priority, rrule FROM follow_up WHERE status = 'open' AND deleted_at IS NULL"
-        f" AND (due_at < :end OR snoozed_until < :end) AND {LIVE_PARENTS}",
-        {"end": to_stored(end)},
-    ).fetchall()
-    items = []
-    for fid, contact_id, deal_id, title, occ, all_day, priority, rrule in rows:
-        due = stored_time(occ)
-        assert due is not None
-        if due >= end:
-            continue
-        all_day = whole_day(due, bool(all_day), tz)
-        items.append(
-            Reminder(
-                "follow-up",
-                fid,
-                title,
-                due,
-                bool(all_day),
-                bool(priority),
-                bool(rrule),
-                contact_id,
-                deal_id,
-            )
-        )
-    items.sort(key=lambda r: (r.due, not r.priority, r.id))
-    for touch in touches_from_rows(conn.execute(TOUCH_SQL).fetchall(), tz):
-        if touch.due < end:
-            items.append(
-                Reminder(
-                    "keep-in-touch",
-                    touch.contact_id,
-                    touch.contact_name,
-                    touch.due,
-                    True,
-                    contact_id=touch.contact_id,
-                )
-            )
-    add_context(conn, items, prefix)
-    return items

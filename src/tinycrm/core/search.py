@@ -1,30 +1,38 @@
 """Full-text search over contacts, companies, deals, interactions and follow-ups.
 
-This is the one module that speaks SQLite FTS5 (the `search_index` table that triggers keep
-current); another engine can be put behind `search()` without touching its callers.
+The index and its query language are the engine's (SQLite FTS5 today, behind the store's
+dialect functions); this module turns what a person typed into a safe query, ranks the
+matches cheaply and leaves out what is in the trash.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tinycrm.domain.dates import stored_iso
+from sqlalchemy import bindparam, null, select
+from sqlalchemy.exc import OperationalError
+from sqlmodel import col
+
+from tinycrm.domain.dates import iso
 from tinycrm.errors import ValidationError
-from tinycrm.store.reader import fetch
+from tinycrm.store import dialect
+from tinycrm.store.models import Company, Contact, Deal, FollowUp, Interaction
+from tinycrm.store.query import live
 
 if TYPE_CHECKING:
-    from tinycrm.store.reader import Reader
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.sql import Select
+    from sqlalchemy.sql.elements import BindParameter
+    from sqlmodel import Session
+
+    from tinycrm.domain.figures import SearchResult
 
 KINDS = ("contact", "company", "deal", "interaction", "follow-up")
 # How many of the newest matches are ranked when a word is common: ranking every match of a
 # common word (bm25 over a million rows) takes seconds, ranking a few thousand is instant.
 POOL = 2000
-# Title hits weigh more than body hits (columns: kind, record_id, title, body).
-_BM25 = "bm25(search_index, 0.0, 0.0, 10.0, 1.0)"
 HIGHLIGHT = ("[", "]")
-# The index's rowid is record id * 8 + a code per kind (see migration 0002). Filtering a kind on
-# the rowid reads no stored text, so it is ~20x cheaper than the kind column on common words.
-_CODES = {"contact": 1, "company": 2, "deal": 3, "interaction": 4, "follow-up": 5}
 
 
 def check_kind(kind: str | None) -> str | None:
@@ -69,39 +77,16 @@ class Hit(NamedTuple):
     score: float
 
 
-def _matches(reader: Reader, expr: str, kind: str | None, limit: int) -> list[int]:
-    """Return up to `limit` matching rowids, newest first (cheap: no ranking)."""
-    where = " AND (rowid % 8) = :code" if kind else ""
-    rows = fetch(
-        reader,
-        "SELECT rowid FROM search_index WHERE search_index MATCH :expr"
-        f"{where} ORDER BY rowid DESC LIMIT :limit",
-        {"expr": expr, "code": _CODES.get(kind or ""), "limit": limit},
-    )
-    return [r[0] for r in rows]
-
-
 def _ranked(
-    reader: Reader,
-    expr: str,
-    kind: str | None,
-    floor: int | None,
-    limit: int,
-    highlight: tuple[str, str],
+    conn: Connection, expr: str, kind: str | None, limit: int, highlight: tuple[str, str]
 ) -> list[Hit]:
-    where = " AND (rowid % 8) = :code" if kind else ""
-    if floor is not None:
-        where += " AND rowid >= :floor"
-    rows = fetch(
-        reader,
-        "SELECT rowid, kind, record_id, title, "
-        "snippet(search_index, -1, :open, :close, '…', 12) AS snippet, "
-        f"{_BM25} AS score FROM search_index WHERE search_index MATCH :expr{where} "
-        "ORDER BY score LIMIT :limit",
+    """Rank the newest POOL matches of one expression, the best `limit` of them."""
+    rows = conn.execute(
+        dialect.search_ranked(kind is not None),
         {
             "expr": expr,
-            "code": _CODES.get(kind or ""),
-            "floor": floor,
+            "code": dialect.SEARCH_CODES.get(kind or ""),
+            "pool": POOL,
             "limit": limit,
             "open": highlight[0],
             "close": highlight[1],
@@ -110,63 +95,74 @@ def _ranked(
     return [Hit(*row) for row in rows]
 
 
-_LIVE: dict[str, str] = {
-    "contact": "SELECT id, name, NULL, NULL FROM contact WHERE deleted_at IS NULL AND id IN ({})",
-    "company": "SELECT id, name, NULL, NULL FROM company WHERE deleted_at IS NULL AND id IN ({})",
-    "deal": "SELECT id, title, NULL, NULL FROM deal WHERE deleted_at IS NULL AND id IN ({})",
-    "interaction": (
-        "SELECT i.id, i.kind || coalesce(' with ' || c.name, ''), i.occurred_at, c.id"
-        " FROM interaction i LEFT JOIN contact c ON c.id = i.contact_id"
-        " WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL AND i.id IN ({})"
-    ),
-    "follow-up": (
-        "SELECT f.id, f.title, f.due_at, c.id FROM follow_up f"
-        " LEFT JOIN contact c ON c.id = f.contact_id"
-        " WHERE f.deleted_at IS NULL AND c.deleted_at IS NULL AND f.id IN ({})"
-    ),
-}
+@cache
+def _live_query(kind: str) -> Select[Any] | None:
+    """The statement that reads the live records of one kind among :ids: id, label, and for
+    interactions and follow-ups their time, their contact's id and the kind (for the label)."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    query: Select[Any] | None = None
+    if kind == "contact":
+        query = select(Contact.id, Contact.name).where(live(Contact), col(Contact.id).in_(ids))
+    elif kind == "company":
+        query = select(Company.id, Company.name).where(live(Company), col(Company.id).in_(ids))
+    elif kind == "deal":
+        query = select(Deal.id, Deal.title).where(live(Deal), col(Deal.id).in_(ids))
+    elif kind == "interaction":
+        query = (
+            select(
+                Interaction.id, Contact.name, Interaction.occurred_at, Contact.id, Interaction.kind
+            )
+            .outerjoin(Contact, col(Contact.id) == Interaction.contact_id)
+            .where(live(Interaction), live(Contact), col(Interaction.id).in_(ids))
+        )
+    elif kind == "follow-up":
+        query = (
+            select(FollowUp.id, FollowUp.title, FollowUp.due_at, Contact.id, null())
+            .outerjoin(Contact, col(Contact.id) == FollowUp.contact_id)
+            .where(live(FollowUp), live(Contact), col(FollowUp.id).in_(ids))
+        )
+    return query
 
 
-def _live(reader: Reader, hits: list[Hit]) -> dict[tuple[str, int], tuple[Any, ...]]:
-    """Look up the hits' records, one query per kind, leaving trashed ones out."""
+def _live(conn: Connection, hits: list[Hit]) -> dict[tuple[str, int], tuple[Any, ...]]:
+    """Look up the hits' records, one query per kind, leaving trashed ones out: (id, label)
+    or (id, label, time, contact id)."""
     by_kind: dict[str, list[int]] = {}
     for hit in hits:
         by_kind.setdefault(hit.kind, []).append(int(hit.record_id))
     found: dict[tuple[str, int], tuple[Any, ...]] = {}
     for kind, ids in by_kind.items():
-        if kind not in _LIVE:
+        query = _live_query(kind)
+        if query is None:
             continue
-        marks = ", ".join(str(int(i)) for i in ids)
-        for row in fetch(reader, _LIVE[kind].format(marks)):
-            found[(kind, row[0])] = tuple(row)
+        for row in conn.execute(query, {"ids": ids}):
+            if kind == "interaction":  # "call with Ann Lee", or "call" without a contact
+                label = row[4] + (f" with {row[1]}" if row[1] is not None else "")
+                found[(kind, row[0])] = (row[0], label, row[2], row[3])
+            else:
+                found[(kind, row[0])] = tuple(row)
     return found
 
 
 def _find(
-    reader: Reader, expr: str, kind: str | None, wanted: int, highlight: tuple[str, str]
+    conn: Connection, expr: str, kind: str | None, wanted: int, highlight: tuple[str, str]
 ) -> list[Hit]:
     """Rank the matches of one FTS5 expression, limiting first (see POOL)."""
-    import sqlite3
-
     try:
-        newest = _matches(reader, expr, kind, POOL)
-        floor = newest[-1] if len(newest) >= POOL else None
-        return _ranked(reader, expr, kind, floor, wanted, highlight)
-    except (
-        sqlite3.OperationalError
-    ) as exc:  # what FTS5 still refuses is the person's text, not a crash
+        return _ranked(conn, expr, kind, wanted, highlight)
+    except OperationalError as exc:  # what the index still refuses is the person's text
         raise ValidationError("cannot search for that text", hint="search for plain words") from exc
 
 
-def _results(reader: Reader, hits: list[Hit], limit: int) -> list[dict[str, Any]]:
-    """Turn ranked hits into result dicts, leaving out trashed records."""
-    live = _live(reader, hits)
-    out: list[dict[str, Any]] = []
+def _results(conn: Connection, hits: list[Hit], limit: int) -> list[SearchResult]:
+    """Turn ranked hits into results, leaving out trashed records."""
+    live_rows = _live(conn, hits)
+    out: list[SearchResult] = []
     for hit in hits:
-        row = live.get((hit.kind, int(hit.record_id)))
+        row = live_rows.get((hit.kind, int(hit.record_id)))
         if row is None:
             continue
-        item: dict[str, Any] = {
+        item: SearchResult = {
             "kind": hit.kind,
             "id": int(hit.record_id),
             "label": row[1],
@@ -174,7 +170,7 @@ def _results(reader: Reader, hits: list[Hit], limit: int) -> list[dict[str, Any]
             "score": round(float(hit.score), 4),
         }
         if hit.kind in ("interaction", "follow-up"):
-            item["at"] = stored_iso(row[2])
+            item["at"] = iso(row[2])
             item["contact_id"] = row[3]
         out.append(item)
         if len(out) >= limit:
@@ -183,13 +179,13 @@ def _results(reader: Reader, hits: list[Hit], limit: int) -> list[dict[str, Any]
 
 
 def search(
-    reader: Reader,
+    session: Session,
     query: str,
     *,
     kind: str | None = None,
     limit: int = 20,
     highlight: tuple[str, str] = HIGHLIGHT,
-) -> list[dict[str, Any]]:
+) -> list[SearchResult]:
     """Return the best matches for `query`: kind, id, label, a snippet and a score (lower is
     better), trashed records left out.
 
@@ -204,9 +200,12 @@ def search(
     # room for trashed records that are left out (and never past what SQLite's LIMIT holds)
     wanted = min(limit * 2 + 10, 2**63 - 1)
     exact = match_expression(query, prefix=False)
-    found = _results(reader, _find(reader, exact, kind, wanted, highlight), limit)
-    if len(found) < limit:
-        loose = match_expression(query, prefix=True)
-        if loose != exact:
-            found = _results(reader, _find(reader, loose, kind, wanted, highlight), limit)
-    return found
+    loose = match_expression(query, prefix=True)
+    conn = session.connection()
+    hits = _find(conn, exact, kind, wanted, highlight)
+    # fewer hits than asked for can only make fewer results: go to the prefix at once
+    if len(hits) >= limit or loose == exact:
+        found = _results(conn, hits, limit)
+        if len(found) >= limit or loose == exact:
+            return found
+    return _results(conn, _find(conn, loose, kind, wanted, highlight), limit)

@@ -12,7 +12,10 @@ from sqlmodel import Session, col, select
 from tinycrm.core.edits import get_record
 from tinycrm.core.events import changed_fields
 from tinycrm.core.views import iso
+from tinycrm.domain.due import due_of
+from tinycrm.domain.values import FollowUpStatus
 from tinycrm.store.models import Contact, Deal, Event, FollowUp, Interaction, Stage, StageChange
+from tinycrm.store.query import live
 
 KINDS = ("contact", "company", "deal")
 # Update events that a stage change already tells about.
@@ -30,7 +33,7 @@ def _interactions(session: Session, kind: str, record_id: int, limit: int) -> li
         select(Interaction, Contact.name, Deal.title)
         .outerjoin(Contact, col(Contact.id) == Interaction.contact_id)
         .outerjoin(Deal, col(Deal.id) == Interaction.deal_id)
-        .where(col(Interaction.deleted_at).is_(None))
+        .where(live(Interaction))
     )
     if kind == "contact":
         query = query.where(Interaction.contact_id == record_id)
@@ -93,15 +96,17 @@ def _stage_changes(session: Session, kind: str, record_id: int, limit: int) -> l
 
 
 def _follow_up_time(fu: FollowUp) -> datetime:
-    if fu.status == "done" and fu.completed_at is not None:
+    """When a follow-up stands in the timeline: when it was done or cancelled, else when it
+    is due."""
+    if fu.status == FollowUpStatus.DONE and fu.completed_at is not None:
         return fu.completed_at
-    if fu.status == "cancelled":
+    if fu.status == FollowUpStatus.CANCELLED:
         return fu.updated_at
-    return fu.snoozed_until or fu.due_at
+    return due_of(fu)
 
 
 def _follow_ups(session: Session, kind: str, record_id: int, limit: int) -> list[dict[str, Any]]:
-    query = select(FollowUp).where(col(FollowUp.deleted_at).is_(None))
+    query = select(FollowUp).where(live(FollowUp))
     if kind == "contact":
         query = query.where(FollowUp.contact_id == record_id)
     elif kind == "deal":

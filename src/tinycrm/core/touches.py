@@ -3,29 +3,42 @@ interaction (no stored state), plus the agenda buckets shared with follow-ups.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
 
-from tinycrm.domain.dates import at_local, stored_time
+from sqlalchemy import func, select
+from sqlmodel import col
 
-# A follow-up whose contact or deal is in the trash leaves the agenda, the board and reminders
-# until the record is restored (two primary-key probes per follow-up; the follow-up's own
-# partial indexes still choose the rows).
-LIVE_PARENTS = """NOT EXISTS (SELECT 1 FROM contact AS parent_contact
- WHERE parent_contact.id = follow_up.contact_id AND parent_contact.deleted_at IS NOT NULL)
- AND NOT EXISTS (SELECT 1 FROM deal AS parent_deal
- WHERE parent_deal.id = follow_up.deal_id AND parent_deal.deleted_at IS NOT NULL)"""
+from tinycrm.domain.dates import at_local
+from tinycrm.store.models import Contact, Interaction
+from tinycrm.store.query import live
 
-# One row per contact with a cadence; its last interaction comes from the
-# (contact_id, occurred_at) index, so this stays cheap however long the timeline is.
-TOUCH_SQL = """
-SELECT c.id, c.name, c.keep_in_touch_days, c.created_at, c.touch_notified_for,
-       (SELECT max(i.occurred_at) FROM interaction AS i
-         WHERE i.contact_id = c.id AND i.deleted_at IS NULL) AS last_at, c.uuid
-  FROM contact AS c
- WHERE c.keep_in_touch_days IS NOT NULL AND c.deleted_at IS NULL
-"""
+if TYPE_CHECKING:
+    from sqlalchemy.sql import Select
+    from sqlmodel import Session
+
+
+def touch_query() -> Select[Any]:
+    """One row per contact with a cadence: id, name, cadence, created_at, touch_notified_for,
+    last interaction, uuid. The last interaction comes from the (contact_id, occurred_at)
+    index, so this stays cheap however long the timeline is."""
+    last_at = (
+        select(func.max(Interaction.occurred_at))
+        .where(col(Interaction.contact_id) == Contact.id, live(Interaction))
+        .correlate(Contact)
+        .scalar_subquery()
+    )
+    query: Select[Any] = select(
+        Contact.id,
+        Contact.name,
+        Contact.keep_in_touch_days,
+        Contact.created_at,
+        Contact.touch_notified_for,
+        last_at,
+        Contact.uuid,
+    ).where(col(Contact.keep_in_touch_days).is_not(None), live(Contact))
+    return query
 
 
 @dataclass(frozen=True)
@@ -42,24 +55,28 @@ class TouchDue:
     uuid: str = ""
 
 
-def touches_from_rows(rows: Iterable[Sequence[object]], tz: tzinfo) -> list[TouchDue]:
-    """Turn TOUCH_SQL rows into keep-in-touch items: due on the local day that is `cadence`
-    days after the last interaction (or after the contact was added)."""
+def touches_due(session: Session, tz: tzinfo, contact_id: int | None = None) -> list[TouchDue]:
+    """Return every contact with a cadence (or the one with `contact_id`) and when it is next
+    due for a touch: on the local day that is `cadence` days after the last interaction (or
+    after the contact was added)."""
+    query = touch_query()
+    if contact_id is not None:
+        query = query.where(col(Contact.id) == contact_id)
     found = []
-    for contact_id, name, days, created_at, notified_for, last_at, *more in rows:
-        last = stored_time(last_at) or stored_time(created_at)
-        assert last is not None
-        day = last.astimezone(tz).date() + timedelta(days=int(str(days)))
+    for row in session.connection().execute(query):
+        contact, name, days, created_at, notified_for, last_at, contact_uuid = row
+        last: datetime = last_at or created_at
+        day = last.astimezone(tz).date() + timedelta(days=days)
         found.append(
             TouchDue(
-                contact_id=int(str(contact_id)),
-                contact_name=str(name),
-                cadence_days=int(str(days)),
+                contact_id=contact,
+                contact_name=name,
+                cadence_days=days,
                 last_at=last,
                 had_interaction=last_at is not None,
                 due=at_local(day, time(0), tz),
-                notified_for=stored_time(notified_for),
-                uuid=str(more[0]) if more else "",
+                notified_for=notified_for,
+                uuid=contact_uuid,
             )
         )
     return found

@@ -3,6 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime, time, tzinfo
+from typing import Protocol
+
+
+class Dated(Protocol):
+    """Anything with a follow-up's two times: a record, or a row read for a list."""
+
+    @property
+    def due_at(self) -> datetime: ...
+
+    @property
+    def snoozed_until(self) -> datetime | None: ...
+
+
+def due_of(follow_up: Dated) -> datetime:
+    """When a follow-up is next due: the time it was snoozed until, else its due time
+    (`store.query.due_time()` is the same rule in a query)."""
+    return follow_up.snoozed_until if follow_up.snoozed_until is not None else follow_up.due_at
 
 
 def whole_day(moment: datetime, all_day: bool, tz: tzinfo) -> bool:

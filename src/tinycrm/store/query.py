@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import exists, func
+from sqlmodel import SQLModel
 
 from tinycrm.domain.text import escape_like
 from tinycrm.domain.values import CLOSED
@@ -32,6 +33,19 @@ def live(model: Any) -> ColumnElement[bool]:
 def due_time() -> ColumnElement[Any]:
     """When a follow-up is due: the time it was snoozed until, else its due time."""
     return func.coalesce(FollowUp.snoozed_until, FollowUp.due_at)
+
+
+def live_parents() -> ColumnElement[bool]:
+    """Follow-ups whose contact and deal (if any) are not in the trash: a follow-up of a
+    trashed record leaves the agenda, the board and reminders until it is restored.
+
+    Two primary-key probes per follow-up, so the follow-up's own indexes still choose the rows.
+    """
+    contact = SQLModel.metadata.tables["contact"].alias("parent_contact")
+    deal = SQLModel.metadata.tables["deal"].alias("parent_deal")
+    return ~exists().where(
+        contact.c.id == FollowUp.contact_id, contact.c.deleted_at.is_not(None)
+    ) & ~exists().where(deal.c.id == FollowUp.deal_id, deal.c.deleted_at.is_not(None))
 
 
 def closed() -> ColumnElement[bool]:

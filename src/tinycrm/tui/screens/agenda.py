@@ -52,8 +52,8 @@ class AgendaScreen(CrmScreen[None]):
         keep = table.cursor_row
         table.clear()
         self.targets = {}
-        with self.app.db.snapshot() as reader:
-            items = agenda.agenda(reader, self.app.now(), days=self.days)
+        with self.app.db.snapshot() as session:
+            items = agenda.agenda(session, self.app.now(), days=self.days)
         counts = {"overdue": 0, "today": 0, "upcoming": 0}
         for item in items:
             fu = item.follow_up

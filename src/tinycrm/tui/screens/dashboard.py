@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from textual import work
 from textual.app import ComposeResult
@@ -13,6 +15,17 @@ from textual.worker import get_current_worker
 
 from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.widgets.footer import KeyFooter
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tinycrm.domain.figures import (
+        ForecastReport,
+        PipelineReport,
+        StaleReport,
+        VelocityReport,
+        WinRateReport,
+    )
 
 MONTHS = 6
 TOP = 5
@@ -26,7 +39,7 @@ def bar(value: float, biggest: float, width: int = BAR_WIDTH) -> str:
     return blocks(value, biggest, width)
 
 
-def money(amount: dict[str, Any] | None) -> str:
+def money(amount: Mapping[str, Any] | None) -> str:
     """Render a report amount ({currency, value_minor}) for people; blank for none."""
     from tinycrm.domain.money import format_money
 
@@ -40,7 +53,17 @@ def percent(rate: float | None) -> str:
     return "" if rate is None else f"{rate * 100:.1f}%"
 
 
-def load_reports(session: Any, now: Any) -> dict[str, Any]:
+class Figures(TypedDict):
+    """What the dashboard shows: five reports."""
+
+    pipeline: PipelineReport
+    forecast: ForecastReport
+    win_rate: WinRateReport
+    velocity: VelocityReport
+    stale: StaleReport
+
+
+def load_reports(session: Session, now: datetime) -> Figures:
     """Read every figure the dashboard shows, from the report functions."""
     from tinycrm.core import reports
 
@@ -53,7 +76,7 @@ def load_reports(session: Any, now: Any) -> dict[str, Any]:
     }
 
 
-def pipeline_text(report: dict[str, Any]) -> str:
+def pipeline_text(report: PipelineReport) -> str:
     """The open deals per stage and currency, and a total line per currency."""
     rows = report["rows"]
     several = len({r["pipeline"] for r in rows}) > 1
@@ -83,7 +106,7 @@ AMOUNT = 13
 FORECAST_BAR = 12
 
 
-def forecast_text(report: dict[str, Any]) -> str:
+def forecast_text(report: ForecastReport) -> str:
     """Weighted value by expected close month: a row per period, a column per currency, each
     with a bar (bars compare amounts of one currency only)."""
     rows = report["rows"]
@@ -112,7 +135,7 @@ def forecast_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def win_rate_text(report: dict[str, Any]) -> str:
+def win_rate_text(report: WinRateReport) -> str:
     """Won of closed deals by count, and by value per currency."""
     won, lost = report["won"], report["lost"]
     lines = [f"  by count  {percent(report['win_rate']) or '—':>6}  {won} won, {lost} lost"]
@@ -127,7 +150,7 @@ def win_rate_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def velocity_text(report: dict[str, Any]) -> str:
+def velocity_text(report: VelocityReport) -> str:
     """Velocity per currency with its four inputs."""
     lines = [
         f"  {'Cur.':<5} {'Open':>5} {'Avg won value':>15} {'Win rate':>9} {'Cycle days':>11} "
@@ -145,7 +168,7 @@ def velocity_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def gone_dark_text(report: dict[str, Any]) -> str:
+def gone_dark_text(report: StaleReport) -> str:
     """The contacts silent longest (never first), a few of them."""
     people = report["gone_dark"]
     lines = []
@@ -171,7 +194,7 @@ class DashboardScreen(CrmScreen[None]):
 
     def __init__(self) -> None:
         super().__init__(id="dashboard-screen")
-        self.figures: dict[str, Any] | None = None
+        self.figures: Figures | None = None
         self.loaded = False
 
     def compose(self) -> ComposeResult:
@@ -216,7 +239,7 @@ class DashboardScreen(CrmScreen[None]):
         if not get_current_worker().is_cancelled:
             app.call_from_thread(self._show, figures)
 
-    def _show(self, figures: dict[str, Any]) -> None:
+    def _show(self, figures: Figures) -> None:
         from tinycrm.domain import dates
 
         self.figures = figures
@@ -245,7 +268,7 @@ class DashboardScreen(CrmScreen[None]):
                 str(d["id"]),
                 d["title"][:18],
                 d["stage"][:12],
-                d["contact"]["name"][:12] if d["contact"] else "",
+                (d["contact"]["name"] or "")[:12] if d["contact"] else "",
                 money(d["value"]),
                 f"{d['idle_days']}/{d['stale_days']} d",
                 key=str(d["id"]),

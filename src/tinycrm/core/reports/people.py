@@ -1,0 +1,148 @@
+"""The reports on people: stale deals and contacts gone dark, lead sources, customers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+from tinycrm.core.reports.common import money, rate, start_of, today
+from tinycrm.core.segments import scope
+from tinycrm.domain.dates import local_tz, stored_iso, to_stored
+from tinycrm.errors import ValidationError
+from tinycrm.store import reports_sql as sql
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tinycrm.core.listing import ListFilter
+    from tinycrm.domain.figures import CustomersReport, SourceRow, SourcesReport, StaleReport
+
+
+def stale_report(
+    session: Session, now: datetime, days: int = 30, segment: ListFilter | None = None
+) -> StaleReport:
+    """Open deals idle past their stage's stale_days, and contacts with open deals and no
+    interaction for `days` days (gone dark)."""
+    if days < 1:
+        raise ValidationError("--days is at least 1")
+    found = scope(session, segment)
+    params = dict(found.params)
+    params["now"] = to_stored(now)
+    params["cutoff"] = to_stored(now - timedelta(days=days))
+    deals = sql.run(session, sql.stale_deals(found.deal_where("d")), params)
+    dark = sql.run(
+        session, sql.dark_contacts(found.contact_where("c"), found.deal_where("d")), params
+    )
+    return {
+        "days": days,
+        "deals": [
+            {
+                "id": r["id"],
+                "title": r["title"],
+                "stage": r["stage"],
+                "stale_days": r["stale_days"],
+                "contact": {"id": r["contact_id"], "name": r["contact"]}
+                if r["contact_id"]
+                else None,
+                "value": money(r["value"], r["currency"]) if r["value"] is not None else None,
+                "last_activity": stored_iso(r["last_activity"]),
+                "idle_days": int(r["idle"]),
+            }
+            for r in deals
+        ],
+        "gone_dark": [
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "open_deals": r["open_deals"],
+                "last_interaction": stored_iso(r["last_interaction"]),
+                "silent_days": int(r["silent"]) if r["silent"] is not None else None,
+            }
+            for r in dark
+        ],
+    }
+
+
+def sources_report(session: Session, segment: ListFilter | None = None) -> SourcesReport:
+    """Per lead source (the contact's): contacts, deals, won and lost, win rate, won value."""
+    found = scope(session, segment)
+    params = dict(found.params)
+    leads = sql.run(session, sql.source_leads(found.contact_where("c")), params)
+    deals = sql.run(session, sql.source_deals(found.deal_where("d")), params)
+    by_source: dict[str, SourceRow] = {}
+
+    def entry(source: str) -> SourceRow:
+        return by_source.setdefault(
+            source,
+            {"source": source or None, "leads": 0, "deals": 0, "won": 0, "lost": 0,
+             "won_value": []},
+        )  # fmt: skip
+
+    for r in leads:
+        entry(r["source"])["leads"] = r["leads"]
+    for r in deals:
+        e = entry(r["source"])
+        e["deals"] += r["deals"]
+        e["won"] += r["won"]
+        e["lost"] += r["lost"]
+        if r["won_value"]:
+            e["won_value"].append(money(r["won_value"], r["currency"]))
+    out = sorted(by_source.values(), key=lambda e: (-e["leads"], -e["deals"], e["source"] or "~"))
+    for e in out:
+        e["win_rate"] = rate(e["won"], e["won"] + e["lost"])
+    return {"rows": out}
+
+
+def customers_report(
+    session: Session,
+    now: datetime,
+    since: date | None = None,
+    limit: int = 10,
+    segment: ListFilter | None = None,
+    tz: tzinfo | None = None,
+) -> CustomersReport:
+    """Customers, their lifetime value (won deals, by currency), and churn since a day.
+
+    Churn = customers at the start who became former customers in the period / customers at
+    the start. A contact's lifecycle at a moment is read from the history: the 'before' of
+    its first lifecycle change after that moment, else its current lifecycle.
+    """
+    tz = tz or local_tz()
+    since = since or (today(now, tz) - timedelta(days=30))
+    found = scope(session, segment)
+    params = dict(found.params)
+    params["start"] = to_stored(start_of(since, tz))
+    params["limit"] = limit
+    people = found.contact_where("c")
+    customers = sql.run(session, sql.customer_count(people), params)[0]["n"]
+    value = sql.run(session, sql.lifetime_values(people), params)
+    top = sql.run(session, sql.top_customers(people), params)
+    churn = sql.run(session, sql.churn_figures(people), params)[0]
+    return {
+        "customers": customers,
+        "lifetime_value": [
+            {
+                **money(r["total"], r["currency"]),
+                "customers_with_won_deals": r["customers"],
+                "average_per_customer": money(round(r["total"] / customers), r["currency"])
+                if customers
+                else None,
+            }
+            for r in value
+        ],
+        "top": [
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "deals": r["deals"],
+                "lifetime_value": money(r["total"], r["currency"]),
+            }
+            for r in top
+        ],
+        "churn": {
+            "since": since.isoformat(),
+            "customers_at_start": churn["customers"],
+            "churned": churn["churned"],
+            "rate": rate(churn["churned"], churn["customers"]),
+        },
+    }

@@ -1,0 +1,328 @@
+"""The reports' statements: tuned aggregates that read best as SQL, kept portable (what
+differs between engines comes from the dialect module).
+
+Each function returns a `text()` statement; a segment's conditions arrive as SQL text on the
+aliases the statement names (`d` for deals, `c` for contacts), with their parameters.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+
+from tinycrm.domain.values import CLOSED
+from tinycrm.store.dialect import days_between, greatest, json_text
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import RowMapping
+    from sqlalchemy.sql.elements import TextClause
+    from sqlmodel import Session
+
+OPEN = "d.status = 'open' AND d.deleted_at IS NULL"
+PROBABILITY = "coalesce(d.probability, s.probability)"
+_CLOSED = ", ".join(f"'{status}'" for status in CLOSED)
+_MEDIAN = "avg(days) FILTER (WHERE rn IN ((n + 1) / 2, (n + 2) / 2))"
+
+
+def run(session: Session, statement: TextClause, params: dict[str, Any]) -> list[RowMapping]:
+    """Run a report's statement in the session's transaction; rows are read by name."""
+    return list(session.connection().execute(statement, params).mappings())
+
+
+def pipeline_figures(deals: str, one_pipeline: bool) -> TextClause:
+    """Open deals per stage and currency: count, total and value x probability (:pid names
+    the pipeline when `one_pipeline`)."""
+    where = "WHERE p.id = :pid" if one_pipeline else ""
+    return text(f"""
+        SELECT p.name AS pipeline, s.id AS stage_id, s.name AS stage, s.position,
+               s.probability, s.stale_days, d.currency,
+               count(d.id) AS deals, sum(d.value) AS total,
+               sum(coalesce(d.value, 0) * {PROBABILITY}) AS weighted
+        FROM stage s
+        JOIN pipeline p ON p.id = s.pipeline_id
+        LEFT JOIN deal d ON d.stage_id = s.id AND {OPEN} AND {deals}
+        {where}
+        GROUP BY s.id, d.currency
+        ORDER BY p.is_default DESC, p.id, s.position, d.currency
+        """)
+
+
+def forecast_figures(deals: str) -> TextClause:
+    """Open deals per expected close month (:today, :end) and currency."""
+    return text(f"""
+        SELECT CASE WHEN d.expected_close IS NULL THEN 'none'
+                    WHEN d.expected_close < :today THEN 'overdue'
+                    WHEN d.expected_close >= :end THEN 'later'
+                    ELSE substr(d.expected_close, 1, 7) END AS period,
+               d.currency, count(*) AS deals, sum(d.value) AS total,
+               sum(coalesce(d.value, 0) * {PROBABILITY}) AS weighted
+        FROM deal d JOIN stage s ON s.id = d.stage_id
+        WHERE {OPEN} AND {deals}
+        GROUP BY period, d.currency
+        """)
+
+
+def _closed(deals: str, since: bool) -> str:
+    """The closed deals kept by a segment's conditions, closed from :since on if `since`."""
+    closed = f"d.status IN ({_CLOSED}) AND d.deleted_at IS NULL AND {deals}"
+    return f"{closed} AND d.closed_at >= :since" if since else closed
+
+
+def first_closed(deals: str, since: bool) -> TextClause:
+    """When the first of the closed deals closed (column m)."""
+    return text(f"SELECT min(d.closed_at) AS m FROM deal d WHERE {_closed(deals, since)}")
+
+
+def _month_case(column: str, months: list[str]) -> str:
+    """SQL text naming the month of a stored time: the first of `months` that it is before
+    the end of (:m0, :m1 …), else 'later'."""
+    whens = " ".join(f"WHEN {column} < :m{n} THEN '{name}'" for n, name in enumerate(months))
+    return f"CASE {whens} ELSE 'later' END"
+
+
+def win_figures(deals: str, since: bool, by: str | None, months: list[str]) -> TextClause:
+    """Won and lost deals and values per currency and group: the lead source (`by`
+    'source'), the month they closed in (`by` 'month', one of `months`), or none ('')."""
+    if by == "source":
+        group = "coalesce(c.source, '')"
+    elif by == "month":
+        group = _month_case("d.closed_at", months)
+    else:
+        group = "''"
+    where = _closed(deals, since)
+    return text(f"""
+        SELECT {group} AS grp, d.currency,
+               count(*) FILTER (WHERE d.status = 'won') AS won,
+               count(*) FILTER (WHERE d.status = 'lost') AS lost,
+               coalesce(sum(d.value) FILTER (WHERE d.status = 'won'), 0) AS won_value,
+               coalesce(sum(d.value) FILTER (WHERE d.status = 'lost'), 0) AS lost_value
+        FROM deal d LEFT JOIN contact c ON c.id = d.contact_id
+        WHERE {where}
+        GROUP BY grp, d.currency
+        ORDER BY grp, d.currency
+        """)
+
+
+def funnel_figures(deals: str) -> TextClause:
+    """Per stage of pipeline :pid: the deals that reached it, were lost in it, and won."""
+    return text(f"""
+        WITH reach AS (
+            SELECT d.id, d.status, d.stage_id,
+                   CASE WHEN d.status = 'won' THEN 1e9
+                        ELSE {greatest("cur.position", "coalesce(max(s2.position), 0)")} END AS top
+            FROM deal d
+            JOIN stage cur ON cur.id = d.stage_id
+            LEFT JOIN stage_change sc ON sc.deal_id = d.id
+            LEFT JOIN stage s2 ON s2.id = sc.to_stage_id AND s2.pipeline_id = d.pipeline_id
+            WHERE d.pipeline_id = :pid AND d.deleted_at IS NULL AND {deals}
+            GROUP BY d.id
+        )
+        SELECT s.name AS stage, s.position,
+               (SELECT count(*) FROM reach WHERE reach.top >= s.position) AS reached,
+               (SELECT count(*) FROM reach WHERE reach.stage_id = s.id
+                                             AND reach.status = 'lost') AS lost_here,
+               (SELECT count(*) FROM reach WHERE reach.status = 'won') AS won
+        FROM stage s WHERE s.pipeline_id = :pid ORDER BY s.position
+        """)
+
+
+def _of_pipeline(deals: str) -> str:
+    return f"d.pipeline_id = :pid AND d.deleted_at IS NULL AND {deals}"
+
+
+def stay_figures(deals: str) -> TextClause:
+    """Per stage of pipeline :pid: the finished stays in it, their average and median days."""
+    deal_filter = _of_pipeline(deals)
+    ended = "coalesce(stays.left_at, CASE WHEN d.status != 'open' THEN d.closed_at END)"
+    return text(f"""
+        WITH stays AS (
+            SELECT sc.deal_id, sc.to_stage_id AS stage_id, sc.at AS entered,
+                   lead(sc.at) OVER (PARTITION BY sc.deal_id ORDER BY sc.at, sc.id) AS left_at
+            FROM stage_change sc JOIN deal d ON d.id = sc.deal_id
+            WHERE {deal_filter}
+        ), done AS (
+            SELECT stays.stage_id, {days_between(ended, "stays.entered")} AS days
+            FROM stays JOIN deal d ON d.id = stays.deal_id
+            WHERE {ended} IS NOT NULL
+        ), ranked AS (
+            SELECT stage_id, days,
+                   row_number() OVER (PARTITION BY stage_id ORDER BY days) AS rn,
+                   count(*) OVER (PARTITION BY stage_id) AS n
+            FROM done
+        ), figures AS (
+            SELECT stage_id, count(*) AS stays, avg(days) AS average, {_MEDIAN} AS median
+            FROM ranked GROUP BY stage_id
+        )
+        SELECT s.name AS stage, s.position, coalesce(f.stays, 0) AS stays, f.average, f.median
+        FROM stage s LEFT JOIN figures f ON f.stage_id = s.id
+        WHERE s.pipeline_id = :pid ORDER BY s.position
+        """)
+
+
+def won_span_figures(deals: str) -> TextClause:
+    """The won deals of pipeline :pid, their days from creation to won: count, average and
+    median."""
+    deal_filter = _of_pipeline(deals)
+    return text(f"""
+        WITH spans AS (
+            SELECT {days_between("d.closed_at", "d.created_at")} AS days FROM deal d
+            WHERE d.status = 'won' AND d.closed_at IS NOT NULL AND {deal_filter}
+        ), ranked AS (
+            SELECT days, row_number() OVER (ORDER BY days) AS rn, count(*) OVER () AS n
+            FROM spans
+        )
+        SELECT count(*) AS deals, avg(days) AS average, {_MEDIAN} AS median
+        FROM ranked
+        """)
+
+
+def velocity_figures(deals: str, since: bool) -> TextClause:
+    """Per currency: open deals, won and lost (closed from :since on if `since`), average won
+    value and cycle."""
+    closed_since = "AND d.closed_at >= :since" if since else ""
+    won = f"d.status = 'won' {closed_since}"
+    return text(f"""
+        SELECT d.currency,
+               count(*) FILTER (WHERE d.status = 'open') AS open_deals,
+               count(*) FILTER (WHERE {won}) AS won,
+               count(*) FILTER (WHERE d.status = 'lost' {closed_since}) AS lost,
+               avg(d.value) FILTER (WHERE {won}) AS average_won,
+               avg({days_between("d.closed_at", "d.created_at")}) FILTER (WHERE {won}) AS cycle
+        FROM deal d
+        WHERE d.deleted_at IS NULL AND {deals}
+        GROUP BY d.currency ORDER BY d.currency
+        """)
+
+
+def stale_deals(deals: str) -> TextClause:
+    """Open deals idle (no stage change or interaction) past their stage's stale_days by
+    :now, the longest idle first."""
+    last_activity = greatest(
+        "d.stage_entered_at",
+        "coalesce((SELECT max(sc.at) FROM stage_change sc WHERE sc.deal_id = d.id), '')",
+        "coalesce((SELECT max(i.occurred_at) FROM interaction i"
+        " WHERE i.deal_id = d.id AND i.deleted_at IS NULL), '')",
+        "coalesce((SELECT max(i.occurred_at) FROM interaction i"
+        " WHERE i.contact_id = d.contact_id AND i.deleted_at IS NULL), '')",
+    )
+    idle = days_between(":now", "last_activity")
+    return text(f"""
+        WITH activity AS (
+            SELECT d.id, d.title, d.value, d.currency, s.name AS stage, s.stale_days,
+                   c.id AS contact_id, c.name AS contact, {last_activity} AS last_activity
+            FROM deal d
+            JOIN stage s ON s.id = d.stage_id
+            LEFT JOIN contact c ON c.id = d.contact_id
+            WHERE {OPEN} AND s.stale_days IS NOT NULL AND {deals}
+        )
+        SELECT *, {idle} AS idle
+        FROM activity
+        WHERE {idle} > stale_days
+        ORDER BY idle DESC, id
+        """)
+
+
+def dark_contacts(people: str, deals: str) -> TextClause:
+    """Contacts with open deals and no interaction since :cutoff, the longest silent first."""
+    return text(f"""
+        WITH people AS (
+            SELECT c.id, c.name, count(d.id) AS open_deals,
+                   (SELECT max(i.occurred_at) FROM interaction i
+                    WHERE i.contact_id = c.id AND i.deleted_at IS NULL) AS last_interaction
+            FROM contact c JOIN deal d ON d.contact_id = c.id AND {OPEN}
+            WHERE c.deleted_at IS NULL AND {people}
+              AND {deals}
+            GROUP BY c.id
+        )
+        SELECT *, {days_between(":now", "last_interaction")} AS silent
+        FROM people
+        WHERE last_interaction IS NULL OR last_interaction < :cutoff
+        ORDER BY last_interaction IS NOT NULL, last_interaction, id
+        """)
+
+
+def source_leads(people: str) -> TextClause:
+    """Contacts per lead source."""
+    return text(f"""
+        SELECT coalesce(c.source, '') AS source, count(*) AS leads FROM contact c
+        WHERE c.deleted_at IS NULL AND {people}
+        GROUP BY c.source
+        """)
+
+
+def source_deals(deals: str) -> TextClause:
+    """Deals, won, lost and won value per lead source and currency."""
+    return text(f"""
+        SELECT coalesce(c.source, '') AS source, d.currency, count(*) AS deals,
+               count(*) FILTER (WHERE d.status = 'won') AS won,
+               count(*) FILTER (WHERE d.status = 'lost') AS lost,
+               coalesce(sum(d.value) FILTER (WHERE d.status = 'won'), 0) AS won_value
+        FROM deal d LEFT JOIN contact c ON c.id = d.contact_id
+        WHERE d.deleted_at IS NULL AND {deals}
+        GROUP BY c.source, d.currency
+        """)
+
+
+def _live_people(people: str) -> str:
+    return f"c.deleted_at IS NULL AND {people}"
+
+
+def customer_count(people: str) -> TextClause:
+    """How many live contacts are customers (column n)."""
+    people = _live_people(people)
+    return text(f"SELECT count(*) AS n FROM contact c WHERE c.lifecycle = 'customer' AND {people}")
+
+
+def _won_of_customers(people: str) -> str:
+    people = _live_people(people)
+    return f"""
+        FROM deal d JOIN contact c ON c.id = d.contact_id
+        WHERE d.status = 'won' AND d.deleted_at IS NULL AND c.lifecycle = 'customer'
+          AND {people}
+    """
+
+
+def lifetime_values(people: str) -> TextClause:
+    """Per currency: the customers with won deals and the deals' total."""
+    return text(f"""SELECT d.currency, count(DISTINCT d.contact_id) AS customers,
+                   sum(coalesce(d.value, 0)) AS total {_won_of_customers(people)}
+            GROUP BY d.currency ORDER BY d.currency""")
+
+
+def top_customers(people: str) -> TextClause:
+    """The :limit customers whose won deals are worth most (per currency)."""
+    return text(f"""SELECT c.id, c.name, d.currency, sum(coalesce(d.value, 0)) AS total,
+                   count(*) AS deals {_won_of_customers(people)}
+            GROUP BY c.id, d.currency ORDER BY total DESC, c.id LIMIT :limit""")
+
+
+def churn_figures(people: str) -> TextClause:
+    """Customers at :start (read from the lifecycle changes since) and how many churned."""
+    people = _live_people(people)
+    old, new = json_text("e.before", "lifecycle"), json_text("e.after", "lifecycle")
+    return text(f"""
+        WITH changes AS (
+            SELECT CAST(e.entity_id AS INTEGER) AS contact_id, e.id, e.at,
+                   {old} AS old, {new} AS new
+            FROM event e
+            WHERE e.entity = 'contact' AND e.action = 'update' AND e.at >= :start
+              AND e.undone_at IS NULL AND {new} IS NOT NULL
+        ), firsts AS MATERIALIZED (
+            SELECT contact_id, old, churned FROM (
+                SELECT contact_id,
+                       first_value(old) OVER (PARTITION BY contact_id ORDER BY at, id) AS old,
+                       max(new = 'former customer') OVER (PARTITION BY contact_id) AS churned,
+                       row_number() OVER (PARTITION BY contact_id ORDER BY at, id) AS rn
+                FROM changes
+            ) WHERE rn = 1
+        ), changed AS (
+            SELECT f.churned FROM firsts f JOIN contact c ON c.id = f.contact_id
+            WHERE f.old = 'customer' AND c.created_at < :start AND {people}
+        )
+        SELECT (SELECT count(*) FROM contact c
+                WHERE c.lifecycle = 'customer' AND c.created_at < :start AND {people}
+                  AND c.id NOT IN (SELECT contact_id FROM firsts))
+               + (SELECT count(*) FROM changed) AS customers,
+               (SELECT count(*) FROM changed WHERE churned) AS churned
+        """)
