@@ -5,11 +5,9 @@ from __future__ import annotations
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON, QUIET_NEW
 
 app = typer.Typer(help="Add a contact, a company or a deal.", no_args_is_help=True)
-
-QUIET = typer.Option(False, "-q", "--quiet", help="Print only the new id.")
-JSON = typer.Option(False, "--json", help="Print the new record as JSON.")
 
 
 @app.command("contact")
@@ -29,7 +27,7 @@ def add_contact(
     lifecycle: str = typer.Option(
         "lead", "--lifecycle", help="lead, prospect, customer or former customer."
     ),
-    quiet: bool = QUIET,
+    quiet: bool = QUIET_NEW,
     as_json: bool = JSON,
 ) -> None:
     """Add a person.
@@ -63,7 +61,7 @@ def add_company(
     domain: str | None = typer.Option(None, "--domain", "-d", help="Web domain, e.g. acme.com."),
     industry: str | None = typer.Option(None, "--industry", "-i", help="Industry."),
     size: str | None = typer.Option(None, "--size", help="Size, e.g. 11-50."),
-    quiet: bool = QUIET,
+    quiet: bool = QUIET_NEW,
     as_json: bool = JSON,
 ) -> None:
     """Add a company.
@@ -103,7 +101,7 @@ def add_deal(
         None, "--pipeline", help="Pipeline (default: the default one)."
     ),
     close: str | None = typer.Option(None, "--close", help="Expected close date, e.g. 2026-12-31."),
-    quiet: bool = QUIET,
+    quiet: bool = QUIET_NEW,
     as_json: bool = JSON,
 ) -> None:
     """Add a deal to the pipeline.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON, QUIET_IDS
 
 YES = typer.Option(False, "--yes", "-y", help="Do it without asking (for scripts).")
 KIND = typer.Option(None, "--kind", "-k", help="contact, company or deal.")
@@ -61,8 +62,8 @@ def restore(
 
 
 def trash(
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only ids."),
+    as_json: bool = JSON,
+    quiet: bool = QUIET_IDS,
 ) -> None:
     """List what is in the trash, most recently deleted first.
 

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +69,7 @@ def edit(
     ),
     set_: list[str] = typer.Option([], "--set", help="Custom field: key=value (repeatable)."),
     unset: list[str] = typer.Option([], "--unset", help="Remove a custom field (repeatable)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+    as_json: bool = JSON,
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only the id."),
 ) -> None:
     """Change a contact, company or deal; with no field options, edit it in $EDITOR.
@@ -169,7 +170,7 @@ def tag(
     ref: str = typer.Argument(..., help="An id (#12), an email, or part of a name or title."),
     changes: list[str] = typer.Argument(..., help="+tag adds, -tag removes, a bare tag adds."),
     kind: str | None = typer.Option(None, "--kind", help="contact, company or deal."),
-    as_json: bool = typer.Option(False, "--json", help="Print the record's tags as JSON."),
+    as_json: bool = JSON,
 ) -> None:
     """Add and remove tags on a contact, company or deal.
 

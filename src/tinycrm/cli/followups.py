@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON, QUIET_NEW
 
 if TYPE_CHECKING:
     from tinycrm.core.agenda import AgendaItem
     from tinycrm.domain.figures import AgendaLine
-
-JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 def register(app: typer.Typer) -> None:
@@ -39,7 +38,7 @@ def follow_up(
         None, "--rrule", help="Repeat by an RFC 5545 rule, e.g. FREQ=MONTHLY;BYDAY=1MO."
     ),
     priority: bool = typer.Option(False, "--priority", "-p", help="Mark it important."),
-    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only the new id."),
+    quiet: bool = QUIET_NEW,
     as_json: bool = JSON,
 ) -> None:
     """Schedule a follow-up about a contact or a deal.

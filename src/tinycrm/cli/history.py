@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON
 
 
 def register(app: typer.Typer) -> None:
@@ -54,7 +55,7 @@ def history(
     ref: str | None = typer.Argument(None, help="Only this contact, company or deal."),
     kind: str | None = typer.Option(None, "--kind", "-k", help="contact, company or deal."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="Show at most N entries."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JSON,
 ) -> None:
     """List the commands that changed something, newest first; with REF, that record's changes.
 

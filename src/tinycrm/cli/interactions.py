@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON, QUIET_NEW
 
 
 def register(app: typer.Typer) -> None:
@@ -23,8 +24,8 @@ def log(
     deal: str | None = typer.Option(None, "--deal", help="The deal it was about."),
     out: bool = typer.Option(False, "--out", help="You reached out."),
     in_: bool = typer.Option(False, "--in", help="They reached out."),
-    as_json: bool = typer.Option(False, "--json", help="Print the interaction as JSON."),
-    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only the new id."),
+    as_json: bool = JSON,
+    quiet: bool = QUIET_NEW,
 ) -> None:
     """Log an interaction with a contact.
 
@@ -101,7 +102,7 @@ def timeline(
     ref: str = typer.Argument(..., help="A contact, company or deal."),
     kind: str | None = typer.Option(None, "--kind", "-k", help="contact, company or deal."),
     limit: int = typer.Option(50, "--limit", "-n", min=1, help="Show at most N entries."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JSON,
 ) -> None:
     """Show what happened with a contact, company or deal, newest first: interactions, stage
     changes, follow-ups and edits.

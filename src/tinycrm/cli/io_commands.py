@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON
 
 import_app = typer.Typer(
     help="Import contacts, companies or deals (CSV, vCard) or a whole tinycrm export (JSON).",
@@ -35,7 +36,6 @@ DRY_RUN = typer.Option(
     "(exit 1 if a row cannot be read).",
 )
 SKIP_BAD = typer.Option(False, "--skip-bad", help="Import the good rows even if some are bad.")
-JSON = typer.Option(False, "--json", help="Print the outcome as JSON.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file (default: stdout).")
 SHOWN_LIKENESSES = 50  # possible duplicates listed in the summary; --json has them all
 TAG = typer.Option([], "--tag", help="Only records with this tag (repeatable: all must match).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON
 
 
 def register(app: typer.Typer) -> None:
@@ -16,7 +17,7 @@ def move(
     deal: str = typer.Argument(..., help="The deal: id, #id or part of its title."),
     target: str = typer.Argument(..., help="A stage (any unambiguous prefix), won or lost."),
     reason: str | None = typer.Option(None, "--reason", "-r", help="Why it was lost."),
-    as_json: bool = typer.Option(False, "--json", help="Print the deal as JSON."),
+    as_json: bool = JSON,
 ) -> None:
     """Move a deal to a stage, or mark it won or lost.
 

@@ -8,6 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON
 
 
 class PipelineGroup(TyperGroup):
@@ -29,7 +30,6 @@ app = typer.Typer(
 )
 
 PIPELINE = typer.Option(None, "--pipeline", "-p", help="Pipeline (default: the default one).")
-JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 @app.command("show")

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON
 
 cron_app = typer.Typer(help="Run `crm remind` from your crontab.", no_args_is_help=True)
 
@@ -84,7 +85,7 @@ def remind(
     digest: bool = typer.Option(
         False, "--digest", help="Print today's agenda (not recorded; for a morning cron line)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Write reminders as JSON on stdout."),
+    as_json: bool = JSON,
 ) -> None:
     """Remind of follow-ups and keep-in-touch contacts that are due, each exactly once.
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON
 from tinycrm.domain import labels
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 SEGMENT = typer.Option(None, "--segment", help="Count only the contacts and deals of a segment.")
 PIPELINE = typer.Option(None, "--pipeline", help="Pipeline name (default: the default one).")
 SINCE = typer.Option(None, "--since", help="Only deals closed on or after this day.")

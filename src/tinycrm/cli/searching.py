@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON
 
 if TYPE_CHECKING:
     from tinycrm.domain.figures import SearchResult
@@ -25,7 +26,7 @@ def search(
         None, "--kind", "-k", help="contact, company, deal, interaction or follow-up."
     ),
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="Show at most N matches."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JSON,
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only kind and id."),
 ) -> None:
     """Search everything: names, titles, notes, interactions and follow-ups, best first.

@@ -7,10 +7,9 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON
 
 segment_app = typer.Typer(help="Saved filters: save, list, show, delete.", no_args_is_help=True)
-
-JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 def register(root: typer.Typer) -> None:

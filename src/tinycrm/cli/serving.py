@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render
+from tinycrm.cli.options import JSON
 from tinycrm.errors import StorageError, TinyCrmError
 
 app = typer.Typer(
@@ -53,7 +54,7 @@ def _mode_note() -> str | None:
 
 
 @app.command("status")
-def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def status(as_json: bool = JSON) -> None:
     """Say whether the command server runs: its pid, version, socket, log and uptime.
 
     Exits 0 when it runs, 1 when it does not.
@@ -92,7 +93,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
 
 @app.command("start")
-def start(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def start(as_json: bool = JSON) -> None:
     """Start the command server now (the first command starts it by itself, too).
 
     Example: crm server start

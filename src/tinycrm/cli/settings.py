@@ -8,6 +8,7 @@ import sys
 import typer
 
 from tinycrm.cli import render
+from tinycrm.cli.options import JSON
 
 app = typer.Typer(help="Read and change settings (config.toml).", no_args_is_help=True)
 
@@ -27,7 +28,7 @@ def _text(value: object) -> str:
 @app.command("get")
 def get(
     key: str = typer.Argument(..., help="A setting, e.g. general.default_currency."),
-    as_json: bool = typer.Option(False, "--json", help="Print the value as JSON."),
+    as_json: bool = JSON,
     reveal: bool = REVEAL,
 ) -> None:
     """Print a setting's value (its default when not set); a secret shows as *** unless
@@ -106,9 +107,7 @@ def unset(key: str = typer.Argument(..., help="A setting to return to its defaul
 
 
 @app.command("list")
-def list_(
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."), reveal: bool = REVEAL
-) -> None:
+def list_(as_json: bool = JSON, reveal: bool = REVEAL) -> None:
     """List every setting with its value, and whether it is set or the default; secrets show
     as *** unless --reveal."""
     from tinycrm import config
