@@ -169,14 +169,15 @@ def test_log_interaction_refuses_an_unknown_kind_and_an_empty_summary(db: Any) -
 
 
 def test_count_contacts_matches_the_filter(db: Any) -> None:
+    from tinycrm.core import listing
     from tinycrm.core.listing import ListFilter
 
     with db.transaction() as s:
         contacts.add_contact(s, "Jane Doe", now=NOW)
         contacts.add_contact(s, "John Roe", now=NOW)
     with db.snapshot() as s:
-        assert board.count_contacts(s, ListFilter()) == 2
-        assert board.count_contacts(s, ListFilter(text="jane")) == 1
+        assert listing.count_contacts(s, ListFilter()) == 2
+        assert listing.count_contacts(s, ListFilter(text="jane")) == 1
 
 
 def test_crm_demo_loads_a_seeded_pipeline_apart_from_the_users_database(

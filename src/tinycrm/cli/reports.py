@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import typer
@@ -564,7 +564,7 @@ def segment_save(
         render.say(f"Saved segment {data['name']}: {_describe(data['filters'])}")
 
 
-def _describe(filters: dict[str, Any]) -> str:
+def _describe(filters: Mapping[str, Any]) -> str:
     parts = []
     for key, value in filters.items():
         shown = ", ".join(value) if isinstance(value, list) else value
@@ -613,7 +613,7 @@ def segment_show(
         render.print_json(data)
         return
     render.fields(
-        [("filters", _describe(data["filters"])), ("contacts", str(data["contacts"])),
+        [("filters", _describe(seg["filters"])), ("contacts", str(data["contacts"])),
          ("deals", str(data["deals"]))],
         title=f"segment {data['name']}",
     )  # fmt: skip

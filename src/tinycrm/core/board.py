@@ -5,21 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
 from tinycrm.core import pipelines
-from tinycrm.core.listing import ListFilter, contacts_query
 from tinycrm.domain.dates import local_tz
 from tinycrm.domain.text import fold
 from tinycrm.errors import ValidationError
 from tinycrm.store.models import Company, Contact, Deal, FollowUp, Interaction, Pipeline, Stage
-from tinycrm.store.reader import fetch
-
-if TYPE_CHECKING:
-    from tinycrm.store.reader import Reader
 
 FOLLOW_UP_STATES = ("overdue", "today", "later", "none")
 SORTS = ("stage", "follow-up", "value", "title")
@@ -371,9 +366,3 @@ def due_follow_ups(session: Session, now: datetime) -> list[tuple[int, str]]:
         )
     )
     return [(r[0], r[1]) for r in rows]
-
-
-def count_contacts(reader: Reader, flt: ListFilter) -> int:
-    """Return how many contacts a contact list with this filter has."""
-    sql, params = contacts_query(flt).count_sql()
-    return int(fetch(reader, sql, params)[0][0])

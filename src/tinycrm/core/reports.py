@@ -58,6 +58,9 @@ def _days(value: float | None) -> float | None:
 
 
 def _scope(reader: Reader, segment: ListFilter | None) -> Scope:
+    from sqlmodel import Session
+
+    assert isinstance(reader, Session)  # every report reads on a snapshot session
     return scope(reader, segment)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from typing import Any
+
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
 
 from tinycrm.domain.text import tag_name
 from tinycrm.store.models import CompanyTag, ContactTag, DealTag, Tag
+from tinycrm.store.query import execute
 
 
 def normalise(name: str) -> str:
@@ -42,11 +46,11 @@ _LINKS: dict[str, type[ContactTag] | type[CompanyTag] | type[DealTag]] = {
 def tags_of(session: Session, kind: str, record_id: int) -> list[str]:
     """Return the tag names on one record, sorted."""
     link = _LINKS[kind]
-    column = getattr(link, f"{kind}_id")
-    rows = session.exec(
-        select(Tag.name).join(link, link.tag_id == Tag.id).where(column == record_id)  # type: ignore[arg-type]
+    owner: Any = getattr(link, f"{kind}_id")
+    statement = select_columns(col(Tag.name)).where(
+        col(link.tag_id) == Tag.id, col(owner) == record_id
     )
-    return sorted(rows)
+    return sorted(execute(session, statement).scalars())
 
 
 def add_tags(session: Session, kind: str, record_id: int, names: list[str]) -> list[str]:

@@ -17,6 +17,8 @@ from tinycrm.errors import NotFoundError
 from tinycrm.store.models import Deal, FollowUp
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Result
+    from sqlalchemy.sql import Executable
     from sqlalchemy.sql.elements import ColumnElement
     from sqlmodel import Session
 
@@ -65,3 +67,21 @@ def find(session: Session, model: type[Record], record_id: int) -> Record | None
     if record is None or getattr(record, "deleted_at", None) is not None:
         return None
     return record
+
+
+# lists and filters
+
+
+def execute(session: Session, statement: Executable) -> Result[*tuple[Any, ...]]:
+    """Run a Core statement in the session's transaction, as rows of columns (no records are
+    built); the session's pending changes are flushed first, so a command reads what it has
+    just written."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection().execute(statement)
+
+
+def primary_first(model: Any) -> tuple[ColumnElement[Any], ...]:
+    """The order of a contact's emails, phones or web addresses: the primary one first, then
+    the others as they were added."""
+    return (model.is_primary.desc(), model.id)
