@@ -242,3 +242,17 @@ def test_the_board_command_module_loads_no_textual() -> None:
     from tests.test_import_hygiene import loaded_after
 
     assert "textual" not in loaded_after("import tinycrm.cli.board")
+
+
+def test_board_filter_matches_percent_and_underscore_as_typed(db: Any) -> None:
+    """The board's filter words are plain text: `_` and `%` are not wildcards, nor dropped."""
+    for title in ("Deal 50% off", "Deal 500", "Web_site", "Website"):
+        add_deal(db, title, "100")
+
+    def titles(text: str) -> list[str]:
+        with db.snapshot() as s:
+            shown = board.load_board(s, NOW, text=text)
+        return sorted(c.title for column in shown.columns for c in column.cards)
+
+    assert titles("50%") == ["Deal 50% off"]
+    assert titles("web_") == ["Web_site"]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import and_, exists, func
+from sqlalchemy.orm import aliased
 
 from tinycrm.domain.text import escape_like
 from tinycrm.domain.values import CLOSED
 from tinycrm.errors import NotFoundError
-from tinycrm.store.models import Deal, FollowUp
+from tinycrm.store.models import Contact, Deal, FollowUp
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Result
@@ -79,6 +80,19 @@ def execute(session: Session, statement: Executable) -> Result[*tuple[Any, ...]]
     if session.new or session.dirty or session.deleted:
         session.flush()
     return session.connection().execute(statement)
+
+
+def live_parents() -> ColumnElement[bool]:
+    """Follow-ups whose contact and deal (when they have one) are not in the trash: a
+    follow-up of a trashed record leaves the agenda, the board and reminders until it is
+    restored (two primary-key probes per follow-up)."""
+    contact, deal = aliased(Contact, name="parent_contact"), aliased(Deal, name="parent_deal")
+    contact_id: Any = FollowUp.contact_id
+    deal_id: Any = FollowUp.deal_id
+    return and_(
+        ~exists().where(contact.id == contact_id, ~live(contact)),
+        ~exists().where(deal.id == deal_id, ~live(deal)),
+    )
 
 
 def primary_first(model: Any) -> tuple[ColumnElement[Any], ...]:
