@@ -8,8 +8,9 @@ one more, and the lead score (core.scoring) is one more column to show and sort 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, func, select
@@ -186,6 +187,16 @@ def _paged(statement: Any, page: Page) -> Any:
     return statement
 
 
+def _unfiltered(flt: ListFilter) -> bool:
+    """Whether a filter keeps everything (the time it carries matters only to a filter)."""
+    return replace(flt, now=None) == ListFilter()
+
+
+# A statement costs more to build than SQLite's work for a page, so the columns and tables
+# of each list are built once, and so is the whole statement of an unfiltered page (the
+# usual list, and every page the board's contact list scrolls to).
+
+
 def _first(model: Any, column: Any) -> Any:
     """A contact's primary email or phone (the first added if none is marked)."""
     return (
@@ -195,6 +206,17 @@ def _first(model: Any, column: Any) -> Any:
         .limit(1)
         .scalar_subquery()
     )
+
+
+@cache
+def _contacts_select() -> Any:
+    return contacts_from(select(*_contact_columns()))
+
+
+@lru_cache(maxsize=64)
+def _all_contacts(page: Page) -> Any:
+    order = _order(page, CONTACT_SORTS, "name", Contact.id)
+    return _paged(_contacts_select().where(live(Contact)).order_by(*order), page)
 
 
 def _contact_columns() -> tuple[Any, ...]:
@@ -256,17 +278,20 @@ def list_contacts(
     `where` narrows the list further (a segment); `score` is the lead score of the contact
     row (see core.scoring): it adds a "score" field and the "score" sort key.
     """
-    conditions = contact_conditions(flt)
-    if where is not None:
-        conditions.append(where)
-    columns = _contact_columns()
-    sorts = CONTACT_SORTS
-    if score is not None:
-        labelled = score.label("score")
-        columns = (*columns, labelled)
-        sorts = {**CONTACT_SORTS, "score": labelled}
-    statement = contacts_from(select(*columns)).where(*conditions)
-    statement = _paged(statement.order_by(*_order(page, sorts, "name", Contact.id)), page)
+    if where is None and score is None and _unfiltered(flt):
+        statement = _all_contacts(page)
+    else:
+        conditions = contact_conditions(flt)
+        if where is not None:
+            conditions.append(where)
+        statement = _contacts_select()
+        sorts = CONTACT_SORTS
+        if score is not None:
+            labelled = score.label("score")
+            statement = statement.add_columns(labelled)
+            sorts = {**CONTACT_SORTS, "score": labelled}
+        statement = statement.where(*conditions)
+        statement = _paged(statement.order_by(*_order(page, sorts, "name", Contact.id)), page)
     rows: list[ContactRow] = []
     for r in execute(session, statement):
         row: ContactRow = {
@@ -309,6 +334,17 @@ COMPANY_SORTS: dict[str, Any] = {
 }
 
 
+@cache
+def _companies_select() -> Any:
+    return select(*_company_columns())
+
+
+@lru_cache(maxsize=64)
+def _all_companies(page: Page) -> Any:
+    order = _order(page, COMPANY_SORTS, "name", Company.id)
+    return _paged(_companies_select().where(live(Company)).order_by(*order), page)
+
+
 def _company_columns() -> tuple[Any, ...]:
     people = (
         select(func.count())
@@ -334,13 +370,16 @@ def _company_columns() -> tuple[Any, ...]:
 
 def list_companies(session: Session, flt: ListFilter, page: Page) -> list[CompanyRow]:
     """Return companies as rows, with how many contacts and open deals each has."""
-    conditions = [live(Company)]
-    if flt.text or flt.company:
-        conditions.append(contains(Company.name_key, fold(flt.text or flt.company or "")))
-    conditions += [tagged(CompanyTag, CompanyTag.company_id, Company.id, n) for n in _tags(flt)]
-    conditions += _ranges(Company, flt)
-    statement = select(*_company_columns()).where(*conditions)
-    statement = _paged(statement.order_by(*_order(page, COMPANY_SORTS, "name", Company.id)), page)
+    if _unfiltered(flt):
+        statement = _all_companies(page)
+    else:
+        conditions = [live(Company)]
+        if flt.text or flt.company:
+            conditions.append(contains(Company.name_key, fold(flt.text or flt.company or "")))
+        conditions += [tagged(CompanyTag, CompanyTag.company_id, Company.id, n) for n in _tags(flt)]
+        conditions += _ranges(Company, flt)
+        order = _order(page, COMPANY_SORTS, "name", Company.id)
+        statement = _paged(_companies_select().where(*conditions).order_by(*order), page)
     return [
         {
             "id": r[0],
@@ -369,6 +408,23 @@ DEAL_SORTS: dict[str, Any] = {
     "created": col(Deal.created_at),
     "updated": col(Deal.updated_at),
 }
+
+
+@cache
+def _deals_select() -> Any:
+    return (
+        select(*_deal_columns())
+        .select_from(Deal)
+        .join(Stage, col(Stage.id) == Deal.stage_id)
+        .outerjoin(Contact, col(Contact.id) == Deal.contact_id)
+        .outerjoin(Company, col(Company.id) == Deal.company_id)
+    )
+
+
+@lru_cache(maxsize=64)
+def _all_deals(page: Page) -> Any:
+    order = _order(page, DEAL_SORTS, "id", Deal.id)
+    return _paged(_deals_select().where(live(Deal)).order_by(*order), page)
 
 
 def _deal_columns() -> tuple[Any, ...]:
@@ -421,18 +477,14 @@ def list_deals(
     where: ColumnElement[bool] | None = None,
 ) -> list[DealRow]:
     """Return deals as rows, with stage, contact and company names; `where` narrows further."""
-    conditions = deal_conditions(session, flt)
-    if where is not None:
-        conditions.append(where)
-    statement = (
-        select(*_deal_columns())
-        .select_from(Deal)
-        .join(Stage, col(Stage.id) == Deal.stage_id)
-        .outerjoin(Contact, col(Contact.id) == Deal.contact_id)
-        .outerjoin(Company, col(Company.id) == Deal.company_id)
-        .where(*conditions)
-    )
-    statement = _paged(statement.order_by(*_order(page, DEAL_SORTS, "id", Deal.id)), page)
+    if where is None and _unfiltered(flt):
+        statement = _all_deals(page)
+    else:
+        conditions = deal_conditions(session, flt)
+        if where is not None:
+            conditions.append(where)
+        order = _order(page, DEAL_SORTS, "id", Deal.id)
+        statement = _paged(_deals_select().where(*conditions).order_by(*order), page)
     return [
         {
             "id": r[0],

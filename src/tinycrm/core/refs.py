@@ -6,9 +6,10 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, Select, bindparam, or_, select
 from sqlmodel import col
 
 from tinycrm.domain.text import fold
@@ -48,29 +49,43 @@ def _alive(model: Any, trashed: bool) -> ColumnElement[bool]:
     return ~live(model) if trashed else live(model)
 
 
-def _by_id(session: Session, kind: str, record_id: int, trashed: bool = False) -> list[Match]:
+@cache
+def _id_statement(kind: str, trashed: bool) -> Select[*tuple[Any, ...]]:
     model, label, _key = _COLUMNS[kind]
-    statement = select(col(model.id), col(label)).where(
-        col(model.id) == record_id, _alive(model, trashed)
+    return select(col(model.id), col(label)).where(
+        col(model.id) == bindparam("id", type_=Integer), _alive(model, trashed)
     )
-    return [Match(kind, r[0], r[1]) for r in execute(session, statement)]
+
+
+def _by_id(session: Session, kind: str, record_id: int, trashed: bool = False) -> list[Match]:
+    rows = execute(session, _id_statement(kind, trashed), {"id": record_id})
+    return [Match(kind, r[0], r[1]) for r in rows]
+
+
+@cache
+def _follow_up_statement() -> Select[*tuple[Any, ...]]:
+    return select(col(FollowUp.id)).where(col(FollowUp.id) == bindparam("id", type_=Integer))
 
 
 def _is_follow_up(session: Session, record_id: int) -> bool:
     """Return True if the id is a follow-up's (ids are one sequence for every kind)."""
     if record_id >= 1 << 63:
         return False
-    statement = select(col(FollowUp.id)).where(col(FollowUp.id) == record_id)
-    return execute(session, statement).first() is not None
+    return execute(session, _follow_up_statement(), {"id": record_id}).first() is not None
+
+
+@cache
+def _email_statement(trashed: bool) -> Select[*tuple[Any, ...]]:
+    return (
+        select(col(Contact.id), col(Contact.name))
+        .join_from(Contact, ContactEmail, col(ContactEmail.contact_id) == Contact.id)
+        .where(col(ContactEmail.email_key) == bindparam("email"), _alive(Contact, trashed))
+    )
 
 
 def _by_email(session: Session, email: str, trashed: bool = False) -> list[Match]:
-    statement = (
-        select(col(Contact.id), col(Contact.name))
-        .join_from(Contact, ContactEmail, col(ContactEmail.contact_id) == Contact.id)
-        .where(col(ContactEmail.email_key) == email.lower(), _alive(Contact, trashed))
-    )
-    return [Match("contact", r[0], r[1]) for r in execute(session, statement)]
+    rows = execute(session, _email_statement(trashed), {"email": email.lower()})
+    return [Match("contact", r[0], r[1]) for r in rows]
 
 
 def _by_words(session: Session, kind: str, words: list[str], trashed: bool = False) -> list[Match]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Integer, Select, bindparam
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -43,14 +45,18 @@ _LINKS: dict[str, type[ContactTag] | type[CompanyTag] | type[DealTag]] = {
 }
 
 
-def tags_of(session: Session, kind: str, record_id: int) -> list[str]:
-    """Return the tag names on one record, sorted."""
+@cache
+def _tags_statement(kind: str) -> Select[*tuple[Any, ...]]:
     link = _LINKS[kind]
     owner: Any = getattr(link, f"{kind}_id")
-    statement = select_columns(col(Tag.name)).where(
-        col(link.tag_id) == Tag.id, col(owner) == record_id
+    return select_columns(col(Tag.name)).where(
+        col(link.tag_id) == Tag.id, col(owner) == bindparam("record", type_=Integer)
     )
-    return sorted(execute(session, statement).scalars())
+
+
+def tags_of(session: Session, kind: str, record_id: int) -> list[str]:
+    """Return the tag names on one record, sorted."""
+    return sorted(execute(session, _tags_statement(kind), {"record": record_id}).scalars())
 
 
 def add_tags(session: Session, kind: str, record_id: int, names: list[str]) -> list[str]:

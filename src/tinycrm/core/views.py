@@ -7,9 +7,10 @@ store.query.execute), so a command that has just written a record describes it a
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -48,6 +49,10 @@ if TYPE_CHECKING:
     )
 
 
+# the id of the record a statement below describes
+RECORD: BindParameter[int] = bindparam("record", type_=Integer)
+
+
 def _ref(record_id: Any, label: Any) -> Ref | None:
     return {"id": record_id, "name": label} if record_id is not None else None
 
@@ -60,27 +65,30 @@ def _id(record: Any) -> int:
 
 
 def _one(session: Session, kind: str, statement: Any, record_id: int) -> Row[*tuple[Any, ...]]:
-    found = execute(session, statement).first()
+    found = execute(session, statement, {"record": record_id}).first()
     if found is None:
         raise NotFoundError(f"no {kind} #{record_id}")
     return found
 
 
+@cache
+def _listed_statement(model: Any, column: Any) -> Select[*tuple[Any, ...]]:
+    return (
+        select(col(column), col(model.label), col(model.is_primary))
+        .where(col(model.contact_id) == RECORD)
+        .order_by(*primary_first(model))
+    )
+
+
 def _listed(session: Session, model: Any, column: Any, contact_id: int) -> list[Any]:
     """A contact's emails, phones or web addresses, the primary first, as (value, label,
     primary) rows."""
-    statement = (
-        select(col(column), col(model.label), col(model.is_primary))
-        .where(col(model.contact_id) == contact_id)
-        .order_by(*primary_first(model))
-    )
-    return list(execute(session, statement))
+    return list(execute(session, _listed_statement(model, column), {"record": contact_id}))
 
 
-def contact_dict(session: Session, contact: Contact | int) -> ContactView:
-    """Describe a contact fully."""
-    contact_id = _id(contact)
-    statement = (
+@cache
+def _contact_statement() -> Select[*tuple[Any, ...]]:
+    return (
         select(
             col(Contact.uuid),
             col(Contact.name),
@@ -97,8 +105,14 @@ def contact_dict(session: Session, contact: Contact | int) -> ContactView:
         )
         .select_from(Contact)
         .outerjoin(Company, col(Company.id) == Contact.company_id)
-        .where(col(Contact.id) == contact_id)
+        .where(col(Contact.id) == RECORD)
     )
+
+
+def contact_dict(session: Session, contact: Contact | int) -> ContactView:
+    """Describe a contact fully."""
+    contact_id = _id(contact)
+    statement = _contact_statement()
     (uuid, name, title, company_id, company, lifecycle, source, notes, custom, keep, created,
      updated) = _one(session, "contact", statement, contact_id)  # fmt: skip
     emails: list[EmailEntry] = [
@@ -134,10 +148,9 @@ def contact_dict(session: Session, contact: Contact | int) -> ContactView:
     }
 
 
-def company_dict(session: Session, company: Company | int) -> CompanyView:
-    """Describe a company fully, with its people."""
-    company_id = _id(company)
-    statement = select(
+@cache
+def _company_statement() -> Select[*tuple[Any, ...]]:
+    return select(
         col(Company.uuid),
         col(Company.name),
         col(Company.domain),
@@ -147,16 +160,26 @@ def company_dict(session: Session, company: Company | int) -> CompanyView:
         col(Company.custom),
         stored_text(Company.created_at),
         stored_text(Company.updated_at),
-    ).where(col(Company.id) == company_id)
+    ).where(col(Company.id) == RECORD)
+
+
+@cache
+def _people_statement() -> Select[*tuple[Any, ...]]:
+    return (
+        select(col(Contact.id), col(Contact.name))
+        .where(col(Contact.company_id) == RECORD, live(Contact))
+        .order_by(col(Contact.name_key))
+    )
+
+
+def company_dict(session: Session, company: Company | int) -> CompanyView:
+    """Describe a company fully, with its people."""
+    company_id = _id(company)
+    statement = _company_statement()
     (uuid, name, domain, industry, size, notes, custom, created, updated) = _one(
         session, "company", statement, company_id
     )
-    people = execute(
-        session,
-        select(col(Contact.id), col(Contact.name))
-        .where(col(Contact.company_id) == company_id, live(Contact))
-        .order_by(col(Contact.name_key)),
-    )
+    people = execute(session, _people_statement(), {"record": company_id})
     return {
         "kind": "company",
         "id": company_id,
@@ -174,10 +197,9 @@ def company_dict(session: Session, company: Company | int) -> CompanyView:
     }
 
 
-def deal_dict(session: Session, deal: Deal | int, with_history: bool = True) -> DealView:
-    """Describe a deal fully, with its stage history."""
-    deal_id = _id(deal)
-    statement = (
+@cache
+def _deal_statement() -> Select[*tuple[Any, ...]]:
+    return (
         select(
             col(Deal.uuid),
             col(Deal.title),
@@ -205,8 +227,27 @@ def deal_dict(session: Session, deal: Deal | int, with_history: bool = True) -> 
         .outerjoin(Company, col(Company.id) == Deal.company_id)
         .outerjoin(Pipeline, col(Pipeline.id) == Deal.pipeline_id)
         .outerjoin(Stage, col(Stage.id) == Deal.stage_id)
-        .where(col(Deal.id) == deal_id)
+        .where(col(Deal.id) == RECORD)
     )
+
+
+@cache
+def _history_statement() -> Select[*tuple[Any, ...]]:
+    source, target = aliased(Stage, name="from_stage"), aliased(Stage, name="to_stage")
+    return (
+        select(col(source.name), col(target.name), stored_text(StageChange.at))
+        .select_from(StageChange)
+        .outerjoin(source, col(source.id) == StageChange.from_stage_id)
+        .outerjoin(target, col(target.id) == StageChange.to_stage_id)
+        .where(col(StageChange.deal_id) == RECORD)
+        .order_by(col(StageChange.at), col(StageChange.id))
+    )
+
+
+def deal_dict(session: Session, deal: Deal | int, with_history: bool = True) -> DealView:
+    """Describe a deal fully, with its stage history."""
+    deal_id = _id(deal)
+    statement = _deal_statement()
     (uuid, title, contact_id, contact, company_id, company, pipeline, stage, status, value,
      currency, probability, expected_close, lost_reason, closed, entered, notes, custom,
      created, updated) = _one(session, "deal", statement, deal_id)  # fmt: skip
@@ -235,16 +276,7 @@ def deal_dict(session: Session, deal: Deal | int, with_history: bool = True) -> 
         "updated_at": stored_iso(updated),
     }
     if with_history:
-        source, target = aliased(Stage, name="from_stage"), aliased(Stage, name="to_stage")
-        changes = execute(
-            session,
-            select(col(source.name), col(target.name), stored_text(StageChange.at))
-            .select_from(StageChange)
-            .outerjoin(source, col(source.id) == StageChange.from_stage_id)
-            .outerjoin(target, col(target.id) == StageChange.to_stage_id)
-            .where(col(StageChange.deal_id) == deal_id)
-            .order_by(col(StageChange.at), col(StageChange.id)),
-        )
+        changes = execute(session, _history_statement(), {"record": deal_id})
         out["stage_history"] = [
             {"from": src, "to": dst, "at": stored_iso(at)} for src, dst, at in changes
         ]

@@ -73,13 +73,18 @@ def find(session: Session, model: type[Record], record_id: int) -> Record | None
 # lists and filters
 
 
-def execute(session: Session, statement: Executable) -> Result[*tuple[Any, ...]]:
+def execute(
+    session: Session, statement: Executable, values: dict[str, Any] | None = None
+) -> Result[*tuple[Any, ...]]:
     """Run a Core statement in the session's transaction, as rows of columns (no records are
-    built); the session's pending changes are flushed first, so a command reads what it has
-    just written."""
+    built), with `values` for its named parameters; the session's pending changes are
+    flushed first, so a command reads what it has just written.
+
+    A statement of a fixed shape is best built once with named parameters (`bindparam`)
+    and run with new values: building one costs more than SQLite's work for a small read."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    return session.connection().execute(statement)
+    return session.connection().execute(statement, values)
 
 
 def live_parents() -> ColumnElement[bool]:
