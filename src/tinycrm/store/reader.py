@@ -1,8 +1,8 @@
-"""Reading with SQL text, from a session or from a plain connection (`Database.snapshot`).
+"""Reading with SQL text, inside a session's transaction (or a plain connection's).
 
-The everyday reads (lists, show, search, the agenda, reports) run SQL text so that the
-commands behind them need no ORM; they accept either kind of reader and run inside its
-transaction. Pipeline and stage names are looked up here too, for the same reason.
+The reads not yet built as Core statements (search, the agenda, reports) run SQL text here;
+lists, descriptions and references are Core (store.query.execute). Pipeline and stage names
+are looked up here too.
 """
 
 from __future__ import annotations
