@@ -15,7 +15,7 @@ from sqlmodel import col
 from tinycrm.domain.text import fold
 from tinycrm.errors import AmbiguousError, NotFoundError
 from tinycrm.store.models import Company, Contact, ContactEmail, Deal, FollowUp
-from tinycrm.store.query import contains, execute, live
+from tinycrm.store.query import containing, contains, execute, live
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -88,15 +88,22 @@ def _by_email(session: Session, email: str, trashed: bool = False) -> list[Match
     return [Match("contact", r[0], r[1]) for r in rows]
 
 
-def _by_words(session: Session, kind: str, words: list[str], trashed: bool = False) -> list[Match]:
+@cache
+def _words_statement(kind: str, count: int, trashed: bool) -> Select[*tuple[Any, ...]]:
     model, label, key = _COLUMNS[kind]
-    statement = (
+    return (
         select(col(model.id), col(label))
-        .where(*(contains(key, w) for w in words), _alive(model, trashed))
+        .where(*(contains(key, bindparam(f"word{n}")) for n in range(count)))
+        .where(_alive(model, trashed))
         .order_by(col(model.id))
         .limit(_LIMIT + 1)
     )
-    return [Match(kind, r[0], r[1]) for r in execute(session, statement)]
+
+
+def _by_words(session: Session, kind: str, words: list[str], trashed: bool = False) -> list[Match]:
+    statement = _words_statement(kind, len(words), trashed)
+    values = {f"word{n}": containing(w) for n, w in enumerate(words)}
+    return [Match(kind, r[0], r[1]) for r in execute(session, statement, values)]
 
 
 def _close_matches(

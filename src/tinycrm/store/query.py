@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import and_, exists, func
+from sqlalchemy import BindParameter, and_, exists, func
 from sqlalchemy.orm import aliased
 
 from tinycrm.domain.text import escape_like
@@ -43,12 +43,18 @@ def closed() -> ColumnElement[bool]:
     return column.in_([str(status) for status in CLOSED])
 
 
-def contains(column: Any, words: str) -> ColumnElement[bool]:
+def contains(column: Any, words: str | BindParameter[str]) -> ColumnElement[bool]:
     """`column` (a folded key) holds `words` (folded already) anywhere, LIKE's own signs
-    taken literally."""
-    pattern = f"%{escape_like(words)}%"
+    taken literally. For a statement built once, `words` is a named parameter, given
+    `containing(words)` as its value."""
+    pattern = words if isinstance(words, BindParameter) else containing(words)
     found: ColumnElement[bool] = column.like(pattern, escape="\\")
     return found
+
+
+def containing(words: str) -> str:
+    """The LIKE pattern of `contains`: the words anywhere, their % and _ escaped."""
+    return f"%{escape_like(words)}%"
 
 
 def get(
