@@ -192,11 +192,6 @@ def _unfiltered(flt: ListFilter) -> bool:
     return replace(flt, now=None) == ListFilter()
 
 
-# A statement costs more to build than SQLite's work for a page, so the columns and tables
-# of each list are built once, and so is the whole statement of an unfiltered page (the
-# usual list, and every page the board's contact list scrolls to).
-
-
 def _first(model: Any, column: Any) -> Any:
     """A contact's primary email or phone (the first added if none is marked)."""
     return (
@@ -208,6 +203,9 @@ def _first(model: Any, column: Any) -> Any:
     )
 
 
+# A statement costs more to build than SQLite's work for a page, so the columns and tables
+# of each list are built once, and so is the whole statement of an unfiltered page (the
+# usual list, and every page the board's contact list scrolls to).
 @cache
 def _contacts_select() -> Any:
     return contacts_from(select(*_contact_columns()))
