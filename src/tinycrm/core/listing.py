@@ -14,7 +14,6 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from tinycrm.domain.dates import stored_iso
@@ -36,7 +35,7 @@ from tinycrm.store.models import (
     Stage,
     Tag,
 )
-from tinycrm.store.query import contains, execute, live, primary_first
+from tinycrm.store.query import contains, execute, live, primary_first, table
 from tinycrm.store.reader import pipeline_id, stage_id
 
 if TYPE_CHECKING:
@@ -44,6 +43,14 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.domain.rows import CompanyRow, ContactRow, DealRow
+
+
+# the columns of the tables the lists read (Core, without the ORM's layer: see store.query.table)
+CONTACT, COMPANY, DEAL, STAGE, TAG, INTERACTION = (
+    table(m).c for m in (Contact, Company, Deal, Stage, Tag, Interaction)
+)
+EMAIL, PHONE = table(ContactEmail).c, table(ContactPhone).c
+CONTACT_TAG, COMPANY_TAG, DEAL_TAG = (table(m).c for m in (ContactTag, CompanyTag, DealTag))
 
 
 @dataclass(frozen=True)
@@ -116,22 +123,23 @@ def _quiet_since(flt: ListFilter) -> datetime | None:
 def _no_interaction(owner: Any, record: Any, since: datetime) -> ColumnElement[bool]:
     """No live interaction on this record at or after `since` (uses the (owner, at) indexes)."""
     return ~exists().where(
-        col(owner) == record, col(Interaction.occurred_at) >= since, live(Interaction)
+        col(owner) == record, INTERACTION.occurred_at >= since, live(INTERACTION)
     )
 
 
 def tagged(link: Any, owner: Any, record: Any, name: str) -> ColumnElement[bool]:
     """The record carries the tag called `name` (`link` is the kind's tag table, `owner` its
     column naming the record)."""
-    return exists().where(col(owner) == record, col(link.tag_id) == Tag.id, col(Tag.name) == name)
+    return exists().where(col(owner) == record, col(link.tag_id) == TAG.id, TAG.name == name)
 
 
 def person_filter(
-    flt: ListFilter, person: Any = Contact, company_key: Any = None
+    flt: ListFilter, person: Any = None, company_key: Any = None
 ) -> list[ColumnElement[bool]]:
     """Conditions on a contact row for the fields that describe a person: lifecycle, source,
     company, name and tags. `person` is the contact table or an alias of it; `company_key`
     its company's folded name, if the statement joins it (else it is looked up)."""
+    person = CONTACT if person is None else person
     found: list[ColumnElement[bool]] = []
     if flt.lifecycle:
         found.append(col(person.lifecycle) == check_lifecycle(flt.lifecycle))
@@ -139,7 +147,7 @@ def person_filter(
         found.append(col(person.source) == fold(flt.source))
     if flt.company:
         if company_key is None:
-            company = aliased(Company, name="person_company")
+            company = table(Company).alias("person_company").c
             company_key = (
                 select(col(company.name_key))
                 .where(col(company.id) == person.company_id)
@@ -148,7 +156,7 @@ def person_filter(
         found.append(contains(company_key, fold(flt.company)))
     if flt.text:
         found.append(contains(person.name_key, fold(flt.text)))
-    found += [tagged(ContactTag, ContactTag.contact_id, person.id, n) for n in _tags(flt)]
+    found += [tagged(CONTACT_TAG, CONTACT_TAG.contact_id, person.id, n) for n in _tags(flt)]
     return found
 
 
@@ -196,7 +204,7 @@ def _first(model: Any, column: Any) -> Any:
     """A contact's primary email or phone (the first added if none is marked)."""
     return (
         select(col(column))
-        .where(col(model.contact_id) == Contact.id)
+        .where(col(model.contact_id) == CONTACT.id)
         .order_by(*primary_first(model))
         .limit(1)
         .scalar_subquery()
@@ -213,53 +221,54 @@ def _contacts_select() -> Any:
 
 @lru_cache(maxsize=64)
 def _all_contacts(page: Page) -> Any:
-    order = _order(page, CONTACT_SORTS, "name", Contact.id)
-    return _paged(_contacts_select().where(live(Contact)).order_by(*order), page)
+    order = _order(page, CONTACT_SORTS, "name", CONTACT.id)
+    return _paged(_contacts_select().where(live(CONTACT)).order_by(*order), page)
 
 
 def _contact_columns() -> tuple[Any, ...]:
     tag_names = (
-        select(joined(Tag.name, ","))
-        .where(col(ContactTag.tag_id) == Tag.id, col(ContactTag.contact_id) == Contact.id)
+        select(joined(TAG.name, ","))
+        .where(CONTACT_TAG.tag_id == TAG.id, CONTACT_TAG.contact_id == CONTACT.id)
         .scalar_subquery()
     )
     return (
-        col(Contact.id),
-        col(Contact.name),
-        col(Contact.title),
-        col(Company.name),
-        _first(ContactEmail, ContactEmail.email),
-        _first(ContactPhone, ContactPhone.phone),
-        col(Contact.lifecycle),
-        col(Contact.source),
+        CONTACT.id,
+        CONTACT.name,
+        CONTACT.title,
+        COMPANY.name,
+        _first(EMAIL, EMAIL.email),
+        _first(PHONE, PHONE.phone),
+        CONTACT.lifecycle,
+        CONTACT.source,
         tag_names,
-        stored_text(Contact.created_at),
-        stored_text(Contact.updated_at),
+        stored_text(CONTACT.created_at),
+        stored_text(CONTACT.updated_at),
     )
 
 
 def contact_conditions(flt: ListFilter) -> list[ColumnElement[bool]]:
     """The conditions of `list contacts` with this filter, on the contact table joined to its
     company (see contacts_from)."""
-    found = [live(Contact), *person_filter(flt, Contact, col(Company.name_key))]
-    found += _ranges(Contact, flt)
+    found = [live(CONTACT), *person_filter(flt, CONTACT, COMPANY.name_key)]
+    found += _ranges(CONTACT, flt)
     since = _quiet_since(flt)
     if since is not None:
-        found.append(_no_interaction(Interaction.contact_id, Contact.id, since))
+        found.append(_no_interaction(INTERACTION.contact_id, CONTACT.id, since))
     return found
 
 
 def contacts_from(statement: Any) -> Any:
     """The statement reading from the contact table joined to its company (if any)."""
-    return statement.select_from(Contact).outerjoin(Company, col(Company.id) == Contact.company_id)
+    joined = table(Contact).outerjoin(table(Company), COMPANY.id == CONTACT.company_id)
+    return statement.select_from(joined)
 
 
 CONTACT_SORTS: dict[str, Any] = {
-    "id": col(Contact.id),
-    "name": col(Contact.name_key),
-    "created": col(Contact.created_at),
-    "updated": col(Contact.updated_at),
-    "lifecycle": col(Contact.lifecycle),
+    "id": CONTACT.id,
+    "name": CONTACT.name_key,
+    "created": CONTACT.created_at,
+    "updated": CONTACT.updated_at,
+    "lifecycle": CONTACT.lifecycle,
 }
 
 
@@ -289,7 +298,7 @@ def list_contacts(
             statement = statement.add_columns(labelled)
             sorts = {**CONTACT_SORTS, "score": labelled}
         statement = statement.where(*conditions)
-        statement = _paged(statement.order_by(*_order(page, sorts, "name", Contact.id)), page)
+        statement = _paged(statement.order_by(*_order(page, sorts, "name", CONTACT.id)), page)
     rows: list[ContactRow] = []
     for r in execute(session, statement):
         row: ContactRow = {
@@ -313,8 +322,8 @@ def list_contacts(
 
 def contact_ids(session: Session, flt: ListFilter) -> list[int]:
     """Return the ids of the contacts a contact list with this filter has, by name."""
-    statement = contacts_from(select(col(Contact.id))).where(*contact_conditions(flt))
-    statement = statement.order_by(col(Contact.name_key), col(Contact.id))
+    statement = contacts_from(select(CONTACT.id)).where(*contact_conditions(flt))
+    statement = statement.order_by(CONTACT.name_key, CONTACT.id)
     return list(execute(session, statement).scalars())
 
 
@@ -325,10 +334,10 @@ def count_contacts(session: Session, flt: ListFilter) -> int:
 
 
 COMPANY_SORTS: dict[str, Any] = {
-    "id": col(Company.id),
-    "name": col(Company.name_key),
-    "created": col(Company.created_at),
-    "updated": col(Company.updated_at),
+    "id": COMPANY.id,
+    "name": COMPANY.name_key,
+    "created": COMPANY.created_at,
+    "updated": COMPANY.updated_at,
 }
 
 
@@ -339,30 +348,30 @@ def _companies_select() -> Any:
 
 @lru_cache(maxsize=64)
 def _all_companies(page: Page) -> Any:
-    order = _order(page, COMPANY_SORTS, "name", Company.id)
-    return _paged(_companies_select().where(live(Company)).order_by(*order), page)
+    order = _order(page, COMPANY_SORTS, "name", COMPANY.id)
+    return _paged(_companies_select().where(live(COMPANY)).order_by(*order), page)
 
 
 def _company_columns() -> tuple[Any, ...]:
     people = (
         select(func.count())
-        .where(col(Contact.company_id) == Company.id, live(Contact))
+        .where(CONTACT.company_id == COMPANY.id, live(CONTACT))
         .scalar_subquery()
     )
     open_deals = (
         select(func.count())
-        .where(col(Deal.company_id) == Company.id, col(Deal.status) == DealStatus.OPEN, live(Deal))
+        .where(DEAL.company_id == COMPANY.id, DEAL.status == DealStatus.OPEN, live(DEAL))
         .scalar_subquery()
     )
     return (
-        col(Company.id),
-        col(Company.name),
-        col(Company.domain),
-        col(Company.industry),
+        COMPANY.id,
+        COMPANY.name,
+        COMPANY.domain,
+        COMPANY.industry,
         people,
         open_deals,
-        stored_text(Company.created_at),
-        stored_text(Company.updated_at),
+        stored_text(COMPANY.created_at),
+        stored_text(COMPANY.updated_at),
     )
 
 
@@ -371,12 +380,14 @@ def list_companies(session: Session, flt: ListFilter, page: Page) -> list[Compan
     if _unfiltered(flt):
         statement = _all_companies(page)
     else:
-        conditions = [live(Company)]
+        conditions = [live(COMPANY)]
         if flt.text or flt.company:
-            conditions.append(contains(Company.name_key, fold(flt.text or flt.company or "")))
-        conditions += [tagged(CompanyTag, CompanyTag.company_id, Company.id, n) for n in _tags(flt)]
-        conditions += _ranges(Company, flt)
-        order = _order(page, COMPANY_SORTS, "name", Company.id)
+            conditions.append(contains(COMPANY.name_key, fold(flt.text or flt.company or "")))
+        conditions += [
+            tagged(COMPANY_TAG, COMPANY_TAG.company_id, COMPANY.id, n) for n in _tags(flt)
+        ]
+        conditions += _ranges(COMPANY, flt)
+        order = _order(page, COMPANY_SORTS, "name", COMPANY.id)
         statement = _paged(_companies_select().where(*conditions).order_by(*order), page)
     return [
         {
@@ -398,48 +409,47 @@ def _tags(flt: ListFilter) -> list[str]:
 
 
 DEAL_SORTS: dict[str, Any] = {
-    "id": col(Deal.id),
-    "title": col(Deal.title_key),
-    "value": col(Deal.value),
-    "stage": col(Stage.position),
-    "close": col(Deal.expected_close),
-    "created": col(Deal.created_at),
-    "updated": col(Deal.updated_at),
+    "id": DEAL.id,
+    "title": DEAL.title_key,
+    "value": DEAL.value,
+    "stage": STAGE.position,
+    "close": DEAL.expected_close,
+    "created": DEAL.created_at,
+    "updated": DEAL.updated_at,
 }
 
 
 @cache
 def _deals_select() -> Any:
-    return (
-        select(*_deal_columns())
-        .select_from(Deal)
-        .join(Stage, col(Stage.id) == Deal.stage_id)
-        .outerjoin(Contact, col(Contact.id) == Deal.contact_id)
-        .outerjoin(Company, col(Company.id) == Deal.company_id)
+    return select(*_deal_columns()).select_from(
+        table(Deal)
+        .join(table(Stage), STAGE.id == DEAL.stage_id)
+        .outerjoin(table(Contact), CONTACT.id == DEAL.contact_id)
+        .outerjoin(table(Company), COMPANY.id == DEAL.company_id)
     )
 
 
 @lru_cache(maxsize=64)
 def _all_deals(page: Page) -> Any:
-    order = _order(page, DEAL_SORTS, "id", Deal.id)
-    return _paged(_deals_select().where(live(Deal)).order_by(*order), page)
+    order = _order(page, DEAL_SORTS, "id", DEAL.id)
+    return _paged(_deals_select().where(live(DEAL)).order_by(*order), page)
 
 
 def _deal_columns() -> tuple[Any, ...]:
     return (
-        col(Deal.id),
-        col(Deal.title),
-        col(Deal.status),
-        col(Deal.value),
-        col(Deal.currency),
-        stored_text(Deal.expected_close),
-        func.coalesce(Deal.probability, Stage.probability),
-        stored_text(Deal.stage_entered_at),
-        stored_text(Deal.created_at),
-        stored_text(Deal.updated_at),
-        col(Stage.name),
-        col(Contact.name),
-        col(Company.name),
+        DEAL.id,
+        DEAL.title,
+        DEAL.status,
+        DEAL.value,
+        DEAL.currency,
+        stored_text(DEAL.expected_close),
+        func.coalesce(DEAL.probability, STAGE.probability),
+        stored_text(DEAL.stage_entered_at),
+        stored_text(DEAL.created_at),
+        stored_text(DEAL.updated_at),
+        STAGE.name,
+        CONTACT.name,
+        COMPANY.name,
     )
 
 
@@ -452,18 +462,18 @@ def deal_conditions(session: Session, flt: ListFilter) -> list[ColumnElement[boo
         pipe = pipeline_id(session, flt.pipeline)
         if flt.stage:
             stage = stage_id(session, pipe, flt.stage)
-    found = [live(Deal), *deal_filter(flt, Deal, pipe, stage)]
+    found = [live(DEAL), *deal_filter(flt, DEAL, pipe, stage)]
     if flt.company:
-        found.append(contains(Company.name_key, fold(flt.company)))
+        found.append(contains(COMPANY.name_key, fold(flt.company)))
     if flt.text:
-        found.append(contains(Deal.title_key, fold(flt.text)))
-    found += [tagged(DealTag, DealTag.deal_id, Deal.id, name) for name in _tags(flt)]
-    found += _ranges(Deal, flt)
+        found.append(contains(DEAL.title_key, fold(flt.text)))
+    found += [tagged(DEAL_TAG, DEAL_TAG.deal_id, DEAL.id, name) for name in _tags(flt)]
+    found += _ranges(DEAL, flt)
     since = _quiet_since(flt)
     if since is not None:
         # a deal is touched by interactions logged on it or on its contact
-        found.append(_no_interaction(Interaction.deal_id, Deal.id, since))
-        found.append(_no_interaction(Interaction.contact_id, Deal.contact_id, since))
+        found.append(_no_interaction(INTERACTION.deal_id, DEAL.id, since))
+        found.append(_no_interaction(INTERACTION.contact_id, DEAL.contact_id, since))
     return found
 
 
@@ -481,7 +491,7 @@ def list_deals(
         conditions = deal_conditions(session, flt)
         if where is not None:
             conditions.append(where)
-        order = _order(page, DEAL_SORTS, "id", Deal.id)
+        order = _order(page, DEAL_SORTS, "id", DEAL.id)
         statement = _paged(_deals_select().where(*conditions).order_by(*order), page)
     return [
         {

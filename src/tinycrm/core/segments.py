@@ -8,17 +8,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, func, select, true
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from tinycrm.core.listing import ListFilter, deal_filter, person_filter
+from tinycrm.core.listing import CONTACT, DEAL, ListFilter, deal_filter, person_filter
 from tinycrm.domain.dates import stored_iso
 from tinycrm.domain.text import clean, fold, tag_name
 from tinycrm.domain.values import check_lifecycle, check_status
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
 from tinycrm.store.dialect import inline, stored_text
 from tinycrm.store.models import Contact, Deal, Segment
-from tinycrm.store.query import execute, live
+from tinycrm.store.query import execute, live, table
 from tinycrm.store.reader import pipeline_row, stage_row
 
 if TYPE_CHECKING:
@@ -204,21 +203,21 @@ class Scope:
     def _deals(self, deal: Any) -> list[ColumnElement[bool]]:
         return deal_filter(self.filters, deal, self.pipeline_id, self.stage_id)
 
-    def contacts(self, person: Any = Contact) -> ColumnElement[bool]:
-        """The condition keeping the contacts of the scope, on `person`: the contact table
-        or an alias of it."""
+    def contacts(self, person: Any = CONTACT) -> ColumnElement[bool]:
+        """The condition keeping the contacts of the scope, on `person`: the contact table's
+        columns or an alias's."""
         parts = self._people(person)
-        deal = aliased(Deal, name="seg_d")
+        deal = table(Deal).alias("seg_d").c
         deal_parts = self._deals(deal)
         if deal_parts:
             parts.append(exists().where(col(deal.contact_id) == person.id, live(deal), *deal_parts))
         return and_(true(), *parts)
 
-    def deals(self, deal: Any = Deal) -> ColumnElement[bool]:
-        """The condition keeping the deals of the scope, on `deal`: the deal table or an
-        alias of it."""
+    def deals(self, deal: Any = DEAL) -> ColumnElement[bool]:
+        """The condition keeping the deals of the scope, on `deal`: the deal table's columns
+        or an alias's."""
         parts = self._deals(deal)
-        person = aliased(Contact, name="seg_c")
+        person = table(Contact).alias("seg_c").c
         people = self._people(person)
         if people:
             parts.append(exists().where(col(person.id) == deal.contact_id, live(person), *people))
@@ -227,17 +226,17 @@ class Scope:
     def contact_where(self, alias: str) -> str:
         """The contacts kept, as SQL text on the contact row called `alias` ('1' if all
         are), for a report written as SQL text."""
-        if not self._people(Contact) and not self._deals(Deal):
+        if not self._people(CONTACT) and not self._deals(DEAL):
             return "1"
-        kept = select(col(Contact.id)).where(self.contacts())
+        kept = select(CONTACT.id).where(self.contacts())
         return f"{alias}.id IN ({inline(kept)})"
 
     def deal_where(self, alias: str) -> str:
         """The deals kept, as SQL text on the deal row called `alias` ('1' if all are), for a
         report written as SQL text."""
-        if not self._people(Contact) and not self._deals(Deal):
+        if not self._people(CONTACT) and not self._deals(DEAL):
             return "1"
-        kept = select(col(Deal.id)).where(self.deals())
+        kept = select(DEAL.id).where(self.deals())
         return f"{alias}.id IN ({inline(kept)})"
 
     @property
@@ -275,8 +274,9 @@ def deal_condition(session: Session, flt: ListFilter) -> ColumnElement[bool]:
 def count(session: Session, flt: ListFilter) -> SegmentCount:
     """Return how many contacts and deals (not in the trash) a filter keeps."""
     found = scope(session, flt)
-    contacts = select(func.count()).select_from(Contact).where(live(Contact), found.contacts())
-    deals = select(func.count()).select_from(Deal).where(live(Deal), found.deals())
+    contacts = select(func.count()).select_from(table(Contact))
+    contacts = contacts.where(live(CONTACT), found.contacts())
+    deals = select(func.count()).select_from(table(Deal)).where(live(DEAL), found.deals())
     return {
         "contacts": int(execute(session, contacts).scalar_one()),
         "deals": int(execute(session, deals).scalar_one()),

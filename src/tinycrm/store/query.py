@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import BindParameter, and_, exists, func
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import aliased
 
 from tinycrm.domain.text import escape_like
@@ -91,6 +92,13 @@ def execute(
     if session.new or session.dirty or session.deleted:
         session.flush()
     return session.connection().execute(statement, values)
+
+
+def table(model: Any) -> Any:
+    """A model's table, to build Core statements on without the ORM's layer: they build and
+    compile in half the time, which a command run in a fresh process pays for each new
+    shape of statement."""
+    return sa_inspect(model).local_table
 
 
 def live_parents() -> ColumnElement[bool]:
