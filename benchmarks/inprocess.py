@@ -36,11 +36,8 @@ class Service:
 
 @contextmanager
 def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
-    """Collect the SQL statements (and parameters) sent to SQLite: those the engine sends,
-    and those the text reads run on a session or a snapshot (`reader.run`)."""
+    """Collect the SQL statements (and parameters) the engine sends to SQLite."""
     from sqlalchemy import event
-
-    from tinycrm.store import reader
 
     seen: list[tuple[str, Any]] = []
 
@@ -48,18 +45,10 @@ def captured(db: Any) -> Iterator[list[tuple[str, Any]]]:
         if not many:
             seen.append((statement, params))
 
-    original = reader.run
-
-    def run(conn: sqlite3.Connection, sql: str, params: Any) -> list[Any]:
-        seen.append((sql, params))
-        return original(conn, sql, params)
-
     event.listen(db.engine, "before_cursor_execute", before)
-    reader.run = run
     try:
         yield seen
     finally:
-        reader.run = original
         event.remove(db.engine, "before_cursor_execute", before)
 
 

@@ -169,14 +169,15 @@ def test_log_interaction_refuses_an_unknown_kind_and_an_empty_summary(db: Any) -
 
 
 def test_count_contacts_matches_the_filter(db: Any) -> None:
+    from tinycrm.core import listing
     from tinycrm.core.listing import ListFilter
 
     with db.transaction() as s:
         contacts.add_contact(s, "Jane Doe", now=NOW)
         contacts.add_contact(s, "John Roe", now=NOW)
     with db.snapshot() as s:
-        assert board.count_contacts(s, ListFilter()) == 2
-        assert board.count_contacts(s, ListFilter(text="jane")) == 1
+        assert listing.count_contacts(s, ListFilter()) == 2
+        assert listing.count_contacts(s, ListFilter(text="jane")) == 1
 
 
 def test_crm_demo_loads_a_seeded_pipeline_apart_from_the_users_database(
@@ -221,3 +222,17 @@ def test_board_with_an_unknown_pipeline_is_a_one_line_error(crm: Any) -> None:
     result = crm("board", "--pipeline", "nope")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: no pipeline called 'nope'")
+
+
+def test_board_filter_matches_percent_and_underscore_as_typed(db: Any) -> None:
+    """The board's filter words are plain text: `_` and `%` are not wildcards, nor dropped."""
+    for title in ("Deal 50% off", "Deal 500", "Web_site", "Website"):
+        add_deal(db, title, "100")
+
+    def titles(text: str) -> list[str]:
+        with db.snapshot() as s:
+            shown = board.load_board(s, NOW, text=text)
+        return sorted(c.title for column in shown.columns for c in column.cards)
+
+    assert titles("50%") == ["Deal 50% off"]
+    assert titles("web_") == ["Web_site"]

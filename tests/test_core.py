@@ -39,7 +39,8 @@ def test_add_contact_with_company_email_and_tag(db: Any) -> None:
     with db.snapshot() as s:
         data = views.contact_dict(s, contacts.get_contact(s, cid))
     assert data["name"] == "Jane Doe"
-    assert data["company"]["name"] == "Acme"
+    company = data["company"]
+    assert company is not None and company["name"] == "Acme"
     assert data["emails"] == [{"email": "jane@acme.com", "label": None, "primary": True}]
     assert data["tags"] == ["vip"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import typer
@@ -127,7 +128,7 @@ def edit(
     _report(data, changes.describe(), as_json, quiet)
 
 
-def _record_dict(session: Any, kind: str, record_id: int) -> dict[str, Any]:
+def _record_dict(session: Any, kind: str, record_id: int) -> Mapping[str, Any]:
     from tinycrm.core import edits, views
 
     record = edits.get_record(session, kind, record_id)
@@ -138,11 +139,11 @@ def _record_dict(session: Any, kind: str, record_id: int) -> dict[str, Any]:
     return views.deal_dict(session, record, with_history=False)
 
 
-def _label(data: dict[str, Any]) -> str:
+def _label(data: Mapping[str, Any]) -> str:
     return f"{data['kind']} #{data['id']} {data.get('name') or data.get('title')}"
 
 
-def _report(data: dict[str, Any], what: list[str], as_json: bool, quiet: bool) -> None:
+def _report(data: Mapping[str, Any], what: list[str], as_json: bool, quiet: bool) -> None:
     render.record(data, as_json, quiet, f"Updated {_label(data)}: {', '.join(what)}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import typer
@@ -52,7 +53,7 @@ SEGMENT = typer.Option(None, "--segment", help="Only the records of a saved segm
 
 
 def _out(
-    rows: list[dict[str, object]],
+    rows: Sequence[Mapping[str, object]],
     columns: list[tuple[str, str]],
     what: str,
     as_json: bool,
@@ -106,20 +107,21 @@ def list_contacts(
         now=state.now(),
         **_days(created_after, created_before, updated_after, updated_before),
     )
-    with state.database(write=False).snapshot() as reader:
+    with state.database(write=False).snapshot() as session:
         where = None
         if segment:
             from tinycrm.core import segments
 
-            where = segments.contact_condition(reader, segments.segment_filter(reader, segment))
+            saved = segments.segment_filter(session, segment)
+            where = segments.contact_condition(session, saved)
         score = None
         if sort == "score":
             from tinycrm.core import scoring
 
             rules = scoring.rules_from(state.settings().scoring)
-            score = scoring.score_expression(reader, rules, state.now())
+            score = scoring.score_expression(session, rules, state.now())
         rows = listing.list_contacts(
-            reader, flt, listing.Page(sort, desc, limit), where=where, score=score
+            session, flt, listing.Page(sort, desc, limit), where=where, score=score
         )
     columns = [("id", "#"), ("name", "Name"), ("company", "Company"), ("email", "Email"),
                ("phone", "Phone"), ("lifecycle", "Lifecycle"), ("tags", "Tags")]  # fmt: skip
@@ -150,8 +152,8 @@ def list_companies(
         text=name,
         **_days(created_after, created_before, updated_after, updated_before),
     )
-    with state.database(write=False).snapshot() as reader:
-        rows = listing.list_companies(reader, flt, listing.Page(sort, desc, limit))
+    with state.database(write=False).snapshot() as session:
+        rows = listing.list_companies(session, flt, listing.Page(sort, desc, limit))
     columns = [("id", "#"), ("name", "Name"), ("domain", "Domain"), ("industry", "Industry"),
                ("contacts", "Contacts"), ("open_deals", "Open deals")]  # fmt: skip
     _out(rows, columns, "companies", as_json, quiet)
@@ -201,17 +203,21 @@ def list_deals(
         now=state.now(),
         **_days(created_after, created_before, updated_after, updated_before),
     )
-    with state.database(write=False).snapshot() as reader:
+    with state.database(write=False).snapshot() as session:
         where = None
         if segment:
             from tinycrm.core import segments
 
-            where = segments.deal_condition(reader, segments.segment_filter(reader, segment))
-        rows = listing.list_deals(reader, flt, listing.Page(sort, desc, limit), where=where)
+            saved = segments.segment_filter(session, segment)
+            where = segments.deal_condition(session, saved)
+        rows = listing.list_deals(session, flt, listing.Page(sort, desc, limit), where=where)
+    shown: Sequence[Mapping[str, object]] = rows
     if not as_json:
-        for row in rows:
-            row["amount"] = money.format_money(row["value_minor"], str(row["currency"]))
+        shown = [
+            {**row, "amount": money.format_money(row["value_minor"], row["currency"])}
+            for row in rows
+        ]
     columns = [("id", "#"), ("title", "Title"), ("stage", "Stage"), ("status", "Status"),
                ("amount", "Value"), ("contact", "Contact"), ("company", "Company"),
                ("expected_close", "Close")]  # fmt: skip
-    _out(rows, columns, "deals", as_json, quiet)
+    _out(shown, columns, "deals", as_json, quiet)

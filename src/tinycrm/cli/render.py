@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
@@ -123,7 +123,7 @@ def print_json(data: Any) -> None:
 
 
 def table(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     columns: Sequence[tuple[str, str]],
     title: str | None = None,
     styles: dict[str, str] | None = None,
@@ -156,7 +156,7 @@ PLAIN_ROWS = 200
 _PLAIN_WIDTH = 40
 
 
-def plain_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> None:
+def plain_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]]) -> None:
     """Print rows as aligned text columns (long cells cut with an ellipsis)."""
 
     def cut(text: str) -> str:
@@ -206,7 +206,7 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def record(data: dict[str, Any], as_json: bool, quiet: bool, line: str) -> None:
+def record(data: Mapping[str, Any], as_json: bool, quiet: bool, line: str) -> None:
     """Print what a command made or changed: JSON, only its id (-q), or a line for people."""
     if as_json:
         print_json(data)

@@ -139,8 +139,8 @@ def segment_show(
         render.print_json(data)
         return
     render.fields(
-        [("filters", _describe(data["filters"])), ("contacts", str(data["contacts"])),
-         ("deals", str(data["deals"]))],
+        [("filters", _describe(seg["filters"])), ("contacts", str(counts["contacts"])),
+         ("deals", str(counts["deals"]))],
         title=f"segment {data['name']}",
     )  # fmt: skip
     render.say("")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import typer
@@ -58,7 +59,7 @@ def _when(value: str | None) -> str:
     return dates.show(datetime.fromisoformat(value))
 
 
-def _print(data: dict[str, Any]) -> None:
+def _print(data: Mapping[str, Any]) -> None:
     kind = data["kind"]
     if kind == "contact":
         emails = [

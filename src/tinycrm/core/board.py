@@ -5,21 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
 from tinycrm.core import pipelines
-from tinycrm.core.listing import ListFilter, contacts_query
 from tinycrm.domain.dates import local_tz
 from tinycrm.domain.text import fold
+from tinycrm.domain.values import DealStatus, FollowUpStatus
 from tinycrm.errors import ValidationError
 from tinycrm.store.models import Company, Contact, Deal, FollowUp, Interaction, Pipeline, Stage
-from tinycrm.store.reader import fetch
-
-if TYPE_CHECKING:
-    from tinycrm.store.reader import Reader
+from tinycrm.store.query import contains, due_time, execute, live, live_parents
 
 FOLLOW_UP_STATES = ("overdue", "today", "later", "none")
 SORTS = ("stage", "follow-up", "value", "title")
@@ -154,9 +151,7 @@ def load_board(
     pipe = pipelines.get_pipeline(session, pipeline)
     assert pipe.id is not None
     stage_rows = pipelines.stages(session, pipe.id)
-    names = [
-        p for (p,) in session.connection().execute(select(Pipeline.name).order_by(Pipeline.id))
-    ]
+    names = list(execute(session, select(col(Pipeline.name)).order_by(col(Pipeline.id))).scalars())
     columns = [
         Column(f"stage-{s.id}", s.name, s.id, s.probability, s.stale_days) for s in stage_rows
     ]
@@ -185,13 +180,11 @@ def _deal_rows(
     text: str | None,
     deal_ids: list[int] | None = None,
 ) -> Any:
-    from tinycrm.store.query import due_time, live_parents
-
     due = due_time()
     open_follow_ups = and_(
         col(FollowUp.deal_id) == Deal.id,
-        col(FollowUp.status) == "open",
-        col(FollowUp.deleted_at).is_(None),
+        col(FollowUp.status) == FollowUpStatus.OPEN,
+        live(FollowUp),
         live_parents(),  # not those of a trashed contact
     )
     next_due = select(func.min(due)).where(open_follow_ups).scalar_subquery()
@@ -204,7 +197,7 @@ def _deal_rows(
     )
     last_touch = (
         select(func.max(Interaction.occurred_at))
-        .where(col(Interaction.deal_id) == Deal.id, col(Interaction.deleted_at).is_(None))
+        .where(col(Interaction.deal_id) == Deal.id, live(Interaction))
         .scalar_subquery()
     )
     since = now - timedelta(days=CLOSED_DAYS)
@@ -237,22 +230,21 @@ def _deal_rows(
         .outerjoin(Company, col(Company.id) == Deal.company_id)
         .where(
             col(Deal.pipeline_id) == pipeline_id,
-            col(Deal.deleted_at).is_(None),
-            or_(col(Deal.status) == "open", col(Deal.closed_at) >= since),
+            live(Deal),
+            or_(col(Deal.status) == DealStatus.OPEN, col(Deal.closed_at) >= since),
         )
     )
     if deal_ids is not None:
         query = query.where(col(Deal.id).in_(deal_ids))
     for word in fold(text or "").split():
-        pattern = f"%{word.replace('%', '').replace('_', '')}%"
         query = query.where(
             or_(
-                col(Deal.title_key).like(pattern),
-                col(Contact.name_key).like(pattern),
-                col(Company.name_key).like(pattern),
+                contains(Deal.title_key, word),
+                contains(Contact.name_key, word),
+                contains(Company.name_key, word),
             )
         )
-    return session.connection().execute(query).mappings()
+    return execute(session, query).mappings()
 
 
 def _card(row: Any, now: datetime, tz: tzinfo, stale_days: int | None) -> Card:
@@ -355,21 +347,13 @@ def neighbour_stage(session: Session, deal: Deal, step: int) -> Stage | None:
 
 def due_follow_ups(session: Session, now: datetime) -> list[tuple[int, str]]:
     """Return (id, title) of every open follow-up that is due by `now` (snoozes honoured)."""
-    from tinycrm.store.query import due_time, live_parents
-
-    due = due_time()
-    rows = session.connection().execute(
-        select(FollowUp.id, FollowUp.title).where(
-            col(FollowUp.status) == "open",
-            col(FollowUp.deleted_at).is_(None),
-            due <= now,
+    rows = execute(
+        session,
+        select(col(FollowUp.id), col(FollowUp.title)).where(
+            col(FollowUp.status) == FollowUpStatus.OPEN,
+            live(FollowUp),
+            due_time() <= now,
             live_parents(),  # not those of a trashed contact or deal
-        )
+        ),
     )
     return [(r[0], r[1]) for r in rows]
-
-
-def count_contacts(reader: Reader, flt: ListFilter) -> int:
-    """Return how many contacts a contact list with this filter has."""
-    sql, params = contacts_query(flt).count_sql()
-    return int(fetch(reader, sql, params)[0][0])

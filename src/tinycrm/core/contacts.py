@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -54,24 +54,13 @@ def add_email(
     value = check_email(email)
     assert contact.id is not None
     _refuse_taken_email(session, value, contact.id)
-    existing = session.exec(select(ContactEmail).where(ContactEmail.contact_id == contact.id)).all()
+    existing = listed_of(session, ContactEmail, contact.id)
     if any(e.email_key == value.lower() for e in existing):
         raise ConflictError(f"#{contact.id} {contact.name} already has {value}")
     row = ContactEmail(
-        contact_id=contact.id,
-        email=value,
-        email_key=value.lower(),
-        label=clean(label),
-        is_primary=primary or not existing,
+        contact_id=contact.id, email=value, email_key=value.lower(), label=clean(label)
     )
-    if row.is_primary:
-        for other in existing:
-            if other.is_primary:
-                other.is_primary = False
-                session.add(other)
-    session.add(row)
-    session.flush()
-    return row
+    return _add_listed(session, row, existing, primary)
 
 
 def add_phone(
@@ -83,22 +72,8 @@ def add_phone(
     if len(key.lstrip("+")) < 3 or any(c.isalpha() for c in value):
         raise ValidationError(f"not a phone number: {phone!r}", hint="write it like +1 555 0100")
     assert contact.id is not None
-    existing = session.exec(select(ContactPhone).where(ContactPhone.contact_id == contact.id)).all()
-    row = ContactPhone(
-        contact_id=contact.id,
-        phone=value,
-        phone_key=key,
-        label=clean(label),
-        is_primary=primary or not existing,
-    )
-    if row.is_primary:
-        for other in existing:
-            if other.is_primary:
-                other.is_primary = False
-                session.add(other)
-    session.add(row)
-    session.flush()
-    return row
+    row = ContactPhone(contact_id=contact.id, phone=value, phone_key=key, label=clean(label))
+    return _add_listed(session, row, listed_of(session, ContactPhone, contact.id), primary)
 
 
 def add_url(
@@ -109,13 +84,8 @@ def add_url(
     if not value or " " in value or "." not in value:
         raise ValidationError(f"not a web address: {url!r}")
     assert contact.id is not None
-    existing = session.exec(select(ContactUrl).where(ContactUrl.contact_id == contact.id)).all()
-    row = ContactUrl(
-        contact_id=contact.id, url=value, label=clean(label), is_primary=primary or not existing
-    )
-    session.add(row)
-    session.flush()
-    return row
+    row = ContactUrl(contact_id=contact.id, url=value, label=clean(label))
+    return _add_listed(session, row, listed_of(session, ContactUrl, contact.id), primary)
 
 
 def add_contact(
@@ -182,37 +152,43 @@ def find_contact(session: Session, contact_id: int) -> Contact | None:
     return query.find(session, Contact, contact_id)
 
 
-def emails_of(session: Session, contact_id: int) -> list[ContactEmail]:
-    """Return a contact's emails, the primary first."""
+Listed = TypeVar("Listed", ContactEmail, ContactPhone, ContactUrl)
+
+
+def listed_of(session: Session, model: type[Listed], contact_id: int) -> list[Listed]:
+    """Return a contact's emails, phones or web addresses (`model` says which), the primary
+    first."""
     return list(
         session.exec(
-            select(ContactEmail)
-            .where(ContactEmail.contact_id == contact_id)
-            .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id))
+            select(model)
+            .where(model.contact_id == contact_id)
+            .order_by(*query.primary_first(model))
         )
     )
+
+
+def _add_listed(session: Session, row: Listed, existing: list[Listed], primary: bool) -> Listed:
+    """Add an email, phone or web address to a contact that has `existing` ones: it is the
+    primary one when asked or when it is the first, and then the only primary one."""
+    row.is_primary = primary or not existing
+    if row.is_primary:
+        for other in existing:
+            if other.is_primary:
+                other.is_primary = False
+                session.add(other)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def emails_of(session: Session, contact_id: int) -> list[ContactEmail]:
+    """Return a contact's emails, the primary first."""
+    return listed_of(session, ContactEmail, contact_id)
 
 
 def phones_of(session: Session, contact_id: int) -> list[ContactPhone]:
     """Return a contact's phones, the primary first."""
-    return list(
-        session.exec(
-            select(ContactPhone)
-            .where(ContactPhone.contact_id == contact_id)
-            .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id))
-        )
-    )
-
-
-def urls_of(session: Session, contact_id: int) -> list[ContactUrl]:
-    """Return a contact's web addresses, the primary first."""
-    return list(
-        session.exec(
-            select(ContactUrl)
-            .where(ContactUrl.contact_id == contact_id)
-            .order_by(col(ContactUrl.is_primary).desc(), col(ContactUrl.id))
-        )
-    )
+    return listed_of(session, ContactPhone, contact_id)
 
 
 EDITABLE = ("name", "title", "company", "lifecycle", "source", "notes", "keep_in_touch_days")

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from tinycrm.core import companies, pipelines
 from tinycrm.domain.money import check_currency, parse_money
@@ -139,24 +139,6 @@ def move_to(
     stage = pipelines.find_stage(session, deal.pipeline_id, target)
     move_deal(session, deal, stage, now)
     return stage.name
-
-
-def stage_history(
-    session: Session, deal_id: int
-) -> list[tuple[StageChange, str | None, str | None]]:
-    """Return a deal's stage changes, oldest first, with the stage names."""
-    changes = list(
-        session.exec(
-            select(StageChange)
-            .where(StageChange.deal_id == deal_id)
-            .order_by(col(StageChange.at), col(StageChange.id))
-        )
-    )
-    ids = {c.from_stage_id for c in changes} | {c.to_stage_id for c in changes}
-    names = {
-        s.id: s.name for s in session.exec(select(Stage).where(col(Stage.id).in_(ids - {None})))
-    }
-    return [(c, names.get(c.from_stage_id), names.get(c.to_stage_id)) for c in changes]
 
 
 EDITABLE = (

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import shlex
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.edits import CUSTOM_KEY, FIELDS, Changes, check_custom_key
 from tinycrm.errors import (
@@ -66,6 +66,7 @@ def _values(session: Session, kind: str, record_id: int) -> tuple[Form, list[str
     record = get_record(session, kind, record_id)
     form = Form(kind)
     about: list[str] = []
+    data: Mapping[str, Any]
     if kind == "contact":
         data = views.contact_dict(session, record)
         form.fields = {
@@ -86,7 +87,8 @@ def _values(session: Session, kind: str, record_id: int) -> tuple[Form, list[str
         about.append("emails, phones, tags: comma-separated")
     elif kind == "company":
         data = views.company_dict(session, record)
-        form.fields = {k: data[k] or "" for k in FIELDS["company"]}
+        values: Mapping[str, Any] = data
+        form.fields = {k: values[k] or "" for k in FIELDS["company"]}
         form.lists = {"tags": data["tags"]}
     else:
         data = views.deal_dict(session, record, with_history=False)

@@ -1,27 +1,56 @@
 """Listing contacts, companies and deals with filters, sorting and paging, in one query each.
 
-The list queries are written as SQL text with named parameters and run inside the reader's
-transaction: a session's, or a plain connection's from `Database.snapshot()`, which needs
-no ORM at all. A list is the most frequent read there is, and
-building an ORM statement for it cost ten times the query itself; as text, a first page
-costs little more than SQLite's own work (see docs/performance.md).
+Each list is one SQLAlchemy Core statement on the models' tables, read as rows of columns
+(never as records: a list of thousands builds none), inside the session's transaction. The
+conditions are expressions that compose: a saved segment (core.segments) narrows a list with
+one more, and the lead score (core.scoring) is one more column to show and sort by.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.domain.dates import stored_iso, to_stored
+from sqlalchemy import exists, func, select
+from sqlmodel import col
+
+from tinycrm.core.pipelines import pipeline_row, stage_row
+from tinycrm.domain.dates import stored_iso
 from tinycrm.domain.money import to_decimal_text
-from tinycrm.domain.text import escape_like, fold
-from tinycrm.domain.values import check_lifecycle, check_status
+from tinycrm.domain.text import fold
+from tinycrm.domain.values import DealStatus, check_lifecycle, check_status
 from tinycrm.errors import ValidationError
-from tinycrm.store.reader import fetch, pipeline_id, stage_id
+from tinycrm.store.dialect import joined, stored_text
+from tinycrm.store.models import (
+    Company,
+    CompanyTag,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    Deal,
+    DealTag,
+    Interaction,
+    Stage,
+    Tag,
+)
+from tinycrm.store.query import contains, execute, live, primary_first, table
 
 if TYPE_CHECKING:
-    from tinycrm.store.reader import Reader
+    from sqlalchemy.sql.elements import ColumnElement
+    from sqlmodel import Session
+
+    from tinycrm.domain.rows import CompanyRow, ContactRow, DealRow
+
+
+# the columns of the tables the lists read (Core, without the ORM's layer: see store.query.table)
+CONTACT, COMPANY, DEAL, STAGE, TAG, INTERACTION = (
+    table(m).c for m in (Contact, Company, Deal, Stage, Tag, Interaction)
+)
+EMAIL, PHONE = table(ContactEmail).c, table(ContactPhone).c
+CONTACT_TAG, COMPANY_TAG, DEAL_TAG = (table(m).c for m in (ContactTag, CompanyTag, DealTag))
 
 
 @dataclass(frozen=True)
@@ -57,61 +86,6 @@ class Page:
     offset: int = 0
 
 
-@dataclass(frozen=True)
-class Condition:
-    """A piece of SQL with its named parameters: a condition that narrows a list further
-    (a segment), or an extra column (the lead score). Parameter names must not clash with
-    the list's own, which never start with 'seg_' or 'score_'."""
-
-    sql: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Query:
-    """A list query before sorting and paging: columns, tables, conditions, parameters."""
-
-    columns: tuple[str, ...]
-    source: str
-    conditions: tuple[str, ...]
-    params: dict[str, Any]
-
-    def where(self, condition: Condition) -> Query:
-        """Return the query narrowed by one more condition."""
-        return replace(
-            self,
-            conditions=(*self.conditions, f"({condition.sql})"),
-            params={**self.params, **condition.params},
-        )
-
-    def sql(
-        self,
-        columns: tuple[str, ...] | None = None,
-        order: str = "",
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> tuple[str, dict[str, Any]]:
-        """Return the SELECT statement and its parameters."""
-        params = dict(self.params)
-        text = f"SELECT {', '.join(columns or self.columns)} FROM {self.source}"
-        if self.conditions:
-            text += " WHERE " + " AND ".join(self.conditions)
-        if order:
-            text += f" ORDER BY {order}"
-        if limit is not None or offset:
-            # SQLite takes an offset only after a limit; -1 is no limit
-            text += " LIMIT :limit"
-            params["limit"] = -1 if limit is None else limit
-            if offset:
-                text += " OFFSET :offset"
-                params["offset"] = offset
-        return text, params
-
-    def count_sql(self) -> tuple[str, dict[str, Any]]:
-        """Return a statement counting the rows of the list."""
-        return self.sql(columns=("count(*)",))
-
-
 def day_start(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     """Read a day as typed ('2026-11-01', 'today') and return its local midnight, in UTC."""
     from tinycrm.domain.dates import local_tz, parse_day
@@ -120,18 +94,19 @@ def day_start(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     return datetime.combine(parse_day(text, now, tz), time(0), tz).astimezone(UTC)
 
 
-def _ranges(table: str, flt: ListFilter, conditions: list[str], params: dict[str, Any]) -> None:
+def _ranges(model: Any, flt: ListFilter) -> list[ColumnElement[bool]]:
     """Conditions for the created/updated ranges: after is inclusive, before exclusive."""
-    for key, column, op in (
-        ("created_after", "created_at", ">="),
-        ("created_before", "created_at", "<"),
-        ("updated_after", "updated_at", ">="),
-        ("updated_before", "updated_at", "<"),
-    ):
-        moment = getattr(flt, key)
-        if moment is not None:
-            conditions.append(f"{table}.{column} {op} :{key}")
-            params[key] = to_stored(moment)
+    found: list[ColumnElement[bool]] = []
+    created, updated = col(model.created_at), col(model.updated_at)
+    if flt.created_after is not None:
+        found.append(created >= flt.created_after)
+    if flt.created_before is not None:
+        found.append(created < flt.created_before)
+    if flt.updated_after is not None:
+        found.append(updated >= flt.updated_after)
+    if flt.updated_before is not None:
+        found.append(updated < flt.updated_before)
+    return found
 
 
 def _quiet_since(flt: ListFilter) -> datetime | None:
@@ -145,129 +120,188 @@ def _quiet_since(flt: ListFilter) -> datetime | None:
     return flt.now - timedelta(days=flt.no_interaction_days)
 
 
-def _no_interaction_with(owner_column: str, record: str) -> str:
-    """NOT EXISTS an interaction on this record at or after :quiet_since (uses the
-    (owner, at) indexes)."""
-    return (
-        f"NOT (EXISTS (SELECT 1 FROM interaction WHERE interaction.{owner_column} = {record}"
-        " AND interaction.occurred_at >= :quiet_since AND interaction.deleted_at IS NULL))"
+def _no_interaction(owner: Any, record: Any, since: datetime) -> ColumnElement[bool]:
+    """No live interaction on this record at or after `since` (uses the (owner, at) indexes)."""
+    return ~exists().where(
+        col(owner) == record, INTERACTION.occurred_at >= since, live(INTERACTION)
     )
 
 
-def _tags(
-    link: str,
-    owner: str,
-    record: str,
-    flt: ListFilter,
-    conditions: list[str],
-    params: dict[str, Any],
-) -> None:
-    for n, name in enumerate(flt.tags):
-        params[f"tag{n}"] = name.strip().lower()
-        conditions.append(
-            f"(EXISTS (SELECT 1 FROM {link} JOIN tag ON tag.id = {link}.tag_id"
-            f" WHERE {link}.{owner} = {record} AND tag.name = :tag{n}))"
-        )
+def tagged(link: Any, owner: Any, record: Any, name: str) -> ColumnElement[bool]:
+    """The record carries the tag called `name` (`link` is the kind's tag table, `owner` its
+    column naming the record)."""
+    return exists().where(col(owner) == record, col(link.tag_id) == TAG.id, TAG.name == name)
 
 
-def _like(text: str) -> str:
-    return f"%{escape_like(fold(text))}%"
+def person_filter(
+    flt: ListFilter, person: Any = None, company_key: Any = None
+) -> list[ColumnElement[bool]]:
+    """Conditions on a contact row for the fields that describe a person: lifecycle, source,
+    company, name and tags. `person` is the contact table or an alias of it; `company_key`
+    its company's folded name, if the statement joins it (else it is looked up)."""
+    person = CONTACT if person is None else person
+    found: list[ColumnElement[bool]] = []
+    if flt.lifecycle:
+        found.append(col(person.lifecycle) == check_lifecycle(flt.lifecycle))
+    if flt.source:
+        found.append(col(person.source) == fold(flt.source))
+    if flt.company:
+        if company_key is None:
+            company = table(Company).alias("person_company").c
+            company_key = (
+                select(col(company.name_key))
+                .where(col(company.id) == person.company_id)
+                .scalar_subquery()
+            )
+        found.append(contains(company_key, fold(flt.company)))
+    if flt.text:
+        found.append(contains(person.name_key, fold(flt.text)))
+    found += [tagged(CONTACT_TAG, CONTACT_TAG.contact_id, person.id, n) for n in _tags(flt)]
+    return found
 
 
-def _order(page: Page, sorts: dict[str, str], default: str, id_column: str) -> str:
+def deal_filter(
+    flt: ListFilter, deal: Any, pipeline: int | None, stage: int | None
+) -> list[ColumnElement[bool]]:
+    """Conditions on a deal row for the fields that describe a deal: its pipeline and stage
+    (their ids, looked up already), status and value. `deal` is the deal table or an alias."""
+    found: list[ColumnElement[bool]] = []
+    if pipeline is not None:
+        found.append(col(deal.pipeline_id) == pipeline)
+    if stage is not None:
+        found.append(col(deal.stage_id) == stage)
+    if flt.status:
+        found.append(col(deal.status) == check_status(flt.status))
+    if flt.min_value is not None:
+        found.append(col(deal.value) >= flt.min_value)
+    if flt.max_value is not None:
+        found.append(col(deal.value) <= flt.max_value)
+    return found
+
+
+def _order(page: Page, sorts: dict[str, Any], default: str, id_column: Any) -> tuple[Any, ...]:
     key = page.sort or default
     if key not in sorts:
         raise ValidationError(f"cannot sort by {key!r}", hint=f"sort by one of: {', '.join(sorts)}")
-    return f"{sorts[key]} {'DESC' if page.descending else 'ASC'}, {id_column}"
+    column = sorts[key]
+    return (column.desc() if page.descending else column.asc(), col(id_column))
 
 
-CONTACT_COLUMNS = (
-    "contact.id",
-    "contact.name",
-    "contact.title",
-    "company.name",
-    "(SELECT contact_email.email FROM contact_email"
-    " WHERE contact_email.contact_id = contact.id"
-    " ORDER BY contact_email.is_primary DESC, contact_email.id LIMIT 1)",
-    "(SELECT contact_phone.phone FROM contact_phone"
-    " WHERE contact_phone.contact_id = contact.id"
-    " ORDER BY contact_phone.is_primary DESC, contact_phone.id LIMIT 1)",
-    "contact.lifecycle",
-    "contact.source",
-    "(SELECT group_concat(tag.name, ',') FROM tag JOIN contact_tag ON contact_tag.tag_id = tag.id"
-    " WHERE contact_tag.contact_id = contact.id)",
-    "contact.created_at",
-    "contact.updated_at",
-)
+def _paged(statement: Any, page: Page) -> Any:
+    if page.limit is not None:
+        statement = statement.limit(page.limit)
+    if page.offset:
+        statement = statement.offset(page.offset)
+    return statement
 
 
-def contacts_query(flt: ListFilter) -> Query:
-    """Build the query behind `list contacts` (without sorting): the contact table is
-    `contact` and its company `company`."""
-    conditions = ["contact.deleted_at IS NULL"]
-    params: dict[str, Any] = {}
-    if flt.lifecycle:
-        conditions.append("contact.lifecycle = :lifecycle")
-        params["lifecycle"] = check_lifecycle(flt.lifecycle)
-    if flt.source:
-        conditions.append("contact.source = :source")
-        params["source"] = fold(flt.source)
-    if flt.company:
-        conditions.append("company.name_key LIKE :company ESCAPE '\\'")
-        params["company"] = _like(flt.company)
-    if flt.text:
-        conditions.append("contact.name_key LIKE :text ESCAPE '\\'")
-        params["text"] = _like(flt.text)
-    _tags("contact_tag", "contact_id", "contact.id", flt, conditions, params)
-    _ranges("contact", flt, conditions, params)
-    since = _quiet_since(flt)
-    if since is not None:
-        conditions.append(_no_interaction_with("contact_id", "contact.id"))
-        params["quiet_since"] = to_stored(since)
-    return Query(
-        CONTACT_COLUMNS,
-        "contact LEFT OUTER JOIN company ON company.id = contact.company_id",
-        tuple(conditions),
-        params,
+def _unfiltered(flt: ListFilter) -> bool:
+    """Whether a filter keeps everything (the time it carries matters only to a filter)."""
+    return replace(flt, now=None) == ListFilter()
+
+
+def _first(model: Any, column: Any) -> Any:
+    """A contact's primary email or phone (the first added if none is marked)."""
+    return (
+        select(col(column))
+        .where(col(model.contact_id) == CONTACT.id)
+        .order_by(*primary_first(model))
+        .limit(1)
+        .scalar_subquery()
     )
 
 
-CONTACT_SORTS: dict[str, str] = {
-    "id": "contact.id",
-    "name": "contact.name_key",
-    "created": "contact.created_at",
-    "updated": "contact.updated_at",
-    "lifecycle": "contact.lifecycle",
+# A statement costs more to build than SQLite's work for a page, so the columns and tables
+# of each list are built once, and so is the whole statement of an unfiltered page (the
+# usual list, and every page the board's contact list scrolls to).
+@cache
+def _contacts_select() -> Any:
+    return contacts_from(select(*_contact_columns()))
+
+
+@lru_cache(maxsize=64)
+def _all_contacts(page: Page) -> Any:
+    order = _order(page, CONTACT_SORTS, "name", CONTACT.id)
+    return _paged(_contacts_select().where(live(CONTACT)).order_by(*order), page)
+
+
+def _contact_columns() -> tuple[Any, ...]:
+    tag_names = (
+        select(joined(TAG.name, ","))
+        .where(CONTACT_TAG.tag_id == TAG.id, CONTACT_TAG.contact_id == CONTACT.id)
+        .scalar_subquery()
+    )
+    return (
+        CONTACT.id,
+        CONTACT.name,
+        CONTACT.title,
+        COMPANY.name,
+        _first(EMAIL, EMAIL.email),
+        _first(PHONE, PHONE.phone),
+        CONTACT.lifecycle,
+        CONTACT.source,
+        tag_names,
+        stored_text(CONTACT.created_at),
+        stored_text(CONTACT.updated_at),
+    )
+
+
+def contact_conditions(flt: ListFilter) -> list[ColumnElement[bool]]:
+    """The conditions of `list contacts` with this filter, on the contact table joined to its
+    company (see contacts_from)."""
+    found = [live(CONTACT), *person_filter(flt, CONTACT, COMPANY.name_key)]
+    found += _ranges(CONTACT, flt)
+    since = _quiet_since(flt)
+    if since is not None:
+        found.append(_no_interaction(INTERACTION.contact_id, CONTACT.id, since))
+    return found
+
+
+def contacts_from(statement: Any) -> Any:
+    """The statement reading from the contact table joined to its company (if any)."""
+    joined = table(Contact).outerjoin(table(Company), COMPANY.id == CONTACT.company_id)
+    return statement.select_from(joined)
+
+
+CONTACT_SORTS: dict[str, Any] = {
+    "id": CONTACT.id,
+    "name": CONTACT.name_key,
+    "created": CONTACT.created_at,
+    "updated": CONTACT.updated_at,
+    "lifecycle": CONTACT.lifecycle,
 }
 
 
 def list_contacts(
-    reader: Reader,
+    session: Session,
     flt: ListFilter,
     page: Page,
     *,
-    where: Condition | None = None,
-    score: Condition | None = None,
-) -> list[dict[str, Any]]:
+    where: ColumnElement[bool] | None = None,
+    score: ColumnElement[int] | None = None,
+) -> list[ContactRow]:
     """Return contacts as rows for a table or JSON.
 
-    `where` narrows the list further (a segment); `score` is a SQL expression for the lead
-    score (see core.scoring): it adds a "score" field and the "score" sort key.
+    `where` narrows the list further (a segment); `score` is the lead score of the contact
+    row (see core.scoring): it adds a "score" field and the "score" sort key.
     """
-    query = contacts_query(flt)
-    if where is not None:
-        query = query.where(where)
-    sorts = CONTACT_SORTS
-    columns = query.columns
-    if score is not None:
-        columns = (*columns, f"({score.sql}) AS score")
-        query = replace(query, params={**query.params, **score.params})
-        sorts = {**CONTACT_SORTS, "score": "score"}
-    sql, params = query.sql(
-        columns, _order(page, sorts, "name", "contact.id"), page.limit, page.offset
-    )
-    return [
-        {
+    if where is None and score is None and _unfiltered(flt):
+        statement = _all_contacts(page)
+    else:
+        conditions = contact_conditions(flt)
+        if where is not None:
+            conditions.append(where)
+        statement = _contacts_select()
+        sorts = CONTACT_SORTS
+        if score is not None:
+            labelled = score.label("score")
+            statement = statement.add_columns(labelled)
+            sorts = {**CONTACT_SORTS, "score": labelled}
+        statement = statement.where(*conditions)
+        statement = _paged(statement.order_by(*_order(page, sorts, "name", CONTACT.id)), page)
+    rows: list[ContactRow] = []
+    for r in execute(session, statement):
+        row: ContactRow = {
             "id": r[0],
             "name": r[1],
             "title": r[2],
@@ -279,48 +313,82 @@ def list_contacts(
             "tags": sorted(r[8].split(",")) if r[8] else [],
             "created_at": stored_iso(r[9]),
             "updated_at": stored_iso(r[10]),
-            **({"score": r[11]} if score is not None else {}),
         }
-        for r in fetch(reader, sql, params)
-    ]
+        if score is not None:
+            row["score"] = r[11]
+        rows.append(row)
+    return rows
 
 
-COMPANY_SORTS: dict[str, str] = {
-    "id": "company.id",
-    "name": "company.name_key",
-    "created": "company.created_at",
-    "updated": "company.updated_at",
+def contact_ids(session: Session, flt: ListFilter) -> list[int]:
+    """Return the ids of the contacts a contact list with this filter has, by name."""
+    statement = contacts_from(select(CONTACT.id)).where(*contact_conditions(flt))
+    statement = statement.order_by(CONTACT.name_key, CONTACT.id)
+    return list(execute(session, statement).scalars())
+
+
+def count_contacts(session: Session, flt: ListFilter) -> int:
+    """Return how many contacts a contact list with this filter has."""
+    statement = contacts_from(select(func.count())).where(*contact_conditions(flt))
+    return int(execute(session, statement).scalar_one())
+
+
+COMPANY_SORTS: dict[str, Any] = {
+    "id": COMPANY.id,
+    "name": COMPANY.name_key,
+    "created": COMPANY.created_at,
+    "updated": COMPANY.updated_at,
 }
 
-COMPANY_COLUMNS = (
-    "company.id",
-    "company.name",
-    "company.domain",
-    "company.industry",
-    "(SELECT count(*) FROM contact"
-    " WHERE contact.company_id = company.id AND contact.deleted_at IS NULL)",
-    "(SELECT count(*) FROM deal WHERE deal.company_id = company.id AND deal.status = 'open'"
-    " AND deal.deleted_at IS NULL)",
-    "company.created_at",
-    "company.updated_at",
-)
+
+@cache
+def _companies_select() -> Any:
+    return select(*_company_columns())
 
 
-def list_companies(reader: Reader, flt: ListFilter, page: Page) -> list[dict[str, Any]]:
-    """Return companies as rows, with how many contacts and open deals each has."""
-    conditions = ["company.deleted_at IS NULL"]
-    params: dict[str, Any] = {}
-    if flt.text or flt.company:
-        conditions.append("company.name_key LIKE :text ESCAPE '\\'")
-        params["text"] = _like(flt.text or flt.company or "")
-    _tags("company_tag", "company_id", "company.id", flt, conditions, params)
-    _ranges("company", flt, conditions, params)
-    query = Query(COMPANY_COLUMNS, "company", tuple(conditions), params)
-    sql, params = query.sql(
-        order=_order(page, COMPANY_SORTS, "name", "company.id"),
-        limit=page.limit,
-        offset=page.offset,
+@lru_cache(maxsize=64)
+def _all_companies(page: Page) -> Any:
+    order = _order(page, COMPANY_SORTS, "name", COMPANY.id)
+    return _paged(_companies_select().where(live(COMPANY)).order_by(*order), page)
+
+
+def _company_columns() -> tuple[Any, ...]:
+    people = (
+        select(func.count())
+        .where(CONTACT.company_id == COMPANY.id, live(CONTACT))
+        .scalar_subquery()
     )
+    open_deals = (
+        select(func.count())
+        .where(DEAL.company_id == COMPANY.id, DEAL.status == DealStatus.OPEN, live(DEAL))
+        .scalar_subquery()
+    )
+    return (
+        COMPANY.id,
+        COMPANY.name,
+        COMPANY.domain,
+        COMPANY.industry,
+        people,
+        open_deals,
+        stored_text(COMPANY.created_at),
+        stored_text(COMPANY.updated_at),
+    )
+
+
+def list_companies(session: Session, flt: ListFilter, page: Page) -> list[CompanyRow]:
+    """Return companies as rows, with how many contacts and open deals each has."""
+    if _unfiltered(flt):
+        statement = _all_companies(page)
+    else:
+        conditions = [live(COMPANY)]
+        if flt.text or flt.company:
+            conditions.append(contains(COMPANY.name_key, fold(flt.text or flt.company or "")))
+        conditions += [
+            tagged(COMPANY_TAG, COMPANY_TAG.company_id, COMPANY.id, n) for n in _tags(flt)
+        ]
+        conditions += _ranges(COMPANY, flt)
+        order = _order(page, COMPANY_SORTS, "name", COMPANY.id)
+        statement = _paged(_companies_select().where(*conditions).order_by(*order), page)
     return [
         {
             "id": r[0],
@@ -332,96 +400,99 @@ def list_companies(reader: Reader, flt: ListFilter, page: Page) -> list[dict[str
             "created_at": stored_iso(r[6]),
             "updated_at": stored_iso(r[7]),
         }
-        for r in fetch(reader, sql, params)
+        for r in execute(session, statement)
     ]
 
 
-DEAL_SORTS: dict[str, str] = {
-    "id": "deal.id",
-    "title": "deal.title_key",
-    "value": "deal.value",
-    "stage": "stage.position",
-    "close": "deal.expected_close",
-    "created": "deal.created_at",
-    "updated": "deal.updated_at",
+def _tags(flt: ListFilter) -> list[str]:
+    return [name.strip().lower() for name in flt.tags]
+
+
+DEAL_SORTS: dict[str, Any] = {
+    "id": DEAL.id,
+    "title": DEAL.title_key,
+    "value": DEAL.value,
+    "stage": STAGE.position,
+    "close": DEAL.expected_close,
+    "created": DEAL.created_at,
+    "updated": DEAL.updated_at,
 }
 
-DEAL_COLUMNS = (
-    "deal.id",
-    "deal.title",
-    "deal.status",
-    "deal.value",
-    "deal.currency",
-    "deal.expected_close",
-    "coalesce(deal.probability, stage.probability)",
-    "deal.stage_entered_at",
-    "deal.created_at",
-    "deal.updated_at",
-    "stage.name",
-    "contact.name",
-    "company.name",
-)
+
+@cache
+def _deals_select() -> Any:
+    return select(*_deal_columns()).select_from(
+        table(Deal)
+        .join(table(Stage), STAGE.id == DEAL.stage_id)
+        .outerjoin(table(Contact), CONTACT.id == DEAL.contact_id)
+        .outerjoin(table(Company), COMPANY.id == DEAL.company_id)
+    )
 
 
-def deals_query(reader: Reader, flt: ListFilter) -> Query:
-    """Build the query behind `list deals` (without sorting); a pipeline or stage named in
-    the filter is looked up first, so an unknown one is an error."""
-    conditions = ["deal.deleted_at IS NULL"]
-    params: dict[str, Any] = {}
+@lru_cache(maxsize=64)
+def _all_deals(page: Page) -> Any:
+    order = _order(page, DEAL_SORTS, "id", DEAL.id)
+    return _paged(_deals_select().where(live(DEAL)).order_by(*order), page)
+
+
+def _deal_columns() -> tuple[Any, ...]:
+    return (
+        DEAL.id,
+        DEAL.title,
+        DEAL.status,
+        DEAL.value,
+        DEAL.currency,
+        stored_text(DEAL.expected_close),
+        func.coalesce(DEAL.probability, STAGE.probability),
+        stored_text(DEAL.stage_entered_at),
+        stored_text(DEAL.created_at),
+        stored_text(DEAL.updated_at),
+        STAGE.name,
+        CONTACT.name,
+        COMPANY.name,
+    )
+
+
+def deal_conditions(session: Session, flt: ListFilter) -> list[ColumnElement[bool]]:
+    """The conditions of `list deals` with this filter, on the deal table joined to its
+    stage, contact and company; a pipeline or stage named in the filter is looked up first,
+    so an unknown one is an error."""
+    pipe = stage = None
     if flt.pipeline or flt.stage:
-        pipe = pipeline_id(reader, flt.pipeline)
-        conditions.append("deal.pipeline_id = :pipeline")
-        params["pipeline"] = pipe
+        pipe = pipeline_row(session, flt.pipeline)[0]
         if flt.stage:
-            conditions.append("deal.stage_id = :stage")
-            params["stage"] = stage_id(reader, pipe, flt.stage)
-    if flt.status:
-        conditions.append("deal.status = :status")
-        params["status"] = check_status(flt.status)
+            stage = stage_row(session, pipe, flt.stage)[0]
+    found = [live(DEAL), *deal_filter(flt, DEAL, pipe, stage)]
     if flt.company:
-        conditions.append("company.name_key LIKE :company ESCAPE '\\'")
-        params["company"] = _like(flt.company)
+        found.append(contains(COMPANY.name_key, fold(flt.company)))
     if flt.text:
-        conditions.append("deal.title_key LIKE :text ESCAPE '\\'")
-        params["text"] = _like(flt.text)
-    if flt.min_value is not None:
-        conditions.append("deal.value >= :min_value")
-        params["min_value"] = flt.min_value
-    if flt.max_value is not None:
-        conditions.append("deal.value <= :max_value")
-        params["max_value"] = flt.max_value
-    _tags("deal_tag", "deal_id", "deal.id", flt, conditions, params)
-    _ranges("deal", flt, conditions, params)
+        found.append(contains(DEAL.title_key, fold(flt.text)))
+    found += [tagged(DEAL_TAG, DEAL_TAG.deal_id, DEAL.id, name) for name in _tags(flt)]
+    found += _ranges(DEAL, flt)
     since = _quiet_since(flt)
     if since is not None:
         # a deal is touched by interactions logged on it or on its contact
-        conditions.append(_no_interaction_with("deal_id", "deal.id"))
-        conditions.append(_no_interaction_with("contact_id", "deal.contact_id"))
-        params["quiet_since"] = to_stored(since)
-    return Query(
-        DEAL_COLUMNS,
-        "deal JOIN stage ON stage.id = deal.stage_id"
-        " LEFT OUTER JOIN contact ON contact.id = deal.contact_id"
-        " LEFT OUTER JOIN company ON company.id = deal.company_id",
-        tuple(conditions),
-        params,
-    )
+        found.append(_no_interaction(INTERACTION.deal_id, DEAL.id, since))
+        found.append(_no_interaction(INTERACTION.contact_id, DEAL.contact_id, since))
+    return found
 
 
 def list_deals(
-    reader: Reader,
+    session: Session,
     flt: ListFilter,
     page: Page,
     *,
-    where: Condition | None = None,
-) -> list[dict[str, Any]]:
+    where: ColumnElement[bool] | None = None,
+) -> list[DealRow]:
     """Return deals as rows, with stage, contact and company names; `where` narrows further."""
-    query = deals_query(reader, flt)
-    if where is not None:
-        query = query.where(where)
-    sql, params = query.sql(
-        order=_order(page, DEAL_SORTS, "id", "deal.id"), limit=page.limit, offset=page.offset
-    )
+    if where is None and _unfiltered(flt):
+        statement = _all_deals(page)
+    else:
+        conditions = deal_conditions(session, flt)
+        if where is not None:
+            conditions.append(where)
+        order = _order(page, DEAL_SORTS, "id", DEAL.id)
+        statement = _paged(_deals_select().where(*conditions).order_by(*order), page)
     return [
         {
             "id": r[0],
@@ -439,5 +510,5 @@ def list_deals(
             "created_at": stored_iso(r[8]),
             "updated_at": stored_iso(r[9]),
         }
-        for r in fetch(reader, sql, params)
+        for r in execute(session, statement)
     ]

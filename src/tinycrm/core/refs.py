@@ -6,25 +6,28 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from tinycrm.domain.text import escape_like, fold
+from sqlalchemy import Integer, Select, bindparam, or_, select
+from sqlmodel import col
+
+from tinycrm.domain.text import fold
 from tinycrm.errors import AmbiguousError, NotFoundError
-from tinycrm.store.reader import fetch
+from tinycrm.store.models import Company, Contact, ContactEmail, Deal, FollowUp
+from tinycrm.store.query import containing, contains, execute, live
 
 if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
     from sqlmodel import Session
-
-    from tinycrm.store.models import Company, Contact, Deal
-    from tinycrm.store.reader import Reader
 
 KINDS = ("contact", "company", "deal")
 _ID = re.compile(r"^#?(\d+)$")
-# each kind's table, the column people see, and the folded column they are matched on
-_COLUMNS = {
-    "contact": ("contact", "name", "name_key"),
-    "company": ("company", "name", "name_key"),
-    "deal": ("deal", "title", "title_key"),
+# each kind's model, the column people see, and the folded column they are matched on
+_COLUMNS: dict[str, tuple[Any, Any, Any]] = {
+    "contact": (Contact, Contact.name, Contact.name_key),
+    "company": (Company, Company.name, Company.name_key),
+    "deal": (Deal, Deal.title, Deal.title_key),
 }
 _LIMIT = 20
 
@@ -41,53 +44,70 @@ class Match:
         return f"{self.kind} #{self.id} {self.label}"
 
 
-def _alive(table: str, trashed: bool) -> str:
+def _alive(model: Any, trashed: bool) -> ColumnElement[bool]:
     """Select live records, or only trashed ones when `trashed`."""
-    return f"{table}.deleted_at IS {'NOT ' if trashed else ''}NULL"
+    return ~live(model) if trashed else live(model)
 
 
-def _by_id(reader: Reader, kind: str, record_id: int, trashed: bool = False) -> list[Match]:
-    table, label, _key = _COLUMNS[kind]
-    rows = fetch(
-        reader,
-        f"SELECT id, {label} FROM {table} WHERE id = ? AND {_alive(table, trashed)}",
-        (record_id,),
+@cache
+def _id_statement(kind: str, trashed: bool) -> Select[*tuple[Any, ...]]:
+    model, label, _key = _COLUMNS[kind]
+    return select(col(model.id), col(label)).where(
+        col(model.id) == bindparam("id", type_=Integer), _alive(model, trashed)
     )
-    return [Match(kind, rows[0][0], rows[0][1])] if rows else []
 
 
-def _is_follow_up(reader: Reader, record_id: int) -> bool:
-    """Return True if the id is a follow-up's (ids are one sequence for every kind)."""
-    if record_id >= 1 << 63:
-        return False
-    return bool(fetch(reader, "SELECT 1 FROM follow_up WHERE id = ?", (record_id,)))
-
-
-def _by_email(reader: Reader, email: str, trashed: bool = False) -> list[Match]:
-    rows = fetch(
-        reader,
-        "SELECT contact.id, contact.name FROM contact"
-        " JOIN contact_email ON contact_email.contact_id = contact.id"
-        f" WHERE contact_email.email_key = ? AND {_alive('contact', trashed)}",
-        (email.lower(),),
-    )
-    return [Match("contact", r[0], r[1]) for r in rows]
-
-
-def _by_words(reader: Reader, kind: str, words: list[str], trashed: bool = False) -> list[Match]:
-    table, label, key = _COLUMNS[kind]
-    conditions = " AND ".join(f"{key} LIKE ? ESCAPE '\\'" for _ in words)
-    rows = fetch(
-        reader,
-        f"SELECT id, {label} FROM {table} WHERE {conditions} AND {_alive(table, trashed)}"
-        f" ORDER BY id LIMIT {_LIMIT + 1}",
-        [f"%{escape_like(w)}%" for w in words],
-    )
+def _by_id(session: Session, kind: str, record_id: int, trashed: bool = False) -> list[Match]:
+    rows = execute(session, _id_statement(kind, trashed), {"id": record_id})
     return [Match(kind, r[0], r[1]) for r in rows]
 
 
+@cache
+def _follow_up_statement() -> Select[*tuple[Any, ...]]:
+    return select(col(FollowUp.id)).where(col(FollowUp.id) == bindparam("id", type_=Integer))
+
+
+def _is_follow_up(session: Session, record_id: int) -> bool:
+    """Return True if the id is a follow-up's (ids are one sequence for every kind)."""
+    if record_id >= 1 << 63:
+        return False
+    return execute(session, _follow_up_statement(), {"id": record_id}).first() is not None
+
+
+@cache
+def _email_statement(trashed: bool) -> Select[*tuple[Any, ...]]:
+    return (
+        select(col(Contact.id), col(Contact.name))
+        .join_from(Contact, ContactEmail, col(ContactEmail.contact_id) == Contact.id)
+        .where(col(ContactEmail.email_key) == bindparam("email"), _alive(Contact, trashed))
+    )
+
+
+def _by_email(session: Session, email: str, trashed: bool = False) -> list[Match]:
+    rows = execute(session, _email_statement(trashed), {"email": email.lower()})
+    return [Match("contact", r[0], r[1]) for r in rows]
+
+
+@cache
+def _words_statement(kind: str, count: int, trashed: bool) -> Select[*tuple[Any, ...]]:
+    model, label, key = _COLUMNS[kind]
+    return (
+        select(col(model.id), col(label))
+        .where(*(contains(key, bindparam(f"word{n}")) for n in range(count)))
+        .where(_alive(model, trashed))
+        .order_by(col(model.id))
+        .limit(_LIMIT + 1)
+    )
+
+
+def _by_words(session: Session, kind: str, words: list[str], trashed: bool = False) -> list[Match]:
+    statement = _words_statement(kind, len(words), trashed)
+    values = {f"word{n}": containing(w) for n, w in enumerate(words)}
+    return [Match(kind, r[0], r[1]) for r in execute(session, statement, values)]
+
+
 def _close_matches(
-    reader: Reader, kinds: Sequence[str], folded: str, trashed: bool = False
+    session: Session, kinds: Sequence[str], folded: str, trashed: bool = False
 ) -> list[str]:
     """Suggest names near `folded`, looking only at names that share a 3-letter piece."""
     pieces = sorted({w[:3] for w in folded.split() if len(w) >= 3})
@@ -95,22 +115,20 @@ def _close_matches(
         return []
     found: dict[str, str] = {}
     for kind in kinds:
-        table, label, key = _COLUMNS[kind]
-        conditions = " OR ".join(f"{key} LIKE ? ESCAPE '\\'" for _ in pieces)
-        rows = fetch(
-            reader,
-            f"SELECT {label}, {key} FROM {table} WHERE ({conditions})"
-            f" AND {_alive(table, trashed)} LIMIT 500",
-            [f"%{escape_like(p)}%" for p in pieces],
+        model, label, key = _COLUMNS[kind]
+        statement = (
+            select(col(label), col(key))
+            .where(or_(*(contains(key, p) for p in pieces)), _alive(model, trashed))
+            .limit(500)
         )
-        for name, k in rows:
+        for name, k in execute(session, statement):
             found.setdefault(k, name)
     close = difflib.get_close_matches(folded, list(found), n=3, cutoff=0.6)
     return [found[k] for k in close]
 
 
 def find_all(
-    reader: Reader, ref: str, kinds: Sequence[str] = KINDS, trashed: bool = False
+    session: Session, ref: str, kinds: Sequence[str] = KINDS, trashed: bool = False
 ) -> list[Match]:
     """Return every record of `kinds` that `ref` names (an id, an email, or words of a name).
 
@@ -126,19 +144,21 @@ def find_all(
         number = int(digits) if len(digits) <= 19 else -1
         if not 0 <= number < 2**63:
             return []
-        return [hit for kind in kinds for hit in _by_id(reader, kind, number, trashed)]
+        return [hit for kind in kinds for hit in _by_id(session, kind, number, trashed)]
     if "@" in raw and "contact" in kinds:
-        hits = _by_email(reader, raw, trashed)
+        hits = _by_email(session, raw, trashed)
         if hits:
             return hits
     folded = fold(raw)
     words = folded.split()
-    hits = [hit for kind in kinds for hit in _by_words(reader, kind, words, trashed)]
+    hits = [hit for kind in kinds for hit in _by_words(session, kind, words, trashed)]
     exact = [h for h in hits if fold(h.label) == folded]
     return exact if exact else hits
 
 
-def resolve(reader: Reader, ref: str, kinds: Sequence[str] = KINDS, trashed: bool = False) -> Match:
+def resolve(
+    session: Session, ref: str, kinds: Sequence[str] = KINDS, trashed: bool = False
+) -> Match:
     """Return the one record `ref` names; raise AmbiguousError or NotFoundError otherwise.
 
     With `trashed`, only records in the trash are looked at (for restoring them).
@@ -146,15 +166,15 @@ def resolve(reader: Reader, ref: str, kinds: Sequence[str] = KINDS, trashed: boo
     what = " or ".join(kinds) if len(kinds) < len(KINDS) else "contact, company or deal"
     if trashed:
         what = f"trashed {what}"
-    hits = find_all(reader, ref, kinds, trashed)
+    hits = find_all(session, ref, kinds, trashed)
     if len(hits) == 1:
         return hits[0]
     if not hits:
         number = _ID.match(ref.strip())
-        close = _close_matches(reader, kinds, fold(ref), trashed) if not number else []
+        close = _close_matches(session, kinds, fold(ref), trashed) if not number else []
         hint = f"did you mean: {', '.join(close)}?" if close else None
         digits = number.group(1).lstrip("0") if number else ""
-        if digits and len(digits) <= 19 and _is_follow_up(reader, int(digits)):
+        if digits and len(digits) <= 19 and _is_follow_up(session, int(digits)):
             # ids are shared by every kind: say what the number is instead
             hint = f"#{digits} is a follow-up (crm agenda lists them)"
         raise NotFoundError(f"no {what} matches {ref!r}", hint=hint)
@@ -170,12 +190,12 @@ def resolve(reader: Reader, ref: str, kinds: Sequence[str] = KINDS, trashed: boo
     raise AmbiguousError(f"{ref!r} matches several: {shown}{more}", hint=hint)
 
 
-def resolve_first(reader: Reader, ref: str, kinds: Sequence[str]) -> Match:
+def resolve_first(session: Session, ref: str, kinds: Sequence[str]) -> Match:
     """Return the record `ref` names in the first of `kinds` that has one, so that where a
     contact is the usual meaning, `12` is contact #12 and a deal's title still works."""
     for kind in kinds:
         try:
-            return resolve(reader, ref, (kind,))
+            return resolve(session, ref, (kind,))
         except NotFoundError:
             continue
     raise NotFoundError(
@@ -186,8 +206,6 @@ def resolve_first(reader: Reader, ref: str, kinds: Sequence[str]) -> Match:
 
 def resolve_contact(session: Session, ref: str) -> Contact:
     """Return the one contact `ref` names."""
-    from tinycrm.store.models import Contact
-
     hit = resolve(session, ref, ("contact",))
     contact = session.get(Contact, hit.id)
     assert contact is not None
@@ -196,8 +214,6 @@ def resolve_contact(session: Session, ref: str) -> Contact:
 
 def resolve_deal(session: Session, ref: str) -> Deal:
     """Return the one deal `ref` names."""
-    from tinycrm.store.models import Deal
-
     hit = resolve(session, ref, ("deal",))
     deal = session.get(Deal, hit.id)
     assert deal is not None
@@ -206,8 +222,6 @@ def resolve_deal(session: Session, ref: str) -> Deal:
 
 def resolve_company(session: Session, ref: str) -> Company:
     """Return the one company `ref` names."""
-    from tinycrm.store.models import Company
-
     hit = resolve(session, ref, ("company",))
     company = session.get(Company, hit.id)
     assert company is not None

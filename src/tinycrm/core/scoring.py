@@ -1,5 +1,5 @@
-"""Lead scoring: points from config.toml rules, computed in SQL so thousands of contacts sort
-quickly, and explained line by line for one contact."""
+"""Lead scoring: points from config.toml rules, computed by the database so thousands of
+contacts sort quickly, and explained line by line for one contact."""
 
 from __future__ import annotations
 
@@ -8,15 +8,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlmodel import col
+
 from tinycrm.config import Rules
-from tinycrm.core.listing import Condition
-from tinycrm.domain.dates import to_stored
+from tinycrm.domain.dates import stored_time, to_stored
 from tinycrm.domain.money import exponent, format_money
 from tinycrm.domain.text import fold
+from tinycrm.domain.values import DealStatus
 from tinycrm.errors import NotFoundError
+from tinycrm.store.dialect import days_between, greatest, least, stored_text
+from tinycrm.store.models import Contact, ContactTag, Deal, Interaction, Tag
+from tinycrm.store.query import execute, live
 
 if TYPE_CHECKING:
-    from tinycrm.store.reader import Reader
+    from sqlalchemy.sql.elements import ColumnElement
+    from sqlmodel import Session
+
+    from tinycrm.domain.rows import ScoreExplanation
 
 
 def rules_from(rules: Rules) -> Rules:
@@ -34,82 +43,76 @@ def rules_from(rules: Rules) -> Rules:
     )
 
 
-def _lookup(column: str, table: dict[str, int], prefix: str, params: dict[str, Any]) -> str:
+def _lookup(column: Any, table: dict[str, int]) -> ColumnElement[int]:
     """A CASE giving each listed value of `column` its points (0 for the rest)."""
-    pairs: list[str] = []
-    for name, points in table.items():
-        if points:
-            key = f"{prefix}{len(pairs)}"
-            params[key] = name
-            pairs.append(f"WHEN {column} = :{key} THEN {int(points)}")
-    return f"CASE {' '.join(pairs)} ELSE 0 END" if pairs else "0"
+    pairs = [
+        (col(column) == name, literal(int(points))) for name, points in table.items() if points
+    ]
+    return case(*pairs, else_=literal(0)) if pairs else literal(0)
 
 
-def _capped(expr: str, most: int) -> str:
-    # SQLite's two-argument min() is a scalar function: the expression is computed once
-    return f"min({expr}, {int(most)})"
-
-
-def components(
-    reader: Reader, rules: Rules, now: datetime
-) -> tuple[dict[str, str], dict[str, Any]]:
-    """Return each part of the score as a SQL expression on the `contact` row, and the
-    parameters they share."""
-    from tinycrm.store.reader import fetch
-
-    params: dict[str, Any] = {
-        "score_recent": to_stored(now - timedelta(days=rules.interactions.per)),
-        "score_now": to_stored(now),
-    }
-    tag_points = (
-        "(SELECT coalesce(sum("
-        + _lookup("tag.name", rules.tags, "score_tag", params)
-        + "), 0) FROM contact_tag JOIN tag ON tag.id = contact_tag.tag_id"
-        " WHERE contact_tag.contact_id = contact.id)"
+def components(session: Session, rules: Rules, now: datetime) -> dict[str, ColumnElement[int]]:
+    """Return each part of the score as an expression on the contact row."""
+    tag_points: ColumnElement[int] = (
+        select(func.coalesce(func.sum(_lookup(Tag.name, rules.tags)), 0))
+        .where(col(ContactTag.tag_id) == Tag.id, col(ContactTag.contact_id) == Contact.id)
+        .scalar_subquery()
         if any(rules.tags.values())
-        else "0"
+        else literal(0)
     )
     recent_count = (
-        "(SELECT count(*) FROM interaction WHERE interaction.contact_id = contact.id"
-        " AND interaction.occurred_at >= :score_recent AND interaction.deleted_at IS NULL)"
+        select(func.count())
+        .where(
+            col(Interaction.contact_id) == Contact.id,
+            col(Interaction.occurred_at) >= now - timedelta(days=rules.interactions.per),
+            live(Interaction),
+        )
+        .scalar_subquery()
     )
-    currencies = [r[0] for r in fetch(reader, "SELECT DISTINCT currency FROM deal")]
-    odd: list[str] = []
-    for currency in currencies:
-        if exponent(currency) != 2:
-            key = f"score_currency{len(odd)}"
-            params[key] = currency
-            odd.append(f"WHEN deal.currency = :{key} THEN {10 ** exponent(currency)}")
-    unit = f"CASE {' '.join(odd)} ELSE 100 END" if odd else "100"
+    currencies = execute(session, select(col(Deal.currency)).distinct()).scalars()
+    odd = [
+        (col(Deal.currency) == currency, literal(10 ** exponent(currency)))
+        for currency in currencies
+        if exponent(currency) != 2
+    ]
+    unit = case(*odd, else_=literal(100)) if odd else literal(100)
     open_major = (
-        f"(SELECT coalesce(sum(coalesce(deal.value, 0) * 1.0 / {unit}), 0) FROM deal"
-        " WHERE deal.contact_id = contact.id AND deal.status = 'open'"
-        " AND deal.deleted_at IS NULL)"
+        select(func.coalesce(func.sum(func.coalesce(Deal.value, 0) * literal(1.0) / unit), 0))
+        .where(
+            col(Deal.contact_id) == Contact.id,
+            col(Deal.status) == DealStatus.OPEN,
+            live(Deal),
+        )
+        .scalar_subquery()
     )
     last = (
-        "(SELECT max(interaction.occurred_at) FROM interaction"
-        " WHERE interaction.contact_id = contact.id AND interaction.deleted_at IS NULL)"
+        select(func.max(Interaction.occurred_at))
+        .where(col(Interaction.contact_id) == Contact.id, live(Interaction))
+        .scalar_subquery()
     )
-    idle_days = f"julianday(:score_now) - julianday(coalesce({last}, contact.created_at))"
-    steps = f"CAST(({idle_days}) / {float(rules.decay.per)} AS INTEGER)"
+    idle_days = days_between(literal(to_stored(now)), func.coalesce(last, Contact.created_at))
+    steps = cast(idle_days / literal(float(rules.decay.per)), Integer)
     i, o, d = rules.interactions, rules.open_deals, rules.decay
-    parts = {
-        "lifecycle": _lookup("contact.lifecycle", rules.lifecycle, "score_lifecycle", params),
-        "source": _lookup("contact.source", rules.source, "score_source", params),
+    return {
+        "lifecycle": _lookup(Contact.lifecycle, rules.lifecycle),
+        "source": _lookup(Contact.source, rules.source),
         "tags": tag_points,
-        "interactions": _capped(f"{recent_count} * {int(i.points)}", i.most),
-        "open_deals": _capped(
-            f"CAST({open_major} / {float(o.per)} AS INTEGER) * {int(o.points)}", o.most
+        "interactions": least(recent_count * literal(i.points), literal(i.most)),
+        "open_deals": least(
+            cast(open_major / literal(float(o.per)), Integer) * literal(o.points),
+            literal(o.most),
         ),
-        "decay": "-" + _capped(f"max({steps}, 0) * {int(d.points)}", d.most),
+        "decay": -least(greatest(steps, literal(0)) * literal(d.points), literal(d.most)),
     }
-    return parts, params
 
 
-def score_expression(reader: Reader, rules: Rules, now: datetime) -> Condition:
-    """Return the whole score of the `contact` row as one SQL expression (for sorting)."""
-    parts, params = components(reader, rules, now)
-    return Condition(" + ".join(f"({sql})" for sql in parts.values()), params)
+def score_expression(session: Session, rules: Rules, now: datetime) -> ColumnElement[int]:
+    """Return the whole score of the contact row as one expression (to show and sort by)."""
+    parts = list(components(session, rules, now).values())
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
 
 
 @dataclass(frozen=True)
@@ -121,48 +124,50 @@ class Line:
     points: int
 
 
-def explain(reader: Reader, contact_id: int, rules: Rules, now: datetime) -> dict[str, Any]:
+def explain(session: Session, contact_id: int, rules: Rules, now: datetime) -> ScoreExplanation:
     """Return a contact's score and the lines that make it up."""
-    from tinycrm.domain.dates import stored_time
-    from tinycrm.store.reader import fetch
-
-    rows = fetch(
-        reader,
-        "SELECT name, lifecycle, source, created_at FROM contact WHERE id = ?",
-        (contact_id,),
-    )
-    if not rows:
+    found = execute(
+        session,
+        select(
+            col(Contact.name),
+            col(Contact.lifecycle),
+            col(Contact.source),
+            stored_text(Contact.created_at),
+        ).where(col(Contact.id) == contact_id),
+    ).first()
+    if found is None:
         raise NotFoundError(f"no contact #{contact_id}")
-    name, lifecycle, source, created_at = rows[0]
-    parts, params = components(reader, rules, now)
-    columns = ", ".join(f"{sql} AS {part}" for part, sql in parts.items())
-    (row,) = fetch(
-        reader,
-        f"SELECT {columns} FROM contact WHERE contact.id = :score_id",
-        {**params, "score_id": contact_id},
+    name, lifecycle, source, created_at = found
+    parts = components(session, rules, now)
+    statement = select(*(sql.label(part) for part, sql in parts.items())).where(
+        col(Contact.id) == contact_id
     )
+    row = execute(session, statement).one()
     points = dict(zip(parts, (int(v or 0) for v in row), strict=True))
-    live = "contact_id = :id AND deleted_at IS NULL"
-    ((count, last_at),) = fetch(
-        reader,
-        "SELECT count(*) FILTER (WHERE occurred_at >= :recent), max(occurred_at)"
-        f" FROM interaction WHERE {live}",
-        {"id": contact_id, "recent": params["score_recent"]},
-    )
-    open_values = fetch(
-        reader,
-        "SELECT currency, sum(coalesce(value, 0)) FROM deal"
-        f" WHERE {live} AND status = 'open' GROUP BY currency ORDER BY currency",
-        {"id": contact_id},
-    )
+    recent = now - timedelta(days=rules.interactions.per)
+    mine = (col(Interaction.contact_id) == contact_id, live(Interaction))
+    count, last_at = execute(
+        session,
+        select(
+            func.count().filter(col(Interaction.occurred_at) >= recent),
+            stored_text(func.max(Interaction.occurred_at)),
+        ).where(*mine),
+    ).one()
+    open_values = execute(
+        session,
+        select(col(Deal.currency), func.sum(func.coalesce(Deal.value, 0)))
+        .where(col(Deal.contact_id) == contact_id, live(Deal), col(Deal.status) == DealStatus.OPEN)
+        .group_by(col(Deal.currency))
+        .order_by(col(Deal.currency)),
+    ).all()
     held = [
         tag
-        for (tag,) in fetch(
-            reader,
-            "SELECT tag.name FROM tag JOIN contact_tag ON contact_tag.tag_id = tag.id"
-            " WHERE contact_tag.contact_id = ? ORDER BY tag.name",
-            (contact_id,),
-        )
+        for tag in execute(
+            session,
+            select(col(Tag.name))
+            .where(col(ContactTag.tag_id) == Tag.id, col(ContactTag.contact_id) == contact_id)
+            .order_by(col(Tag.name)),
+        ).scalars()
         if rules.tags.get(tag)
     ]
     last = stored_time(last_at)

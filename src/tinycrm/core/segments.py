@@ -1,4 +1,4 @@
-"""Segments: saved list filters, and the SQL that narrows contacts and deals to one."""
+"""Segments: saved list filters, and the conditions that narrow contacts and deals to one."""
 
 from __future__ import annotations
 
@@ -7,17 +7,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.core.listing import Condition, ListFilter
-from tinycrm.domain.text import clean, escape_like, fold, tag_name
+from sqlalchemy import and_, exists, func, select, true
+from sqlmodel import col
+
+from tinycrm.core.listing import CONTACT, DEAL, ListFilter, deal_filter, person_filter
+from tinycrm.core.pipelines import pipeline_row, stage_row
+from tinycrm.domain.dates import stored_iso
+from tinycrm.domain.text import clean, fold, tag_name
 from tinycrm.domain.values import check_lifecycle, check_status
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
-from tinycrm.store.reader import fetch, pipeline_row, stage_row
+from tinycrm.store.dialect import inline, stored_text
+from tinycrm.store.models import Contact, Deal, Segment
+from tinycrm.store.query import execute, live, table
 
 if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
     from sqlmodel import Session
 
-    from tinycrm.store.models import Segment
-    from tinycrm.store.reader import Reader
+    from tinycrm.domain.rows import SegmentCount, SegmentView
 
 # Fields that describe a person; the rest describe a deal.
 CONTACT_FIELDS = ("tags", "lifecycle", "source", "company", "text")
@@ -58,7 +65,7 @@ def filter_from_json(data: dict[str, Any]) -> ListFilter:
     return ListFilter(**values)
 
 
-def check_filter(reader: Reader, flt: ListFilter) -> ListFilter:
+def check_filter(session: Session, flt: ListFilter) -> ListFilter:
     """Return the filter with its values in stored form; raise ValidationError or
     NotFoundError for a value that names nothing (a lifecycle, status, pipeline or stage)."""
     changes: dict[str, Any] = {"tags": tuple(tag_name(t) for t in flt.tags)}
@@ -69,10 +76,10 @@ def check_filter(reader: Reader, flt: ListFilter) -> ListFilter:
     if flt.status:
         changes["status"] = check_status(flt.status)
     if flt.pipeline or flt.stage:
-        pipe_id, pipe_name = pipeline_row(reader, flt.pipeline)
+        pipe_id, pipe_name = pipeline_row(session, flt.pipeline)
         changes["pipeline"] = pipe_name
         if flt.stage:
-            changes["stage"] = stage_row(reader, pipe_id, flt.stage)[1]
+            changes["stage"] = stage_row(session, pipe_id, flt.stage)[1]
     for key in ("company", "text"):
         changes[key] = clean(getattr(flt, key))
     if flt.min_value is not None and flt.max_value is not None and flt.min_value > flt.max_value:
@@ -103,8 +110,6 @@ def save_segment(
         session.add(existing)
         session.flush()
         return existing
-    from tinycrm.store.models import Segment
-
     segment = Segment(name=key, filters=data, created_at=now, updated_at=now)
     session.add(segment)
     session.flush()
@@ -113,15 +118,13 @@ def save_segment(
 
 def find_segment(session: Session, name: str) -> Segment | None:
     """Return the segment called `name`, or None."""
-    from sqlmodel import select
+    from sqlmodel import select as select_records
 
-    from tinycrm.store.models import Segment
-
-    return session.exec(select(Segment).where(Segment.name == check_name(name))).first()
+    return session.exec(select_records(Segment).where(Segment.name == check_name(name))).first()
 
 
-def _missing(reader: Reader, name: str) -> NotFoundError:
-    names = [r[0] for r in fetch(reader, "SELECT name FROM segment ORDER BY name")]
+def _missing(session: Session, name: str) -> NotFoundError:
+    names = list(execute(session, select(col(Segment.name)).order_by(col(Segment.name))).scalars())
     hint = f"segments: {', '.join(names)}" if names else "save one with crm segment save"
     return NotFoundError(f"no segment called {name!r}", hint=hint)
 
@@ -134,34 +137,32 @@ def get_segment(session: Session, name: str) -> Segment:
     return segment
 
 
-def segment_filter(reader: Reader, name: str) -> ListFilter:
+def segment_filter(session: Session, name: str) -> ListFilter:
     """Return the filters saved under `name`, or raise NotFoundError."""
-    import json
+    statement = select(col(Segment.filters)).where(col(Segment.name) == check_name(name))
+    filters = execute(session, statement).scalar_one_or_none()
+    if filters is None:
+        raise _missing(session, name)
+    return filter_from_json(filters)
 
-    rows = fetch(reader, "SELECT filters FROM segment WHERE name = ?", (check_name(name),))
-    if not rows:
-        raise _missing(reader, name)
-    return filter_from_json(json.loads(rows[0][0]))
 
-
-def segment_dicts(reader: Reader, name: str | None = None) -> list[dict[str, Any]]:
+def segment_dicts(session: Session, name: str | None = None) -> list[SegmentView]:
     """Describe every segment, by name (or the one called `name`: NotFoundError if none)."""
-    import json
-
-    from tinycrm.domain.dates import stored_iso
-
-    sql = "SELECT name, filters, created_at, updated_at FROM segment"
-    params: tuple[str, ...] = ()
+    statement = select(
+        col(Segment.name),
+        col(Segment.filters),
+        stored_text(Segment.created_at),
+        stored_text(Segment.updated_at),
+    ).order_by(col(Segment.name))
     if name is not None:
-        sql += " WHERE name = ?"
-        params = (check_name(name),)
-    rows = fetch(reader, sql + " ORDER BY name", params)
+        statement = statement.where(col(Segment.name) == check_name(name))
+    rows = list(execute(session, statement))
     if name is not None and not rows:
-        raise _missing(reader, name)
+        raise _missing(session, name)
     return [
         {
             "name": seg_name,
-            "filters": json.loads(filters),
+            "filters": filters,
             "created_at": stored_iso(created),
             "updated_at": stored_iso(updated),
         }
@@ -177,122 +178,106 @@ def delete_segment(session: Session, name: str) -> Segment:
     return segment
 
 
-def segment_dict(reader: Reader, name: str) -> dict[str, Any]:
+def segment_dict(session: Session, name: str) -> SegmentView:
     """Describe the segment called `name`, or raise NotFoundError."""
-    return segment_dicts(reader, name)[0]
+    return segment_dicts(session, name)[0]
 
 
 @dataclass(frozen=True)
 class Scope:
-    """A filter as SQL conditions: which contacts and which deals it keeps.
+    """A filter as conditions: which contacts and which deals it keeps.
 
     A contact is kept when it matches the person fields (tags on the contact, lifecycle,
     source, company, name) and, if the filter has deal fields (pipeline, stage, status,
-    value), has at least one deal matching them. A deal is kept when it matches the deal
-    fields and, if the filter has person fields, its contact matches them.
+    value), has at least one live deal matching them. A deal is kept when it matches the deal
+    fields and, if the filter has person fields, its live contact matches them.
     """
 
-    contact_conditions: tuple[str, ...]
-    deal_conditions: tuple[str, ...]
-    params: dict[str, Any]
+    filters: ListFilter  # checked: values in stored form
+    pipeline_id: int | None = None
+    stage_id: int | None = None
+
+    def _people(self, person: Any) -> list[ColumnElement[bool]]:
+        return person_filter(self.filters, person)
+
+    def _deals(self, deal: Any) -> list[ColumnElement[bool]]:
+        return deal_filter(self.filters, deal, self.pipeline_id, self.stage_id)
+
+    def contacts(self, person: Any = CONTACT) -> ColumnElement[bool]:
+        """The condition keeping the contacts of the scope, on `person`: the contact table's
+        columns or an alias's."""
+        parts = self._people(person)
+        deal = table(Deal).alias("seg_d").c
+        deal_parts = self._deals(deal)
+        if deal_parts:
+            parts.append(exists().where(col(deal.contact_id) == person.id, live(deal), *deal_parts))
+        return and_(true(), *parts)
+
+    def deals(self, deal: Any = DEAL) -> ColumnElement[bool]:
+        """The condition keeping the deals of the scope, on `deal`: the deal table's columns
+        or an alias's."""
+        parts = self._deals(deal)
+        person = table(Contact).alias("seg_c").c
+        people = self._people(person)
+        if people:
+            parts.append(exists().where(col(person.id) == deal.contact_id, live(person), *people))
+        return and_(true(), *parts)
 
     def contact_where(self, alias: str) -> str:
-        """Return a SQL condition on the contact table (under `alias`), '1' if no filter."""
-        parts = [c.format(c=alias) for c in self.contact_conditions]
-        if self.deal_conditions:
-            inner = " AND ".join(c.format(d="seg_d") for c in self.deal_conditions)
-            parts.append(
-                f"EXISTS (SELECT 1 FROM deal seg_d WHERE seg_d.contact_id = {alias}.id"
-                f" AND seg_d.deleted_at IS NULL AND {inner})"
-            )
-        return "(" + " AND ".join(parts) + ")" if parts else "1"
+        """The contacts kept, as SQL text on the contact row called `alias` ('1' if all
+        are), for a report written as SQL text."""
+        if not self._people(CONTACT) and not self._deals(DEAL):
+            return "1"
+        kept = select(CONTACT.id).where(self.contacts())
+        return f"{alias}.id IN ({inline(kept)})"
 
     def deal_where(self, alias: str) -> str:
-        """Return a SQL condition on the deal table (under `alias`), '1' if no filter."""
-        parts = [c.format(d=alias) for c in self.deal_conditions]
-        if self.contact_conditions:
-            inner = " AND ".join(c.format(c="seg_c") for c in self.contact_conditions)
-            parts.append(
-                f"EXISTS (SELECT 1 FROM contact seg_c WHERE seg_c.id = {alias}.contact_id"
-                f" AND seg_c.deleted_at IS NULL AND {inner})"
-            )
-        return "(" + " AND ".join(parts) + ")" if parts else "1"
+        """The deals kept, as SQL text on the deal row called `alias` ('1' if all are), for a
+        report written as SQL text."""
+        if not self._people(CONTACT) and not self._deals(DEAL):
+            return "1"
+        kept = select(DEAL.id).where(self.deals())
+        return f"{alias}.id IN ({inline(kept)})"
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters the SQL text conditions take: none, their values are written in."""
+        return {}
 
 
-EVERYTHING = Scope((), (), {})
+EVERYTHING = Scope(ListFilter())
 
 
-def scope(reader: Reader, flt: ListFilter | None) -> Scope:
-    """Turn a filter into SQL conditions (see Scope); None keeps everything."""
+def scope(session: Session, flt: ListFilter | None) -> Scope:
+    """Turn a filter into conditions (see Scope); None keeps everything."""
     if flt is None:
         return EVERYTHING
-    flt = check_filter(reader, flt)
-    people: list[str] = []
-    deals: list[str] = []
-    params: dict[str, Any] = {}
-    for n, tag in enumerate(flt.tags):
-        params[f"seg_tag{n}"] = tag
-        people.append(
-            "EXISTS (SELECT 1 FROM contact_tag seg_ct JOIN tag seg_t ON seg_t.id = seg_ct.tag_id"
-            f" WHERE seg_ct.contact_id = {{c}}.id AND seg_t.name = :seg_tag{n})"
-        )
-    if flt.lifecycle:
-        params["seg_lifecycle"] = flt.lifecycle
-        people.append("{c}.lifecycle = :seg_lifecycle")
-    if flt.source:
-        params["seg_source"] = flt.source
-        people.append("{c}.source = :seg_source")
-    if flt.company:
-        params["seg_company"] = f"%{escape_like(fold(flt.company))}%"
-        people.append(
-            "EXISTS (SELECT 1 FROM company seg_co WHERE seg_co.id = {c}.company_id"
-            " AND seg_co.name_key LIKE :seg_company ESCAPE '\\')"
-        )
-    if flt.text:
-        params["seg_text"] = f"%{escape_like(fold(flt.text))}%"
-        people.append("{c}.name_key LIKE :seg_text ESCAPE '\\'")
+    flt = check_filter(session, flt)
+    pipe = stage = None
     if flt.pipeline:
-        pipe = pipeline_row(reader, flt.pipeline)[0]
-        params["seg_pipeline"] = pipe
-        deals.append("{d}.pipeline_id = :seg_pipeline")
+        pipe = pipeline_row(session, flt.pipeline)[0]
         if flt.stage:
-            params["seg_stage"] = stage_row(reader, pipe, flt.stage)[0]
-            deals.append("{d}.stage_id = :seg_stage")
-    if flt.status:
-        params["seg_status"] = flt.status
-        deals.append("{d}.status = :seg_status")
-    if flt.min_value is not None:
-        params["seg_min"] = flt.min_value
-        deals.append("{d}.value >= :seg_min")
-    if flt.max_value is not None:
-        params["seg_max"] = flt.max_value
-        deals.append("{d}.value <= :seg_max")
-    return Scope(tuple(people), tuple(deals), params)
+            stage = stage_row(session, pipe, flt.stage)[0]
+    return Scope(flt, pipe, stage)
 
 
-def contact_condition(reader: Reader, flt: ListFilter) -> Condition:
+def contact_condition(session: Session, flt: ListFilter) -> ColumnElement[bool]:
     """Return the condition keeping the contacts of a segment (for list queries)."""
-    found = scope(reader, flt)
-    return Condition(found.contact_where("contact"), found.params)
+    return scope(session, flt).contacts()
 
 
-def deal_condition(reader: Reader, flt: ListFilter) -> Condition:
+def deal_condition(session: Session, flt: ListFilter) -> ColumnElement[bool]:
     """Return the condition keeping the deals of a segment (for list queries)."""
-    found = scope(reader, flt)
-    return Condition(found.deal_where("deal"), found.params)
+    return scope(session, flt).deals()
 
 
-def count(reader: Reader, flt: ListFilter) -> dict[str, int]:
+def count(session: Session, flt: ListFilter) -> SegmentCount:
     """Return how many contacts and deals (not in the trash) a filter keeps."""
-    found = scope(reader, flt)
-    contacts = fetch(
-        reader,
-        f"SELECT count(*) FROM contact c WHERE c.deleted_at IS NULL AND {found.contact_where('c')}",
-        found.params,
-    )[0][0]
-    deals = fetch(
-        reader,
-        f"SELECT count(*) FROM deal d WHERE d.deleted_at IS NULL AND {found.deal_where('d')}",
-        found.params,
-    )[0][0]
-    return {"contacts": int(contacts), "deals": int(deals)}
+    found = scope(session, flt)
+    contacts = select(func.count()).select_from(table(Contact))
+    contacts = contacts.where(live(CONTACT), found.contacts())
+    deals = select(func.count()).select_from(table(Deal)).where(live(DEAL), found.deals())
+    return {
+        "contacts": int(execute(session, contacts).scalar_one()),
+        "deals": int(execute(session, deals).scalar_one()),
+    }

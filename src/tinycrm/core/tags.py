@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Integer, Select, bindparam
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
 
 from tinycrm.domain.text import tag_name
 from tinycrm.store.models import CompanyTag, ContactTag, DealTag, Tag
+from tinycrm.store.query import execute
 
 
 def normalise(name: str) -> str:
@@ -39,14 +45,18 @@ _LINKS: dict[str, type[ContactTag] | type[CompanyTag] | type[DealTag]] = {
 }
 
 
+@cache
+def _tags_statement(kind: str) -> Select[*tuple[Any, ...]]:
+    link = _LINKS[kind]
+    owner: Any = getattr(link, f"{kind}_id")
+    return select_columns(col(Tag.name)).where(
+        col(link.tag_id) == Tag.id, col(owner) == bindparam("record", type_=Integer)
+    )
+
+
 def tags_of(session: Session, kind: str, record_id: int) -> list[str]:
     """Return the tag names on one record, sorted."""
-    link = _LINKS[kind]
-    column = getattr(link, f"{kind}_id")
-    rows = session.exec(
-        select(Tag.name).join(link, link.tag_id == Tag.id).where(column == record_id)  # type: ignore[arg-type]
-    )
-    return sorted(rows)
+    return sorted(execute(session, _tags_statement(kind), {"record": record_id}).scalars())
 
 
 def add_tags(session: Session, kind: str, record_id: int, names: list[str]) -> list[str]:

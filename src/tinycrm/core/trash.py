@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from tinycrm.core import refs
 from tinycrm.core.views import iso
 from tinycrm.store.models import Company, Contact, Deal
+from tinycrm.store.query import execute, live
+
+if TYPE_CHECKING:
+    from tinycrm.domain.rows import TrashedRow
 
 _MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal}
 
@@ -25,7 +30,7 @@ class Trashed:
     label: str
     deleted_at: datetime
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> TrashedRow:
         """Describe the record with stable names (the `--json` output)."""
         return {
             "kind": self.kind,
@@ -72,8 +77,6 @@ def list_trash(session: Session) -> list[Trashed]:
     found: list[Trashed] = []
     for kind, model in _MODELS.items():
         label = model.title if kind == "deal" else model.name
-        rows = session.exec(
-            select(model.id, label, model.deleted_at).where(col(model.deleted_at).is_not(None))
-        ).all()
-        found.extend(Trashed(kind, r[0], r[1], r[2]) for r in rows)
+        statement = select(col(model.id), col(label), col(model.deleted_at)).where(~live(model))
+        found.extend(Trashed(kind, r[0], r[1], r[2]) for r in execute(session, statement))
     return sorted(found, key=lambda t: (t.deleted_at, t.kind, t.id), reverse=True)

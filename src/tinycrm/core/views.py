@@ -1,27 +1,59 @@
-"""Records as plain dicts with stable field names: what `--json` prints and screens show.
+"""Records described with stable field names: what `--json` prints and screens show.
 
-Read with SQL text on any reader, so `crm show` needs no ORM. A session's pending changes
-are flushed first (see reader.fetch), so a command that has just written a record describes
-it as stored.
+Each description is read as rows of columns (SQLAlchemy Core on the models' tables), so
+`crm show` builds no records. A session's pending changes are flushed first (see
+store.query.execute), so a command that has just written a record describes it as stored.
 """
 
 from __future__ import annotations
 
-import json
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import BindParameter, Integer, Select, bindparam, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from tinycrm.core.tags import tags_of
 from tinycrm.domain.dates import iso as iso
 from tinycrm.domain.dates import stored_iso
 from tinycrm.domain.money import to_decimal_text
 from tinycrm.errors import NotFoundError
-from tinycrm.store.reader import fetch
+from tinycrm.store.dialect import stored_text
+from tinycrm.store.models import (
+    Company,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactUrl,
+    Deal,
+    Pipeline,
+    Stage,
+    StageChange,
+)
+from tinycrm.store.query import execute, live, primary_first
 
 if TYPE_CHECKING:
-    from tinycrm.store.models import Company, Contact, Deal
-    from tinycrm.store.reader import Reader
+    from sqlalchemy import Row
+    from sqlmodel import Session
+
+    from tinycrm.domain.rows import (
+        CompanyView,
+        ContactView,
+        DealView,
+        EmailEntry,
+        PhoneEntry,
+        Ref,
+        UrlEntry,
+        View,
+    )
 
 
-def _ref(record_id: int | None, label: str | None) -> dict[str, Any] | None:
+# the id of the record a statement below describes
+RECORD: BindParameter[int] = bindparam("record", type_=Integer)
+
+
+def _ref(record_id: Any, label: Any) -> Ref | None:
     return {"id": record_id, "name": label} if record_id is not None else None
 
 
@@ -32,54 +64,69 @@ def _id(record: Any) -> int:
     return int(record_id)
 
 
-def _custom(text: str | None) -> dict[str, Any]:
-    value = json.loads(text) if text is not None else None
-    return value or {}
-
-
-def _one(reader: Reader, kind: str, sql: str, record_id: int) -> tuple[Any, ...]:
-    rows = fetch(reader, sql, (record_id,))
-    if not rows:
+def _one(session: Session, kind: str, statement: Any, record_id: int) -> Row[*tuple[Any, ...]]:
+    found = execute(session, statement, {"record": record_id}).first()
+    if found is None:
         raise NotFoundError(f"no {kind} #{record_id}")
-    return tuple(rows[0])
+    return found
 
 
-def _tags(reader: Reader, kind: str, record_id: int) -> list[str]:
-    """The tag names on one record, sorted."""
-    rows = fetch(
-        reader,
-        f"SELECT tag.name FROM tag JOIN {kind}_tag link ON link.tag_id = tag.id"
-        f" WHERE link.{kind}_id = ?",
-        (record_id,),
+@cache
+def _listed_statement(model: Any, column: Any) -> Select[*tuple[Any, ...]]:
+    return (
+        select(col(column), col(model.label), col(model.is_primary))
+        .where(col(model.contact_id) == RECORD)
+        .order_by(*primary_first(model))
     )
-    return sorted(r[0] for r in rows)
 
 
-def _listed(reader: Reader, table: str, column: str, contact_id: int) -> list[dict[str, Any]]:
-    """A contact's emails, phones or web addresses, the primary first."""
-    rows = fetch(
-        reader,
-        f"SELECT {column}, label, is_primary FROM {table} WHERE contact_id = ?"
-        " ORDER BY is_primary DESC, id",
-        (contact_id,),
+def _listed(session: Session, model: Any, column: Any, contact_id: int) -> list[Any]:
+    """A contact's emails, phones or web addresses, the primary first, as (value, label,
+    primary) rows."""
+    return list(execute(session, _listed_statement(model, column), {"record": contact_id}))
+
+
+@cache
+def _contact_statement() -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            col(Contact.uuid),
+            col(Contact.name),
+            col(Contact.title),
+            col(Company.id),
+            col(Company.name),
+            col(Contact.lifecycle),
+            col(Contact.source),
+            col(Contact.notes),
+            col(Contact.custom),
+            col(Contact.keep_in_touch_days),
+            stored_text(Contact.created_at),
+            stored_text(Contact.updated_at),
+        )
+        .select_from(Contact)
+        .outerjoin(Company, col(Company.id) == Contact.company_id)
+        .where(col(Contact.id) == RECORD)
     )
-    return [{column: value, "label": label, "primary": bool(p)} for value, label, p in rows]
 
 
-def contact_dict(reader: Reader, contact: Contact | int) -> dict[str, Any]:
+def contact_dict(session: Session, contact: Contact | int) -> ContactView:
     """Describe a contact fully."""
     contact_id = _id(contact)
-    (_, uuid, name, title, company_id, company, lifecycle, source, notes, custom, keep, created,
-     updated) = _one(
-        reader,
-        "contact",
-        "SELECT contact.id, contact.uuid, contact.name, contact.title, company.id, company.name,"
-        " contact.lifecycle, contact.source, contact.notes, contact.custom,"
-        " contact.keep_in_touch_days, contact.created_at, contact.updated_at"
-        " FROM contact LEFT OUTER JOIN company ON company.id = contact.company_id"
-        " WHERE contact.id = ?",
-        contact_id,
-    )  # fmt: skip
+    statement = _contact_statement()
+    (uuid, name, title, company_id, company, lifecycle, source, notes, custom, keep, created,
+     updated) = _one(session, "contact", statement, contact_id)  # fmt: skip
+    emails: list[EmailEntry] = [
+        {"email": v, "label": label, "primary": bool(p)}
+        for v, label, p in _listed(session, ContactEmail, ContactEmail.email, contact_id)
+    ]
+    phones: list[PhoneEntry] = [
+        {"phone": v, "label": label, "primary": bool(p)}
+        for v, label, p in _listed(session, ContactPhone, ContactPhone.phone, contact_id)
+    ]
+    urls: list[UrlEntry] = [
+        {"url": v, "label": label, "primary": bool(p)}
+        for v, label, p in _listed(session, ContactUrl, ContactUrl.url, contact_id)
+    ]
     return {
         "kind": "contact",
         "id": contact_id,
@@ -89,34 +136,50 @@ def contact_dict(reader: Reader, contact: Contact | int) -> dict[str, Any]:
         "company": _ref(company_id, company),
         "lifecycle": lifecycle,
         "source": source,
-        "emails": _listed(reader, "contact_email", "email", contact_id),
-        "phones": _listed(reader, "contact_phone", "phone", contact_id),
-        "urls": _listed(reader, "contact_url", "url", contact_id),
-        "tags": _tags(reader, "contact", contact_id),
+        "emails": emails,
+        "phones": phones,
+        "urls": urls,
+        "tags": tags_of(session, "contact", contact_id),
         "notes": notes,
-        "custom": _custom(custom),
+        "custom": custom or {},
         "keep_in_touch_days": keep,
         "created_at": stored_iso(created),
         "updated_at": stored_iso(updated),
     }
 
 
-def company_dict(reader: Reader, company: Company | int) -> dict[str, Any]:
+@cache
+def _company_statement() -> Select[*tuple[Any, ...]]:
+    return select(
+        col(Company.uuid),
+        col(Company.name),
+        col(Company.domain),
+        col(Company.industry),
+        col(Company.size),
+        col(Company.notes),
+        col(Company.custom),
+        stored_text(Company.created_at),
+        stored_text(Company.updated_at),
+    ).where(col(Company.id) == RECORD)
+
+
+@cache
+def _people_statement() -> Select[*tuple[Any, ...]]:
+    return (
+        select(col(Contact.id), col(Contact.name))
+        .where(col(Contact.company_id) == RECORD, live(Contact))
+        .order_by(col(Contact.name_key))
+    )
+
+
+def company_dict(session: Session, company: Company | int) -> CompanyView:
     """Describe a company fully, with its people."""
     company_id = _id(company)
-    (_, uuid, name, domain, industry, size, notes, custom, created, updated) = _one(
-        reader,
-        "company",
-        "SELECT id, uuid, name, domain, industry, size, notes, custom, created_at, updated_at"
-        " FROM company WHERE id = ?",
-        company_id,
+    statement = _company_statement()
+    (uuid, name, domain, industry, size, notes, custom, created, updated) = _one(
+        session, "company", statement, company_id
     )
-    people = fetch(
-        reader,
-        "SELECT id, name FROM contact WHERE company_id = ? AND deleted_at IS NULL"
-        " ORDER BY name_key",
-        (company_id,),
-    )
+    people = execute(session, _people_statement(), {"record": company_id})
     return {
         "kind": "company",
         "id": company_id,
@@ -126,36 +189,69 @@ def company_dict(reader: Reader, company: Company | int) -> dict[str, Any]:
         "industry": industry,
         "size": size,
         "notes": notes,
-        "tags": _tags(reader, "company", company_id),
-        "custom": _custom(custom),
-        "contacts": [{"id": p[0], "name": p[1]} for p in people],
+        "tags": tags_of(session, "company", company_id),
+        "custom": custom or {},
+        "contacts": [{"id": person_id, "name": person} for person_id, person in people],
         "created_at": stored_iso(created),
         "updated_at": stored_iso(updated),
     }
 
 
-def deal_dict(reader: Reader, deal: Deal | int, with_history: bool = True) -> dict[str, Any]:
+@cache
+def _deal_statement() -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            col(Deal.uuid),
+            col(Deal.title),
+            col(Contact.id),
+            col(Contact.name),
+            col(Company.id),
+            col(Company.name),
+            col(Pipeline.name),
+            col(Stage.name),
+            col(Deal.status),
+            col(Deal.value),
+            col(Deal.currency),
+            func.coalesce(Deal.probability, Stage.probability),
+            stored_text(Deal.expected_close),
+            col(Deal.lost_reason),
+            stored_text(Deal.closed_at),
+            stored_text(Deal.stage_entered_at),
+            col(Deal.notes),
+            col(Deal.custom),
+            stored_text(Deal.created_at),
+            stored_text(Deal.updated_at),
+        )
+        .select_from(Deal)
+        .outerjoin(Contact, col(Contact.id) == Deal.contact_id)
+        .outerjoin(Company, col(Company.id) == Deal.company_id)
+        .outerjoin(Pipeline, col(Pipeline.id) == Deal.pipeline_id)
+        .outerjoin(Stage, col(Stage.id) == Deal.stage_id)
+        .where(col(Deal.id) == RECORD)
+    )
+
+
+@cache
+def _history_statement() -> Select[*tuple[Any, ...]]:
+    source, target = aliased(Stage, name="from_stage"), aliased(Stage, name="to_stage")
+    return (
+        select(col(source.name), col(target.name), stored_text(StageChange.at))
+        .select_from(StageChange)
+        .outerjoin(source, col(source.id) == StageChange.from_stage_id)
+        .outerjoin(target, col(target.id) == StageChange.to_stage_id)
+        .where(col(StageChange.deal_id) == RECORD)
+        .order_by(col(StageChange.at), col(StageChange.id))
+    )
+
+
+def deal_dict(session: Session, deal: Deal | int, with_history: bool = True) -> DealView:
     """Describe a deal fully, with its stage history."""
     deal_id = _id(deal)
-    (_, uuid, title, contact_id, contact, company_id, company, pipeline, stage, status, value,
+    statement = _deal_statement()
+    (uuid, title, contact_id, contact, company_id, company, pipeline, stage, status, value,
      currency, probability, expected_close, lost_reason, closed, entered, notes, custom,
-     created, updated) = _one(
-        reader,
-        "deal",
-        "SELECT deal.id, deal.uuid, deal.title, contact.id, contact.name, company.id,"
-        " company.name, pipeline.name, stage.name, deal.status, deal.value, deal.currency,"
-        " coalesce(deal.probability, stage.probability), deal.expected_close,"
-        " deal.lost_reason, deal.closed_at, deal.stage_entered_at, deal.notes, deal.custom,"
-        " deal.created_at, deal.updated_at"
-        " FROM deal"
-        " LEFT OUTER JOIN contact ON contact.id = deal.contact_id"
-        " LEFT OUTER JOIN company ON company.id = deal.company_id"
-        " LEFT OUTER JOIN pipeline ON pipeline.id = deal.pipeline_id"
-        " LEFT OUTER JOIN stage ON stage.id = deal.stage_id"
-        " WHERE deal.id = ?",
-        deal_id,
-    )  # fmt: skip
-    out: dict[str, Any] = {
+     created, updated) = _one(session, "deal", statement, deal_id)  # fmt: skip
+    out: DealView = {
         "kind": "deal",
         "id": deal_id,
         "uuid": uuid,
@@ -173,31 +269,24 @@ def deal_dict(reader: Reader, deal: Deal | int, with_history: bool = True) -> di
         "lost_reason": lost_reason,
         "closed_at": stored_iso(closed),
         "stage_entered_at": stored_iso(entered),
-        "tags": _tags(reader, "deal", deal_id),
+        "tags": tags_of(session, "deal", deal_id),
         "notes": notes,
-        "custom": _custom(custom),
+        "custom": custom or {},
         "created_at": stored_iso(created),
         "updated_at": stored_iso(updated),
     }
     if with_history:
-        changes = fetch(
-            reader,
-            "SELECT from_stage.name, to_stage.name, sc.at FROM stage_change sc"
-            " LEFT OUTER JOIN stage from_stage ON from_stage.id = sc.from_stage_id"
-            " LEFT OUTER JOIN stage to_stage ON to_stage.id = sc.to_stage_id"
-            " WHERE sc.deal_id = ? ORDER BY sc.at, sc.id",
-            (deal_id,),
-        )
+        changes = execute(session, _history_statement(), {"record": deal_id})
         out["stage_history"] = [
             {"from": src, "to": dst, "at": stored_iso(at)} for src, dst, at in changes
         ]
     return out
 
 
-def describe(reader: Reader, kind: str, record_id: int) -> dict[str, Any]:
+def describe(session: Session, kind: str, record_id: int) -> View:
     """Describe a contact, company or deal by kind and id."""
     if kind == "contact":
-        return contact_dict(reader, record_id)
+        return contact_dict(session, record_id)
     if kind == "company":
-        return company_dict(reader, record_id)
-    return deal_dict(reader, record_id)
+        return company_dict(session, record_id)
+    return deal_dict(session, record_id)

@@ -75,13 +75,9 @@ def _tags(conn: Connection, link: Any, owner: Any) -> dict[int, list[str]]:
 def contact_ids(db: Database, flt: ListFilter) -> list[int]:
     """Return the ids of the contacts a filter selects, by name."""
     from tinycrm.core import listing
-    from tinycrm.store import reader
 
-    sql, params = listing.contacts_query(flt).sql(
-        columns=("contact.id",), order="contact.name_key, contact.id"
-    )
     with db.snapshot() as session:
-        return [r[0] for r in reader.fetch(session, sql, params)]
+        return listing.contact_ids(session, flt)
 
 
 def contacts(db: Database, ids: list[int]) -> list[dict[str, Any]]:

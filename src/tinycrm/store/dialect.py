@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, literal_column, text
+from sqlalchemy import String, func, literal_column, text, type_coerce
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -65,18 +65,18 @@ def upsert(table: TableClause, keys: Sequence[str], values: Sequence[str]) -> In
     )
 
 
-def days_between(later: str, earlier: str) -> str:
+def days_between_text(later: str, earlier: str) -> str:
     """SQL text for the days (a fraction) from the stored time `earlier` to `later`, for
     the reports' statements."""
     return f"(julianday({later}) - julianday({earlier}))"
 
 
-def greatest(*values: str) -> str:
+def greatest_text(*values: str) -> str:
     """SQL text for the largest of several values (NULLs are the caller's to avoid)."""
     return f"max({', '.join(values)})"
 
 
-def json_text(column: str, key: str) -> str:
+def json_field_text(column: str, key: str) -> str:
     """SQL text for the value under `key` of a JSON object stored in `column`."""
     return f"json_extract({column}, '$.{key}')"
 
@@ -179,3 +179,44 @@ def broken_reference(conn: Connection) -> tuple[str, str] | None:
 def holds(text_: Any, part: Any) -> ColumnElement[bool]:
     """`text_` contains `part` anywhere, taken literally (no pattern signs)."""
     return func.instr(text_, part) > 0
+
+
+# --- lists and filters ------------------------------------------------------------
+
+
+def joined(column: Any, separator: str) -> ColumnElement[str]:
+    """The values of `column` in a group joined into one text (NULL when there are none)."""
+    found: ColumnElement[str] = func.group_concat(column, separator)
+    return found
+
+
+def stored_text(column: Any) -> ColumnElement[str]:
+    """A time or date column read as the text it is stored as, unparsed: a list of thousands
+    reshapes that text (domain.dates.stored_iso) instead of building datetimes."""
+    return type_coerce(column, String)
+
+
+def least(first: Any, second: Any) -> ColumnElement[Any]:
+    """The smaller of two values of one row (SQLite's two-argument min is a scalar)."""
+    found: ColumnElement[Any] = func.min(first, second)
+    return found
+
+
+def greatest(first: Any, second: Any) -> ColumnElement[Any]:
+    """The larger of two values of one row (SQLite's two-argument max is a scalar)."""
+    found: ColumnElement[Any] = func.max(first, second)
+    return found
+
+
+def days_between(later: Any, earlier: Any) -> ColumnElement[float]:
+    """The days from `earlier` to `later`, two stored times, with the fraction of a day."""
+    found: ColumnElement[float] = func.julianday(later) - func.julianday(earlier)
+    return found
+
+
+def inline(statement: Any) -> str:
+    """Render a statement as SQLite text with its values written in, for a report that is
+    itself SQL text to embed (the values are strings and numbers, quoted by SQLAlchemy)."""
+    from sqlalchemy.dialects import sqlite
+
+    return str(statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))

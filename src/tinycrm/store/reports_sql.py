@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 
 from tinycrm.domain.values import CLOSED
-from tinycrm.store.dialect import days_between, greatest, json_text
+from tinycrm.store.dialect import days_between_text, greatest_text, json_field_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import RowMapping
@@ -110,7 +110,8 @@ def funnel_figures(deals: str) -> TextClause:
         WITH reach AS (
             SELECT d.id, d.status, d.stage_id,
                    CASE WHEN d.status = 'won' THEN 1e9
-                        ELSE {greatest("cur.position", "coalesce(max(s2.position), 0)")} END AS top
+                        ELSE {greatest_text("cur.position", "coalesce(max(s2.position), 0)")}
+                   END AS top
             FROM deal d
             JOIN stage cur ON cur.id = d.stage_id
             LEFT JOIN stage_change sc ON sc.deal_id = d.id
@@ -142,7 +143,7 @@ def stay_figures(deals: str) -> TextClause:
             FROM stage_change sc JOIN deal d ON d.id = sc.deal_id
             WHERE {deal_filter}
         ), done AS (
-            SELECT stays.stage_id, {days_between(ended, "stays.entered")} AS days
+            SELECT stays.stage_id, {days_between_text(ended, "stays.entered")} AS days
             FROM stays JOIN deal d ON d.id = stays.deal_id
             WHERE {ended} IS NOT NULL
         ), ranked AS (
@@ -166,7 +167,7 @@ def won_span_figures(deals: str) -> TextClause:
     deal_filter = _of_pipeline(deals)
     return text(f"""
         WITH spans AS (
-            SELECT {days_between("d.closed_at", "d.created_at")} AS days FROM deal d
+            SELECT {days_between_text("d.closed_at", "d.created_at")} AS days FROM deal d
             WHERE d.status = 'won' AND d.closed_at IS NOT NULL AND {deal_filter}
         ), ranked AS (
             SELECT days, row_number() OVER (ORDER BY days) AS rn, count(*) OVER () AS n
@@ -188,7 +189,7 @@ def velocity_figures(deals: str, since: bool) -> TextClause:
                count(*) FILTER (WHERE {won}) AS won,
                count(*) FILTER (WHERE d.status = 'lost' {closed_since}) AS lost,
                avg(d.value) FILTER (WHERE {won}) AS average_won,
-               avg({days_between("d.closed_at", "d.created_at")}) FILTER (WHERE {won}) AS cycle
+               avg({days_between_text("d.closed_at", "d.created_at")}) FILTER (WHERE {won}) AS cycle
         FROM deal d
         WHERE d.deleted_at IS NULL AND {deals}
         GROUP BY d.currency ORDER BY d.currency
@@ -198,7 +199,7 @@ def velocity_figures(deals: str, since: bool) -> TextClause:
 def stale_deals(deals: str) -> TextClause:
     """Open deals idle (no stage change or interaction) past their stage's stale_days by
     :now, the longest idle first."""
-    last_activity = greatest(
+    last_activity = greatest_text(
         "d.stage_entered_at",
         "coalesce((SELECT max(sc.at) FROM stage_change sc WHERE sc.deal_id = d.id), '')",
         "coalesce((SELECT max(i.occurred_at) FROM interaction i"
@@ -206,7 +207,7 @@ def stale_deals(deals: str) -> TextClause:
         "coalesce((SELECT max(i.occurred_at) FROM interaction i"
         " WHERE i.contact_id = d.contact_id AND i.deleted_at IS NULL), '')",
     )
-    idle = days_between(":now", "last_activity")
+    idle = days_between_text(":now", "last_activity")
     return text(f"""
         WITH activity AS (
             SELECT d.id, d.title, d.value, d.currency, s.name AS stage, s.stale_days,
@@ -235,7 +236,7 @@ def dark_contacts(people: str, deals: str) -> TextClause:
               AND {deals}
             GROUP BY c.id
         )
-        SELECT *, {days_between(":now", "last_interaction")} AS silent
+        SELECT *, {days_between_text(":now", "last_interaction")} AS silent
         FROM people
         WHERE last_interaction IS NULL OR last_interaction < :cutoff
         ORDER BY last_interaction IS NOT NULL, last_interaction, id
@@ -300,7 +301,7 @@ def top_customers(people: str) -> TextClause:
 def churn_figures(people: str) -> TextClause:
     """Customers at :start (read from the lifecycle changes since) and how many churned."""
     people = _live_people(people)
-    old, new = json_text("e.before", "lifecycle"), json_text("e.after", "lifecycle")
+    old, new = json_field_text("e.before", "lifecycle"), json_field_text("e.after", "lifecycle")
     return text(f"""
         WITH changes AS (
             SELECT CAST(e.entity_id AS INTEGER) AS contact_id, e.id, e.at,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from textual import on
@@ -56,17 +57,17 @@ class ContactsScreen(CrmScreen[None]):
 
     def reload(self) -> None:
         """Count the matching contacts and show them from the first page."""
-        from tinycrm.core import board, listing
+        from tinycrm.core import listing
 
         flt = listing.ListFilter(text=self.text or None)
         db = self.app.db
-        with db.snapshot() as reader:
-            total = board.count_contacts(reader, flt)
+        with db.snapshot() as session:
+            total = listing.count_contacts(session, flt)
 
-        def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
+        def fetch(offset: int, limit: int) -> Sequence[Mapping[str, Any]]:
             page = listing.Page(self.sort, self.descending, limit, offset)
-            with db.snapshot() as reader:
-                return listing.list_contacts(reader, flt, page)
+            with db.snapshot() as session:
+                return listing.list_contacts(session, flt, page)
 
         self.query_one(RowList).show(total, fetch)
         order = "descending" if self.descending else "ascending"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from rich.table import Table
@@ -61,13 +62,14 @@ def load(session: Any, kind: str, record_id: int) -> tuple[dict[str, Any], list[
     """Return a record as a dict and its timeline."""
     from tinycrm.core import companies, contacts, deals, timeline, views
 
+    data: Mapping[str, Any]
     if kind == "deal":
         data = views.deal_dict(session, deals.get_deal(session, record_id), with_history=False)
     elif kind == "contact":
         data = views.contact_dict(session, contacts.get_contact(session, record_id))
     else:
         data = views.company_dict(session, companies.get_company(session, record_id))
-    return data, timeline.timeline(session, kind, record_id, limit=200)
+    return dict(data), timeline.timeline(session, kind, record_id, limit=200)
 
 
 class DetailsScreen(CrmScreen[None]):

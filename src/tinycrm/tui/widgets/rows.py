@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -16,7 +16,7 @@ from textual.strip import Strip
 from tinycrm.tui.messages import RowChosen
 
 PAGE = 100
-Fetch = Callable[[int, int], list[dict[str, Any]]]
+Fetch = Callable[[int, int], Sequence[Mapping[str, Any]]]
 
 
 def header_line(columns: Sequence[tuple[str, str, int]]) -> str:
@@ -45,7 +45,7 @@ class RowList(ScrollView, can_focus=True):
         self.columns = list(columns)
         self.total = 0
         self.fetch: Fetch | None = None
-        self.pages: dict[int, list[dict[str, Any]]] = {}
+        self.pages: dict[int, Sequence[Mapping[str, Any]]] = {}
 
     def show(self, total: int, fetch: Fetch) -> None:
         """Show `total` rows that `fetch(offset, limit)` returns."""
@@ -56,7 +56,7 @@ class RowList(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(0, total - 1))
         self.refresh()
 
-    def row(self, index: int) -> dict[str, Any] | None:
+    def row(self, index: int) -> Mapping[str, Any] | None:
         """Return row `index`, fetching its page if needed."""
         if not 0 <= index < self.total or self.fetch is None:
             return None
@@ -90,7 +90,7 @@ class RowList(ScrollView, can_focus=True):
         """Open the row under the cursor."""
         row = self.row(self.cursor)
         if row is not None:
-            self.post_message(RowChosen(row))
+            self.post_message(RowChosen(dict(row)))
 
     def on_click(self, event: events.Click) -> None:
         index = int(event.y + self.scroll_y)

@@ -1,0 +1,208 @@
+"""The shapes of the rows that lists and descriptions return: the documented `--json`.
+
+Each is a TypedDict, so the JSON is the dict itself, keys in the order written here; times are
+ISO 8601 text in UTC with a Z, amounts both as decimal text (`value`) and integer minor units
+(`value_minor`) with their currency.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+
+class ContactRow(TypedDict):
+    """One line of `list contacts`."""
+
+    id: int
+    name: str
+    title: str | None
+    company: str | None
+    email: str | None  # the primary one
+    phone: str | None  # the primary one
+    lifecycle: str
+    source: str | None
+    tags: list[str]
+    created_at: str | None
+    updated_at: str | None
+    score: NotRequired[int]  # when sorted by the lead score
+
+
+class CompanyRow(TypedDict):
+    """One line of `list companies`: with how many live contacts and open deals it has."""
+
+    id: int
+    name: str
+    domain: str | None
+    industry: str | None
+    contacts: int
+    open_deals: int
+    created_at: str | None
+    updated_at: str | None
+
+
+class DealRow(TypedDict):
+    """One line of `list deals`."""
+
+    id: int
+    title: str
+    stage: str
+    status: str
+    value: str | None
+    value_minor: int | None
+    currency: str
+    probability: int | None  # the deal's own, else its stage's
+    contact: str | None
+    company: str | None
+    expected_close: str | None
+    stage_entered_at: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class Ref(TypedDict):
+    """Another record a description points to."""
+
+    id: int
+    name: str
+
+
+class EmailEntry(TypedDict):
+    """One email address of a contact."""
+
+    email: str
+    label: str | None
+    primary: bool
+
+
+class PhoneEntry(TypedDict):
+    """One phone number of a contact."""
+
+    phone: str
+    label: str | None
+    primary: bool
+
+
+class UrlEntry(TypedDict):
+    """One web address of a contact."""
+
+    url: str
+    label: str | None
+    primary: bool
+
+
+class ContactView(TypedDict):
+    """A contact described fully (`show`)."""
+
+    kind: Literal["contact"]
+    id: int
+    uuid: str
+    name: str
+    title: str | None
+    company: Ref | None
+    lifecycle: str
+    source: str | None
+    emails: list[EmailEntry]
+    phones: list[PhoneEntry]
+    urls: list[UrlEntry]
+    tags: list[str]
+    notes: str | None
+    custom: dict[str, Any]
+    keep_in_touch_days: int | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class CompanyView(TypedDict):
+    """A company described fully, with its live contacts by name (`show`)."""
+
+    kind: Literal["company"]
+    id: int
+    uuid: str
+    name: str
+    domain: str | None
+    industry: str | None
+    size: str | None
+    notes: str | None
+    tags: list[str]
+    custom: dict[str, Any]
+    contacts: list[Ref]
+    created_at: str | None
+    updated_at: str | None
+
+
+# "from" is a keyword, so this shape is written the functional way
+StageStep = TypedDict("StageStep", {"from": str | None, "to": str | None, "at": str | None})
+StageStep.__doc__ = """A deal entered a stage: from which (None when it was created), when."""
+
+
+class DealView(TypedDict):
+    """A deal described fully, with its stage history unless asked not to (`show`)."""
+
+    kind: Literal["deal"]
+    id: int
+    uuid: str
+    title: str
+    contact: Ref | None
+    company: Ref | None
+    pipeline: str | None
+    stage: str | None
+    status: str
+    value: str | None
+    value_minor: int | None
+    currency: str
+    probability: int | None
+    expected_close: str | None
+    lost_reason: str | None
+    closed_at: str | None
+    stage_entered_at: str | None
+    tags: list[str]
+    notes: str | None
+    custom: dict[str, Any]
+    created_at: str | None
+    updated_at: str | None
+    stage_history: NotRequired[list[StageStep]]
+
+
+View = ContactView | CompanyView | DealView
+
+
+class SegmentView(TypedDict):
+    """A saved segment: its name and the filters it keeps."""
+
+    name: str
+    filters: dict[str, Any]
+    created_at: str | None
+    updated_at: str | None
+
+
+class SegmentCount(TypedDict):
+    """How many live contacts and deals a segment keeps."""
+
+    contacts: int
+    deals: int
+
+
+class ScoreLine(TypedDict):
+    """One reason for a contact's lead score: the rule, what the contact has, the points."""
+
+    rule: str
+    detail: str
+    points: int
+
+
+class ScoreExplanation(TypedDict):
+    """A contact's lead score and the lines that make it up (`score`)."""
+
+    id: int
+    name: str
+    score: int
+    lines: list[ScoreLine]
+
+
+class TrashedRow(TypedDict):
+    """A record in the trash (`trash`)."""
+
+    kind: str
+    id: int
+    name: str
+    deleted_at: str | None
