@@ -108,13 +108,50 @@ def _damaged(text: str) -> TinyCrmError:
     )
 
 
-HELP_ORDER = (
-    "add", "list", "show", "move", "edit", "tag", "log", "timeline", "search",
-    "follow-up", "agenda", "done", "snooze", "cancel", "keep-in-touch", "remind", "cron",
-    "board", "demo", "report", "score", "segment", "pipeline", "import", "export",
-    "undo", "redo", "history", "delete", "restore", "trash", "merge", "forget", "config",
-    "server",
-)  # fmt: skip
+# Every command of `crm`, in the order `crm --help` lists them (how often a seller reaches for
+# them): its word, the module of tinycrm.cli that holds it, and the function it runs or, for a
+# group, the Typer app of its subcommands (built only when used, see cli/groups.py).
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("add", "adding", "app"),
+    ("list", "listing", "app"),
+    ("show", "showing", "show"),
+    ("move", "moving", "move"),
+    ("edit", "editing", "edit"),
+    ("tag", "editing", "tag"),
+    ("log", "interactions", "log"),
+    ("timeline", "interactions", "timeline"),
+    ("search", "searching", "search"),
+    ("follow-up", "followups", "follow_up"),
+    ("agenda", "followups", "agenda"),
+    ("done", "followups", "done"),
+    ("snooze", "followups", "snooze"),
+    ("cancel", "followups", "cancel"),
+    ("keep-in-touch", "followups", "keep_in_touch"),
+    ("remind", "reminding", "remind"),
+    ("cron", "reminding", "cron_app"),
+    ("board", "board", "board"),
+    ("demo", "board", "demo"),
+    ("report", "reports", "app"),
+    ("score", "segmenting", "score"),
+    ("segment", "segmenting", "segment_app"),
+    ("pipeline", "pipelines", "app"),
+    ("import", "io_commands", "import_app"),
+    ("export", "io_commands", "export_app"),
+    ("undo", "history", "undo"),
+    ("redo", "history", "redo"),
+    ("history", "history", "history"),
+    ("delete", "deleting", "delete"),
+    ("restore", "deleting", "restore"),
+    ("trash", "deleting", "trash"),
+    ("merge", "deleting", "merge"),
+    ("forget", "deleting", "forget"),
+    ("config", "settings", "app"),
+    ("server", "serving", "app"),
+)
+# Commands whose words are not all options: `crm tag jane -cold` removes the tag `cold`.
+_CONTEXT = {
+    "tag": {"ignore_unknown_options": True, "help_option_names": ["--help"]},
+}
 
 
 class CrmGroup(TyperGroup):
@@ -125,8 +162,7 @@ class CrmGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         for name, sub in groups.LAZY.items():
             self.add_command(groups.LazyGroup(name, sub, self.rich_markup_mode))
-        # `crm --help` lists commands by how often a seller reaches for them
-        rank = {name: i for i, name in enumerate(HELP_ORDER)}
+        rank = {word: i for i, (word, _module, _name) in enumerate(COMMANDS)}
         ordered = sorted(self.commands.items(), key=lambda item: rank.get(item[0], len(rank)))
         self.commands = dict(ordered)
 
@@ -231,46 +267,16 @@ def _check_server_mode() -> None:
 
 
 def _register() -> None:
-    from tinycrm.cli import (
-        adding,
-        board,
-        deleting,
-        editing,
-        followups,
-        history,
-        interactions,
-        io_commands,
-        listing,
-        moving,
-        pipelines,
-        reminding,
-        reports,
-        searching,
-        segmenting,
-        serving,
-        settings,
-        showing,
-    )
+    """Add every command of COMMANDS to the root app: a function as a command, an app as a
+    group built when it is used."""
+    import importlib
 
-    groups.add("add", adding.app)
-    groups.add("list", listing.app)
-    moving.register(app)
-    showing.register(app)
-    editing.register(app)
-    interactions.register(app)
-    followups.register(app)
-    searching.register(app)
-    history.register(app)
-    deleting.register(app)
-    board.register(app)
-    groups.add("pipeline", pipelines.app)
-    reports.register(app)
-    segmenting.register(app)
-    groups.add("import", io_commands.import_app)
-    groups.add("export", io_commands.export_app)
-    groups.add("config", settings.app)
-    groups.add("server", serving.app)
-    reminding.register(app)
+    for word, module, name in COMMANDS:
+        found = getattr(importlib.import_module(f"tinycrm.cli.{module}"), name)
+        if isinstance(found, typer.Typer):
+            groups.add(word, found)
+        else:
+            app.command(word, context_settings=_CONTEXT.get(word))(found)
 
 
 _register()

@@ -12,12 +12,6 @@ if TYPE_CHECKING:
     from tinycrm.tui.app import CrmApp
 
 
-def register(app: typer.Typer) -> None:
-    """Add `board` and `demo` to the root app."""
-    app.command("board")(board)
-    app.command("demo")(demo)
-
-
 def board(
     pipeline: str | None = typer.Option(
         None, "--pipeline", "-p", help="Pipeline to show (default: the default one)."

@@ -11,15 +11,6 @@ YES = typer.Option(False, "--yes", "-y", help="Do it without asking (for scripts
 KIND = typer.Option(None, "--kind", "-k", help="contact, company or deal.")
 
 
-def register(app: typer.Typer) -> None:
-    """Add delete, restore, trash, forget and merge to the root app."""
-    app.command("delete")(delete)
-    app.command("restore")(restore)
-    app.command("trash")(trash)
-    app.command("forget")(forget)
-    app.command("merge")(merge)
-
-
 def delete(
     ref: str = typer.Argument(..., help="An id (#12), an email, or part of a name or title."),
     yes: bool = YES,

@@ -12,16 +12,6 @@ from tinycrm.cli import render, state
 from tinycrm.cli.options import JSON
 
 
-def register(app: typer.Typer) -> None:
-    """Add `edit` and `tag` to the root app."""
-    app.command("edit")(edit)
-    app.command(
-        "tag",
-        # `-cold` is a tag to remove, not an option; so only long options here
-        context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]},
-    )(tag)
-
-
 def interactive() -> bool:
     """Tell whether a person is at a terminal (an editor can be opened)."""
     return sys.stdin.isatty() and sys.stdout.isatty()

@@ -14,16 +14,6 @@ if TYPE_CHECKING:
     from tinycrm.domain.figures import AgendaLine
 
 
-def register(app: typer.Typer) -> None:
-    """Add the follow-up commands to the root app."""
-    app.command("follow-up")(follow_up)
-    app.command("agenda")(agenda)
-    app.command("done")(done)
-    app.command("snooze")(snooze)
-    app.command("cancel")(cancel)
-    app.command("keep-in-touch")(keep_in_touch)
-
-
 def follow_up(
     ref: str = typer.Argument(..., help="The contact (or deal): id, email or part of a name."),
     title: str = typer.Argument(..., help="What to do, e.g. 'send proposal'."),

@@ -11,13 +11,6 @@ from tinycrm.cli import render, state
 from tinycrm.cli.options import JSON
 
 
-def register(app: typer.Typer) -> None:
-    """Add `undo`, `redo` and `history` to the root app."""
-    app.command("undo")(undo)
-    app.command("redo")(redo)
-    app.command("history")(history)
-
-
 def undo(
     steps: int = typer.Argument(1, min=1, help="How many commands to undo."),
 ) -> None:

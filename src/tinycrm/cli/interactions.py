@@ -10,12 +10,6 @@ from tinycrm.cli import render, state
 from tinycrm.cli.options import JSON, QUIET_NEW
 
 
-def register(app: typer.Typer) -> None:
-    """Add `log` and `timeline` to the root app."""
-    app.command("log")(log)
-    app.command("timeline")(timeline)
-
-
 def log(
     ref: str = typer.Argument(..., help="The contact (or a deal: then its contact)."),
     kind: str = typer.Argument(..., help="call, email, meeting, message or note."),

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
+from tinycrm.cli.options import JSON, QUIET_IDS
 
 app = typer.Typer(help="List contacts, companies or deals.", no_args_is_help=True)
 
@@ -15,8 +16,6 @@ TAG = typer.Option([], "--tag", help="Only records with this tag (repeatable: al
 SORT = typer.Option(None, "--sort", help="Sort key.")
 DESC = typer.Option(False, "--desc", help="Sort descending.")
 LIMIT = typer.Option(None, "--limit", "-n", min=1, help="Show at most N rows.")
-JSON = typer.Option(False, "--json", help="Print JSON.")
-QUIET = typer.Option(False, "-q", "--quiet", help="Print only ids.")
 CREATED_AFTER = typer.Option(None, "--created-after", help="Added on or after this day.")
 CREATED_BEFORE = typer.Option(None, "--created-before", help="Added before this day.")
 UPDATED_AFTER = typer.Option(None, "--updated-after", help="Changed on or after this day.")
@@ -88,7 +87,7 @@ def list_contacts(
     desc: bool = DESC,
     limit: int | None = LIMIT,
     as_json: bool = JSON,
-    quiet: bool = QUIET,
+    quiet: bool = QUIET_IDS,
 ) -> None:
     """List contacts.
 
@@ -142,7 +141,7 @@ def list_companies(
     desc: bool = DESC,
     limit: int | None = LIMIT,
     as_json: bool = JSON,
-    quiet: bool = QUIET,
+    quiet: bool = QUIET_IDS,
 ) -> None:
     """List companies. Example: crm list companies --sort created --desc"""
     from tinycrm.core import listing
@@ -179,7 +178,7 @@ def list_deals(
     desc: bool = DESC,
     limit: int | None = LIMIT,
     as_json: bool = JSON,
-    quiet: bool = QUIET,
+    quiet: bool = QUIET_IDS,
 ) -> None:
     """List deals.
 

@@ -8,11 +8,6 @@ from tinycrm.cli import render, state
 from tinycrm.cli.options import JSON
 
 
-def register(app: typer.Typer) -> None:
-    """Add `move` to the root app."""
-    app.command("move")(move)
-
-
 def move(
     deal: str = typer.Argument(..., help="The deal: id, #id or part of its title."),
     target: str = typer.Argument(..., help="A stage (any unambiguous prefix), won or lost."),

@@ -16,14 +16,6 @@ from tinycrm.cli.options import JSON
 cron_app = typer.Typer(help="Run `crm remind` from your crontab.", no_args_is_help=True)
 
 
-def register(app: typer.Typer) -> None:
-    """Add `remind` and `cron` to the root app."""
-    from tinycrm.cli import groups
-
-    app.command("remind")(remind)
-    groups.add("cron", cron_app)
-
-
 def _utf8_output() -> None:
     """Cron may give no locale at all: write UTF-8 whatever it says, never fail on a name."""
     for stream in (sys.stdout, sys.stderr):

@@ -29,13 +29,6 @@ SINCE = typer.Option(None, "--since", help="Only deals closed on or after this d
 BAR_WIDTH = 24
 
 
-def register(root: typer.Typer) -> None:
-    """Add `report` to the root app."""
-    from tinycrm.cli import groups
-
-    groups.add("report", app)
-
-
 def bar(value: float, biggest: float, width: int = BAR_WIDTH) -> str:
     """Return a bar of unicode blocks, `width` long for `biggest`."""
     from tinycrm.domain.text import bar as blocks

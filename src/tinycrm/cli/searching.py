@@ -15,11 +15,6 @@ if TYPE_CHECKING:
 _OPEN, _CLOSE = "\x02", "\x03"
 
 
-def register(app: typer.Typer) -> None:
-    """Add `search` to the root app."""
-    app.command("search")(search)
-
-
 def search(
     words: list[str] = typer.Argument(..., help="Words to find; the last may be a prefix."),
     kind: str | None = typer.Option(

@@ -12,14 +12,6 @@ from tinycrm.cli.options import JSON
 segment_app = typer.Typer(help="Saved filters: save, list, show, delete.", no_args_is_help=True)
 
 
-def register(root: typer.Typer) -> None:
-    """Add `score` and `segment` to the root app."""
-    from tinycrm.cli import groups
-
-    groups.add("segment", segment_app)
-    root.command("score")(score)
-
-
 def score(
     ref: str = typer.Argument(..., help="The contact: id, #id, email or part of the name."),
     as_json: bool = JSON,

@@ -8,11 +8,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
-
-
-def register(app: typer.Typer) -> None:
-    """Add `show` to the root app."""
-    app.command("show")(show)
+from tinycrm.cli.options import JSON
 
 
 def kinds_for(kind: str | None) -> tuple[str, ...]:
@@ -31,7 +27,7 @@ def kinds_for(kind: str | None) -> tuple[str, ...]:
 def show(
     ref: str = typer.Argument(..., help="An id (#12), an email, or part of a name or title."),
     kind: str | None = typer.Option(None, "--kind", "-k", help="contact, company or deal."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JSON,
 ) -> None:
     """Show a contact, company or deal.
 
