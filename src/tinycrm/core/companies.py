@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -78,17 +77,3 @@ def company_for(session: Session, name_or_ref: str, now: datetime) -> Company:
         return get_company(session, int(text[1:]))
     found = find_company_by_name(session, text)
     return found if found is not None else add_company(session, text, now=now)
-
-
-def update_company(
-    session: Session, company: Company, changes: dict[str, Any], now: datetime
-) -> Company:
-    """Apply field changes to a company."""
-    for key, value in changes.items():
-        setattr(company, key, value)
-        if key == "name":
-            company.name_key = fold(value)
-    company.updated_at = now
-    session.add(company)
-    session.flush()
-    return company

@@ -4,7 +4,7 @@ keep-in-touch cadences, and the agenda of what is overdue, due today and coming 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlmodel import Session
@@ -185,11 +185,6 @@ def cancel(session: Session, fu: FollowUp, now: datetime) -> FollowUp:
     session.add(fu)
     session.flush()
     return fu
-
-
-def day_of(fu: FollowUp, tz: tzinfo | None = None) -> date:
-    """Return the local day a follow-up is due."""
-    return due_of(fu).astimezone(tz or local_tz()).date()
 
 
 # ---- keep in touch -------------------------------------------------------------------------

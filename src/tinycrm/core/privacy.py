@@ -149,9 +149,3 @@ def clean_up(db: Database) -> str | None:
             "when it closes"
         )
     return None
-
-
-def traces_left(db: Database, needles: list[str]) -> list[str]:
-    """Return the needles that can still be found in any row of the database (a check)."""
-    dump = db.dump_text().lower()
-    return [n for n in needles if n.lower() in dump]

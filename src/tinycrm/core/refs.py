@@ -218,11 +218,3 @@ def resolve_deal(session: Session, ref: str) -> Deal:
     deal = session.get(Deal, hit.id)
     assert deal is not None
     return deal
-
-
-def resolve_company(session: Session, ref: str) -> Company:
-    """Return the one company `ref` names."""
-    hit = resolve(session, ref, ("company",))
-    company = session.get(Company, hit.id)
-    assert company is not None
-    return company

@@ -321,12 +321,6 @@ def vcard_text(data: bytes, name: str) -> str:
     return decode(data, name)
 
 
-def read_vcards(path: Path) -> tuple[list[ContactIn], list[Problem]]:
-    """Read the contacts of a .vcf file or a folder of them, with the cards that are bad."""
-    records, problems, _unread = read_cards(path)
-    return records, problems
-
-
 def read_cards(path: Path) -> tuple[list[ContactIn], list[Problem], list[str]]:
     """Read the contacts of a .vcf file or a folder of them, with the cards that are bad
     and the names of the properties that are not imported (ADR, BDAY, ...)."""

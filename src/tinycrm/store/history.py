@@ -428,17 +428,6 @@ def _replay(session: Session, groups: list[str], undone_at: datetime | None) -> 
     return done
 
 
-def events_for(session: Session, entity: str, entity_id: int) -> list[Event]:
-    """Return the events of one record, newest first."""
-    return list(
-        session.exec(
-            select(Event)
-            .where(Event.entity == entity, Event.entity_id == str(entity_id))
-            .order_by(col(Event.id).desc())
-        )
-    )
-
-
 def dumps(values: dict[str, Any] | None) -> str:
     """Render before/after values compactly (for history listings)."""
     return json.dumps(values, ensure_ascii=False, sort_keys=True) if values else ""
