@@ -20,6 +20,7 @@ def move(
     """
     from tinycrm.core import deals, followups, refs, views
     from tinycrm.domain import dates
+    from tinycrm.domain.values import CLOSED
 
     db = state.database()
     settings = state.settings().deals
@@ -37,7 +38,7 @@ def move(
                 after_win = f"Schedule a check-in: {followups.check_in_hint(the_deal)}"
     if as_json:
         render.print_json(data)
-    elif where in ("won", "lost"):
+    elif where in CLOSED:
         why = f" ({data['lost_reason']})" if data["lost_reason"] else ""
         render.say(f"Deal #{data['id']} {data['title']} is {where}{why}")
         if after_win:

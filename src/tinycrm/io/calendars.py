@@ -71,7 +71,7 @@ def _shifted(stamp: str, minutes: int) -> str:
 def _component(fu: dict[str, Any], as_events: bool) -> list[str]:
     from tinycrm.domain.dates import local_tz
 
-    due = stored_time(fu["snoozed_until"]) or stored_time(fu["due_at"])
+    due = stored_time(fu["snoozed_until"] or fu["due_at"])  # as domain.due.due_of says
     assert due is not None
     updated = stored_time(fu["updated_at"]) or due
     created = stored_time(fu["created_at"]) or due

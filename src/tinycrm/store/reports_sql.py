@@ -19,7 +19,13 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.elements import TextClause
     from sqlmodel import Session
 
-OPEN = "d.status = 'open' AND d.deleted_at IS NULL"
+
+def live_text(alias: str) -> str:
+    """SQL text for the rows of `alias` that are not in the trash (`query.live` in Core)."""
+    return f"{alias}.deleted_at IS NULL"
+
+
+OPEN = f"d.status = 'open' AND {live_text('d')}"
 PROBABILITY = "coalesce(d.probability, s.probability)"
 _CLOSED = ", ".join(f"'{status}'" for status in CLOSED)
 _MEDIAN = "avg(days) FILTER (WHERE rn IN ((n + 1) / 2, (n + 2) / 2))"
@@ -65,7 +71,7 @@ def forecast_figures(deals: str) -> TextClause:
 
 def _closed(deals: str, since: bool) -> str:
     """The closed deals kept by a segment's conditions, closed from :since on if `since`."""
-    closed = f"d.status IN ({_CLOSED}) AND d.deleted_at IS NULL AND {deals}"
+    closed = f"d.status IN ({_CLOSED}) AND {live_text('d')} AND {deals}"
     return f"{closed} AND d.closed_at >= :since" if since else closed
 
 
@@ -116,7 +122,7 @@ def funnel_figures(deals: str) -> TextClause:
             JOIN stage cur ON cur.id = d.stage_id
             LEFT JOIN stage_change sc ON sc.deal_id = d.id
             LEFT JOIN stage s2 ON s2.id = sc.to_stage_id AND s2.pipeline_id = d.pipeline_id
-            WHERE d.pipeline_id = :pid AND d.deleted_at IS NULL AND {deals}
+            WHERE d.pipeline_id = :pid AND {live_text("d")} AND {deals}
             GROUP BY d.id
         )
         SELECT s.name AS stage, s.position,
@@ -129,7 +135,7 @@ def funnel_figures(deals: str) -> TextClause:
 
 
 def _of_pipeline(deals: str) -> str:
-    return f"d.pipeline_id = :pid AND d.deleted_at IS NULL AND {deals}"
+    return f"d.pipeline_id = :pid AND {live_text('d')} AND {deals}"
 
 
 def stay_figures(deals: str) -> TextClause:
@@ -191,7 +197,7 @@ def velocity_figures(deals: str, since: bool) -> TextClause:
                avg(d.value) FILTER (WHERE {won}) AS average_won,
                avg({days_between_text("d.closed_at", "d.created_at")}) FILTER (WHERE {won}) AS cycle
         FROM deal d
-        WHERE d.deleted_at IS NULL AND {deals}
+        WHERE {live_text("d")} AND {deals}
         GROUP BY d.currency ORDER BY d.currency
         """)
 
@@ -203,9 +209,9 @@ def stale_deals(deals: str) -> TextClause:
         "d.stage_entered_at",
         "coalesce((SELECT max(sc.at) FROM stage_change sc WHERE sc.deal_id = d.id), '')",
         "coalesce((SELECT max(i.occurred_at) FROM interaction i"
-        " WHERE i.deal_id = d.id AND i.deleted_at IS NULL), '')",
+        f" WHERE i.deal_id = d.id AND {live_text('i')}), '')",
         "coalesce((SELECT max(i.occurred_at) FROM interaction i"
-        " WHERE i.contact_id = d.contact_id AND i.deleted_at IS NULL), '')",
+        f" WHERE i.contact_id = d.contact_id AND {live_text('i')}), '')",
     )
     idle = days_between_text(":now", "last_activity")
     return text(f"""
@@ -230,9 +236,9 @@ def dark_contacts(people: str, deals: str) -> TextClause:
         WITH people AS (
             SELECT c.id, c.name, count(d.id) AS open_deals,
                    (SELECT max(i.occurred_at) FROM interaction i
-                    WHERE i.contact_id = c.id AND i.deleted_at IS NULL) AS last_interaction
+                    WHERE i.contact_id = c.id AND {live_text("i")}) AS last_interaction
             FROM contact c JOIN deal d ON d.contact_id = c.id AND {OPEN}
-            WHERE c.deleted_at IS NULL AND {people}
+            WHERE {live_text("c")} AND {people}
               AND {deals}
             GROUP BY c.id
         )
@@ -247,7 +253,7 @@ def source_leads(people: str) -> TextClause:
     """Contacts per lead source."""
     return text(f"""
         SELECT coalesce(c.source, '') AS source, count(*) AS leads FROM contact c
-        WHERE c.deleted_at IS NULL AND {people}
+        WHERE {live_text("c")} AND {people}
         GROUP BY c.source
         """)
 
@@ -260,13 +266,13 @@ def source_deals(deals: str) -> TextClause:
                count(*) FILTER (WHERE d.status = 'lost') AS lost,
                coalesce(sum(d.value) FILTER (WHERE d.status = 'won'), 0) AS won_value
         FROM deal d LEFT JOIN contact c ON c.id = d.contact_id
-        WHERE d.deleted_at IS NULL AND {deals}
+        WHERE {live_text("d")} AND {deals}
         GROUP BY c.source, d.currency
         """)
 
 
 def _live_people(people: str) -> str:
-    return f"c.deleted_at IS NULL AND {people}"
+    return f"{live_text('c')} AND {people}"
 
 
 def customer_count(people: str) -> TextClause:
@@ -279,7 +285,7 @@ def _won_of_customers(people: str) -> str:
     people = _live_people(people)
     return f"""
         FROM deal d JOIN contact c ON c.id = d.contact_id
-        WHERE d.status = 'won' AND d.deleted_at IS NULL AND c.lifecycle = 'customer'
+        WHERE d.status = 'won' AND {live_text("d")} AND c.lifecycle = 'customer'
           AND {people}
     """
 
