@@ -3,21 +3,25 @@ a report amount, a rate, a deal's stage and its status."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tinycrm.domain.money import format_money
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 def amount(value: Mapping[str, Any] | None) -> str:
     """Render a report amount ({currency, value_minor}) as money; blank for none."""
     if not value:
         return ""
+    from tinycrm.domain.money import format_money  # decimal: not for `crm --help`
+
     return format_money(value["value_minor"], value["currency"])
 
 
 def compact_money(minor: int, currency: str) -> str:
     """Render money without zero cents, where room is short: "$5,000", "$5,000.50"."""
+    from tinycrm.domain.money import format_money
+
     text = format_money(minor, currency)
     return text[:-3] if text.endswith(".00") else text.replace(".00 ", " ")
 
