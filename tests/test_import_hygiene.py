@@ -72,7 +72,7 @@ TABLE = [
         Row(f"import {module}", FACES | ORM_AND_TUI if module in LIGHT else FACES)
         for module in sorted({*headless_modules(), *LIGHT})
     ),
-    Row("crm('--help')", ORM_AND_TUI | {"decimal"}),
+    Row("crm('--help')", ORM_AND_TUI),
     Row("crm(complete='crm ')", ORM_AND_TUI),
     Row("crm(complete='crm pipeline ')", ORM_AND_TUI),
     Row("crm('remind', '--dry-run')", frozenset({"textual"})),
