@@ -150,7 +150,8 @@ def test_timeline_lists_interactions_moves_follow_ups_and_edits(db: Any) -> None
         deal = deals.get_deal(s, deal_id)
         deals.move_to(s, deal, "qualifying", later)
         interactions.log_interaction(s, "call", "called", now=later, deal=deal)
-        deals.update_deal(s, deal, {"title": "A2"}, later)
+    with db.transaction(now=later) as s:  # an edit of its own, as `crm edit` makes it
+        deals.update_deal(s, deals.get_deal(s, deal_id), {"title": "A2"}, later)
     with db.snapshot() as s:
         texts = [(timeline.label(e), e["summary"]) for e in timeline.timeline(s, "deal", deal_id)]
     assert ("stage", "Prospecting -> Qualifying") in texts

@@ -175,10 +175,11 @@ def test_undo_reverts_a_whole_command_and_redo_reapplies(db: Any) -> None:
     with db.transaction(summary="add deal") as s:
         did = deals.add_deal(s, "Website", now=NOW, currency="USD", value="1k").id
         assert did is not None
-    with db.transaction(summary="move") as s:
+    with db.transaction(summary="move") as s:  # the service names the move it makes
         deals.move_to(s, deals.get_deal(s, did), "closing", NOW)
+    moved = f"move deal #{did} Website to Closing"
     with db.transaction() as s:
-        assert history.undo(s, NOW).summary == "move"
+        assert history.undo(s, NOW).summary == moved
     with db.snapshot() as s:
         assert views.deal_dict(s, deals.get_deal(s, did))["stage"] == "Prospecting"
     with db.transaction() as s:
@@ -188,7 +189,7 @@ def test_undo_reverts_a_whole_command_and_redo_reapplies(db: Any) -> None:
     with db.transaction() as s:
         assert history.redo(s, NOW).summary == "add deal"
     with db.transaction() as s:
-        assert history.redo(s, NOW).summary == "move"
+        assert history.redo(s, NOW).summary == moved
     with db.snapshot() as s:
         assert views.deal_dict(s, deals.get_deal(s, did))["stage"] == "Closing"
     with pytest.raises(NotFoundError), db.transaction() as s:

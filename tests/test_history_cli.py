@@ -84,3 +84,45 @@ def test_bad_history_refs(seeded: Any, db_path: Path, args: list[str], message: 
 def test_history_of_a_new_database_shows_only_the_setup(crm: Any, db: Any) -> None:
     groups = json.loads(crm("history", "--json").stdout)
     assert [g["origin"] for g in groups] == ["system"]
+
+
+def test_the_services_name_what_they_record_whichever_face_calls_them(
+    seeded: Any, db_path: Path
+) -> None:
+    """A move, a win, a done and a cancel made the way the board makes them (the services on a
+    transaction with no summary of its own) are named in the history as `crm move`, `crm done`
+    and `crm cancel` name them."""
+    from datetime import UTC, datetime
+
+    from tinycrm.core import deals, followups, open_db, pipelines
+    from tinycrm.domain.dates import When
+    from tinycrm.store.models import Deal
+
+    now = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    db = open_db(db_path)
+    try:
+        with db.transaction(origin="board") as session:
+            deal = session.get(Deal, 3)
+            assert deal is not None
+            stage = pipelines.find_stage(session, deal.pipeline_id, "qualifying")
+            deals.move_deal(session, deal, stage, now)
+        with db.transaction(origin="board") as session:
+            deal = session.get(Deal, 3)
+            assert deal is not None
+            deals.close_deal(session, deal, "won", now)
+        for act in (followups.complete, followups.cancel):
+            with db.transaction(origin="board") as session:
+                fu = followups.add_follow_up(session, "Call", When(now, False), now=now, deal=deal)
+            with db.transaction(origin="board") as session:
+                act(session, followups.get_follow_up(session, fu.id or 0), now)
+    finally:
+        db.dispose()
+    said = [entry["summary"] for entry in json.loads(seeded("history", "--json").stdout)]
+    assert said[:6] == [
+        "cancel follow-up #5 Call",
+        None,
+        "done follow-up #4 Call",
+        None,
+        "move deal #3 Acme website to won",
+        "move deal #3 Acme website to Qualifying",
+    ]

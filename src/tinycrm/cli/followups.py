@@ -167,7 +167,6 @@ def done(
     db = state.database()
     with db.transaction(summary=f"done follow-up #{follow_up_id}") as session:
         fu = followups.get_follow_up(session, follow_up_id)
-        session.info["summary"] = f"done follow-up #{fu.id} {fu.title}"
         title = fu.title
         following = None
         if next_when is not None:
@@ -237,7 +236,6 @@ def cancel(
     db = state.database()
     with db.transaction(summary=f"cancel follow-up #{follow_up_id}") as session:
         fu = followups.get_follow_up(session, follow_up_id)
-        session.info["summary"] = f"cancel follow-up #{fu.id} {fu.title}"
         followups.cancel(session, fu, state.now())
         data = followups.follow_up_dict(session, fu)
     if as_json:

@@ -27,7 +27,6 @@ def move(
     after_win = None
     with db.transaction(summary=f"move deal {deal} to {target}") as session:
         the_deal = refs.resolve_deal(session, deal)
-        session.info["summary"] = f"move deal #{the_deal.id} {the_deal.title} to {target}"
         where = deals.move_to(session, the_deal, target, state.now(), reason)
         data = views.deal_dict(session, the_deal, with_history=False)
         if where == "won":

@@ -13,7 +13,7 @@ from tinycrm.domain.money import check_currency, parse_money
 from tinycrm.domain.text import clean, fold
 from tinycrm.domain.values import CLOSED, check_probability
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
-from tinycrm.store import query
+from tinycrm.store import history, query
 from tinycrm.store.models import Contact, Deal, Stage, StageChange
 
 
@@ -90,6 +90,7 @@ def move_deal(session: Session, deal: Deal, stage: Stage, now: datetime) -> Stag
     if stage.id == deal.stage_id and deal.status == "open":
         raise ConflictError(f"deal #{deal.id} {deal.title} is already in {stage.name}")
     assert deal.id is not None and stage.id is not None
+    history.describe(session, f"move deal #{deal.id} {deal.title} to {stage.name}")
     change = StageChange(deal_id=deal.id, from_stage_id=deal.stage_id, to_stage_id=stage.id, at=now)
     if stage.id != deal.stage_id:
         deal.stage_id = stage.id
@@ -114,6 +115,7 @@ def close_deal(
         raise ConflictError(f"deal #{deal.id} {deal.title} is already {status}")
     if status == "won" and clean(reason):
         raise ValidationError("--reason is for lost deals")
+    history.describe(session, f"move deal #{deal.id} {deal.title} to {status}")
     deal.status = status
     deal.closed_at = now
     deal.lost_reason = clean(reason) if status == "lost" else None

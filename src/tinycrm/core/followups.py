@@ -15,7 +15,7 @@ from tinycrm.domain.dates import When, at_local, iso, local_tz
 from tinycrm.domain.due import due_of
 from tinycrm.domain.text import clean
 from tinycrm.errors import ConflictError, ValidationError
-from tinycrm.store import query
+from tinycrm.store import history, query
 from tinycrm.store.models import Contact, Deal, FollowUp, Stage
 
 
@@ -118,6 +118,7 @@ def complete(
     """Mark a follow-up done. A recurring one moves to its next occurrence (from its rule,
     not from today) and stays open; return that next occurrence's follow-up, or None."""
     _require_open(fu)
+    history.describe(session, f"done follow-up #{fu.id} {fu.title}")
     following = next_occurrence(fu, tz)
     if following is not None:
         fu.rrule = _count_down(fu.rrule)
@@ -180,6 +181,7 @@ def snooze(session: Session, fu: FollowUp, until: datetime, now: datetime) -> Fo
 def cancel(session: Session, fu: FollowUp, now: datetime) -> FollowUp:
     """Cancel a follow-up (it stays in the timeline)."""
     _require_open(fu)
+    history.describe(session, f"cancel follow-up #{fu.id} {fu.title}")
     fu.status = "cancelled"
     fu.updated_at = now
     session.add(fu)

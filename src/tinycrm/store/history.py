@@ -431,3 +431,13 @@ def _replay(session: Session, groups: list[str], undone_at: datetime | None) -> 
 def dumps(values: dict[str, Any] | None) -> str:
     """Render before/after values compactly (for history listings)."""
     return json.dumps(values, ensure_ascii=False, sort_keys=True) if values else ""
+
+
+def describe(session: Session, text: str) -> None:
+    """Name the command a write transaction records, as `crm history` and `crm undo` say it
+    ("move deal #3 Acme website to Proposal"). The services name what they do, so both faces
+    record a change alike; the first service a command calls names it (a win's check-in
+    does not rename the move)."""
+    if not session.info.get("described"):
+        session.info["summary"] = text
+        session.info["described"] = True

@@ -67,7 +67,6 @@ def move(app: CrmApp, deal_id: int, step: int) -> None:
         if target is None:
             edge = "first" if step < 0 else "last"
             raise ConflictError(f"{deal.title} is in the {edge} stage")
-        session.info["summary"] = f"move deal #{deal.id} {deal.title} to {target.name}"
         deals.move_deal(session, deal, target, now)
 
     app.write(f"move deal #{deal_id}", change, deal_id)
@@ -84,7 +83,6 @@ def move_to(app: CrmApp, deal_id: int, stage_id: int, revert: Revert | None = No
         stage = session.get(Stage, stage_id)
         if stage is None:
             raise NotFoundError(f"no stage #{stage_id}")
-        session.info["summary"] = f"move deal #{deal.id} {deal.title} to {stage.name}"
         deals.move_deal(session, deal, stage, now)
 
     app.submit(Job(f"move deal #{deal_id}", change, deal_id, revert=revert))
@@ -107,7 +105,6 @@ def close(
 
     def change(session: Session, now: datetime) -> str | None:
         deal = _deal(session, deal_id)
-        session.info["summary"] = f"move deal #{deal.id} {deal.title} to {status}"
         deals.close_deal(session, deal, status, now, reason)
         if status != "won":
             return None
@@ -141,7 +138,6 @@ def ask_lost(
 
         def change(session: Session, now: datetime) -> None:
             deal = _deal(session, deal_id)
-            session.info["summary"] = f"move deal #{deal.id} {deal.title} to lost"
             deals.close_deal(session, deal, "lost", now, reason)
 
         revert = shown(reason) if shown is not None else None

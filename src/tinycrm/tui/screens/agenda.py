@@ -100,7 +100,6 @@ class AgendaScreen(CrmScreen[None]):
 
         def change(session: Session, now: datetime) -> None:
             fu = followups.get_follow_up(session, fu_id)
-            session.info["summary"] = f"complete follow-up #{fu_id} {fu.title}"
             followups.complete(session, fu, now)
 
         self.app.write(
