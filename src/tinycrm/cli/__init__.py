@@ -76,36 +76,9 @@ def _bound_integers(command: Any) -> None:
 
 def _storage_error(exc: BaseException) -> TinyCrmError | None:
     """Translate a database driver error that reached the edge into a TinyCrmError."""
-    import sqlite3
+    from tinycrm.store.files import driver_error
 
-    from tinycrm.errors import StorageError
-
-    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
-    orig = getattr(exc, "orig", None)
-    if sqlalchemy_exc is not None and type(orig) is sqlite3.DatabaseError:
-        return _damaged(str(orig))
-    if type(exc) is sqlite3.DatabaseError:  # a damaged file, not a failed statement
-        return _damaged(str(exc))
-    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError):
-        text = str(exc.orig) if getattr(exc, "orig", None) is not None else str(exc)
-        if "locked" in text or "busy" in text:
-            return StorageError(
-                "the database is busy (another crm is writing); nothing was changed",
-                hint="try again in a moment",
-            )
-        return StorageError(f"the database could not be used: {text}; nothing was changed")
-    if isinstance(exc, sqlite3.OperationalError):
-        return StorageError(f"the database could not be used: {exc}; nothing was changed")
-    return None
-
-
-def _damaged(text: str) -> TinyCrmError:
-    from tinycrm.errors import StorageError
-
-    return StorageError(
-        f"the database could not be read: {text}; nothing was changed",
-        hint="the file is damaged; restore a backup (see docs/data.md), or use --db",
-    )
+    return driver_error(exc)
 
 
 # Every command of `crm`, in the order `crm --help` lists them (how often a seller reaches for

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from pathlib import Path
 
 from tinycrm import paths
@@ -312,3 +313,32 @@ def dump_text(path: Path) -> str:
         return "\n".join(conn.iterdump())
     finally:
         conn.close()
+
+
+def driver_error(exc: BaseException) -> StorageError | None:
+    """Translate a database driver error that reached a face into a StorageError (None: not
+    the database's), without loading SQLAlchemy when the command did not."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    orig = getattr(exc, "orig", None)
+    if sqlalchemy_exc is not None and type(orig) is sqlite3.DatabaseError:
+        return _damaged(str(orig))
+    if type(exc) is sqlite3.DatabaseError:  # a damaged file, not a failed statement
+        return _damaged(str(exc))
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError):
+        text = str(exc.orig) if getattr(exc, "orig", None) is not None else str(exc)
+        if "locked" in text or "busy" in text:
+            return StorageError(
+                "the database is busy (another crm is writing); nothing was changed",
+                hint="try again in a moment",
+            )
+        return StorageError(f"the database could not be used: {text}; nothing was changed")
+    if isinstance(exc, sqlite3.OperationalError):
+        return StorageError(f"the database could not be used: {exc}; nothing was changed")
+    return None
+
+
+def _damaged(text: str) -> StorageError:
+    return StorageError(
+        f"the database could not be read: {text}; nothing was changed",
+        hint="the file is damaged; restore a backup (see docs/data.md), or use --db",
+    )
