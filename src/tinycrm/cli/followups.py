@@ -64,7 +64,8 @@ def follow_up(
         )
         data = followups.follow_up_dict(session, fu)
         session.info["summary"] = f"add follow-up #{fu.id} {fu.title}"
-    about = data["contact"]["name"] if data["contact"] else data["deal"]["title"]
+    person, on_deal = data["contact"], data["deal"]
+    about = person["name"] if person else on_deal["title"] if on_deal else ""
     repeat = f", repeats {data['rrule']}" if data["rrule"] else ""
     render.record(
         data,

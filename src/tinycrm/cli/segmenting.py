@@ -23,9 +23,9 @@ def score(
     from tinycrm.core import refs, scoring
 
     rules = scoring.rules_from(state.settings().scoring)
-    with state.database(write=False).snapshot() as reader:
-        hit = refs.resolve(reader, ref, ("contact",))
-        data = scoring.explain(reader, hit.id, rules, state.now())
+    with state.database(write=False).snapshot() as session:
+        hit = refs.resolve(session, ref, ("contact",))
+        data = scoring.explain(session, hit.id, rules, state.now())
     if as_json:
         render.print_json(data)
         return
@@ -95,8 +95,8 @@ def segment_list(as_json: bool = JSON) -> None:
     """List saved segments. Example: crm segment list"""
     from tinycrm.core import segments
 
-    with state.database(write=False).snapshot() as reader:
-        data = segments.segment_dicts(reader)
+    with state.database(write=False).snapshot() as session:
+        data = segments.segment_dicts(session)
     if as_json:
         render.print_json(data)
         return
@@ -116,15 +116,15 @@ def segment_show(
     """
     from tinycrm.core import listing, segments
 
-    with state.database(write=False).snapshot() as reader:
-        seg = segments.segment_dict(reader, name)
+    with state.database(write=False).snapshot() as session:
+        seg = segments.segment_dict(session, name)
         flt = segments.filter_from_json(seg["filters"])
-        counts = segments.count(reader, flt)
+        counts = segments.count(session, flt)
         people = listing.list_contacts(
-            reader,
+            session,
             listing.ListFilter(),
             listing.Page(limit=limit),
-            where=segments.contact_condition(reader, flt),
+            where=segments.contact_condition(session, flt),
         )
         data = {**seg, **counts, "first_contacts": people}
     if as_json:

@@ -35,9 +35,9 @@ def show(
     """
     from tinycrm.core import refs, views
 
-    with state.database(write=False).snapshot() as reader:
-        hit = refs.resolve(reader, ref, kinds_for(kind))
-        data = views.describe(reader, hit.kind, hit.id)
+    with state.database(write=False).snapshot() as session:
+        hit = refs.resolve(session, ref, kinds_for(kind))
+        data = views.describe(session, hit.kind, hit.id)
     if as_json:
         render.print_json(data)
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any
 
 from sqlmodel import Session
 
@@ -13,6 +12,7 @@ from tinycrm.config import DealSettings
 from tinycrm.core.touches import touches_due
 from tinycrm.domain.dates import When, at_local, iso, local_tz
 from tinycrm.domain.due import due_of
+from tinycrm.domain.rows import FollowUpView
 from tinycrm.domain.text import clean
 from tinycrm.errors import ConflictError, ValidationError
 from tinycrm.store import history, query
@@ -233,7 +233,7 @@ def touch_due_of(session: Session, contact: Contact) -> datetime | None:
 # ---- records as dicts (the --json output) -------------------------------------------------
 
 
-def follow_up_dict(session: Session, fu: FollowUp) -> dict[str, Any]:
+def follow_up_dict(session: Session, fu: FollowUp) -> FollowUpView:
     """Describe a follow-up with stable field names."""
     contact = session.get(Contact, fu.contact_id) if fu.contact_id else None
     deal = session.get(Deal, fu.deal_id) if fu.deal_id else None

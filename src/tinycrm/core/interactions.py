@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, tzinfo
-from typing import Any
 
 from sqlmodel import Session
 
 from tinycrm.domain.dates import local_tz, parse_when
+from tinycrm.domain.rows import InteractionView
 from tinycrm.domain.text import clean, fold
 from tinycrm.domain.values import DIRECTIONS, INTERACTION_KINDS
 from tinycrm.errors import ValidationError
@@ -91,7 +91,7 @@ def log_interaction(
     return interaction
 
 
-def interaction_dict(session: Session, interaction: Interaction) -> dict[str, Any]:
+def interaction_dict(session: Session, interaction: Interaction) -> InteractionView:
     """Describe an interaction (what `crm log --json` prints)."""
     from tinycrm.core.views import iso
 

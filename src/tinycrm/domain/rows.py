@@ -206,3 +206,62 @@ class TrashedRow(TypedDict):
     id: int
     name: str
     deleted_at: str | None
+
+
+class ContactRef(TypedDict):
+    """The contact a follow-up or an interaction is about."""
+
+    id: int | None
+    name: str
+
+
+class DealAt(TypedDict):
+    """The deal a follow-up is about, with the stage it is in."""
+
+    id: int | None
+    title: str
+    stage: str | None
+
+
+class DealRef(TypedDict):
+    """The deal an interaction was logged on."""
+
+    id: int | None
+    title: str
+
+
+class FollowUpView(TypedDict):
+    """A follow-up (`crm follow-up --json`, `crm done --json`, ...)."""
+
+    kind: Literal["follow-up"]
+    id: int | None
+    uuid: str
+    title: str
+    status: str
+    due: str | None
+    all_day: bool
+    snoozed_until: str | None
+    effective_due: str | None
+    rrule: str | None
+    priority: bool
+    contact: ContactRef | None
+    deal: DealAt | None
+    notified_at: str | None
+    completed_at: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class InteractionView(TypedDict):
+    """An interaction (`crm log --json`)."""
+
+    kind: Literal["interaction"]
+    id: int | None
+    uuid: str
+    type: str
+    direction: str | None
+    occurred_at: str | None
+    summary: str
+    contact: ContactRef | None
+    deal: DealRef | None
+    created_at: str | None
