@@ -63,7 +63,7 @@ def find_company_by_name(session: Session, name: str) -> Company | None:
     """Return the company whose name is exactly `name` (any case or accents), if any."""
     return session.exec(
         select(Company)
-        .where(Company.name_key == fold(name), col(Company.deleted_at).is_(None))
+        .where(Company.name_key == fold(name), query.live(Company))
         .order_by(col(Company.id))
     ).first()
 
