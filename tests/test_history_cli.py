@@ -126,3 +126,24 @@ def test_the_services_name_what_they_record_whichever_face_calls_them(
         "move deal #3 Acme website to won",
         "move deal #3 Acme website to Qualifying",
     ]
+
+
+def test_an_interaction_logged_on_a_deal_is_named_by_its_contact_from_either_face(
+    seeded: Any, db_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from tinycrm.core import interactions, open_db
+    from tinycrm.store.models import Deal
+
+    assert seeded("log", "acme website", "call", "talked budget").exit_code == 0
+    now = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    db = open_db(db_path)
+    try:
+        with db.transaction(origin="board") as session:  # as the board's log form does it
+            deal = session.get(Deal, 3)
+            interactions.log_interaction(session, "meeting", "demo", now=now, deal=deal)
+    finally:
+        db.dispose()
+    said = [entry["summary"] for entry in json.loads(seeded("history", "--json").stdout)]
+    assert said[:2] == ["log meeting with Jane Doe", "log call with Jane Doe"]

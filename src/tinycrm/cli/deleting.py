@@ -42,13 +42,11 @@ def restore(
     Example: crm restore jane
     """
     from tinycrm.cli.showing import kinds_for
-    from tinycrm.core import refs, trash
+    from tinycrm.core import trash
 
     db = state.database()
     with db.transaction() as session:
-        hit = refs.resolve(session, ref, kinds_for(kind), trashed=True)
-        session.info["summary"] = f"restore {hit}"
-        trash.restore(session, f"#{hit.id}", state.now(), (hit.kind,))
+        hit = trash.restore(session, ref, state.now(), kinds_for(kind))
     render.say(f"Restored {hit}")
 
 

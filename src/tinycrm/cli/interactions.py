@@ -50,8 +50,6 @@ def log(
         else:
             contact = refs.resolve_contact(session, f"#{hit.id}")
             the_deal = refs.resolve_deal(session, deal) if deal else None
-        who = contact.name if contact else hit.label
-        session.info["summary"] = f"log {the_kind} with {who}"
         item = interactions.log_interaction(
             session,
             the_kind,
@@ -64,7 +62,7 @@ def log(
         )
         data = interactions.interaction_dict(session, item)
     about = f" about deal #{data['deal']['id']}" if data["deal"] else ""
-    with_whom = f" with {who}" if contact else ""
+    with_whom = f" with {contact.name}" if contact else ""
     render.record(
         data,
         as_json,

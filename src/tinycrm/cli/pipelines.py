@@ -128,7 +128,6 @@ def default(name: str = typer.Argument(..., help="The pipeline new deals should 
 
     with state.database().transaction(summary=f"make {name} the default pipeline") as session:
         pipeline = pipelines.get_pipeline(session, name)
-        session.info["summary"] = f"make {pipeline.name} the default pipeline"
         pipelines.set_default(session, pipeline, state.now())
     render.say(f"{pipeline.name} is now the default pipeline")
 
@@ -222,7 +221,6 @@ def remove_stage(
         the_pipeline = pipelines.get_pipeline(session, pipeline)
         assert the_pipeline.id is not None
         named = pipelines.find_stage(session, the_pipeline.id, stage).name
-        session.info["summary"] = f"remove stage {named} from {the_pipeline.name}"
         target = pipelines.find_stage(session, the_pipeline.id, to).name if to else None
         removed, moved = pipelines.remove_stage(session, the_pipeline, named, state.now(), target)
     extra = f" ({moved} deal(s) moved to {target})" if moved else ""

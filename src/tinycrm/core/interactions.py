@@ -12,6 +12,7 @@ from tinycrm.domain.rows import InteractionView
 from tinycrm.domain.text import clean, fold
 from tinycrm.domain.values import DIRECTIONS, INTERACTION_KINDS
 from tinycrm.errors import ValidationError
+from tinycrm.store import history
 from tinycrm.store.models import Contact, Deal, Interaction
 
 
@@ -86,6 +87,11 @@ def log_interaction(
         created_at=now,
         updated_at=now,
     )
+    person = contact or (
+        session.get(Contact, deal.contact_id) if deal and deal.contact_id else None
+    )
+    who = person.name if person else deal.title if deal else ""
+    history.describe(session, f"log {interaction.kind} with {who}")
     session.add(interaction)
     session.flush()
     return interaction

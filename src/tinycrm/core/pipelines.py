@@ -22,6 +22,7 @@ from tinycrm.errors import (
     UsageError,
     ValidationError,
 )
+from tinycrm.store import history
 from tinycrm.store.models import Deal, Pipeline, Stage, StageChange
 from tinycrm.store.query import live
 
@@ -349,6 +350,7 @@ def remove_stage(
     """
     assert pipeline.id is not None
     stage = find_stage(session, pipeline.id, name)
+    history.describe(session, f"remove stage {stage.name} from {pipeline.name}")
     ordered = stages(session, pipeline.id)
     if len(ordered) == 1:
         raise ConflictError(f"{stage.name} is the only stage of {pipeline.name}")
@@ -433,6 +435,7 @@ def create_pipeline(
 
 def set_default(session: Session, pipeline: Pipeline, now: datetime) -> Pipeline:
     """Make `pipeline` the default one (new deals go there unless told otherwise)."""
+    history.describe(session, f"make {pipeline.name} the default pipeline")
     for other in session.exec(select(Pipeline).where(col(Pipeline.is_default).is_(True))):
         if other.id != pipeline.id:
             other.is_default = False

@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from tinycrm.core import refs
 from tinycrm.core.views import iso
+from tinycrm.store import history
 from tinycrm.store.models import Company, Contact, Deal
 from tinycrm.store.query import execute, live
 
@@ -64,6 +65,7 @@ def restore(
 ) -> refs.Match:
     """Take the record `ref` names (among trashed ones) out of the trash."""
     match = refs.resolve(session, ref, kinds, trashed=True)
+    history.describe(session, f"restore {match}")
     record = _record(session, match)
     record.deleted_at = None
     record.updated_at = now
