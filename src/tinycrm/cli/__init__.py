@@ -74,13 +74,6 @@ def _bound_integers(command: Any) -> None:
         _bound_integers(sub)
 
 
-def _storage_error(exc: BaseException) -> TinyCrmError | None:
-    """Translate a database driver error that reached the edge into a TinyCrmError."""
-    from tinycrm.store.files import driver_error
-
-    return driver_error(exc)
-
-
 # Every command of `crm`, in the order `crm --help` lists them (how often a seller reaches for
 # them): its word, the module of tinycrm.cli that holds it, and the function it runs or, for a
 # group, the Typer app of its subcommands (built only when used, see cli/groups.py).
@@ -180,7 +173,9 @@ class CrmGroup(TyperGroup):
             sys.stderr.write("interrupted\n")
             raise typer.Exit(130) from None
         except Exception as exc:
-            translated = _storage_error(exc)
+            from tinycrm.store.files import driver_error
+
+            translated = driver_error(exc)
             if translated is None:
                 raise
             report(translated)

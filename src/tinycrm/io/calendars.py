@@ -34,11 +34,12 @@ def _day(day: date) -> str:
 # What the calendar reads of a follow-up, by name.
 _NAMES = ("id", "uuid", "title", "due_at", "all_day", "rrule", "priority", "status",
           "snoozed_until", "completed_at", "created_at", "updated_at", "contact",
-          "deal")  # fmt: skip
+          "deal", "due")  # fmt: skip
 _FOLLOW_UP: list[Any] = [
     FollowUp.id, FollowUp.uuid, FollowUp.title, FollowUp.due_at, FollowUp.all_day,
     FollowUp.rrule, FollowUp.priority, FollowUp.status, FollowUp.snoozed_until,
     FollowUp.completed_at, FollowUp.created_at, FollowUp.updated_at, Contact.name, Deal.title,
+    query.due_time(),
 ]  # fmt: skip
 
 
@@ -71,7 +72,7 @@ def _shifted(stamp: str, minutes: int) -> str:
 def _component(fu: dict[str, Any], as_events: bool) -> list[str]:
     from tinycrm.domain.dates import local_tz
 
-    due = stored_time(fu["snoozed_until"] or fu["due_at"])  # as domain.due.due_of says
+    due = stored_time(fu["due"])
     assert due is not None
     updated = stored_time(fu["updated_at"]) or due
     created = stored_time(fu["created_at"]) or due
