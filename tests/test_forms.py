@@ -49,7 +49,7 @@ def fake_editor(folder: Path, steps: list[Any]) -> str:
 @pytest.fixture
 def at_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pretend a person is at a terminal, so `crm edit REF` opens the editor."""
-    from tinycrm.cli import editing
+    from tinycrm.cli.commands import editing
 
     monkeypatch.setattr(editing, "interactive", lambda: True)
 

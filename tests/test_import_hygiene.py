@@ -76,7 +76,7 @@ TABLE = [
     Row("crm(complete='crm ')", ORM_AND_TUI),
     Row("crm(complete='crm pipeline ')", ORM_AND_TUI),
     Row("crm('remind', '--dry-run')", frozenset({"textual"})),
-    Row("import tinycrm.cli.board", frozenset({"textual"})),
+    Row("import tinycrm.cli.commands.browsing", frozenset({"textual"})),
     Row(
         "import tinycrm.server.client as c\nc.mode(); c.paths(); c.code_hash()",
         only=frozenset(

@@ -75,8 +75,8 @@ def _bound_integers(command: Any) -> None:
 
 
 # Every command of `crm`, in the order `crm --help` lists them (how often a seller reaches for
-# them): its word, the module of tinycrm.cli that holds it, and the function it runs or, for a
-# group, the Typer app of its subcommands (built only when used, see cli/groups.py).
+# them): its word, the module of tinycrm.cli.commands holding it, and the function it runs or, for
+# a group, the Typer app of its subcommands (built only when used, see cli/groups.py).
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("add", "adding", "app"),
     ("list", "listing", "app"),
@@ -84,34 +84,34 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("move", "moving", "move"),
     ("edit", "editing", "edit"),
     ("tag", "editing", "tag"),
-    ("log", "interactions", "log"),
-    ("timeline", "interactions", "timeline"),
+    ("log", "recording", "log"),
+    ("timeline", "recording", "timeline"),
     ("search", "searching", "search"),
-    ("follow-up", "followups", "follow_up"),
-    ("agenda", "followups", "agenda"),
-    ("done", "followups", "done"),
-    ("snooze", "followups", "snooze"),
-    ("cancel", "followups", "cancel"),
-    ("keep-in-touch", "followups", "keep_in_touch"),
+    ("follow-up", "scheduling", "follow_up"),
+    ("agenda", "scheduling", "agenda"),
+    ("done", "scheduling", "done"),
+    ("snooze", "scheduling", "snooze"),
+    ("cancel", "scheduling", "cancel"),
+    ("keep-in-touch", "scheduling", "keep_in_touch"),
     ("remind", "reminding", "remind"),
     ("cron", "reminding", "cron_app"),
-    ("board", "board", "board"),
-    ("demo", "board", "demo"),
-    ("report", "reports", "app"),
+    ("board", "browsing", "board"),
+    ("demo", "browsing", "demo"),
+    ("report", "reporting", "app"),
     ("score", "segmenting", "score"),
     ("segment", "segmenting", "segment_app"),
-    ("pipeline", "pipelines", "app"),
-    ("import", "io_commands", "import_app"),
-    ("export", "io_commands", "export_app"),
-    ("undo", "history", "undo"),
-    ("redo", "history", "redo"),
-    ("history", "history", "history"),
+    ("pipeline", "staging", "app"),
+    ("import", "exchanging", "import_app"),
+    ("export", "exchanging", "export_app"),
+    ("undo", "undoing", "undo"),
+    ("redo", "undoing", "redo"),
+    ("history", "undoing", "history"),
     ("delete", "deleting", "delete"),
     ("restore", "deleting", "restore"),
     ("trash", "deleting", "trash"),
     ("merge", "deleting", "merge"),
     ("forget", "deleting", "forget"),
-    ("config", "settings", "app"),
+    ("config", "configuring", "app"),
     ("server", "serving", "app"),
 )
 # Commands whose words are not all options: `crm tag jane -cold` removes the tag `cold`.
@@ -240,7 +240,7 @@ def _register() -> None:
     import importlib
 
     for word, module, name in COMMANDS:
-        found = getattr(importlib.import_module(f"tinycrm.cli.{module}"), name)
+        found = getattr(importlib.import_module(f"tinycrm.cli.commands.{module}"), name)
         if isinstance(found, typer.Typer):
             groups.add(word, found)
         else:

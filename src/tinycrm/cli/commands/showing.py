@@ -8,25 +8,12 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON
-
-
-def kinds_for(kind: str | None) -> tuple[str, ...]:
-    """Return the record kinds a --kind option allows."""
-    from tinycrm.core.refs import KINDS
-    from tinycrm.errors import UsageError
-
-    if kind is None:
-        return KINDS
-    key = kind.strip().lower()
-    if key not in KINDS:
-        raise UsageError(f"not a kind: {kind!r}", hint="use contact, company or deal")
-    return (key,)
+from tinycrm.cli.options import JSON, RECORD_KIND, kinds_for
 
 
 def show(
     ref: str = typer.Argument(..., help="An id (#12), an email, or part of a name or title."),
-    kind: str | None = typer.Option(None, "--kind", "-k", help="contact, company or deal."),
+    kind: str | None = RECORD_KIND,
     as_json: bool = JSON,
 ) -> None:
     """Show a contact, company or deal.

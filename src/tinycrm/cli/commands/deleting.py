@@ -5,22 +5,20 @@ from __future__ import annotations
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON, QUIET_IDS
+from tinycrm.cli.options import JSON, QUIET_IDS, RECORD_KIND, kinds_for
 
 YES = typer.Option(False, "--yes", "-y", help="Do it without asking (for scripts).")
-KIND = typer.Option(None, "--kind", "-k", help="contact, company or deal.")
 
 
 def delete(
     ref: str = typer.Argument(..., help="An id (#12), an email, or part of a name or title."),
     yes: bool = YES,
-    kind: str | None = KIND,
+    kind: str | None = RECORD_KIND,
 ) -> None:
     """Move a contact, company or deal to the trash (crm restore brings it back).
 
     Examples: crm delete jane; crm delete 12 --kind deal --yes
     """
-    from tinycrm.cli.showing import kinds_for
     from tinycrm.core import refs, trash
 
     kinds = kinds_for(kind)
@@ -35,13 +33,12 @@ def delete(
 
 def restore(
     ref: str = typer.Argument(..., help="A trashed record: id, email, or part of its name."),
-    kind: str | None = KIND,
+    kind: str | None = RECORD_KIND,
 ) -> None:
     """Take a contact, company or deal out of the trash.
 
     Example: crm restore jane
     """
-    from tinycrm.cli.showing import kinds_for
     from tinycrm.core import trash
 
     db = state.database()

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON
+from tinycrm.cli.options import JSON, RECORD_KIND, kinds_for
 
 
 def undo(
@@ -46,7 +46,7 @@ def redo(
 
 def history(
     ref: str | None = typer.Argument(None, help="Only this contact, company or deal."),
-    kind: str | None = typer.Option(None, "--kind", "-k", help="contact, company or deal."),
+    kind: str | None = RECORD_KIND,
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="Show at most N entries."),
     as_json: bool = JSON,
 ) -> None:
@@ -54,7 +54,6 @@ def history(
 
     Examples: crm history; crm history --limit 5 --json; crm history jane
     """
-    from tinycrm.cli.showing import kinds_for
     from tinycrm.core import events, refs
 
     with state.database(write=False).snapshot() as session:

@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON, QUIET_NEW
+from tinycrm.cli.options import JSON, QUIET_NEW, RECORD_KIND, kinds_for
 
 
 def log(
@@ -92,7 +92,7 @@ def _about(entry: dict[str, Any]) -> str:
 
 def timeline(
     ref: str = typer.Argument(..., help="A contact, company or deal."),
-    kind: str | None = typer.Option(None, "--kind", "-k", help="contact, company or deal."),
+    kind: str | None = RECORD_KIND,
     limit: int = typer.Option(50, "--limit", "-n", min=1, help="Show at most N entries."),
     as_json: bool = JSON,
 ) -> None:
@@ -101,7 +101,6 @@ def timeline(
 
     Examples: crm timeline jane; crm timeline "acme website" --limit 10 --json
     """
-    from tinycrm.cli.showing import kinds_for
     from tinycrm.core import refs
     from tinycrm.core import timeline as timelines
 

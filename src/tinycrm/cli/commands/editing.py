@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON
+from tinycrm.cli.options import JSON, RECORD_KIND, kinds_for
 
 
 def interactive() -> bool:
@@ -36,7 +36,7 @@ def _fields(kind: str, given: dict[str, str | None]) -> dict[str, str]:
 
 def edit(
     ref: str = typer.Argument(..., help="An id (#12), an email, or part of a name or title."),
-    kind: str | None = typer.Option(None, "--kind", "-k", help="contact, company or deal."),
+    kind: str | None = RECORD_KIND,
     name: str | None = typer.Option(None, "--name", help="Name (a deal's title)."),
     title: str | None = typer.Option(None, "--title", help="Job title (a deal's title)."),
     email: list[str] = typer.Option([], "--email", "-e", help="Add an email (repeatable)."),
@@ -69,7 +69,6 @@ def edit(
     crm edit jane --title CTO --email jane@home.org --set plan=gold;
     crm edit "acme website" --value 7.5k --close 2026-12-31; crm edit 12
     """
-    from tinycrm.cli.showing import kinds_for
     from tinycrm.core import edits, refs
     from tinycrm.errors import UsageError
 
@@ -167,7 +166,6 @@ def tag(
 
     Examples: crm tag jane +vip -cold; crm tag "acme website" urgent; crm tag 12 --kind deal -old
     """
-    from tinycrm.cli.showing import kinds_for
     from tinycrm.core import edits, refs, tags
 
     add, remove = edits.parse_tag_changes(changes)
