@@ -172,7 +172,7 @@ def test_unknown_and_ambiguous_stages(db: Any) -> None:
 
 def test_undo_reverts_a_whole_command_and_redo_reapplies(db: Any) -> None:
     add_jane(db)
-    with db.transaction(summary="add deal") as s:
+    with db.transaction(summary="add") as s:  # the service names what it adds
         did = deals.add_deal(s, "Website", now=NOW, currency="USD", value="1k").id
         assert did is not None
     with db.transaction(summary="move") as s:  # the service names the move it makes
@@ -183,11 +183,11 @@ def test_undo_reverts_a_whole_command_and_redo_reapplies(db: Any) -> None:
     with db.snapshot() as s:
         assert views.deal_dict(s, deals.get_deal(s, did))["stage"] == "Prospecting"
     with db.transaction() as s:
-        assert history.undo(s, NOW).summary == "add deal"
+        assert history.undo(s, NOW).summary == "add deal Website"
     with db.snapshot() as s, pytest.raises(NotFoundError):
         deals.get_deal(s, did)
     with db.transaction() as s:
-        assert history.redo(s, NOW).summary == "add deal"
+        assert history.redo(s, NOW).summary == "add deal Website"
     with db.transaction() as s:
         assert history.redo(s, NOW).summary == moved
     with db.snapshot() as s:

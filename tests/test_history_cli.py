@@ -89,9 +89,9 @@ def test_history_of_a_new_database_shows_only_the_setup(crm: Any, db: Any) -> No
 def test_the_services_name_what_they_record_whichever_face_calls_them(
     seeded: Any, db_path: Path
 ) -> None:
-    """A move, a win, a done and a cancel made the way the board makes them (the services on a
-    transaction with no summary of its own) are named in the history as `crm move`, `crm done`
-    and `crm cancel` name them."""
+    """A move, a win, a new follow-up, a done and a cancel made the way the board makes them
+    (the services on a transaction with no summary of its own) are named in the history as
+    `crm move`, `crm follow-up`, `crm done` and `crm cancel` name them."""
     from datetime import UTC, datetime
 
     from tinycrm.core import deals, followups, open_db, pipelines
@@ -120,9 +120,9 @@ def test_the_services_name_what_they_record_whichever_face_calls_them(
     said = [entry["summary"] for entry in json.loads(seeded("history", "--json").stdout)]
     assert said[:6] == [
         "cancel follow-up #5 Call",
-        None,
+        "add follow-up #5 Call",
         "done follow-up #4 Call",
-        None,
+        "add follow-up #4 Call",
         "move deal #3 Acme website to won",
         "move deal #3 Acme website to Qualifying",
     ]
@@ -147,3 +147,28 @@ def test_an_interaction_logged_on_a_deal_is_named_by_its_contact_from_either_fac
         db.dispose()
     said = [entry["summary"] for entry in json.loads(seeded("history", "--json").stdout)]
     assert said[:2] == ["log meeting with Jane Doe", "log call with Jane Doe"]
+
+
+def test_a_command_is_named_by_the_records_it_touched_not_by_what_was_typed(
+    seeded: Any,
+) -> None:
+    """A new follow-up is named with the id it was given, a snooze with the time it hides the
+    follow-up until, a keep-in-touch with the contact found and the cadence in days."""
+    made = seeded("follow-up", "jane", "Send proposal", "--due", "2026-11-25 10:00", "-q")
+    assert made.exit_code == 0, made.stderr
+    fu = made.stdout.strip()
+    for args in (
+        ("snooze", fu, "2026-11-26 09:00"),
+        ("keep-in-touch", "smith", "2w"),
+        ("keep-in-touch", "smith", "off"),
+    ):
+        r = seeded(*args)
+        assert r.exit_code == 0, r.stderr
+    said = [entry["summary"] for entry in json.loads(seeded("history", "--json").stdout)]
+    assert said[:4] == [
+        "keep in touch with #2 Jan Smith: off",
+        "keep in touch with #2 Jan Smith: every 14 days",
+        f"snooze follow-up #{fu} Send proposal until Thu 2026-11-26 09:00",
+        f"add follow-up #{fu} Send proposal",
+    ]
+    assert "Undid: keep in touch with #2 Jan Smith: off" in seeded("undo").stdout

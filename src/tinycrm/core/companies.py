@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from tinycrm.domain.text import clean, fold
 from tinycrm.errors import NotFoundError, ValidationError
-from tinycrm.store import query
+from tinycrm.store import history, query
 from tinycrm.store.models import Company
 
 
@@ -38,6 +38,7 @@ def add_company(
     name = clean(name) or ""
     if not name:
         raise ValidationError("a company needs a name")
+    history.describe(session, f"add company {name}")
     company = Company(
         uuid=str(uuid.uuid4()),
         name=name,

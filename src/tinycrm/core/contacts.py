@@ -13,7 +13,7 @@ from tinycrm.core import companies, tags
 from tinycrm.domain.text import clean, fold, is_email, phone_key
 from tinycrm.domain.values import check_lifecycle
 from tinycrm.errors import ConflictError, ValidationError
-from tinycrm.store import query
+from tinycrm.store import history, query
 from tinycrm.store.models import Contact, ContactEmail, ContactPhone, ContactUrl
 
 
@@ -112,6 +112,7 @@ def add_contact(
         _refuse_taken_email(session, email)
     if len({e.lower() for e in checked}) != len(checked):
         raise ValidationError("the same email was given twice")
+    history.describe(session, f"add contact {name}")
     company_id = None
     if clean(company):
         assert company is not None

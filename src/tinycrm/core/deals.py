@@ -35,6 +35,7 @@ def add_deal(
     title = clean(title) or ""
     if not title:
         raise ValidationError("a deal needs a title")
+    history.describe(session, f"add deal {title}")
     currency = check_currency(currency)
     minor = parse_money(value, currency) if isinstance(value, str) else value
     the_pipeline = pipelines.get_pipeline(session, pipeline)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tinycrm.core import contacts, deals, followups, interactions, open_db, pipelines
 from tinycrm.domain.dates import When, local_tz
+from tinycrm.store import history
 from tinycrm.store.db import Database
 from tinycrm.store.models import Contact
 
@@ -90,7 +91,8 @@ def fill(db: Database, now: datetime, seed: int = SEED) -> None:
     rng = random.Random(seed)
     tz = local_tz()
     today = now.astimezone(tz).date()
-    with db.transaction(origin="system", summary="load the demo data", now=now) as session:
+    with db.transaction(origin="system", now=now) as session:
+        history.describe(session, "load the demo data")
         pipe = pipelines.default_pipeline(session)
         assert pipe.id is not None
         stages = pipelines.stages(session, pipe.id)

@@ -18,7 +18,7 @@ from tinycrm.domain.money import check_currency, parse_money, to_decimal_text
 from tinycrm.domain.text import clean, fold, phone_key
 from tinycrm.domain.values import read_probability
 from tinycrm.errors import NotFoundError, ValidationError
-from tinycrm.store import query
+from tinycrm.store import history, query
 from tinycrm.store.models import Company, Contact, ContactEmail, ContactPhone, Deal
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -243,6 +243,7 @@ def apply_changes(
     ):
         raise ValidationError(f"only contacts have emails and phones, not a {kind}")
     record = get_record(session, kind, record_id)
+    history.describe(session, f"edit {kind} #{record_id} {label_of(record)}")
     if kind == "contact":
         _contact_fields(session, record, changes.fields, now)
         for email in changes.remove_emails:
@@ -273,6 +274,8 @@ def retag(
 ) -> tuple[list[str], list[str]]:
     """Add and remove tags on a record; return (added, removed), the ones that changed."""
     record = get_record(session, kind, record_id)
+    words = " ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)])
+    history.describe(session, f"tag {kind} #{record_id} {label_of(record)} {words}")
     removed = tags.remove_tags(session, kind, record_id, remove) if remove else []
     added = tags.add_tags(session, kind, record_id, add) if add else []
     if added or removed:

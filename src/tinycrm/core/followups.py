@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from tinycrm.config import DealSettings
 from tinycrm.core.touches import touches_due
-from tinycrm.domain.dates import When, at_local, iso, local_tz
+from tinycrm.domain.dates import When, at_local, describe, iso, local_tz, to_local
 from tinycrm.domain.due import due_of
 from tinycrm.domain.rows import FollowUpView
 from tinycrm.domain.text import clean
@@ -86,6 +86,7 @@ def add_follow_up(
     )
     session.add(fu)
     session.flush()
+    history.describe(session, f"add follow-up #{fu.id} {fu.title}")
     return fu
 
 
@@ -171,6 +172,10 @@ def snooze(session: Session, fu: FollowUp, until: datetime, now: datetime) -> Fo
     _require_open(fu)
     if until <= now:
         raise ValidationError("snooze to a time in the future")
+    whole_day = fu.all_day and to_local(until).time() == time(0)
+    history.describe(
+        session, f"snooze follow-up #{fu.id} {fu.title} until {describe(until, whole_day)}"
+    )
     fu.snoozed_until = until
     fu.updated_at = now
     session.add(fu)
@@ -198,6 +203,8 @@ def set_keep_in_touch(
     """Set (or, with None, turn off) a contact's keep-in-touch cadence in days."""
     if days is not None and days < 1:
         raise ValidationError("a keep-in-touch cadence is at least one day")
+    cadence = "off" if days is None else f"every {days} days"
+    history.describe(session, f"keep in touch with #{contact.id} {contact.name}: {cadence}")
     contact.keep_in_touch_days = days
     contact.updated_at = now
     session.add(contact)

@@ -316,11 +316,10 @@ def edit_in_editor(
     Nothing is written until the form is valid; an invalid one is reopened with the error on
     top. An unchanged file changes nothing; an empty file or a failed editor cancels.
     """
-    from tinycrm.core.edits import apply_changes, get_record, label_of
+    from tinycrm.core.edits import apply_changes
 
     with db.snapshot() as session:
         _, shown = record_form(session, kind, record_id)
-        summary = f"edit {kind} #{record_id} {label_of(get_record(session, kind, record_id))}"
     # compare with the form as read back, so what the text cannot show is never a change
     original = parse_form(kind, shown)
     last_error: TinyCrmError | None = None
@@ -338,7 +337,7 @@ def edit_in_editor(
             changes = diff(original, parse_form(kind, edited))
             if changes.is_empty():
                 return EditOutcome("unchanged")
-            with db.transaction(origin=origin, summary=summary, now=now) as session:
+            with db.transaction(origin=origin, now=now) as session:
                 apply_changes(session, kind, record_id, changes, now)
             return EditOutcome("saved", changes)
         except FIXABLE as error:

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from tinycrm.core import refs
 from tinycrm.errors import UsageError, ValidationError
+from tinycrm.store import history
 from tinycrm.store.models import (
     Company,
     CompanyTag,
@@ -146,6 +147,7 @@ def merge(
 ) -> Merged:
     """Merge the record `drop_ref` names into the one `keep_ref` names."""
     first, second = resolve_pair(session, keep_ref, drop_ref, kinds)
+    history.describe(session, f"merge {second} into {first}")
     if first.kind == "contact":
         keep_c, drop_c = session.get(Contact, first.id), session.get(Contact, second.id)
         assert keep_c is not None and drop_c is not None

@@ -247,6 +247,7 @@ def add_stage(
     """
     assert pipeline.id is not None
     new_name = _check_stage_name(session, pipeline.id, name)
+    history.describe(session, f"add stage {new_name} to {pipeline.name}")
     ordered = stages(session, pipeline.id)
     index = len(ordered)
     if after is not None:
@@ -276,7 +277,9 @@ def rename_stage(session: Session, pipeline: Pipeline, old: str, new: str, now: 
     """Give a stage a new name (deals in it stay where they are)."""
     assert pipeline.id is not None
     stage = find_stage(session, pipeline.id, old)
-    stage.name = _check_stage_name(session, pipeline.id, new, skip=stage.id)
+    renamed = _check_stage_name(session, pipeline.id, new, skip=stage.id)
+    history.describe(session, f"rename stage {stage.name} to {renamed} in {pipeline.name}")
+    stage.name = renamed
     stage.updated_at = now
     session.add(stage)
     session.flush()
@@ -298,6 +301,7 @@ def move_stage(
     if sum(x is not None for x in (after, before, position)) != 1:
         raise UsageError("say where: one of --after STAGE, --before STAGE or --position N")
     stage = find_stage(session, pipeline.id, name)
+    history.describe(session, f"move stage {stage.name} in {pipeline.name}")
     ordered = [s for s in stages(session, pipeline.id) if s.id != stage.id]
     if position is not None:
         if not 1 <= position <= len(ordered) + 1:
@@ -331,6 +335,7 @@ def set_stage(
     if probability is None and stale_days is None:
         raise UsageError("nothing to change", hint="give --probability N and/or --stale-days N")
     stage = find_stage(session, pipeline.id, name)
+    history.describe(session, f"change stage {stage.name} in {pipeline.name}")
     if probability is not None:
         stage.probability = check_probability(probability)
     if stale_days is not None:
@@ -407,6 +412,7 @@ def create_pipeline(
     for other in session.exec(select(Pipeline)):
         if fold(other.name) == fold(new_name):
             raise ConflictError(f"there is already a pipeline called {other.name}")
+    history.describe(session, f"create pipeline {new_name}")
     if stage_names is not None:
         names = [n for n in (clean(s) for s in stage_names) if n]
         if not names:
@@ -454,5 +460,6 @@ def ensure_defaults(db: Database) -> None:
     with db.snapshot() as session:
         if session.execute(select(Pipeline.id).limit(1)).first() is not None:
             return
-    with db.transaction(origin="system", summary="create the default pipeline") as session:
+    with db.transaction(origin="system") as session:
+        history.describe(session, "create the default pipeline")
         ensure_default_pipeline(session)

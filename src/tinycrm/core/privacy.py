@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel, select
 from tinycrm.core import refs
 from tinycrm.domain.text import fold
 from tinycrm.errors import NotFoundError, StorageError
-from tinycrm.store import dialect, erasure
+from tinycrm.store import dialect, erasure, history
 from tinycrm.store.models import Contact, ContactEmail, ContactPhone, ContactUrl
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ def forget(session: Session, contact: Contact, now: datetime) -> Forgotten:
     Call `clean_up` after the transaction commits so freed pages keep nothing.
     """
     assert contact.id is not None
+    history.describe(session, "forget a contact")  # never the person's name: it is erased
     traces = _traces(session, contact)
     conn = session.connection()
     erased = erasure.erase_person(conn, contact.id, contact.uuid, traces, now)

@@ -16,6 +16,7 @@ from tinycrm.domain.dates import stored_iso
 from tinycrm.domain.text import clean, fold, tag_name
 from tinycrm.domain.values import check_lifecycle, check_status
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
+from tinycrm.store import history
 from tinycrm.store.dialect import inline, stored_text
 from tinycrm.store.models import Contact, Deal, Segment
 from tinycrm.store.query import execute, live, table
@@ -98,6 +99,7 @@ def save_segment(
         raise ValidationError(
             "a segment needs at least one filter", hint="for example --tag vip --lifecycle lead"
         )
+    history.describe(session, f"save segment {key}")
     existing = find_segment(session, key)
     if existing is not None:
         if not replace:
@@ -173,6 +175,7 @@ def segment_dicts(session: Session, name: str | None = None) -> list[SegmentView
 def delete_segment(session: Session, name: str) -> Segment:
     """Delete a segment (the contacts and deals it matched are not touched)."""
     segment = get_segment(session, name)
+    history.describe(session, f"delete segment {segment.name}")
     session.delete(segment)
     session.flush()
     return segment

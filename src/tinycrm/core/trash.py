@@ -52,6 +52,7 @@ def delete(
 ) -> refs.Match:
     """Move the record `ref` names to the trash; return what was trashed."""
     match = refs.resolve(session, ref, kinds)
+    history.describe(session, f"delete {match}")
     record = _record(session, match)
     record.deleted_at = now
     record.updated_at = now

@@ -205,7 +205,7 @@ class Batch:
             done += 1
         for sequence, next_id in self._next.items():
             ids.advance(self.conn, sequence, next_id)
-        self.session.info["summary"] = summary
+        history.describe(self.session, summary)
         history.write_events(self.session, changes)
         if progress is not None:
             progress(1.0)

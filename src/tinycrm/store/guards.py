@@ -32,9 +32,8 @@ _SKIPPED_TABLES = frozenset({"event"})
 def watch(session: Session) -> None:
     """Refuse, at flush time, text with control characters in what `session` writes.
 
-    The command's summary for the history is made from what was typed before it was
-    cleaned ('add deal X' with a trailing NEL that stripping then removed): it is stored
-    with such characters written as escapes instead.
+    A summary the transaction was opened with is stored with control characters written
+    as escapes (as `history.describe` stores the services' own).
     """
     summary = session.info.get("summary")
     if isinstance(summary, str):

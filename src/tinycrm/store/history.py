@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from tinycrm import clock
 from tinycrm.domain.dates import to_stored
+from tinycrm.domain.text import visible
 from tinycrm.errors import NotFoundError
 from tinycrm.store import ids
 from tinycrm.store.models import Event, UTCDateTime
@@ -161,6 +162,7 @@ def write_events(session: OrmSession, changes: list[Change]) -> None:
     ]  # fmt: skip
     for start in range(0, len(rows), EVENT_CHUNK):
         execute_many(conn, _EVENT_ROWS, rows[start : start + EVENT_CHUNK])
+    info["recorded"] = True
     if info["origin"] != SYSTEM:
         end_redo(conn)
 
@@ -391,6 +393,7 @@ def redo(session: Session, now: datetime) -> GroupSummary:
 def undo_steps(session: Session, now: datetime, steps: int) -> list[GroupSummary]:
     """Revert the newest `steps` commands not yet undone, newest first, and put each on the
     redo stack. With fewer than `steps` to undo, raise NotFoundError and change nothing."""
+    describe(session, "undo")
     groups = _undoable(session, steps)
     if len(groups) < steps:
         raise _too_few("undo", len(groups))
@@ -401,6 +404,7 @@ def redo_steps(session: Session, now: datetime, steps: int) -> list[GroupSummary
     """Re-apply the `steps` commands undone last, the one undone last first. A change made
     after an undo empties the redo stack, so nothing abandoned comes back. With fewer than
     `steps` to redo, raise NotFoundError and change nothing."""
+    describe(session, "redo")
     groups = _redoable(session, steps)
     if len(groups) < steps:
         raise _too_few("redo", len(groups))
@@ -433,11 +437,20 @@ def dumps(values: dict[str, Any] | None) -> str:
     return json.dumps(values, ensure_ascii=False, sort_keys=True) if values else ""
 
 
-def describe(session: Session, text: str) -> None:
+def describe(session: OrmSession, text: str) -> None:
     """Name the command a write transaction records, as `crm history` and `crm undo` say it
     ("move deal #3 Acme website to Proposal"). The services name what they do, so both faces
     record a change alike; the first service a command calls names it (a win's check-in
-    does not rename the move)."""
-    if not session.info.get("described"):
-        session.info["summary"] = text
-        session.info["described"] = True
+    does not rename the move). A name given once rows are flushed (a new record's id is
+    known only then) renames the events already written."""
+    info = session.info
+    if info.get("described"):
+        return
+    text = visible(text)
+    info["summary"] = text
+    info["described"] = True
+    if info.get("recorded"):
+        table = table_for("event")
+        session.connection().execute(
+            table.update().where(table.c.group_id == info["event_group"]).values(summary=text)
+        )

@@ -37,7 +37,7 @@ def add_contact(
     from tinycrm.core import contacts, views
 
     db = state.database()
-    with db.transaction(summary=f"add contact {name}") as session:
+    with db.transaction() as session:
         contact = contacts.add_contact(
             session,
             name,
@@ -71,7 +71,7 @@ def add_company(
     from tinycrm.core import companies, views
 
     db = state.database()
-    with db.transaction(summary=f"add company {name}") as session:
+    with db.transaction() as session:
         company = companies.add_company(
             session, name, now=state.now(), domain=domain, industry=industry, size=size
         )
@@ -114,7 +114,7 @@ def add_deal(
     db = state.database()
     now = state.now()
     expected = dates.parse_day(close, now) if close else None
-    with db.transaction(summary=f"add deal {title}") as session:
+    with db.transaction() as session:
         the_contact = refs.resolve_contact(session, contact) if contact else None
         deal = deals.add_deal(
             session,

@@ -26,7 +26,7 @@ def delete(
     with db.snapshot() as session:
         hit = refs.resolve(session, ref, kinds)
     render.confirm(f"Move {hit} to the trash?", yes)
-    with db.transaction(summary=f"delete {hit}") as session:
+    with db.transaction() as session:
         trash.delete(session, f"#{hit.id}", state.now(), (hit.kind,))
     render.say(f"Moved {hit} to the trash (crm restore {hit.id} --kind {hit.kind})")
 
@@ -92,7 +92,7 @@ def forget(
         found = privacy.find_contact(session, contact)
         found_id, label = found.id, f"contact #{found.id} {found.name}"
     render.confirm(f"Erase {label} and all their history? This cannot be undone.", yes)
-    with db.transaction(summary="forget a contact") as session:
+    with db.transaction() as session:
         person = privacy.find_contact(session, f"#{found_id}")
         done = privacy.forget(session, person, state.now())
     warning = privacy.clean_up(db)
@@ -131,7 +131,7 @@ def merge(
     with db.snapshot() as session:
         first, second = merging.resolve_pair(session, keep, duplicate, kinds)
     render.confirm(f"Merge {second} into {first}? {second} will be removed.", yes)
-    with db.transaction(summary=f"merge {second} into {first}") as session:
+    with db.transaction() as session:
         done = merging.merge(session, f"#{first.id}", f"#{second.id}", state.now(), (first.kind,))
     filled = f"; filled {', '.join(done.filled)}" if done.filled else ""
     render.say(

@@ -110,8 +110,7 @@ def edit(
             )
         _edit_in_editor(hit.kind, hit.id, as_json, quiet)
         return
-    summary = f"edit {hit.kind} #{hit.id} {hit.label}"
-    with db.transaction(summary=summary, now=now) as session:
+    with db.transaction(now=now) as session:
         edits.apply_changes(session, hit.kind, hit.id, changes, now)
         data = _record_dict(session, hit.kind, hit.id)
     _report(data, changes.describe(), as_json, quiet)
@@ -173,8 +172,7 @@ def tag(
     now = state.now()
     with db.snapshot() as session:
         hit = refs.resolve(session, ref, kinds_for(kind))
-    words = " ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)])
-    with db.transaction(summary=f"tag {hit.kind} #{hit.id} {hit.label} {words}", now=now) as s:
+    with db.transaction(now=now) as s:
         added, removed = edits.retag(s, hit.kind, hit.id, add, remove, now)
         now_tags = tags.tags_of(s, hit.kind, hit.id)
     if as_json:

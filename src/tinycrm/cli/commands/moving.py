@@ -25,7 +25,7 @@ def move(
     db = state.database()
     settings = state.settings().deals
     after_win = None
-    with db.transaction(summary=f"move deal {deal} to {target}") as session:
+    with db.transaction() as session:
         the_deal = refs.resolve_deal(session, deal)
         where = deals.move_to(session, the_deal, target, state.now(), reason)
         data = views.deal_dict(session, the_deal, with_history=False)

@@ -38,7 +38,7 @@ def log(
     now = state.now()
     when = interactions.when_it_happened(at, now)
     db = state.database()
-    with db.transaction(summary=f"log {the_kind} with {ref}", now=now) as session:
+    with db.transaction(now=now) as session:
         hit = refs.resolve_first(session, ref, ("contact", "deal"))
         contact: Contact | None = None
         the_deal: Deal | None = None

@@ -47,7 +47,7 @@ def follow_up(
     when = dates.parse_when(due, now)
     rule = dates.every_to_rrule(every) if every else rrule
     db = state.database()
-    with db.transaction(summary=f"add follow-up {title}") as session:
+    with db.transaction() as session:
         the_deal = refs.resolve_deal(session, deal) if deal else None
         the_contact = _contact_or_deal(session, ref, deal is None)
         if isinstance(the_contact, Deal):
@@ -63,7 +63,6 @@ def follow_up(
             priority=priority,
         )
         data = followups.follow_up_dict(session, fu)
-        session.info["summary"] = f"add follow-up #{fu.id} {fu.title}"
     person, on_deal = data["contact"], data["deal"]
     about = person["name"] if person else on_deal["title"] if on_deal else ""
     repeat = f", repeats {data['rrule']}" if data["rrule"] else ""
@@ -166,7 +165,7 @@ def done(
     # the date is read before anything is written, so a bad one changes nothing
     next_when = dates.parse_when(next_step[0], now) if next_step[0] else None
     db = state.database()
-    with db.transaction(summary=f"done follow-up #{follow_up_id}") as session:
+    with db.transaction() as session:
         fu = followups.get_follow_up(session, follow_up_id)
         title = fu.title
         following = None
@@ -211,9 +210,8 @@ def snooze(
     now = state.now()
     when = dates.parse_when(until, now)
     db = state.database()
-    with db.transaction(summary=f"snooze follow-up #{follow_up_id}") as session:
+    with db.transaction() as session:
         fu = followups.get_follow_up(session, follow_up_id)
-        session.info["summary"] = f"snooze follow-up #{fu.id} {fu.title} to {until}"
         target = followups.snooze_target(fu, when)
         followups.snooze(session, fu, target, now)
         data = followups.follow_up_dict(session, fu)
@@ -235,7 +233,7 @@ def cancel(
     from tinycrm.core import followups
 
     db = state.database()
-    with db.transaction(summary=f"cancel follow-up #{follow_up_id}") as session:
+    with db.transaction() as session:
         fu = followups.get_follow_up(session, follow_up_id)
         followups.cancel(session, fu, state.now())
         data = followups.follow_up_dict(session, fu)
@@ -260,9 +258,8 @@ def keep_in_touch(
     days = dates.parse_days(cadence)
     now = state.now()
     db = state.database()
-    with db.transaction(summary=f"keep in touch with {ref}") as session:
+    with db.transaction() as session:
         contact = refs.resolve_contact(session, ref)
-        session.info["summary"] = f"keep in touch with #{contact.id} {contact.name}: {cadence}"
         followups.set_keep_in_touch(session, contact, days, now)
         data = views.contact_dict(session, contact)
         due = followups.touch_due_of(session, contact)

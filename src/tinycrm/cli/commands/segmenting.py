@@ -73,7 +73,7 @@ def segment_save(
         min_value=money.parse_money(min_value, currency) if min_value else None,
         max_value=money.parse_money(max_value, currency) if max_value else None,
     )
-    with state.database().transaction(summary=f"save segment {name}", now=state.now()) as s:
+    with state.database().transaction(now=state.now()) as s:
         saved = segments.save_segment(s, name, flt, state.now(), replace)
         data = segments.segment_dict(s, saved.name)
     if as_json:
@@ -146,6 +146,6 @@ def segment_delete(name: str = typer.Argument(..., help="The segment's name.")) 
     """Delete a segment; its contacts and deals are not touched. Example: crm segment delete hot"""
     from tinycrm.core import segments
 
-    with state.database().transaction(summary=f"delete segment {name}", now=state.now()) as s:
+    with state.database().transaction(now=state.now()) as s:
         seg = segments.delete_segment(s, name)
     render.say(f"Deleted segment {seg.name}")

@@ -114,7 +114,7 @@ def create(
     from tinycrm.core import pipelines
 
     names = stages.split(",") if stages is not None else None
-    with state.database().transaction(summary=f"create pipeline {name}") as session:
+    with state.database().transaction() as session:
         pipeline = pipelines.create_pipeline(session, name, state.now(), names)
         assert pipeline.id is not None
         made = [s.name for s in pipelines.stages(session, pipeline.id)]
@@ -126,7 +126,7 @@ def default(name: str = typer.Argument(..., help="The pipeline new deals should 
     """Make a pipeline the default one. Example: crm pipeline default Hiring"""
     from tinycrm.core import pipelines
 
-    with state.database().transaction(summary=f"make {name} the default pipeline") as session:
+    with state.database().transaction() as session:
         pipeline = pipelines.get_pipeline(session, name)
         pipelines.set_default(session, pipeline, state.now())
     render.say(f"{pipeline.name} is now the default pipeline")
@@ -152,7 +152,7 @@ def add_stage(
 
     if stale_days is None:
         stale_days = state.settings().pipeline.stale_days
-    with state.database().transaction(summary=f"add stage {name}") as session:
+    with state.database().transaction() as session:
         the_pipeline = pipelines.get_pipeline(session, pipeline)
         stage = pipelines.add_stage(
             session,
@@ -178,7 +178,7 @@ def rename_stage(
     """Rename a stage. Example: crm pipeline rename-stage present Demo"""
     from tinycrm.core import pipelines
 
-    with state.database().transaction(summary=f"rename stage {old} to {new}") as session:
+    with state.database().transaction() as session:
         the_pipeline = pipelines.get_pipeline(session, pipeline)
         stage = pipelines.rename_stage(session, the_pipeline, old, new, state.now())
     render.say(f"Renamed the stage to {stage.name}")
@@ -195,7 +195,7 @@ def move_stage(
     """Reorder a stage. Example: crm pipeline move-stage closing --before present"""
     from tinycrm.core import pipelines
 
-    with state.database().transaction(summary=f"move stage {stage}") as session:
+    with state.database().transaction() as session:
         the_pipeline = pipelines.get_pipeline(session, pipeline)
         moved = pipelines.move_stage(
             session, the_pipeline, stage, state.now(), after=after, before=before, position=position
@@ -217,7 +217,7 @@ def remove_stage(
     """
     from tinycrm.core import pipelines
 
-    with state.database().transaction(summary=f"remove stage {stage}") as session:
+    with state.database().transaction() as session:
         the_pipeline = pipelines.get_pipeline(session, pipeline)
         assert the_pipeline.id is not None
         named = pipelines.find_stage(session, the_pipeline.id, stage).name
@@ -244,7 +244,7 @@ def set_stage(
     """
     from tinycrm.core import pipelines
 
-    with state.database().transaction(summary=f"change stage {stage}") as session:
+    with state.database().transaction() as session:
         the_pipeline = pipelines.get_pipeline(session, pipeline)
         changed = pipelines.set_stage(
             session,

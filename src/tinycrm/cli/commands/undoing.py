@@ -21,7 +21,7 @@ def undo(
     """
     from tinycrm.store import history
 
-    with state.database().transaction(summary="undo") as session:
+    with state.database().transaction() as session:
         done = history.undo_steps(session, state.now(), steps)
     for group in done:
         render.say(f"Undid: {group.summary or 'a change'} ({group.changes} changes)")
@@ -38,7 +38,7 @@ def redo(
     """
     from tinycrm.store import history
 
-    with state.database().transaction(summary="redo") as session:
+    with state.database().transaction() as session:
         done = history.redo_steps(session, state.now(), steps)
     for group in done:
         render.say(f"Redid: {group.summary or 'a change'} ({group.changes} changes)")
