@@ -17,11 +17,12 @@ from tinycrm.domain.text import clean, fold, tag_name
 from tinycrm.domain.values import check_lifecycle, check_status
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
 from tinycrm.store import history
-from tinycrm.store.dialect import inline, stored_text
+from tinycrm.store.dialect import stored_text
 from tinycrm.store.models import Contact, Deal, Segment
 from tinycrm.store.query import execute, live, table
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlalchemy.sql.elements import ColumnElement
     from sqlmodel import Session
 
@@ -226,26 +227,17 @@ class Scope:
             parts.append(exists().where(col(person.id) == deal.contact_id, live(person), *people))
         return and_(true(), *parts)
 
-    def contact_where(self, alias: str) -> str:
-        """The contacts kept, as SQL text on the contact row called `alias` ('1' if all
-        are), for a report written as SQL text."""
+    def kept_contacts(self) -> Select[Any] | None:
+        """The ids of the contacts kept, as a statement; None when the scope keeps them all."""
         if not self._people(CONTACT) and not self._deals(DEAL):
-            return "1"
-        kept = select(CONTACT.id).where(self.contacts())
-        return f"{alias}.id IN ({inline(kept)})"
+            return None
+        return select(CONTACT.id).where(self.contacts())
 
-    def deal_where(self, alias: str) -> str:
-        """The deals kept, as SQL text on the deal row called `alias` ('1' if all are), for a
-        report written as SQL text."""
+    def kept_deals(self) -> Select[Any] | None:
+        """The ids of the deals kept, as a statement; None when the scope keeps them all."""
         if not self._people(CONTACT) and not self._deals(DEAL):
-            return "1"
-        kept = select(DEAL.id).where(self.deals())
-        return f"{alias}.id IN ({inline(kept)})"
-
-    @property
-    def params(self) -> dict[str, Any]:
-        """The parameters the SQL text conditions take: none, their values are written in."""
-        return {}
+            return None
+        return select(DEAL.id).where(self.deals())
 
 
 EVERYTHING = Scope(ListFilter())

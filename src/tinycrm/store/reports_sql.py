@@ -2,7 +2,8 @@
 differs between engines comes from the dialect module).
 
 Each function returns a `text()` statement; a segment's conditions arrive as SQL text on the
-aliases the statement names (`d` for deals, `c` for contacts), with their parameters.
+aliases the statement names (`d` for deals, `c` for contacts), made by `kept` from the
+segment's own Core statement of the ids it keeps.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 
 from tinycrm.domain.values import CLOSED
-from tinycrm.store.dialect import days_between_text, greatest_text, json_field_text
+from tinycrm.store.dialect import days_between_text, greatest_text, inline, json_field_text
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlalchemy.engine import RowMapping
     from sqlalchemy.sql.elements import TextClause
     from sqlmodel import Session
@@ -23,6 +25,12 @@ if TYPE_CHECKING:
 def live_text(alias: str) -> str:
     """SQL text for the rows of `alias` that are not in the trash (`query.live` in Core)."""
     return f"{alias}.deleted_at IS NULL"
+
+
+def kept(alias: str, ids: Select[Any] | None) -> str:
+    """SQL text keeping the rows of `alias` whose id `ids` selects ('1', all, for None): a
+    segment's Core statement, with its values written in, inside a report's text."""
+    return "1" if ids is None else f"{alias}.id IN ({inline(ids)})"
 
 
 OPEN = f"d.status = 'open' AND {live_text('d')}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.pipelines import pipeline_row
 from tinycrm.core.reports.common import (
@@ -66,11 +66,13 @@ def stage_figures(
     """Open deals per stage and currency, of one pipeline or (None) of every pipeline, the
     default one first: the figures of `crm report pipeline` and of `crm pipeline show`."""
     found = scope(session, segment)
-    params = dict(found.params)
+    params: dict[str, Any] = {}
     if pipeline_id is not None:
         params["pid"] = pipeline_id
     rows = sql.run(
-        session, sql.pipeline_figures(found.deal_where("d"), pipeline_id is not None), params
+        session,
+        sql.pipeline_figures(sql.kept("d", found.kept_deals()), pipeline_id is not None),
+        params,
     )
     return [
         StageFigure(
@@ -204,10 +206,10 @@ def forecast_report(
     day = today(now, tz)
     first = day.replace(day=1)
     found = scope(session, segment)
-    params = dict(found.params)
+    params: dict[str, Any] = {}
     params["today"] = day.isoformat()
     params["end"] = add_months(first, months).isoformat()
-    rows = sql.run(session, sql.forecast_figures(found.deal_where("d")), params)
+    rows = sql.run(session, sql.forecast_figures(sql.kept("d", found.kept_deals())), params)
     periods = ["overdue", *(f"{add_months(first, n):%Y-%m}" for n in range(months))]
     periods += ["later", "none"]
     currencies = sorted({r["currency"] for r in rows})
@@ -246,8 +248,8 @@ def win_rate_report(
     found = scope(session, segment)
     if by not in (None, "source", "month"):
         raise ValidationError(f"cannot group a win rate by {by!r}", hint="use source or month")
-    deals = found.deal_where("d")
-    params = dict(found.params)
+    deals = sql.kept("d", found.kept_deals())
+    params: dict[str, Any] = {}
     if since is not None:
         params["since"] = to_stored(start_of(since, tz))
     months: list[str] = []
@@ -306,10 +308,10 @@ def velocity_report(
     cycle length in days, a value per day, with its four inputs."""
     tz = tz or local_tz()
     found = scope(session, segment)
-    params = dict(found.params)
+    params: dict[str, Any] = {}
     if since is not None:
         params["since"] = to_stored(start_of(since, tz))
-    statement = sql.velocity_figures(found.deal_where("d"), since is not None)
+    statement = sql.velocity_figures(sql.kept("d", found.kept_deals()), since is not None)
     out: list[VelocityRow] = []
     for r in sql.run(session, statement, params):
         won_rate = rate(r["won"], r["won"] + r["lost"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.reports.common import money, rate, start_of, today
 from tinycrm.core.segments import scope
@@ -26,12 +26,14 @@ def stale_report(
     if days < 1:
         raise ValidationError("--days is at least 1")
     found = scope(session, segment)
-    params = dict(found.params)
+    params: dict[str, Any] = {}
     params["now"] = to_stored(now)
     params["cutoff"] = to_stored(now - timedelta(days=days))
-    deals = sql.run(session, sql.stale_deals(found.deal_where("d")), params)
+    deals = sql.run(session, sql.stale_deals(sql.kept("d", found.kept_deals())), params)
     dark = sql.run(
-        session, sql.dark_contacts(found.contact_where("c"), found.deal_where("d")), params
+        session,
+        sql.dark_contacts(sql.kept("c", found.kept_contacts()), sql.kept("d", found.kept_deals())),
+        params,
     )
     return {
         "days": days,
@@ -66,9 +68,9 @@ def stale_report(
 def sources_report(session: Session, segment: ListFilter | None = None) -> SourcesReport:
     """Per lead source (the contact's): contacts, deals, won and lost, win rate, won value."""
     found = scope(session, segment)
-    params = dict(found.params)
-    leads = sql.run(session, sql.source_leads(found.contact_where("c")), params)
-    deals = sql.run(session, sql.source_deals(found.deal_where("d")), params)
+    params: dict[str, Any] = {}
+    leads = sql.run(session, sql.source_leads(sql.kept("c", found.kept_contacts())), params)
+    deals = sql.run(session, sql.source_deals(sql.kept("d", found.kept_deals())), params)
     by_source: dict[str, SourceRow] = {}
 
     def entry(source: str) -> SourceRow:
@@ -110,10 +112,10 @@ def customers_report(
     tz = tz or local_tz()
     since = since or (today(now, tz) - timedelta(days=30))
     found = scope(session, segment)
-    params = dict(found.params)
+    params: dict[str, Any] = {}
     params["start"] = to_stored(start_of(since, tz))
     params["limit"] = limit
-    people = found.contact_where("c")
+    people = sql.kept("c", found.kept_contacts())
     customers = sql.run(session, sql.customer_count(people), params)[0]["n"]
     value = sql.run(session, sql.lifetime_values(people), params)
     top = sql.run(session, sql.top_customers(people), params)

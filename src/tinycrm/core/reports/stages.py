@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.pipelines import pipeline_row
 from tinycrm.core.reports.common import days, rate
@@ -26,9 +26,9 @@ def funnel_report(
     """
     pipe_id, pipe_name = pipeline_row(session, pipeline)
     found = scope(session, segment)
-    params = dict(found.params)
+    params: dict[str, Any] = {}
     params["pid"] = pipe_id
-    rows = sql.run(session, sql.funnel_figures(found.deal_where("d")), params)
+    rows = sql.run(session, sql.funnel_figures(sql.kept("d", found.kept_deals())), params)
     out: list[FunnelStage] = []
     won = rows[0]["won"] if rows else 0
     for n, r in enumerate(rows):
@@ -62,10 +62,10 @@ def cycle_report(
     """
     pipe_id, pipe_name = pipeline_row(session, pipeline)
     found = scope(session, segment)
-    params = dict(found.params)
+    params: dict[str, Any] = {}
     params["pid"] = pipe_id
-    rows = sql.run(session, sql.stay_figures(found.deal_where("d")), params)
-    won = sql.run(session, sql.won_span_figures(found.deal_where("d")), params)[0]
+    rows = sql.run(session, sql.stay_figures(sql.kept("d", found.kept_deals())), params)
+    won = sql.run(session, sql.won_span_figures(sql.kept("d", found.kept_deals())), params)[0]
     return {
         "pipeline": pipe_name,
         "stages": [
