@@ -172,3 +172,30 @@ def test_a_command_is_named_by_the_records_it_touched_not_by_what_was_typed(
         f"add follow-up #{fu} Send proposal",
     ]
     assert "Undid: keep in touch with #2 Jan Smith: off" in seeded("undo").stdout
+
+
+def test_an_edit_made_the_board_way_is_named_as_crm_edit_names_it(
+    seeded: Any, db_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from tinycrm.core import contacts, deals, open_db
+
+    now = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    db = open_db(db_path)
+    try:
+        with db.transaction(origin="board") as session:
+            deals.update_deal(session, deals.get_deal(session, 3), {"title": "Acme site"}, now)
+        with db.transaction(origin="board") as session:
+            contacts.update_contact(
+                session, contacts.get_contact(session, 1), {"title": "CEO"}, now
+            )
+    finally:
+        db.dispose()
+    assert seeded("edit", "smith", "--title", "CFO").exit_code == 0
+    said = [entry["summary"] for entry in json.loads(seeded("history", "--json").stdout)]
+    assert said[:3] == [
+        "edit contact #2 Jan Smith",
+        "edit contact #1 Jane Doe",
+        "edit deal #3 Acme website",
+    ]

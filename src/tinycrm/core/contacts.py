@@ -199,6 +199,7 @@ def update_contact(
     session: Session, contact: Contact, changes: dict[str, Any], now: datetime
 ) -> Contact:
     """Apply field changes (names as in EDITABLE) to a contact."""
+    history.describe(session, f"edit contact #{contact.id} {contact.name}")
     for key, value in changes.items():
         if key not in EDITABLE:
             raise ValidationError(

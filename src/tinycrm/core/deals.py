@@ -158,6 +158,7 @@ EDITABLE = (
 
 def update_deal(session: Session, deal: Deal, changes: dict[str, Any], now: datetime) -> Deal:
     """Apply field changes to a deal (already parsed values)."""
+    history.describe(session, f"edit deal #{deal.id} {deal.title}")
     for key, value in changes.items():
         if key not in EDITABLE:
             raise ValidationError(
