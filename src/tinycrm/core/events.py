@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -10,19 +10,22 @@ from sqlmodel import Session, col, select
 from tinycrm.core.views import iso
 from tinycrm.store.models import Event, Tag
 
+if TYPE_CHECKING:
+    from tinycrm.domain.rows import HistoryEvent, HistoryGroup
+
 # Child rows whose events belong to a contact's history (they carry contact_id).
 _CONTACT_CHILDREN = ("contact_email", "contact_phone", "contact_url")
 # Bookkeeping columns that say nothing to a person about what changed.
 QUIET_COLUMNS = frozenset({"updated_at", "name_key", "title_key", "email_key", "phone_key"})
 
 
-def list_groups(session: Session, limit: int = 20) -> list[dict[str, Any]]:
+def list_groups(session: Session, limit: int = 20) -> list[HistoryGroup]:
     """Return the newest `limit` commands: summary, origin, time, number of changes, undone.
 
     A command's events are written in one transaction, so their ids are contiguous: each step
     takes the newest event below the previous group and counts its group through the index.
     """
-    out: list[dict[str, Any]] = []
+    out: list[HistoryGroup] = []
     below: int | None = None
     while len(out) < limit:
         query = select(Event).order_by(col(Event.id).desc()).limit(1)
@@ -59,9 +62,9 @@ def tag_names(session: Session, evs: list[Event]) -> dict[int, str]:
     return {int(i or 0): str(n) for i, n in rows}
 
 
-def event_dict(ev: Event, tags: dict[int, str] | None = None) -> dict[str, Any]:
+def event_dict(ev: Event, tags: dict[int, str] | None = None) -> HistoryEvent:
     """Describe one event for people and scripts (a tag link carries the tag's name)."""
-    out = {
+    out: HistoryEvent = {
         "id": ev.id,
         "group_id": ev.group_id,
         "at": iso(ev.at),

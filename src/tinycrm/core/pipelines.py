@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -27,6 +27,7 @@ from tinycrm.store.models import Deal, Pipeline, Stage, StageChange
 from tinycrm.store.query import live
 
 if TYPE_CHECKING:
+    from tinycrm.domain.rows import PipelineRow
     from tinycrm.store.db import Database
 
 
@@ -166,7 +167,7 @@ def get_stage(session: Session, stage_id: int) -> Stage:
     return stage
 
 
-def list_pipelines(session: Session) -> list[dict[str, Any]]:
+def list_pipelines(session: Session) -> list[PipelineRow]:
     """Return every pipeline with its stage count and open deals (the `--json` output)."""
     stage_counts = dict(
         session.exec(

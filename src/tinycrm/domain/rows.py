@@ -208,6 +208,45 @@ class TrashedRow(TypedDict):
     deleted_at: str | None
 
 
+class PipelineRow(TypedDict):
+    """A pipeline with its stage count and open deals (`pipeline list`)."""
+
+    id: int | None
+    name: str
+    default: bool
+    stages: int
+    open_deals: int
+
+
+class HistoryGroup(TypedDict):
+    """One command in the history (`history`): its events were written together."""
+
+    group_id: str
+    summary: str | None
+    origin: str
+    at: str | None
+    changes: int
+    undone: bool
+    undone_at: str | None
+
+
+class HistoryEvent(TypedDict):
+    """One change to one row (`history REF`); a tag link also names its tag."""
+
+    id: int | None
+    group_id: str
+    at: str | None
+    origin: str
+    summary: str | None
+    entity: str
+    entity_id: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    undone: bool
+    tag: NotRequired[str | None]
+
+
 class ContactRef(TypedDict):
     """The contact a follow-up or an interaction is about."""
 

@@ -93,10 +93,8 @@ def list_pipelines(as_json: bool = JSON) -> None:
     if as_json:
         render.print_json(rows)
         return
-    for row in rows:
-        row["default"] = "yes" if row["default"] else ""
     render.table(
-        rows,
+        [{**row, "default": "yes" if row["default"] else ""} for row in rows],
         [("id", "#"), ("name", "Pipeline"), ("default", "Default"), ("stages", "Stages"),
          ("open_deals", "Open deals")],
         title="pipelines",

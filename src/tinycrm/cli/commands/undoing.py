@@ -3,12 +3,15 @@ back and forth through them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from tinycrm.cli import render, state
 from tinycrm.cli.options import JSON, RECORD_KIND, kinds_for
+
+if TYPE_CHECKING:
+    from tinycrm.domain.rows import HistoryEvent
 
 
 def undo(
@@ -112,7 +115,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def _change(event: dict[str, Any]) -> str:
+def _change(event: HistoryEvent) -> str:
     """Describe one event in words: what was created, removed, or changed from what to what."""
     from tinycrm.core.events import QUIET_COLUMNS
 
