@@ -117,6 +117,31 @@ def test_several_currencies_sit_side_by_side_when_wide_and_one_above_the_other_w
         assert max(len(line) for line in chart_lines) <= small["width"]
 
 
+def test_the_charts_are_drawn_again_when_the_terminal_is_resized(board_db: Any) -> None:
+    seen: list[list[str]] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "r")
+        seen.append(chart(app, "forecast"))
+        await pilot.resize_terminal(80, 24)
+        await press(pilot)
+        seen.append(chart(app, "forecast"))
+        await pilot.resize_terminal(120, 40)
+        await press(pilot)
+        seen.append(chart(app, "forecast"))
+        await pilot.resize_terminal(120, 24)  # as wide, lower: the same width, fewer rows
+        await press(pilot)
+        seen.append(chart(app, "forecast"))
+
+    drive(board_db, steps)
+    wide, small, wide_again, wide_low = seen
+    assert wide[0].split() == ["EUR,", "weighted", "USD,", "weighted"]
+    assert small[0] == "EUR, weighted" and small[10] == "USD, weighted"
+    assert wide_again == wide
+    assert len(wide) == 11 and len(wide_low) == 9
+    assert wide_low[0] == wide[0]
+
+
 def test_the_charts_follow_changes_made_elsewhere(data: Any, crm: Any) -> None:  # noqa: F811
     seen: list[list[str]] = []
 

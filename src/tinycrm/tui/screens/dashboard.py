@@ -11,6 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.events import Resize
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
@@ -246,6 +247,11 @@ class DashboardScreen(CrmScreen[None]):
         self.pipeline = self._board_pipeline()
         self.reload()
         self.set_focus(self.query_one("#dashboard", VerticalScroll))
+
+    def on_resize(self, event: Resize) -> None:
+        # A chart's own size follows its width; a taller or lower terminal changes its rows.
+        for chart in self.query(Chart):
+            chart.redraw()
 
     def _board_pipeline(self) -> str | None:
         """The pipeline the board below shows, whose funnel this page draws."""

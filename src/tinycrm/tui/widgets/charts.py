@@ -309,12 +309,13 @@ class Chart(Static):
         """Draw the chart `draw(width, height)` returns, now and at every new size."""
         self._draw = draw
         self._drawn_for = None
-        self._redraw()
+        self.redraw()
 
     def on_resize(self, event: Resize) -> None:
-        self._redraw()
+        self.redraw()
 
-    def _redraw(self) -> None:
+    def redraw(self) -> None:
+        """Draw the chart again if its width or the terminal's height changed since."""
         size = (self.content_size.width or self.app.size.width - 4, self.app.size.height)
         if self._draw is not None and size != self._drawn_for:
             self._drawn_for = size
