@@ -297,6 +297,7 @@ class Chart(Static):
     Chart {
         width: 1fr;
         height: auto;
+        margin-bottom: 1;
     }
     """
 
