@@ -13,8 +13,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.test_reports import data  # noqa: F401  (the dataset fixture)
-from tests.tui.test_board_workflows import drive, press
+from rich.cells import cell_len
+
+from tests.test_reports import (
+    NOW,
+    data,  # noqa: F401  (the dataset fixture)
+)
+from tests.tui.test_board_workflows import drive, press, shown
 from tinycrm.tui.widgets.charts import short_amount
 
 
@@ -70,6 +75,28 @@ def test_the_funnel_shows_each_stage_with_its_figures(data: Any) -> None:  # noq
     ]
     bars = [line.count("█") for line in funnel[1:]]
     assert bars == sorted(bars, reverse=True) and bars[0] > bars[-1] > 0
+
+
+def test_the_funnel_is_the_pipeline_the_board_shows(data: Any) -> None:  # noqa: F811
+    from tinycrm.core import deals, pipelines
+
+    with data.transaction(now=NOW) as s:
+        pipelines.create_pipeline(s, "採用", NOW, ["面接", "Offer"])
+        deals.add_deal(s, "Hire", now=NOW, currency="USD", pipeline="採用", stage="Offer")
+    seen: list[list[str]] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "p", "r")
+        seen.append([shown(app, "#dash-funnel-title"), *chart(app, "funnel")])
+
+    drive(data, steps)
+    title, head, interview, offer, won = seen[0]
+    assert title == "Funnel of the 採用 pipeline (deals that reached each stage)"
+    assert interview.split() == ["面接", "█" * 48, "1", "0", "100.0%", "to", "Offer"]
+    assert offer.split() == ["Offer", "█" * 48, "1", "0", "0.0%", "to", "won"]
+    assert won.split() == ["Won", "0", "0.0%", "overall"]
+    # Wide characters count as two cells: the bars start in the same column.
+    assert cell_len(interview[: interview.index("█")]) == offer.index("█") == head.index("  ") + 2
 
 
 def test_the_win_rate_chart_has_every_month_and_its_counts(data: Any) -> None:  # noqa: F811

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 from textual.events import Resize
 from textual.widgets import Static
@@ -219,7 +220,8 @@ def centred_bar(value: int, biggest: int, width: int) -> str:
 
 def funnel_chart(report: FunnelReport, width: int) -> Content:
     """Deals that reached each stage as a funnel of centred bars, each line with its count,
-    the deals lost there and the conversion to the next stage."""
+    the deals lost there and the conversion to the next stage (names measured in terminal
+    cells, so that wide characters keep the columns aligned)."""
     stages = report["stages"]
     first = stages[0]["reached"] if stages else 0
     if not first:
@@ -227,17 +229,18 @@ def funnel_chart(report: FunnelReport, width: int) -> Content:
             f"No deals in the {report['pipeline']} pipeline yet — the funnel appears when "
             "you add one"
         )
-    name = min(max(len(s["stage"]) for s in stages), 16)
+    name = min(max(cell_len(s["stage"]) for s in stages), 16)
     # The stage, the bar, 'Reached', 'Lost' and '100.0% to ' a stage, two cells apart.
     bar = max(min(width - (name + 2 + 2 + 7 + 2 + 4 + 2 + 10 + name), 48), 8)
     head = f"{'Stage':<{name}}  {'':<{bar}}  {'Reached':>7}  {'Lost':>4}  Conversion"
     lines = [Content.styled(head, "bold")]
     for s in stages:
         conversion = s["conversion"]
-        to = f"{conversion * 100:.1f}% to {s['next'][:name]}" if conversion is not None else ""
+        following = set_cell_size(s["next"], name).rstrip()
+        to = f"{conversion * 100:.1f}% to {following}" if conversion is not None else ""
         lines.append(
             Content.assemble(
-                f"{s['stage'][:name]:<{name}}  ",
+                set_cell_size(s["stage"], name) + "  ",
                 (centred_bar(s["reached"], first, bar), FUNNEL_STYLE),
                 f"  {s['reached']:>7}  {s['lost_here']:>4}  {to}",
             ).rstrip()
