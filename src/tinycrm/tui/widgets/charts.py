@@ -34,7 +34,7 @@ ONE, TENTH = Decimal(1), Decimal("0.1")
 FORECAST_STYLE = "$primary"
 FUNNEL_STYLE = "$accent"
 WIN_STYLE = "$success"
-AXIS_STYLE = "$text-muted"
+AXIS_STYLE = "$text-muted"  # the lines of an axis only: its figures are in the text colour
 
 
 # --- figures for an axis --------------------------------------------------------------------
@@ -114,13 +114,14 @@ def column_chart(
     for row in reversed(range(rows)):
         label = ticks.get(row, "")
         parts: list[str | tuple[str, str]] = [
-            (f"{label:>{axis}} {'┤' if label else '│'}", AXIS_STYLE)
+            f"{label:>{axis}} ",
+            ("┤" if label else "│", AXIS_STYLE),
         ]
         for col in cells:
             parts += [" ", (col[row] * bar, style), " " * (column - bar - 1)]
         lines.append(Content.assemble(*parts).rstrip())
-    base = f"{ticks.get(-1, ''):>{axis}} └" + "─" * (column * len(values))
-    lines.append(Content.styled(base, AXIS_STYLE))
+    base = "└" + "─" * (column * len(values))
+    lines.append(Content.assemble(f"{ticks.get(-1, ''):>{axis}} ", (base, AXIS_STYLE)))
     return lines
 
 
@@ -281,7 +282,7 @@ def win_trend_chart(report: WinTrendReport, ever_closed: bool) -> Content:
             (cell(n) if months[n]["won"] + months[n]["lost"] else NOTHING).center(column)
             for n in range(len(months))
         )
-        return Content.assemble((f"{label:>{axis}}  ", AXIS_STYLE), cells).rstrip()
+        return Content(f"{label:>{axis}}  " + cells).rstrip()
 
     lines.append(row("won", lambda n: str(months[n]["won"])))
     lines.append(row("lost", lambda n: str(months[n]["lost"])))
