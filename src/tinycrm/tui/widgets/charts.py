@@ -3,7 +3,8 @@ time, each with its figures written beside the bars, so that the exact numbers s
 
 Textual's own drawing (a Static of text) serves better here than a plotting library: the axes
 can carry money and month names, every bar can be labelled with its figure, and the module
-costs nothing to import (docs/performance.md has the measurement).
+costs about a millisecond to import, with the reports screen (docs/performance.md has the
+measurement).
 """
 
 from __future__ import annotations
