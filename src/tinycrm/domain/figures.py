@@ -168,6 +168,25 @@ class WinRateReport(TypedDict):
     win_rate: float | None
 
 
+class WinMonth(TypedDict):
+    """Won and lost deals (by count) of one local month ('2026-11')."""
+
+    month: str
+    won: int
+    lost: int
+    win_rate: float | None
+
+
+class WinTrendReport(TypedDict):
+    """The win rate of each of the last months, the oldest first, and of them all."""
+
+    since: str
+    months: list[WinMonth]
+    won: int
+    lost: int
+    win_rate: float | None
+
+
 class FunnelStage(TypedDict):
     """How many deals reached a stage, and went on to the next."""
 

@@ -1,6 +1,6 @@
-"""Reports: pipeline, forecast, win rate, funnel, cycle time, velocity, stale deals, sources
-and customers, each computed by SQL aggregates (the statements are the store's) and returned
-as the typed shapes of `domain.figures`, which are the `--json` output.
+"""Reports: pipeline, forecast, win rate (and over time), funnel, cycle time, velocity, stale
+deals, sources and customers, each computed by SQL aggregates (the statements are the
+store's) and returned as the typed shapes of `domain.figures`, which are the `--json` output.
 
 Money is never added across currencies: every amount is a row of its own currency. Amounts
 are integer minor units (`value_minor`) with their decimal text (`value`). See
@@ -19,6 +19,7 @@ from tinycrm.core.reports.deals import (
 )
 from tinycrm.core.reports.people import customers_report, sources_report, stale_report
 from tinycrm.core.reports.stages import cycle_report, funnel_report
+from tinycrm.core.reports.trends import win_trend_report
 
 __all__ = [
     "customers_report",
@@ -32,4 +33,5 @@ __all__ = [
     "stale_report",
     "velocity_report",
     "win_rate_report",
+    "win_trend_report",
 ]

@@ -1,4 +1,5 @@
-"""The dashboard: pipeline, forecast, win rate, velocity, stale deals and contacts gone dark."""
+"""The dashboard: the forecast, the funnel and the win rate over time drawn as charts, then
+the pipeline, velocity, stale deals and contacts gone dark."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.events import Resize
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from tinycrm.tui.base import CrmScreen
+from tinycrm.tui.widgets.charts import Chart, forecast_chart, funnel_chart, win_trend_chart
 from tinycrm.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -21,13 +24,16 @@ if TYPE_CHECKING:
 
     from tinycrm.domain.figures import (
         ForecastReport,
+        FunnelReport,
         PipelineReport,
         StaleReport,
         VelocityReport,
         WinRateReport,
+        WinTrendReport,
     )
 
 MONTHS = 6
+TREND_MONTHS = 12
 TOP = 5
 BAR_WIDTH = 20
 
@@ -54,23 +60,33 @@ def percent(rate: float | None) -> str:
 
 
 class Figures(TypedDict):
-    """What the dashboard shows: five reports."""
+    """What the dashboard shows: seven reports."""
 
     pipeline: PipelineReport
     forecast: ForecastReport
+    funnel: FunnelReport
     win_rate: WinRateReport
+    win_trend: WinTrendReport
     velocity: VelocityReport
     stale: StaleReport
 
 
-def load_reports(session: Session, now: datetime) -> Figures:
-    """Read every figure the dashboard shows, from the report functions."""
+def load_reports(session: Session, now: datetime, pipeline: str | None = None) -> Figures:
+    """Read every figure the dashboard shows, from the report functions; the funnel is the
+    one of `pipeline` (the board's), or of the default pipeline if that one is gone."""
     from tinycrm.core import reports
+    from tinycrm.errors import NotFoundError
 
+    try:
+        funnel = reports.funnel_report(session, pipeline)
+    except NotFoundError:
+        funnel = reports.funnel_report(session)
     return {
         "pipeline": reports.pipeline_report(session),
         "forecast": reports.forecast_report(session, now, months=MONTHS),
+        "funnel": funnel,
         "win_rate": reports.win_rate_report(session, now),
+        "win_trend": reports.win_trend_report(session, now, months=TREND_MONTHS),
         "velocity": reports.velocity_report(session, now),
         "stale": reports.stale_report(session, now),
     }
@@ -196,16 +212,27 @@ class DashboardScreen(CrmScreen[None]):
         super().__init__(id="dashboard-screen")
         self.figures: Figures | None = None
         self.loaded = False
+        self.pipeline: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Loading the reports…", id="dashboard-status")
         with VerticalScroll(id="dashboard"):
+            yield Static(
+                f"Forecast, weighted, by expected close month, next {MONTHS} months",
+                classes="dash-title",
+            )
+            yield Chart(id="chart-forecast")
+            yield Static("", id="dash-forecast", markup=False)
+            yield Static("Funnel", classes="dash-title", id="dash-funnel-title")
+            yield Chart(id="chart-funnel")
+            yield Static(
+                f"Win rate by month, last {TREND_MONTHS} months (deals won or lost)",
+                classes="dash-title",
+            )
+            yield Chart(id="chart-win-rate")
+            yield Static("", id="dash-win-rate", markup=False)
             yield Static("Pipeline (open deals)", classes="dash-title")
             yield Static("", id="dash-pipeline", markup=False)
-            yield Static(f"Forecast, weighted, next {MONTHS} months", classes="dash-title")
-            yield Static("", id="dash-forecast", markup=False)
-            yield Static("Win rate (deals won or lost)", classes="dash-title")
-            yield Static("", id="dash-win-rate", markup=False)
             yield Static("Sales velocity", classes="dash-title")
             yield Static("", id="dash-velocity", markup=False)
             yield Static("Stale deals", classes="dash-title", id="dash-stale-title")
@@ -217,8 +244,23 @@ class DashboardScreen(CrmScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#dash-stale", DataTable)
         table.add_columns("#", "deal", "stage", "contact", "value", "idle/limit")
+        self.pipeline = self._board_pipeline()
         self.reload()
         self.set_focus(self.query_one("#dashboard", VerticalScroll))
+
+    def on_resize(self, event: Resize) -> None:
+        # A chart's own size follows its width; a taller or lower terminal changes its rows.
+        for chart in self.query(Chart):
+            chart.redraw()
+
+    def _board_pipeline(self) -> str | None:
+        """The pipeline the board below shows, whose funnel this page draws."""
+        from tinycrm.tui.screens.board import BoardScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, BoardScreen):
+                return screen.board.pipeline if screen.board else screen.pipeline
+        return None
 
     def reload(self) -> None:
         """Read the reports again (in a thread) and show them."""
@@ -232,7 +274,7 @@ class DashboardScreen(CrmScreen[None]):
         app = self.app
         try:
             with app.db.snapshot() as session:
-                figures = load_reports(session, app.now())
+                figures = load_reports(session, app.now(), self.pipeline)
         except TinyCrmError as error:
             app.call_from_thread(app.notify, error.message, severity="error")
             return
@@ -248,7 +290,16 @@ class DashboardScreen(CrmScreen[None]):
             f"Reports  ·  {today}  ·  {dates.to_local(self.app.now()):%H:%M}"
         )
         self.query_one("#dash-pipeline", Static).update(pipeline_text(figures["pipeline"]))
-        self.query_one("#dash-forecast", Static).update(forecast_text(figures["forecast"]))
+        forecast, funnel = figures["forecast"], figures["funnel"]
+        self.query_one("#chart-forecast", Chart).show(lambda w, h: forecast_chart(forecast, w, h))
+        self.query_one("#dash-forecast", Static).update(forecast_text(forecast))
+        self.query_one("#dash-funnel-title", Static).update(
+            f"Funnel of the {funnel['pipeline']} pipeline (deals that reached each stage)"
+        )
+        self.query_one("#chart-funnel", Chart).show(lambda w, _h: funnel_chart(funnel, w))
+        trend = figures["win_trend"]
+        ever = bool(figures["win_rate"]["won"] + figures["win_rate"]["lost"])
+        self.query_one("#chart-win-rate", Chart).show(lambda _w, _h: win_trend_chart(trend, ever))
         self.query_one("#dash-win-rate", Static).update(win_rate_text(figures["win_rate"]))
         self.query_one("#dash-velocity", Static).update(velocity_text(figures["velocity"]))
         stale = figures["stale"]
