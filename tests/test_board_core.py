@@ -150,13 +150,16 @@ def test_timeline_lists_interactions_moves_follow_ups_and_edits(db: Any) -> None
         deal = deals.get_deal(s, deal_id)
         deals.move_to(s, deal, "qualifying", later)
         interactions.log_interaction(s, "call", "called", now=later, deal=deal)
-    with db.transaction(now=later) as s:  # an edit of its own, as `crm edit` makes it
+    with db.transaction(now=later) as s:  # an edit of its own, named as `crm edit` names it
         deals.update_deal(s, deals.get_deal(s, deal_id), {"title": "A2"}, later)
     with db.snapshot() as s:
-        texts = [(timeline.label(e), e["summary"]) for e in timeline.timeline(s, "deal", deal_id)]
+        entries = timeline.timeline(s, "deal", deal_id)
+    texts = [(timeline.label(e), e["summary"]) for e in entries]
     assert ("stage", "Prospecting -> Qualifying") in texts
     assert ("call", "called") in texts
-    assert ("edit", "title: A -> A2") in texts
+    assert ("edit", "edit deal #1 A") in texts
+    edit = next(e for e in entries if e["type"] == "edit")
+    assert edit["changes"] == ["title: A -> A2"]
     assert texts[-1] == ("stage", "created in Prospecting")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -21,3 +23,16 @@ def kinds_for(kind: str | None) -> tuple[str, ...]:
     if key not in KINDS:
         raise UsageError(f"not a kind: {kind!r}", hint="use contact, company or deal")
     return (key,)
+
+
+def value_bounds(min_value: str | None, max_value: str | None) -> dict[str, Any]:
+    """Read --min-value and --max-value (`5k`, `1,200.50`) in the default currency, as the
+    ListFilter fields of the same names."""
+    from tinycrm.cli import state
+    from tinycrm.domain.money import parse_money
+
+    currency = state.settings().general.default_currency
+    return {
+        "min_value": parse_money(min_value, currency) if min_value else None,
+        "max_value": parse_money(max_value, currency) if max_value else None,
+    }

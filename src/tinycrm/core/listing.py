@@ -9,7 +9,7 @@ one more, and the lead score (core.scoring) is one more column to show and sort 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,7 @@ from tinycrm.store.models import (
     Stage,
     Tag,
 )
-from tinycrm.store.query import contains, execute, live, primary_first, table
+from tinycrm.store.query import contains, execute, live, primary_of, table
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -84,14 +84,6 @@ class Page:
     descending: bool = False
     limit: int | None = None
     offset: int = 0
-
-
-def day_start(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
-    """Read a day as typed ('2026-11-01', 'today') and return its local midnight, in UTC."""
-    from tinycrm.domain.dates import local_tz, parse_day
-
-    tz = tz or local_tz()
-    return datetime.combine(parse_day(text, now, tz), time(0), tz).astimezone(UTC)
 
 
 def _ranges(model: Any, flt: ListFilter) -> list[ColumnElement[bool]]:
@@ -200,17 +192,6 @@ def _unfiltered(flt: ListFilter) -> bool:
     return replace(flt, now=None) == ListFilter()
 
 
-def _first(model: Any, column: Any) -> Any:
-    """A contact's primary email or phone (the first added if none is marked)."""
-    return (
-        select(col(column))
-        .where(col(model.contact_id) == CONTACT.id)
-        .order_by(*primary_first(model))
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
 # A statement costs more to build than SQLite's work for a page, so the columns and tables
 # of each list are built once, and so is the whole statement of an unfiltered page (the
 # usual list, and every page the board's contact list scrolls to).
@@ -236,8 +217,8 @@ def _contact_columns() -> tuple[Any, ...]:
         CONTACT.name,
         CONTACT.title,
         COMPANY.name,
-        _first(EMAIL, EMAIL.email),
-        _first(PHONE, PHONE.phone),
+        primary_of(EMAIL, EMAIL.email, CONTACT.id),
+        primary_of(PHONE, PHONE.phone, CONTACT.id),
         CONTACT.lifecycle,
         CONTACT.source,
         tag_names,

@@ -394,6 +394,12 @@ def parse_day(text: str, now: datetime, tz: tzinfo | None = None) -> date:
     return when.day(tz or local_tz())
 
 
+def day_start(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
+    """Read a day as typed ('2026-11-01', 'today') and return its local midnight, in UTC."""
+    tz = tz or local_tz()
+    return datetime.combine(parse_day(text, now, tz), time(0), tz).astimezone(UTC)
+
+
 def parse_days(text: str) -> int | None:
     """Read a cadence in days ('30d', '2w', '3m', '30', 'off'); None means off."""
     raw = " ".join(str(text).lower().split())

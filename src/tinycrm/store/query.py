@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import BindParameter, exists, func
+from sqlalchemy import BindParameter, exists, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel
 
@@ -118,3 +118,16 @@ def primary_first(model: Any) -> tuple[ColumnElement[Any], ...]:
     """The order of a contact's emails, phones or web addresses: the primary one first, then
     the others as they were added."""
     return (model.is_primary.desc(), model.id)
+
+
+def primary_of(model: Any, column: Any, contact_id: Any) -> Any:
+    """A contact's primary email, phone or web address (`column` of `model`; the first added
+    if none is marked), as a value a list's statement can select."""
+
+    return (
+        select(column)
+        .where(model.contact_id == contact_id)
+        .order_by(*primary_first(model))
+        .limit(1)
+        .scalar_subquery()
+    )

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON, QUIET_IDS
+from tinycrm.cli.options import JSON, QUIET_IDS, value_bounds
 
 app = typer.Typer(help="List contacts, companies or deals.", no_args_is_help=True)
 
@@ -36,7 +36,7 @@ def _days(
     updated_before: str | None,
 ) -> dict[str, Any]:
     """Read the --created-*/--updated-* days into ListFilter fields (local midnights)."""
-    from tinycrm.core import listing
+    from tinycrm.domain import dates
 
     now = state.now()
     given = {
@@ -45,7 +45,7 @@ def _days(
         "updated_after": updated_after,
         "updated_before": updated_before,
     }
-    return {k: listing.day_start(v, now) if v else None for k, v in given.items()}
+    return {k: dates.day_start(v, now) if v else None for k, v in given.items()}
 
 
 SEGMENT = typer.Option(None, "--segment", help="Only the records of a saved segment.")
@@ -188,7 +188,6 @@ def list_deals(
     from tinycrm.core import listing
     from tinycrm.domain import money
 
-    currency = state.settings().general.default_currency
     flt = listing.ListFilter(
         tags=tuple(tag),
         stage=stage,
@@ -196,8 +195,7 @@ def list_deals(
         pipeline=pipeline,
         company=company,
         text=title,
-        min_value=money.parse_money(min_value, currency) if min_value else None,
-        max_value=money.parse_money(max_value, currency) if max_value else None,
+        **value_bounds(min_value, max_value),
         no_interaction_days=no_interaction_days,
         now=state.now(),
         **_days(created_after, created_before, updated_after, updated_before),

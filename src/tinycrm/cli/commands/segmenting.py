@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON
+from tinycrm.cli.options import JSON, value_bounds
 
 segment_app = typer.Typer(help="Saved filters: save, list, show, delete.", no_args_is_help=True)
 
@@ -58,9 +58,7 @@ def segment_save(
     Example: crm segment save hot --tag vip --lifecycle prospect
     """
     from tinycrm.core import listing, segments
-    from tinycrm.domain import money
 
-    currency = state.settings().general.default_currency
     flt = listing.ListFilter(
         tags=tuple(tag),
         lifecycle=lifecycle,
@@ -70,8 +68,7 @@ def segment_save(
         pipeline=pipeline_name,
         stage=stage,
         status=status,
-        min_value=money.parse_money(min_value, currency) if min_value else None,
-        max_value=money.parse_money(max_value, currency) if max_value else None,
+        **value_bounds(min_value, max_value),
     )
     with state.database().transaction(now=state.now()) as s:
         saved = segments.save_segment(s, name, flt, state.now(), replace)
