@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from tinycrm.tui import actions
+from tinycrm.tui import actions, records
 from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.widgets.footer import KeyFooter
 
@@ -56,6 +56,14 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
         ("people", ", ".join(f"#{p['id']} {p['name']}" for p in data["contacts"])),
         ("notes", data["notes"] or ""),
     ]
+
+
+# What an empty timeline says, by kind: how to give it its first entry.
+EMPTY = {
+    "deal": "Nothing yet: i logs an interaction, f adds a follow-up.",
+    "contact": "Nothing yet: i logs an interaction, f adds a follow-up.",
+    "company": "Nothing yet: what its people and deals do shows here.",
+}
 
 
 def load(session: Any, kind: str, record_id: int) -> tuple[dict[str, Any], list[Any]]:
@@ -136,10 +144,13 @@ class DetailsScreen(CrmScreen[None]):
 
         for entry in entries:
             when = dates.show(datetime.fromisoformat(entry["at"]))
-            timeline.add_row(when, label(entry), Text(str(entry["summary"] or "")))
-        if not entries:
-            timeline.add_row("nothing yet", "", "")
-        self.query_one("#timeline", Static).update(timeline)
+            what = Text(str(entry["summary"] or ""))
+            deal = entry.get("deal")
+            if deal and self.kind != "deal":
+                what.append(f"  #{deal['id']} {deal['title']}", style="italic")
+            timeline.add_row(when, label(entry), what)
+        empty = Text(EMPTY[self.kind], style="italic")
+        self.query_one("#timeline", Static).update(timeline if entries else empty)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("move", "won", "lost", "contact"):
@@ -167,10 +178,8 @@ class DetailsScreen(CrmScreen[None]):
         """Edit the record."""
         if self.kind == "deal":
             actions.ask_edit(self.app, self.record_id)
-        elif self.kind == "contact":
-            actions.ask_edit_contact(self.app, self.record_id)
         else:
-            self.notify("Edit companies with crm", severity="warning")
+            records.ask_edit(self.app, self.kind, self.record_id)
 
     def action_move(self, step: int) -> None:
         """Move the deal one stage."""
