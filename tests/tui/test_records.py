@@ -31,13 +31,10 @@ def test_a_contacts_timeline_names_the_deal_of_each_entry(board_db: Any) -> None
 
     drive(board_db, steps)
     assert seen[0] == f"contact #{ADA} Ada Lovelace"
-    lines = seen[1].splitlines()
-    assert any(
-        "check in" in line and f"#{LOVELACE} Lovelace website redesign" in line for line in lines
-    ), lines
-    assert any(
-        "created in Prospecting" in line and f"#{LOVELACE} Lovelace" in line for line in lines
-    )
+    # each entry's summary, then its deal (on the line under it)
+    words = " ".join(seen[1].split())
+    assert f"check in #{LOVELACE} Lovelace website redesign" in words, seen[1]
+    assert f"created in Prospecting #{LOVELACE} Lovelace website redesign" in words
 
 
 def test_a_companys_timeline_names_the_deal_of_each_entry(board_db: Any) -> None:
@@ -291,3 +288,19 @@ def test_a_contact_with_no_timeline_says_how_to_start_one(db: Any, db_path: Path
         "contact #5 Quiet Person",
         "Nothing yet: i logs an interaction, f adds a follow-up.",
     ]
+
+
+def test_the_palette_offers_a_new_contact_and_a_new_company(board_db: Any) -> None:
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        for name in ("new contact", "new company"):
+            await press(pilot, "ctrl+p")
+            await type_text(pilot, name)
+            await pilot.pause(0.3)
+            await press(pilot, "enter")
+            seen.append(shown(app, "#form-title"))
+            await press(pilot, "escape")
+
+    drive(board_db, steps)
+    assert seen == ["New contact", "New company"]

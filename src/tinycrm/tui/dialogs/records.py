@@ -76,7 +76,7 @@ class RecordForm(FormDialog):
 
     DEFAULT_CSS = """
     RecordForm #form { max-height: 100%; }
-    RecordForm .record-row { height: 1; margin-bottom: 1; }
+    RecordForm .record-row { height: 1; }
     RecordForm .record-row Label { width: 16; color: $text-muted; }
     RecordForm .record-row Input {
         width: 1fr; height: 1; border: none; padding: 0 1; background: $boost;
@@ -101,7 +101,7 @@ class RecordForm(FormDialog):
         self.problem = problem
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="form"):
+        with VerticalScroll(id="form", can_focus=False):
             yield Static(self.title_text, id="form-title")
             for item in self.fields:
                 classes = "record-row -problem" if item.name == self.problem else "record-row"
@@ -114,8 +114,9 @@ class RecordForm(FormDialog):
                 yield Button("Cancel", id="form-cancel")
 
     def on_mount(self) -> None:
-        if self.problem:
-            self.set_focus(self.query_one(f"#field-{self.problem}", Input))
+        # the scrolling frame could take the focus: the first field (or the wrong one) gets it
+        first = self.problem or self.record_fields[0].name
+        self.set_focus(self.query_one(f"#field-{first}", Input))
 
     def save(self) -> None:
         """Run the submit; close on success, else say what is wrong, naming the field (which

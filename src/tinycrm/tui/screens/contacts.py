@@ -55,7 +55,9 @@ class ContactsScreen(CrmScreen[None]):
         self.text = ""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="search contacts by name", id="contact-search")
+        yield Input(
+            placeholder="search contacts by name (enter or ↓: on to the list)", id="contact-search"
+        )
         yield Static("", id="contacts-status")
         yield Static(header_line(COLUMNS), id="contacts-header")
         yield Static("", id="contacts-empty")

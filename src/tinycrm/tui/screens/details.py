@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -58,6 +59,8 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+# The narrowest screen that shows a timeline entry on one line.
+WIDE = 100
 # What an empty timeline says, by kind: how to give it its first entry.
 EMPTY = {
     "deal": "Nothing yet: i logs an interaction, f adds a follow-up.",
@@ -101,6 +104,7 @@ class DetailsScreen(CrmScreen[None]):
         self.kind = kind
         self.record_id = record_id
         self.data: dict[str, Any] = {}
+        self.entries: list[Any] = []
 
     def compose(self) -> ComposeResult:
         yield Static("", id="details-title")
@@ -116,7 +120,6 @@ class DetailsScreen(CrmScreen[None]):
 
     def reload(self) -> None:
         """Read the record again and show it."""
-        from tinycrm.domain import dates
         from tinycrm.errors import NotFoundError
 
         try:
@@ -134,23 +137,40 @@ class DetailsScreen(CrmScreen[None]):
             if value:
                 grid.add_row(key, Text(value))
         self.query_one("#details-fields", Static).update(grid)
-        timeline = Table.grid(padding=(0, 1))
-        timeline.add_column(no_wrap=True)
-        timeline.add_column(no_wrap=True, style="bold")
-        timeline.add_column()
+        self.entries = entries
+        self._show_timeline()
+
+    def on_resize(self) -> None:
+        self._show_timeline()
+
+    def _show_timeline(self) -> None:
+        """Show the timeline: a line per entry (when, what, summary) on a wide screen; on a
+        narrow one the summary goes under its when and what, so it has the whole width. An
+        entry on a contact's or company's page names its deal under the summary."""
         from datetime import datetime
 
         from tinycrm.core.timeline import label
+        from tinycrm.domain import dates
 
-        for entry in entries:
+        wide = self.size.width >= WIDE
+        timeline = Table.grid(padding=(0, 1))
+        if wide:
+            timeline.add_column(no_wrap=True)
+            timeline.add_column(no_wrap=True, style="bold")
+        timeline.add_column()
+        for entry in self.entries:
             when = dates.show(datetime.fromisoformat(entry["at"]))
             what = Text(str(entry["summary"] or ""))
             deal = entry.get("deal")
             if deal and self.kind != "deal":
-                what.append(f"  #{deal['id']} {deal['title']}", style="italic")
-            timeline.add_row(when, label(entry), what)
+                what.append(f"\n#{deal['id']} {deal['title']}", style="italic dim")
+            if wide:
+                timeline.add_row(when, label(entry), what)
+            else:
+                timeline.add_row(Text.assemble(when, "  ", (label(entry), "bold")))
+                timeline.add_row(Padding(what, (0, 0, 0, 2)))
         empty = Text(EMPTY[self.kind], style="italic")
-        self.query_one("#timeline", Static).update(timeline if entries else empty)
+        self.query_one("#timeline", Static).update(timeline if self.entries else empty)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("move", "won", "lost", "contact"):
