@@ -304,3 +304,30 @@ def test_the_palette_offers_a_new_contact_and_a_new_company(board_db: Any) -> No
 
     drive(board_db, steps)
     assert seen == ["New contact", "New company"]
+
+
+def test_a_new_contact_typed_in_one_burst_lands_in_its_fields(board_db: Any, db_path: Path) -> None:
+    from tests.tui.conftest import burst, settle, typed
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await burst(
+            pilot,
+            "c",
+            *typed("zed"),  # the search has the cursor: these are text, not keys
+            "enter",
+            "n",
+            *typed("Zed Burst"),
+            "enter",
+            *typed("zed@burst.example"),
+            *["enter"] * 8,  # through the other fields; enter on the last one saves
+        )
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+
+    drive(board_db, steps)
+    assert table_rows(
+        db_path,
+        "SELECT c.name, e.email FROM contact c JOIN contact_email e ON e.contact_id = c.id"
+        " WHERE c.name = 'Zed Burst'",
+    ) == [("Zed Burst", "zed@burst.example")]

@@ -113,9 +113,10 @@ class ContactsScreen(CrmScreen[None]):
 
     def _selected(self) -> int | None:
         """Return the id of the contact under the cursor, if any."""
-        rows = self.query_one(RowList)
-        row = rows.row(rows.cursor)
-        return int(row["id"]) if row is not None else None
+        for rows in self.query(RowList):  # none while the screen is being built
+            row = rows.row(rows.cursor)
+            return int(row["id"]) if row is not None else None
+        return None
 
     def action_new(self) -> None:
         """Add a contact."""
