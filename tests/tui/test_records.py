@@ -257,11 +257,17 @@ def test_empty_contacts_and_a_search_that_matches_no_one_say_what_to_do(db: Any)
         seen.append(shown(app, "#contacts-empty"))
         await type_text(pilot, "xyz")
         seen.append(shown(app, "#contacts-empty"))
+        await press(pilot, "backspace", "backspace", "backspace")
+        await type_text(pilot, "[b]x")  # brackets are what was typed, not markup
+        seen.append(shown(app, "#contacts-empty"))
+        seen.append(shown(app, "#contacts-status"))
 
     drive(db, steps)
     assert seen == [
         "No contacts yet. Press n to add one (N adds a company).",
         "No one matches 'xyz'. Press n to add a contact.",
+        "No one matches '[b]x'. Press n to add a contact.",
+        "0 contacts  ·  sort: name (ascending)  ·  search: [b]x",
     ]
 
 
@@ -331,3 +337,26 @@ def test_a_new_contact_typed_in_one_burst_lands_in_its_fields(board_db: Any, db_
         "SELECT c.name, e.email FROM contact c JOIN contact_email e ON e.contact_id = c.id"
         " WHERE c.name = 'Zed Burst'",
     ) == [("Zed Burst", "zed@burst.example")]
+
+
+def test_brackets_in_a_name_are_shown_as_typed(board_db: Any, crm: Any, db_path: Path) -> None:
+    added = crm("--db", str(db_path), "add", "contact", "Ada [b]Bold", "-q")
+    new_id = int(added.stdout)
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "c")
+        await type_text(pilot, "bold")
+        await press(pilot, "enter", "enter")
+        seen.append(shown(app, "#details-title"))
+        await press(pilot, "e")
+        seen.append(shown(app, "#form-title"))
+        await fill_form(pilot, emails="[x")
+        seen.append(shown(app, "#form-error"))
+
+    drive(board_db, steps)
+    assert seen == [
+        f"contact #{new_id} Ada [b]Bold",
+        "Edit Ada [b]Bold",
+        "Emails: not an email address: '[x'\nwrite it like jane@acme.com",
+    ]

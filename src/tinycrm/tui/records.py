@@ -121,7 +121,7 @@ def ask_new_contact(app: CrmApp) -> None:
             return contact.id, contact.name
 
         def done(added: tuple[int | None, str]) -> None:
-            app.notify(f"Added contact #{added[0]} {added[1]}")
+            app.notify(f"Added contact #{added[0]} {added[1]}", markup=False)
 
         return Job(f"add contact {values['name']}", change, done=done)
 
@@ -152,7 +152,7 @@ def ask_new_company(app: CrmApp) -> None:
             return company.id, company.name
 
         def done(added: tuple[int | None, str]) -> None:
-            app.notify(f"Added company #{added[0]} {added[1]}")
+            app.notify(f"Added company #{added[0]} {added[1]}", markup=False)
 
         return Job(f"add company {values['name']}", change, done=done)
 
@@ -203,7 +203,7 @@ def ask_edit(app: CrmApp, kind: str, record_id: int) -> None:
         (_check_contact if kind == "contact" else _check_company)(values)
         changes = forms.diff(before, _as_form(kind, fields, values))
         if changes.is_empty():
-            app.notify(f"Nothing changed on {label}")
+            app.notify(f"Nothing changed on {label}", markup=False)
             return None
         what = ", ".join(changes.describe())
 
@@ -212,7 +212,7 @@ def ask_edit(app: CrmApp, kind: str, record_id: int) -> None:
             return edits.label_of(record)
 
         def done(now_called: str) -> None:
-            app.notify(f"Updated {kind} #{record_id} {now_called}: {what}")
+            app.notify(f"Updated {kind} #{record_id} {now_called}: {what}", markup=False)
 
         return Job(f"edit {kind} #{record_id} {label}", change, done=done)
 

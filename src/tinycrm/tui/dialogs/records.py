@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
@@ -102,13 +103,14 @@ class RecordForm(FormDialog):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form", can_focus=False):
-            yield Static(self.title_text, id="form-title")
+            # names and typed values are shown as text: brackets in them are not markup
+            yield Static(Text(self.title_text), id="form-title")
             for item in self.fields:
                 classes = "record-row -problem" if item.name == self.problem else "record-row"
                 with Horizontal(classes=classes, id=f"row-{item.name}"):
                     yield Label(item.label)
                     yield Input(item.value, placeholder=item.placeholder, id=f"field-{item.name}")
-            yield Static(self.error, id="form-error")
+            yield Static(Text(self.error), id="form-error")
             with Horizontal(id="form-buttons"):
                 yield Button(self.action, variant="primary", id="form-save")
                 yield Button("Cancel", id="form-cancel")
@@ -130,10 +132,10 @@ class RecordForm(FormDialog):
                 self.show_problem(name, error)
             else:
                 hint = f"\n{error.hint}" if error.hint else ""
-                self.query_one("#form-error", Static).update(f"{error.message}{hint}")
+                self.query_one("#form-error", Static).update(Text(f"{error.message}{hint}"))
             return
         except Exception as error:  # never a crash: say it, keep what was typed
-            self.query_one("#form-error", Static).update(f"something went wrong: {error}")
+            self.query_one("#form-error", Static).update(Text(f"something went wrong: {error}"))
             return
         self.dismiss(True)
 
@@ -143,7 +145,7 @@ class RecordForm(FormDialog):
             row.set_class(row.id == f"row-{name}", "-problem")
         label = next((f.label for f in self.fields if f.name == name), name)
         hint = f"\n{error.hint}" if error.hint else ""
-        self.query_one("#form-error", Static).update(f"{label}: {error.message}{hint}")
+        self.query_one("#form-error", Static).update(Text(f"{label}: {error.message}{hint}"))
         self.set_focus(self.query_one(f"#field-{name}", Input))
 
 

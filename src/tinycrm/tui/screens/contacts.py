@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -85,14 +86,17 @@ class ContactsScreen(CrmScreen[None]):
         self.query_one(RowList).show(total, fetch)
         empty = self.query_one("#contacts-empty", Static)
         empty.set_class(total == 0, "shown")
+        # what was typed is shown as text: brackets in it are not markup
         if self.text:
-            empty.update(f"No one matches '{self.text}'. Press n to add a contact.")
+            empty.update(Text(f"No one matches '{self.text}'. Press n to add a contact."))
         else:
             empty.update("No contacts yet. Press n to add one (N adds a company).")
         order = "descending" if self.descending else "ascending"
         self.query_one("#contacts-status", Static).update(
-            f"{total:,} contacts  ·  sort: {self.sort} ({order})"
-            + (f"  ·  search: {self.text}" if self.text else "")
+            Text(
+                f"{total:,} contacts  ·  sort: {self.sort} ({order})"
+                + (f"  ·  search: {self.text}" if self.text else "")
+            )
         )
 
     @on(Input.Changed, "#contact-search")

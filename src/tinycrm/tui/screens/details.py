@@ -126,10 +126,12 @@ class DetailsScreen(CrmScreen[None]):
             with self.app.db.snapshot() as session:
                 self.data, entries = load(session, self.kind, self.record_id)
         except NotFoundError as error:
-            self.query_one("#details-title", Static).update(error.message)
+            self.query_one("#details-title", Static).update(Text(error.message))
             return
         label = self.data["title"] if self.kind == "deal" else self.data["name"]
-        self.query_one("#details-title", Static).update(f"{self.kind} #{self.record_id} {label}")
+        self.query_one("#details-title", Static).update(
+            Text(f"{self.kind} #{self.record_id} {label}")
+        )
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
@@ -147,6 +149,8 @@ class DetailsScreen(CrmScreen[None]):
         """Show the timeline: a line per entry (when, what, summary) on a wide screen; on a
         narrow one the summary goes under its when and what, so it has the whole width. An
         entry on a contact's or company's page names its deal under the summary."""
+        if not self.data:
+            return  # not read yet, or not found (the title says so)
         from datetime import datetime
 
         from tinycrm.core.timeline import label
