@@ -56,14 +56,14 @@ def test_e_on_a_company_edits_it_and_crm_undo_takes_it_back(
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "j", "enter", "o", "e")
         seen.append(shown(app, "#form-title"))
-        await fill_form(pilot, domain="https://helix.bio/", industry="biotech")
+        await fill_form(pilot, domain="https://helix.bio/", industry="biotech", tags="lab, vip")
         seen.append(notes(app)[-1])
         seen.append(shown(app, "#details-fields"))
 
     drive(board_db, steps)
     assert seen[0] == "Edit company Helix Bio"
-    assert seen[1] == f"Updated company #{HELIX} Helix Bio: domain, industry"
-    assert "helix.bio" in seen[2] and "biotech" in seen[2]
+    assert seen[1] == f"Updated company #{HELIX} Helix Bio: domain, industry, tag +lab, tag +vip"
+    assert "helix.bio" in seen[2] and "biotech" in seen[2] and "lab, vip" in seen[2]
     assert table_rows(db_path, "SELECT domain, industry FROM company WHERE id=?", HELIX) == [
         ("helix.bio", "biotech")
     ]
@@ -191,6 +191,7 @@ def test_e_edits_a_contact_from_its_page_and_from_the_list(board_db: Any, db_pat
             pilot,
             title="Countess",
             emails="ada.lovelace@analyticalengines.example, ada@byron.example",
+            keep_in_touch_days="30",
         )
         seen.append(notes(app)[-1])
         seen.append(shown(app, "#details-fields"))
@@ -206,8 +207,11 @@ def test_e_edits_a_contact_from_its_page_and_from_the_list(board_db: Any, db_pat
     drive(board_db, steps)
     assert seen[0] == "Edit Ada Lovelace"
     assert seen[1] == "ada.lovelace@analyticalengines.example"
-    assert seen[2] == f"Updated contact #{ADA} Ada Lovelace: title, added ada@byron.example"
+    assert seen[2] == (
+        f"Updated contact #{ADA} Ada Lovelace: title, keep_in_touch_days, added ada@byron.example"
+    )
     assert "Countess" in seen[3] and "ada@byron.example" in seen[3]
+    assert "keep in touch every 30 days" in seen[3]
     assert seen[4] == "Edit Marie Curie"
     assert seen[5] == "Nothing changed on Marie Curie"
     assert table_rows(

@@ -48,6 +48,7 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
             ("lifecycle", data["lifecycle"]),
             ("source", data["source"] or ""),
             ("tags", ", ".join(data["tags"])),
+            ("keep in touch", f"every {days} days" if (days := data["keep_in_touch_days"]) else ""),
             ("notes", data["notes"] or ""),
         ]
     return [
@@ -55,6 +56,7 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
         ("industry", data["industry"] or ""),
         ("size", data["size"] or ""),
         ("people", ", ".join(f"#{p['id']} {p['name']}" for p in data["contacts"])),
+        ("tags", ", ".join(data["tags"])),
         ("notes", data["notes"] or ""),
     ]
 
