@@ -153,3 +153,14 @@ def test_text_that_looks_like_markup_is_shown_as_written(seeded: Any) -> None:
     r = seeded("timeline", "jane")
     assert r.exit_code == 0, r.stderr
     assert "use [bold] and [/b] tags" in r.stdout
+
+
+def test_a_follow_up_on_a_deal_names_its_deal_in_the_timeline(seeded: Any) -> None:
+    r = seeded("follow-up", "jane", "send contract", "--deal", "acme website", "--due", "tomorrow")
+    assert r.exit_code == 0, r.stderr
+    seeded("follow-up", "jane", "ring for lunch", "--due", "tomorrow")
+    entries = json.loads(seeded("timeline", "jane", "--json").stdout)
+    deals = {e["summary"]: e["deal"] for e in entries if e["type"] == "follow-up"}
+    assert deals == {"send contract": {"id": 4, "title": "Acme website"}, "ring for lunch": None}
+    lines = seeded("timeline", "acme", "--kind", "company").stdout.splitlines()
+    assert any("send contract" in line and "deal #4 Acme website" in line for line in lines)

@@ -47,3 +47,14 @@ class TestScreens:
 
     def test_reports(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
         assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("r"))
+
+    def test_contact(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("enter", "d"))
+
+    def test_company(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        run_before = keys("j", "enter", "o")
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=run_before)
+
+    def test_contact_form(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        run_before = keys("enter", "d", "e")
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=run_before)

@@ -106,7 +106,11 @@ def _follow_up_time(fu: FollowUp) -> datetime:
 
 
 def _follow_ups(session: Session, kind: str, record_id: int, limit: int) -> list[dict[str, Any]]:
-    query = select(FollowUp).where(live(FollowUp))
+    query = (
+        select(FollowUp, Deal.title)
+        .outerjoin(Deal, col(Deal.id) == FollowUp.deal_id)
+        .where(live(FollowUp))
+    )
     if kind == "contact":
         query = query.where(FollowUp.contact_id == record_id)
     elif kind == "deal":
@@ -128,8 +132,9 @@ def _follow_ups(session: Session, kind: str, record_id: int, limit: int) -> list
             "id": fu.id,
             "status": fu.status,
             "due_at": iso(fu.due_at),
+            "deal": {"id": fu.deal_id, "title": deal_title} if fu.deal_id else None,
         }
-        for fu in rows
+        for fu, deal_title in rows
     ]
 
 

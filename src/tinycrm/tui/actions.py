@@ -306,29 +306,3 @@ def ask_new_deal(
         ],
         build,
     )
-
-
-def ask_edit_contact(app: CrmApp, contact_id: int) -> None:
-    """Ask for a contact's name, title and company, then save the changes."""
-    from tinycrm.core import contacts, views
-
-    with app.db.snapshot() as session:
-        data = views.contact_dict(session, contacts.get_contact(session, contact_id))
-
-    def build(values: dict[str, str]) -> Job:
-        def change(session: Session, now: datetime) -> None:
-            contact = contacts.get_contact(session, contact_id)
-            contacts.update_contact(session, contact, dict(values), now)
-
-        return Job(f"edit contact #{contact_id} {values['name']}", change)
-
-    open_form(
-        app,
-        f"Edit contact #{contact_id}",
-        [
-            Field("name", "Name", data["name"]),
-            Field("title", "Title", data["title"] or ""),
-            Field("company", "Company", data["company"]["name"] if data["company"] else ""),
-        ],
-        build,
-    )

@@ -17,11 +17,14 @@ class CrmCommands(Provider):
 
     def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
         from tinycrm.core.board import SORTS
+        from tinycrm.tui import records
         from tinycrm.tui.screens.board import BoardScreen
 
         app = cast("CrmApp", self.app)  # a provider has no typed app getter; the app imports it
         found: list[tuple[str, Callable[[], Any], str]] = [
             ("Contacts", app.action_contacts, "every contact, searchable"),
+            ("New contact", partial(records.ask_new_contact, app), "add a person"),
+            ("New company", partial(records.ask_new_company, app), "add an organisation"),
             ("Agenda", app.action_agenda, "overdue, today's and upcoming follow-ups"),
             ("Reports", app.action_reports, "dashboard: pipeline, forecast, win rate, stale"),
             ("Undo", app.action_undo, "undo the last change"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from tinycrm.tui import actions
+from tinycrm.tui import actions, records
 from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.widgets.footer import KeyFooter
 
@@ -47,6 +48,7 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
             ("lifecycle", data["lifecycle"]),
             ("source", data["source"] or ""),
             ("tags", ", ".join(data["tags"])),
+            ("keep in touch", f"every {days} days" if (days := data["keep_in_touch_days"]) else ""),
             ("notes", data["notes"] or ""),
         ]
     return [
@@ -54,8 +56,19 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
         ("industry", data["industry"] or ""),
         ("size", data["size"] or ""),
         ("people", ", ".join(f"#{p['id']} {p['name']}" for p in data["contacts"])),
+        ("tags", ", ".join(data["tags"])),
         ("notes", data["notes"] or ""),
     ]
+
+
+# The narrowest screen that shows a timeline entry on one line.
+WIDE = 100
+# What an empty timeline says, by kind: how to give it its first entry.
+EMPTY = {
+    "deal": "Nothing yet: i logs an interaction, f adds a follow-up.",
+    "contact": "Nothing yet: i logs an interaction, f adds a follow-up.",
+    "company": "Nothing yet: what its people and deals do shows here.",
+}
 
 
 def load(session: Any, kind: str, record_id: int) -> tuple[dict[str, Any], list[Any]]:
@@ -93,6 +106,7 @@ class DetailsScreen(CrmScreen[None]):
         self.kind = kind
         self.record_id = record_id
         self.data: dict[str, Any] = {}
+        self.entries: list[Any] = []
 
     def compose(self) -> ComposeResult:
         yield Static("", id="details-title")
@@ -108,17 +122,18 @@ class DetailsScreen(CrmScreen[None]):
 
     def reload(self) -> None:
         """Read the record again and show it."""
-        from tinycrm.domain import dates
         from tinycrm.errors import NotFoundError
 
         try:
             with self.app.db.snapshot() as session:
                 self.data, entries = load(session, self.kind, self.record_id)
         except NotFoundError as error:
-            self.query_one("#details-title", Static).update(error.message)
+            self.query_one("#details-title", Static).update(Text(error.message))
             return
         label = self.data["title"] if self.kind == "deal" else self.data["name"]
-        self.query_one("#details-title", Static).update(f"{self.kind} #{self.record_id} {label}")
+        self.query_one("#details-title", Static).update(
+            Text(f"{self.kind} #{self.record_id} {label}")
+        )
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
@@ -126,20 +141,42 @@ class DetailsScreen(CrmScreen[None]):
             if value:
                 grid.add_row(key, Text(value))
         self.query_one("#details-fields", Static).update(grid)
-        timeline = Table.grid(padding=(0, 1))
-        timeline.add_column(no_wrap=True)
-        timeline.add_column(no_wrap=True, style="bold")
-        timeline.add_column()
+        self.entries = entries
+        self._show_timeline()
+
+    def on_resize(self) -> None:
+        self._show_timeline()
+
+    def _show_timeline(self) -> None:
+        """Show the timeline: a line per entry (when, what, summary) on a wide screen; on a
+        narrow one the summary goes under its when and what, so it has the whole width. An
+        entry on a contact's or company's page names its deal under the summary."""
+        if not self.data:
+            return  # not read yet, or not found (the title says so)
         from datetime import datetime
 
         from tinycrm.core.timeline import label
+        from tinycrm.domain import dates
 
-        for entry in entries:
+        wide = self.size.width >= WIDE
+        timeline = Table.grid(padding=(0, 1))
+        if wide:
+            timeline.add_column(no_wrap=True)
+            timeline.add_column(no_wrap=True, style="bold")
+        timeline.add_column()
+        for entry in self.entries:
             when = dates.show(datetime.fromisoformat(entry["at"]))
-            timeline.add_row(when, label(entry), Text(str(entry["summary"] or "")))
-        if not entries:
-            timeline.add_row("nothing yet", "", "")
-        self.query_one("#timeline", Static).update(timeline)
+            what = Text(str(entry["summary"] or ""))
+            deal = entry.get("deal")
+            if deal and self.kind != "deal":
+                what.append(f"\n#{deal['id']} {deal['title']}", style="italic dim")
+            if wide:
+                timeline.add_row(when, label(entry), what)
+            else:
+                timeline.add_row(Text.assemble(when, "  ", (label(entry), "bold")))
+                timeline.add_row(Padding(what, (0, 0, 0, 2)))
+        empty = Text(EMPTY[self.kind], style="italic")
+        self.query_one("#timeline", Static).update(timeline if self.entries else empty)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("move", "won", "lost", "contact"):
@@ -167,10 +204,8 @@ class DetailsScreen(CrmScreen[None]):
         """Edit the record."""
         if self.kind == "deal":
             actions.ask_edit(self.app, self.record_id)
-        elif self.kind == "contact":
-            actions.ask_edit_contact(self.app, self.record_id)
         else:
-            self.notify("Edit companies with crm", severity="warning")
+            records.ask_edit(self.app, self.kind, self.record_id)
 
     def action_move(self, step: int) -> None:
         """Move the deal one stage."""

@@ -34,7 +34,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Details",
         [
-            ("i f e", "log an interaction, add a follow-up, edit"),
+            ("i f e", "log an interaction, add a follow-up, edit (a deal, contact or company)"),
             ("< > w x", "move the deal, mark it won or lost"),
             ("d", "open the deal's contact"),
             ("o", "open the deal's or the contact's company"),
@@ -44,8 +44,12 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Contacts",
         [
-            ("type in the search box", "narrow the list by name"),
+            ("type in the search box", "narrow the list by name (it has the cursor at first)"),
+            ("enter / ↓ in the search", "on to the list"),
+            ("/", "back to the search box"),
             ("↑ ↓ pgup pgdn home end", "move through the list"),
+            ("n / N", "new contact / new company"),
+            ("e", "edit the selected contact"),
             ("s / r", "sort by the next field / reverse the order"),
             ("enter / click", "the contact's details"),
             ("esc", "back"),

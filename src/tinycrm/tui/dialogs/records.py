@@ -1,0 +1,190 @@
+"""The form that adds or edits a contact or a company: one compact row per field, so a
+contact's ten fields fit a 24-line terminal, and an error that names the field it is about
+(the field is focused and marked)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, Static
+
+from tinycrm.domain.text import check_text
+from tinycrm.errors import TinyCrmError, ValidationError
+from tinycrm.tui.dialogs.forms import Field, FormDialog
+
+if TYPE_CHECKING:
+    from tinycrm.tui.app import CrmApp
+    from tinycrm.tui.writer import Job
+
+
+@dataclass(frozen=True)
+class RecordField(Field):
+    """One input of a record's form: `what` is what an error calls it (as the store's check
+    does: "contact name", "job title"); a `many` field holds a comma-separated list."""
+
+    what: str = ""
+    many: bool = False
+    multi_line: bool = False
+
+
+class FieldError(ValidationError):
+    """A value of one field that cannot be saved; `field` names it."""
+
+    def __init__(self, field: str, error: TinyCrmError) -> None:
+        super().__init__(error.message, error.hint)
+        self.field = field
+
+
+def items(text: str) -> list[str]:
+    """Return the entries of a comma-separated field, trimmed, the empty ones left out."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def check_fields(fields: Sequence[RecordField], values: dict[str, str]) -> None:
+    """Refuse, naming the field, a value holding a control character (the rule the store
+    applies to every write, checked here so the form can say which field it is)."""
+    for item in fields:
+        try:
+            check_text(values.get(item.name, ""), item.what or item.name, item.multi_line)
+        except TinyCrmError as error:
+            raise FieldError(item.name, error) from None
+
+
+def field_of(error: TinyCrmError, fields: Sequence[RecordField], values: dict[str, str]) -> str:
+    """Return the name of the field a refusal is about: its own, or the field whose typed
+    value the message quotes (the longest such, as "x@y.com already belongs to …" or "not a
+    phone number: '12'" do); '' when none."""
+    if isinstance(error, FieldError):
+        return error.field
+    best, length = "", 0
+    for item in fields:
+        typed = values.get(item.name, "")
+        for entry in items(typed) if item.many else [typed.strip()]:
+            pattern = rf"(?<![\w@.#-]){re.escape(entry)}(?![\w@.-])"
+            if entry and len(entry) > length and re.search(pattern, error.message):
+                best, length = item.name, len(entry)
+    return best
+
+
+class RecordForm(FormDialog):
+    """A form for a contact or company; `problem` is the field an error is about."""
+
+    DEFAULT_CSS = """
+    RecordForm #form { max-height: 100%; }
+    RecordForm .record-row { height: 1; }
+    RecordForm .record-row Label { width: 16; color: $text-muted; }
+    RecordForm .record-row Input {
+        width: 1fr; height: 1; border: none; padding: 0 1; background: $boost;
+    }
+    RecordForm .record-row Input:focus { background: $accent 30%; }
+    RecordForm .record-row.-problem Label { color: $error; text-style: bold; }
+    RecordForm .record-row.-problem Input { background: $error 25%; }
+    """
+
+    def __init__(
+        self,
+        title: str,
+        fields: Sequence[RecordField],
+        submit: Callable[[dict[str, str]], object],
+        *,
+        action: str = "Save",
+        error: str = "",
+        problem: str = "",
+    ) -> None:
+        super().__init__(title, fields, submit, action=action, error=error)
+        self.record_fields = list(fields)
+        self.problem = problem
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="form", can_focus=False):
+            # names and typed values are shown as text: brackets in them are not markup
+            yield Static(Text(self.title_text), id="form-title")
+            for item in self.fields:
+                classes = "record-row -problem" if item.name == self.problem else "record-row"
+                with Horizontal(classes=classes, id=f"row-{item.name}"):
+                    yield Label(item.label)
+                    yield Input(item.value, placeholder=item.placeholder, id=f"field-{item.name}")
+            yield Static(Text(self.error), id="form-error")
+            with Horizontal(id="form-buttons"):
+                yield Button(self.action, variant="primary", id="form-save")
+                yield Button("Cancel", id="form-cancel")
+
+    def on_mount(self) -> None:
+        # the scrolling frame could take the focus: the first field (or the wrong one) gets it
+        first = self.problem or self.record_fields[0].name
+        self.set_focus(self.query_one(f"#field-{first}", Input))
+
+    def save(self) -> None:
+        """Run the submit; close on success, else say what is wrong, naming the field (which
+        is marked and focused) when the error is about one."""
+        values = self.values()
+        try:
+            self.submit(values)
+        except TinyCrmError as error:
+            name = field_of(error, self.record_fields, values)
+            if name:
+                self.show_problem(name, error)
+            else:
+                hint = f"\n{error.hint}" if error.hint else ""
+                self.query_one("#form-error", Static).update(Text(f"{error.message}{hint}"))
+            return
+        except Exception as error:  # never a crash: say it, keep what was typed
+            self.query_one("#form-error", Static).update(Text(f"something went wrong: {error}"))
+            return
+        self.dismiss(True)
+
+    def show_problem(self, name: str, error: TinyCrmError) -> None:
+        """Say what is wrong with field `name`, mark it and put the cursor there."""
+        for row in self.query(".record-row"):
+            row.set_class(row.id == f"row-{name}", "-problem")
+        label = next((f.label for f in self.fields if f.name == name), name)
+        hint = f"\n{error.hint}" if error.hint else ""
+        self.query_one("#form-error", Static).update(Text(f"{label}: {error.message}{hint}"))
+        self.set_focus(self.query_one(f"#field-{name}", Input))
+
+
+def with_values(fields: Sequence[RecordField], values: dict[str, str]) -> list[RecordField]:
+    """Return the fields holding what was typed in them."""
+    return [replace(f, value=values.get(f.name, f.value)) for f in fields]
+
+
+def open_record_form(
+    app: CrmApp,
+    title: str,
+    fields: Sequence[RecordField],
+    build: Callable[[dict[str, str]], Job | None],
+    *,
+    action: str = "Save",
+    error: TinyCrmError | None = None,
+    problem: str = "",
+) -> None:
+    """Ask for a record's values; `build(values)` checks them (an error keeps the form open,
+    naming its field) and returns the change to queue, or None when there is nothing to
+    save. A change the core refuses when it runs (a duplicate email) opens the form again
+    with what was typed, the reason and its field."""
+
+    def submit(values: dict[str, str]) -> None:
+        job = build(values)
+        if job is None:
+            return
+
+        def refused(reason: TinyCrmError) -> None:
+            typed = with_values(fields, values)
+            name = field_of(reason, fields, values)
+            open_record_form(app, title, typed, build, action=action, error=reason, problem=name)
+
+        job.refused = refused
+        app.submit(job)
+
+    shown = ""
+    if error is not None:
+        label = next((f.label for f in fields if f.name == problem), "")
+        hint = f"\n{error.hint}" if error.hint else ""
+        shown = f"{label}: {error.message}{hint}" if label else f"{error.message}{hint}"
+    app.push_screen(RecordForm(title, fields, submit, action=action, error=shown, problem=problem))
