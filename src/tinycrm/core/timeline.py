@@ -1,10 +1,10 @@
 """A record's timeline: interactions, stage changes, follow-ups and edits, newest first, as
-dicts with stable names (what `crm timeline --json` prints and the board shows)."""
+`TimelineEntry`s (what `crm timeline --json` prints and the board shows)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -17,6 +17,12 @@ from tinycrm.domain.values import FollowUpStatus
 from tinycrm.store.models import Contact, Deal, Event, FollowUp, Interaction, Stage, StageChange
 from tinycrm.store.query import live
 
+if TYPE_CHECKING:
+    from tinycrm.domain.rows import TimelineEntry
+
+# An entry with the moment it is sorted by.
+Dated = tuple[datetime, "TimelineEntry"]
+
 KINDS = ("contact", "company", "deal")
 # Update events that a stage change already tells about.
 _STAGE_COLUMNS = {"stage_id"}
@@ -28,7 +34,7 @@ def _deal_ids(kind: str, record_id: int) -> Any:
     return select(Deal.id).where(column == record_id)
 
 
-def _interactions(session: Session, kind: str, record_id: int, limit: int) -> list[dict[str, Any]]:
+def _interactions(session: Session, kind: str, record_id: int, limit: int) -> list[Dated]:
     query = (
         select(Interaction, Contact.name, Deal.title)
         .outerjoin(Contact, col(Contact.id) == Interaction.contact_id)
@@ -48,26 +54,29 @@ def _interactions(session: Session, kind: str, record_id: int, limit: int) -> li
             )
         )
     rows = session.exec(query.order_by(col(Interaction.occurred_at).desc()).limit(limit)).all()
-    out = []
+    out: list[Dated] = []
     for item, contact_name, deal_title in rows:
         out.append(
-            {
-                "at": item.occurred_at,
-                "type": "interaction",
-                "summary": item.summary,
-                "id": item.id,
-                "kind": item.kind,
-                "direction": item.direction,
-                "contact": {"id": item.contact_id, "name": contact_name}
-                if item.contact_id
-                else None,
-                "deal": {"id": item.deal_id, "title": deal_title} if item.deal_id else None,
-            }
+            (
+                item.occurred_at,
+                {
+                    "at": iso(item.occurred_at),
+                    "type": "interaction",
+                    "summary": item.summary,
+                    "id": item.id,
+                    "kind": item.kind,
+                    "direction": item.direction,
+                    "contact": {"id": item.contact_id, "name": contact_name}
+                    if item.contact_id
+                    else None,
+                    "deal": {"id": item.deal_id, "title": deal_title} if item.deal_id else None,
+                },
+            )
         )
     return out
 
 
-def _stage_changes(session: Session, kind: str, record_id: int, limit: int) -> list[dict[str, Any]]:
+def _stage_changes(session: Session, kind: str, record_id: int, limit: int) -> list[Dated]:
     query = select(StageChange, Deal.title).join(Deal, col(Deal.id) == StageChange.deal_id)
     if kind == "deal":
         query = query.where(StageChange.deal_id == record_id)
@@ -78,19 +87,22 @@ def _stage_changes(session: Session, kind: str, record_id: int, limit: int) -> l
     names = {
         s.id: s.name for s in session.exec(select(Stage).where(col(Stage.id).in_(ids - {None})))
     }
-    out = []
+    out: list[Dated] = []
     for change, title in rows:
         src, dst = names.get(change.from_stage_id), names.get(change.to_stage_id)
         summary = f"{src} -> {dst}" if change.from_stage_id is not None else f"created in {dst}"
         out.append(
-            {
-                "at": change.at,
-                "type": "stage",
-                "summary": summary,
-                "from": src,
-                "to": dst,
-                "deal": {"id": change.deal_id, "title": title},
-            }
+            (
+                change.at,
+                {
+                    "at": iso(change.at),
+                    "type": "stage",
+                    "summary": summary,
+                    "from": src,
+                    "to": dst,
+                    "deal": {"id": change.deal_id, "title": title},
+                },
+            )
         )
     return out
 
@@ -105,7 +117,7 @@ def _follow_up_time(fu: FollowUp) -> datetime:
     return due_of(fu)
 
 
-def _follow_ups(session: Session, kind: str, record_id: int, limit: int) -> list[dict[str, Any]]:
+def _follow_ups(session: Session, kind: str, record_id: int, limit: int) -> list[Dated]:
     query = (
         select(FollowUp, Deal.title)
         .outerjoin(Deal, col(Deal.id) == FollowUp.deal_id)
@@ -125,20 +137,23 @@ def _follow_ups(session: Session, kind: str, record_id: int, limit: int) -> list
         )
     rows = session.exec(query.order_by(col(FollowUp.due_at).desc()).limit(limit)).all()
     return [
-        {
-            "at": _follow_up_time(fu),
-            "type": "follow-up",
-            "summary": fu.title,
-            "id": fu.id,
-            "status": fu.status,
-            "due_at": iso(fu.due_at),
-            "deal": {"id": fu.deal_id, "title": deal_title} if fu.deal_id else None,
-        }
+        (
+            _follow_up_time(fu),
+            {
+                "at": iso(_follow_up_time(fu)),
+                "type": "follow-up",
+                "summary": fu.title,
+                "id": fu.id,
+                "status": fu.status,
+                "due_at": iso(fu.due_at),
+                "deal": {"id": fu.deal_id, "title": deal_title} if fu.deal_id else None,
+            },
+        )
         for fu, deal_title in rows
     ]
 
 
-def _edits(session: Session, kind: str, record_id: int, limit: int) -> list[dict[str, Any]]:
+def _edits(session: Session, kind: str, record_id: int, limit: int) -> list[Dated]:
     rows = session.exec(
         select(Event)
         .where(
@@ -150,7 +165,7 @@ def _edits(session: Session, kind: str, record_id: int, limit: int) -> list[dict
         .limit(limit)
     ).all()
     # one entry per command: its events on this record, their changed fields together
-    groups: dict[str, dict[str, Any]] = {}
+    groups: dict[str, Dated] = {}
     for ev in rows:
         fields = changed_fields(ev) if ev.action == "update" else []
         changes = [
@@ -161,24 +176,28 @@ def _edits(session: Session, kind: str, record_id: int, limit: int) -> list[dict
             continue
         if ev.action == "create" and kind == "deal":
             continue  # the first stage change says "created in …"
-        entry = groups.get(ev.group_id)
-        if entry is None:
-            groups[ev.group_id] = {
-                "at": ev.at,
-                "type": "created" if ev.action == "create" else "edit",
-                "summary": ev.summary,
-                "fields": fields,
-                "changes": changes,
-                "origin": ev.origin,
-            }
+        found = groups.get(ev.group_id)
+        if found is None:
+            groups[ev.group_id] = (
+                ev.at,
+                {
+                    "at": iso(ev.at),
+                    "type": "created" if ev.action == "create" else "edit",
+                    "summary": ev.summary,
+                    "fields": fields,
+                    "changes": changes,
+                    "origin": ev.origin,
+                },
+            )
         else:
-            entry["fields"] = sorted(set(entry["fields"]) | set(fields))
-            entry["changes"] = entry["changes"] + changes
+            entry = found[1]
+            entry["fields"] = sorted(set(entry.get("fields", [])) | set(fields))
+            entry["changes"] = entry.get("changes", []) + changes
             if ev.action == "create":
                 entry["type"] = "created"
-    for entry in groups.values():
+    for _, entry in groups.values():
         if not entry["summary"]:
-            entry["summary"] = "; ".join(entry["changes"]) or entry["type"]
+            entry["summary"] = "; ".join(entry.get("changes", [])) or entry["type"]
     return list(groups.values())
 
 
@@ -186,7 +205,7 @@ def _shown(value: Any) -> str:
     return "(none)" if value is None or value == "" else str(value)
 
 
-def label(entry: dict[str, Any]) -> str:
+def label(entry: TimelineEntry) -> str:
     """Return the short 'what' of a timeline entry: 'call (out)', 'follow-up (done)', 'stage'."""
     kind = entry["type"]
     if kind == "interaction":
@@ -197,7 +216,7 @@ def label(entry: dict[str, Any]) -> str:
     return str(kind)
 
 
-def timeline(session: Session, kind: str, record_id: int, limit: int = 50) -> list[dict[str, Any]]:
+def timeline(session: Session, kind: str, record_id: int, limit: int = 50) -> list[TimelineEntry]:
     """Return what happened to a contact, company or deal, newest first, at most `limit`."""
     get_record(session, kind, record_id)
     entries = (
@@ -206,7 +225,5 @@ def timeline(session: Session, kind: str, record_id: int, limit: int = 50) -> li
         + _follow_ups(session, kind, record_id, limit)
         + _edits(session, kind, record_id, limit)
     )
-    entries.sort(key=lambda e: e["at"], reverse=True)
-    for entry in entries[:limit]:
-        entry["at"] = iso(entry["at"])
-    return entries[:limit]
+    entries.sort(key=lambda dated: dated[0], reverse=True)
+    return [entry for _, entry in entries[:limit]]

@@ -304,3 +304,33 @@ class InteractionView(TypedDict):
     contact: ContactRef | None
     deal: DealRef | None
     created_at: str | None
+
+
+# One entry of a record's timeline (`timeline`): `at`, `type` and `summary` always, then what
+# its type carries. Written as a call because one of its keys, `from`, is a Python keyword.
+TimelineEntry = TypedDict(
+    "TimelineEntry",
+    {
+        "at": str | None,
+        "type": Literal["interaction", "stage", "follow-up", "created", "edit"],
+        "summary": str | None,
+        # an interaction, a follow-up
+        "id": NotRequired[int | None],
+        # an interaction
+        "kind": NotRequired[str],
+        "direction": NotRequired[str | None],
+        "contact": NotRequired[ContactRef | None],
+        # a stage change
+        "from": NotRequired[str | None],
+        "to": NotRequired[str | None],
+        # a follow-up
+        "status": NotRequired[str],
+        "due_at": NotRequired[str | None],
+        # the deal of an interaction, a stage change or a follow-up
+        "deal": NotRequired[DealRef | None],
+        # an edit, a creation
+        "fields": NotRequired[list[str]],
+        "changes": NotRequired[list[str]],
+        "origin": NotRequired[str],
+    },
+)

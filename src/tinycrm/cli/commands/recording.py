@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from tinycrm.cli import render, state
 from tinycrm.cli.options import JSON, QUIET_NEW, RECORD_KIND, kinds_for
+
+if TYPE_CHECKING:
+    from tinycrm.domain.rows import TimelineEntry
 
 
 def log(
@@ -79,14 +82,15 @@ def _when(value: str | None) -> str:
     return dates.show(datetime.fromisoformat(value)) if value else ""
 
 
-def _about(entry: dict[str, Any]) -> str:
+def _about(entry: TimelineEntry) -> str:
     parts = []
-    if entry.get("contact"):
-        parts.append(entry["contact"]["name"] or "")
-    if entry.get("deal"):
-        parts.append(f"deal #{entry['deal']['id']} {entry['deal']['title']}")
+    contact, deal = entry.get("contact"), entry.get("deal")
+    if contact:
+        parts.append(contact["name"] or "")
+    if deal:
+        parts.append(f"deal #{deal['id']} {deal['title']}")
     if entry.get("fields"):
-        parts.append(", ".join(entry["fields"]))
+        parts.append(", ".join(entry.get("fields", [])))
     return "; ".join(p for p in parts if p)
 
 
