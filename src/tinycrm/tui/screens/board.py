@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -15,8 +15,10 @@ from tinycrm.core.board import SORTS, Board, Card
 from tinycrm.tui import actions
 from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.widgets.cards import CardList
-from tinycrm.tui.widgets.columns import StageColumn
+from tinycrm.tui.widgets.columns import BoardColumns, StageColumn
 from tinycrm.tui.widgets.footer import KeyFooter
+
+TICK_SECONDS = 1.0  # how often the board asks whether the time for a change has come
 
 
 class BoardScreen(CrmScreen[None]):
@@ -54,15 +56,33 @@ class BoardScreen(CrmScreen[None]):
         self.board: Board | None = None
         self.column_keys: list[str] = []
         self.loaded = False
+        self._next_change: datetime | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Loading the board…", id="board-status")
-        yield Horizontal(id="columns")
+        yield Static("", id="board-empty")
+        yield BoardColumns(id="columns")
         yield Input(placeholder="filter: words of a title, contact or company", id="filter")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()
+        self.set_interval(TICK_SECONDS, self.check_time)
+
+    def check_time(self) -> None:
+        """Bring the cards up to date once the time has come when one would look different
+        (a follow-up falls due, a deal turns stale, the day changes): nothing is read, the
+        time is the app's clock, and between those moments this only compares two times."""
+        from tinycrm.core import board
+
+        data = self.board
+        if data is None or self._next_change is None or self.app.now() < self._next_change:
+            return
+        now = self.app.now()
+        changed = board.bring_up_to_date(data, now, self.sort)
+        self._next_change = board.next_change(data, now)
+        if changed:
+            self._redraw(changed, self.selected_id)
 
     def reload(self) -> None:
         """Load the board again (in a thread) and show it."""
@@ -138,12 +158,13 @@ class BoardScreen(CrmScreen[None]):
         self.board = data
         keys = [c.key for c in data.columns] + [data.closed.key]
         if keys != self.column_keys:
-            holder = self.query_one("#columns", Horizontal)
+            holder = self.query_one("#columns", BoardColumns)
             await holder.remove_children()
             await holder.mount_all(
                 [StageColumn(c.key) for c in data.columns]
                 + [StageColumn(data.closed.key, closed=True)]
             )
+            holder.size_columns()
             self.column_keys = keys
         self._fill(data, keep_key, keep_deal)
 
@@ -166,9 +187,13 @@ class BoardScreen(CrmScreen[None]):
         self._status()
 
     def _status(self) -> None:
+        from tinycrm.core import board
+
         data = self.board
         if data is None:
             return
+        self._next_change = board.next_change(data, self.app.now())
+        self._guide(data)
         open_count = sum(len(c.cards) for c in data.columns)
         parts = [f"{data.pipeline} pipeline", f"{open_count} open deals", f"sort: {self.sort}"]
         if self.text:
@@ -180,6 +205,19 @@ class BoardScreen(CrmScreen[None]):
             legend = "⏳ waiting for another crm to finish writing…"
         line = "  ·  ".join(parts) + "    " + legend
         self.query_one("#board-status", Static).update(line, layout=False)  # one line, fixed
+
+    def _guide(self, data: Board) -> None:
+        """Say what to do when there is no card to show."""
+        guide = self.query_one("#board-empty", Static)
+        if any(c.cards for c in [*data.columns, data.closed]):
+            guide.display = False
+            return
+        if self.text:
+            words = f"No deal matches '{self.text}' — esc clears the filter"
+        else:
+            words = "No deals yet — press n to add one"
+        guide.update(words)
+        guide.display = True
 
     @property
     def lists(self) -> list[CardList]:
@@ -262,6 +300,8 @@ class BoardScreen(CrmScreen[None]):
             status="open",
             days_in_stage=0,
             stale=False,
+            entered_at=self.app.now(),
+            last_change=self.app.now(),
             closed_at=None,
             lost_reason=None,
         )
