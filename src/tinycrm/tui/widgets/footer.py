@@ -47,7 +47,7 @@ def everywhere_line(screen: Screen[Any]) -> Content:
     for _node, binding, enabled, _tooltip in screen.active_bindings.values():
         action = binding.action
         if action in EVERYWHERE and enabled and action not in found:
-            description = binding.description or ("Palette" if "palette" in action else "")
+            description = "Palette" if "palette" in action else binding.description
             if binding.show or "palette" in action:
                 found[action] = (app.get_key_display(binding), description)
     parts: list[Content] = []
