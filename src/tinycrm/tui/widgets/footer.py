@@ -92,7 +92,10 @@ class KeyFooter(Vertical):
     DEFAULT_CSS = """
     KeyFooter {
         dock: bottom;
-        height: 2;
+        height: auto;
+    }
+    KeyFooter > ActionFooter {
+        dock: none;
     }
     KeyFooter > .everywhere {
         height: 1;
@@ -109,5 +112,8 @@ class KeyFooter(Vertical):
         yield ActionFooter()
 
     def show_everywhere(self, screen: Screen[Any]) -> None:
-        """Show the keys that go elsewhere from `screen`."""
+        """Show the keys that go elsewhere from `screen`, and the line of its own keys only
+        if it has some."""
         self.query_one(".everywhere", Static).update(everywhere_line(screen), layout=False)
+        own = any(key[2] not in EVERYWHERE for key in shown_keys(screen))
+        self.query_one(ActionFooter).display = own
