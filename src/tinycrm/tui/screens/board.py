@@ -25,6 +25,8 @@ class BoardScreen(CrmScreen[None]):
     """The board of one pipeline."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # first, so the footer shows it while a filter is on (and only then: check_action)
+        Binding("escape", "clear_filter", "Clear filter"),
         Binding("left,h", "column(-1)", "Left", show=False),
         Binding("right,l", "column(1)", "Right", show=False),
         Binding("less_than_sign,shift+left", "move(-1)", "Stage back"),
@@ -41,7 +43,6 @@ class BoardScreen(CrmScreen[None]):
         Binding("c", "app.contacts", "Contacts"),
         Binding("a", "app.agenda", "Agenda"),
         Binding("r", "app.reports", "Reports"),
-        Binding("escape", "clear_filter", show=False),
         # handled as the key is read, so keys typed after enter act on the cards
         Binding("enter", "filter_done", show=False, priority=True),
     ]
@@ -370,16 +371,20 @@ class BoardScreen(CrmScreen[None]):
         box = self.query_one("#filter", Input)
         box.add_class("shown")
         self.set_focus(box)
+        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter_done":
             return self.focused is not None and self.focused.id == "filter"
+        if action == "clear_filter":
+            return bool(self.text) or self.query_one("#filter", Input).has_class("shown")
         return True
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.text = event.value.strip()
         self.reload()
+        self.refresh_bindings()
 
     def action_filter_done(self) -> None:
         """Enter in the filter: back to the cards, the filter kept."""
@@ -388,6 +393,7 @@ class BoardScreen(CrmScreen[None]):
             self.set_focus(lists[0])
         if not self.text:
             self.query_one("#filter", Input).remove_class("shown")
+        self.refresh_bindings()
 
     def action_clear_filter(self) -> None:
         """Clear the filter and hide it."""
@@ -400,6 +406,7 @@ class BoardScreen(CrmScreen[None]):
             self.reload()
         if self.lists:
             self.set_focus(self.lists[0])
+        self.refresh_bindings()
 
     def action_sort(self) -> None:
         """Sort the cards by the next order: stage age, follow-up, value, title."""
