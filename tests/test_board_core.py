@@ -147,7 +147,9 @@ def test_a_loaded_board_follows_the_clock_without_reading(db: Any) -> None:
     assert board.next_change(data, NOW) == NOW + timedelta(hours=2)  # before midnight
     assert board.bring_up_to_date(data, NOW + timedelta(hours=1)) == set()
     later = NOW + timedelta(hours=2)
-    assert board.bring_up_to_date(data, later) == {data.columns[0].key}
+    # within a day, only the cards whose moment came since the last update are looked at
+    assert board.bring_up_to_date(data, later, since=later) == set()
+    assert board.bring_up_to_date(data, later, since=NOW) == {data.columns[0].key}
     card = data.card(deal_id)
     assert card is not None and card.follow_up == "overdue"
     midnight = datetime(2026, 11, 24, tzinfo=UTC)

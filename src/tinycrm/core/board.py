@@ -335,20 +335,45 @@ def _timed(card: Card, now: datetime, tz: tzinfo, stale_days: int | None) -> Car
 
 
 def bring_up_to_date(
-    data: Board, now: datetime, sort: str = "stage", tz: tzinfo | None = None
+    data: Board,
+    now: datetime,
+    sort: str = "stage",
+    tz: tzinfo | None = None,
+    since: datetime | None = None,
 ) -> set[str]:
     """Bring the time-dependent parts of a loaded board's cards (follow-up signs, days in
-    stage, staleness) to `now`, reading nothing; return the keys of the columns that changed."""
+    stage, staleness) to `now`, reading nothing; return the keys of the columns that changed.
+    `since`, the time the cards were last brought up to date, lets a change within the same
+    day look only at the cards whose follow-up fell due or that turned stale in between."""
     tz = tz or local_tz()
+    same_day = since is not None and since.astimezone(tz).date() == now.astimezone(tz).date()
     changed = set()
     for column in [*data.columns, data.closed]:
-        cards = [_timed(c, now, tz, column.stale_days) for c in column.cards]
+        stale_days = column.stale_days
+        if same_day and since is not None:
+            cards = [
+                _timed(c, now, tz, stale_days) if _turns(c, since, now, stale_days) else c
+                for c in column.cards
+            ]
+        else:
+            cards = [_timed(c, now, tz, stale_days) for c in column.cards]
         if any(new is not old for new, old in zip(cards, column.cards, strict=True)):
             if column is not data.closed:
                 cards.sort(key=_sort_key(sort))
             column.cards = cards
             changed.add(column.key)
     return changed
+
+
+def _turns(card: Card, since: datetime, now: datetime, stale_days: int | None) -> bool:
+    """Tell whether a card's follow-up falls due, or the card turns stale, after `since` and
+    by `now`."""
+    due = card.next_due
+    if due is not None and since < due <= now:
+        return True
+    if stale_days and card.last_change is not None and not card.stale:
+        return since < card.last_change + timedelta(days=stale_days) <= now
+    return False
 
 
 def next_change(data: Board, now: datetime, tz: tzinfo | None = None) -> datetime:

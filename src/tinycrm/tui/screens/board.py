@@ -57,7 +57,8 @@ class BoardScreen(CrmScreen[None]):
         self.board: Board | None = None
         self.column_keys: list[str] = []
         self.loaded = False
-        self._next_change: datetime | None = None
+        self._next_change: datetime | None = None  # when a card will next look different
+        self._timed_at: datetime | None = None  # when the cards were last brought up to date
 
     def compose(self) -> ComposeResult:
         yield Static("Loading the board…", id="board-status")
@@ -77,11 +78,16 @@ class BoardScreen(CrmScreen[None]):
         from tinycrm.core import board
 
         data = self.board
-        if data is None or self._next_change is None or self.app.now() < self._next_change:
+        if data is None or not self.loaded:
             return
         now = self.app.now()
-        changed = board.bring_up_to_date(data, now, self.sort)
+        if self._next_change is None:  # the cards changed since it was worked out
+            self._next_change = board.next_change(data, self._timed_at or now)
+        if now < self._next_change:
+            return
+        changed = board.bring_up_to_date(data, now, self.sort, since=self._timed_at)
         self._next_change = board.next_change(data, now)
+        self._timed_at = now
         if changed:
             self._redraw(changed, self.selected_id)
 
@@ -98,7 +104,8 @@ class BoardScreen(CrmScreen[None]):
         app = self.app
         try:
             with app.db.snapshot() as session:
-                data = board.load_board(session, app.now(), pipeline, text=text, sort=sort)
+                now = app.now()
+                data = board.load_board(session, now, pipeline, text=text, sort=sort)
         except TinyCrmError as error:
             self.pipeline = None
             app.call_from_thread(app.notify, error.message, severity="error")
@@ -106,7 +113,7 @@ class BoardScreen(CrmScreen[None]):
             return
         if not get_current_worker().is_cancelled:
             # mypy cannot solve call_from_thread's "T | Awaitable[T]" for a coroutine function
-            app.call_from_thread(self._show, data)  # type: ignore[arg-type]
+            app.call_from_thread(self._show, data, now)  # type: ignore[arg-type]
 
     def patch(self, deal_id: int) -> None:
         """Update one deal's card in place (after a change made here); reload if in doubt.
@@ -152,7 +159,8 @@ class BoardScreen(CrmScreen[None]):
     def _typing(self) -> bool:
         return isinstance(self.focused, Input) and self.focused.has_class("shown")
 
-    async def _show(self, data: Board) -> None:
+    async def _show(self, data: Board, now: datetime) -> None:
+        self._timed_at = now  # the time the cards' signs and days are worked out for
         current = self.current
         keep_key = current.key_of() if current else None
         keep_deal = self.selected_id
@@ -188,12 +196,10 @@ class BoardScreen(CrmScreen[None]):
         self._status()
 
     def _status(self) -> None:
-        from tinycrm.core import board
-
         data = self.board
         if data is None:
             return
-        self._next_change = board.next_change(data, self.app.now())
+        self._next_change = None  # worked out at the next tick, not in the time of a key
         self._guide(data)
         open_count = sum(len(c.cards) for c in data.columns)
         parts = [f"{data.pipeline} pipeline", f"{open_count} open deals", f"sort: {self.sort}"]
