@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -18,6 +20,7 @@ from tinycrm.tui.widgets.cards import CardList
 from tinycrm.tui.widgets.columns import BoardColumns, StageColumn
 from tinycrm.tui.widgets.footer import KeyFooter
 
+LEGEND = ("▲ overdue", "● today", "○ later", "· none", "12d! stale")
 TICK_SECONDS = 1.0  # how often the board asks whether the time for a change has come
 
 
@@ -207,11 +210,22 @@ class BoardScreen(CrmScreen[None]):
             parts.append(f"filter: {self.text}")
         if len(data.pipelines) > 1:
             parts.append("p: next pipeline")
-        legend = "▲ overdue  ● today  ○ later  · none  12d! stale"
+        line = "  ·  ".join(parts)
         if self.app.waiting:
-            legend = "⏳ waiting for another crm to finish writing…"
-        line = "  ·  ".join(parts) + "    " + legend
-        self.query_one("#board-status", Static).update(line, layout=False)  # one line, fixed
+            line += "    ⏳ waiting for another crm to finish writing…"
+        else:
+            # as much of the legend as fits, whole entries only
+            room = self.size.width - 2 - cell_len(line) - 4
+            shown = [
+                x for i, x in enumerate(LEGEND) if cell_len("  ".join(LEGEND[: i + 1])) <= room
+            ]
+            if shown:
+                line += "    " + "  ".join(shown)
+        status = self.query_one("#board-status", Static)
+        status.update(Content(line), layout=False)  # one line, fixed
+
+    def on_resize(self) -> None:
+        self._status()
 
     def _guide(self, data: Board) -> None:
         """Say what to do when there is no card to show."""
