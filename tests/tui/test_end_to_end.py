@@ -108,3 +108,41 @@ def test_keys_sent_in_one_burst_act_on_the_deal_they_were_pressed_on(
     assert changed == [LOVELACE]
     moves = f"SELECT count(*) FROM stage_change WHERE deal_id = {LOVELACE}"
     assert table_rows(db_path, moves) == [(4,)]
+
+
+def test_wide_names_keep_the_columns_aligned_in_a_small_terminal(
+    tmux: Callable[..., str], db_path: Path, hermetic: Path
+) -> None:
+    from datetime import datetime
+
+    from rich.cells import cell_len
+
+    from tinycrm.core import contacts, deals, open_db
+
+    now = datetime.fromisoformat(FIXED_NOW)
+    db = open_db(db_path)
+    for name in ["山田太郎株式会社", "ＦＵＬＬＷＩＤＴＨ", "🚀 Rocket Co"]:  # noqa: RUF001
+        with db.transaction() as s:
+            person = contacts.add_contact(s, name, now=now, company=name)
+            deals.add_deal(s, f"{name} {name}", now=now, currency="USD", value="5000",
+                           contact=person)  # fmt: skip
+    db.dispose()
+    crm = Path(sys.executable).parent / "crm"
+    command = (
+        f"env TINYCRM_HOME={hermetic} TINYCRM_NOW={FIXED_NOW} TZ=UTC TERM=xterm-256color "
+        f"{crm} --db {db_path} board"
+    )
+    tmux("new-session", "-d", "-s", "wide", "-x", "80", "-y", "24", command)
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", "wide")
+
+    assert wait_for(lambda: "Rocket" in screen() and "Quit" in screen()), screen()
+    lines = [line for line in screen().splitlines() if "│" in line]
+    # where each column ends, in terminal cells, is the same on every line
+    ends = {tuple(cell_len(line[:i]) for i, ch in enumerate(line) if ch == "│") for line in lines}
+    assert len(ends) == 1, screen()
+    for key in ("c Contacts", "a Agenda", "r Reports", "? Keys", "q Quit"):
+        assert key in screen()
+    tmux("send-keys", "-t", "wide", "q")
+    assert wait_for(lambda: "wide" not in tmux("list-sessions")), screen()
