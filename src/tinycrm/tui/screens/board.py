@@ -237,7 +237,7 @@ class BoardScreen(CrmScreen[None]):
             words = f"No deal matches '{self.text}' — esc clears the filter"
         else:
             words = "No deals yet — press n to add one"
-        guide.update(words)
+        guide.update(Content(words))  # a filter is text, never markup
         guide.display = True
 
     @property
