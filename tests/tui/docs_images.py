@@ -36,6 +36,8 @@ async def shoot(db_path: Path, keys: list[str], out: Path) -> None:
     """Open the board on a copy of the demo database, press `keys`, save the screen."""
     import shutil
 
+    from textual.widgets import Input
+
     from tests.tui.conftest import settle
     from tinycrm.core import open_db
     from tinycrm.tui.app import CrmApp
@@ -49,6 +51,9 @@ async def shoot(db_path: Path, keys: list[str], out: Path) -> None:
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        for field in app.screen.query(Input):
+            field.cursor_blink = False  # the same picture every time: the cursor shown
+        await pilot.pause()
         out.write_text(app.export_screenshot(), encoding="utf-8")
 
 
