@@ -115,6 +115,55 @@ def test_closed_deals_show_for_thirty_days(db: Any) -> None:
     assert all(not col.cards for col in data.columns)
 
 
+def test_closed_deals_total_won_and_lost_apart_by_currency(db: Any) -> None:
+    ids = [add_deal(db, "A", "1000"), add_deal(db, "B", "3000"), add_deal(db, "C", "500", "EUR")]
+    with db.transaction() as s:
+        for deal_id, status in zip(ids, ["won", "lost", "won"], strict=True):
+            deals.close_deal(s, deals.get_deal(s, deal_id), status, NOW - timedelta(days=1))
+    with db.snapshot() as s:
+        closed = board.load_board(s, NOW).closed
+    assert closed.outcomes == [
+        board.Outcome("won", "EUR", 1, 50000),
+        board.Outcome("won", "USD", 1, 100000),
+        board.Outcome("lost", "USD", 1, 300000),
+    ]
+
+
+def test_days_in_stage_count_midnights(db: Any) -> None:
+    late = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)
+    assert board.days_between(late, NOW, UTC) == 1  # yesterday evening: one day this morning
+    assert board.days_between(NOW - timedelta(hours=9), NOW, UTC) == 0
+
+
+def test_a_loaded_board_follows_the_clock_without_reading(db: Any) -> None:
+    deal_id = add_deal(db, "A", "1")
+    with db.transaction() as s:
+        due = When(NOW + timedelta(hours=2), all_day=False)
+        followups.add_follow_up(s, "call", due, now=NOW, deal=deals.get_deal(s, deal_id))
+    with db.snapshot() as s:
+        data = board.load_board(s, NOW)
+    card = data.card(deal_id)
+    assert card is not None and (card.follow_up, card.days_in_stage) == ("today", 0)
+    assert board.next_change(data, NOW) == NOW + timedelta(hours=2)  # before midnight
+    assert board.bring_up_to_date(data, NOW + timedelta(hours=1)) == set()
+    later = NOW + timedelta(hours=2)
+    # within a day, only the cards whose moment came since the last update are looked at
+    assert board.bring_up_to_date(data, later, since=later) == set()
+    assert board.bring_up_to_date(data, later, since=NOW) == {data.columns[0].key}
+    card = data.card(deal_id)
+    assert card is not None and card.follow_up == "overdue"
+    midnight = datetime(2026, 11, 24, tzinfo=UTC)
+    assert board.next_change(data, later) == midnight
+    board.bring_up_to_date(data, midnight)
+    card = data.card(deal_id)
+    assert card is not None and card.days_in_stage == 1
+    fourteen = NOW + timedelta(days=14)  # the first stage is stale after 14 days
+    assert board.next_change(data, fourteen - timedelta(hours=1)) == fourteen
+    board.bring_up_to_date(data, fourteen)
+    card = data.card(deal_id)
+    assert card is not None and card.stale
+
+
 def test_neighbour_stage_stops_at_the_ends(db: Any) -> None:
     deal_id = add_deal(db, "A", "1")
     with db.snapshot() as s:

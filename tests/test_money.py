@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinycrm.domain.money import exponent, format_money, parse_money, to_decimal_text
+from tinycrm.domain.money import (
+    exponent,
+    format_money,
+    parse_money,
+    short_money,
+    to_decimal_text,
+)
 from tinycrm.errors import ValidationError
 
 
@@ -57,3 +63,26 @@ def test_decimal_text_is_the_exact_decimal_of_the_minor_units(minor: int, curren
     exp = exponent(currency)
     assert to_decimal_text(minor, currency) == f"{Decimal(minor) / (10**exp):.{exp}f}"
     assert Decimal(to_decimal_text(minor, currency) or "") * 10**exp == minor
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "shown"),
+    [
+        (75000, "USD", "$750"),
+        (99950, "USD", "$1k"),  # $999.50 rounds to a thousand
+        (750000, "USD", "$7.5k"),
+        (2500000, "EUR", "€25k"),
+        (6850000, "USD", "$68.5k"),
+        (68100000, "USD", "$681k"),
+        (99996000, "USD", "$1M"),  # 999,960 is a million once rounded, not "1000k"
+        (519856400, "EUR", "€5.2M"),
+        (3050000000, "USD", "$30.5M"),
+        (6850000, "CHF", "68.5k CHF"),
+        (1200000, "JPY", "¥1.2M"),  # no minor unit
+        (-750000, "USD", "-$7.5k"),
+        (0, "USD", "$0"),
+        (10**17, "USD", "$1000T"),
+    ],
+)
+def test_short_money_abbreviates_without_cutting(minor: int, currency: str, shown: str) -> None:
+    assert short_money(minor, currency) == shown

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -44,6 +44,11 @@ class Card:
     next_due: datetime | None
     closed_at: datetime | None
     lost_reason: str | None
+    # what the time-dependent fields above are worked out from, so they can be brought up
+    # to date as time passes without reading the database again
+    entered_at: datetime | None = None
+    last_change: datetime | None = None
+    next_all_day: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,16 @@ class Total:
     count: int
     value: int
     weighted: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The closed deals of one status and currency: how many and their value."""
+
+    status: str  # won or lost
+    currency: str
+    count: int
+    value: int
 
 
 @dataclass
@@ -71,6 +86,12 @@ class Column:
     def totals(self) -> list[Total]:
         """Return count, value and weighted value per currency (never added across)."""
         return totals_of(self.cards)
+
+    @property
+    def outcomes(self) -> list[Outcome]:
+        """Return count and value per status (won, then lost) and currency: what closed
+        deals add up to (weighing them by a stage they left would mean nothing)."""
+        return outcomes_of(self.cards)
 
 
 @dataclass
@@ -102,6 +123,20 @@ def totals_of(cards: Iterable[Card]) -> list[Total]:
             entry[1] += card.value
             entry[2] += (card.value * card.probability + 50) // 100
     return [Total(cur, n, v, w) for cur, (n, v, w) in sorted(sums.items())]
+
+
+def outcomes_of(cards: Iterable[Card]) -> list[Outcome]:
+    """Sum closed cards by status and currency: count and value."""
+    sums: dict[tuple[str, str], list[int]] = {}
+    for card in cards:
+        if card.status == "open":
+            continue
+        entry = sums.setdefault((card.status, card.currency), [0, 0])
+        entry[0] += 1
+        entry[1] += card.value or 0
+    order = {DealStatus.WON: 0, DealStatus.LOST: 1}
+    keys = sorted(sums, key=lambda k: (order.get(k[0], 2), k[1]))
+    return [Outcome(status, cur, *sums[status, cur]) for status, cur in keys]
 
 
 def follow_up_state(due: datetime | None, all_day: bool, now: datetime, tz: tzinfo) -> str:
@@ -267,13 +302,97 @@ def _card(row: Any, now: datetime, tz: tzinfo, stale_days: int | None) -> Card:
         value=row["value"],
         currency=row["currency"],
         probability=prob,
-        days_in_stage=max(0, (now - entered).days),
+        days_in_stage=days_between(entered, now, tz),
         stale=bool(is_open and stale_days and (now - last).days >= stale_days),
         follow_up=follow_up_state(next_due, bool(row["next_all_day"]), now, tz),
         next_due=next_due,
         closed_at=_utc(row["closed_at"]),
         lost_reason=row["lost_reason"],
+        entered_at=entered,
+        last_change=last,
+        next_all_day=bool(row["next_all_day"]),
     )
+
+
+def days_between(start: datetime, now: datetime, tz: tzinfo) -> int:
+    """Return how many midnights (local time) have passed since `start`: a deal that entered
+    its stage yesterday evening has been there 1 day this morning."""
+    return max(0, (now.astimezone(tz).date() - start.astimezone(tz).date()).days)
+
+
+def _timed(card: Card, now: datetime, tz: tzinfo, stale_days: int | None) -> Card:
+    """Return `card` with its follow-up sign, days in stage and staleness as of `now`."""
+    if card.entered_at is None or card.last_change is None:
+        return card
+    days = days_between(card.entered_at, now, tz)
+    stale = bool(
+        card.status == "open" and stale_days and (now - card.last_change).days >= stale_days
+    )
+    sign = follow_up_state(card.next_due, card.next_all_day, now, tz)
+    if (days, stale, sign) == (card.days_in_stage, card.stale, card.follow_up):
+        return card
+    return replace(card, days_in_stage=days, stale=stale, follow_up=sign)
+
+
+def bring_up_to_date(
+    data: Board,
+    now: datetime,
+    sort: str = "stage",
+    tz: tzinfo | None = None,
+    since: datetime | None = None,
+) -> set[str]:
+    """Bring the time-dependent parts of a loaded board's cards (follow-up signs, days in
+    stage, staleness) to `now`, reading nothing; return the keys of the columns that changed.
+    `since`, the time the cards were last brought up to date, lets a change within the same
+    day look only at the cards whose follow-up fell due or that turned stale in between."""
+    tz = tz or local_tz()
+    same_day = since is not None and since.astimezone(tz).date() == now.astimezone(tz).date()
+    changed = set()
+    for column in [*data.columns, data.closed]:
+        stale_days = column.stale_days
+        if same_day and since is not None:
+            cards = [
+                _timed(c, now, tz, stale_days) if _turns(c, since, now, stale_days) else c
+                for c in column.cards
+            ]
+        else:
+            cards = [_timed(c, now, tz, stale_days) for c in column.cards]
+        if any(new is not old for new, old in zip(cards, column.cards, strict=True)):
+            if column is not data.closed:
+                cards.sort(key=_sort_key(sort))
+            column.cards = cards
+            changed.add(column.key)
+    return changed
+
+
+def _turns(card: Card, since: datetime, now: datetime, stale_days: int | None) -> bool:
+    """Tell whether a card's follow-up falls due, or the card turns stale, after `since` and
+    by `now`."""
+    due = card.next_due
+    if due is not None and since < due <= now:
+        return True
+    if stale_days and card.last_change is not None and not card.stale:
+        return since < card.last_change + timedelta(days=stale_days) <= now
+    return False
+
+
+def next_change(data: Board, now: datetime, tz: tzinfo | None = None) -> datetime:
+    """Return the first moment after `now` at which a card of a loaded board would look
+    different: a timed follow-up falls due, a deal turns stale, or the day changes."""
+    tz = tz or local_tz()
+    local = now.astimezone(tz)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=tz)
+    moments = [midnight.astimezone(UTC)]
+    for column in data.columns:
+        for card in column.cards:
+            due = card.next_due
+            if due is not None and not card.next_all_day and due > now:
+                moments.append(due)
+            if column.stale_days and card.last_change is not None and not card.stale:
+                turns = card.last_change + timedelta(days=column.stale_days)
+                if turns > now:
+                    moments.append(turns)
+    return min(moments)
 
 
 def place_cards(

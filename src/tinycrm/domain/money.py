@@ -84,3 +84,28 @@ def to_decimal_text(minor: int | None, currency: str) -> str | None:
         return str(minor)
     whole, part = divmod(abs(minor), 10**exp)
     return f"{'-' if minor < 0 else ''}{whole}.{part:0{exp}d}"
+
+
+_UNITS = ((10**3, "k"), (10**6, "M"), (10**9, "B"), (10**12, "T"))
+
+
+def short_money(minor: int, currency: str) -> str:
+    """Render money in at most three or four figures, where room is short: "$750", "$7.5k",
+    "$68.5k", "$681k", "€5.2M", "$30.5M", "68.5k CHF". Amounts are rounded to whole units,
+    then to a tenth of a thousand, million… (half up); nothing is ever cut off."""
+    scale = 10 ** exponent(currency)
+    whole = (abs(minor) * 2 + scale) // (2 * scale)
+    number = str(whole)
+    if whole >= 1000:
+        for unit, suffix in _UNITS:
+            tenths = (whole * 20 + unit) // (2 * unit)
+            if tenths < 1000:
+                number = f"{tenths // 10}.{tenths % 10}".removesuffix(".0") + suffix
+                break
+            units = (whole * 2 + unit) // (2 * unit)
+            if units < 1000 or suffix == "T":
+                number = f"{units}{suffix}"
+                break
+    minus = "-" if minor < 0 and whole else ""
+    sign = _SYMBOLS.get(currency)
+    return f"{minus}{sign}{number}" if sign else f"{minus}{number} {currency}"

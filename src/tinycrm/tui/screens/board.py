@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -15,14 +17,19 @@ from tinycrm.core.board import SORTS, Board, Card
 from tinycrm.tui import actions
 from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.widgets.cards import CardList
-from tinycrm.tui.widgets.columns import StageColumn
+from tinycrm.tui.widgets.columns import BoardColumns, StageColumn
 from tinycrm.tui.widgets.footer import KeyFooter
+
+LEGEND = ("▲ overdue", "● today", "○ later", "· none", "12d! stale")
+TICK_SECONDS = 1.0  # how often the board asks whether the time for a change has come
 
 
 class BoardScreen(CrmScreen[None]):
     """The board of one pipeline."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # first, so the footer shows it while a filter is on (and only then: check_action)
+        Binding("escape", "clear_filter", "Clear filter"),
         Binding("left,h", "column(-1)", "Left", show=False),
         Binding("right,l", "column(1)", "Right", show=False),
         Binding("less_than_sign,shift+left", "move(-1)", "Stage back"),
@@ -39,7 +46,6 @@ class BoardScreen(CrmScreen[None]):
         Binding("c", "app.contacts", "Contacts"),
         Binding("a", "app.agenda", "Agenda"),
         Binding("r", "app.reports", "Reports"),
-        Binding("escape", "clear_filter", show=False),
         # handled as the key is read, so keys typed after enter act on the cards
         Binding("enter", "filter_done", show=False, priority=True),
     ]
@@ -54,15 +60,39 @@ class BoardScreen(CrmScreen[None]):
         self.board: Board | None = None
         self.column_keys: list[str] = []
         self.loaded = False
+        self._next_change: datetime | None = None  # when a card will next look different
+        self._timed_at: datetime | None = None  # when the cards were last brought up to date
 
     def compose(self) -> ComposeResult:
         yield Static("Loading the board…", id="board-status")
-        yield Horizontal(id="columns")
+        yield Static("", id="board-empty")
+        yield BoardColumns(id="columns")
         yield Input(placeholder="filter: words of a title, contact or company", id="filter")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()
+        self.set_interval(TICK_SECONDS, self.check_time)
+
+    def check_time(self) -> None:
+        """Bring the cards up to date once the time has come when one would look different
+        (a follow-up falls due, a deal turns stale, the day changes): nothing is read, the
+        time is the app's clock, and between those moments this only compares two times."""
+        from tinycrm.core import board
+
+        data = self.board
+        if data is None or not self.loaded:
+            return
+        now = self.app.now()
+        if self._next_change is None:  # the cards changed since it was worked out
+            self._next_change = board.next_change(data, self._timed_at or now)
+        if now < self._next_change:
+            return
+        changed = board.bring_up_to_date(data, now, self.sort, since=self._timed_at)
+        self._next_change = board.next_change(data, now)
+        self._timed_at = now
+        if changed:
+            self._redraw(changed, self.selected_id)
 
     def reload(self) -> None:
         """Load the board again (in a thread) and show it."""
@@ -77,7 +107,8 @@ class BoardScreen(CrmScreen[None]):
         app = self.app
         try:
             with app.db.snapshot() as session:
-                data = board.load_board(session, app.now(), pipeline, text=text, sort=sort)
+                now = app.now()
+                data = board.load_board(session, now, pipeline, text=text, sort=sort)
         except TinyCrmError as error:
             self.pipeline = None
             app.call_from_thread(app.notify, error.message, severity="error")
@@ -85,7 +116,7 @@ class BoardScreen(CrmScreen[None]):
             return
         if not get_current_worker().is_cancelled:
             # mypy cannot solve call_from_thread's "T | Awaitable[T]" for a coroutine function
-            app.call_from_thread(self._show, data)  # type: ignore[arg-type]
+            app.call_from_thread(self._show, data, now)  # type: ignore[arg-type]
 
     def patch(self, deal_id: int) -> None:
         """Update one deal's card in place (after a change made here); reload if in doubt.
@@ -131,19 +162,21 @@ class BoardScreen(CrmScreen[None]):
     def _typing(self) -> bool:
         return isinstance(self.focused, Input) and self.focused.has_class("shown")
 
-    async def _show(self, data: Board) -> None:
+    async def _show(self, data: Board, now: datetime) -> None:
+        self._timed_at = now  # the time the cards' signs and days are worked out for
         current = self.current
         keep_key = current.key_of() if current else None
         keep_deal = self.selected_id
         self.board = data
         keys = [c.key for c in data.columns] + [data.closed.key]
         if keys != self.column_keys:
-            holder = self.query_one("#columns", Horizontal)
+            holder = self.query_one("#columns", BoardColumns)
             await holder.remove_children()
             await holder.mount_all(
                 [StageColumn(c.key) for c in data.columns]
                 + [StageColumn(data.closed.key, closed=True)]
             )
+            holder.size_columns()
             self.column_keys = keys
         self._fill(data, keep_key, keep_deal)
 
@@ -169,17 +202,43 @@ class BoardScreen(CrmScreen[None]):
         data = self.board
         if data is None:
             return
+        self._next_change = None  # worked out at the next tick, not in the time of a key
+        self._guide(data)
         open_count = sum(len(c.cards) for c in data.columns)
         parts = [f"{data.pipeline} pipeline", f"{open_count} open deals", f"sort: {self.sort}"]
         if self.text:
             parts.append(f"filter: {self.text}")
         if len(data.pipelines) > 1:
             parts.append("p: next pipeline")
-        legend = "▲ overdue  ● today  ○ later  · none  12d! stale"
+        line = "  ·  ".join(parts)
         if self.app.waiting:
-            legend = "⏳ waiting for another crm to finish writing…"
-        line = "  ·  ".join(parts) + "    " + legend
-        self.query_one("#board-status", Static).update(line, layout=False)  # one line, fixed
+            line += "    ⏳ waiting for another crm to finish writing…"
+        else:
+            # as much of the legend as fits, whole entries only
+            room = self.size.width - 2 - cell_len(line) - 4
+            shown = [
+                x for i, x in enumerate(LEGEND) if cell_len("  ".join(LEGEND[: i + 1])) <= room
+            ]
+            if shown:
+                line += "    " + "  ".join(shown)
+        status = self.query_one("#board-status", Static)
+        status.update(Content(line), layout=False)  # one line, fixed
+
+    def on_resize(self) -> None:
+        self._status()
+
+    def _guide(self, data: Board) -> None:
+        """Say what to do when there is no card to show."""
+        guide = self.query_one("#board-empty", Static)
+        if any(c.cards for c in [*data.columns, data.closed]):
+            guide.display = False
+            return
+        if self.text:
+            words = f"No deal matches '{self.text}' — esc clears the filter"
+        else:
+            words = "No deals yet — press n to add one"
+        guide.update(Content(words))  # a filter is text, never markup
+        guide.display = True
 
     @property
     def lists(self) -> list[CardList]:
@@ -262,6 +321,8 @@ class BoardScreen(CrmScreen[None]):
             status="open",
             days_in_stage=0,
             stale=False,
+            entered_at=self.app.now(),
+            last_change=self.app.now(),
             closed_at=None,
             lost_reason=None,
         )
@@ -330,16 +391,20 @@ class BoardScreen(CrmScreen[None]):
         box = self.query_one("#filter", Input)
         box.add_class("shown")
         self.set_focus(box)
+        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter_done":
             return self.focused is not None and self.focused.id == "filter"
+        if action == "clear_filter":
+            return bool(self.text) or self.query_one("#filter", Input).has_class("shown")
         return True
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.text = event.value.strip()
         self.reload()
+        self.refresh_bindings()
 
     def action_filter_done(self) -> None:
         """Enter in the filter: back to the cards, the filter kept."""
@@ -348,6 +413,7 @@ class BoardScreen(CrmScreen[None]):
             self.set_focus(lists[0])
         if not self.text:
             self.query_one("#filter", Input).remove_class("shown")
+        self.refresh_bindings()
 
     def action_clear_filter(self) -> None:
         """Clear the filter and hide it."""
@@ -360,6 +426,7 @@ class BoardScreen(CrmScreen[None]):
             self.reload()
         if self.lists:
             self.set_focus(self.lists[0])
+        self.refresh_bindings()
 
     def action_sort(self) -> None:
         """Sort the cards by the next order: stage age, follow-up, value, title."""

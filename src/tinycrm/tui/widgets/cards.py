@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -12,26 +13,25 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from tinycrm.core.board import Card
 from tinycrm.domain.labels import compact_money
+from tinycrm.domain.money import short_money
 from tinycrm.tui.messages import DealChosen
+from tinycrm.tui.widgets.cells import clip, fit
 
 CARD_HEIGHT = 4
 BADGES = {"overdue": "▲", "today": "●", "later": "○", "none": "·"}
 
 
-def money(card: Card) -> str:
-    """Render a card's value compactly (no zero cents)."""
+def money(card: Card, short: bool = False) -> str:
+    """Render a card's value compactly (no zero cents), or abbreviated ("$68.5k")."""
     if card.value is None:
         return "no value"
+    if short:
+        return short_money(card.value, card.currency)
     return compact_money(card.value, card.currency)
-
-
-def _fit(text: str, width: int) -> str:
-    if len(text) <= width:
-        return text.ljust(width)
-    return text[: max(0, width - 1)] + "…" if width > 0 else ""
 
 
 class CardList(ScrollView, can_focus=True):
@@ -98,6 +98,10 @@ class CardList(ScrollView, can_focus=True):
         self.refresh()
 
     def on_focus(self) -> None:
+        # when the stages don't fit, the board scrolls sideways to show the selected column
+        column = self.parent
+        if isinstance(column, Widget):
+            column.scroll_visible(animate=False, immediate=True)
         self.refresh()
 
     def on_blur(self) -> None:
@@ -130,33 +134,36 @@ class CardList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         card = self.cards[index]
         cursor = index == self.cursor and (self.has_focus or self.screen.focused is None)
+        # the cursor lends its background only: a sign keeps its colour on the selected card
         background = self.get_component_rich_style("cards--cursor") if cursor else Style()
+        over = Style(bgcolor=background.bgcolor)
         segments = self._line(card, part, width)
-        return Strip([Segment(t, base + s + background) for t, s in segments], width)
+        return Strip([Segment(t, base + s + over) for t, s in segments], width)
 
     def _line(self, card: Card, part: int, width: int) -> list[tuple[str, Style]]:
         style = self.get_component_rich_style
         pad = Style()
         if part == 0:
             badge = BADGES[card.follow_up]
-            title = _fit(f" #{card.id} {card.title}", width - 2)
+            title = fit(f" #{card.id} {card.title}", width - 2)
             return [
                 (title, style("cards--title")),
                 (f"{badge} ", style(f"cards--{card.follow_up}")),
             ]
         if part == 1:
             who = " · ".join(x for x in (card.contact, card.company) if x) or "no contact"
-            return [(_fit(f" {who}", width), style("cards--meta"))]
-        value = f" {money(card)}"
+            return [(fit(f" {who}", width), style("cards--meta"))]
         if card.status != "open":
             note = card.status + (f": {card.lost_reason}" if card.lost_reason else "")
             right, right_style = note, style(f"cards--{card.status}")
         else:
             right = f"{card.days_in_stage}d" + ("!" if card.stale else "")
             right_style = style("cards--stale") if card.stale else style("cards--meta")
-        room = width - len(value) - 1
-        right = right[: max(0, room - 1)] + " " if room > 1 else ""
-        if len(value) > width:
-            value = _fit(value, width)
-        gap = max(0, width - len(value) - len(right))
+        value = f" {money(card)}"
+        if cell_len(value) + 1 + cell_len(right) + 1 > width:
+            value = f" {money(card, short=True)}"
+        room = width - cell_len(value) - 2  # a space before and after the right-hand part
+        right = clip(right, room) + " " if room > 0 else ""
+        value = clip(value, width)
+        gap = max(0, width - cell_len(value) - cell_len(right))
         return [(value, pad), (" " * gap, pad), (right, right_style)]
