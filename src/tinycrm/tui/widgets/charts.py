@@ -10,7 +10,6 @@ measurement).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
@@ -30,7 +29,6 @@ WIN_ROWS = 4
 WIN_COLUMN = 5
 GAP = 4  # between two charts side by side
 NOTHING = "·"
-ONE, TENTH = Decimal(1), Decimal("0.1")
 
 FORECAST_STYLE = "$primary"
 FUNNEL_STYLE = "$accent"
@@ -41,31 +39,13 @@ AXIS_STYLE = "$text-muted"  # the lines of an axis only: its figures are in the 
 # --- figures for an axis --------------------------------------------------------------------
 
 
-def sign_of(currency: str) -> str:
-    """The currency's symbol ('$'), or nothing for one written by its code (the chart's
-    title names it)."""
-    from tinycrm.domain.money import format_money
-
-    zero = format_money(0, currency)
-    return "" if zero.endswith(currency) else zero[: zero.index("0")]
-
-
 def short_amount(minor: int, currency: str) -> str:
-    """An amount in about three figures for an axis or under a column: '$62.6k', '€950',
-    '$1.2M'; `format_money` writes it exactly."""
-    from tinycrm.domain.money import exponent
+    """An amount in about three figures for an axis or under a column ('$62.6k', '€950',
+    '$1.2M'), as the board's headers write it; a currency written by its code goes without
+    it, since the chart's title names it."""
+    from tinycrm.domain.money import short_money
 
-    major = Decimal(abs(minor)).scaleb(-exponent(currency))
-    text = ""
-    for n, suffix in enumerate(("", "k", "M", "B", "T")):
-        scaled = major.scaleb(-3 * n)
-        shown = scaled.quantize(TENTH if n else ONE, ROUND_HALF_UP)
-        if shown >= 100:
-            shown = scaled.quantize(ONE, ROUND_HALF_UP)
-        text = f"{shown}".removesuffix(".0") + suffix
-        if shown < 1000:
-            break
-    return ("-" if minor < 0 else "") + sign_of(currency) + text
+    return short_money(minor, currency).removesuffix(f" {currency}")
 
 
 def percent(rate: float | None) -> str:
