@@ -423,13 +423,13 @@ def test_ctrl_z_then_fg_in_the_editor_that_the_client_started_saves_the_edit(
 
 
 def board_is_drawn(screen: str, width: int) -> bool:
-    """The board fills `width` columns: five stage columns and the key bar at the bottom."""
+    """The board fills `width` columns: five stage columns and the key bars at the bottom."""
     lines = screen.rstrip("\n").split("\n")
     rules = [line for line in lines if line.startswith("───") and line.count("│") == 5]
     return (
         bool(rules)
         and len(rules[0].rstrip()) == width
-        and "^p palette" in lines[-1]
+        and any("^p Palette" in line for line in lines[-2:])
         and "Prospecting" in screen
     )
 
