@@ -139,10 +139,19 @@ def table(
     if len(rows) > PLAIN_ROWS:
         plain_table(rows, columns)
         return
+    out = console()
+    if out.color_system is None and not out.is_terminal and out.encoding.startswith("utf"):
+        # no styles to print: the same text, drawn without rich's layout (see cli/grid.py)
+        from tinycrm.cli.grid import draw
+
+        cells = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
+        drawn = draw([heading for _, heading in columns], cells, out.width)
+        if drawn is not None:
+            sys.stdout.write(drawn)
+            return
     from rich.table import Table
     from rich.text import Text
 
-    out = console()
     tab = Table(title=None, show_edge=False, pad_edge=False, header_style="bold")
     for key, heading in columns:
         tab.add_column(heading, overflow="fold", style=(styles or {}).get(key))
