@@ -391,6 +391,13 @@ class CrmApp(App[None]):
 
         self.write("redo", lambda s, now: history.redo(s, now))
 
+    def action_command_palette(self) -> None:
+        """Open the command palette (tinycrm's, safe against page keys while it opens)."""
+        from tinycrm.tui.commands import Palette
+
+        if self.use_command_palette and not isinstance(self.screen, Palette):
+            self.push_screen(Palette(id="--command-palette"))
+
     def action_keys(self) -> None:
         """Show every key."""
         from tinycrm.tui.screens.keys import KeysScreen

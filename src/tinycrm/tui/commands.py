@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
     from tinycrm.tui.app import CrmApp
@@ -56,3 +56,16 @@ class CrmCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class Palette(CommandPalette):
+    """Textual's command palette, made safe at one edge: a page key (pgup, pgdn) that comes
+    after the first commands are listed but before they are laid out has no page to move by
+    (Textual's option list would fail looking up a line it has not measured yet)."""
+
+    def _action_command_list(self, action: str) -> None:
+        if action in ("page_up", "page_down"):
+            found = self.query(CommandList)
+            if not found or not found.first().scrollable_content_region:
+                return
+        super()._action_command_list(action)
