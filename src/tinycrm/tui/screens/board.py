@@ -248,6 +248,9 @@ class BoardScreen(CrmScreen[None]):
         if card is None or self.board is None:
             self._need_deal()
             return
+        if card.status != "open":  # a won or lost deal is reopened only when asked
+            actions.ask_reopen(self.app, card.id)
+            return
         stage_ids = [c.stage_id for c in self.board.columns]
         index = stage_ids.index(card.stage_id) + step if card.stage_id in stage_ids else -1
         if not 0 <= index < len(stage_ids):
