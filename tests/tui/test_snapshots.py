@@ -47,3 +47,12 @@ class TestScreens:
 
     def test_reports(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
         assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("r"))
+
+    def test_new_deal_form(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("n"))
+
+    def test_log_form(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("i"))
+
+    def test_keys(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("question_mark"))
