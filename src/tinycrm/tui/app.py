@@ -402,7 +402,8 @@ class CrmApp(App[None]):
         """Open the command palette (tinycrm's, safe against page keys while it opens)."""
         from tinycrm.tui.commands import Palette
 
-        if self.use_command_palette and not isinstance(self.screen, Palette):
+        # one palette at a time, even when a screen (help) was opened over it
+        if self.use_command_palette and not any(isinstance(s, Palette) for s in self.screen_stack):
             self.push_screen(Palette(id="--command-palette"))
 
     def action_keys(self) -> None:
