@@ -245,15 +245,16 @@ def test_a_stage_key_on_a_closed_card_asks_before_reopening(board_db: Any, db_pa
         seen.append(status())
         await press(pilot, "greater_than_sign", "escape")
         seen.append(status())
-        await press(pilot, "greater_than_sign")
-        await pilot.click("#confirm-yes")
-        await press(pilot)
+        await press(pilot, "greater_than_sign", "n")
+        seen.append(status())
+        await press(pilot, "greater_than_sign", "enter")
         seen.append(status())
         seen.append(messages(app)[-1])
 
     drive(board_db, steps)
     assert seen == [
         f"{NAME} is won. Reopen it? It goes back to Prospecting as an open deal.",
+        ("won", "Prospecting"),
         ("won", "Prospecting"),
         ("won", "Prospecting"),
         ("open", "Prospecting"),
