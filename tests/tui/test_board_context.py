@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import table_rows
+from tests.tui.conftest import settle
 from tests.tui.test_board_workflows import (
     LOVELACE,
     drive,
@@ -303,3 +304,16 @@ def test_crm_move_names_a_reopening_too(jane: Path, crm: Any) -> None:
     result = crm("move", "2", "prospecting")
     assert result.exit_code == 0
     assert result.stdout.strip() == "Reopened deal #2 Acme website in Prospecting (it was won)"
+
+
+def test_redo_from_the_palette_says_what_it_did(board_db: Any) -> None:
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "greater_than_sign", "u")
+        app.action_redo()
+        await settle(pilot)
+        seen.append(messages(app)[-1])
+
+    drive(board_db, steps)
+    assert seen == [f"Redid: move deal #{LOVELACE} Lovelace website redesign to Qualifying"]

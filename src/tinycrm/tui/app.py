@@ -390,7 +390,10 @@ class CrmApp(App[None]):
         """Re-apply what undo took back."""
         from tinycrm.store import history
 
-        self.write("redo", lambda s, now: history.redo(s, now))
+        def redo(session: Session, now: datetime) -> str:
+            return history.redo(session, now).summary or "a change"
+
+        self.write("redo", redo, done=lambda what: self.notify(f"Redid: {what}"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own palette commands, less its "Keys" panel ("Help: every key" is ours)."""
