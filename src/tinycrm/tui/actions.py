@@ -140,7 +140,7 @@ def ask_reopen(app: CrmApp, deal_id: int) -> None:
 
     text = (
         f"{name} is {status}. Reopen it? It goes back to {where} as an open deal.\n"
-        "(From the shell: crm move ID STAGE reopens it in any stage.)"
+        f"(From the shell, crm move {deal_id} STAGE reopens it in the stage you name.)"
     )
     app.push_screen(ConfirmDialog(f"Reopen {name}", text, "Reopen", confirmed))
 
