@@ -114,7 +114,8 @@ def test_a_move_then_a_follow_up_typed_fast_lands_on_the_moved_deal(
 
 def test_a_move_then_a_log_typed_fast_lands_on_the_moved_deal(board_db: Any, db_path: Path) -> None:
     async def steps(pilot: Any, app: Any) -> None:
-        await burst(pilot, ">", "i", "enter", *typed("sent the quote"), "enter")
+        # kind (call), direction (none), when (now), then what happened
+        await burst(pilot, ">", "i", "enter", "enter", "enter", *typed("sent the quote"), "enter")
 
     drive(board_db, steps)
     assert table_rows(

@@ -146,3 +146,44 @@ def test_wide_names_keep_the_columns_aligned_in_a_small_terminal(
         assert key in screen()
     tmux("send-keys", "-t", "wide", "q")
     assert wait_for(lambda: "wide" not in tmux("list-sessions")), screen()
+
+
+def test_at_80x24_the_palette_survives_page_keys_and_forms_name_their_deal(
+    tmux: Callable[..., str], demo_template: Path, db_path: Path, hermetic: Path
+) -> None:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(demo_template, db_path)
+    crm = Path(sys.executable).parent / "crm"
+    command = (
+        f"env TINYCRM_HOME={hermetic} TINYCRM_NOW={FIXED_NOW} TZ=UTC TERM=xterm-256color "
+        f"{crm} --db {db_path} board"
+    )
+    tmux("new-session", "-d", "-s", "small", "-x", "80", "-y", "24", command)
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", "small")
+
+    assert wait_for(lambda: f"#{LOVELACE} Lovelace" in screen()), screen()
+    # ctrl+p and page keys in one write, as a held PgUp after ctrl+p sends them
+    tmux("send-keys", "-t", "small", "C-p", "PPage", "PPage", "NPage", "PPage")
+    assert wait_for(lambda: "Search for commands" in screen()), screen()
+    tmux("send-keys", "-t", "small", "Escape")
+    assert wait_for(lambda: "Search for commands" not in screen()), screen()
+    assert "went wrong" not in screen()
+    # the new-deal form, whole, buttons included
+    tmux("send-keys", "-t", "small", "n")
+    assert wait_for(lambda: "New deal in Prospecting" in screen()), screen()
+    assert "Save" in screen() and "Cancel" in screen() and "Currency" in screen()
+    tmux("send-keys", "-t", "small", "Escape")  # (alone: escape then a key reads as alt+key)
+    assert wait_for(lambda: "New deal in" not in screen()), screen()
+    # a stage key on a closed card asks before reopening it
+    tmux("send-keys", "-t", "small", "w")
+    status = f"SELECT status FROM deal WHERE id = {LOVELACE}"
+    assert wait_for(lambda: table_rows(db_path, status) == [("won",)]), screen()
+    tmux("send-keys", "-t", "small", "<")
+    assert wait_for(lambda: f"Reopen #{LOVELACE} Lovelace" in screen()), screen()
+    tmux("send-keys", "-t", "small", "Escape")
+    assert wait_for(lambda: "Reopen #" not in screen()), screen()
+    tmux("send-keys", "-t", "small", "q")
+    assert wait_for(lambda: "small" not in tmux("list-sessions")), screen()
+    assert table_rows(db_path, status) == [("won",)]

@@ -58,3 +58,12 @@ class TestScreens:
     def test_contact_form(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
         run_before = keys("enter", "d", "e")
         assert snap_compare(app_on(board_db), terminal_size=size, run_before=run_before)
+
+    def test_new_deal_form(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("n"))
+
+    def test_log_form(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("i"))
+
+    def test_keys(self, board_db: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+        assert snap_compare(app_on(board_db), terminal_size=size, run_before=keys("question_mark"))

@@ -126,6 +126,18 @@ def close_deal(
     return deal
 
 
+def reopen(session: Session, deal: Deal, now: datetime) -> Stage:
+    """Put a won or lost deal back among the open ones, in the stage it was closed in (the
+    way to reopen when no stage is named); return that stage."""
+    if deal.status not in CLOSED:
+        raise ConflictError(f"deal #{deal.id} {deal.title} is open")
+    stage = session.get(Stage, deal.stage_id)
+    if stage is None:
+        raise NotFoundError(f"the stage of deal #{deal.id} {deal.title} is gone")
+    move_deal(session, deal, stage, now)
+    return stage
+
+
 def move_to(
     session: Session, deal: Deal, target: str, now: datetime, reason: str | None = None
 ) -> str:

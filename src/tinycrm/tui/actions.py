@@ -1,7 +1,10 @@
-"""What a person can do to a deal from any screen: move, close, follow up, log, edit, add.
+"""What a person can do to a deal from any screen: move, reopen, close, follow up, log, edit,
+add.
 
 Each action names its target (the deal id the key was pressed on) and queues the change with
-the app's writer; nothing here waits for the database."""
+the app's writer; nothing here waits for the database. Every form and question names the
+record it is about, and every change says what it did once it is saved. What is done to a
+follow-up itself (done, snooze) is in `follow_ups`."""
 
 from __future__ import annotations
 
@@ -12,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from tinycrm.tui.dialogs.forms import Field, FormDialog
+from tinycrm.tui.dialogs.forms import Field, FieldError, FormDialog, about
 from tinycrm.tui.writer import Job
 
 if TYPE_CHECKING:
     from tinycrm.errors import TinyCrmError
-    from tinycrm.store.models import Deal
+    from tinycrm.store.models import Contact, Deal
     from tinycrm.tui.app import CrmApp
 
 Revert = Callable[[], None]
@@ -29,6 +32,22 @@ def _deal(session: Session, deal_id: int) -> Deal:
     return deals.get_deal(session, deal_id)
 
 
+def deal_name(deal: Deal) -> str:
+    """Return how the board names a deal: '#12 Acme renewal'."""
+    return f"#{deal.id} {deal.title}"
+
+
+def name_of_deal(app: CrmApp, deal_id: int) -> str:
+    """Return a deal's name as it is now ('#12' alone if it is gone)."""
+    from tinycrm.errors import NotFoundError
+
+    try:
+        with app.db.snapshot() as session:
+            return deal_name(_deal(session, deal_id))
+    except NotFoundError:
+        return f"#{deal_id}"
+
+
 def open_form(
     app: CrmApp,
     title: str,
@@ -36,19 +55,18 @@ def open_form(
     build: Callable[[dict[str, str]], Job],
     *,
     action: str = "Save",
-    error: str = "",
+    error: str | TinyCrmError = "",
 ) -> None:
-    """Ask for values; `build(values)` checks them (a TinyCrmError keeps the form open) and
-    returns the change to queue. A change the core refuses when it runs opens the form again
-    with what was typed and the reason."""
+    """Ask for values; `build(values)` checks them (a TinyCrmError keeps the form open, a
+    FieldError also names its field) and returns the change to queue. A change the core
+    refuses when it runs opens the form again with what was typed and the reason."""
 
     def submit(values: dict[str, str]) -> None:
         job = build(values)
 
         def refused(problem: TinyCrmError) -> None:
-            hint = f"\n{problem.hint}" if problem.hint else ""
             typed = [replace(f, value=values.get(f.name, f.value)) for f in fields]
-            open_form(app, title, typed, build, action=action, error=problem.message + hint)
+            open_form(app, title, typed, build, action=action, error=problem)
 
         job.refused = refused
         app.submit(job)
@@ -57,19 +75,28 @@ def open_form(
 
 
 def move(app: CrmApp, deal_id: int, step: int) -> None:
-    """Move a deal one stage left (-1) or right (+1) of the stage it is in when saved."""
+    """Move a deal one stage left (-1) or right (+1) of the stage it is in when saved; a won
+    or lost deal is not moved but asked about (see `ask_reopen`)."""
     from tinycrm.core import board, deals
+    from tinycrm.domain.values import CLOSED
     from tinycrm.errors import ConflictError
 
-    def change(session: Session, now: datetime) -> None:
+    with app.db.snapshot() as session:
+        closed = _deal(session, deal_id).status in CLOSED
+    if closed:
+        ask_reopen(app, deal_id)
+        return
+
+    def change(session: Session, now: datetime) -> str:
         deal = _deal(session, deal_id)
         target = board.neighbour_stage(session, deal, step)
         if target is None:
             edge = "first" if step < 0 else "last"
             raise ConflictError(f"{deal.title} is in the {edge} stage")
         deals.move_deal(session, deal, target, now)
+        return f"Moved {deal_name(deal)} to {target.name}"
 
-    app.write(f"move deal #{deal_id}", change, deal_id)
+    app.write(f"move deal #{deal_id}", change, deal_id, app.notify)
 
 
 def move_to(app: CrmApp, deal_id: int, stage_id: int, revert: Revert | None = None) -> None:
@@ -78,14 +105,44 @@ def move_to(app: CrmApp, deal_id: int, stage_id: int, revert: Revert | None = No
     from tinycrm.errors import NotFoundError
     from tinycrm.store.models import Stage
 
-    def change(session: Session, now: datetime) -> None:
+    def change(session: Session, now: datetime) -> str:
         deal = _deal(session, deal_id)
         stage = session.get(Stage, stage_id)
         if stage is None:
             raise NotFoundError(f"no stage #{stage_id}")
         deals.move_deal(session, deal, stage, now)
+        return f"Moved {deal_name(deal)} to {stage.name}"
 
-    app.submit(Job(f"move deal #{deal_id}", change, deal_id, revert=revert))
+    app.submit(Job(f"move deal #{deal_id}", change, deal_id, app.notify, revert=revert))
+
+
+def ask_reopen(app: CrmApp, deal_id: int) -> None:
+    """Ask before reopening a won or lost deal (a stage key on it would otherwise reopen it
+    unseen); yes puts it back, open, in the stage it was closed in, as `crm move` does when
+    that stage is named."""
+    from tinycrm.core import deals
+    from tinycrm.store.models import Stage
+    from tinycrm.tui.dialogs.confirm import ConfirmDialog
+
+    with app.db.snapshot() as session:
+        deal = _deal(session, deal_id)
+        name, status = deal_name(deal), deal.status
+        stage = session.get(Stage, deal.stage_id)
+        where = stage.name if stage is not None else "its stage"
+
+    def change(session: Session, now: datetime) -> str:
+        the_deal = _deal(session, deal_id)
+        back_in = deals.reopen(session, the_deal, now)
+        return f"Reopened {deal_name(the_deal)} in {back_in.name}"
+
+    def confirmed() -> None:
+        app.write(f"reopen deal #{deal_id}", change, deal_id, app.notify)
+
+    text = (
+        f"{name} is {status}. Reopen it? It goes back to {where} as an open deal.\n"
+        f"(From the shell, crm move {deal_id} STAGE reopens it in the stage you name.)"
+    )
+    app.push_screen(ConfirmDialog(f"Reopen {name}", text, "Reopen", confirmed))
 
 
 def close(
@@ -98,32 +155,30 @@ def close(
     revert: Revert | None = None,
 ) -> None:
     """Mark a deal won or lost (a refusal becomes a notification); a win schedules the
-    check-in the settings ask for, as `crm move … won` does. `done` gets that follow-up's
-    description, or None."""
+    check-in the settings ask for, as `crm move … won` does. `done` gets what was done, in
+    words (the deal, and the check-in or the reason)."""
     from tinycrm.core import deals, followups
     from tinycrm.domain import dates
 
-    def change(session: Session, now: datetime) -> str | None:
+    def change(session: Session, now: datetime) -> str:
         deal = _deal(session, deal_id)
         deals.close_deal(session, deal, status, now, reason)
+        said = f"Marked {deal_name(deal)} {status}"
         if status != "won":
-            return None
+            return said + (f": {deal.lost_reason}" if deal.lost_reason else "")
         fu = followups.after_win(session, deal, now)
         if fu is None:
-            return None
-        return f"follow-up #{fu.id} due {dates.describe(fu.due_at, True)}"
+            return said
+        return said + f"; check-in follow-up #{fu.id} due {dates.describe(fu.due_at, True)}"
 
-    job = Job(f"mark deal #{deal_id} {status}", change, deal_id, done, revert=revert)
+    job = Job(f"mark deal #{deal_id} {status}", change, deal_id, done or app.notify)
+    job.revert = revert
     app.submit(job)
 
 
 def win(app: CrmApp, deal_id: int, revert: Revert | None = None) -> None:
     """Mark a deal won, telling the person once it is saved."""
-
-    def done(check_in: str | None) -> None:
-        app.notify(f"Deal #{deal_id} won" + (f"; check-in {check_in}" if check_in else ""))
-
-    close(app, deal_id, "won", done=done, revert=revert)
+    close(app, deal_id, "won", revert=revert)
 
 
 def ask_lost(
@@ -136,85 +191,133 @@ def ask_lost(
     def build(values: dict[str, str]) -> Job:
         reason = values["reason"]
 
-        def change(session: Session, now: datetime) -> None:
+        def change(session: Session, now: datetime) -> str:
             deal = _deal(session, deal_id)
             deals.close_deal(session, deal, "lost", now, reason)
+            why = f": {deal.lost_reason}" if deal.lost_reason else ""
+            return f"Marked {deal_name(deal)} lost{why}"
 
         revert = shown(reason) if shown is not None else None
-        return Job(f"mark deal #{deal_id} lost", change, deal_id, revert=revert)
+        return Job(f"mark deal #{deal_id} lost", change, deal_id, app.notify, revert=revert)
 
     open_form(
         app,
-        f"Deal #{deal_id} lost",
-        [Field("reason", "Why was it lost?", placeholder="price, timing, competitor …")],
+        f"Mark {name_of_deal(app, deal_id)} lost",
+        [Field("reason", "Why lost?", placeholder="price, timing, competitor …")],
         build,
         action="Mark lost",
     )
 
 
+def records_of(
+    session: Session, deal_id: int | None, contact_id: int | None
+) -> tuple[Deal | None, Contact | None]:
+    """Return the deal and the contact an activity is about (a deal alone: its contact)."""
+    from tinycrm.core import contacts, deals
+
+    deal = deals.get_deal(session, deal_id) if deal_id else None
+    if contact_id:
+        return deal, contacts.get_contact(session, contact_id)
+    if deal is not None and deal.contact_id:
+        return deal, contacts.find_contact(session, deal.contact_id)
+    return deal, None
+
+
+def _names(app: CrmApp, deal_id: int | None, contact_id: int | None) -> tuple[str, str]:
+    """Return (' on #12 Acme renewal' or '', ' with Ada Lovelace' or '') as they are now."""
+    with app.db.snapshot() as session:
+        deal, contact = records_of(session, deal_id, contact_id)
+        return (
+            f" on {deal_name(deal)}" if deal is not None else "",
+            f" with {contact.name}" if contact is not None else "",
+        )
+
+
 def ask_follow_up(app: CrmApp, deal_id: int | None = None, contact_id: int | None = None) -> None:
-    """Ask for a follow-up's title and due time, then add it."""
+    """Ask for a follow-up's title and due time, then add it to the deal (or contact)."""
     from tinycrm.core import contacts, followups
     from tinycrm.domain import dates
 
-    def build(values: dict[str, str]) -> Job:
-        due = dates.parse_when(values["due"], app.now())
+    on_deal, with_contact = _names(app, deal_id, contact_id)
 
-        def change(session: Session, now: datetime) -> None:
-            deal = _deal(session, deal_id) if deal_id else None
+    def build(values: dict[str, str]) -> Job:
+        if not values["title"].strip():
+            raise FieldError("title", "a follow-up needs a title, e.g. 'call back'")
+        with about("due"):
+            due = dates.parse_when(values["due"], app.now())
+
+        def change(session: Session, now: datetime) -> str:
+            deal = records_of(session, deal_id, None)[0]
             contact = contacts.get_contact(session, contact_id) if contact_id else None
-            followups.add_follow_up(
+            fu = followups.add_follow_up(
                 session, values["title"], due, now=now, deal=deal, contact=contact
             )
+            on = f" on {deal_name(deal)}" if deal is not None else ""
+            if deal is None and contact is not None:
+                on = f" for {contact.name}"
+            when = dates.describe(fu.due_at, fu.all_day)
+            return f"Follow-up #{fu.id} {fu.title}{on}, due {when}"
 
-        when = dates.show(due.at) if not due.all_day else due.day()
-        return Job(
-            f"add follow-up {values['title']}",
-            change,
-            deal_id,
-            lambda _: app.notify(f"Follow-up due {when}"),
-        )
+        return Job(f"add follow-up {values['title']}", change, deal_id, app.notify)
 
+    about_whom = on_deal or with_contact.replace(" with ", " for ", 1)
     open_form(
         app,
-        "New follow-up",
+        f"New follow-up{about_whom}",
         [
             Field("title", "What to do", placeholder="call back"),
-            Field("due", "When", placeholder="tomorrow, 2026-12-01, 2026-12-01 15:00"),
+            Field("due", "When", placeholder="tomorrow, fri 3pm, 2026-12-01 15:00"),
         ],
         build,
     )
 
 
 def ask_log(app: CrmApp, deal_id: int | None = None, contact_id: int | None = None) -> None:
-    """Ask what happened (kind and summary), then log the interaction."""
-    from tinycrm.core import contacts, interactions
+    """Ask what happened (kind, direction, when, summary), then log the interaction through
+    the service `crm log` uses: the same kinds, directions and reading of when."""
+    from tinycrm.core import interactions
+    from tinycrm.domain import dates
+
+    on_deal, with_contact = _names(app, deal_id, contact_id)
 
     def build(values: dict[str, str]) -> Job:
-        def change(session: Session, now: datetime) -> None:
-            deal = _deal(session, deal_id) if deal_id else None
-            contact = contacts.get_contact(session, contact_id) if contact_id else None
-            interactions.log_interaction(
+        with about("kind"):
+            kind = interactions.check_kind(values["kind"].strip() or "note")
+        with about("direction"):
+            direction = interactions.check_direction(values["direction"].strip() or None)
+        with about("when"):
+            at = interactions.when_it_happened(values["when"], app.now())
+        if not values["summary"].strip():
+            raise FieldError("summary", "say what happened, e.g. 'called about the proposal'")
+
+        def change(session: Session, now: datetime) -> str:
+            deal, contact = records_of(session, deal_id, contact_id)
+            item = interactions.log_interaction(
                 session,
-                values["kind"] or "note",
+                kind,
                 values["summary"],
                 now=now,
+                at=at,
                 deal=deal,
-                contact=contact,
+                contact=contact if contact_id else None,
+                direction=direction,
             )
+            way = {"in": " (they reached out)", "out": " (you reached out)"}.get(
+                item.direction or "", ""
+            )
+            who = f" with {contact.name}" if contact is not None else ""
+            on = f" on {deal_name(deal)}" if deal is not None else ""
+            return f"Logged {item.kind}{way}{who}{on} at {dates.describe(at)}"
 
-        return Job(
-            f"log {values['kind'] or 'note'}",
-            change,
-            deal_id,
-            lambda _: app.notify("Interaction logged"),
-        )
+        return Job(f"log {kind}", change, deal_id, app.notify)
 
     open_form(
         app,
-        "Log an interaction",
+        f"Log an interaction{with_contact}{on_deal}",
         [
-            Field("kind", "Kind (call, email, meeting, message, note)", "call"),
+            Field("kind", "Kind", "call", "call, email, meeting, message, note"),
+            Field("direction", "Direction", placeholder="out: you reached out; in: they did"),
+            Field("when", "When", "now", "now, yesterday 3pm, 2026-11-20 14:00"),
             Field("summary", "What happened", placeholder="called, sent the quote"),
         ],
         build,
@@ -229,31 +332,41 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
 
     with app.db.snapshot() as session:
         deal = _deal(session, deal_id)
+        name = deal_name(deal)
         currency = deal.currency
         title = deal.title
         value = to_decimal_text(deal.value, currency) or ""
         close_text = deal.expected_close.isoformat() if deal.expected_close else ""
 
     def build(values: dict[str, str]) -> Job:
-        changes: dict[str, object] = {"title": values["title"]}
+        if not values["title"].strip():
+            raise FieldError("title", "a deal needs a title")
+        changes: dict[str, object] = {"title": values["title"].strip()}
         raw_value = values["value"].strip()
-        changes["value"] = parse_money(raw_value, currency) if raw_value else None
+        with about("value"):
+            changes["value"] = parse_money(raw_value, currency) if raw_value else None
         raw_close = values["close"].strip()
-        changes["expected_close"] = dates.parse_day(raw_close, app.now()) if raw_close else None
+        with about("close"):
+            changes["expected_close"] = dates.parse_day(raw_close, app.now()) if raw_close else None
 
-        def change(session: Session, now: datetime) -> None:
+        def change(session: Session, now: datetime) -> str:
             the_deal = _deal(session, deal_id)
+            names = {"title": "title", "value": "value", "expected_close": "expected close"}
+            changed = [names[k] for k, v in changes.items() if getattr(the_deal, k) != v]
+            if not changed:
+                return f"Nothing to change on {deal_name(the_deal)}"
             deals.update_deal(session, the_deal, changes, now)
+            return f"Saved {deal_name(the_deal)}: {', '.join(changed)}"
 
-        return Job(f"edit deal #{deal_id} {values['title']}", change, deal_id)
+        return Job(f"edit deal #{deal_id} {values['title']}", change, deal_id, app.notify)
 
     open_form(
         app,
-        f"Edit deal #{deal_id}",
+        f"Edit {name}",
         [
             Field("title", "Title", title),
-            Field("value", f"Value ({currency})", value),
-            Field("close", "Expected close", close_text, "2026-12-31"),
+            Field("value", f"Value ({currency})", value, "5k, 1200.50"),
+            Field("close", "Expected close", close_text, "2026-12-31, end of a month"),
         ],
         build,
     )
@@ -269,40 +382,57 @@ def ask_new_deal(
     runs once it is saved."""
     from tinycrm import config
     from tinycrm.core import deals, refs
+    from tinycrm.domain.money import check_currency, parse_money
 
     def build(values: dict[str, str]) -> Job:
-        def change(session: Session, now: datetime) -> int:
-            contact = (
-                refs.resolve_contact(session, values["contact"]) if values["contact"] else None
+        if not values["title"].strip():
+            raise FieldError("title", "a deal needs a title")
+        with about("currency"):
+            currency = check_currency(
+                values["currency"].strip() or config.load().general.default_currency
             )
+        with about("value"):
+            minor = parse_money(values["value"], currency) if values["value"].strip() else None
+
+        def change(session: Session, now: datetime) -> tuple[int, str]:
+            with about("contact"):
+                contact = (
+                    refs.resolve_contact(session, values["contact"])
+                    if values["contact"].strip()
+                    else None
+                )
             deal = deals.add_deal(
                 session,
                 values["title"],
                 now=now,
-                currency=values["currency"] or config.load().general.default_currency,
+                currency=currency,
                 contact=contact,
-                value=values["value"] or None,
+                value=minor,
                 stage=stage,
                 pipeline=pipeline,
             )
             assert deal.id is not None
-            return deal.id
+            who = f" for {contact.name}" if contact is not None else ""
+            return deal.id, f"Added deal {deal_name(deal)}{who}"
 
-        def done(new_id: int) -> None:
-            app.notify(f"Added deal #{new_id}")
+        def done(result: tuple[int, str]) -> None:
+            new_id, said = result
+            app.notify(said)
             if added is not None:
                 added(new_id)
 
         return Job(f"add deal {values['title']}", change, None, done)
 
+    where = f" in {stage}" if stage else ""
+    in_pipeline = f" ({pipeline} pipeline)" if pipeline else ""
     open_form(
         app,
-        f"New deal{f' in {stage}' if stage else ''}",
+        f"New deal{where}{in_pipeline}",
         [
             Field("title", "Title", placeholder="Acme website"),
-            Field("contact", "Contact (id, email or name; optional)"),
-            Field("value", "Value (optional)", placeholder="5k"),
-            Field("currency", "Currency (empty: your default)"),
+            Field("contact", "Contact", placeholder="optional: id, email or name"),
+            Field("value", "Value", placeholder="optional: 5k, 1200.50"),
+            Field("currency", "Currency", placeholder="empty: your default"),
         ],
         build,
     )

@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from sqlmodel import Session
 from textual import events
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.filter import LineFilter
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
 
@@ -389,7 +390,24 @@ class CrmApp(App[None]):
         """Re-apply what undo took back."""
         from tinycrm.store import history
 
-        self.write("redo", lambda s, now: history.redo(s, now))
+        def redo(session: Session, now: datetime) -> str:
+            return history.redo(session, now).summary or "a change"
+
+        self.write("redo", redo, done=lambda what: self.notify(f"Redid: {what}"))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette commands, less its "Keys" panel ("Help: every key" is ours)."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
+
+    def action_command_palette(self) -> None:
+        """Open the command palette (tinycrm's, safe against page keys while it opens)."""
+        from tinycrm.tui.commands import Palette
+
+        # one palette at a time, even when a screen (help) was opened over it
+        if self.use_command_palette and not any(isinstance(s, Palette) for s in self.screen_stack):
+            self.push_screen(Palette(id="--command-palette"))
 
     def action_keys(self) -> None:
         """Show every key."""

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from tinycrm.tui.dialogs.forms import FieldError
 from tinycrm.tui.dialogs.records import (
-    FieldError,
     RecordField,
     check_fields,
     items,
@@ -67,33 +67,33 @@ def _check_contact(values: dict[str, str], new: bool = False) -> None:
     new contact's lifecycle may be left empty: it is a lead)."""
     from tinycrm.core import contacts
     from tinycrm.domain.values import check_lifecycle
-    from tinycrm.errors import TinyCrmError, ValidationError
+    from tinycrm.errors import TinyCrmError
 
     if not values["name"].strip():
-        raise FieldError("name", ValidationError("a contact needs a name"))
+        raise FieldError("name", "a contact needs a name")
     try:
         for email in items(values["emails"]):
             contacts.check_email(email)
     except TinyCrmError as error:
-        raise FieldError("emails", error) from None
+        raise FieldError("emails", error.message, error.hint) from None
     try:
         if values["lifecycle"].strip() or not new:
             check_lifecycle(values["lifecycle"])
     except TinyCrmError as error:
-        raise FieldError("lifecycle", error) from None
+        raise FieldError("lifecycle", error.message, error.hint) from None
 
 
 def _check_company(values: dict[str, str]) -> None:
     """Refuse, naming its field, a company without a name or with a domain that isn't one."""
     from tinycrm.core import companies
-    from tinycrm.errors import TinyCrmError, ValidationError
+    from tinycrm.errors import TinyCrmError
 
     if not values["name"].strip():
-        raise FieldError("name", ValidationError("a company needs a name"))
+        raise FieldError("name", "a company needs a name")
     try:
         companies.check_domain(values["domain"])
     except TinyCrmError as error:
-        raise FieldError("domain", error) from None
+        raise FieldError("domain", error.message, error.hint) from None
 
 
 def ask_new_contact(app: CrmApp) -> None:

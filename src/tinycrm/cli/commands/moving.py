@@ -27,6 +27,7 @@ def move(
     after_win = None
     with db.transaction() as session:
         the_deal = refs.resolve_deal(session, deal)
+        was = the_deal.status
         where = deals.move_to(session, the_deal, target, state.now(), reason)
         data = views.deal_dict(session, the_deal, with_history=False)
         if where == "won":
@@ -42,5 +43,7 @@ def move(
         render.say(f"Deal #{data['id']} {data['title']} is {where}{why}")
         if after_win:
             render.say(after_win)
+    elif was in CLOSED:
+        render.say(f"Reopened deal #{data['id']} {data['title']} in {where} (it was {was})")
     else:
         render.say(f"Moved deal #{data['id']} {data['title']} to {where}")

@@ -15,8 +15,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from tinycrm.domain.text import check_text
-from tinycrm.errors import TinyCrmError, ValidationError
-from tinycrm.tui.dialogs.forms import Field, FormDialog
+from tinycrm.errors import TinyCrmError
+from tinycrm.tui.dialogs.forms import Field, FieldError, FormDialog
 
 if TYPE_CHECKING:
     from tinycrm.tui.app import CrmApp
@@ -33,14 +33,6 @@ class RecordField(Field):
     multi_line: bool = False
 
 
-class FieldError(ValidationError):
-    """A value of one field that cannot be saved; `field` names it."""
-
-    def __init__(self, field: str, error: TinyCrmError) -> None:
-        super().__init__(error.message, error.hint)
-        self.field = field
-
-
 def items(text: str) -> list[str]:
     """Return the entries of a comma-separated field, trimmed, the empty ones left out."""
     return [item.strip() for item in text.split(",") if item.strip()]
@@ -53,7 +45,7 @@ def check_fields(fields: Sequence[RecordField], values: dict[str, str]) -> None:
         try:
             check_text(values.get(item.name, ""), item.what or item.name, item.multi_line)
         except TinyCrmError as error:
-            raise FieldError(item.name, error) from None
+            raise FieldError(item.name, error.message, error.hint) from None
 
 
 def field_of(error: TinyCrmError, fields: Sequence[RecordField], values: dict[str, str]) -> str:
@@ -110,7 +102,9 @@ class RecordForm(FormDialog):
                 with Horizontal(classes=classes, id=f"row-{item.name}"):
                     yield Label(item.label)
                     yield Input(item.value, placeholder=item.placeholder, id=f"field-{item.name}")
-            yield Static(Text(self.error), id="form-error")
+            yield Static(
+                self.error if isinstance(self.error, str) else "", id="form-error", markup=False
+            )
             with Horizontal(id="form-buttons"):
                 yield Button(self.action, variant="primary", id="form-save")
                 yield Button("Cancel", id="form-cancel")
@@ -120,33 +114,18 @@ class RecordForm(FormDialog):
         first = self.problem or self.record_fields[0].name
         self.set_focus(self.query_one(f"#field-{first}", Input))
 
-    def save(self) -> None:
-        """Run the submit; close on success, else say what is wrong, naming the field (which
-        is marked and focused) when the error is about one."""
-        values = self.values()
-        try:
-            self.submit(values)
-        except TinyCrmError as error:
-            name = field_of(error, self.record_fields, values)
-            if name:
-                self.show_problem(name, error)
-            else:
-                hint = f"\n{error.hint}" if error.hint else ""
-                self.query_one("#form-error", Static).update(Text(f"{error.message}{hint}"))
-            return
-        except Exception as error:  # never a crash: say it, keep what was typed
-            self.query_one("#form-error", Static).update(Text(f"something went wrong: {error}"))
-            return
-        self.dismiss(True)
-
-    def show_problem(self, name: str, error: TinyCrmError) -> None:
-        """Say what is wrong with field `name`, mark it and put the cursor there."""
+    def show_problem(self, error: TinyCrmError) -> None:
+        """Say what is wrong, naming the field it is about (its own, or the one whose typed
+        value the message quotes): that row is marked and gets the cursor."""
+        name = field_of(error, self.record_fields, self.values())
         for row in self.query(".record-row"):
             row.set_class(row.id == f"row-{name}", "-problem")
-        label = next((f.label for f in self.fields if f.name == name), name)
+        label = next((f.label for f in self.fields if f.name == name), "")
         hint = f"\n{error.hint}" if error.hint else ""
-        self.query_one("#form-error", Static).update(Text(f"{label}: {error.message}{hint}"))
-        self.set_focus(self.query_one(f"#field-{name}", Input))
+        said = f"{label}: {error.message}" if label else error.message
+        self.query_one("#form-error", Static).update(Text(f"{said}{hint}"))
+        if name:
+            self.set_focus(self.query_one(f"#field-{name}", Input))
 
 
 def with_values(fields: Sequence[RecordField], values: dict[str, str]) -> list[RecordField]:

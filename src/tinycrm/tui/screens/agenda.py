@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
-from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from tinycrm.tui import actions
+from tinycrm.tui import follow_ups
 from tinycrm.tui.base import CrmScreen
-from tinycrm.tui.dialogs.forms import Field
 from tinycrm.tui.widgets.footer import KeyFooter
-from tinycrm.tui.writer import Job
 
 
 class AgendaScreen(CrmScreen[None]):
@@ -92,48 +88,15 @@ class AgendaScreen(CrmScreen[None]):
 
     def action_done(self) -> None:
         """Mark the follow-up done."""
-        from tinycrm.core import followups
-
         fu_id = self._selected()
-        if fu_id is None:
-            return
-
-        def change(session: Session, now: datetime) -> None:
-            fu = followups.get_follow_up(session, fu_id)
-            followups.complete(session, fu, now)
-
-        self.app.write(
-            f"complete follow-up #{fu_id}",
-            change,
-            done=lambda _: self.notify(f"Follow-up #{fu_id} done"),
-        )
+        if fu_id is not None:
+            follow_ups.complete_follow_up(self.app, fu_id)
 
     def action_snooze(self) -> None:
         """Snooze the follow-up until a time typed in a form."""
-        from tinycrm.core import followups
-        from tinycrm.domain import dates
-
         fu_id = self._selected()
-        if fu_id is None:
-            return
-        app = self.app
-
-        def build(values: dict[str, str]) -> Job:
-            until = dates.parse_when(values["until"], app.now())
-
-            def change(session: Session, now: datetime) -> None:
-                fu = followups.get_follow_up(session, fu_id)
-                followups.snooze(session, fu, until.at, now)
-
-            return Job(f"snooze follow-up #{fu_id}", change)
-
-        actions.open_form(
-            app,
-            f"Snooze follow-up #{fu_id}",
-            [Field("until", "Until", placeholder="tomorrow, 2026-12-01 09:00")],
-            build,
-            action="Snooze",
-        )
+        if fu_id is not None:
+            follow_ups.ask_snooze(self.app, fu_id)
 
     def action_open(self) -> None:
         """Open the follow-up's deal, or its contact."""

@@ -303,9 +303,14 @@ class BoardScreen(CrmScreen[None]):
         """Move the selected deal one stage left or right (the selection follows it)."""
         from dataclasses import replace
 
+        from tinycrm.domain.values import CLOSED
+
         card = self.selected
         if card is None or self.board is None:
             self._need_deal()
+            return
+        if card.status in CLOSED:  # a won or lost deal is reopened only when asked
+            actions.ask_reopen(self.app, card.id)
             return
         stage_ids = [c.stage_id for c in self.board.columns]
         index = stage_ids.index(card.stage_id) + step if card.stage_id in stage_ids else -1

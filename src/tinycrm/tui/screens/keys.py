@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -16,11 +16,12 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("← → ↑ ↓ / h l k j", "move the selection between columns and cards"),
             ("< > / shift+← shift+→", "move the selected deal one stage left / right"),
+            ("< > on a won or lost card", "ask whether to reopen it (back in its last stage)"),
             ("w", "mark the deal won"),
             ("x", "mark the deal lost (asks the reason)"),
             ("n", "new deal in the focused stage"),
             ("f", "new follow-up on the deal (title and when)"),
-            ("i", "log an interaction on the deal (call, email, meeting, message, note)"),
+            ("i", "log an interaction on the deal: kind, direction (in/out), when, what"),
             ("e", "edit the deal's title, value and expected close"),
             ("enter / click a selected card", "the deal's details"),
             ("/", "filter the board by words of a title, contact or company; esc clears"),
@@ -35,7 +36,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         "Details",
         [
             ("i f e", "log an interaction, add a follow-up, edit (a deal, contact or company)"),
-            ("< > w x", "move the deal, mark it won or lost"),
+            ("< > w x", "move the deal (a closed one: ask to reopen it), mark it won or lost"),
             ("d", "open the deal's contact"),
             ("o", "open the deal's or the contact's company"),
             ("esc", "back"),
@@ -85,23 +86,54 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
 ]
 
 
-def keys_text() -> str:
-    """Return the key table as plain text."""
-    lines: list[str] = []
-    for section, rows in KEYS:
-        lines.append(section)
-        lines.extend(f"  {key:<30} {what}" for key, what in rows)
-        lines.append("")
-    return "\n".join(lines).rstrip()
+KEY_WIDTH = max(len(key) for _, rows in KEYS for key, _ in rows) + 2
 
 
 class KeysScreen(ModalScreen[None]):
-    """All keys."""
+    """Every key, titled, in a box that scrolls when the terminal is small: a heading per
+    screen, then each key beside what it does (descriptions wrap in their own column)."""
+
+    DEFAULT_CSS = f"""
+    KeysScreen {{
+        align: center middle;
+    }}
+    #keys {{
+        width: 96%;
+        max-width: 110;
+        height: 90%;
+        padding: 0 1;
+        background: $surface;
+        border: thick $accent;
+        border-title-style: bold;
+    }}
+    #keys .keys-section {{
+        text-style: bold underline;
+        margin-top: 1;
+    }}
+    #keys .keys-row {{
+        height: auto;
+    }}
+    #keys .keys-key {{
+        width: {KEY_WIDTH};
+        text-style: bold;
+    }}
+    #keys .keys-what {{
+        width: 1fr;
+    }}
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
     ]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="keys"):
-            yield Static(keys_text(), markup=False)
+        scroll = VerticalScroll(id="keys")
+        scroll.border_title = "Every key"
+        scroll.border_subtitle = "↑ ↓ pgup pgdn scroll · esc closes"
+        with scroll:
+            for section, rows in KEYS:
+                yield Static(section, classes="keys-section", markup=False)
+                for key, what in rows:
+                    with Horizontal(classes="keys-row"):
+                        yield Static(key, classes="keys-key", markup=False)
+                        yield Static(what, classes="keys-what", markup=False)

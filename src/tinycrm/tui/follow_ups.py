@@ -1,0 +1,79 @@
+"""What the agenda does to a follow-up: mark it done, snooze it. Each says what it did once
+it is saved; a recurring follow-up done says its next date (from the service's answer)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from tinycrm.tui.actions import deal_name, open_form, records_of
+from tinycrm.tui.dialogs.forms import Field, about
+from tinycrm.tui.writer import Job
+
+if TYPE_CHECKING:
+    from tinycrm.tui.app import CrmApp
+
+
+def complete_follow_up(app: CrmApp, fu_id: int, done: Callable[[Any], None] | None = None) -> None:
+    """Mark a follow-up done; say so, and for a recurring one its next date (from the
+    service's answer). `done(said)` runs after, once it is saved."""
+    from tinycrm.core import followups
+    from tinycrm.domain import dates
+
+    def change(session: Session, now: datetime) -> str:
+        fu = followups.get_follow_up(session, fu_id)
+        title = fu.title
+        following = followups.complete(session, fu, now)
+        if following is None:
+            return f"Done: follow-up #{fu_id} {title}"
+        when = dates.describe(following.due_at, following.all_day)
+        return f"Done: follow-up #{fu_id} {title}; next on {when}"
+
+    def said(text: str) -> None:
+        app.notify(text)
+        if done is not None:
+            done(text)
+
+    app.write(f"complete follow-up #{fu_id}", change, done=said)
+
+
+def ask_snooze(app: CrmApp, fu_id: int, done: Callable[[Any], None] | None = None) -> None:
+    """Ask until when to snooze a follow-up (read as every date in tinycrm is), then snooze
+    it; `done(said)` runs after, once it is saved."""
+    from tinycrm.core import followups
+    from tinycrm.domain import dates
+
+    with app.db.snapshot() as session:
+        fu = followups.get_follow_up(session, fu_id)
+        deal, contact = records_of(session, fu.deal_id, None if fu.deal_id else fu.contact_id)
+        on = f" on {deal_name(deal)}" if deal else f" for {contact.name}" if contact else ""
+        name = f"#{fu_id} {fu.title}{on}"
+
+    def build(values: dict[str, str]) -> Job:
+        with about("until"):
+            when = dates.parse_when(values["until"], app.now())
+
+        def change(session: Session, now: datetime) -> str:
+            the_fu = followups.get_follow_up(session, fu_id)
+            until = followups.snooze_target(the_fu, when)
+            with about("until"):
+                followups.snooze(session, the_fu, until, now)
+            return f"Snoozed follow-up #{fu_id} {the_fu.title} until {dates.describe(until)}"
+
+        def said(text: str) -> None:
+            app.notify(text)
+            if done is not None:
+                done(text)
+
+        return Job(f"snooze follow-up #{fu_id}", change, None, said)
+
+    open_form(
+        app,
+        f"Snooze follow-up {name}",
+        [Field("until", "Until", placeholder="tomorrow, 2026-12-01 09:00")],
+        build,
+        action="Snooze",
+    )
