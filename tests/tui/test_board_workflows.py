@@ -346,10 +346,10 @@ def test_clicking_a_selected_card_opens_it(board_db: Any) -> None:
 def test_agenda_marks_done_and_snoozes(board_db: Any, db_path: Path) -> None:
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "a")
-        table = app.screen.query_one("#agenda")
-        first = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        lines = app.screen.query_one("#agenda")
+        first = lines.row(lines.cursor)["id"]
         await press(pilot, "d")
-        second = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        second = lines.row(lines.cursor)["id"]
         await press(pilot, "z")
         await fill_form(pilot, until="2026-11-30 09:00")
         app.done_ids = (int(first), int(second))

@@ -189,17 +189,31 @@ def _horizon(now: datetime, days: int, tz: tzinfo) -> datetime:
 
 
 def agenda(
-    session: Session, now: datetime, days: int = 7, tz: tzinfo | None = None
+    session: Session,
+    now: datetime,
+    days: int = 7,
+    tz: tzinfo | None = None,
+    *,
+    deal_id: int | None = None,
+    follow_up_id: int | None = None,
 ) -> list[AgendaItem]:
-    """Return open follow-ups that are overdue, due today, or due in the next `days` days."""
+    """Return open follow-ups that are overdue, due today, or due in the next `days` days.
+
+    `deal_id` or `follow_up_id` narrows it to one deal's follow-ups or to one follow-up (an
+    index lookup), so a screen showing the agenda can redraw only the lines a change touched.
+    """
     tz = tz or local_tz()
     horizon = _horizon(now, days, tz)
     conn = session.connection()
     params = {"horizon": horizon}
-    rows = [
-        *conn.execute(_open_follow_ups(snoozed=False), params).all(),
-        *conn.execute(_open_follow_ups(snoozed=True), params).all(),
-    ]
+    rows: list[Any] = []
+    for snoozed in (False, True):
+        query = _open_follow_ups(snoozed)
+        if deal_id is not None:
+            query = query.where(col(FollowUp.deal_id) == deal_id)
+        if follow_up_id is not None:
+            query = query.where(col(FollowUp.id) == follow_up_id)
+        rows += conn.execute(query, params).all()
     items = []
     for row in rows:
         fu = AgendaFollowUp(*row[:9])
