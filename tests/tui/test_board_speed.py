@@ -78,3 +78,38 @@ def test_a_follow_up_is_announced_when_its_time_passes(board_db: Any) -> None:
     assert seen[0] == []
     assert seen[1] == ["Follow-up due: ring Ada at ten past"]
     assert seen[2] <= 4  # the ones falling due (two index ranges), the next due time (two)
+
+
+def test_sort_and_filter_keys_typed_on_read_nothing_and_show_what_a_read_would(
+    board_db: Any,
+) -> None:
+    from tests.tui.test_board_workflows import press, type_text
+    from tinycrm.core import board
+
+    def shown(screen: Any) -> list[list[int]]:
+        return [[c.id for c in column.cards] for column in [*screen.board.columns]]
+
+    def read(text: str, sort: str) -> list[list[int]]:
+        with board_db.snapshot() as session:
+            data = board.load_board(session, NOW, text=text, sort=sort)
+        return [[c.id for c in column.cards] for column in data.columns]
+
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        screen = app.screen
+        with statements(board_db) as run:
+            await press(pilot, "s")
+            seen.append((screen.sort, shown(screen)))
+            await press(pilot, "slash")
+            await type_text(pilot, "lo")
+            seen.append((screen.text, shown(screen)))
+        seen.append(run)
+
+    drive(board_db, steps)
+    (sort, sorted_cards), (text, filtered), run = seen
+    assert sort == "follow-up" and text == "lo"
+    assert sorted_cards == read("", "follow-up")
+    assert filtered == read("lo", "follow-up")
+    assert sum(len(ids) for ids in filtered) < sum(len(ids) for ids in sorted_cards)
+    assert run == []
