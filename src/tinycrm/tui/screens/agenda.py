@@ -7,6 +7,7 @@ An agenda can hold thousands of lines, so it is read in a thread and drawn as a 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -164,10 +165,13 @@ class AgendaScreen(CrmScreen[None]):
         )
 
     def _replace(self, gone: Any, items: list[AgendaItem]) -> None:
-        """Put `items` in place of the follow-up lines for which `gone(row)` is true."""
+        """Put `items` in place of the follow-up lines for which `gone(row)` is true (the
+        other lines keep their order; the new ones are put in theirs)."""
         rows = [row for row in self.rows if not (row["kind"] == FOLLOW_UP and gone(row))]
-        rows += [follow_up_row(item) for item in items]
-        rows.sort(key=lambda row: row["order"])
+        if len(rows) == len(self.rows) and not items:
+            return
+        for item in items:
+            bisect.insort(rows, follow_up_row(item), key=lambda row: row["order"])
         self.rows = rows
         self._patches += 1
         self._redraw()
