@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlmodel import Session
@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from tinycrm.domain.dates import local_tz, to_local
 from tinycrm.tui import actions
 from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.dialogs.forms import Field
@@ -44,12 +45,10 @@ ORDER = {"overdue": 0, "today": 1, "upcoming": 2}
 Row = dict[str, Any]
 
 
-def follow_up_row(item: AgendaItem) -> Row:
-    """One line of the agenda for a follow-up."""
-    from tinycrm.domain import dates
-
+def follow_up_row(item: AgendaItem, tz: tzinfo) -> Row:
+    """One line of the agenda for a follow-up (its time shown in `tz`)."""
     fu = item.follow_up
-    due = dates.to_local(item.due)
+    due = to_local(item.due, tz)
     return {
         "kind": FOLLOW_UP,
         "id": fu.id,
@@ -64,15 +63,13 @@ def follow_up_row(item: AgendaItem) -> Row:
     }
 
 
-def touch_row(touch: TouchDue, bucket: str) -> Row:
-    """One line of the agenda for a contact due for a touch."""
-    from tinycrm.domain import dates
-
+def touch_row(touch: TouchDue, bucket: str, tz: tzinfo) -> Row:
+    """One line of the agenda for a contact due for a touch (its day in `tz`)."""
     return {
         "kind": TOUCH,
         "id": touch.contact_id,
         "when": bucket,
-        "due": dates.to_local(touch.due).strftime("%Y-%m-%d"),
+        "due": to_local(touch.due, tz).strftime("%Y-%m-%d"),
         "title": f"↺ keep in touch (every {touch.cadence_days} days)",
         "deal": "",
         "contact": touch.contact_name,
@@ -128,12 +125,12 @@ class AgendaScreen(CrmScreen[None]):
         from tinycrm.core import agenda
 
         app = self.app
-        now = app.now()
+        now, tz = app.now(), local_tz()
         with app.db.snapshot() as session:
-            items = agenda.agenda(session, now, days=self.days)
-            touches = agenda.touches(session, now, days=self.days)
-        rows = [follow_up_row(item) for item in items]
-        rows += [touch_row(touch, bucket) for touch, bucket in touches]
+            items = agenda.agenda(session, now, days=self.days, tz=tz)
+            touches = agenda.touches(session, now, days=self.days, tz=tz)
+        rows = [follow_up_row(item, tz) for item in items]
+        rows += [touch_row(touch, bucket, tz) for touch, bucket in touches]
         rows.sort(key=lambda row: row["order"])
         if not get_current_worker().is_cancelled:
             app.call_from_thread(self._show, rows, patches)
@@ -170,8 +167,9 @@ class AgendaScreen(CrmScreen[None]):
         rows = [row for row in self.rows if not (row["kind"] == FOLLOW_UP and gone(row))]
         if len(rows) == len(self.rows) and not items:
             return
+        tz = local_tz()
         for item in items:
-            bisect.insort(rows, follow_up_row(item), key=lambda row: row["order"])
+            bisect.insort(rows, follow_up_row(item, tz), key=lambda row: row["order"])
         self.rows = rows
         self._patches += 1
         self._redraw()
