@@ -59,15 +59,19 @@ def measure(
     app = CrmApp(db)
 
     async def until(pilot: Any, done: Callable[[], bool]) -> None:
-        """Wait until `done()` and nothing is loading or being saved, then for a redraw."""
+        """Wait until `done()`, nothing is loading or being saved, and the screen is drawn.
+        (A plain sleep between looks: the pilot's pause sends a message to every widget.)"""
         deadline = time.perf_counter() + WAIT_S
-        while time.perf_counter() < deadline:
-            if done() and not app.writing and not any(w.is_running for w in app.workers):
-                break
-            await pilot.pause(0.001)
-        else:
-            raise TimeoutError("the board did not settle")
-        await pilot.pause()
+        while not (
+            done()
+            and not app.writing
+            and not any(w.is_running for w in app.workers)
+            and app.screen.is_mounted
+            and drawn()
+        ):
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the board did not settle")
+            await asyncio.sleep(0.001)
 
     def reloaded(board: Any) -> Callable[[], bool]:
         """Tell when the board has shown data read after now."""
@@ -104,6 +108,7 @@ def measure(
         took = time.perf_counter() - pressed
         cpu_of.append(time.process_time() - cpu)
         await until(pilot, done)
+        await pilot.pause()  # the app idle before the next key
         return took
 
     async def run() -> None:
