@@ -124,7 +124,7 @@ def test_neighbour_stage_stops_at_the_ends(db: Any) -> None:
         assert right is not None and right.name == "Qualifying"
 
 
-def test_due_follow_ups_honour_snoozes(db: Any) -> None:
+def test_the_due_check_honours_snoozes(db: Any) -> None:
     deal_id = add_deal(db, "A", "1")
     with db.transaction() as s:
         fu = followups.add_follow_up(
@@ -135,12 +135,15 @@ def test_due_follow_ups_honour_snoozes(db: Any) -> None:
             deal=deals.get_deal(s, deal_id),
         )
         fu_id = fu.id
+    long_ago = NOW - timedelta(days=3650)
     with db.snapshot() as s:
-        assert board.due_follow_ups(s, NOW) == [(fu_id, "call")]
+        assert agenda.falling_due(s, long_ago, NOW) == [(fu_id, "call")]
+        assert agenda.next_due(s, NOW) is None
     with db.transaction() as s:
         followups.snooze(s, followups.get_follow_up(s, fu_id), NOW + timedelta(hours=1), NOW)  # type: ignore[arg-type]
     with db.snapshot() as s:
-        assert board.due_follow_ups(s, NOW) == []
+        assert agenda.falling_due(s, long_ago, NOW) == []
+        assert agenda.next_due(s, NOW) == NOW + timedelta(hours=1)
 
 
 def test_timeline_lists_interactions_moves_follow_ups_and_edits(db: Any) -> None:

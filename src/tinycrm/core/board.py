@@ -373,17 +373,3 @@ def neighbour_stage(session: Session, deal: Deal, step: int) -> Stage | None:
         return None
     index = ids.index(deal.stage_id) + step
     return ordered[index] if 0 <= index < len(ordered) else None
-
-
-def due_follow_ups(session: Session, now: datetime) -> list[tuple[int, str]]:
-    """Return (id, title) of every open follow-up that is due by `now` (snoozes honoured)."""
-    rows = execute(
-        session,
-        select(col(FollowUp.id), col(FollowUp.title)).where(
-            col(FollowUp.status) == FollowUpStatus.OPEN,
-            live(FollowUp),
-            due_time() <= now,
-            live_parents(),  # not those of a trashed contact or deal
-        ),
-    )
-    return [(r[0], r[1]) for r in rows]
