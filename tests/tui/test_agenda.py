@@ -105,3 +105,17 @@ def test_keep_in_touch_lines_log_a_touch_and_open_the_contact(board_db: Any, db_
         db_path, "SELECT kind, contact_id FROM interaction WHERE summary='caught up with Ada'"
     ) == [("call", ADA)]
     assert "keep-in-touch" not in seen[2]  # touched today: due again in 30 days
+
+
+def test_an_empty_agenda_says_how_to_fill_it(db: Any) -> None:
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "a")
+        seen.append(shown(app, "#agenda-status"))
+
+    drive(db, steps)
+    assert seen == [
+        "Nothing due in the next 7 days: f on a card of the board adds a follow-up, "
+        "crm keep-in-touch a cadence for a contact"
+    ]

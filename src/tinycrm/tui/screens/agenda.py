@@ -150,12 +150,19 @@ class AgendaScreen(CrmScreen[None]):
             return rows[offset : offset + limit]
 
         self.query_one(RowList).show(len(rows), fetch)
+        status = self.query_one("#agenda-status", Static)
+        if not rows:
+            status.update(
+                f"Nothing due in the next {self.days} days: f on a card of the board adds a "
+                "follow-up, crm keep-in-touch a cadence for a contact"
+            )
+            return
         counts = dict.fromkeys(ORDER, 0)
         touches = 0
         for row in rows:
             counts[row["when"]] += 1
             touches += row["kind"] == TOUCH
-        self.query_one("#agenda-status", Static).update(
+        status.update(
             f"Agenda, next {self.days} days  ·  {counts['overdue']:,} overdue  ·  "
             f"{counts['today']:,} today  ·  {counts['upcoming']:,} upcoming"
             + (f"  ·  {touches:,} to keep in touch with" if touches else "")
