@@ -146,6 +146,36 @@ def test_the_due_check_honours_snoozes(db: Any) -> None:
         assert agenda.next_due(s, NOW) == NOW + timedelta(hours=1)
 
 
+def test_the_due_check_reads_what_changes_made_due_and_nothing_else(db: Any) -> None:
+    deal_id = add_deal(db, "A", "1")
+    with db.snapshot() as s:
+        start = agenda.last_change(s)
+    with db.transaction() as s:
+        fu = followups.add_follow_up(
+            s,
+            "call",
+            When(NOW - timedelta(hours=1), False),
+            now=NOW,
+            deal=deals.get_deal(s, deal_id),
+        )
+        assert fu.id is not None
+        fu_id = fu.id
+    with db.snapshot() as s:
+        made_due, seen = agenda.changed_due(s, start, NOW)
+        assert made_due == [(fu_id, "call")]
+        assert agenda.changed_due(s, seen, NOW) == ([], seen)
+    with db.transaction() as s:
+        followups.get_follow_up(s, fu_id).title = "call back"
+    with db.snapshot() as s:
+        made_due, seen = agenda.changed_due(s, seen, NOW)
+        assert made_due == []  # a new title is no news
+    with db.transaction() as s:
+        fu = followups.get_follow_up(s, fu_id)
+        followups.snooze(s, fu, NOW + timedelta(hours=1), NOW)
+    with db.snapshot() as s:
+        assert agenda.changed_due(s, seen, NOW)[0] == []  # snoozed past now
+
+
 def test_timeline_lists_interactions_moves_follow_ups_and_edits(db: Any) -> None:
     deal_id = add_deal(db, "A", "1")
     later = NOW + timedelta(hours=1)
