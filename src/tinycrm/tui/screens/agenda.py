@@ -32,12 +32,12 @@ if TYPE_CHECKING:
     from tinycrm.core.agenda import AgendaItem
     from tinycrm.core.touches import TouchDue
 
-COLUMNS = [
+COLUMNS = [  # the contact before the deal, so 80 columns still show whom it is about
     ("when", "when", 8),
     ("due", "due", 16),
-    ("title", "follow-up", 36),
-    ("deal", "deal", 28),
-    ("contact", "contact", 22),
+    ("title", "follow-up", 30),
+    ("contact", "contact", 20),
+    ("deal", "deal", 30),
 ]
 FOLLOW_UP = "follow-up"
 TOUCH = "keep-in-touch"
@@ -86,7 +86,7 @@ class AgendaScreen(CrmScreen[None]):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("d", "done", "Done"),
         Binding("z", "snooze", "Snooze"),
-        Binding("l", "log", "Log a touch"),
+        Binding("l", "log", "Log"),
         Binding("enter", "open", "Open"),
     ]
     DEFAULT_CSS = """
