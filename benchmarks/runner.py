@@ -142,8 +142,8 @@ def _hook_functions(
                 "meta": ctx.meta, "now": generate.NOW, "seed": args.seed, "scratch": ctx.scratch,
             }  # fmt: skip
 
-            def once(i: int, fn: Any = fn, available: dict[str, Any] = available) -> None:
-                call_with(fn, {**available, "run": i})
+            def once(i: int, fn: Any = fn, available: dict[str, Any] = available) -> Any:
+                return call_with(fn, {**available, "run": i})
 
             result = measure(name, "inprocess", args.runs, once)
             log(f"[{ctx.scale}] {_line(result)}")

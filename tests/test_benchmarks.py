@@ -177,6 +177,45 @@ def test_hook_modules_are_read_by_name() -> None:
         call_with(bench_pipeline_report, {"db_path": Path("x.db")})
 
 
+def test_the_board_cases_report_a_figure_each_on_a_tiny_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import board, hooks
+    from benchmarks.timing import call_with, measure
+
+    path = tmp_path / "board.db"
+    generate.generate("tiny", path)
+    state = (
+        "SELECT d.id, d.stage_id, f.id, f.status FROM deal d"
+        " LEFT JOIN follow_up f ON f.deal_id = d.id ORDER BY d.id, f.id"
+    )
+    before = rows(path, state)
+    monkeypatch.setattr(board, "IDLE_SECONDS", 0.3)
+    monkeypatch.setattr(board, "CURSOR_KEYS", 4)
+    cases = dict(hooks.functions(board))
+    assert set(cases) == {
+        "board: agenda done",
+        "board: agenda open",
+        "board: cursor key p95",
+        "board: filter key",
+        "board: first paint",
+        "board: idle cpu ms per s",
+        "board: sort key",
+        "board: stage move",
+    }
+    for name, fn in cases.items():
+
+        def once(i: int, fn: Any = fn) -> Any:
+            return call_with(fn, {"db_path": path, "run": i})
+
+        result = measure(name, "inprocess", 1, once, warmup=False)
+        assert result.error is None, (name, result.error)
+        assert result.median is not None and 0 <= result.median < 30, (name, result.median)
+    # one pass of the board served every case, and undid what it changed
+    assert list(board._PASSES) == [(str(path), 1)]
+    assert rows(path, state) == before
+
+
 def test_a_sub_millisecond_read_is_timed_in_batches_beside_its_floor(tmp_path: Path) -> None:
     from benchmarks import inprocess
 

@@ -173,7 +173,7 @@ def test_neighbour_stage_stops_at_the_ends(db: Any) -> None:
         assert right is not None and right.name == "Qualifying"
 
 
-def test_due_follow_ups_honour_snoozes(db: Any) -> None:
+def test_the_due_check_honours_snoozes(db: Any) -> None:
     deal_id = add_deal(db, "A", "1")
     with db.transaction() as s:
         fu = followups.add_follow_up(
@@ -184,12 +184,45 @@ def test_due_follow_ups_honour_snoozes(db: Any) -> None:
             deal=deals.get_deal(s, deal_id),
         )
         fu_id = fu.id
+    long_ago = NOW - timedelta(days=3650)
     with db.snapshot() as s:
-        assert board.due_follow_ups(s, NOW) == [(fu_id, "call")]
+        assert agenda.falling_due(s, long_ago, NOW) == [(fu_id, "call")]
+        assert agenda.next_due(s, NOW) is None
     with db.transaction() as s:
         followups.snooze(s, followups.get_follow_up(s, fu_id), NOW + timedelta(hours=1), NOW)  # type: ignore[arg-type]
     with db.snapshot() as s:
-        assert board.due_follow_ups(s, NOW) == []
+        assert agenda.falling_due(s, long_ago, NOW) == []
+        assert agenda.next_due(s, NOW) == NOW + timedelta(hours=1)
+
+
+def test_the_due_check_reads_what_changes_made_due_and_nothing_else(db: Any) -> None:
+    deal_id = add_deal(db, "A", "1")
+    with db.snapshot() as s:
+        start = agenda.last_change(s)
+    with db.transaction() as s:
+        fu = followups.add_follow_up(
+            s,
+            "call",
+            When(NOW - timedelta(hours=1), False),
+            now=NOW,
+            deal=deals.get_deal(s, deal_id),
+        )
+        assert fu.id is not None
+        fu_id = fu.id
+    with db.snapshot() as s:
+        made_due, seen = agenda.changed_due(s, start, NOW)
+        assert made_due == [(fu_id, "call")]
+        assert agenda.changed_due(s, seen, NOW) == ([], seen)
+    with db.transaction() as s:
+        followups.get_follow_up(s, fu_id).title = "call back"
+    with db.snapshot() as s:
+        made_due, seen = agenda.changed_due(s, seen, NOW)
+        assert made_due == []  # a new title is no news
+    with db.transaction() as s:
+        fu = followups.get_follow_up(s, fu_id)
+        followups.snooze(s, fu, NOW + timedelta(hours=1), NOW)
+    with db.snapshot() as s:
+        assert agenda.changed_due(s, seen, NOW)[0] == []  # snoozed past now
 
 
 def test_timeline_lists_interactions_moves_follow_ups_and_edits(db: Any) -> None:

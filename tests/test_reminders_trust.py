@@ -147,7 +147,7 @@ def _agenda_ids(crm: Any) -> set[tuple[str, int]]:
 def test_a_trashed_contact_or_deal_and_its_follow_ups_leave_the_agenda_and_reminders(
     crm: Any, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tinycrm.core import board
+    from tinycrm.core import agenda
 
     crm("add", "contact", "Jane Roe")
     crm("add", "contact", "Carol Poe")
@@ -177,7 +177,9 @@ def test_a_trashed_contact_or_deal_and_its_follow_ups_leave_the_agenda_and_remin
     assert crm("remind", "--digest").stdout == "Nothing due today.\n"
     assert crm("remind").stdout == ""
     with db.snapshot() as session:
-        assert board.due_follow_ups(session, NOW + timedelta(days=14)) == []
+        assert (
+            agenda.falling_due(session, NOW - timedelta(days=3650), NOW + timedelta(days=14)) == []
+        )
     assert crm("restore", "jane").exit_code == 0
     assert crm("restore", "poe website", "--kind", "deal").exit_code == 0
     assert {("follow-up", jane), ("follow-up", deal), ("keep-in-touch", 1)} <= _agenda_ids(crm)
@@ -185,7 +187,12 @@ def test_a_trashed_contact_or_deal_and_its_follow_ups_leave_the_agenda_and_remin
     assert sorted(reminded(out)) == sorted([jane, deal])
     assert "Keep in touch with Jane Roe" in out
     with db.snapshot() as session:
-        assert {i for i, _ in board.due_follow_ups(session, NOW + timedelta(days=14))} == {
+        assert {
+            i
+            for i, _ in agenda.falling_due(
+                session, NOW - timedelta(days=3650), NOW + timedelta(days=14)
+            )
+        } == {
             jane,
             deal,
         }

@@ -184,8 +184,8 @@ def test_done_and_snooze_on_the_agenda_say_what_they_did(board_db: Any, db_path:
 
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "a")
-        table = app.screen.query_one("#agenda")
-        first = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        rows = app.screen.query_one("#agenda")
+        first = rows.row(rows.cursor)["id"]
         seen.append(first)
         await press(pilot, "d", "z")
         seen.append(shown(app, "#form-title"))
@@ -206,8 +206,8 @@ def test_a_recurring_follow_up_done_says_its_next_date(board_db: Any, db_path: P
 
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "a")
-        table = app.screen.query_one("#agenda")
-        first = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        rows = app.screen.query_one("#agenda")
+        first = int(rows.row(rows.cursor)["id"])
         conn = sqlite3.connect(db_path)
         with conn:
             conn.execute("UPDATE follow_up SET rrule='FREQ=WEEKLY' WHERE id=?", (first,))

@@ -43,9 +43,15 @@ async def type_text(pilot: Any, text: str) -> None:
 
 
 async def fill_form(pilot: Any, **values: str) -> None:
-    """Put values into the open form's fields and press its save button."""
+    """Put values into the open form's fields and press its save button (once it has come
+    back up from the last press: Textual's button ignores a click while it shows one)."""
     for name, value in values.items():
         pilot.app.screen.query_one(f"#field-{name}").value = value
+    button = pilot.app.screen.query_one("#form-save")
+    for _ in range(100):
+        if not button.has_class("-active"):
+            break
+        await pilot.pause(0.02)
     await pilot.click("#form-save")
     await settle(pilot)
 
@@ -346,10 +352,10 @@ def test_clicking_a_selected_card_opens_it(board_db: Any) -> None:
 def test_agenda_marks_done_and_snoozes(board_db: Any, db_path: Path) -> None:
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "a")
-        table = app.screen.query_one("#agenda")
-        first = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        lines = app.screen.query_one("#agenda")
+        first = lines.row(lines.cursor)["id"]
         await press(pilot, "d")
-        second = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        second = lines.row(lines.cursor)["id"]
         await press(pilot, "z")
         await fill_form(pilot, until="2026-11-30 09:00")
         app.done_ids = (int(first), int(second))

@@ -6,20 +6,21 @@ prompts run most — builds no ORM object.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Text, bindparam, cast, func, select
 from sqlmodel import col
 
 from tinycrm.core.touches import TouchDue, touches_due
 from tinycrm.domain.dates import at_local, iso, local_tz
 from tinycrm.domain.due import bucket_of, due_of, whole_day
 from tinycrm.domain.values import FollowUpStatus
-from tinycrm.store.models import Contact, Deal, FollowUp, Stage
-from tinycrm.store.query import live, live_parents
+from tinycrm.store.models import Contact, Deal, Event, FollowUp, Stage
+from tinycrm.store.query import due_time, live, live_parents
 
 if TYPE_CHECKING:
     from sqlalchemy.sql import Select
@@ -93,6 +94,98 @@ def _open_follow_ups(snoozed: bool) -> Select[Any]:
     return query.where(col(FollowUp.snoozed_until).is_(None), col(FollowUp.due_at) < horizon)
 
 
+@cache
+def _due_in_range(snoozed: bool, first_only: bool) -> Select[Any]:
+    """Open follow-ups (`snoozed`: snoozed ones) whose due time is after :after (and, unless
+    `first_only`, not after :until): a range read on the partial index of open follow-ups'
+    due or snooze times, so it costs the same at ten follow-ups or a hundred thousand.
+    `first_only` returns the earliest due time alone."""
+    column: Any = FollowUp.snoozed_until if snoozed else FollowUp.due_at
+    waking = col(FollowUp.snoozed_until).is_not(None) if snoozed else None
+    columns: list[Any] = [column] if first_only else [FollowUp.id, FollowUp.title]
+    query: Select[Any] = select(*columns)
+    query = query.where(
+        col(FollowUp.status) == FollowUpStatus.OPEN,
+        waking if waking is not None else col(FollowUp.snoozed_until).is_(None),
+        column > bindparam("after"),
+        live(FollowUp),
+        live_parents(),
+    )
+    if first_only:
+        return query.order_by(column).limit(1)
+    return query.where(column <= bindparam("until"))
+
+
+def next_due(session: Session, after: datetime) -> datetime | None:
+    """Return when the next open follow-up falls due after `after` (None: none will).
+
+    Two index lookups (the earliest due time of follow-ups not snoozed, and of snoozed
+    ones), never a read of the follow-ups already due."""
+    conn = session.connection()
+    times = [
+        conn.execute(_due_in_range(snoozed, first_only=True), {"after": after}).scalar()
+        for snoozed in (False, True)
+    ]
+    return min((t for t in times if t is not None), default=None)
+
+
+def falling_due(session: Session, after: datetime, until: datetime) -> list[tuple[int, str]]:
+    """Return (id, title) of the open follow-ups that fall due after `after`, by `until`."""
+    conn = session.connection()
+    params = {"after": after, "until": until}
+    return [
+        (row[0], row[1])
+        for snoozed in (False, True)
+        for row in conn.execute(_due_in_range(snoozed, first_only=False), params)
+    ]
+
+
+def last_change(session: Session) -> int:
+    """Return the id of the newest change in the history (0: none yet)."""
+    newest = session.connection().execute(select(func.max(Event.id))).scalar()
+    return int(newest or 0)
+
+
+_WHEN_FIELDS = frozenset({"due_at", "snoozed_until", "status", "deleted_at"})
+
+
+def changed_due(session: Session, since: int, now: datetime) -> tuple[list[tuple[int, str]], int]:
+    """Return (id, title) of the follow-ups that changes after history event `since` made
+    due by `now` (added, or their time or status changed: a title edited on a follow-up
+    long overdue is not news), and the newest event id. Reads only the new events."""
+    conn = session.connection()
+    # the new events by their ids, a range of the primary key (the index on the entity would
+    # read every follow-up event ever recorded); `before` as its text, read only for the
+    # follow-ups' events
+    before_text: Any = cast(Event.before, Text)
+    new = conn.execute(
+        select(col(Event.id), col(Event.entity), col(Event.entity_id), before_text).where(
+            col(Event.id) > since
+        )
+    ).all()
+    newest = max([since, *(row[0] for row in new)])
+    ids = set()
+    for _id, entity, entity_id, before in new:
+        if entity != "follow_up":
+            continue
+        changed = json.loads(before) if before else None
+        if changed is None or _WHEN_FIELDS & set(changed):
+            ids.add(int(entity_id))
+    if not ids:
+        return [], newest
+    columns: list[Any] = [FollowUp.id, FollowUp.title]
+    rows = conn.execute(
+        select(*columns).where(
+            col(FollowUp.id).in_(ids),
+            col(FollowUp.status) == FollowUpStatus.OPEN,
+            live(FollowUp),
+            due_time() <= now,
+            live_parents(),
+        )
+    )
+    return [(row[0], row[1]) for row in rows], newest
+
+
 _ORDER = {"overdue": 0, "today": 1, "upcoming": 2}
 
 
@@ -103,17 +196,31 @@ def _horizon(now: datetime, days: int, tz: tzinfo) -> datetime:
 
 
 def agenda(
-    session: Session, now: datetime, days: int = 7, tz: tzinfo | None = None
+    session: Session,
+    now: datetime,
+    days: int = 7,
+    tz: tzinfo | None = None,
+    *,
+    deal_id: int | None = None,
+    follow_up_id: int | None = None,
 ) -> list[AgendaItem]:
-    """Return open follow-ups that are overdue, due today, or due in the next `days` days."""
+    """Return open follow-ups that are overdue, due today, or due in the next `days` days.
+
+    `deal_id` or `follow_up_id` narrows it to one deal's follow-ups or to one follow-up (an
+    index lookup), so a screen showing the agenda can redraw only the lines a change touched.
+    """
     tz = tz or local_tz()
     horizon = _horizon(now, days, tz)
     conn = session.connection()
     params = {"horizon": horizon}
-    rows = [
-        *conn.execute(_open_follow_ups(snoozed=False), params).all(),
-        *conn.execute(_open_follow_ups(snoozed=True), params).all(),
-    ]
+    rows: list[Any] = []
+    for snoozed in (False, True):
+        query = _open_follow_ups(snoozed)
+        if deal_id is not None:
+            query = query.where(col(FollowUp.deal_id) == deal_id)
+        if follow_up_id is not None:
+            query = query.where(col(FollowUp.id) == follow_up_id)
+        rows += conn.execute(query, params).all()
     items = []
     for row in rows:
         fu = AgendaFollowUp(*row[:9])

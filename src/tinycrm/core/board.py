@@ -454,6 +454,36 @@ def put_card(data: Board, card: Card, sort: str = "stage") -> set[str]:
     return changed | _place(data, card, sort)
 
 
+def matches(card: Card, words: list[str]) -> bool:
+    """Tell whether a card holds each folded word in its title, contact or company name:
+    load_board's filter, applied to a card already loaded."""
+    keys = [fold(text) for text in (card.title, card.contact, card.company) if text]
+    return all(any(word in key for key in keys) for word in words)
+
+
+def narrowed(data: Board, text: str) -> Board:
+    """Return a loaded board with only the cards that match `text` too, in their order.
+
+    A filter typed on (its text grows) keeps a subset of what it showed, so it needs no
+    read: the board narrows what it has."""
+    words = fold(text).split()
+    if not words:
+        return data
+    columns = [replace(c, cards=[x for x in c.cards if matches(x, words)]) for c in data.columns]
+    closed = replace(data.closed, cards=[x for x in data.closed.cards if matches(x, words)])
+    return replace(data, columns=columns, closed=closed)
+
+
+def sorted_by(data: Board, sort: str) -> Board:
+    """Return a loaded board with its stage columns in another order (see SORTS), read
+    from nothing but the cards it has."""
+    if sort not in SORTS:
+        raise ValidationError(f"cannot sort the board by {sort!r}", hint=", ".join(SORTS))
+    key = _sort_key(sort)
+    columns = [replace(c, cards=sorted(c.cards, key=key)) for c in data.columns]
+    return replace(data, columns=columns, closed=replace(data.closed))
+
+
 def neighbour_stage(session: Session, deal: Deal, step: int) -> Stage | None:
     """Return the stage `step` places left (-1) or right (+1) of a deal's, or None at an end."""
     ordered = pipelines.stages(session, deal.pipeline_id)
@@ -462,17 +492,3 @@ def neighbour_stage(session: Session, deal: Deal, step: int) -> Stage | None:
         return None
     index = ids.index(deal.stage_id) + step
     return ordered[index] if 0 <= index < len(ordered) else None
-
-
-def due_follow_ups(session: Session, now: datetime) -> list[tuple[int, str]]:
-    """Return (id, title) of every open follow-up that is due by `now` (snoozes honoured)."""
-    rows = execute(
-        session,
-        select(col(FollowUp.id), col(FollowUp.title)).where(
-            col(FollowUp.status) == FollowUpStatus.OPEN,
-            live(FollowUp),
-            due_time() <= now,
-            live_parents(),  # not those of a trashed contact or deal
-        ),
-    )
-    return [(r[0], r[1]) for r in rows]

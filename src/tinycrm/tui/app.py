@@ -60,7 +60,11 @@ class CrmApp(App[None]):
         self.crash: BaseException | None = None
         self._watcher: Watcher | None = None
         self._version = 0
-        self._known_due: set[int] = set()
+        self._told_due: set[int] = set()  # follow-ups announced as falling due
+        self._due_checked: datetime | None = None  # due times up to here were looked at
+        self._next_due: datetime | None = None
+        self._seen_change = 0  # the newest history event the due check has read
+        self._due_stale = False  # a change here may have made a follow-up due
         self._identity = db.file_identity()
         self._gone_told = False
         self._writer: Writer | None = None
@@ -86,7 +90,7 @@ class CrmApp(App[None]):
         self.push_screen(BoardScreen(self.pipeline))
         self._open_watcher()
         if self.watch_file:
-            self._known_due = {i for i, _ in self._due()}
+            self._watch_due()
             self.set_interval(POLL_SECONDS, self.poll)
 
     def on_unmount(self) -> None:
@@ -224,14 +228,44 @@ class CrmApp(App[None]):
         self._open_watcher()
         if switched is not None:
             switched.set()
+        if self.watch_file:
+            self._watch_due()
         self.notify(f"The database file {self.db.path} was replaced; the board shows the new one")
         self.reload_screens()
 
-    def _due(self) -> list[tuple[int, str]]:
-        from tinycrm.core import board
+    def _watch_due(self) -> None:
+        """Start announcing follow-ups that fall due from now on (those due already are on
+        the board and the agenda): remember when the next one falls due."""
+        from tinycrm.core import agenda
 
+        now = self.now()
         with self.db.snapshot() as session:
-            return board.due_follow_ups(session, self.now())
+            self._next_due = agenda.next_due(session, now)
+            self._seen_change = agenda.last_change(session)
+        self._due_checked = now
+
+    def _check_due(self, changed: bool) -> None:
+        """Announce the follow-ups that fell due since the last check: when the next due time
+        has passed, those due in between; when the data changed (`changed`), those the new
+        changes made due. Asks the database nothing while neither happened."""
+        from tinycrm.core import agenda
+
+        now = self.now()
+        after = self._due_checked or now
+        passed = self._next_due is not None and self._next_due <= now
+        if not (passed or changed):
+            return
+        with self.db.snapshot() as session:
+            found = agenda.falling_due(session, after, now) if passed else []
+            if changed:
+                made_due, self._seen_change = agenda.changed_due(session, self._seen_change, now)
+                found += made_due
+            self._next_due = agenda.next_due(session, now)
+        self._due_checked = now
+        for fu_id, title in found:
+            if fu_id not in self._told_due:
+                self._told_due.add(fu_id)
+                self.notify(f"Follow-up due: {title}", title="Due now", timeout=10)
 
     def poll(self) -> None:
         """Reload when another process changed the file, or the file was replaced; announce
@@ -252,13 +286,12 @@ class CrmApp(App[None]):
                 self.submit(Job("open the replaced file", None))
             return
         version = self._data_version()
+        changed = version != self._version or self._due_stale
         if version != self._version:
             self._version = version
             self.reload_screens()
-        for fu_id, title in self._due():
-            if fu_id not in self._known_due:
-                self._known_due.add(fu_id)
-                self.notify(f"Follow-up due: {title}", title="Due now", timeout=10)
+        self._due_stale = False
+        self._check_due(changed)
 
     def reload_screens(self, deal_id: int | None = None) -> None:
         """Tell every open screen to show fresh data (DataChanged); when only one deal
@@ -323,6 +356,7 @@ class CrmApp(App[None]):
     def _refresh_after(self, job: Job) -> None:
         if self._watcher is not None and self.file_state() == "same":
             self._version = self._data_version()
+        self._due_stale = True
         if job.deal_id is None:
             self._reload_wanted = True
         else:

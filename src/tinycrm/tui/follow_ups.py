@@ -17,9 +17,15 @@ if TYPE_CHECKING:
     from tinycrm.tui.app import CrmApp
 
 
-def complete_follow_up(app: CrmApp, fu_id: int, done: Callable[[Any], None] | None = None) -> None:
+def complete_follow_up(
+    app: CrmApp,
+    fu_id: int,
+    deal_id: int | None = None,
+    done: Callable[[Any], None] | None = None,
+) -> None:
     """Mark a follow-up done; say so, and for a recurring one its next date (from the
-    service's answer). `done(said)` runs after, once it is saved."""
+    service's answer). `deal_id` is its deal (only that deal's cards are read again);
+    `done(said)` runs after, once it is saved."""
     from tinycrm.core import followups
     from tinycrm.domain import dates
 
@@ -37,12 +43,17 @@ def complete_follow_up(app: CrmApp, fu_id: int, done: Callable[[Any], None] | No
         if done is not None:
             done(text)
 
-    app.write(f"complete follow-up #{fu_id}", change, done=said)
+    app.write(f"complete follow-up #{fu_id}", change, deal_id, done=said)
 
 
-def ask_snooze(app: CrmApp, fu_id: int, done: Callable[[Any], None] | None = None) -> None:
+def ask_snooze(
+    app: CrmApp,
+    fu_id: int,
+    deal_id: int | None = None,
+    done: Callable[[Any], None] | None = None,
+) -> None:
     """Ask until when to snooze a follow-up (read as every date in tinycrm is), then snooze
-    it; `done(said)` runs after, once it is saved."""
+    it; `deal_id` is its deal, `done(said)` runs after, once it is saved."""
     from tinycrm.core import followups
     from tinycrm.domain import dates
 
@@ -68,7 +79,7 @@ def ask_snooze(app: CrmApp, fu_id: int, done: Callable[[Any], None] | None = Non
             if done is not None:
                 done(text)
 
-        return Job(f"snooze follow-up #{fu_id}", change, None, said)
+        return Job(f"snooze follow-up #{fu_id}", change, deal_id, said)
 
     open_form(
         app,

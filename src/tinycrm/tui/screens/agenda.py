@@ -1,110 +1,254 @@
-"""The agenda: overdue, today's and upcoming follow-ups; mark done, snooze, open the deal."""
+"""The agenda: overdue, today's and upcoming follow-ups, and contacts due for a touch; mark
+done, snooze, log a touch, open the deal or contact.
+
+An agenda can hold thousands of lines, so it is read in a thread and drawn as a virtual list
+(only the lines on screen are drawn); a change made here redraws only the lines it touched.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import bisect
+from collections.abc import Mapping, Sequence
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
+from textual.worker import get_current_worker
 
-from tinycrm.tui import follow_ups
+from tinycrm.domain.dates import local_tz, to_local
+from tinycrm.tui import actions, follow_ups
 from tinycrm.tui.base import CrmScreen
+from tinycrm.tui.messages import RowChosen
 from tinycrm.tui.widgets.footer import KeyFooter
+from tinycrm.tui.widgets.rows import RowList, header_line
+
+if TYPE_CHECKING:
+    from tinycrm.core.agenda import AgendaItem
+    from tinycrm.core.touches import TouchDue
+
+COLUMNS = [  # the contact before the deal, so 80 columns still show whom it is about
+    ("when", "when", 8),
+    ("due", "due", 16),
+    ("title", "follow-up", 30),
+    ("contact", "contact", 20),
+    ("deal", "deal", 30),
+]
+FOLLOW_UP = "follow-up"
+TOUCH = "keep-in-touch"
+ORDER = {"overdue": 0, "today": 1, "upcoming": 2}
+Row = dict[str, Any]
+
+
+def follow_up_row(item: AgendaItem, tz: tzinfo) -> Row:
+    """One line of the agenda for a follow-up (its time shown in `tz`)."""
+    fu = item.follow_up
+    due = to_local(item.due, tz)
+    return {
+        "kind": FOLLOW_UP,
+        "id": fu.id,
+        "when": item.bucket,
+        "due": due.strftime("%Y-%m-%d" if fu.all_day else "%Y-%m-%d %H:%M"),
+        "title": fu.title + (" (snoozed)" if fu.snoozed_until else ""),
+        "deal": item.deal_title or "",
+        "contact": item.contact_name or "",
+        "deal_id": fu.deal_id,
+        "contact_id": fu.contact_id,
+        "order": (ORDER[item.bucket], item.due, 0, not fu.priority, fu.id),
+    }
+
+
+def touch_row(touch: TouchDue, bucket: str, tz: tzinfo) -> Row:
+    """One line of the agenda for a contact due for a touch (its day in `tz`)."""
+    return {
+        "kind": TOUCH,
+        "id": touch.contact_id,
+        "when": bucket,
+        "due": to_local(touch.due, tz).strftime("%Y-%m-%d"),
+        "title": f"↺ keep in touch (every {touch.cadence_days} days)",
+        "deal": "",
+        "contact": touch.contact_name,
+        "deal_id": None,
+        "contact_id": touch.contact_id,
+        "order": (ORDER[bucket], touch.due, 1, False, touch.contact_id),
+    }
 
 
 class AgendaScreen(CrmScreen[None]):
-    """Follow-ups that need the seller."""
+    """Follow-ups and keep-in-touch cadences that need the seller."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("d", "done", "Done"),
         Binding("z", "snooze", "Snooze"),
+        Binding("l", "log", "Log"),
         Binding("enter", "open", "Open"),
     ]
+    DEFAULT_CSS = """
+    #agenda-header {
+        height: 1;
+        text-wrap: nowrap;
+        text-style: bold;
+        background: $panel-darken-1;
+    }
+    """
 
     def __init__(self, days: int = 7) -> None:
         super().__init__(id="agenda-screen")
         self.days = days
-        self.targets: dict[int, tuple[str, int] | None] = {}
+        self.rows: list[Row] = []
+        self.loaded = False
+        self._patches = 0  # lines redrawn since the screen was read; a read begun before is stale
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="agenda-status")
-        yield DataTable(id="agenda", cursor_type="row", zebra_stripes=False)
+        yield Static("Loading the agenda…", id="agenda-status")
+        yield Static(header_line(COLUMNS), id="agenda-header")
+        yield RowList(COLUMNS, id="agenda")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("when", "due", "follow-up", "deal", "contact")
         self.reload()
-        self.set_focus(table)
+        self.set_focus(self.query_one(RowList))
 
     def reload(self) -> None:
-        """Read the agenda again."""
-        from tinycrm.core import agenda
-        from tinycrm.domain import dates
+        """Read the agenda again (in a thread) and show it."""
+        self.loaded = False
+        self._load(self._patches)
 
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear()
-        self.targets = {}
-        with self.app.db.snapshot() as session:
-            items = agenda.agenda(session, self.app.now(), days=self.days)
-        counts = {"overdue": 0, "today": 0, "upcoming": 0}
-        for item in items:
-            fu = item.follow_up
-            assert fu.id is not None
-            counts[item.bucket] += 1
-            due = dates.to_local(item.due)
-            shown = due.strftime("%Y-%m-%d") if fu.all_day else due.strftime("%Y-%m-%d %H:%M")
-            table.add_row(
-                item.bucket,
-                shown,
-                fu.title + (" (snoozed)" if fu.snoozed_until else ""),
-                item.deal_title or "",
-                item.contact_name or "",
-                key=str(fu.id),
+    @work(thread=True, exclusive=True, group="agenda")
+    def _load(self, patches: int) -> None:
+        from tinycrm.core import agenda
+
+        app = self.app
+        now, tz = app.now(), local_tz()
+        with app.db.snapshot() as session:
+            items = agenda.agenda(session, now, days=self.days, tz=tz)
+            touches = agenda.touches(session, now, days=self.days, tz=tz)
+        rows = [follow_up_row(item, tz) for item in items]
+        rows += [touch_row(touch, bucket, tz) for touch, bucket in touches]
+        rows.sort(key=lambda row: row["order"])
+        if not get_current_worker().is_cancelled:
+            app.call_from_thread(self._show, rows, patches)
+
+    def _show(self, rows: list[Row], patches: int) -> None:
+        if patches != self._patches:
+            self.reload()  # read before a line was redrawn: it may lack that change
+            return
+        self.rows = rows
+        self._redraw()
+        self.loaded = True
+
+    def _redraw(self) -> None:
+        rows = self.rows
+
+        def fetch(offset: int, limit: int) -> Sequence[Mapping[str, Any]]:
+            return rows[offset : offset + limit]
+
+        self.query_one(RowList).show(len(rows), fetch)
+        status = self.query_one("#agenda-status", Static)
+        if not rows:
+            status.update(
+                f"Nothing due in the next {self.days} days: f on a card of the board adds a "
+                "follow-up, crm keep-in-touch a cadence for a contact"
             )
-            if fu.deal_id:
-                self.targets[fu.id] = ("deal", fu.deal_id)
-            elif fu.contact_id:
-                self.targets[fu.id] = ("contact", fu.contact_id)
-            else:
-                self.targets[fu.id] = None
-        if items:
-            table.move_cursor(row=min(keep, len(items) - 1))
-        self.query_one("#agenda-status", Static).update(
-            f"Agenda, next {self.days} days  ·  {counts['overdue']} overdue  ·  "
-            f"{counts['today']} today  ·  {counts['upcoming']} upcoming"
+            return
+        counts = dict.fromkeys(ORDER, 0)
+        touches = 0
+        for row in rows:
+            counts[row["when"]] += 1
+            touches += row["kind"] == TOUCH
+        status.update(
+            f"Agenda, next {self.days} days  ·  {counts['overdue']:,} overdue  ·  "
+            f"{counts['today']:,} today  ·  {counts['upcoming']:,} upcoming"
+            + (f"  ·  {touches:,} to keep in touch with" if touches else "")
         )
 
-    def _selected(self) -> int | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
+    def _replace(self, gone: Any, items: list[AgendaItem]) -> None:
+        """Put `items` in place of the follow-up lines for which `gone(row)` is true (the
+        other lines keep their order; the new ones are put in theirs)."""
+        rows = [row for row in self.rows if not (row["kind"] == FOLLOW_UP and gone(row))]
+        if len(rows) == len(self.rows) and not items:
+            return
+        tz = local_tz()
+        for item in items:
+            bisect.insort(rows, follow_up_row(item, tz), key=lambda row: row["order"])
+        self.rows = rows
+        self._patches += 1
+        self._redraw()
+
+    def patch(self, deal_id: int) -> None:
+        """Redraw only the lines of one deal's follow-ups (a deal changed)."""
+        from tinycrm.core import agenda
+
+        app = self.app
+        with app.db.snapshot() as session:
+            items = agenda.agenda(session, app.now(), days=self.days, deal_id=deal_id)
+        self._replace(lambda row: row["deal_id"] == deal_id, items)
+
+    def patch_follow_up(self, fu_id: int) -> None:
+        """Redraw only the line of one follow-up (gone when done, moved when snoozed)."""
+        from tinycrm.core import agenda
+
+        app = self.app
+        with app.db.snapshot() as session:
+            items = agenda.agenda(session, app.now(), days=self.days, follow_up_id=fu_id)
+        self._replace(lambda row: row["id"] == fu_id, items)
+
+    def _selected(self) -> Row | None:
+        rows = self.query_one(RowList)
+        row = rows.row(rows.cursor)
+        if row is None:
             self.notify("Nothing in the agenda", severity="warning")
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return int(key) if key is not None else None
+        return dict(row)
+
+    def _follow_up(self) -> Row | None:
+        row = self._selected()
+        if row is not None and row["kind"] != FOLLOW_UP:
+            self.notify(f"{row['contact']} is due for a touch: l logs one", severity="warning")
+            return None
+        return row
 
     def action_done(self) -> None:
         """Mark the follow-up done."""
-        fu_id = self._selected()
-        if fu_id is not None:
-            follow_ups.complete_follow_up(self.app, fu_id)
+        row = self._follow_up()
+        if row is not None:
+            fu_id: int = row["id"]
+            follow_ups.complete_follow_up(
+                self.app, fu_id, row["deal_id"], lambda _: self.patch_follow_up(fu_id)
+            )
 
     def action_snooze(self) -> None:
         """Snooze the follow-up until a time typed in a form."""
-        fu_id = self._selected()
-        if fu_id is not None:
-            follow_ups.ask_snooze(self.app, fu_id)
+        row = self._follow_up()
+        if row is not None:
+            fu_id: int = row["id"]
+            follow_ups.ask_snooze(
+                self.app, fu_id, row["deal_id"], lambda _: self.patch_follow_up(fu_id)
+            )
+
+    def action_log(self) -> None:
+        """Log an interaction with the line's contact (a touch), or about its deal."""
+        row = self._selected()
+        if row is None:
+            return
+        if row["deal_id"] is None and row["contact_id"] is None:
+            self.notify("This follow-up has no contact or deal", severity="warning")
+            return
+        actions.ask_log(self.app, deal_id=row["deal_id"], contact_id=row["contact_id"])
 
     def action_open(self) -> None:
-        """Open the follow-up's deal, or its contact."""
-        fu_id = self._selected()
-        target = self.targets.get(fu_id) if fu_id is not None else None
-        if target is not None:
-            self.app.open_record(*target)
+        """Open the follow-up's deal, or the contact."""
+        row = self._selected()
+        if row is None:
+            return
+        if row["deal_id"] is not None:
+            self.app.open_record("deal", row["deal_id"])
+        elif row["contact_id"] is not None:
+            self.app.open_record("contact", row["contact_id"])
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_row_chosen(self, event: RowChosen) -> None:
         event.stop()
         self.action_open()

@@ -407,8 +407,15 @@ class BoardScreen(CrmScreen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.text = event.value.strip()
-        self.reload()
+        from tinycrm.core import board
+
+        text = event.value.strip()
+        typed_on = text.startswith(self.text)
+        self.text = text
+        if typed_on and self.board is not None and self.loaded:
+            self._show_in_place(board.narrowed(self.board, text))  # a subset of what it shows
+        else:
+            self.reload()
         self.refresh_bindings()
 
     def action_filter_done(self) -> None:
@@ -435,13 +442,25 @@ class BoardScreen(CrmScreen[None]):
 
     def action_sort(self) -> None:
         """Sort the cards by the next order: stage age, follow-up, value, title."""
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        self.reload()
+        self.sort_by(SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)])
 
     def sort_by(self, sort: str) -> None:
-        """Sort the cards by one of SORTS."""
+        """Sort the cards by one of SORTS (the cards shown, when the board is loaded)."""
+        from tinycrm.core import board
+
         self.sort = sort
-        self.reload()
+        if self.board is not None and self.loaded:
+            self._show_in_place(board.sorted_by(self.board, sort))
+        else:
+            self.reload()
+
+    def _show_in_place(self, data: Board) -> None:
+        """Show a board made from the one shown (the same columns), the selection kept."""
+        current = self.current
+        keep_key = current.key_of() if current else None
+        keep_deal = self.selected_id
+        self.board = data
+        self._fill(data, keep_key, keep_deal)
 
     def action_pipeline(self) -> None:
         """Switch to the next pipeline."""
