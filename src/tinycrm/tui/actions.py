@@ -96,7 +96,7 @@ def move(app: CrmApp, deal_id: int, step: int) -> None:
         deals.move_deal(session, deal, target, now)
         return f"Moved {deal_name(deal)} to {target.name}"
 
-    app.write(f"move deal #{deal_id}", change, deal_id, app.notify)
+    app.write(change, deal_id, app.notify)
 
 
 def move_to(app: CrmApp, deal_id: int, stage_id: int, revert: Revert | None = None) -> None:
@@ -113,7 +113,7 @@ def move_to(app: CrmApp, deal_id: int, stage_id: int, revert: Revert | None = No
         deals.move_deal(session, deal, stage, now)
         return f"Moved {deal_name(deal)} to {stage.name}"
 
-    app.submit(Job(f"move deal #{deal_id}", change, deal_id, app.notify, revert=revert))
+    app.submit(Job(change, deal_id, app.notify, revert=revert))
 
 
 def ask_reopen(app: CrmApp, deal_id: int) -> None:
@@ -136,7 +136,7 @@ def ask_reopen(app: CrmApp, deal_id: int) -> None:
         return f"Reopened {deal_name(the_deal)} in {back_in.name}"
 
     def confirmed() -> None:
-        app.write(f"reopen deal #{deal_id}", change, deal_id, app.notify)
+        app.write(change, deal_id, app.notify)
 
     text = (
         f"{name} is {status}. Reopen it? It goes back to {where} as an open deal.\n"
@@ -171,7 +171,7 @@ def close(
             return said
         return said + f"; check-in follow-up #{fu.id} due {dates.describe(fu.due_at, True)}"
 
-    job = Job(f"mark deal #{deal_id} {status}", change, deal_id, done or app.notify)
+    job = Job(change, deal_id, done or app.notify)
     job.revert = revert
     app.submit(job)
 
@@ -198,7 +198,7 @@ def ask_lost(
             return f"Marked {deal_name(deal)} lost{why}"
 
         revert = shown(reason) if shown is not None else None
-        return Job(f"mark deal #{deal_id} lost", change, deal_id, app.notify, revert=revert)
+        return Job(change, deal_id, app.notify, revert=revert)
 
     open_form(
         app,
@@ -258,7 +258,7 @@ def ask_follow_up(app: CrmApp, deal_id: int | None = None, contact_id: int | Non
             when = dates.describe(fu.due_at, fu.all_day)
             return f"Follow-up #{fu.id} {fu.title}{on}, due {when}"
 
-        return Job(f"add follow-up {values['title']}", change, deal_id, app.notify)
+        return Job(change, deal_id, app.notify)
 
     about_whom = on_deal or with_contact.replace(" with ", " for ", 1)
     open_form(
@@ -309,7 +309,7 @@ def ask_log(app: CrmApp, deal_id: int | None = None, contact_id: int | None = No
             on = f" on {deal_name(deal)}" if deal is not None else ""
             return f"Logged {item.kind}{way}{who}{on} at {dates.describe(at)}"
 
-        return Job(f"log {kind}", change, deal_id, app.notify)
+        return Job(change, deal_id, app.notify)
 
     open_form(
         app,
@@ -358,7 +358,7 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
             deals.update_deal(session, the_deal, changes, now)
             return f"Saved {deal_name(the_deal)}: {', '.join(changed)}"
 
-        return Job(f"edit deal #{deal_id} {values['title']}", change, deal_id, app.notify)
+        return Job(change, deal_id, app.notify)
 
     open_form(
         app,
@@ -421,7 +421,7 @@ def ask_new_deal(
             if added is not None:
                 added(new_id)
 
-        return Job(f"add deal {values['title']}", change, None, done)
+        return Job(change, None, done)
 
     where = f" in {stage}" if stage else ""
     in_pipeline = f" ({pipeline} pipeline)" if pipeline else ""

@@ -283,7 +283,7 @@ class CrmApp(App[None]):
             return
         if state == "replaced":
             if not self.writing:
-                self.submit(Job("open the replaced file", None))
+                self.submit(Job(None))
             return
         version = self._data_version()
         changed = version != self._version or self._due_stale
@@ -336,7 +336,6 @@ class CrmApp(App[None]):
 
     def write(
         self,
-        summary: str,
         change: Callable[[Session, datetime], Any],
         deal_id: int | None = None,
         done: Callable[[Any], None] | None = None,
@@ -344,7 +343,7 @@ class CrmApp(App[None]):
         """Queue `change` to run in one transaction (one undo step), then refresh.
 
         `deal_id` says the change touched only that deal (and rows that hang from it)."""
-        self.submit(Job(summary, change, deal_id, done))
+        self.submit(Job(change, deal_id, done))
 
     def _finished(self, job: Job) -> None:
         left = self._pending.get(job.deal_id, 0) - 1
@@ -417,7 +416,7 @@ class CrmApp(App[None]):
         def warn(error: TinyCrmError) -> None:
             self.notify(error.message, severity="warning")
 
-        job = Job("undo", undo, done=lambda what: self.notify(f"Undid: {what}"), refused=warn)
+        job = Job(undo, done=lambda what: self.notify(f"Undid: {what}"), refused=warn)
         self.submit(job)
 
     def action_redo(self) -> None:
@@ -427,7 +426,7 @@ class CrmApp(App[None]):
         def redo(session: Session, now: datetime) -> str:
             return history.redo(session, now).summary or "a change"
 
-        self.write("redo", redo, done=lambda what: self.notify(f"Redid: {what}"))
+        self.write(redo, done=lambda what: self.notify(f"Redid: {what}"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own palette commands, less its "Keys" panel ("Help: every key" is ours)."""

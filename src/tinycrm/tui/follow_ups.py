@@ -43,7 +43,7 @@ def complete_follow_up(
         if done is not None:
             done(text)
 
-    app.write(f"complete follow-up #{fu_id}", change, deal_id, done=said)
+    app.write(change, deal_id, done=said)
 
 
 def ask_snooze(
@@ -79,7 +79,7 @@ def ask_snooze(
             if done is not None:
                 done(text)
 
-        return Job(f"snooze follow-up #{fu_id}", change, deal_id, said)
+        return Job(change, deal_id, said)
 
     open_form(
         app,

@@ -123,7 +123,7 @@ def ask_new_contact(app: CrmApp) -> None:
         def done(added: tuple[int | None, str]) -> None:
             app.notify(f"Added contact #{added[0]} {added[1]}", markup=False)
 
-        return Job(f"add contact {values['name']}", change, done=done)
+        return Job(change, done=done)
 
     open_record_form(app, "New contact", CONTACT_FIELDS, build, action="Add")
 
@@ -154,7 +154,7 @@ def ask_new_company(app: CrmApp) -> None:
         def done(added: tuple[int | None, str]) -> None:
             app.notify(f"Added company #{added[0]} {added[1]}", markup=False)
 
-        return Job(f"add company {values['name']}", change, done=done)
+        return Job(change, done=done)
 
     open_record_form(app, "New company", COMPANY_FIELDS, build, action="Add")
 
@@ -214,7 +214,7 @@ def ask_edit(app: CrmApp, kind: str, record_id: int) -> None:
         def done(now_called: str) -> None:
             app.notify(f"Updated {kind} #{record_id} {now_called}: {what}", markup=False)
 
-        return Job(f"edit {kind} #{record_id} {label}", change, done=done)
+        return Job(change, done=done)
 
     title = f"Edit {label}" if kind == "contact" else f"Edit company {label}"
     open_record_form(app, title, shown, build)

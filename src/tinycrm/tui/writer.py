@@ -32,11 +32,11 @@ GONE = "could not save: the database file {path} was deleted or moved; nothing w
 class Job:
     """One change asked for on the board.
 
-    `change(session, now)` makes it; `done(result)` runs on the UI thread after the commit;
-    `refused(error)` when the core refused it (default: a notification); `revert()` puts back
-    what the board showed before the change landed, when it could not be saved at all."""
+    `change(session, now)` makes it (the services it calls name it in the history, as for
+    `crm`); `done(result)` runs on the UI thread after the commit; `refused(error)` when the
+    core refused it (default: a notification); `revert()` puts back what the board showed
+    before the change landed, when it could not be saved at all."""
 
-    summary: str
     change: Callable[[Session, datetime], Any] | None
     deal_id: int | None = None
     done: Callable[[Any], None] | None = None
@@ -85,7 +85,7 @@ class Writer:
             if waited:
                 app.post(app.set_waiting, True)
             now = app.now()
-            with app.db.transaction(origin="tui", summary=job.summary, now=now) as session:
+            with app.db.transaction(origin="tui", now=now) as session:
                 result = job.change(session, now)
         except TinyCrmError as error:
             app.post(app.write_refused, job, error)
