@@ -140,15 +140,9 @@ def table(
         plain_table(rows, columns)
         return
     out = console()
-    if out.color_system is None and not out.is_terminal and out.encoding.startswith("utf"):
-        # no styles to print: the same text, drawn without rich's layout (see cli/grid.py)
-        from tinycrm.cli.grid import draw
-
-        cells = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
-        drawn = draw([heading for _, heading in columns], cells, out.width)
-        if drawn is not None:
-            sys.stdout.write(drawn)
-            return
+    cells = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
+    if unstyled_table(out, [heading for _, heading in columns], cells):
+        return
     from rich.table import Table
     from rich.text import Text
 
@@ -159,6 +153,21 @@ def table(
         # Text, not markup: a name or summary may hold brackets such as '[/b]'.
         tab.add_row(*(Text(_cell(row.get(key))) for key, _ in columns))
     out.print(tab)
+
+
+def unstyled_table(out: Any, headings: Sequence[str], cells: Sequence[Sequence[str]]) -> bool:
+    """Print a table of plain cells as rich would on `out`, without rich's layout, when `out`
+    prints no styles (a pipe, a file: see cli/grid.py); return False, printing nothing, when
+    rich must draw it."""
+    if out.color_system is not None or out.is_terminal or not out.encoding.startswith("utf"):
+        return False
+    from tinycrm.cli.grid import draw
+
+    drawn = draw(headings, cells, out.width)
+    if drawn is None:
+        return False
+    sys.stdout.write(drawn)
+    return True
 
 
 PLAIN_ROWS = 200

@@ -52,6 +52,12 @@ def _print(hits: list[SearchResult]) -> None:
     if not hits:
         out.print("no matches")
         return
+    plain = [
+        [str(hit["kind"]), str(hit["id"]), str(hit["label"]), _plain(str(hit["snippet"] or ""))]
+        for hit in hits
+    ]
+    if render.unstyled_table(out, ("Kind", "#", "Name", "Match"), plain):
+        return
     tab = Table(show_edge=False, pad_edge=False, header_style="bold")
     for heading in ("Kind", "#", "Name", "Match"):
         tab.add_column(heading, overflow="fold")
@@ -63,6 +69,11 @@ def _print(hits: list[SearchResult]) -> None:
             _highlighted(str(hit["snippet"] or "")),
         )
     out.print(tab)
+
+
+def _plain(snippet: str) -> str:
+    """The snippet's text as `_highlighted` shows it, without its markers."""
+    return snippet.replace(_CLOSE, "").replace(_OPEN, "").replace("\n", " ")
 
 
 def _highlighted(snippet: str) -> Any:
