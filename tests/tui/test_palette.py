@@ -6,22 +6,7 @@ import asyncio
 from typing import Any
 
 from tests.tui.conftest import burst, settle
-
-
-def run(db: Any, steps: Any, size: tuple[int, int] = (120, 40)) -> Any:
-    """Run the board on `db`, let `steps(pilot, app)` act, and return the app afterwards."""
-    from tinycrm.tui.app import CrmApp
-
-    app = CrmApp(db, watch=False)
-
-    async def go() -> None:
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            await steps(pilot, app)
-            await settle(pilot)
-
-    asyncio.run(go())
-    return app
+from tests.tui.test_board_workflows import drive as run
 
 
 def palette_drawn(app: Any) -> bool:

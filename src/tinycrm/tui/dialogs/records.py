@@ -65,7 +65,8 @@ def field_of(error: TinyCrmError, fields: Sequence[RecordField], values: dict[st
 
 
 class RecordForm(FormDialog):
-    """A form for a contact or company; `problem` is the field an error is about."""
+    """A form for a contact or company; `error`, a refusal to show (and its field to mark)
+    when it opens again after a save the core refused."""
 
     DEFAULT_CSS = """
     RecordForm #form { max-height: 100%; }
@@ -86,33 +87,30 @@ class RecordForm(FormDialog):
         submit: Callable[[dict[str, str]], object],
         *,
         action: str = "Save",
-        error: str = "",
-        problem: str = "",
+        error: TinyCrmError | None = None,
     ) -> None:
-        super().__init__(title, fields, submit, action=action, error=error)
+        super().__init__(title, fields, submit, action=action, error=error or "")
         self.record_fields = list(fields)
-        self.problem = problem
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form", can_focus=False):
             # names and typed values are shown as text: brackets in them are not markup
             yield Static(Text(self.title_text), id="form-title")
             for item in self.fields:
-                classes = "record-row -problem" if item.name == self.problem else "record-row"
-                with Horizontal(classes=classes, id=f"row-{item.name}"):
+                with Horizontal(classes="record-row", id=f"row-{item.name}"):
                     yield Label(item.label)
                     yield Input(item.value, placeholder=item.placeholder, id=f"field-{item.name}")
-            yield Static(
-                self.error if isinstance(self.error, str) else "", id="form-error", markup=False
-            )
+            yield Static("", id="form-error", markup=False)
             with Horizontal(id="form-buttons"):
                 yield Button(self.action, variant="primary", id="form-save")
                 yield Button("Cancel", id="form-cancel")
 
     def on_mount(self) -> None:
-        # the scrolling frame could take the focus: the first field (or the wrong one) gets it
-        first = self.problem or self.record_fields[0].name
-        self.set_focus(self.query_one(f"#field-{first}", Input))
+        # the scrolling frame could take the focus: the wrong field, or the first, gets it
+        if isinstance(self.error, TinyCrmError):
+            self.show_problem(self.error)
+        else:
+            self.set_focus(self.query_one(f"#field-{self.record_fields[0].name}", Input))
 
     def show_problem(self, error: TinyCrmError) -> None:
         """Say what is wrong, naming the field it is about (its own, or the one whose typed
@@ -141,7 +139,6 @@ def open_record_form(
     *,
     action: str = "Save",
     error: TinyCrmError | None = None,
-    problem: str = "",
 ) -> None:
     """Ask for a record's values; `build(values)` checks them (an error keeps the form open,
     naming its field) and returns the change to queue, or None when there is nothing to
@@ -155,15 +152,9 @@ def open_record_form(
 
         def refused(reason: TinyCrmError) -> None:
             typed = with_values(fields, values)
-            name = field_of(reason, fields, values)
-            open_record_form(app, title, typed, build, action=action, error=reason, problem=name)
+            open_record_form(app, title, typed, build, action=action, error=reason)
 
         job.refused = refused
         app.submit(job)
 
-    shown = ""
-    if error is not None:
-        label = next((f.label for f in fields if f.name == problem), "")
-        hint = f"\n{error.hint}" if error.hint else ""
-        shown = f"{label}: {error.message}{hint}" if label else f"{error.message}{hint}"
-    app.push_screen(RecordForm(title, fields, submit, action=action, error=shown, problem=problem))
+    app.push_screen(RecordForm(title, fields, submit, action=action, error=error))
