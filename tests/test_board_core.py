@@ -322,3 +322,39 @@ def test_board_filter_matches_percent_and_underscore_as_typed(db: Any) -> None:
 
     assert titles("50%") == ["Deal 50% off"]
     assert titles("web_") == ["Web_site"]
+
+
+@pytest.mark.parametrize("own", [None, 90])
+def test_a_move_shown_before_it_is_saved_is_what_the_save_reads_back(
+    db: Any, own: int | None
+) -> None:
+    """`moved_card` is the card as `deals.move_deal` leaves it (the stage's probability, or
+    the deal's own); once saved, placing the deal again changes no column. A change that
+    was not shown (the value) still does."""
+    deal_id = add_deal(db, "A", "1000", days_ago=3)
+    add_deal(db, "B", "2000", days_ago=5)
+    if own is not None:
+        with db.transaction() as s:
+            deals.update_deal(s, deals.get_deal(s, deal_id), {"probability": own}, NOW)
+    with db.snapshot() as s:
+        data = board.load_board(s, NOW)
+    card, target = data.card(deal_id), data.columns[1]
+    assert card is not None and target.probability is not None
+    moved = board.moved_card(card, target, NOW)
+    assert board.put_card(data, moved) == {data.columns[0].key, target.key}
+    shown_totals = target.totals
+    with db.transaction(now=NOW) as s:
+        deal = deals.get_deal(s, deal_id)
+        stage = board.neighbour_stage(s, deal, 1)
+        assert stage is not None and stage.id == target.stage_id
+        deals.move_deal(s, deal, stage, NOW)
+    with db.snapshot() as s:
+        assert board.place_cards(s, data, [deal_id], NOW) == set()
+        assert target.totals == shown_totals == board.load_board(s, NOW).columns[1].totals
+    weighted = 1000_00 * (own if own is not None else target.probability) // 100
+    assert shown_totals[0].weighted == weighted
+    with db.transaction(now=NOW) as s:
+        deals.update_deal(s, deals.get_deal(s, deal_id), {"value": 150000}, NOW)
+    with db.snapshot() as s:
+        assert board.place_cards(s, data, [deal_id], NOW) == {target.key}
+    assert target.totals[0].value == 1500_00

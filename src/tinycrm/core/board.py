@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
@@ -49,6 +50,7 @@ class Card:
     entered_at: datetime | None = None
     last_change: datetime | None = None
     next_all_day: bool = False
+    own_probability: int | None = None  # the deal's own, over its stage's, when it has one
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,23 @@ class Board:
 
     def card(self, deal_id: int) -> Card | None:
         """Return the card of a deal if the board shows it."""
+        found = self.where(deal_id)
+        return found[0].cards[found[1]] if found is not None else None
+
+    def where(self, deal_id: int) -> tuple[Column, int] | None:
+        """Return the column showing a deal's card and its place there, if one does."""
         for column in [*self.columns, self.closed]:
-            for card in column.cards:
+            for index, card in enumerate(column.cards):
                 if card.id == deal_id:
-                    return card
+                    return column, index
         return None
+
+    def column_for(self, card: Card) -> Column | None:
+        """Return the column a card belongs in: its stage's, or the closed deals' (none if
+        the board has no column for its stage)."""
+        if card.status != "open":
+            return self.closed
+        return next((c for c in self.columns if c.stage_id == card.stage_id), None)
 
 
 def totals_of(cards: Iterable[Card]) -> list[Total]:
@@ -203,8 +217,7 @@ def load_board(
     key = _sort_key(sort)
     for column in columns:
         column.cards.sort(key=key)
-    far_past = datetime.min.replace(tzinfo=UTC)
-    closed.cards.sort(key=lambda c: (c.closed_at or far_past, c.id), reverse=True)
+    closed.cards.sort(key=_closed_key, reverse=True)
     return Board(pipe.id, pipe.name, names, columns, closed)
 
 
@@ -309,6 +322,7 @@ def _card(row: Any, now: datetime, tz: tzinfo, stale_days: int | None) -> Card:
         closed_at=_utc(row["closed_at"]),
         lost_reason=row["lost_reason"],
         entered_at=entered,
+        own_probability=row["probability"],
         last_change=last,
         next_all_day=bool(row["next_all_day"]),
     )
@@ -406,39 +420,97 @@ def place_cards(
     tz: tzinfo | None = None,
 ) -> set[str]:
     """Bring a loaded board up to date for a few deals that changed (cheaper than loading
-    it again); return the keys of the columns that changed."""
+    it again); return the keys of the columns that changed. A deal whose card, read again,
+    shows what its card already showed (a change the board showed before it was saved) is
+    updated in place and changes no column."""
     tz = tz or local_tz()
-    wanted = set(deal_ids)
+    stale = {c.stage_id: c.stale_days for c in data.columns}
+    fresh = {
+        card.id: card
+        for row in _deal_rows(session, data.pipeline_id, now, text, deal_ids)
+        for card in [_card(row, now, tz, stale.get(row["stage_id"]))]
+    }
     columns = [*data.columns, data.closed]
     changed = set()
-    for column in columns:
-        kept = [c for c in column.cards if c.id not in wanted]
-        if len(kept) != len(column.cards):
-            column.cards = kept
-            changed.add(column.key)
-    stale = {c.stage_id: c.stale_days for c in data.columns}
-    for row in _deal_rows(session, data.pipeline_id, now, text, deal_ids):
-        changed |= _place(data, _card(row, now, tz, stale.get(row["stage_id"])), sort)
+    for deal_id in deal_ids:
+        card = fresh.get(deal_id)
+        if card is not None and _kept_in_place(data, card, sort):
+            continue
+        for column in columns:
+            kept = [c for c in column.cards if c.id != deal_id]
+            if len(kept) != len(column.cards):
+                column.cards = kept
+                changed.add(column.key)
+        if card is not None:
+            changed |= _place(data, card, sort)
     return changed
+
+
+def _kept_in_place(data: Board, card: Card, sort: str) -> bool:
+    """Put `card` in place of the deal's card if the two differ only in the moments their
+    days and signs are worked out from (by the milliseconds between a change shown and the
+    same change saved) and it keeps its place in its column; tell whether it did."""
+    found = data.where(card.id)
+    if found is None:
+        return False
+    column, index = found
+    old = column.cards[index]
+    same = replace(
+        card, entered_at=old.entered_at, last_change=old.last_change, closed_at=old.closed_at
+    )
+    if same != old:
+        return False
+    closed = column is data.closed
+    key = _closed_key if closed else _sort_key(sort)
+    before, after = column.cards[max(0, index - 1) : index], column.cards[index + 1 : index + 2]
+    around = [*before, card, *after]
+    if sorted(around, key=key, reverse=closed) != around:
+        return False
+    column.cards[index] = card
+    return True
+
+
+_FAR_PAST = datetime.min.replace(tzinfo=UTC)
+
+
+def _closed_key(card: Card) -> tuple[datetime, int]:
+    """The order of the closed deals' column, newest first when reversed."""
+    return (card.closed_at or _FAR_PAST, card.id)
 
 
 def _place(data: Board, card: Card, sort: str) -> set[str]:
     """Add `card` to its column (its stage's, or the closed deals), kept in order; return the
     key of the column that changed (none if the board has no column for its stage)."""
-    if card.status != "open":
-        target = data.closed
-    else:
-        found = [c for c in data.columns if c.stage_id == card.stage_id]
-        if not found:
-            return set()
-        target = found[0]
-    target.cards.append(card)
+    target = data.column_for(card)
+    if target is None:
+        return set()
     if target is data.closed:
-        far_past = datetime.min.replace(tzinfo=UTC)
-        target.cards.sort(key=lambda c: (c.closed_at or far_past, c.id), reverse=True)
-    else:
-        target.cards.sort(key=_sort_key(sort))
+        target.cards.append(card)
+        target.cards.sort(key=_closed_key, reverse=True)
+    else:  # a stage's cards are kept in the board's order
+        bisect.insort(target.cards, card, key=_sort_key(sort))
     return {target.key}
+
+
+def moved_card(card: Card, column: Column, now: datetime) -> Card:
+    """Return `card` as it is once its deal is moved to `column`'s stage at `now` (as
+    `deals.move_deal` leaves it): open, new in the stage, with the stage's probability
+    unless the deal has its own. The board shows it so before the move is saved."""
+    if column.stage_id is None:
+        raise ValidationError("a deal is moved to a stage, not to the closed deals")
+    probability = card.own_probability
+    return replace(
+        card,
+        stage_id=column.stage_id,
+        status="open",
+        probability=column.probability or 0 if probability is None else probability,
+        days_in_stage=0,
+        stale=False,
+        entered_at=now,
+        last_change=now,
+        closed_at=None,
+        lost_reason=None,
+    )
 
 
 def put_card(data: Board, card: Card, sort: str = "stage") -> set[str]:
@@ -446,11 +518,11 @@ def put_card(data: Board, card: Card, sort: str = "stage") -> set[str]:
     deals), in place of the deal's card wherever it was; return the keys of the columns
     that changed. Nothing is read: the board uses it to show a change before it is saved."""
     changed = set()
-    for column in [*data.columns, data.closed]:
-        kept = [c for c in column.cards if c.id != card.id]
-        if len(kept) != len(column.cards):
-            column.cards = kept
-            changed.add(column.key)
+    found = data.where(card.id)
+    if found is not None:
+        column, index = found
+        column.cards = column.cards[:index] + column.cards[index + 1 :]
+        changed.add(column.key)
     return changed | _place(data, card, sort)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -332,6 +333,10 @@ class CrmApp(App[None]):
         """Queue a change; the board goes on answering keys while it is saved."""
         assert self._writer is not None
         self._pending[job.deal_id] = self._pending.get(job.deal_id, 0) + 1
+        if job.revert is not None and job.shown is None:  # saved once the screen shows it
+            # two refreshes: the change's own, then the one its focus and blur events ask for
+            shown = job.shown = threading.Event()
+            self.call_after_refresh(self.call_after_refresh, shown.set)
         self._writer.submit(job)
 
     def write(

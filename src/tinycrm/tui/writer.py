@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from tinycrm.tui.app import CrmApp
 
+SHOWN_WAIT_S = 0.25  # the longest a change shown ahead waits for the screen to be drawn
 BUSY = "could not save: the database is busy; nothing was changed"
 GONE = "could not save: the database file {path} was deleted or moved; nothing was saved"
 
@@ -35,13 +37,16 @@ class Job:
     `change(session, now)` makes it (the services it calls name it in the history, as for
     `crm`); `done(result)` runs on the UI thread after the commit; `refused(error)` when the
     core refused it (default: a notification); `revert()` puts back what the board showed
-    before the change landed, when it could not be saved at all."""
+    before the change landed, when it could not be saved at all. A change the board shows
+    before it is saved (one with a `revert`) is saved once that is drawn: `shown` is set
+    then, so the save does not take the interpreter from the drawing of it."""
 
     change: Callable[[Session, datetime], Any] | None
     deal_id: int | None = None
     done: Callable[[Any], None] | None = None
     refused: Callable[[TinyCrmError], None] | None = None
     revert: Callable[[], None] | None = None
+    shown: threading.Event | None = None
 
 
 class Writer:
@@ -50,6 +55,7 @@ class Writer:
     def __init__(self, app: CrmApp) -> None:
         self.app = app
         self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tinycrm-writer", daemon=True)
         self._thread.start()
 
@@ -59,13 +65,23 @@ class Writer:
 
     def stop(self, timeout: float) -> None:
         """Let the queued jobs finish (for at most `timeout` seconds), then end the thread."""
+        self._stopping.set()  # a board closing draws nothing more: no job waits to be shown
         self._queue.put(None)
         self._thread.join(timeout)
 
     def _run(self) -> None:
         while True:
             job = self._queue.get()
+            if job is not None and job.shown is not None:
+                self._wait_shown(job.shown)
             if job is None or not self._do(job):
+                return
+
+    def _wait_shown(self, shown: threading.Event) -> None:
+        """Wait until the change is drawn (at most SHOWN_WAIT_S), or the board closes."""
+        deadline = time.monotonic() + SHOWN_WAIT_S
+        while not shown.wait(0.01) and not self._stopping.is_set():
+            if time.monotonic() > deadline:
                 return
 
     def _do(self, job: Job) -> bool:

@@ -10,10 +10,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.reactive import Reactive
+from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from tinycrm.core.board import SORTS, Board, Card
+from tinycrm.core.board import SORTS, Board, Card, moved_card
 from tinycrm.tui import actions
 from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.widgets.cards import CardList
@@ -52,6 +54,12 @@ class BoardScreen(CrmScreen[None]):
 
     AUTO_FOCUS = None
 
+    # Textual repaints the whole screen when the focus moves (2,000 cells, 40-90 ms at
+    # 120x40), though what looks focused repaints itself: the card lists on focus and blur,
+    # the footer when its keys change. Here the focus moves with every column change and
+    # every stage move, so the board leaves that repaint out.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
     def __init__(self, pipeline: str | None = None) -> None:
         super().__init__(id="board-screen")
         self.pipeline = pipeline
@@ -62,6 +70,7 @@ class BoardScreen(CrmScreen[None]):
         self.loaded = False
         self._next_change: datetime | None = None  # when a card will next look different
         self._timed_at: datetime | None = None  # when the cards were last brought up to date
+        self._status_line = ""
 
     def compose(self) -> ComposeResult:
         yield Static("Loading the board…", id="board-status")
@@ -133,15 +142,17 @@ class BoardScreen(CrmScreen[None]):
             changed = board.place_cards(
                 session, data, [deal_id], app.now(), text=self.text, sort=self.sort
             )
-        self._redraw(changed, chosen)
+        if changed:  # else it was saved as it was shown: nothing to draw again
+            self._redraw(changed, chosen)
 
-    def _redraw(self, changed: set[str], chosen: int | None) -> None:
-        """Show the changed columns again, with deal `chosen` selected where it is now."""
+    def _redraw(self, changed: set[str], chosen: int | None, at: str | None = None) -> None:
+        """Show the changed columns again, with deal `chosen` selected where it is now (in
+        column `at`, when the caller knows)."""
         data = self.board
         assert data is not None
         current = self.current
         keep_key = current.key_of() if current else None
-        key = self._column_of(chosen) or keep_key
+        key = at or self._column_of(chosen) or keep_key
         for column in [*data.columns, data.closed]:
             if column.key in changed or column.key == key:
                 keep = chosen if column.key == key else None
@@ -154,10 +165,8 @@ class BoardScreen(CrmScreen[None]):
         data = self.board
         if data is None or deal_id is None:
             return None
-        for column in [*data.columns, data.closed]:
-            if any(c.id == deal_id for c in column.cards):
-                return column.key
-        return None
+        found = data.where(deal_id)
+        return found[0].key if found is not None else None
 
     def _typing(self) -> bool:
         return isinstance(self.focused, Input) and self.focused.has_class("shown")
@@ -221,8 +230,9 @@ class BoardScreen(CrmScreen[None]):
             ]
             if shown:
                 line += "    " + "  ".join(shown)
-        status = self.query_one("#board-status", Static)
-        status.update(Content(line), layout=False)  # one line, fixed
+        if line != self._status_line:  # one line, fixed: no layout, and no repaint if the same
+            self._status_line = line
+            self.query_one("#board-status", Static).update(Content(line), layout=False)
 
     def on_resize(self) -> None:
         self._status()
@@ -291,18 +301,22 @@ class BoardScreen(CrmScreen[None]):
         data = self.board
         assert data is not None
         before = data.card(card.id)
-        self._redraw(board.put_card(data, card, self.sort), card.id)
+
+        def show(shown: Card) -> None:
+            changed = board.put_card(data, shown, self.sort)
+            column = data.column_for(shown)
+            self._redraw(changed, shown.id, column.key if column is not None else None)
+
+        show(card)
 
         def revert() -> None:
             if before is not None and self.board is data:
-                self._redraw(board.put_card(data, before, self.sort), before.id)
+                show(before)
 
         return revert
 
     def action_move(self, step: int) -> None:
         """Move the selected deal one stage left or right (the selection follows it)."""
-        from dataclasses import replace
-
         from tinycrm.domain.values import CLOSED
 
         card = self.selected
@@ -318,21 +332,10 @@ class BoardScreen(CrmScreen[None]):
             edge = "first" if step < 0 else "last"
             self.notify(f"{card.title} is in the {edge} stage", title="Not done", severity="error")
             return
-        stage_id = stage_ids[index]
-        assert stage_id is not None
-        moved = replace(
-            card,
-            stage_id=stage_id,
-            status="open",
-            days_in_stage=0,
-            stale=False,
-            entered_at=self.app.now(),
-            last_change=self.app.now(),
-            closed_at=None,
-            lost_reason=None,
-        )
+        column = self.board.columns[index]
+        moved = moved_card(card, column, self.app.now())
         revert = self._show_now(moved)
-        actions.move_to(self.app, card.id, stage_id, revert)
+        actions.move_to(self.app, card.id, moved.stage_id, revert)
 
     def _show_closed(self, card: Card, status: str, reason: str | None = None) -> actions.Revert:
         from dataclasses import replace

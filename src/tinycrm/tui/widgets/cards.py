@@ -81,7 +81,14 @@ class CardList(ScrollView, can_focus=True):
         previous = self.cursor
         self.cards = cards
         index = next((i for i, c in enumerate(cards) if c.id == keep), None)
-        self.virtual_size = Size(self.size.width, len(cards) * CARD_HEIGHT)
+        size = Size(self.size.width, len(cards) * CARD_HEIGHT)
+        if size != self.virtual_size:
+            # A longer or shorter list changes nothing outside this widget: set its size
+            # without the screen-wide layout that assigning `virtual_size` asks for (30 ms
+            # and a full repaint at 120x40). Its scrollbars are brought up to date as a
+            # resize does; one appearing or going still lays the screen out.
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
         self.cursor = index if index is not None else min(previous, max(0, len(cards) - 1))
         self.refresh()
 

@@ -85,10 +85,12 @@ class ColumnHeader(Static):
     def __init__(self) -> None:
         super().__init__(classes="column-header")
         self.column: Column | None = None
+        self._lines: tuple[int, list[str]] | None = None  # laid out for a width
 
     def show(self, column: Column) -> None:
         """Show this column's figures (the header's size is fixed, so no layout is needed)."""
         self.column = column
+        self._lines = None
         self.on_resize()
 
     def on_resize(self) -> None:
@@ -100,7 +102,10 @@ class ColumnHeader(Static):
         header is told its size)."""
         if self.column is None:
             return Content("")
-        return Content("\n".join(header_lines(self.column, self.content_size.width)))
+        width = self.content_size.width
+        if self._lines is None or self._lines[0] != width:  # totals are summed once a show
+            self._lines = (width, header_lines(self.column, width))
+        return Content("\n".join(self._lines[1]))
 
 
 class StageColumn(Vertical):
