@@ -156,6 +156,21 @@ def find_all(
     return exact if exact else hits
 
 
+def _not_found_hint(
+    session: Session, ref: str, kinds: Sequence[str], trashed: bool = False
+) -> str | None:
+    """Say what `ref`, which named nothing of `kinds`, may have meant: the names close to it,
+    or what kind of record its id is."""
+    number = _ID.match(ref.strip())
+    close = _close_matches(session, kinds, fold(ref), trashed) if not number else []
+    hint = f"did you mean: {', '.join(close)}?" if close else None
+    digits = number.group(1).lstrip("0") if number else ""
+    if digits and len(digits) <= 19 and _is_follow_up(session, int(digits)):
+        # ids are shared by every kind: say what the number is instead
+        hint = f"#{digits} is a follow-up (crm agenda lists them)"
+    return hint
+
+
 def resolve(
     session: Session, ref: str, kinds: Sequence[str] = KINDS, trashed: bool = False
 ) -> Match:
@@ -170,14 +185,9 @@ def resolve(
     if len(hits) == 1:
         return hits[0]
     if not hits:
-        number = _ID.match(ref.strip())
-        close = _close_matches(session, kinds, fold(ref), trashed) if not number else []
-        hint = f"did you mean: {', '.join(close)}?" if close else None
-        digits = number.group(1).lstrip("0") if number else ""
-        if digits and len(digits) <= 19 and _is_follow_up(session, int(digits)):
-            # ids are shared by every kind: say what the number is instead
-            hint = f"#{digits} is a follow-up (crm agenda lists them)"
-        raise NotFoundError(f"no {what} matches {ref!r}", hint=hint)
+        raise NotFoundError(
+            f"no {what} matches {ref!r}", hint=_not_found_hint(session, ref, kinds, trashed)
+        )
     shown = "; ".join(str(h) for h in hits[:_LIMIT])
     more = " and more" if len(hits) > _LIMIT else ""
     kinds_hit = {h.kind for h in hits}
@@ -198,9 +208,10 @@ def resolve_first(session: Session, ref: str, kinds: Sequence[str]) -> Match:
             return resolve(session, ref, (kind,))
         except NotFoundError:
             continue
+    listings = "; ".join(f"crm list {'companies' if k == 'company' else k + 's'}" for k in kinds)
     raise NotFoundError(
         f"no {' or '.join(kinds)} matches {ref!r}",
-        hint="; ".join(f"crm list {'companies' if k == 'company' else k + 's'}" for k in kinds),
+        hint=_not_found_hint(session, ref, kinds) or listings,
     )
 
 

@@ -1,0 +1,52 @@
+"""How a typed name reaches one record, as a user meets it: suggestions when nothing
+matches, whole words before prefixes, and the kind the options fit when names of several
+kinds match."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import snapshot_of
+
+
+def refused(crm: Any, db_path: Path, *args: str) -> Any:
+    """Run crm, expect a one-line refusal that changes nothing, and return the result."""
+    before = snapshot_of(db_path)
+    result = crm(*args)
+    assert result.exit_code == 1, (args, result.exit_code, result.output)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    assert snapshot_of(db_path) == before
+    return result
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("log", "Jane Deo", "call", "talked budget"),
+        ("follow-up", "Jane Deo", "Call back", "--due", "fri"),
+    ],
+)
+def test_log_and_follow_up_suggest_a_near_name(crm: Any, jane: Path, args: tuple[str, ...]):
+    result = refused(crm, jane, *args)
+    assert "no contact or deal matches 'Jane Deo'" in result.stderr
+    assert "hint: did you mean: Jane Doe?" in result.stderr
+
+
+def test_log_suggests_a_near_deal_title(crm: Any, jane: Path):
+    result = refused(crm, jane, "log", "acme webiste", "call", "hi")
+    assert "hint: did you mean: Acme website?" in result.stderr
+
+
+def test_log_names_a_follow_up_id_for_what_it_is(crm: Any, jane: Path):
+    assert crm("follow-up", "jane", "Call", "--due", "fri").exit_code == 0
+    result = refused(crm, jane, "log", "#3", "call", "hi")
+    assert "hint: #3 is a follow-up" in result.stderr
+
+
+def test_log_without_a_near_name_still_says_where_to_look(crm: Any, jane: Path):
+    result = refused(crm, jane, "log", "zzqx", "call", "hi")
+    assert "hint: crm list contacts; crm list deals" in result.stderr
