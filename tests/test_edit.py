@@ -134,6 +134,12 @@ BAD = [
     (["edit", "jane"], "opens an editor only in a terminal", 2),
     (["tag", "jane", "+v i p"], "not a tag", 1),
     (["tag", "jane", "+vip", "-vip"], "both added and removed", 1),
+    (["tag", "jane", ""], "not a tag: ''", 1),
+    (["tag", "jane", "  "], "not a tag: '  '", 1),
+    (["tag", "jane", ","], "not a tag: ','", 1),
+    (["tag", "jane", "+vip", ""], "not a tag: ''", 1),
+    (["tag", "acme website", "-", "urgent"], "not a tag: ''", 1),
+    (["tag", "jane", "--", "-"], "not a tag: ''", 1),
     (["tag", "nobody", "+vip"], "no contact, company or deal matches", 1),
 ]
 
