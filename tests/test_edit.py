@@ -116,7 +116,7 @@ def test_tag_with_nothing_new_changes_nothing(seeded: Any, db_path: Path) -> Non
 
 BAD = [
     (["edit", "nobody", "--title", "X"], "no contact, company or deal matches 'nobody'", 1),
-    (["edit", "jan", "--title", "X"], "matches several", 1),
+    (["edit", "ja", "--title", "X"], "matches several", 1),
     (["edit", "acme website", "--close", "someday"], "cannot read the date 'someday'", 1),
     (["edit", "acme website", "--value", "lots"], "not an amount: 'lots'", 1),
     (["edit", "acme website", "--probability", "140"], "not a probability", 1),

@@ -50,3 +50,41 @@ def test_log_names_a_follow_up_id_for_what_it_is(crm: Any, jane: Path):
 def test_log_without_a_near_name_still_says_where_to_look(crm: Any, jane: Path):
     result = refused(crm, jane, "log", "zzqx", "call", "hi")
     assert "hint: crm list contacts; crm list deals" in result.stderr
+
+
+@pytest.fixture
+def bens(crm: Any, db_path: Path) -> Path:
+    """Anna Bennett (#1), Ben Ode (#2) and Reuben Marsh (#3)."""
+    for name in ("Anna Bennett", "Ben Ode", "Reuben Marsh"):
+        assert crm("add", "contact", name).exit_code == 0
+    return db_path
+
+
+def test_a_whole_word_wins_over_a_prefix(crm: Any, bens: Path):
+    result = crm("show", "ben", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert '"name": "Ben Ode"' in result.stdout
+    assert crm("tag", "Ben", "vip").stdout.startswith("Tagged contact #2 Ben Ode")
+
+
+def test_a_prefix_wins_over_letters_inside_a_word(crm: Any, bens: Path):
+    assert crm("add", "contact", "Omar Khan").exit_code == 0
+    assert crm("tag", "mar", "vip").stdout.startswith("Tagged contact #3 Reuben Marsh")
+    assert crm("add", "contact", "Mark Bennington").exit_code == 0
+    result = refused(crm, bens, "tag", "mar", "vip")
+    assert "'mar' matches several: contact #3 Reuben Marsh; contact #5 Mark" in result.stderr
+
+
+def test_two_whole_word_matches_are_still_ambiguous(crm: Any, bens: Path):
+    assert crm("add", "contact", "Ben Smith").exit_code == 0
+    result = refused(crm, bens, "tag", "ben", "vip")
+    first = result.stderr.splitlines()[0]
+    assert "Ben Ode" in first
+    assert "Ben Smith" in first
+    assert "Bennett" not in first
+
+
+def test_every_word_counts_whole(crm: Any, bens: Path):
+    assert crm("add", "contact", "Ben Odell").exit_code == 0
+    assert crm("tag", "ben ode", "vip").stdout.startswith("Tagged contact #2 Ben Ode")
+    assert crm("tag", "ode ben", "vip").stdout.startswith("Tagged contact #2 Ben Ode")

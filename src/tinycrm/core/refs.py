@@ -132,7 +132,9 @@ def find_all(
 ) -> list[Match]:
     """Return every record of `kinds` that `ref` names (an id, an email, or words of a name).
 
-    Trashed records are left out, unless `trashed` asks for them (and only them).
+    Of the names holding the words, a name equal to them is preferred, then names holding
+    each word whole, then names with words starting with them. Trashed records are left
+    out, unless `trashed` asks for them (and only them).
     """
     raw = ref.strip()
     if not raw:
@@ -151,9 +153,26 @@ def find_all(
             return hits
     folded = fold(raw)
     words = folded.split()
-    hits = [hit for kind in kinds for hit in _by_words(session, kind, words, trashed)]
+    found = [_by_words(session, kind, words, trashed) for kind in kinds]
+    hits = [hit for kind_hits in found for hit in kind_hits]
     exact = [h for h in hits if fold(h.label) == folded]
-    return exact if exact else hits
+    if exact:
+        return exact
+    if any(len(kind_hits) > _LIMIT for kind_hits in found):
+        # some matches were not read: preferring among the rest could pick the wrong one
+        return hits
+    return _best_fits(hits, words)
+
+
+def _best_fits(hits: list[Match], words: list[str]) -> list[Match]:
+    """Keep the hits whose names hold every word whole (`ben`: Ben Ode), else those whose
+    words start with them (Bennett), else all (the words anywhere: Reuben)."""
+    for pattern in (r"(?<!\w){}(?!\w)", r"(?<!\w){}"):
+        checks = [re.compile(pattern.format(re.escape(w))) for w in words]
+        fits = [h for h in hits if all(c.search(fold(h.label)) for c in checks)]
+        if fits:
+            return fits
+    return hits
 
 
 def _not_found_hint(
