@@ -88,3 +88,39 @@ def test_every_word_counts_whole(crm: Any, bens: Path):
     assert crm("add", "contact", "Ben Odell").exit_code == 0
     assert crm("tag", "ben ode", "vip").stdout.startswith("Tagged contact #2 Ben Ode")
     assert crm("tag", "ode ben", "vip").stdout.startswith("Tagged contact #2 Ben Ode")
+
+
+@pytest.fixture
+def gym(crm: Any, db_path: Path) -> Path:
+    """Company #1 Green Gym, its contact #2 Green Gym Desk and its deal #3 Green Gym renewal."""
+    assert crm("add", "company", "Green Gym").exit_code == 0
+    assert crm("add", "contact", "Green Gym Desk", "--company", "#1").exit_code == 0
+    assert crm("add", "deal", "Green Gym renewal", "--company", "#1").exit_code == 0
+    return db_path
+
+
+def test_edit_takes_the_kind_its_options_fit(crm: Any, gym: Path):
+    result = crm("edit", "green gym", "--value", "4.5k")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Updated deal #3 Green Gym renewal: ")
+    assert crm("edit", "green gym", "--domain", "greengym.com").stdout.startswith(
+        "Updated company #1 Green Gym: "
+    )
+    assert crm("edit", "green gym", "--email", "desk@greengym.com").stdout.startswith(
+        "Updated contact #2 Green Gym Desk: "
+    )
+    result = crm("edit", "green gym", "--close", "2026-12-31", "--probability", "60")
+    assert result.stdout.startswith("Updated deal #3 Green Gym renewal: ")
+
+
+def test_edit_with_options_several_kinds_fit_says_which_matched(crm: Any, gym: Path):
+    result = refused(crm, gym, "edit", "gym", "--title", "Front desk")
+    first, hint = result.stderr.splitlines()
+    assert "contact #2 Green Gym Desk; deal #3 Green Gym renewal" in first
+    assert "company" not in first
+    assert hint == "hint: use the id (e.g. #12) or --kind contact|deal"
+
+
+def test_edit_with_options_every_kind_fits_keeps_the_name_it_equals(crm: Any, gym: Path):
+    result = crm("edit", "green gym", "--notes", "pays late")
+    assert result.stdout.startswith("Updated company #1 Green Gym: ")

@@ -118,6 +118,14 @@ def parse_tag_changes(words: Iterable[str]) -> tuple[list[str], list[str]]:
     return add, remove
 
 
+def kinds_fitting(names: Iterable[str], emails_or_phones: bool = False) -> tuple[str, ...]:
+    """Return the kinds of record that have every one of these fields (`name` is a deal's
+    title), and only contacts when emails or phones change: the kinds an edit can be for."""
+    wanted = set(names) - {"name"}
+    fits = tuple(kind for kind, known in FIELDS.items() if wanted <= set(known))
+    return tuple(kind for kind in fits if kind == "contact") if emails_or_phones else fits
+
+
 def check_fields(kind: str, names: Iterable[str]) -> None:
     """Raise ValidationError for a field that `kind` records do not have."""
     known = FIELDS[kind]

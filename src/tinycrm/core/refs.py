@@ -191,12 +191,23 @@ def _not_found_hint(
 
 
 def resolve(
-    session: Session, ref: str, kinds: Sequence[str] = KINDS, trashed: bool = False
+    session: Session,
+    ref: str,
+    kinds: Sequence[str] = KINDS,
+    trashed: bool = False,
+    prefer: Sequence[str] | None = None,
 ) -> Match:
     """Return the one record `ref` names; raise AmbiguousError or NotFoundError otherwise.
 
-    With `trashed`, only records in the trash are looked at (for restoring them).
+    With `trashed`, only records in the trash are looked at (for restoring them). When
+    records of several kinds match, `prefer` names the kinds the command fits (a deal for
+    `crm edit --value`), and those of the other kinds are left out.
     """
+    if prefer is not None and len(kinds) > 1:
+        matched = [k for k in kinds if find_all(session, ref, (k,), trashed)]
+        fitting = [k for k in matched if k in prefer]
+        if len(matched) > 1 and fitting:
+            kinds = fitting
     what = " or ".join(kinds) if len(kinds) < len(KINDS) else "contact, company or deal"
     if trashed:
         what = f"trashed {what}"
@@ -209,13 +220,13 @@ def resolve(
         )
     shown = "; ".join(str(h) for h in hits[:_LIMIT])
     more = " and more" if len(hits) > _LIMIT else ""
-    kinds_hit = {h.kind for h in hits}
+    kinds_hit = "|".join(k for k in KINDS if any(h.kind == k for h in hits))
     if _ID.match(ref.strip()):
-        hint = f"say which with --kind {'|'.join(sorted(kinds_hit))}"
+        hint = f"say which with --kind {kinds_hit}"
     else:
         hint = "use the id (e.g. #12)"
-        if len(kinds_hit) > 1:
-            hint += " or --kind contact|company|deal"
+        if "|" in kinds_hit:
+            hint += f" or --kind {kinds_hit}"
     raise AmbiguousError(f"{ref!r} matches several: {shown}{more}", hint=hint)
 
 
