@@ -80,7 +80,7 @@ def _table(
         tab.add_column(heading, justify="right" if numeric else "left", no_wrap=key == "bar")
     for row in rows:
         tab.add_row(*(str(row.get(key.lstrip("#"), "")) for key, _ in columns))
-    out.print(tab)
+    render.print_unbroken(out, tab)
 
 
 def _biggest(rows: Sequence[Mapping[str, Any]], key: str) -> dict[str, int]:
