@@ -35,7 +35,8 @@ def test_closed_deals_take_their_close_date(crm: Any, db_path: Path, tmp_path: P
         in result.stdout.splitlines()
     )
     by_month = json.loads(crm("report", "win-rate", "--by", "month", "--json").stdout)
-    assert [(r["group"], r["won"], r["lost"]) for r in by_month["rows"]][0] == ("2026-03", 1, 0)
+    first = by_month["rows"][0]
+    assert (first["group"], first["won"], first["lost"]) == ("2026-03", 1, 0)
 
 
 def test_the_close_date_is_the_local_days_start(
