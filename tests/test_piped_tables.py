@@ -75,3 +75,22 @@ def test_a_short_piped_table_is_drawn_as_before(crm: Any, jane: Path):
         "━━╇━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━━╇━━━━━",
         "1 │ Jane Doe │         │ jane@acme.com │       │ lead      │     ",
     ]
+
+
+def test_a_terminal_still_gets_the_table_folded_to_its_width():
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from tinycrm.cli import render
+
+    screen = io.StringIO()
+    out = Console(file=screen, force_terminal=True, width=40, color_system=None)
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("Name", overflow="fold")
+    table.add_row(NAME + " " + NAME)
+    render.print_unbroken(out, table)
+    lines = screen.getvalue().splitlines()
+    assert len(lines) > 3
+    assert all(len(line) <= 40 for line in lines)
