@@ -116,7 +116,7 @@ def test_tag_with_nothing_new_changes_nothing(seeded: Any, db_path: Path) -> Non
 
 BAD = [
     (["edit", "nobody", "--title", "X"], "no contact, company or deal matches 'nobody'", 1),
-    (["edit", "jan", "--title", "X"], "matches several", 1),
+    (["edit", "ja", "--title", "X"], "matches several", 1),
     (["edit", "acme website", "--close", "someday"], "cannot read the date 'someday'", 1),
     (["edit", "acme website", "--value", "lots"], "not an amount: 'lots'", 1),
     (["edit", "acme website", "--probability", "140"], "not a probability", 1),
@@ -134,6 +134,12 @@ BAD = [
     (["edit", "jane"], "opens an editor only in a terminal", 2),
     (["tag", "jane", "+v i p"], "not a tag", 1),
     (["tag", "jane", "+vip", "-vip"], "both added and removed", 1),
+    (["tag", "jane", ""], "not a tag: ''", 1),
+    (["tag", "jane", "  "], "not a tag: '  '", 1),
+    (["tag", "jane", ","], "not a tag: ','", 1),
+    (["tag", "jane", "+vip", ""], "not a tag: ''", 1),
+    (["tag", "acme website", "-", "urgent"], "not a tag: ''", 1),
+    (["tag", "jane", "--", "-"], "not a tag: ''", 1),
     (["tag", "nobody", "+vip"], "no contact, company or deal matches", 1),
 ]
 

@@ -248,7 +248,7 @@ def test_unknown_ref_fails_before_any_editor(
     jane: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at_terminal: None
 ) -> None:
     monkeypatch.setenv("EDITOR", fake_editor(tmp_path, ["keep"]))
-    r = jane("edit", "jan")
+    r = jane("edit", "ja")
     assert r.exit_code == 1 and "matches several" in r.stderr
     assert not (tmp_path / "count").exists()
 

@@ -71,7 +71,7 @@ def test_history_of_one_record(seeded: Any) -> None:
     ("args", "message"),
     [
         (["history", "nobody"], "no contact, company or deal matches"),
-        (["history", "jan"], "several"),
+        (["history", "ja"], "several"),
     ],
 )
 def test_bad_history_refs(seeded: Any, db_path: Path, args: list[str], message: str) -> None:

@@ -433,3 +433,15 @@ def test_months_are_local_calendar_months(db: Any) -> None:
     assert [r["group"] for r in here["rows"]] == ["2026-11"]
     assert [r["group"] for r in utc["rows"]] == ["2026-10"]
     assert [(r["period"], r["deals"]) for r in forecast["rows"]] == [("2026-12", 1)]
+
+
+@pytest.mark.parametrize("by", ["source", "month"])
+def test_win_rate_by_a_group_totals_the_won_value_in_its_all_row(
+    data: Any, crm: Any, by: str
+) -> None:
+    report = json.loads(crm("report", "win-rate", "--by", by, "--json").stdout)
+    assert report["values"] == [{"currency": "USD", "won": money("14000.00"),
+                                 "lost": money("8000.00"), "value_win_rate": 0.6364}]  # fmt: skip
+    last = crm("report", "win-rate", "--by", by).stdout.splitlines()[-1]
+    assert last.split("│")[0].strip() == "all"
+    assert [cell.strip() for cell in last.split("│")[-2:]] == ["$14,000.00", "63.6% USD"]

@@ -55,7 +55,7 @@ def test_log_on_a_contact_and_on_a_deal(seeded: Any, db_path: Path) -> None:
 
 BAD = [
     (["log", "nobody", "call", "x"], "no contact or deal matches 'nobody'", 1),
-    (["log", "jan", "call", "x"], "matches several", 1),
+    (["log", "ja", "call", "x"], "matches several", 1),
     (["log", "jane", "fax", "x"], "not an interaction kind: 'fax'", 1),
     (["log", "jane", "call", "  "], "an interaction needs a summary", 1),
     (["log", "jane", "call", "x", "--at", "last tuesdayish"], "cannot read the date", 1),

@@ -86,6 +86,20 @@ def _fold(text: str, width: int) -> list[str]:
     return lines
 
 
+def natural_width(headings: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """The width at which no cell of the table is broken: its widest cells, their padding
+    and the dividers between them."""
+    from rich.cells import cell_len
+
+    count = len(headings)
+    widest = [
+        max(cell_len(text) for text in [heading, *(row[i] for row in rows)])
+        for i, heading in enumerate(headings)
+    ]
+    pads = sum((i > 0) + (i < count - 1) for i in range(count))
+    return sum(widest) + pads + max(count - 1, 0)
+
+
 def draw(headings: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> str | None:
     """Return the table as rich prints it on a console `width` cells wide with no styles, or
     None where this drawing does not hold (see the module's docstring)."""

@@ -152,7 +152,19 @@ def table(
     for row in rows:
         # Text, not markup: a name or summary may hold brackets such as '[/b]'.
         tab.add_row(*(Text(_cell(row.get(key))) for key, _ in columns))
-    out.print(tab)
+    print_unbroken(out, tab)
+
+
+def print_unbroken(out: Any, renderable: Any) -> None:
+    """Print a rich renderable on `out`; into a pipe or a file as wide as it needs, so that
+    no value is broken over lines (`crm list contacts | grep` finds it). A terminal's output
+    keeps the terminal's width."""
+    if not out.is_terminal:
+        from rich.measure import Measurement
+
+        unbounded = out.options.update(max_width=sys.maxsize)
+        out.width = max(out.width, Measurement.get(out, unbounded, renderable).maximum)
+    out.print(renderable)
 
 
 def unstyled_table(out: Any, headings: Sequence[str], cells: Sequence[Sequence[str]]) -> bool:
@@ -161,9 +173,10 @@ def unstyled_table(out: Any, headings: Sequence[str], cells: Sequence[Sequence[s
     rich must draw it."""
     if out.color_system is not None or out.is_terminal or not out.encoding.startswith("utf"):
         return False
-    from tinycrm.cli.grid import draw
+    from tinycrm.cli.grid import draw, natural_width
 
-    drawn = draw(headings, cells, out.width)
+    # as wide as the longest values need: a value broken over lines is missed by grep
+    drawn = draw(headings, cells, max(out.width, natural_width(headings, cells)))
     if drawn is None:
         return False
     sys.stdout.write(drawn)
@@ -175,11 +188,13 @@ _PLAIN_WIDTH = 40
 
 
 def plain_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]]) -> None:
-    """Print rows as aligned text columns (long cells cut with an ellipsis)."""
+    """Print rows as aligned text columns (at a terminal, long cells cut with an ellipsis;
+    into a pipe or a file, whole)."""
+    whole = not sys.stdout.isatty()
 
     def cut(text: str) -> str:
         text = " ".join(text.split())
-        return text if len(text) <= _PLAIN_WIDTH else text[: _PLAIN_WIDTH - 1] + "…"
+        return text if whole or len(text) <= _PLAIN_WIDTH else text[: _PLAIN_WIDTH - 1] + "…"
 
     cells = [[cut(_cell(row.get(key))) for key, _ in columns] for row in rows]
     widths = [

@@ -91,10 +91,19 @@ def parse_assignment(text: str) -> tuple[str, str]:
 
 
 def parse_tag_changes(words: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Split `+vip -cold warm` into tags to add and tags to remove (bare means add)."""
+    """Split `+vip -cold warm` into tags to add and tags to remove (bare means add).
+
+    A word may be a comma list (`vip,partner`), whose empty entries are left out as the
+    board's tag field leaves them; a word that holds no tag at all (`""`, `,`) is refused,
+    since it would otherwise change nothing without a word.
+    """
     add: list[str] = []
     remove: list[str] = []
     for word in words:
+        if not word.replace(",", "").strip():
+            raise ValidationError(
+                f"not a tag: {word!r}", hint="give a tag: +tag adds it, -tag removes it"
+            )
         for part in word.split(","):
             item = part.strip()
             if not item:
@@ -107,6 +116,14 @@ def parse_tag_changes(words: Iterable[str]) -> tuple[list[str], list[str]]:
     if both:
         raise ValidationError(f"tag {sorted(both)[0]!r} is both added and removed")
     return add, remove
+
+
+def kinds_fitting(names: Iterable[str], emails_or_phones: bool = False) -> tuple[str, ...]:
+    """Return the kinds of record that have every one of these fields (`name` is a deal's
+    title), and only contacts when emails or phones change: the kinds an edit can be for."""
+    wanted = set(names) - {"name"}
+    fits = tuple(kind for kind, known in FIELDS.items() if wanted <= set(known))
+    return tuple(kind for kind in fits if kind == "contact") if emails_or_phones else fits
 
 
 def check_fields(kind: str, names: Iterable[str]) -> None:

@@ -132,7 +132,9 @@ def find_all(
 ) -> list[Match]:
     """Return every record of `kinds` that `ref` names (an id, an email, or words of a name).
 
-    Trashed records are left out, unless `trashed` asks for them (and only them).
+    Of the names holding the words, a name equal to them is preferred, then names holding
+    each word whole, then names with words starting with them. Trashed records are left
+    out, unless `trashed` asks for them (and only them).
     """
     raw = ref.strip()
     if not raw:
@@ -151,18 +153,61 @@ def find_all(
             return hits
     folded = fold(raw)
     words = folded.split()
-    hits = [hit for kind in kinds for hit in _by_words(session, kind, words, trashed)]
+    found = [_by_words(session, kind, words, trashed) for kind in kinds]
+    hits = [hit for kind_hits in found for hit in kind_hits]
     exact = [h for h in hits if fold(h.label) == folded]
-    return exact if exact else hits
+    if exact:
+        return exact
+    if any(len(kind_hits) > _LIMIT for kind_hits in found):
+        # some matches were not read: preferring among the rest could pick the wrong one
+        return hits
+    return _best_fits(hits, words)
+
+
+def _best_fits(hits: list[Match], words: list[str]) -> list[Match]:
+    """Keep the hits whose names hold every word whole (`ben`: Ben Ode), else those whose
+    words start with them (Bennett), else all (the words anywhere: Reuben)."""
+    for pattern in (r"(?<!\w){}(?!\w)", r"(?<!\w){}"):
+        checks = [re.compile(pattern.format(re.escape(w))) for w in words]
+        fits = [h for h in hits if all(c.search(fold(h.label)) for c in checks)]
+        if fits:
+            return fits
+    return hits
+
+
+def _not_found_hint(
+    session: Session, ref: str, kinds: Sequence[str], trashed: bool = False
+) -> str | None:
+    """Say what `ref`, which named nothing of `kinds`, may have meant: the names close to it,
+    or what kind of record its id is."""
+    number = _ID.match(ref.strip())
+    close = _close_matches(session, kinds, fold(ref), trashed) if not number else []
+    hint = f"did you mean: {', '.join(close)}?" if close else None
+    digits = number.group(1).lstrip("0") if number else ""
+    if digits and len(digits) <= 19 and _is_follow_up(session, int(digits)):
+        # ids are shared by every kind: say what the number is instead
+        hint = f"#{digits} is a follow-up (crm agenda lists them)"
+    return hint
 
 
 def resolve(
-    session: Session, ref: str, kinds: Sequence[str] = KINDS, trashed: bool = False
+    session: Session,
+    ref: str,
+    kinds: Sequence[str] = KINDS,
+    trashed: bool = False,
+    prefer: Sequence[str] | None = None,
 ) -> Match:
     """Return the one record `ref` names; raise AmbiguousError or NotFoundError otherwise.
 
-    With `trashed`, only records in the trash are looked at (for restoring them).
+    With `trashed`, only records in the trash are looked at (for restoring them). When
+    records of several kinds match, `prefer` names the kinds the command fits (a deal for
+    `crm edit --value`), and those of the other kinds are left out.
     """
+    if prefer is not None and len(kinds) > 1:
+        matched = [k for k in kinds if find_all(session, ref, (k,), trashed)]
+        fitting = [k for k in matched if k in prefer]
+        if len(matched) > 1 and fitting:
+            kinds = fitting
     what = " or ".join(kinds) if len(kinds) < len(KINDS) else "contact, company or deal"
     if trashed:
         what = f"trashed {what}"
@@ -170,23 +215,18 @@ def resolve(
     if len(hits) == 1:
         return hits[0]
     if not hits:
-        number = _ID.match(ref.strip())
-        close = _close_matches(session, kinds, fold(ref), trashed) if not number else []
-        hint = f"did you mean: {', '.join(close)}?" if close else None
-        digits = number.group(1).lstrip("0") if number else ""
-        if digits and len(digits) <= 19 and _is_follow_up(session, int(digits)):
-            # ids are shared by every kind: say what the number is instead
-            hint = f"#{digits} is a follow-up (crm agenda lists them)"
-        raise NotFoundError(f"no {what} matches {ref!r}", hint=hint)
+        raise NotFoundError(
+            f"no {what} matches {ref!r}", hint=_not_found_hint(session, ref, kinds, trashed)
+        )
     shown = "; ".join(str(h) for h in hits[:_LIMIT])
     more = " and more" if len(hits) > _LIMIT else ""
-    kinds_hit = {h.kind for h in hits}
+    kinds_hit = "|".join(k for k in KINDS if any(h.kind == k for h in hits))
     if _ID.match(ref.strip()):
-        hint = f"say which with --kind {'|'.join(sorted(kinds_hit))}"
+        hint = f"say which with --kind {kinds_hit}"
     else:
         hint = "use the id (e.g. #12)"
-        if len(kinds_hit) > 1:
-            hint += " or --kind contact|company|deal"
+        if "|" in kinds_hit:
+            hint += f" or --kind {kinds_hit}"
     raise AmbiguousError(f"{ref!r} matches several: {shown}{more}", hint=hint)
 
 
@@ -198,9 +238,10 @@ def resolve_first(session: Session, ref: str, kinds: Sequence[str]) -> Match:
             return resolve(session, ref, (kind,))
         except NotFoundError:
             continue
+    listings = "; ".join(f"crm list {'companies' if k == 'company' else k + 's'}" for k in kinds)
     raise NotFoundError(
         f"no {' or '.join(kinds)} matches {ref!r}",
-        hint="; ".join(f"crm list {'companies' if k == 'company' else k + 's'}" for k in kinds),
+        hint=_not_found_hint(session, ref, kinds) or listings,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
 from tinycrm.domain.dates import iso
+from tinycrm.domain.snippets import separated
 from tinycrm.errors import ValidationError
 from tinycrm.store import dialect
 from tinycrm.store.models import Company, Contact, Deal, FollowUp, Interaction
@@ -95,18 +96,25 @@ def _ranked(
     return [Hit(*row) for row in rows]
 
 
+# each kind with a body of fields: its model and the column people know it by
+_RECORDS: dict[str, tuple[Any, Any]] = {
+    "contact": (Contact, Contact.name),
+    "company": (Company, Company.name),
+    "deal": (Deal, Deal.title),
+}
+
+
 @cache
 def _live_query(kind: str) -> Select[Any] | None:
     """The statement that reads the live records of one kind among :ids: id, label, and for
-    interactions and follow-ups their time, their contact's id and the kind (for the label)."""
+    contacts, companies and deals the fields of their index entry's body, for interactions
+    and follow-ups their time, their contact's id and the kind (for the label)."""
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     query: Select[Any] | None = None
-    if kind == "contact":
-        query = select(Contact.id, Contact.name).where(live(Contact), col(Contact.id).in_(ids))
-    elif kind == "company":
-        query = select(Company.id, Company.name).where(live(Company), col(Company.id).in_(ids))
-    elif kind == "deal":
-        query = select(Deal.id, Deal.title).where(live(Deal), col(Deal.id).in_(ids))
+    if kind in dialect.SEARCH_BODIES:
+        model, label = _RECORDS[kind]
+        body = [getattr(model, name) for name in dialect.SEARCH_BODIES[kind]]
+        query = select(model.id, label, *body).where(live(model), col(model.id).in_(ids))
     elif kind == "interaction":
         query = (
             select(
@@ -154,8 +162,11 @@ def _find(
         raise ValidationError("cannot search for that text", hint="search for plain words") from exc
 
 
-def _results(conn: Connection, hits: list[Hit], limit: int) -> list[SearchResult]:
-    """Turn ranked hits into results, leaving out trashed records."""
+def _results(
+    conn: Connection, hits: list[Hit], limit: int, highlight: tuple[str, str]
+) -> list[SearchResult]:
+    """Turn ranked hits into results, leaving out trashed records; a snippet of a record's
+    fields shows them apart."""
     live_rows = _live(conn, hits)
     out: list[SearchResult] = []
     for hit in hits:
@@ -166,7 +177,11 @@ def _results(conn: Connection, hits: list[Hit], limit: int) -> list[SearchResult
             "kind": hit.kind,
             "id": int(hit.record_id),
             "label": row[1],
-            "snippet": hit.snippet,
+            "snippet": (
+                separated(hit.snippet, row[2:], highlight)
+                if hit.kind in dialect.SEARCH_BODIES
+                else hit.snippet
+            ),
             "score": round(float(hit.score), 4),
         }
         if hit.kind in ("interaction", "follow-up"):
@@ -205,7 +220,7 @@ def search(
     hits = _find(conn, exact, kind, wanted, highlight)
     # fewer hits than asked for can only make fewer results: go to the prefix at once
     if len(hits) >= limit or loose == exact:
-        found = _results(conn, hits, limit)
+        found = _results(conn, hits, limit, highlight)
         if len(found) >= limit or loose == exact:
             return found
-    return _results(conn, _find(conn, loose, kind, wanted, highlight), limit)
+    return _results(conn, _find(conn, loose, kind, wanted, highlight), limit, highlight)

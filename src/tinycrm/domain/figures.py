@@ -166,6 +166,7 @@ class WinRateReport(TypedDict):
     won: int
     lost: int
     win_rate: float | None
+    values: list[WinValues]
 
 
 class WinMonth(TypedDict):

@@ -3,6 +3,7 @@ company, and queue the deal with its first stage change."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -153,6 +154,7 @@ class DealImport:
         duuid = rec.uuid if rec.uuid and rec.uuid not in self.by_uuid else batch.new_uuid()
         now = batch.now_event
         status = rec.status or "open"
+        closed_at = self._closed_at(rec) if status != "open" else None
         row: dict[str, Any] = {
             "id": did,
             "uuid": duuid,
@@ -168,7 +170,7 @@ class DealImport:
             "probability": rec.probability,
             "status": status,
             "lost_reason": rec.lost_reason if status == "lost" else None,
-            "closed_at": now if status != "open" else None,
+            "closed_at": closed_at,
             "stage_entered_at": now,
             "notes": rec.notes,
             "custom": rec.custom or None,
@@ -193,6 +195,20 @@ class DealImport:
         self.by_title.setdefault(row["title_key"], did)
         self.records[did] = (did, True, row, None)
         return Action(rec.line, "create", rec.title, did)
+
+    def _closed_at(self, rec: DealIn) -> str:
+        """When a won or lost deal of the file closed: the start of its close date's local
+        day; without a close date (or with one after the import), the import's time, and
+        the report counts it."""
+        from tinycrm.domain.dates import local_tz
+        from tinycrm.store.bulk import event_time
+
+        if rec.expected_close is not None:
+            moment = datetime.combine(rec.expected_close, time(0), local_tz())
+            if moment <= self.batch.now:
+                return event_time(moment)
+        self.report.undated_closed.append(rec.line)
+        return self.batch.now_event
 
     def _load(self, did: int) -> tuple[int, bool, dict[str, Any], dict[str, Any] | None]:
         values = history.recorded(self.conn, "deal", did)

@@ -144,6 +144,8 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     possible: list[Likeness] = field(default_factory=list)
     ignored_what: str = "columns"  # what ignored_columns names: CSV columns, vCard properties
+    # the lines of won or lost deals dated at the import: no close date, or one still ahead
+    undated_closed: list[int] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         """Return how many rows got this action."""
@@ -172,6 +174,7 @@ class ImportReport:
             ],
             "problems": [{"line": p.line, "reason": p.reason} for p in self.problems],
             "ignored_columns": self.ignored_columns,
+            "closed_at_import": self.undated_closed,
             "possible_duplicates": [
                 {
                     "line": p.line,

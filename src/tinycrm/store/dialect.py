@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 # entry as record id * 8 + a code per kind. Filtering a kind on the rowid reads no stored
 # text, so it is ~20x cheaper than the kind column on common words.
 SEARCH_CODES = {"contact": 1, "company": 2, "deal": 3, "interaction": 4, "follow-up": 5}
+# The fields each kind's index entry joins, with a space, into its body (in that order).
+SEARCH_BODIES = {
+    "contact": ("title", "notes", "source"),
+    "company": ("domain", "industry", "notes"),
+    "deal": ("notes", "lost_reason"),
+}
 # Title hits weigh more than body hits (columns: kind, record_id, title, body).
 _BM25 = "bm25(search_index, 0.0, 0.0, 10.0, 1.0)"
 

@@ -74,8 +74,6 @@ def edit(
 
     db = state.database()
     now = state.now()
-    with db.snapshot() as session:
-        hit = refs.resolve(session, ref, kinds_for(kind))
     given = {
         "name": name,
         "title": title,
@@ -93,6 +91,13 @@ def edit(
         "size": size,
         "keep_in_touch_days": keep_in_touch,
     }
+    fits = edits.kinds_fitting(
+        [key for key, given_value in given.items() if given_value is not None],
+        emails_or_phones=bool(email or remove_email or phone or remove_phone),
+    )
+    with db.snapshot() as session:
+        # a name that is a company's and a deal's is the deal's when --value is given
+        hit = refs.resolve(session, ref, kinds_for(kind), prefer=fits)
     changes = edits.Changes(
         fields=_fields(hit.kind, given),
         add_emails=email,

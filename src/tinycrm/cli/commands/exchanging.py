@@ -91,6 +91,13 @@ def _show(report: Any, as_json: bool) -> None:
             f"Imported {report.kind} from {where}: {created} created, {updated} updated, "
             f"{skipped} skipped{tail}"
         )
+    if report.undated_closed:
+        n, lines = len(report.undated_closed), ", ".join(map(str, report.undated_closed[:10]))
+        more = ", …" if n > 10 else ""
+        render.say(
+            f"{n} won or lost deal{'s' if n != 1 else ''} without a close date before today,"
+            f" dated at the import: line{'s' if n != 1 else ''} {lines}{more}"
+        )
     if report.possible:
         n = len(report.possible)
         render.say(

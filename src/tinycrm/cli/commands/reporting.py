@@ -14,6 +14,8 @@ from tinycrm.domain import labels
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from tinycrm.domain.figures import WinValues
+
 
 Figures = TypeVar("Figures")
 
@@ -80,7 +82,7 @@ def _table(
         tab.add_column(heading, justify="right" if numeric else "left", no_wrap=key == "bar")
     for row in rows:
         tab.add_row(*(str(row.get(key.lstrip("#"), "")) for key, _ in columns))
-    out.print(tab)
+    render.print_unbroken(out, tab)
 
 
 def _biggest(rows: Sequence[Mapping[str, Any]], key: str) -> dict[str, int]:
@@ -204,29 +206,36 @@ def win_rate(
     if as_json:
         render.print_json(data)
         return
-    rows = []
-    for r in data["rows"]:
-        rows.append(
-            {
-                "group": r["group"] or ("(no source)" if key == "source" else "all"),
-                "won": r["won"],
-                "lost": r["lost"],
-                "rate": labels.percent(r["win_rate"]),
-                "bar": bar(r["win_rate"] or 0, 1, 20),
-                "won_value": ", ".join(labels.amount(v["won"]) for v in r["values"]),
-                "value_rate": ", ".join(
-                    f"{labels.percent(v['value_win_rate'])} {v['currency']}" for v in r["values"]
-                ),
-            }
-        )
+    rows = [
+        {
+            "group": r["group"] or ("(no source)" if key == "source" else "all"),
+            "won": r["won"],
+            "lost": r["lost"],
+            "rate": labels.percent(r["win_rate"]),
+            "bar": bar(r["win_rate"] or 0, 1, 20),
+            **_win_values(r.get("values", [])),
+        }
+        for r in data["rows"]
+    ]
     if key and rows:
         rows.append({"group": "all", "won": data["won"], "lost": data["lost"],
-                     "rate": labels.percent(data["win_rate"])})  # fmt: skip
+                     "rate": labels.percent(data["win_rate"]),
+                     **_win_values(data["values"])})  # fmt: skip
     heading = {"source": "Source", "month": "Month"}.get(key or "", "")
     columns = [("group", heading), ("#won", "Won"), ("#lost", "Lost"), ("#rate", "Win rate"),
                ("bar", ""), ("#won_value", "Won value"), ("#value_rate", "By value")]  # fmt: skip
     title = "Win rate" + (f" since {data['since']}" if data["since"] else "")
     _table(rows, columns, title, "no deals won or lost")
+
+
+def _win_values(values: list[WinValues]) -> dict[str, str]:
+    """A win-rate row's won value and rate by value, per currency."""
+    return {
+        "won_value": ", ".join(labels.amount(v["won"]) for v in values),
+        "value_rate": ", ".join(
+            f"{labels.percent(v['value_win_rate'])} {v['currency']}" for v in values
+        ),
+    }
 
 
 @app.command("funnel")

@@ -68,7 +68,7 @@ def _print(hits: list[SearchResult]) -> None:
             Text(str(hit["label"])),
             _highlighted(str(hit["snippet"] or "")),
         )
-    out.print(tab)
+    render.print_unbroken(out, tab)
 
 
 def _plain(snippet: str) -> str:

@@ -266,7 +266,11 @@ def win_rate_report(
             month = add_months(month, 1)
         months = month_bounds(starts, tz, params)
     groups: dict[str, WinGroup] = {}
+    totals: dict[str, list[int]] = {}  # every group's won and lost value, per currency
     for r in sql.run(session, sql.win_figures(deals, since is not None, by, months), params):
+        total = totals.setdefault(r["currency"], [0, 0])
+        total[0] += r["won_value"]
+        total[1] += r["lost_value"]
         g = groups.setdefault(r["grp"], {"group": r["grp"] or None, "won": 0, "lost": 0})
         g["won"] += r["won"]
         g["lost"] += r["lost"]
@@ -291,6 +295,15 @@ def win_rate_report(
         "won": won,
         "lost": lost,
         "win_rate": rate(won, won + lost),
+        "values": [
+            {
+                "currency": currency,
+                "won": money(won_value, currency),
+                "lost": money(lost_value, currency),
+                "value_win_rate": rate(won_value, won_value + lost_value),
+            }
+            for currency, (won_value, lost_value) in sorted(totals.items())
+        ],
     }
 
 
