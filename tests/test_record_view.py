@@ -62,11 +62,11 @@ def test_show_contact_prints_the_whole_record(crm: Any, customer: Path) -> None:
     # the last five interactions, the newest first
     start = lines.index("Last interactions")
     assert lines[start + 1 : start + 7] == [
-        "  2026-11-22 15:00  email       sent the proposal - Acme website",
-        "  2026-11-15 09:00  call (out)  call number 5",
-        "  2026-11-14 09:00  call (out)  call number 4",
-        "  2026-11-13 09:00  call (out)  call number 3",
-        "  2026-11-12 09:00  call (out)  call number 2",
+        "  2026-11-22 15:00  email         sent the proposal - Acme website",
+        "  2026-11-15 09:00  call (out)    call number 5",
+        "  2026-11-14 09:00  call (out)    call number 4",
+        "  2026-11-13 09:00  call (out)    call number 3",
+        "  2026-11-12 09:00  call (out)    call number 2",
     ]
     assert "call number 1" not in out
 
@@ -130,8 +130,8 @@ def test_show_company_lists_its_people_deals_and_their_interactions(
     assert "  Fri 2026-11-20       #6 call back - Jane Doe (overdue)" in lines
     start = lines.index("Last interactions")
     assert lines[start + 1 : start + 3] == [
-        "  2026-11-23 08:00  note        met Bob at the fair - Bob Roe",
-        "  2026-11-22 15:00  email       sent the proposal - Jane Doe, Acme website",
+        "  2026-11-23 08:00  note          met Bob at the fair - Bob Roe",
+        "  2026-11-22 15:00  email         sent the proposal - Jane Doe, Acme website",
     ]
     data = json.loads(crm("show", "acme", "--kind", "company", "--json").stdout)
     assert data["kind"] == "company"

@@ -73,7 +73,7 @@ def _record_parts(data: Mapping[str, Any]) -> None:
     _section(
         "Last interactions",
         [
-            f"{lines.interaction_when(i)}  {lines.interaction_what(i):<11} "
+            f"{lines.interaction_when(i)}  {lines.interaction_what(i):<13} "
             f"{lines.interaction_text(i, company)}"
             for i in data["interactions"]
         ],
