@@ -430,3 +430,15 @@ class CompanyRecord(CompanyView):
 
 
 Record = ContactRecord | CompanyRecord | DealView
+
+
+class DuplicatePair(TypedDict):
+    """Two contacts (or companies) that may be one (`duplicates`): the older one, which the
+    merge line keeps, the other, the reasons ("same email jane@acme.com", "same name", …) and
+    the command that merges them."""
+
+    kind: Literal["contact", "company"]
+    keep: Ref
+    duplicate: Ref
+    reasons: list[str]
+    merge: str
