@@ -421,3 +421,25 @@ def test_the_page_and_crm_show_read_the_same_record(board_db: Any, crm: Any) -> 
         data, _ = load(session, "contact", ADA, NOW)
         assert data == records.contact_record(session, ADA, NOW)
     assert json.loads(crm("show", f"#{ADA}", "--json").stdout) == data
+
+
+def test_a_new_contact_named_like_another_is_added_with_a_warning(
+    board_db: Any, db_path: Path
+) -> None:
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "c", "enter", "n")
+        await fill_form(pilot, name="ada  LOVELACE")
+        seen.extend((n.message, n.severity) for n in app._notifications)
+
+    drive(board_db, steps)
+    rows = table_rows(db_path, "SELECT id FROM contact WHERE name_key='ada lovelace' ORDER BY id")
+    assert len(rows) == 2 and rows[0][0] == ADA  # added, never merged
+    new_id = rows[1][0]
+    assert (f"Added contact #{new_id} ada  LOVELACE", "information") in seen
+    assert (
+        f"Contact #{ADA} Ada Lovelace has the same name; if they are one person:"
+        f" crm merge {ADA} {new_id} --kind contact",
+        "warning",
+    ) in seen
