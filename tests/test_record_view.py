@@ -220,4 +220,4 @@ def test_the_record_costs_the_same_queries_however_many_deals(crm: Any, customer
     # the lists are capped, the counts are whole
     assert len(data["deals"]["open"]) == 20 and data["deals"]["counts"]["open"] == 31
     assert len(data["follow_ups"]) == 10 and data["open_follow_ups"] == 32
-    assert "  ... and 22 more: crm agenda" in crm("show", "jane").stdout
+    assert "  ... and 22 more: crm timeline shows them" in crm("show", "jane").stdout

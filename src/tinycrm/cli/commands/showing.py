@@ -68,7 +68,7 @@ def _record_parts(data: Mapping[str, Any]) -> None:
     _section(
         f"Open follow-ups ({data['open_follow_ups']})",
         [f"{lines.follow_up_when(f):<20} {lines.follow_up_text(f, company)}" for f in shown]
-        + ([f"... and {more} more: crm agenda"] if more > 0 else []),
+        + ([f"... and {more} more: crm timeline shows them"] if more > 0 else []),
     )
     _section(
         "Last interactions",

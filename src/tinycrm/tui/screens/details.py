@@ -98,7 +98,7 @@ def _record_parts(data: dict[str, Any]) -> Text:
                 f"{lines.follow_up_when(f)}  {lines.follow_up_text(f, company)}"
                 for f in data["follow_ups"]
             ]
-            + ([f"… and {more} more on the agenda"] if more > 0 else []),
+            + ([f"… and {more} more in the timeline"] if more > 0 else []),
         )
     )
     parts.append(
