@@ -183,4 +183,4 @@ def duplicates(
         )
         lines.append(f"  {pair['merge']}")
     with render.paged():
-        render.say_lines(lines)
+        render.say("\n".join(lines))  # one text to make safe: a pair is two lines of thousands
