@@ -122,3 +122,16 @@ def test_add_contact_with_a_new_name_warns_of_nothing(crm: Any) -> None:
     added = crm("add", "contact", "Jan Smithson", "--json")
     assert added.exit_code == 0 and added.stderr == ""
     assert json.loads(added.stdout)["name"] == "Jan Smithson"
+
+
+def test_an_import_of_a_namesake_adds_a_second_person_that_duplicates_lists(
+    crm: Any, db_path: Path, tmp_path: Path
+) -> None:
+    first = _add(crm, "contact", "Jan Smith", "--email", "jan@acme.com")
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("name,email\nJan Smith,jan@other.org\n", encoding="utf-8")
+    result = crm("import", "csv", str(sheet))
+    assert result.exit_code == 0, result.output
+    rows = table_rows(db_path, "SELECT id FROM contact WHERE name_key = 'jan smith' ORDER BY id")
+    assert len(rows) == 2 and rows[0][0] == first
+    assert _why(_pairs(crm)) == {(first, rows[1][0]): ["same name"]}
