@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from tinycrm.core import views
 from tinycrm.core.touches import touches_due
+from tinycrm.core.views import RECORD
 from tinycrm.domain.dates import iso, local_tz
 from tinycrm.domain.due import bucket_of, whole_day
 from tinycrm.domain.money import to_decimal_text
@@ -49,19 +50,18 @@ FOLLOW_UPS = 10
 INTERACTIONS = 5
 """How many of the last interactions a record lists."""
 
-_RECORD = bindparam("record", type_=Integer)
 _LIMIT = bindparam("limit", type_=Integer)
 
 
 def _deals_of(kind: str) -> Any:
     """The ids of a contact's (or a company's) live deals, as a subquery."""
     column = col(Deal.contact_id) if kind == "contact" else col(Deal.company_id)
-    return select(col(Deal.id)).where(column == _RECORD, live(Deal))
+    return select(col(Deal.id)).where(column == RECORD, live(Deal))
 
 
 def _people_of() -> Any:
     """The ids of a company's live people, as a subquery."""
-    return select(col(Contact.id)).where(col(Contact.company_id) == _RECORD, live(Contact))
+    return select(col(Contact.id)).where(col(Contact.company_id) == RECORD, live(Contact))
 
 
 @cache
@@ -88,7 +88,7 @@ def _deal_lines(kind: str, closed: bool) -> Select[*tuple[Any, ...]]:
         .outerjoin(Stage, col(Stage.id) == Deal.stage_id)
         .outerjoin(Pipeline, col(Pipeline.id) == Deal.pipeline_id)
         .outerjoin(Contact, col(Contact.id) == Deal.contact_id)
-        .where(owner == _RECORD, live(Deal))
+        .where(owner == RECORD, live(Deal))
     )
     if closed:
         statement = statement.where(col(Deal.status) != DealStatus.OPEN).order_by(
@@ -107,7 +107,7 @@ def _deal_counts(kind: str) -> Select[*tuple[Any, ...]]:
     owner = col(Deal.contact_id) if kind == "contact" else col(Deal.company_id)
     return (
         select(col(Deal.status), func.count())
-        .where(owner == _RECORD, live(Deal))
+        .where(owner == RECORD, live(Deal))
         .group_by(col(Deal.status))
     )
 
@@ -157,7 +157,7 @@ def _follow_ups(kind: str) -> Select[*tuple[Any, ...]]:
     """A record's open follow-ups whose contact and deal are live, the earliest due first
     (at most :limit), each with how many there are in all."""
     about = (
-        col(FollowUp.contact_id) == _RECORD
+        col(FollowUp.contact_id) == RECORD
         if kind == "contact"
         else col(FollowUp.contact_id).in_(_people_of())
     )
@@ -197,9 +197,8 @@ def _follow_up_lines(
     """A record's open follow-ups (the earliest first) and how many it has."""
     lines: list[FollowUpLine] = []
     rows = execute(session, _follow_ups(kind), {"record": record_id, "limit": FOLLOW_UPS}).all()
-    for (fu_id, title, due_text, all_day, snoozed, priority, rrule, contact_id, contact,
+    for (fu_id, title, due, all_day, snoozed, priority, rrule, contact_id, contact,
          deal_id, deal, _total) in rows:  # fmt: skip
-        due = _moment(due_text)
         shown_all_day = whole_day(due, all_day, tz)
         lines.append(
             {
@@ -218,21 +217,12 @@ def _follow_up_lines(
     return lines, rows[0][-1] if rows else 0
 
 
-def _moment(value: Any) -> datetime:
-    """A time a statement computed (a coalesce of two times comes back as stored text)."""
-    from tinycrm.domain.dates import stored_time
-
-    found = value if isinstance(value, datetime) else stored_time(value)
-    assert found is not None
-    return found
-
-
 @cache
 def _interactions(kind: str) -> Select[*tuple[Any, ...]]:
     """A record's live interactions, the last first, at most :limit: a contact's own, or
     those of a company's people and deals."""
     about = (
-        col(Interaction.contact_id) == _RECORD
+        col(Interaction.contact_id) == RECORD
         if kind == "contact"
         else or_(
             col(Interaction.contact_id).in_(_people_of()),
