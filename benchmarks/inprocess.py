@@ -88,11 +88,11 @@ def _list_contacts(db: Any, _i: int) -> Any:
 
 def _show(ref: str, kinds: tuple[str, ...]) -> Callable[[Any, int], Any]:
     def call(db: Any, _i: int) -> Any:
-        from tinycrm.core import refs, views
+        from tinycrm.core import records, refs
 
         def work(reader: Any) -> Any:
             hit = refs.resolve(reader, ref, kinds)
-            return views.describe(reader, hit.kind, hit.id)
+            return records.record(reader, hit.kind, hit.id, generate.NOW, UTC)
 
         return _snapshot(db, work)
 

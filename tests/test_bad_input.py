@@ -216,13 +216,13 @@ def test_an_unexpected_failure_is_one_line_not_a_traceback(
 ):
     """The last guard, in the real entry point: a bug still ends in one line and exit 1."""
     from tinycrm.cli import main, state
-    from tinycrm.core import views
+    from tinycrm.core import records
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("boom\x1b[2J")
 
     state.configure(None)
-    monkeypatch.setattr(views, "describe", broken)
+    monkeypatch.setattr(records, "record", broken)
     monkeypatch.setattr(sys, "argv", ["crm", "show", "jane"])
     with pytest.raises(SystemExit) as exit_info:
         main()

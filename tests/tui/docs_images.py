@@ -25,6 +25,7 @@ SHOTS: dict[str, list[str]] = {
     "filter": ["slash", *"helix"],
     "lost": ["x"],
     "deal": ["enter"],
+    "contact": ["enter", "d"],
     "contacts": ["c"],
     "agenda": ["a"],
     "reports": ["r"],

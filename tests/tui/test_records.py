@@ -7,7 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import table_rows
-from tests.tui.test_board_workflows import ADA, LOVELACE, drive, fill_form, press, shown, type_text
+from tests.tui.conftest import NOW
+from tests.tui.test_board_workflows import (
+    ADA,
+    LOVELACE,
+    PAULING,
+    drive,
+    fill_form,
+    press,
+    shown,
+    type_text,
+)
 
 HELIX = 9  # company Helix Bio (Linus Pauling, Rosalind Franklin)
 
@@ -364,3 +374,72 @@ def test_brackets_in_a_name_are_shown_as_typed(board_db: Any, crm: Any, db_path:
         "Edit Ada [b]Bold",
         "Emails: not an email address: '[x'\nwrite it like jane@acme.com",
     ]
+
+
+def test_a_contacts_page_shows_the_whole_record_as_crm_show_does(board_db: Any) -> None:
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "enter", "d")
+        seen.append(shown(app, "#details-fields"))
+        seen.append(shown(app, "#details-record"))
+
+    drive(board_db, steps)
+    fields, record = (" ".join(text.split()) for text in seen)
+    assert "company #1 Analytical Engines" in fields
+    assert f"Next step Thu 2026-11-19 08:00 #{LOVELACE + 1} check in - Lovelace website" in record
+    assert "Deals: 1 open, 0 won, 0 lost" in record
+    assert f"#{LOVELACE} Lovelace website redesign Prospecting $18,000.00" in record
+    assert f"Open follow-ups (1) Thu 2026-11-19 08:00 #{LOVELACE + 1} check in" in record
+    assert "Last interactions 2026-09-24 02:00 meeting (out) asked for references" in record
+
+
+def test_a_companys_page_shows_its_deals_follow_ups_and_interactions(board_db: Any) -> None:
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "j", "enter", "o")
+        seen.append(shown(app, "#details-fields"))
+        seen.append(shown(app, "#details-record"))
+
+    drive(board_db, steps)
+    fields, record = (" ".join(text.split()) for text in seen)
+    assert "people #10 Linus Pauling, #15 Rosalind Franklin" in fields
+    assert "Deals: 2 open, 0 won, 0 lost" in record
+    assert f"#{PAULING} Pauling annual retainer Prospecting €7,500.00" in record
+    assert "Linus Pauling" in record.split("Open follow-ups (2)")[1]
+    assert "they are comparing us with two other vendors - Linus Pauling" in record
+
+
+def test_the_page_and_crm_show_read_the_same_record(board_db: Any, crm: Any) -> None:
+    import json
+
+    from tinycrm.core import records
+    from tinycrm.tui.screens.details import load
+
+    with board_db.snapshot() as session:
+        data, _ = load(session, "contact", ADA, NOW)
+        assert data == records.contact_record(session, ADA, NOW)
+    assert json.loads(crm("show", f"#{ADA}", "--json").stdout) == data
+
+
+def test_a_new_contact_named_like_another_is_added_with_a_warning(
+    board_db: Any, db_path: Path
+) -> None:
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "c", "enter", "n")
+        await fill_form(pilot, name="ada  LOVELACE")
+        seen.extend((n.message, n.severity) for n in app._notifications)
+
+    drive(board_db, steps)
+    rows = table_rows(db_path, "SELECT id FROM contact WHERE name_key='ada lovelace' ORDER BY id")
+    assert len(rows) == 2 and rows[0][0] == ADA  # added, never merged
+    new_id = rows[1][0]
+    assert (f"Added contact #{new_id} ada  LOVELACE", "information") in seen
+    assert (
+        f"Contact #{ADA} Ada Lovelace has the same name; if they are one person:"
+        f" crm merge {ADA} {new_id} --kind contact",
+        "warning",
+    ) in seen

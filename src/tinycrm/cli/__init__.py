@@ -110,6 +110,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("restore", "deleting", "restore"),
     ("trash", "deleting", "trash"),
     ("merge", "deleting", "merge"),
+    ("duplicates", "deleting", "duplicates"),
     ("forget", "deleting", "forget"),
     ("config", "configuring", "app"),
     ("server", "serving", "app"),

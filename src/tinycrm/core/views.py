@@ -45,7 +45,6 @@ if TYPE_CHECKING:
         PhoneEntry,
         Ref,
         UrlEntry,
-        View,
     )
 
 
@@ -281,12 +280,3 @@ def deal_dict(session: Session, deal: Deal | int, with_history: bool = True) -> 
             {"from": src, "to": dst, "at": stored_iso(at)} for src, dst, at in changes
         ]
     return out
-
-
-def describe(session: Session, kind: str, record_id: int) -> View:
-    """Describe a contact, company or deal by kind and id."""
-    if kind == "contact":
-        return contact_dict(session, record_id)
-    if kind == "company":
-        return company_dict(session, record_id)
-    return deal_dict(session, record_id)

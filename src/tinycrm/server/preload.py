@@ -85,6 +85,7 @@ WARM_UP = (
     ("show", "warm up"),
     ("show", "#1"),
     ("show", "warm deal"),
+    ("show", "warm co"),
     ("search", "first"),
     ("agenda",),
     ("report", "pipeline"),

@@ -184,7 +184,13 @@ def broken_reference(conn: Connection) -> tuple[str, str] | None:
 
 def holds(text_: Any, part: Any) -> ColumnElement[bool]:
     """`text_` contains `part` anywhere, taken literally (no pattern signs)."""
-    return func.instr(text_, part) > 0
+    return position(text_, part) > 0
+
+
+def position(text_: Any, part: Any) -> ColumnElement[int]:
+    """Where `part` first starts in `text_`, counting from 1 (0: nowhere)."""
+    found: ColumnElement[int] = func.instr(text_, part)
+    return found
 
 
 # --- lists and filters ------------------------------------------------------------

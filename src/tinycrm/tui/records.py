@@ -25,6 +25,7 @@ from tinycrm.tui.writer import Job
 
 if TYPE_CHECKING:
     from tinycrm.core.forms import Form
+    from tinycrm.domain.rows import Ref
     from tinycrm.tui.app import CrmApp
 
 _NAME = RecordField("name", "Name", placeholder="Ada Lovelace", what="contact name")
@@ -98,13 +99,13 @@ def _check_company(values: dict[str, str]) -> None:
 
 def ask_new_contact(app: CrmApp) -> None:
     """Ask for a new contact's name, emails, phones, company and the rest, then add it."""
-    from tinycrm.core import contacts
+    from tinycrm.core import contacts, duplicates
 
     def build(values: dict[str, str]) -> Job:
         check_fields(CONTACT_FIELDS, values)
         _check_contact(values, new=True)
 
-        def change(session: Session, now: datetime) -> tuple[int | None, str]:
+        def change(session: Session, now: datetime) -> tuple[int, str, list[Ref]]:
             contact = contacts.add_contact(
                 session,
                 values["name"],
@@ -118,10 +119,20 @@ def ask_new_contact(app: CrmApp) -> None:
                 lifecycle=values["lifecycle"].strip() or "lead",
                 notes=values["notes"] or None,
             )
-            return contact.id, contact.name
+            assert contact.id is not None
+            namesakes = duplicates.same_name(session, contact.id, contact.name_key)
+            return contact.id, contact.name, namesakes
 
-        def done(added: tuple[int | None, str]) -> None:
-            app.notify(f"Added contact #{added[0]} {added[1]}", markup=False)
+        def done(added: tuple[int, str, list[Ref]]) -> None:
+            added_id, name, namesakes = added
+            app.notify(f"Added contact #{added_id} {name}", markup=False)
+            for other in namesakes:
+                app.notify(
+                    f"Contact #{other['id']} {other['name']} has the same name; if they are one"
+                    f" person: {duplicates.merge_line('contact', other['id'], added_id)}",
+                    severity="warning",
+                    markup=False,
+                )
 
         return Job(change, done=done)
 

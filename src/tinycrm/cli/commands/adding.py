@@ -34,7 +34,7 @@ def add_contact(
 
     Example: crm add contact "Jane Doe" --email jane@acme.com --company Acme --tag vip
     """
-    from tinycrm.core import contacts, views
+    from tinycrm.core import contacts, duplicates, views
 
     db = state.database()
     with db.transaction() as session:
@@ -52,7 +52,13 @@ def add_contact(
             notes=note,
         )
         data = views.contact_dict(session, contact)
+        namesakes = duplicates.same_name(session, data["id"], contact.name_key)
     render.record(data, as_json, quiet, f"Added contact #{data['id']} {data['name']}")
+    for other in namesakes:
+        render.warn(
+            f"contact #{other['id']} {other['name']} has the same name; if they are one person:"
+            f" {duplicates.merge_line('contact', other['id'], data['id'])}"
+        )
 
 
 @app.command("company")

@@ -1,4 +1,5 @@
-"""`crm delete`, `restore`, `trash`, `forget` and `merge`: the end of a record's life."""
+"""`crm delete`, `restore`, `trash`, `forget` and `merge`: the end of a record's life; and
+`crm duplicates`, which finds the records to merge."""
 
 from __future__ import annotations
 
@@ -138,3 +139,48 @@ def merge(
         f"Merged {done.kind} #{done.removed_id} {done.removed_label} into "
         f"#{done.kept_id} {done.kept_label} ({done.moved} records moved{filled})"
     )
+
+
+def duplicates(
+    kind: str | None = typer.Option(None, "--kind", "-k", help="contact or company."),
+    limit: int = typer.Option(0, "--limit", "-n", min=0, help="Pairs shown (0: all)."),
+    as_json: bool = JSON,
+) -> None:
+    """List likely duplicate contacts and companies, each pair with why and its merge line.
+
+    Same email, same phone, same name (case and accents aside), the words of a name around a
+    comma ("Smith, Jan" and "Jan Smith"), a first name as an initial ("J. Smith"); for
+    companies, same name or same domain. Nothing is merged: run the merge line you agree
+    with.
+
+    Example: crm duplicates; crm duplicates --kind company --json
+    """
+    from tinycrm.core import duplicates as finding
+    from tinycrm.errors import UsageError
+
+    kinds: tuple[str, ...] = finding.KINDS
+    if kind is not None:
+        key = kind.strip().lower()
+        if key not in kinds:
+            raise UsageError(f"not a kind of duplicate: {kind!r}", hint="use contact or company")
+        kinds = (key,)
+    with state.database(write=False).snapshot() as session:
+        pairs = finding.duplicates(session, kinds)
+    if limit:
+        pairs = pairs[:limit]
+    if as_json:
+        render.print_json(pairs)
+        return
+    if not pairs:
+        render.say("No likely duplicates.")
+        return
+    lines = []
+    for pair in pairs:
+        keep, other = pair["keep"], pair["duplicate"]
+        lines.append(
+            f"{pair['kind']} #{keep['id']} {keep['name']} / #{other['id']} {other['name']}: "
+            + "; ".join(pair["reasons"])
+        )
+        lines.append(f"  {pair['merge']}")
+    with render.paged():
+        render.say("\n".join(lines))  # one text to make safe: a pair is two lines of thousands

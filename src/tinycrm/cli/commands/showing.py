@@ -1,4 +1,5 @@
-"""`crm show`: one contact, company or deal with everything tinycrm knows about it."""
+"""`crm show`: one contact, company or deal with everything tinycrm knows about it: a
+contact's or a company's whole record (core.records), a deal's fields and stage history."""
 
 from __future__ import annotations
 
@@ -18,13 +19,16 @@ def show(
 ) -> None:
     """Show a contact, company or deal.
 
+    A contact or a company comes with its deals, its next step, its open follow-ups and its
+    last interactions (a contact also with its keep-in-touch state).
+
     Examples: crm show jane; crm show "acme website"; crm show 12 --kind deal
     """
-    from tinycrm.core import refs, views
+    from tinycrm.core import records, refs
 
     with state.database(write=False).snapshot() as session:
         hit = refs.resolve(session, ref, kinds_for(kind))
-        data = views.describe(session, hit.kind, hit.id)
+        data = records.record(session, hit.kind, hit.id, state.now())
     if as_json:
         render.print_json(data)
     else:
@@ -42,9 +46,54 @@ def _when(value: str | None) -> str:
     return dates.show(datetime.fromisoformat(value))
 
 
+def _section(heading: str, lines: list[str]) -> None:
+    """Print a part of a record under its heading, after a blank line (nothing when empty)."""
+    if lines:
+        render.say_lines(["", heading, *(f"  {line}" for line in lines)])
+
+
+def _record_parts(data: Mapping[str, Any]) -> None:
+    """Print a contact's or a company's deals, follow-ups and last interactions."""
+    from tinycrm.domain import record_lines as lines
+
+    company = data["kind"] == "company"
+    deals = data["deals"]
+    if any(deals["counts"].values()):
+        _section(
+            lines.deals_heading(deals["counts"]),
+            [lines.deal_line(d, company) for d in deals["open"] + deals["recently_closed"]],
+        )
+    shown = data["follow_ups"]
+    more = data["open_follow_ups"] - len(shown)
+    _section(
+        f"Open follow-ups ({data['open_follow_ups']})",
+        [f"{lines.follow_up_when(f):<20} {lines.follow_up_text(f, company)}" for f in shown]
+        + ([f"... and {more} more: crm timeline shows them"] if more > 0 else []),
+    )
+    _section(
+        "Last interactions",
+        [
+            f"{lines.interaction_when(i)}  {lines.interaction_what(i):<13} "
+            f"{lines.interaction_text(i, company)}"
+            for i in data["interactions"]
+        ],
+    )
+
+
+def _next_step(data: Mapping[str, Any]) -> str | None:
+    from tinycrm.domain import record_lines as lines
+
+    step = data["next_step"]
+    if step is None:
+        return None
+    return f"{lines.follow_up_when(step)}  {lines.follow_up_text(step, data['kind'] == 'company')}"
+
+
 def _print(data: Mapping[str, Any]) -> None:
     kind = data["kind"]
     if kind == "contact":
+        from tinycrm.domain import record_lines
+
         emails = [
             f"{e['email']}" + (f" ({e['label']})" if e["label"] else "") for e in data["emails"]
         ]
@@ -64,9 +113,16 @@ def _print(data: Mapping[str, Any]) -> None:
                 ("notes", data["notes"]),
                 *[(k, v) for k, v in sorted(data["custom"].items())],
                 ("added", _when(data["created_at"])),
+                ("next step", _next_step(data)),
+                (
+                    "keep in touch",
+                    record_lines.keep_in_touch(touch) if (touch := data["keep_in_touch"]) else None,
+                ),
             ],
             title=f"contact #{data['id']} {data['name']}",
         )
+        # the contact's addresses and dates are shown here, between its fields and its deals
+        _record_parts(data)
     elif kind == "company":
         render.fields(
             [
@@ -77,9 +133,12 @@ def _print(data: Mapping[str, Any]) -> None:
                 ("tags", data["tags"]),
                 ("notes", data["notes"]),
                 ("added", _when(data["created_at"])),
+                ("next step", _next_step(data)),
             ],
             title=f"company #{data['id']} {data['name']}",
         )
+        # the company's addresses are shown here, between its fields and its deals
+        _record_parts(data)
     else:
         from tinycrm.domain import labels
         from tinycrm.domain.money import format_money

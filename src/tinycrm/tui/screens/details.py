@@ -1,8 +1,10 @@
-"""One deal, contact or company: its fields, its timeline, and what can be done to it."""
+"""One deal, contact or company: its fields, its timeline, and what can be done to it; a
+contact's or a company's page shows its whole record (core.records), as `crm show` does."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.padding import Padding
@@ -40,6 +42,9 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
             ("notes", data["notes"] or ""),
         ]
     if kind == "contact":
+        from tinycrm.domain.record_lines import keep_in_touch
+
+        touch = data["keep_in_touch"]
         return [
             ("title", data["title"] or ""),
             ("company", name(data["company"])),
@@ -48,7 +53,7 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
             ("lifecycle", data["lifecycle"]),
             ("source", data["source"] or ""),
             ("tags", ", ".join(data["tags"])),
-            ("keep in touch", f"every {days} days" if (days := data["keep_in_touch_days"]) else ""),
+            ("keep in touch", keep_in_touch(touch) if touch else ""),
             ("notes", data["notes"] or ""),
         ]
     return [
@@ -61,6 +66,63 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def _record_parts(data: dict[str, Any]) -> Text:
+    """A contact's or a company's next step, deals, open follow-ups and last interactions,
+    each part under its heading, as `crm show` prints them (empty parts left out)."""
+    from tinycrm.domain import record_lines as lines
+
+    company = data["kind"] == "company"
+    deals = data["deals"]
+    step = data["next_step"]
+    parts: list[tuple[str, list[str]]] = [
+        (
+            "Next step",
+            [f"{lines.follow_up_when(step)}  {lines.follow_up_text(step, company)}"]
+            if step
+            else [],
+        )
+    ]
+    # the record's addresses and dates are a part here, after its next step, before its deals
+    if any(deals["counts"].values()):
+        parts.append(
+            (
+                lines.deals_heading(deals["counts"]),
+                [lines.deal_line(d, company) for d in deals["open"] + deals["recently_closed"]],
+            )
+        )
+    more = data["open_follow_ups"] - len(data["follow_ups"])
+    parts.append(
+        (
+            f"Open follow-ups ({data['open_follow_ups']})",
+            [
+                f"{lines.follow_up_when(f)}  {lines.follow_up_text(f, company)}"
+                for f in data["follow_ups"]
+            ]
+            + ([f"… and {more} more in the timeline"] if more > 0 else []),
+        )
+    )
+    parts.append(
+        (
+            "Last interactions",
+            [
+                f"{lines.interaction_when(i)}  {lines.interaction_what(i)}  "
+                f"{lines.interaction_text(i, company)}"
+                for i in data["interactions"]
+            ],
+        )
+    )
+    shown = Text()
+    for heading, items in parts:
+        if not items:
+            continue
+        if shown:
+            shown.append("\n\n")
+        shown.append(heading, style="bold")
+        for item in items:
+            shown.append("\n" + item)
+    return shown
+
+
 # The narrowest screen that shows a timeline entry on one line.
 WIDE = 100
 # What an empty timeline says, by kind: how to give it its first entry.
@@ -71,18 +133,28 @@ EMPTY = {
 }
 
 
-def load(session: Any, kind: str, record_id: int) -> tuple[dict[str, Any], list[Any]]:
-    """Return a record as a dict and its timeline."""
-    from tinycrm.core import companies, contacts, deals, timeline, views
+def load(
+    session: Any, kind: str, record_id: int, now: datetime
+) -> tuple[dict[str, Any], list[Any]]:
+    """Return a record as a dict (a contact's or a company's whole record) and its
+    timeline."""
+    from tinycrm.core import companies, contacts, deals, records, timeline, views
 
     data: Mapping[str, Any]
     if kind == "deal":
         data = views.deal_dict(session, deals.get_deal(session, record_id), with_history=False)
     elif kind == "contact":
-        data = views.contact_dict(session, contacts.get_contact(session, record_id))
+        contact = contacts.get_contact(session, record_id)
+        data = records.contact_record(session, _id(contact.id), now)
     else:
-        data = views.company_dict(session, companies.get_company(session, record_id))
+        company = companies.get_company(session, record_id)
+        data = records.company_record(session, _id(company.id), now)
     return dict(data), timeline.timeline(session, kind, record_id, limit=200)
+
+
+def _id(record_id: int | None) -> int:
+    assert record_id is not None
+    return record_id
 
 
 class DetailsScreen(CrmScreen[None]):
@@ -111,7 +183,9 @@ class DetailsScreen(CrmScreen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="details-title")
         with Horizontal(id="details-body"):
-            yield Static("", id="details-fields")
+            with VerticalScroll(id="details-side", can_focus=False):
+                yield Static("", id="details-fields")
+                yield Static("", id="details-record")
             with VerticalScroll(id="details-timeline"):
                 yield Static("Timeline", id="timeline-title")
                 yield Static("", id="timeline")
@@ -126,7 +200,7 @@ class DetailsScreen(CrmScreen[None]):
 
         try:
             with self.app.db.snapshot() as session:
-                self.data, entries = load(session, self.kind, self.record_id)
+                self.data, entries = load(session, self.kind, self.record_id, self.app.now())
         except NotFoundError as error:
             self.query_one("#details-title", Static).update(Text(error.message))
             return
@@ -141,6 +215,10 @@ class DetailsScreen(CrmScreen[None]):
             if value:
                 grid.add_row(key, Text(value))
         self.query_one("#details-fields", Static).update(grid)
+        parts = _record_parts(self.data) if self.kind != "deal" else Text()
+        record = self.query_one("#details-record", Static)
+        record.update(parts)
+        record.display = bool(parts)
         self.entries = entries
         self._show_timeline()
 
