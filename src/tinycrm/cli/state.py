@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from tinycrm.config import Settings
+    from tinycrm.domain.dates import Calendar
     from tinycrm.store.db import Database
 
 
@@ -59,6 +60,15 @@ def settings() -> Settings:
 
         _state.settings = config.load()
     return _state.settings
+
+
+def calendar() -> Calendar:
+    """The seller's calendar ([general] week_start and date_format), for reading what is typed
+    and showing days."""
+    from tinycrm.domain.dates import calendar_of
+
+    general = settings().general
+    return calendar_of(general.week_start, general.date_format)
 
 
 def now() -> datetime:

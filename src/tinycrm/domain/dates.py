@@ -137,9 +137,35 @@ class When:
         """Return the local calendar day of this moment."""
         return self.at.astimezone(tz or local_tz()).date()
 
-    def describe(self, tz: tzinfo | None = None) -> str:
+    def describe(self, tz: tzinfo | None = None, calendar: Calendar | None = None) -> str:
         """Render it the way commands echo it: 'Fri 2026-11-27 10:00' or 'Fri 2026-11-27'."""
-        return describe(self.at, self.all_day, tz)
+        return describe(self.at, self.all_day, tz, calendar or ISO_CALENDAR)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The seller's calendar settings: the day weeks start on (0 Monday … 6 Sunday), which
+    `next fri`, `this week` and `next week` count from, and the strftime pattern days are
+    shown with (what people type is read the same whatever it is)."""
+
+    week_start: int = 0
+    day_format: str = "%Y-%m-%d"
+
+    def week_of(self, day: date) -> date:
+        """Return the first day of the week `day` is in."""
+        return day - timedelta(days=(day.weekday() - self.week_start) % 7)
+
+    def show_day(self, day: date) -> str:
+        """Render a calendar day for people: '2026-11-27', or as `day_format` says."""
+        return day.strftime(self.day_format)
+
+
+ISO_CALENDAR = Calendar()
+
+
+def calendar_of(week_start: str, day_format: str) -> Calendar:
+    """Return the calendar of the settings: a weekday's name ('sunday') and a strftime pattern."""
+    return Calendar(WEEKDAYS.get(week_start, 0), day_format)
 
 
 def local_tz() -> tzinfo:
@@ -298,20 +324,28 @@ def _exists(year: int, month: int, day: int) -> bool:
     return True
 
 
-def _weekday(raw: str, today: date) -> date | None:
-    """Read 'fri' (today if today is Friday, else the coming one) or 'next fri' (the Friday of
-    next week, weeks starting on Monday)."""
+def _weekday(raw: str, today: date, calendar: Calendar) -> date | None:
+    """Read 'fri' (today if today is Friday, else the coming one), 'next fri' (the Friday of
+    next week, weeks starting on the calendar's day), 'this week' and 'next week' (the first
+    day of that week)."""
     found = _WEEKDAY.fullmatch(raw)
-    if found is None or found.group("wd") not in WEEKDAYS:
+    if found is None:
         return None
-    wanted = WEEKDAYS[found.group("wd")]
-    if found.group("which") == "next":
-        next_monday = today + timedelta(days=7 - today.weekday())
-        return next_monday + timedelta(days=wanted)
+    which, word = found.group("which"), found.group("wd")
+    if word == "week" and which in ("this", "next"):
+        return calendar.week_of(today) + timedelta(days=7 if which == "next" else 0)
+    if word not in WEEKDAYS:
+        return None
+    wanted = WEEKDAYS[word]
+    if which == "next":
+        next_week = calendar.week_of(today) + timedelta(days=7)
+        return next_week + timedelta(days=(wanted - calendar.week_start) % 7)
     return today + timedelta(days=(wanted - today.weekday()) % 7)
 
 
-def _day_part(raw: str, now: datetime, today: date, text: str) -> date | datetime:
+def _day_part(
+    raw: str, now: datetime, today: date, text: str, calendar: Calendar
+) -> date | datetime:
     """Read the day part: a calendar day, or an exact moment ('now', 'in 2 hours')."""
     named = {"today": 0, "tod": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "yesterday": -1}
     if raw in named:
@@ -325,7 +359,7 @@ def _day_part(raw: str, now: datetime, today: date, text: str) -> date | datetim
             raise _error(text, "no such day") from None
     found: date | datetime | None = _offset(raw, now, today, text)
     if found is None:
-        found = _weekday(raw, today)
+        found = _weekday(raw, today, calendar)
     if found is None:
         found = _month_day(raw, today, text)
     if found is None:
@@ -347,7 +381,9 @@ def _iso_moment(raw: str, tz: tzinfo) -> When | None:
     return When(moment.astimezone(UTC), all_day=False)
 
 
-def parse_when(text: str, now: datetime, tz: tzinfo | None = None) -> When:
+def parse_when(
+    text: str, now: datetime, tz: tzinfo | None = None, calendar: Calendar = ISO_CALENDAR
+) -> When:
     """Read a day, or a day and a time, in local time; a day alone means all day.
 
     A time alone ('3pm') is the next such time: today, or tomorrow once it has passed.
@@ -367,7 +403,7 @@ def parse_when(text: str, now: datetime, tz: tzinfo | None = None) -> When:
         if moment <= now:
             moment = at_local(today + timedelta(days=1), wall, tz)
         return When(moment, all_day=False)
-    day = _day_part(rest, now, today, text)
+    day = _day_part(rest, now, today, text, calendar)
     if isinstance(day, datetime):
         if wall is not None:
             raise _error(text, "a time was given twice")
@@ -383,9 +419,11 @@ def _check_range(day: date, text: str) -> None:
         raise _error(text, "out of range")
 
 
-def parse_day(text: str, now: datetime, tz: tzinfo | None = None) -> date:
+def parse_day(
+    text: str, now: datetime, tz: tzinfo | None = None, calendar: Calendar = ISO_CALENDAR
+) -> date:
     """Read a calendar day such as '2026-12-01', 'today', 'fri', 'in 2 weeks' or 'dec 1'."""
-    when = parse_when(text, now, tz)
+    when = parse_when(text, now, tz, calendar)
     if not when.all_day:
         raise ValidationError(
             f"{text!r} is a time; a day is needed here",
@@ -394,10 +432,12 @@ def parse_day(text: str, now: datetime, tz: tzinfo | None = None) -> date:
     return when.day(tz or local_tz())
 
 
-def day_start(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
+def day_start(
+    text: str, now: datetime, tz: tzinfo | None = None, calendar: Calendar = ISO_CALENDAR
+) -> datetime:
     """Read a day as typed ('2026-11-01', 'today') and return its local midnight, in UTC."""
     tz = tz or local_tz()
-    return datetime.combine(parse_day(text, now, tz), time(0), tz).astimezone(UTC)
+    return datetime.combine(parse_day(text, now, tz, calendar), time(0), tz).astimezone(UTC)
 
 
 def parse_days(text: str) -> int | None:
@@ -445,18 +485,29 @@ def to_local(moment: datetime, tz: tzinfo | None = None) -> datetime:
     return moment.astimezone(tz or local_tz())
 
 
-def describe(moment: datetime, all_day: bool = False, tz: tzinfo | None = None) -> str:
-    """Render a moment for an echo line: 'Fri 2026-11-27 10:00', or 'Fri 2026-11-27'."""
+def describe(
+    moment: datetime,
+    all_day: bool = False,
+    tz: tzinfo | None = None,
+    calendar: Calendar = ISO_CALENDAR,
+) -> str:
+    """Render a moment for an echo line: 'Fri 2026-11-27 10:00', or 'Fri 2026-11-27' (the day
+    as the calendar shows days; the weekday is left to a format that names it)."""
     local = to_local(moment, tz)
-    day = f"{WEEKDAY_NAMES[local.weekday()]} {local.date().isoformat()}"
+    day = calendar.show_day(local.date())
+    if "%a" not in calendar.day_format and "%A" not in calendar.day_format:
+        day = f"{WEEKDAY_NAMES[local.weekday()]} {day}"
     return day if all_day else f"{day} {local.strftime('%H:%M')}"
 
 
-def show(moment: datetime | None, tz: tzinfo | None = None) -> str:
+def show(
+    moment: datetime | None, tz: tzinfo | None = None, calendar: Calendar = ISO_CALENDAR
+) -> str:
     """Render a time for people, in local time, to the minute."""
     if moment is None:
         return ""
-    return to_local(moment, tz).strftime("%Y-%m-%d %H:%M")
+    local = to_local(moment, tz)
+    return f"{calendar.show_day(local.date())} {local.strftime('%H:%M')}"
 
 
 def iso(moment: datetime | None) -> str | None:

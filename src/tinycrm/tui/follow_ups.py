@@ -35,7 +35,7 @@ def complete_follow_up(
         following = followups.complete(session, fu, now)
         if following is None:
             return f"Done: follow-up #{fu_id} {title}"
-        when = dates.describe(following.due_at, following.all_day)
+        when = dates.describe(following.due_at, following.all_day, calendar=app.calendar)
         return f"Done: follow-up #{fu_id} {title}; next on {when}"
 
     def said(text: str) -> None:
@@ -65,7 +65,7 @@ def ask_snooze(
 
     def build(values: dict[str, str]) -> Job:
         with about("until"):
-            when = dates.parse_when(values["until"], app.now())
+            when = dates.parse_when(values["until"], app.now(), calendar=app.calendar)
 
         def change(session: Session, now: datetime) -> str:
             the_fu = followups.get_follow_up(session, fu_id)

@@ -113,7 +113,7 @@ def add_deal(
 
     db = state.database()
     now = state.now()
-    expected = dates.parse_day(close, now) if close else None
+    expected = dates.parse_day(close, now, calendar=state.calendar()) if close else None
     with db.transaction() as session:
         the_contact = refs.resolve_contact(session, contact) if contact else None
         deal = deals.add_deal(

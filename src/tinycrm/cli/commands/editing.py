@@ -111,7 +111,7 @@ def edit(
         _edit_in_editor(hit.kind, hit.id, as_json, quiet)
         return
     with db.transaction(now=now) as session:
-        edits.apply_changes(session, hit.kind, hit.id, changes, now)
+        edits.apply_changes(session, hit.kind, hit.id, changes, now, state.calendar())
         data = _record_dict(session, hit.kind, hit.id)
     _report(data, changes.describe(), as_json, quiet)
 

@@ -45,7 +45,8 @@ def _days(
         "updated_after": updated_after,
         "updated_before": updated_before,
     }
-    return {k: dates.day_start(v, now) if v else None for k, v in given.items()}
+    cal = state.calendar()
+    return {k: dates.day_start(v, now, calendar=cal) if v else None for k, v in given.items()}
 
 
 SEGMENT = typer.Option(None, "--segment", help="Only the records of a saved segment.")
@@ -211,7 +212,11 @@ def list_deals(
     shown: Sequence[Mapping[str, object]] = rows
     if not as_json:
         shown = [
-            {**row, "amount": money.format_money(row["value_minor"], row["currency"])}
+            {
+                **row,
+                "amount": money.format_money(row["value_minor"], row["currency"]),
+                "expected_close": render.day(row["expected_close"]),
+            }
             for row in rows
         ]
     columns = [("id", "#"), ("title", "Title"), ("stage", "Stage"), ("status", "Status"),

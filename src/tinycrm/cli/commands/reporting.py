@@ -55,7 +55,7 @@ def _since(text: str | None) -> Any:
         return None
     from tinycrm.domain import dates
 
-    return dates.parse_day(text, state.now())
+    return dates.parse_day(text, state.now(), calendar=state.calendar())
 
 
 def _run(build: Callable[[Session], Figures]) -> Figures:
@@ -382,7 +382,7 @@ def stale(
             "id": r["id"],
             "name": r["name"],
             "open": r["open_deals"],
-            "last": (r["last_interaction"] or "")[:10] or "never",
+            "last": render.day(r["last_interaction"]) or "never",
             "silent": f"{r['silent_days']} d" if r["silent_days"] is not None else "",
         }
         for r in _first(data["gone_dark"], limit)
