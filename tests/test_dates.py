@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinycrm.domain import dates
+from tinycrm.domain import dates, recurrence
 from tinycrm.errors import ValidationError
 
 # Monday 2026-11-23, 10:00 UTC (the suite's fixed now)
@@ -238,13 +238,13 @@ def test_bad_cadences(text: str) -> None:
     ],
 )
 def test_every(text: str, rule: str) -> None:
-    assert dates.every_to_rrule(text) == rule
+    assert recurrence.every_to_rrule(text) == rule
 
 
 @pytest.mark.parametrize("text", ["2 hours", "fortnight", "0 weeks", ""])
 def test_bad_every(text: str) -> None:
     with pytest.raises(ValidationError):
-        dates.every_to_rrule(text)
+        recurrence.every_to_rrule(text)
 
 
 # ---- properties ---------------------------------------------------------------------------

@@ -457,29 +457,6 @@ def parse_days(text: str) -> int | None:
     return days
 
 
-def every_to_rrule(text: str) -> str:
-    """Turn 'week', '2 weeks', 'every 3 months', 'day', 'year' into an RRULE."""
-    raw = " ".join(str(text).lower().split()).removeprefix("every ").strip()
-    raw = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year"}.get(raw, raw)
-    found = re.fullmatch(r"(?:(\d{1,4})\s*)?([a-z]+)", raw, re.ASCII)
-    freq = {
-        "days": "DAILY",
-        "weeks": "WEEKLY",
-        "months": "MONTHLY",
-        "years": "YEARLY",
-    }.get(UNITS.get(found.group(2), "") if found else "")
-    if found is None or freq is None:
-        raise ValidationError(
-            f"cannot read the recurrence {text!r}",
-            hint='write it like "week", "2 weeks", "month", "3 months", "year", '
-            'or give --rrule "FREQ=MONTHLY;BYDAY=1MO"',
-        )
-    interval = int(found.group(1) or 1)
-    if not 1 <= interval <= 1000:
-        raise ValidationError(f"the recurrence {text!r} is out of range")
-    return f"FREQ={freq}" + (f";INTERVAL={interval}" if interval > 1 else "")
-
-
 def to_local(moment: datetime, tz: tzinfo | None = None) -> datetime:
     """Return an aware time in the local timezone."""
     return moment.astimezone(tz or local_tz())

@@ -37,7 +37,7 @@ def follow_up(
     crm follow-up jane "monthly check-in" --due "dec 1" --every month
     """
     from tinycrm.core import followups, refs
-    from tinycrm.domain import dates
+    from tinycrm.domain import dates, recurrence
     from tinycrm.errors import UsageError
     from tinycrm.store.models import Deal
 
@@ -46,7 +46,7 @@ def follow_up(
     now = state.now()
     cal = state.calendar()
     when = dates.parse_when(due, now, calendar=cal)
-    rule = dates.every_to_rrule(every) if every else rrule
+    rule = recurrence.every_to_rrule(every) if every else rrule
     db = state.database()
     with db.transaction() as session:
         the_deal = refs.resolve_deal(session, deal) if deal else None
