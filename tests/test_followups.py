@@ -187,6 +187,22 @@ def test_snooze(crm: Any, jane: Path, db_path: Path) -> None:
     assert past.exit_code == 1 and "future" in past.stderr
 
 
+def test_a_snoozed_all_day_follow_up_shows_one_way(crm: Any, jane: Path) -> None:
+    crm("follow-up", "jane", "call", "--due", "today")
+    # snoozed to the start of a day, it stays all day: in the echo, the agenda and the history
+    r = crm("snooze", "3", "tomorrow midnight")
+    assert r.stdout == "Snoozed #3 call until Tue 2026-11-24\n"
+    assert "  Tue 2026-11-24       #3 call (snoozed) - Jane Doe" in crm("agenda").stdout
+    history = json.loads(crm("history", "--json").stdout)
+    assert history[0]["summary"] == "snooze follow-up #3 call until Tue 2026-11-24"
+    # snoozed to a time of day, it is timed from then on, everywhere
+    r = crm("snooze", "3", "tomorrow 3pm")
+    assert r.stdout == "Snoozed #3 call until Tue 2026-11-24 15:00\n"
+    assert "  Tue 2026-11-24 15:00 #3 call (snoozed) - Jane Doe" in crm("agenda").stdout
+    history = json.loads(crm("history", "--json").stdout)
+    assert history[0]["summary"] == "snooze follow-up #3 call until Tue 2026-11-24 15:00"
+
+
 def test_cancel_and_unknown_ids(crm: Any, jane: Path, db_path: Path) -> None:
     crm("follow-up", "jane", "call", "--due", "today")
     assert crm("cancel", "3").stdout == "Cancelled #3 call\n"

@@ -12,7 +12,7 @@ from tinycrm.config import DealSettings
 from tinycrm.core.touches import touches_due
 from tinycrm.domain import recurrence
 from tinycrm.domain.dates import When, at_local, describe, iso, local_tz, to_local
-from tinycrm.domain.due import due_of
+from tinycrm.domain.due import due_of, whole_day
 from tinycrm.domain.rows import FollowUpView
 from tinycrm.domain.text import clean
 from tinycrm.errors import ConflictError, ValidationError
@@ -182,10 +182,8 @@ def snooze(session: Session, fu: FollowUp, until: datetime, now: datetime) -> Fo
     _require_open(fu)
     if until <= now:
         raise ValidationError("snooze to a time in the future")
-    whole_day = fu.all_day and to_local(until).time() == time(0)
-    history.describe(
-        session, f"snooze follow-up #{fu.id} {fu.title} until {describe(until, whole_day)}"
-    )
+    shown = describe(until, whole_day(until, fu.all_day, local_tz()))
+    history.describe(session, f"snooze follow-up #{fu.id} {fu.title} until {shown}")
     fu.snoozed_until = until
     fu.updated_at = now
     session.add(fu)

@@ -210,6 +210,7 @@ def snooze(
     """
     from tinycrm.core import followups
     from tinycrm.domain import dates
+    from tinycrm.domain.due import whole_day
 
     now = state.now()
     cal = state.calendar()
@@ -223,7 +224,7 @@ def snooze(
     if as_json:
         render.print_json(data)
     else:
-        all_day = when.all_day and fu.all_day
+        all_day = whole_day(target, fu.all_day, dates.local_tz())
         render.say(
             f"Snoozed #{fu.id} {fu.title} until {dates.describe(target, all_day, calendar=cal)}"
         )

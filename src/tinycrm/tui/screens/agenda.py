@@ -52,7 +52,7 @@ def follow_up_row(item: AgendaItem, tz: tzinfo, calendar: Calendar = ISO_CALENDA
         "kind": FOLLOW_UP,
         "id": fu.id,
         "when": item.bucket,
-        "due": day if fu.all_day else f"{day} {due.strftime('%H:%M')}",
+        "due": day if item.all_day else f"{day} {due.strftime('%H:%M')}",
         "title": fu.title + (" (snoozed)" if fu.snoozed_until else ""),
         "deal": item.deal_title or "",
         "contact": item.contact_name or "",
