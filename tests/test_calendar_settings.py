@@ -87,6 +87,10 @@ def test_week_start_reaches_the_day_filters(crm: Any) -> None:
     # added today, Monday: in the week that started on Sunday, not in the one starting next
     assert crm("list", "contacts", "--created-after", "this week", "-q").stdout == "1\n"
     assert crm("list", "contacts", "--created-after", "next week", "-q").stdout == ""
+    # the filters are about what happened: past forms, and a weekday alone is the last one
+    assert crm("list", "contacts", "--created-after", "3 days ago", "-q").stdout == "1\n"
+    assert crm("list", "contacts", "--created-after", "fri", "-q").stdout == "1\n"
+    assert crm("list", "contacts", "--created-before", "last fri", "-q").stdout == ""
 
 
 def test_week_start_calendar_rules() -> None:

@@ -42,12 +42,13 @@ def when_it_happened(
     tz: tzinfo | None = None,
     calendar: Calendar = ISO_CALENDAR,
 ) -> datetime:
-    """Read when an interaction happened: now if not given; a day alone is that day's start
+    """Read when an interaction happened: now if not given; read as a past moment (a time
+    alone is today's, 'fri' the last Friday, '3 days ago'); a day alone is that day's start
     (or now, for today); a time in the future is refused."""
     if text is None or not text.strip():
         return now
     tz = tz or local_tz()
-    when = parse_when(text, now, tz, calendar)
+    when = parse_when(text, now, tz, calendar, past=True)
     today = when.all_day and when.day(tz) == now.astimezone(tz).date()
     at = now if today else when.at
     if at > now:

@@ -23,82 +23,27 @@ EXAMPLES = (
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 WEEKDAYS = {
-    "mon": 0,
-    "monday": 0,
-    "tue": 1,
-    "tues": 1,
-    "tuesday": 1,
-    "wed": 2,
-    "weds": 2,
-    "wednesday": 2,
-    "thu": 3,
-    "thur": 3,
-    "thurs": 3,
-    "thursday": 3,
-    "fri": 4,
-    "friday": 4,
-    "sat": 5,
-    "saturday": 5,
-    "sun": 6,
-    "sunday": 6,
-}
+    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2,
+    "wednesday": 2, "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
+    "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
+}  # fmt: skip
 
 MONTHS = {
-    "jan": 1,
-    "january": 1,
-    "feb": 2,
-    "february": 2,
-    "mar": 3,
-    "march": 3,
-    "apr": 4,
-    "april": 4,
-    "may": 5,
-    "jun": 6,
-    "june": 6,
-    "jul": 7,
-    "july": 7,
-    "aug": 8,
-    "august": 8,
-    "sep": 9,
-    "sept": 9,
-    "september": 9,
-    "oct": 10,
-    "october": 10,
-    "nov": 11,
-    "november": 11,
-    "dec": 12,
-    "december": 12,
-}
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
+    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
+    "dec": 12, "december": 12,
+}  # fmt: skip
 
 # `m` is a month (as in `+1m`); minutes are spelled `min`.
 UNITS = {
-    "d": "days",
-    "day": "days",
-    "days": "days",
-    "w": "weeks",
-    "wk": "weeks",
-    "wks": "weeks",
-    "week": "weeks",
-    "weeks": "weeks",
-    "m": "months",
-    "mo": "months",
-    "month": "months",
-    "months": "months",
-    "y": "years",
-    "yr": "years",
-    "yrs": "years",
-    "year": "years",
-    "years": "years",
-    "h": "hours",
-    "hr": "hours",
-    "hrs": "hours",
-    "hour": "hours",
-    "hours": "hours",
-    "min": "minutes",
-    "mins": "minutes",
-    "minute": "minutes",
-    "minutes": "minutes",
-}
+    "d": "days", "day": "days", "days": "days",
+    "w": "weeks", "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
+    "m": "months", "mo": "months", "month": "months", "months": "months",
+    "y": "years", "yr": "years", "yrs": "years", "year": "years", "years": "years",
+    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
+    "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+}  # fmt: skip
 
 # The largest offset anyone means: 100 years (keeps arithmetic inside datetime's range).
 MAX_DAYS = 36_600
@@ -121,7 +66,8 @@ _DAY_MONTH = re.compile(
     r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>[a-z]+)\.?(?:,?\s+(?P<y>\d{4}))?",
     re.ASCII,
 )
-_WEEKDAY = re.compile(r"(?:(?P<which>this|next|on)\s+)?(?P<wd>[a-z]+)", re.ASCII)
+_AGO = re.compile(r"(?P<b>\d{1,7}|an?)\s*(?P<u>[a-z]+)\s+ago", re.ASCII)
+_WEEKDAY = re.compile(r"(?:(?P<which>this|next|last|on)\s+)?(?P<wd>[a-z]+)", re.ASCII)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}.*", re.ASCII)
 
@@ -263,23 +209,25 @@ def _split_time(raw: str, text: str) -> tuple[str, time | None]:
 
 
 def _offset(raw: str, now: datetime, today: date, text: str) -> date | datetime | None:
-    """Read 'in 3 days', '+2w', '2h': a day for day units, an exact moment for hours."""
-    found = _OFFSET.fullmatch(raw)
+    """Read 'in 3 days', '+2w', '2h' and '3 days ago', '2h ago': a day for day units, an
+    exact moment for hours and minutes."""
+    ago = _AGO.fullmatch(raw)
+    found = ago or _OFFSET.fullmatch(raw)
     if found is None:
         return None
     unit = UNITS.get(found.group("u"))
     if unit is None:
         return None
-    amount_text = found.group("n") or found.group("p") or found.group("b")
-    amount = 1 if amount_text in ("a", "an") else int(amount_text)
+    parts = found.groupdict()
+    amount_text = parts.get("n") or parts.get("p") or parts["b"]
+    amount = (1 if amount_text in ("a", "an") else int(amount_text)) * (-1 if ago else 1)
+    far = "too far back" if ago else "too far ahead"
     if unit in ("hours", "minutes"):
-        limit = MAX_DAYS * (24 if unit == "hours" else 1440)
-        if amount > limit:
-            raise _error(text, "too far ahead")
+        if abs(amount) > MAX_DAYS * (24 if unit == "hours" else 1440):
+            raise _error(text, far)
         return now + timedelta(**{unit: amount})
-    days = amount * {"days": 1, "weeks": 7, "months": 31, "years": 366}[unit]
-    if days > MAX_DAYS:
-        raise _error(text, "too far ahead")
+    if abs(amount) * {"days": 1, "weeks": 7, "months": 31, "years": 366}[unit] > MAX_DAYS:
+        raise _error(text, far)
     from dateutil.relativedelta import relativedelta
 
     step = {
@@ -292,8 +240,9 @@ def _offset(raw: str, now: datetime, today: date, text: str) -> date | datetime 
     return result
 
 
-def _month_day(raw: str, today: date, text: str) -> date | None:
-    """Read 'dec 1', '1 dec', 'december 1st', 'dec 1 2027': the next such date."""
+def _month_day(raw: str, today: date, text: str, past: bool) -> date | None:
+    """Read 'dec 1', '1 dec', 'december 1st', 'dec 1 2027': the next such date (the last
+    one, for something that happened), today included."""
     found = _MONTH_DAY.fullmatch(raw) or _DAY_MONTH.fullmatch(raw)
     if found is None:
         return None
@@ -305,11 +254,9 @@ def _month_day(raw: str, today: date, text: str) -> date | None:
     try:
         if year_text:
             return date(int(year_text), month, day)
-        candidate = date(today.year, month, day) if _exists(today.year, month, day) else None
-        if candidate is not None and candidate >= today:
-            return candidate
-        for year in range(today.year + 1, today.year + 9):
-            if _exists(year, month, day):
+        step = -1 if past else 1
+        for year in range(today.year, today.year + 9 * step, step):
+            if _exists(year, month, day) and (date(year, month, day) - today).days * step >= 0:
                 return date(year, month, day)
     except ValueError:
         pass
@@ -324,27 +271,49 @@ def _exists(year: int, month: int, day: int) -> bool:
     return True
 
 
-def _weekday(raw: str, today: date, calendar: Calendar) -> date | None:
-    """Read 'fri' (today if today is Friday, else the coming one), 'next fri' (the Friday of
-    next week, weeks starting on the calendar's day), 'this week' and 'next week' (the first
-    day of that week)."""
+def _weekday(raw: str, today: date, calendar: Calendar, text: str, past: bool) -> date | None:
+    """Read 'fri' (today if today is Friday, else the coming one; the last one, for something
+    that happened), 'next fri' (the Friday of next week, weeks starting on the calendar's
+    day), 'last fri' (the last Friday, when that is the Friday of last week too), and
+    'this week', 'next week', 'last week' (the first day of that week)."""
     found = _WEEKDAY.fullmatch(raw)
     if found is None:
         return None
     which, word = found.group("which"), found.group("wd")
-    if word == "week" and which in ("this", "next"):
-        return calendar.week_of(today) + timedelta(days=7 if which == "next" else 0)
+    weeks = {"this": 0, "next": 1, "last": -1}
+    if word == "week" and which in weeks:
+        return calendar.week_of(today) + timedelta(days=7 * weeks[which])
     if word not in WEEKDAYS:
         return None
     wanted = WEEKDAYS[word]
+    in_week = timedelta(days=(wanted - calendar.week_start) % 7)
     if which == "next":
-        next_week = calendar.week_of(today) + timedelta(days=7)
-        return next_week + timedelta(days=(wanted - calendar.week_start) % 7)
+        return calendar.week_of(today) + timedelta(days=7) + in_week
+    if which == "last":
+        before = today - timedelta(days=(today.weekday() - wanted - 1) % 7 + 1)
+        of_last_week = calendar.week_of(today) - timedelta(days=7) + in_week
+        if before != of_last_week:
+            raise ValidationError(
+                f"{text!r} could be {_weekday_day(before)} (the last {word}) or "
+                f"{_weekday_day(of_last_week)} (the {word} of last week)",
+                hint=f"write the day, e.g. {before.isoformat()}, or {_ago(today - before)}",
+            )
+        return before
+    if past and which != "this":
+        return today - timedelta(days=(today.weekday() - wanted) % 7)
     return today + timedelta(days=(wanted - today.weekday()) % 7)
 
 
+def _ago(gap: timedelta) -> str:
+    return f"{gap.days} day{'' if gap.days == 1 else 's'} ago"
+
+
+def _weekday_day(day: date) -> str:
+    return f"{WEEKDAY_NAMES[day.weekday()]} {day.isoformat()}"
+
+
 def _day_part(
-    raw: str, now: datetime, today: date, text: str, calendar: Calendar
+    raw: str, now: datetime, today: date, text: str, calendar: Calendar, past: bool
 ) -> date | datetime:
     """Read the day part: a calendar day, or an exact moment ('now', 'in 2 hours')."""
     named = {"today": 0, "tod": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "yesterday": -1}
@@ -359,9 +328,9 @@ def _day_part(
             raise _error(text, "no such day") from None
     found: date | datetime | None = _offset(raw, now, today, text)
     if found is None:
-        found = _weekday(raw, today, calendar)
+        found = _weekday(raw, today, calendar, text, past)
     if found is None:
-        found = _month_day(raw, today, text)
+        found = _month_day(raw, today, text, past)
     if found is None:
         raise _error(text)
     return found
@@ -382,11 +351,18 @@ def _iso_moment(raw: str, tz: tzinfo) -> When | None:
 
 
 def parse_when(
-    text: str, now: datetime, tz: tzinfo | None = None, calendar: Calendar = ISO_CALENDAR
+    text: str,
+    now: datetime,
+    tz: tzinfo | None = None,
+    calendar: Calendar = ISO_CALENDAR,
+    *,
+    past: bool = False,
 ) -> When:
     """Read a day, or a day and a time, in local time; a day alone means all day.
 
-    A time alone ('3pm') is the next such time: today, or tomorrow once it has passed.
+    A time alone ('3pm') is the next such time: today, or tomorrow once it has passed. For
+    something that happened (`past`), a time alone is today's, and a weekday or a month-day
+    alone ('fri', 'dec 1') the last such day, today included.
     """
     tz = tz or local_tz()
     raw = " ".join(str(text).lower().split()).strip(" ,")
@@ -400,10 +376,10 @@ def parse_when(
     rest, wall = _split_time(raw, text)
     if wall is not None and not rest:
         moment = at_local(today, wall, tz)
-        if moment <= now:
+        if moment <= now and not past:
             moment = at_local(today + timedelta(days=1), wall, tz)
         return When(moment, all_day=False)
-    day = _day_part(rest, now, today, text, calendar)
+    day = _day_part(rest, now, today, text, calendar, past)
     if isinstance(day, datetime):
         if wall is not None:
             raise _error(text, "a time was given twice")
@@ -420,10 +396,16 @@ def _check_range(day: date, text: str) -> None:
 
 
 def parse_day(
-    text: str, now: datetime, tz: tzinfo | None = None, calendar: Calendar = ISO_CALENDAR
+    text: str,
+    now: datetime,
+    tz: tzinfo | None = None,
+    calendar: Calendar = ISO_CALENDAR,
+    *,
+    past: bool = False,
 ) -> date:
-    """Read a calendar day such as '2026-12-01', 'today', 'fri', 'in 2 weeks' or 'dec 1'."""
-    when = parse_when(text, now, tz, calendar)
+    """Read a calendar day such as '2026-12-01', 'today', 'fri', 'in 2 weeks' or 'dec 1'
+    (`past`: a day something happened on, as `parse_when` reads it)."""
+    when = parse_when(text, now, tz, calendar, past=past)
     if not when.all_day:
         raise ValidationError(
             f"{text!r} is a time; a day is needed here",
@@ -433,11 +415,17 @@ def parse_day(
 
 
 def day_start(
-    text: str, now: datetime, tz: tzinfo | None = None, calendar: Calendar = ISO_CALENDAR
+    text: str,
+    now: datetime,
+    tz: tzinfo | None = None,
+    calendar: Calendar = ISO_CALENDAR,
+    *,
+    past: bool = False,
 ) -> datetime:
     """Read a day as typed ('2026-11-01', 'today') and return its local midnight, in UTC."""
     tz = tz or local_tz()
-    return datetime.combine(parse_day(text, now, tz, calendar), time(0), tz).astimezone(UTC)
+    day = parse_day(text, now, tz, calendar, past=past)
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
 
 
 def parse_days(text: str) -> int | None:

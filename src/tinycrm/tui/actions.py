@@ -289,7 +289,7 @@ def ask_log(app: CrmApp, deal_id: int | None = None, contact_id: int | None = No
         with about("direction"):
             direction = interactions.check_direction(values["direction"].strip() or None)
         with about("when"):
-            at = interactions.when_it_happened(values["when"], app.now())
+            at = interactions.when_it_happened(values["when"], app.now(), calendar=app.calendar)
         if not values["summary"].strip():
             raise FieldError("summary", "say what happened, e.g. 'called about the proposal'")
 

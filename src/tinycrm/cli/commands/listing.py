@@ -46,7 +46,9 @@ def _days(
         "updated_before": updated_before,
     }
     cal = state.calendar()
-    return {k: dates.day_start(v, now, calendar=cal) if v else None for k, v in given.items()}
+    return {
+        k: dates.day_start(v, now, calendar=cal, past=True) if v else None for k, v in given.items()
+    }
 
 
 SEGMENT = typer.Option(None, "--segment", help="Only the records of a saved segment.")

@@ -55,7 +55,7 @@ def _since(text: str | None) -> Any:
         return None
     from tinycrm.domain import dates
 
-    return dates.parse_day(text, state.now(), calendar=state.calendar())
+    return dates.parse_day(text, state.now(), calendar=state.calendar(), past=True)
 
 
 def _run(build: Callable[[Session], Figures]) -> Figures:
