@@ -158,3 +158,26 @@ def test_shell_completion_of_reason_offers_the_suggested_ones(hermetic: Path) ->
         [crm_program()], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert out.stdout.splitlines() == ["price", "pricing war"]
+
+
+def test_close_dates_are_echoed_as_they_were_read(crm: Any) -> None:
+    r = crm("add", "deal", "Acme website", "--close", "next fri")
+    assert (
+        r.stdout == "Added deal #1 Acme website in Prospecting, expected to close Fri 2026-12-04\n"
+    )
+    assert crm("add", "deal", "Other").stdout == "Added deal #2 Other in Prospecting\n"
+    r = crm("edit", "acme website", "--close", "dec 31", "--probability", "40")
+    assert r.stdout == "Updated deal #1 Acme website: close Thu 2026-12-31, probability\n"
+    r = crm("edit", "acme website", "--close", "")
+    assert r.stdout == "Updated deal #1 Acme website: close cleared\n"
+    crm("config", "set", "general.date_format", "%d.%m.%Y")
+    r = crm("add", "deal", "Third", "--close", "2027-01-15")
+    assert r.stdout == "Added deal #3 Third in Prospecting, expected to close Fri 15.01.2027\n"
+
+
+def test_report_periods_name_the_day_they_read(crm: Any) -> None:
+    crm("add", "deal", "Acme website", "--value", "5k")
+    r = crm("report", "velocity", "--since", "last week")
+    assert r.stdout.startswith("Sales velocity since 2026-11-16")
+    r = crm("report", "customers", "--since", "3 days ago")
+    assert "churn since 2026-11-20" in r.stdout

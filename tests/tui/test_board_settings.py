@@ -1,5 +1,5 @@
-"""The board follows the settings as the commands do: the lost dialog offers
-[deals] lost_reasons."""
+"""The board follows the settings and the echoes of the commands: the lost dialog offers
+[deals] lost_reasons, a close date typed is named as it was read."""
 
 from __future__ import annotations
 
@@ -31,4 +31,22 @@ def test_the_board_lost_dialog_offers_the_suggested_reasons(
     assert seen == ["price, timing", "timing"]
     assert table_rows(db_path, "SELECT status, lost_reason FROM deal WHERE id=?", LOVELACE) == [
         ("lost", "timing")
+    ]
+
+
+def test_the_board_names_the_close_date_it_read(board_db: Any, db_path: Path) -> None:
+    from tests.tui.test_board_context import messages
+    from tests.tui.test_board_workflows import fill_form
+
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "e")
+        await fill_form(pilot, close="next fri")
+        seen.extend(messages(app))
+
+    drive(board_db, steps)
+    assert seen[-1].endswith(": expected close Fri 2026-12-04")
+    assert table_rows(db_path, "SELECT expected_close FROM deal WHERE id=?", LOVELACE) == [
+        ("2026-12-04",)
     ]

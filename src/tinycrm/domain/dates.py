@@ -105,6 +105,14 @@ class Calendar:
         """Render a calendar day for people: '2026-11-27', or as `day_format` says."""
         return day.strftime(self.day_format)
 
+    def describe_day(self, day: date) -> str:
+        """Render a day for an echo line: 'Fri 2026-11-27' (the weekday is left to a format
+        that names it)."""
+        shown = self.show_day(day)
+        if "%a" in self.day_format or "%A" in self.day_format:
+            return shown
+        return f"{WEEKDAY_NAMES[day.weekday()]} {shown}"
+
 
 ISO_CALENDAR = Calendar()
 
@@ -459,9 +467,7 @@ def describe(
     """Render a moment for an echo line: 'Fri 2026-11-27 10:00', or 'Fri 2026-11-27' (the day
     as the calendar shows days; the weekday is left to a format that names it)."""
     local = to_local(moment, tz)
-    day = calendar.show_day(local.date())
-    if "%a" not in calendar.day_format and "%A" not in calendar.day_format:
-        day = f"{WEEKDAY_NAMES[local.weekday()]} {day}"
+    day = calendar.describe_day(local.date())
     return day if all_day else f"{day} {local.strftime('%H:%M')}"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -358,7 +358,15 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
 
         def change(session: Session, now: datetime) -> str:
             the_deal = _deal(session, deal_id)
-            names = {"title": "title", "value": "value", "expected_close": "expected close"}
+            close = changes["expected_close"]
+            names = {
+                "title": "title",
+                "value": "value",
+                # the day the close date was read as, as every date typed is echoed
+                "expected_close": f"expected close {app.calendar.describe_day(close)}"
+                if isinstance(close, date)
+                else "expected close cleared",
+            }
             changed = [names[k] for k, v in changes.items() if getattr(the_deal, k) != v]
             if not changed:
                 return f"Nothing to change on {deal_name(the_deal)}"

@@ -225,7 +225,7 @@ def win_rate(
     heading = {"source": "Source", "month": "Month"}.get(key or "", "")
     columns = [("group", heading), ("#won", "Won"), ("#lost", "Lost"), ("#rate", "Win rate"),
                ("bar", ""), ("#won_value", "Won value"), ("#value_rate", "By value")]  # fmt: skip
-    title = "Win rate" + (f" since {data['since']}" if data["since"] else "")
+    title = "Win rate" + (f" since {render.day(data['since'])}" if data["since"] else "")
     _table(rows, columns, title, "no deals won or lost")
 
 
@@ -335,7 +335,8 @@ def velocity(since: str | None = SINCE, segment: str | None = SEGMENT,
     columns = [("currency", "Currency"), ("#open", "Open deals"),
                ("#average", "Avg won value"), ("#rate", "Win rate"), ("#cycle", "Cycle days"),
                ("#velocity", "Velocity")]  # fmt: skip
-    _table(rows, columns, "Sales velocity", "no deals")
+    title = "Sales velocity" + (f" since {render.day(data['since'])}" if data["since"] else "")
+    _table(rows, columns, title, "no deals")
 
 
 @app.command("stale")
@@ -461,7 +462,7 @@ def customers(
         pairs.append((f"lifetime value {v['currency']}", f"{labels.amount(v)} (average {average})"))
     pairs.append(
         (
-            f"churn since {churn['since']}",
+            f"churn since {render.day(churn['since'])}",
             f"{churn['churned']} of {churn['customers_at_start']} customers"
             + (f" ({labels.percent(churn['rate'])})" if churn["rate"] is not None else ""),
         )
