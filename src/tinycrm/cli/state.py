@@ -20,6 +20,7 @@ class _State:
     db: Database | None = None
     writable: bool = False  # the open database passed the checks for writing
     settings: Settings | None = None
+    calendar: Calendar | None = None
 
 
 _state = _State()
@@ -33,6 +34,7 @@ def configure(db_path: Path | None) -> None:
     _state.db = None
     _state.writable = False
     _state.settings = None
+    _state.calendar = None
 
 
 def database(*, write: bool = True, create: bool | None = None) -> Database:
@@ -64,11 +66,13 @@ def settings() -> Settings:
 
 def calendar() -> Calendar:
     """The seller's calendar ([general] week_start and date_format), for reading what is typed
-    and showing days."""
-    from tinycrm.domain.dates import calendar_of
+    and showing days (once per run: lists show a day on every row)."""
+    if _state.calendar is None:
+        from tinycrm.domain.dates import calendar_of
 
-    general = settings().general
-    return calendar_of(general.week_start, general.date_format)
+        general = settings().general
+        _state.calendar = calendar_of(general.week_start, general.date_format)
+    return _state.calendar
 
 
 def now() -> datetime:
