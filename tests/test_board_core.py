@@ -84,6 +84,25 @@ def test_follow_up_state_of_a_card(db: Any, due: datetime, all_day: bool, state:
     assert card is not None and card.follow_up == state
 
 
+def test_a_snoozed_all_day_follow_up_is_late_on_a_card_as_on_the_agenda(db: Any) -> None:
+    from tinycrm.core import agenda
+    from tinycrm.domain.dates import local_tz
+
+    deal_id = add_deal(db, "A", "1")
+    with db.transaction() as s:
+        fu = followups.add_follow_up(
+            s, "call", When(datetime(2026, 11, 23, tzinfo=UTC), True), now=NOW,
+            deal=deals.get_deal(s, deal_id),
+        )  # fmt: skip
+        followups.snooze(s, fu, NOW + timedelta(hours=1), NOW)  # to 11:00 today
+    later = NOW + timedelta(hours=2)  # 12:00: the snooze has passed
+    with db.snapshot() as s:
+        card = board.load_board(s, later).card(deal_id)
+        (item,) = agenda.agenda(s, later, tz=local_tz())
+    assert card is not None and card.follow_up == "overdue" and not card.next_all_day
+    assert (item.bucket, item.all_day) == ("overdue", False)
+
+
 def test_sorting_by_follow_up_and_filtering(db: Any) -> None:
     a = add_deal(db, "Alpha", "1")
     b = add_deal(db, "Beta", "1")

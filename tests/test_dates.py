@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinycrm.domain import dates
+from tinycrm.domain import dates, recurrence
 from tinycrm.errors import ValidationError
 
 # Monday 2026-11-23, 10:00 UTC (the suite's fixed now)
@@ -43,6 +43,9 @@ def _day(text: str, now: datetime = NOW) -> tuple[date, bool]:
         ("next mon", "2026-11-30"),
         ("next fri", "2026-12-04"),
         ("next sunday", "2026-12-06"),
+        # this week and next week: their first day (weeks start on Monday by default)
+        ("this week", "2026-11-23"),
+        ("next week", "2026-11-30"),
         ("in 3 days", "2026-11-26"),
         ("in 1 day", "2026-11-24"),
         ("in 2 weeks", "2026-12-07"),
@@ -130,7 +133,8 @@ def test_times_people_type(text: str, expected: str) -> None:
         "2026-02-30",
         "fri fri",
         "next",
-        "next week",
+        "next weeks",
+        "on week",
         "tomorrow 3pm 4pm",
         "in 2 hours 3pm",
         "3 mon",
@@ -234,13 +238,13 @@ def test_bad_cadences(text: str) -> None:
     ],
 )
 def test_every(text: str, rule: str) -> None:
-    assert dates.every_to_rrule(text) == rule
+    assert recurrence.every_to_rrule(text) == rule
 
 
 @pytest.mark.parametrize("text", ["2 hours", "fortnight", "0 weeks", ""])
 def test_bad_every(text: str) -> None:
     with pytest.raises(ValidationError):
-        dates.every_to_rrule(text)
+        recurrence.every_to_rrule(text)
 
 
 # ---- properties ---------------------------------------------------------------------------
@@ -316,3 +320,80 @@ def test_times_are_stored_and_shown_as_the_views_show_them(naive: datetime) -> N
 def test_storing_a_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         dates.to_stored(datetime(2026, 11, 23, 10, 0))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # something that happened: a time alone is today's, even once it has passed
+        ("8am", "2026-11-23T08:00"),
+        ("at 9:30", "2026-11-23T09:30"),
+        ("yesterday 4pm", "2026-11-22T16:00"),
+        ("4pm yesterday", "2026-11-22T16:00"),
+        ("2h ago", "2026-11-23T08:00"),
+        ("an hour ago", "2026-11-23T09:00"),
+        ("30 min ago", "2026-11-23T09:30"),
+        ("last fri 3pm", "2026-11-20T15:00"),
+        ("fri 3pm", "2026-11-20T15:00"),
+    ],
+)
+def test_past_moments_people_type(text: str, expected: str) -> None:
+    when = dates.parse_when(text, NOW, UTC, past=True)
+    assert when.all_day is False
+    assert when.at == datetime.fromisoformat(expected).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3 days ago", "2026-11-20"),
+        ("a week ago", "2026-11-16"),
+        ("2 months ago", "2026-09-23"),
+        ("1 year ago", "2025-11-23"),
+        ("yesterday", "2026-11-22"),
+        ("last fri", "2026-11-20"),
+        ("last sunday", "2026-11-22"),
+        ("last week", "2026-11-16"),
+        # a weekday or a month-day alone is the last such day, today included
+        ("fri", "2026-11-20"),
+        ("mon", "2026-11-23"),
+        ("dec 1", "2025-12-01"),
+        ("nov 23", "2026-11-23"),
+        ("nov 1", "2026-11-01"),
+    ],
+)
+def test_past_days_people_type(text: str, expected: str) -> None:
+    when = dates.parse_when(text, NOW, UTC, past=True)
+    assert (when.day(UTC), when.all_day) == (date.fromisoformat(expected), True)
+
+
+def test_ago_and_last_read_the_same_when_not_in_the_past() -> None:
+    assert _day("3 days ago") == (date(2026, 11, 20), True)
+    assert _day("last fri") == (date(2026, 11, 20), True)
+    # a time alone for a follow-up keeps its rule: the next such time
+    assert dates.parse_when("8am", NOW, UTC).at == datetime(2026, 11, 24, 8, tzinfo=UTC)
+
+
+def test_last_weekday_that_could_be_two_days_is_an_error_naming_both() -> None:
+    saturday = datetime(2026, 11, 28, 10, tzinfo=UTC)
+    with pytest.raises(ValidationError) as caught:
+        dates.parse_when("last fri", saturday, UTC, past=True)
+    assert caught.value.message == (
+        "'last fri' could be Fri 2026-11-27 (the last fri) or Fri 2026-11-20 (the fri of last week)"
+    )
+    assert caught.value.hint == "write the day, e.g. 2026-11-27, or 1 day ago"
+    # weeks from Sunday: on a Monday, the last Sunday is yesterday, last week's is 8 days ago
+    sunday_weeks = dates.Calendar(week_start=6)
+    with pytest.raises(ValidationError, match="could be"):
+        dates.parse_when("last sun", NOW, UTC, sunday_weeks, past=True)
+    assert dates.parse_when("last sat", NOW, UTC, sunday_weeks, past=True).day(UTC) == date(
+        2026, 11, 21
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["3 dayz ago", "ago", "in 3 days ago", "99999999 days ago", "last"]
+)
+def test_past_forms_that_cannot_be_read_are_errors(text: str) -> None:
+    with pytest.raises(ValidationError):
+        dates.parse_when(text, NOW, UTC, past=True)

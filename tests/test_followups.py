@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.conftest import snapshot_of, table_rows
 
 
@@ -72,6 +74,48 @@ def test_every_and_rrule(crm: Any, jane: Path, db_path: Path) -> None:
     assert both.exit_code == 2
     bad = crm("follow-up", "jane", "d", "--due", "fri", "--rrule", "FREQ=SOMETIMES")
     assert bad.exit_code == 1 and "not a recurrence rule" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=WEEKLY;UNTIL=20270301T000000Z",
+        "FREQ=DAILY;UNTIL=20261130",
+        "RRULE:FREQ=WEEKLY;COUNT=1",
+    ],
+)
+def test_valid_rules_are_taken(crm: Any, jane: Path, db_path: Path, rule: str) -> None:
+    r = crm("follow-up", "jane", "call", "--due", "fri 9am", "--rrule", rule)
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(db_path, "SELECT rrule FROM follow_up") == [(rule.removeprefix("RRULE:"),)]
+
+
+@pytest.mark.parametrize(
+    ("rule", "why"),
+    [
+        ("FREQ=WEEKLY;COUNT=0", "COUNT must be a whole number, 1 or more"),
+        ("FREQ=WEEKLY;COUNT=-1", "COUNT must be a whole number, 1 or more"),
+        ("FREQ=WEEKLY;INTERVAL=0", "INTERVAL must be a whole number, 1 or more"),
+        ("FREQ=WEEKLY;COUNT=2;UNTIL=20270301T000000Z", "COUNT and UNTIL cannot both be given"),
+    ],
+)
+def test_rules_the_standard_refuses_are_refused(
+    crm: Any, jane: Path, db_path: Path, rule: str, why: str
+) -> None:
+    r = crm("follow-up", "jane", "call", "--due", "fri", "--rrule", rule)
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"error: not a recurrence rule: {rule!r} ({why})")
+    assert table_rows(db_path, "SELECT count(*) FROM follow_up") == [(0,)]
+
+
+def test_a_utc_until_ends_the_repeats_at_that_moment(crm: Any, jane: Path, db_path: Path) -> None:
+    rule = "FREQ=WEEKLY;UNTIL=20261208T000000Z"
+    crm("follow-up", "jane", "weekly call", "--due", "2026-11-24 09:00", "--rrule", rule)
+    r = crm("done", "3")
+    assert r.stdout == "Done: #3 weekly call; next occurrence Tue 2026-12-01 09:00\n"
+    r = crm("done", "3")  # Tuesday 2026-12-08 09:00 is after UNTIL
+    assert r.stdout == "Done: #3 weekly call\n"
+    assert _due(db_path, 3)[3] == "done"
 
 
 def test_done_on_a_recurring_follow_up_follows_the_rule_not_today(
@@ -141,6 +185,22 @@ def test_snooze(crm: Any, jane: Path, db_path: Path) -> None:
     ]
     past = crm("snooze", "3", "yesterday")
     assert past.exit_code == 1 and "future" in past.stderr
+
+
+def test_a_snoozed_all_day_follow_up_shows_one_way(crm: Any, jane: Path) -> None:
+    crm("follow-up", "jane", "call", "--due", "today")
+    # snoozed to the start of a day, it stays all day: in the echo, the agenda and the history
+    r = crm("snooze", "3", "tomorrow midnight")
+    assert r.stdout == "Snoozed #3 call until Tue 2026-11-24\n"
+    assert "  Tue 2026-11-24       #3 call (snoozed) - Jane Doe" in crm("agenda").stdout
+    history = json.loads(crm("history", "--json").stdout)
+    assert history[0]["summary"] == "snooze follow-up #3 call until Tue 2026-11-24"
+    # snoozed to a time of day, it is timed from then on, everywhere
+    r = crm("snooze", "3", "tomorrow 3pm")
+    assert r.stdout == "Snoozed #3 call until Tue 2026-11-24 15:00\n"
+    assert "  Tue 2026-11-24 15:00 #3 call (snoozed) - Jane Doe" in crm("agenda").stdout
+    history = json.loads(crm("history", "--json").stdout)
+    assert history[0]["summary"] == "snooze follow-up #3 call until Tue 2026-11-24 15:00"
 
 
 def test_cancel_and_unknown_ids(crm: Any, jane: Path, db_path: Path) -> None:

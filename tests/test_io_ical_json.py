@@ -58,7 +58,10 @@ def test_vtodo_export_reads_back(crm: Any, db: Any, tmp_path: Path):
     assert [str(t["UID"]) for t in todos] == [f"{weekly}@tinycrm", f"{timed}@tinycrm"]
     first, second = todos
     assert str(first["SUMMARY"]).startswith("Call Jane about the proposal; bring the numbers")
-    assert first.decoded("DUE") == date(2026, 12, 1)
+    # a recurring to-do repeats from DTSTART, its due day; its DUE is later (RFC 5545): the
+    # end of that day
+    assert first.decoded("DTSTART") == date(2026, 12, 1)
+    assert first.decoded("DUE") == date(2026, 12, 2)
     assert first["DUE"].params.get("VALUE") == "DATE"
     assert first["RRULE"]["FREQ"] == ["WEEKLY"] and first["RRULE"]["BYDAY"] == ["TU"]
     assert str(first["STATUS"]) == "NEEDS-ACTION"
@@ -212,3 +215,47 @@ def test_recurring_timed_follow_up_is_floating_local_time(
     assert "DTSTART:20261208T080000Z\n" in text
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
+
+
+def test_recurring_to_dos_are_due_after_their_start(crm: Any, db: Any) -> None:
+    from tinycrm.core import contacts, followups
+    from tinycrm.domain import dates
+
+    with db.transaction(summary="seed") as session:
+        jane = contacts.add_contact(session, "Jane", now=NOW)
+        followups.add_follow_up(
+            session,
+            "Weekly call",
+            dates.parse_when("2026-12-07T09:00", NOW),
+            now=NOW,
+            contact=jane,
+            rrule="FREQ=WEEKLY;UNTIL=20270301T000000Z",
+        )
+        followups.add_follow_up(
+            session,
+            "Monthly report",
+            dates.parse_when("2026-12-01", NOW),
+            now=NOW,
+            contact=jane,
+            rrule="FREQ=MONTHLY;UNTIL=20270301T000000Z",
+        )
+    text = crm("export", "ical").stdout
+    todos: list[Any] = icalendar.Calendar.from_ical(text).walk("VTODO")
+    for todo in todos:
+        assert todo.decoded("DUE") > todo.decoded("DTSTART")
+    timed, all_day = sorted(todos, key=lambda t: str(t["SUMMARY"]), reverse=True)
+    assert timed.decoded("DTSTART") == datetime(2026, 12, 7, 9, 0)
+    assert timed.decoded("DUE") == datetime(2026, 12, 7, 9, 0, 1)
+    # the reminder still comes 15 minutes before the due time, from the start
+    alarm = timed.walk("VALARM")[0]
+    assert alarm["TRIGGER"].params.get("RELATED") is None
+    assert alarm.decoded("TRIGGER") == -timedelta(minutes=15)
+    # a floating start takes a floating UNTIL, an all-day one a day (RFC 5545)
+    assert "RRULE:FREQ=WEEKLY;UNTIL=20270301T000000\n" in text
+    assert "RRULE:FREQ=MONTHLY;UNTIL=20270301\n" in text
+    assert all_day.decoded("DUE") == date(2026, 12, 2)
+    # and the occurrences a reader expands are tinycrm's
+    from dateutil.rrule import rrulestr
+
+    rule = rrulestr(timed["RRULE"].to_ical().decode(), dtstart=timed.decoded("DTSTART"))
+    assert list(rule)[-1] == datetime(2027, 2, 22, 9, 0)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.conftest import table_rows
 from tinycrm.domain.money import (
     exponent,
     format_money,
@@ -86,3 +91,58 @@ def test_decimal_text_is_the_exact_decimal_of_the_minor_units(minor: int, curren
 )
 def test_short_money_abbreviates_without_cutting(minor: int, currency: str, shown: str) -> None:
     assert short_money(minor, currency) == shown
+
+
+@pytest.mark.parametrize("code", ["XYZ", "ABC", "usx"])
+def test_three_letters_outside_iso_4217_are_not_a_currency(
+    crm: Any, db_path: Path, code: str
+) -> None:
+    crm("add", "contact", "Jane Doe")
+    r = crm("add", "deal", "Acme website", "--currency", code)
+    assert r.exit_code != 0
+    assert f"error: not a currency code: {code.upper()!r}" in r.stderr
+    assert "crm list currencies" in r.stderr
+    assert table_rows(db_path, "SELECT count(*) FROM deal") == [(0,)]
+
+
+def test_a_near_miss_is_offered_the_codes_it_is_close_to(crm: Any) -> None:
+    r = crm("add", "deal", "Acme website", "--currency", "UDS")
+    assert r.exit_code != 0
+    assert "hint: did you mean USD or UZS? " in r.stderr
+    assert crm("add", "deal", "Acme website").exit_code == 0
+    r = crm("edit", "acme website", "--currency", "EUD")
+    assert r.exit_code != 0 and "hint: did you mean EUR or AUD? " in r.stderr
+
+
+def test_every_iso_code_is_accepted_and_listed(crm: Any) -> None:
+    from tinycrm.domain.money import CURRENCIES, check_currency
+
+    assert len(CURRENCIES) == len(set(CURRENCIES)) > 150
+    assert all(check_currency(code.lower()) == code for code in CURRENCIES)
+    r = crm("list", "currencies", "--json")
+    assert r.exit_code == 0
+    rows = json.loads(r.stdout)
+    assert {"code": "JPY", "decimals": 0} in rows and {"code": "CHF", "decimals": 2} in rows
+    assert "KWD" in crm("list", "currencies").stdout
+
+
+def test_the_default_currency_setting_is_checked_the_same_way(crm: Any) -> None:
+    r = crm("config", "set", "general.default_currency", "XYZ")
+    assert r.exit_code != 0 and "not a currency code: 'XYZ'" in r.stderr
+    assert crm("config", "get", "general.default_currency").stdout == "USD\n"
+    assert crm("config", "set", "general.default_currency", "chf").exit_code == 0
+
+
+def test_a_stored_code_outside_the_list_still_loads_and_shows(crm: Any, db_path: Path) -> None:
+    assert crm("add", "deal", "Old deal", "--value", "5k").exit_code == 0
+    conn = sqlite3.connect(db_path)  # as an older tinycrm could have stored it
+    with conn:
+        conn.execute("UPDATE deal SET currency = 'XYZ'")
+    conn.close()
+    r = crm("list", "deals")
+    assert r.exit_code == 0 and "5,000.00 XYZ" in r.stdout
+    data = json.loads(crm("list", "deals", "--json").stdout)
+    assert data[0]["currency"] == "XYZ"
+    r = crm("edit", "old deal", "--value", "6k")  # the value changes, the code is kept
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(db_path, "SELECT value, currency FROM deal") == [(600_000, "XYZ")]

@@ -53,6 +53,33 @@ def test_log_on_a_contact_and_on_a_deal(seeded: Any, db_path: Path) -> None:
     assert table_rows(db_path, "SELECT count(*) FROM interaction") == [(3,)]
 
 
+@pytest.mark.parametrize(
+    ("at", "stored"),
+    [
+        ("8am", "2026-11-23 08:00:00.000000"),  # a time alone earlier today: today's
+        ("3 days ago", "2026-11-20 00:00:00.000000"),
+        ("last fri", "2026-11-20 00:00:00.000000"),
+        ("yesterday 4pm", "2026-11-22 16:00:00.000000"),
+        ("2h ago", "2026-11-23 08:00:00.000000"),
+        ("fri 3pm", "2026-11-20 15:00:00.000000"),
+    ],
+)
+def test_log_reads_past_forms_exactly(seeded: Any, db_path: Path, at: str, stored: str) -> None:
+    r = seeded("log", "jane", "call", "talked", "--at", at)
+    assert r.exit_code == 0, r.stderr
+    assert f" at {stored[:16]} (interaction #" in r.stdout
+    assert table_rows(db_path, "SELECT occurred_at FROM interaction") == [(stored,)]
+
+
+def test_a_time_alone_still_in_the_future_is_refused_for_a_log_not_for_a_follow_up(
+    seeded: Any, db_path: Path
+) -> None:
+    r = seeded("log", "jane", "call", "talked", "--at", "11am")
+    assert r.exit_code == 1 and "'11am' is in the future" in r.stderr
+    r = seeded("follow-up", "jane", "call", "--due", "8am")  # the next 8:00: tomorrow
+    assert r.stdout.endswith("due Tue 2026-11-24 08:00\n")
+
+
 BAD = [
     (["log", "nobody", "call", "x"], "no contact or deal matches 'nobody'", 1),
     (["log", "ja", "call", "x"], "matches several", 1),

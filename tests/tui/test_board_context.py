@@ -317,3 +317,46 @@ def test_redo_from_the_palette_says_what_it_did(board_db: Any) -> None:
 
     drive(board_db, steps)
     assert seen == [f"Redid: move deal #{LOVELACE} Lovelace website redesign to Qualifying"]
+
+
+def test_a_snoozed_all_day_follow_up_shows_as_the_commands_show_it(
+    board_db: Any, db_path: Path
+) -> None:
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "a")
+        rows = app.screen.query_one("#agenda")
+        first = int(rows.row(rows.cursor)["id"])
+        seen.append(first)
+        conn = sqlite3.connect(db_path)
+        with conn:  # all day, today
+            conn.execute(
+                "UPDATE follow_up SET all_day=1, due_at='2026-11-23 00:00:00.000000',"
+                " snoozed_until=NULL WHERE id=?",
+                (first,),
+            )
+        conn.close()
+        app.reload_screens()
+        await settle(pilot)
+
+        def line() -> int:
+            return next(i for i in range(rows.total) if rows.row(i)["id"] == first)
+
+        rows.cursor = line()
+        await press(pilot, "z")
+        await fill_form(pilot, until="tomorrow")  # to a day: still all day
+        rows.cursor = line()
+        await press(pilot, "z")
+        await fill_form(pilot, until="tomorrow 3pm")  # to a time: timed from then on
+        seen.extend(messages(app))
+        seen.append(rows.row(line())["due"])
+
+    drive(board_db, steps)
+    first = seen[0]
+    assert seen[-3].endswith("until Tue 2026-11-24")
+    assert seen[-2].endswith("until Tue 2026-11-24 15:00")
+    assert seen[-1] == "2026-11-24 15:00"
+    assert table_rows(db_path, "SELECT snoozed_until FROM follow_up WHERE id=?", first) == [
+        ("2026-11-24 15:00:00.000000",)
+    ]

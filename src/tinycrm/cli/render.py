@@ -249,6 +249,18 @@ def record(data: Mapping[str, Any], as_json: bool, quiet: bool, line: str) -> No
         say(line)
 
 
+def day(value: str | None) -> str:
+    """Render a day as JSON writes it ('2026-12-31', or the start of an ISO time) the way the
+    seller's `general.date_format` shows days; empty for none."""
+    if not value:
+        return ""
+    from datetime import date
+
+    from tinycrm.cli import state
+
+    return state.calendar().show_day(date.fromisoformat(value[:10]))
+
+
 def say(message: str) -> None:
     """Print a short confirmation line on stdout."""
     sys.stdout.write(shown(message) + "\n")

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from tinycrm.config import Settings
+    from tinycrm.domain.dates import Calendar
     from tinycrm.store.db import Database
 
 
@@ -19,6 +20,7 @@ class _State:
     db: Database | None = None
     writable: bool = False  # the open database passed the checks for writing
     settings: Settings | None = None
+    calendar: Calendar | None = None
 
 
 _state = _State()
@@ -32,6 +34,7 @@ def configure(db_path: Path | None) -> None:
     _state.db = None
     _state.writable = False
     _state.settings = None
+    _state.calendar = None
 
 
 def database(*, write: bool = True, create: bool | None = None) -> Database:
@@ -59,6 +62,17 @@ def settings() -> Settings:
 
         _state.settings = config.load()
     return _state.settings
+
+
+def calendar() -> Calendar:
+    """The seller's calendar ([general] week_start and date_format), for reading what is typed
+    and showing days (once per run: lists show a day on every row)."""
+    if _state.calendar is None:
+        from tinycrm.domain.dates import calendar_of
+
+        general = settings().general
+        _state.calendar = calendar_of(general.week_start, general.date_format)
+    return _state.calendar
 
 
 def now() -> datetime:

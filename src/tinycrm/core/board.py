@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from tinycrm.core import pipelines
 from tinycrm.domain.dates import local_tz
+from tinycrm.domain.due import whole_day
 from tinycrm.domain.text import fold
 from tinycrm.domain.values import DealStatus, FollowUpStatus
 from tinycrm.errors import ValidationError
@@ -301,6 +302,7 @@ def _card(row: Any, now: datetime, tz: tzinfo, stale_days: int | None) -> Card:
     touched = _utc(row["last_touch"])
     last = max(d for d in (entered, updated, touched) if d is not None)
     next_due = _utc(row["next_due"])
+    next_all_day = next_due is not None and whole_day(next_due, bool(row["next_all_day"]), tz)
     prob = row["probability"] if row["probability"] is not None else row["stage_probability"]
     is_open = row["status"] == "open"
     return Card(
@@ -317,14 +319,14 @@ def _card(row: Any, now: datetime, tz: tzinfo, stale_days: int | None) -> Card:
         probability=prob,
         days_in_stage=days_between(entered, now, tz),
         stale=bool(is_open and stale_days and (now - last).days >= stale_days),
-        follow_up=follow_up_state(next_due, bool(row["next_all_day"]), now, tz),
+        follow_up=follow_up_state(next_due, next_all_day, now, tz),
         next_due=next_due,
         closed_at=_utc(row["closed_at"]),
         lost_reason=row["lost_reason"],
         entered_at=entered,
         own_probability=row["probability"],
         last_change=last,
-        next_all_day=bool(row["next_all_day"]),
+        next_all_day=next_all_day,
     )
 
 

@@ -178,7 +178,13 @@ def _company_fields(company: Company, values: dict[str, str]) -> None:
             setattr(company, key, clean(value))
 
 
-def _deal_fields(session: Session, deal: Deal, values: dict[str, str], now: datetime) -> None:
+def _deal_fields(
+    session: Session,
+    deal: Deal,
+    values: dict[str, str],
+    now: datetime,
+    calendar: dates.Calendar = dates.ISO_CALENDAR,
+) -> None:
     parsed: dict[str, Any] = {}
     currency = deal.currency
     if "currency" in values:
@@ -194,7 +200,9 @@ def _deal_fields(session: Session, deal: Deal, values: dict[str, str], now: date
         elif key == "value":
             parsed["value"] = parse_money(value, currency) if clean(value) else None
         elif key == "close":
-            parsed["expected_close"] = dates.parse_day(value, now) if clean(value) else None
+            parsed["expected_close"] = (
+                dates.parse_day(value, now, calendar=calendar) if clean(value) else None
+            )
         elif key == "probability":
             parsed["probability"] = read_probability(value)
         elif key == "notes":
@@ -251,7 +259,12 @@ def _custom(record: Any, changes: Changes) -> None:
 
 
 def apply_changes(
-    session: Session, kind: str, record_id: int, changes: Changes, now: datetime
+    session: Session,
+    kind: str,
+    record_id: int,
+    changes: Changes,
+    now: datetime,
+    calendar: dates.Calendar = dates.ISO_CALENDAR,
 ) -> Any:
     """Apply a change set to one record, all or nothing (the caller's transaction); return it."""
     check_fields(kind, changes.fields)
@@ -274,7 +287,7 @@ def apply_changes(
     elif kind == "company":
         _company_fields(record, changes.fields)
     else:
-        _deal_fields(session, record, changes.fields, now)
+        _deal_fields(session, record, changes.fields, now, calendar)
     _custom(record, changes)
     if changes.remove_tags:
         tags.remove_tags(session, kind, record_id, changes.remove_tags)

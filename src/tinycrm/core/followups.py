@@ -10,8 +10,9 @@ from sqlmodel import Session
 
 from tinycrm.config import DealSettings
 from tinycrm.core.touches import touches_due
+from tinycrm.domain import recurrence
 from tinycrm.domain.dates import When, at_local, describe, iso, local_tz, to_local
-from tinycrm.domain.due import due_of
+from tinycrm.domain.due import due_of, whole_day
 from tinycrm.domain.rows import FollowUpView
 from tinycrm.domain.text import clean
 from tinycrm.errors import ConflictError, ValidationError
@@ -19,18 +20,27 @@ from tinycrm.store import history, query
 from tinycrm.store.models import Contact, Deal, FollowUp, Stage
 
 
-def check_rrule(rule: str, start: datetime) -> str:
-    """Return an RFC 5545 RRULE (without the 'RRULE:' prefix) or raise ValidationError."""
+def check_rrule(rule: str, start: datetime, tz: tzinfo | None = None) -> str:
+    """Return an RFC 5545 RRULE (without the 'RRULE:' prefix) or raise ValidationError. It
+    is read as it repeats: from the local wall time of `start`, a UTC UNTIL in local time."""
     from dateutil.rrule import rrulestr
 
     text = rule.strip().removeprefix("RRULE:").upper()
+    tz = tz or local_tz()
+    wrong = recurrence.problem(text)
     try:
-        rrulestr(text, dtstart=start.replace(tzinfo=None))
+        if wrong is None:
+            rrulestr(
+                recurrence.local_until(text, tz), dtstart=to_local(start, tz).replace(tzinfo=None)
+            )
     except (ValueError, TypeError) as exc:
+        wrong = str(exc)
+    if wrong is not None:
         raise ValidationError(
-            f"not a recurrence rule: {rule!r} ({exc})",
-            hint="write it like FREQ=WEEKLY;INTERVAL=2 or FREQ=MONTHLY;BYDAY=1MO",
-        ) from None
+            f"not a recurrence rule: {rule!r} ({wrong})",
+            hint="write it like FREQ=WEEKLY;INTERVAL=2, FREQ=WEEKLY;COUNT=6, "
+            "FREQ=MONTHLY;BYDAY=1MO or FREQ=DAILY;UNTIL=20270301T000000Z",
+        )
     return text
 
 
@@ -46,7 +56,7 @@ def next_occurrence(fu: FollowUp, tz: tzinfo | None = None) -> datetime | None:
 
     tz = tz or local_tz()
     local_due = fu.due_at.astimezone(tz).replace(tzinfo=None)
-    rule = rrulestr(fu.rrule, dtstart=local_due)
+    rule = rrulestr(recurrence.local_until(fu.rrule, tz), dtstart=local_due)
     following = rule.after(local_due, inc=False)
     if following is None:
         return None
@@ -172,10 +182,8 @@ def snooze(session: Session, fu: FollowUp, until: datetime, now: datetime) -> Fo
     _require_open(fu)
     if until <= now:
         raise ValidationError("snooze to a time in the future")
-    whole_day = fu.all_day and to_local(until).time() == time(0)
-    history.describe(
-        session, f"snooze follow-up #{fu.id} {fu.title} until {describe(until, whole_day)}"
-    )
+    shown = describe(until, whole_day(until, fu.all_day, local_tz()))
+    history.describe(session, f"snooze follow-up #{fu.id} {fu.title} until {shown}")
     fu.snoozed_until = until
     fu.updated_at = now
     session.add(fu)

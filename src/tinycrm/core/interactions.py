@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 
 from sqlmodel import Session
 
-from tinycrm.domain.dates import local_tz, parse_when
+from tinycrm.domain.dates import ISO_CALENDAR, Calendar, local_tz, parse_when
 from tinycrm.domain.rows import InteractionView
 from tinycrm.domain.text import clean, fold
 from tinycrm.domain.values import DIRECTIONS, INTERACTION_KINDS
@@ -36,13 +36,19 @@ def check_direction(direction: str | None) -> str | None:
     return key
 
 
-def when_it_happened(text: str | None, now: datetime, tz: tzinfo | None = None) -> datetime:
-    """Read when an interaction happened: now if not given; a day alone is that day's start
+def when_it_happened(
+    text: str | None,
+    now: datetime,
+    tz: tzinfo | None = None,
+    calendar: Calendar = ISO_CALENDAR,
+) -> datetime:
+    """Read when an interaction happened: now if not given; read as a past moment (a time
+    alone is today's, 'fri' the last Friday, '3 days ago'); a day alone is that day's start
     (or now, for today); a time in the future is refused."""
     if text is None or not text.strip():
         return now
     tz = tz or local_tz()
-    when = parse_when(text, now, tz)
+    when = parse_when(text, now, tz, calendar, past=True)
     today = when.all_day and when.day(tz) == now.astimezone(tz).date()
     at = now if today else when.at
     if at > now:

@@ -23,82 +23,27 @@ EXAMPLES = (
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 WEEKDAYS = {
-    "mon": 0,
-    "monday": 0,
-    "tue": 1,
-    "tues": 1,
-    "tuesday": 1,
-    "wed": 2,
-    "weds": 2,
-    "wednesday": 2,
-    "thu": 3,
-    "thur": 3,
-    "thurs": 3,
-    "thursday": 3,
-    "fri": 4,
-    "friday": 4,
-    "sat": 5,
-    "saturday": 5,
-    "sun": 6,
-    "sunday": 6,
-}
+    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2,
+    "wednesday": 2, "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
+    "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
+}  # fmt: skip
 
 MONTHS = {
-    "jan": 1,
-    "january": 1,
-    "feb": 2,
-    "february": 2,
-    "mar": 3,
-    "march": 3,
-    "apr": 4,
-    "april": 4,
-    "may": 5,
-    "jun": 6,
-    "june": 6,
-    "jul": 7,
-    "july": 7,
-    "aug": 8,
-    "august": 8,
-    "sep": 9,
-    "sept": 9,
-    "september": 9,
-    "oct": 10,
-    "october": 10,
-    "nov": 11,
-    "november": 11,
-    "dec": 12,
-    "december": 12,
-}
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
+    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
+    "dec": 12, "december": 12,
+}  # fmt: skip
 
 # `m` is a month (as in `+1m`); minutes are spelled `min`.
 UNITS = {
-    "d": "days",
-    "day": "days",
-    "days": "days",
-    "w": "weeks",
-    "wk": "weeks",
-    "wks": "weeks",
-    "week": "weeks",
-    "weeks": "weeks",
-    "m": "months",
-    "mo": "months",
-    "month": "months",
-    "months": "months",
-    "y": "years",
-    "yr": "years",
-    "yrs": "years",
-    "year": "years",
-    "years": "years",
-    "h": "hours",
-    "hr": "hours",
-    "hrs": "hours",
-    "hour": "hours",
-    "hours": "hours",
-    "min": "minutes",
-    "mins": "minutes",
-    "minute": "minutes",
-    "minutes": "minutes",
-}
+    "d": "days", "day": "days", "days": "days",
+    "w": "weeks", "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
+    "m": "months", "mo": "months", "month": "months", "months": "months",
+    "y": "years", "yr": "years", "yrs": "years", "year": "years", "years": "years",
+    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
+    "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+}  # fmt: skip
 
 # The largest offset anyone means: 100 years (keeps arithmetic inside datetime's range).
 MAX_DAYS = 36_600
@@ -121,7 +66,8 @@ _DAY_MONTH = re.compile(
     r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>[a-z]+)\.?(?:,?\s+(?P<y>\d{4}))?",
     re.ASCII,
 )
-_WEEKDAY = re.compile(r"(?:(?P<which>this|next|on)\s+)?(?P<wd>[a-z]+)", re.ASCII)
+_AGO = re.compile(r"(?P<b>\d{1,7}|an?)\s*(?P<u>[a-z]+)\s+ago", re.ASCII)
+_WEEKDAY = re.compile(r"(?:(?P<which>this|next|last|on)\s+)?(?P<wd>[a-z]+)", re.ASCII)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}.*", re.ASCII)
 
@@ -137,9 +83,43 @@ class When:
         """Return the local calendar day of this moment."""
         return self.at.astimezone(tz or local_tz()).date()
 
-    def describe(self, tz: tzinfo | None = None) -> str:
+    def describe(self, tz: tzinfo | None = None, calendar: Calendar | None = None) -> str:
         """Render it the way commands echo it: 'Fri 2026-11-27 10:00' or 'Fri 2026-11-27'."""
-        return describe(self.at, self.all_day, tz)
+        return describe(self.at, self.all_day, tz, calendar or ISO_CALENDAR)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The seller's calendar settings: the day weeks start on (0 Monday … 6 Sunday), which
+    `next fri`, `this week` and `next week` count from, and the strftime pattern days are
+    shown with (what people type is read the same whatever it is)."""
+
+    week_start: int = 0
+    day_format: str = "%Y-%m-%d"
+
+    def week_of(self, day: date) -> date:
+        """Return the first day of the week `day` is in."""
+        return day - timedelta(days=(day.weekday() - self.week_start) % 7)
+
+    def show_day(self, day: date) -> str:
+        """Render a calendar day for people: '2026-11-27', or as `day_format` says."""
+        return day.strftime(self.day_format)
+
+    def describe_day(self, day: date) -> str:
+        """Render a day for an echo line: 'Fri 2026-11-27' (the weekday is left to a format
+        that names it)."""
+        shown = self.show_day(day)
+        if "%a" in self.day_format or "%A" in self.day_format:
+            return shown
+        return f"{WEEKDAY_NAMES[day.weekday()]} {shown}"
+
+
+ISO_CALENDAR = Calendar()
+
+
+def calendar_of(week_start: str, day_format: str) -> Calendar:
+    """Return the calendar of the settings: a weekday's name ('sunday') and a strftime pattern."""
+    return Calendar(WEEKDAYS.get(week_start, 0), day_format)
 
 
 def local_tz() -> tzinfo:
@@ -237,23 +217,25 @@ def _split_time(raw: str, text: str) -> tuple[str, time | None]:
 
 
 def _offset(raw: str, now: datetime, today: date, text: str) -> date | datetime | None:
-    """Read 'in 3 days', '+2w', '2h': a day for day units, an exact moment for hours."""
-    found = _OFFSET.fullmatch(raw)
+    """Read 'in 3 days', '+2w', '2h' and '3 days ago', '2h ago': a day for day units, an
+    exact moment for hours and minutes."""
+    ago = _AGO.fullmatch(raw)
+    found = ago or _OFFSET.fullmatch(raw)
     if found is None:
         return None
     unit = UNITS.get(found.group("u"))
     if unit is None:
         return None
-    amount_text = found.group("n") or found.group("p") or found.group("b")
-    amount = 1 if amount_text in ("a", "an") else int(amount_text)
+    parts = found.groupdict()
+    amount_text = parts.get("n") or parts.get("p") or parts["b"]
+    amount = (1 if amount_text in ("a", "an") else int(amount_text)) * (-1 if ago else 1)
+    far = "too far back" if ago else "too far ahead"
     if unit in ("hours", "minutes"):
-        limit = MAX_DAYS * (24 if unit == "hours" else 1440)
-        if amount > limit:
-            raise _error(text, "too far ahead")
+        if abs(amount) > MAX_DAYS * (24 if unit == "hours" else 1440):
+            raise _error(text, far)
         return now + timedelta(**{unit: amount})
-    days = amount * {"days": 1, "weeks": 7, "months": 31, "years": 366}[unit]
-    if days > MAX_DAYS:
-        raise _error(text, "too far ahead")
+    if abs(amount) * {"days": 1, "weeks": 7, "months": 31, "years": 366}[unit] > MAX_DAYS:
+        raise _error(text, far)
     from dateutil.relativedelta import relativedelta
 
     step = {
@@ -266,8 +248,9 @@ def _offset(raw: str, now: datetime, today: date, text: str) -> date | datetime 
     return result
 
 
-def _month_day(raw: str, today: date, text: str) -> date | None:
-    """Read 'dec 1', '1 dec', 'december 1st', 'dec 1 2027': the next such date."""
+def _month_day(raw: str, today: date, text: str, past: bool) -> date | None:
+    """Read 'dec 1', '1 dec', 'december 1st', 'dec 1 2027': the next such date (the last
+    one, for something that happened), today included."""
     found = _MONTH_DAY.fullmatch(raw) or _DAY_MONTH.fullmatch(raw)
     if found is None:
         return None
@@ -279,11 +262,9 @@ def _month_day(raw: str, today: date, text: str) -> date | None:
     try:
         if year_text:
             return date(int(year_text), month, day)
-        candidate = date(today.year, month, day) if _exists(today.year, month, day) else None
-        if candidate is not None and candidate >= today:
-            return candidate
-        for year in range(today.year + 1, today.year + 9):
-            if _exists(year, month, day):
+        step = -1 if past else 1
+        for year in range(today.year, today.year + 9 * step, step):
+            if _exists(year, month, day) and (date(year, month, day) - today).days * step >= 0:
                 return date(year, month, day)
     except ValueError:
         pass
@@ -298,20 +279,50 @@ def _exists(year: int, month: int, day: int) -> bool:
     return True
 
 
-def _weekday(raw: str, today: date) -> date | None:
-    """Read 'fri' (today if today is Friday, else the coming one) or 'next fri' (the Friday of
-    next week, weeks starting on Monday)."""
+def _weekday(raw: str, today: date, calendar: Calendar, text: str, past: bool) -> date | None:
+    """Read 'fri' (today if today is Friday, else the coming one; the last one, for something
+    that happened), 'next fri' (the Friday of next week, weeks starting on the calendar's
+    day), 'last fri' (the last Friday, when that is the Friday of last week too), and
+    'this week', 'next week', 'last week' (the first day of that week)."""
     found = _WEEKDAY.fullmatch(raw)
-    if found is None or found.group("wd") not in WEEKDAYS:
+    if found is None:
         return None
-    wanted = WEEKDAYS[found.group("wd")]
-    if found.group("which") == "next":
-        next_monday = today + timedelta(days=7 - today.weekday())
-        return next_monday + timedelta(days=wanted)
+    which, word = found.group("which"), found.group("wd")
+    weeks = {"this": 0, "next": 1, "last": -1}
+    if word == "week" and which in weeks:
+        return calendar.week_of(today) + timedelta(days=7 * weeks[which])
+    if word not in WEEKDAYS:
+        return None
+    wanted = WEEKDAYS[word]
+    in_week = timedelta(days=(wanted - calendar.week_start) % 7)
+    if which == "next":
+        return calendar.week_of(today) + timedelta(days=7) + in_week
+    if which == "last":
+        before = today - timedelta(days=(today.weekday() - wanted - 1) % 7 + 1)
+        of_last_week = calendar.week_of(today) - timedelta(days=7) + in_week
+        if before != of_last_week:
+            raise ValidationError(
+                f"{text!r} could be {_weekday_day(before)} (the last {word}) or "
+                f"{_weekday_day(of_last_week)} (the {word} of last week)",
+                hint=f"write the day, e.g. {before.isoformat()}, or {_ago(today - before)}",
+            )
+        return before
+    if past and which != "this":
+        return today - timedelta(days=(today.weekday() - wanted) % 7)
     return today + timedelta(days=(wanted - today.weekday()) % 7)
 
 
-def _day_part(raw: str, now: datetime, today: date, text: str) -> date | datetime:
+def _ago(gap: timedelta) -> str:
+    return f"{gap.days} day{'' if gap.days == 1 else 's'} ago"
+
+
+def _weekday_day(day: date) -> str:
+    return f"{WEEKDAY_NAMES[day.weekday()]} {day.isoformat()}"
+
+
+def _day_part(
+    raw: str, now: datetime, today: date, text: str, calendar: Calendar, past: bool
+) -> date | datetime:
     """Read the day part: a calendar day, or an exact moment ('now', 'in 2 hours')."""
     named = {"today": 0, "tod": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "yesterday": -1}
     if raw in named:
@@ -325,9 +336,9 @@ def _day_part(raw: str, now: datetime, today: date, text: str) -> date | datetim
             raise _error(text, "no such day") from None
     found: date | datetime | None = _offset(raw, now, today, text)
     if found is None:
-        found = _weekday(raw, today)
+        found = _weekday(raw, today, calendar, text, past)
     if found is None:
-        found = _month_day(raw, today, text)
+        found = _month_day(raw, today, text, past)
     if found is None:
         raise _error(text)
     return found
@@ -347,10 +358,19 @@ def _iso_moment(raw: str, tz: tzinfo) -> When | None:
     return When(moment.astimezone(UTC), all_day=False)
 
 
-def parse_when(text: str, now: datetime, tz: tzinfo | None = None) -> When:
+def parse_when(
+    text: str,
+    now: datetime,
+    tz: tzinfo | None = None,
+    calendar: Calendar = ISO_CALENDAR,
+    *,
+    past: bool = False,
+) -> When:
     """Read a day, or a day and a time, in local time; a day alone means all day.
 
-    A time alone ('3pm') is the next such time: today, or tomorrow once it has passed.
+    A time alone ('3pm') is the next such time: today, or tomorrow once it has passed. For
+    something that happened (`past`), a time alone is today's, and a weekday or a month-day
+    alone ('fri', 'dec 1') the last such day, today included.
     """
     tz = tz or local_tz()
     raw = " ".join(str(text).lower().split()).strip(" ,")
@@ -364,10 +384,10 @@ def parse_when(text: str, now: datetime, tz: tzinfo | None = None) -> When:
     rest, wall = _split_time(raw, text)
     if wall is not None and not rest:
         moment = at_local(today, wall, tz)
-        if moment <= now:
+        if moment <= now and not past:
             moment = at_local(today + timedelta(days=1), wall, tz)
         return When(moment, all_day=False)
-    day = _day_part(rest, now, today, text)
+    day = _day_part(rest, now, today, text, calendar, past)
     if isinstance(day, datetime):
         if wall is not None:
             raise _error(text, "a time was given twice")
@@ -383,9 +403,17 @@ def _check_range(day: date, text: str) -> None:
         raise _error(text, "out of range")
 
 
-def parse_day(text: str, now: datetime, tz: tzinfo | None = None) -> date:
-    """Read a calendar day such as '2026-12-01', 'today', 'fri', 'in 2 weeks' or 'dec 1'."""
-    when = parse_when(text, now, tz)
+def parse_day(
+    text: str,
+    now: datetime,
+    tz: tzinfo | None = None,
+    calendar: Calendar = ISO_CALENDAR,
+    *,
+    past: bool = False,
+) -> date:
+    """Read a calendar day such as '2026-12-01', 'today', 'fri', 'in 2 weeks' or 'dec 1'
+    (`past`: a day something happened on, as `parse_when` reads it)."""
+    when = parse_when(text, now, tz, calendar, past=past)
     if not when.all_day:
         raise ValidationError(
             f"{text!r} is a time; a day is needed here",
@@ -394,10 +422,18 @@ def parse_day(text: str, now: datetime, tz: tzinfo | None = None) -> date:
     return when.day(tz or local_tz())
 
 
-def day_start(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
+def day_start(
+    text: str,
+    now: datetime,
+    tz: tzinfo | None = None,
+    calendar: Calendar = ISO_CALENDAR,
+    *,
+    past: bool = False,
+) -> datetime:
     """Read a day as typed ('2026-11-01', 'today') and return its local midnight, in UTC."""
     tz = tz or local_tz()
-    return datetime.combine(parse_day(text, now, tz), time(0), tz).astimezone(UTC)
+    day = parse_day(text, now, tz, calendar, past=past)
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
 
 
 def parse_days(text: str) -> int | None:
@@ -417,46 +453,32 @@ def parse_days(text: str) -> int | None:
     return days
 
 
-def every_to_rrule(text: str) -> str:
-    """Turn 'week', '2 weeks', 'every 3 months', 'day', 'year' into an RRULE."""
-    raw = " ".join(str(text).lower().split()).removeprefix("every ").strip()
-    raw = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year"}.get(raw, raw)
-    found = re.fullmatch(r"(?:(\d{1,4})\s*)?([a-z]+)", raw, re.ASCII)
-    freq = {
-        "days": "DAILY",
-        "weeks": "WEEKLY",
-        "months": "MONTHLY",
-        "years": "YEARLY",
-    }.get(UNITS.get(found.group(2), "") if found else "")
-    if found is None or freq is None:
-        raise ValidationError(
-            f"cannot read the recurrence {text!r}",
-            hint='write it like "week", "2 weeks", "month", "3 months", "year", '
-            'or give --rrule "FREQ=MONTHLY;BYDAY=1MO"',
-        )
-    interval = int(found.group(1) or 1)
-    if not 1 <= interval <= 1000:
-        raise ValidationError(f"the recurrence {text!r} is out of range")
-    return f"FREQ={freq}" + (f";INTERVAL={interval}" if interval > 1 else "")
-
-
 def to_local(moment: datetime, tz: tzinfo | None = None) -> datetime:
     """Return an aware time in the local timezone."""
     return moment.astimezone(tz or local_tz())
 
 
-def describe(moment: datetime, all_day: bool = False, tz: tzinfo | None = None) -> str:
-    """Render a moment for an echo line: 'Fri 2026-11-27 10:00', or 'Fri 2026-11-27'."""
+def describe(
+    moment: datetime,
+    all_day: bool = False,
+    tz: tzinfo | None = None,
+    calendar: Calendar = ISO_CALENDAR,
+) -> str:
+    """Render a moment for an echo line: 'Fri 2026-11-27 10:00', or 'Fri 2026-11-27' (the day
+    as the calendar shows days; the weekday is left to a format that names it)."""
     local = to_local(moment, tz)
-    day = f"{WEEKDAY_NAMES[local.weekday()]} {local.date().isoformat()}"
+    day = calendar.describe_day(local.date())
     return day if all_day else f"{day} {local.strftime('%H:%M')}"
 
 
-def show(moment: datetime | None, tz: tzinfo | None = None) -> str:
+def show(
+    moment: datetime | None, tz: tzinfo | None = None, calendar: Calendar = ISO_CALENDAR
+) -> str:
     """Render a time for people, in local time, to the minute."""
     if moment is None:
         return ""
-    return to_local(moment, tz).strftime("%Y-%m-%d %H:%M")
+    local = to_local(moment, tz)
+    return f"{calendar.show_day(local.date())} {local.strftime('%H:%M')}"
 
 
 def iso(moment: datetime | None) -> str | None:

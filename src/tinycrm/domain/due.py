@@ -23,7 +23,10 @@ def due_of(follow_up: Dated) -> datetime:
 
 
 def whole_day(moment: datetime, all_day: bool, tz: tzinfo) -> bool:
-    """Tell whether an all-day item is still all day once snoozed (to a day, not a time)."""
+    """Tell whether an all-day item due at `moment` is still all day: snoozed to a day it
+    is (its time is the day's start), snoozed to a time of day it is timed from then on.
+    The one rule for how a follow-up is shown and when it is late, in every list, echo,
+    reminder and screen."""
     return all_day and moment.astimezone(tz).time() == time(0)
 
 

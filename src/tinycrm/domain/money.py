@@ -13,6 +13,24 @@ _EXPONENTS = {
     "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
     "XPF": 0, "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
 }  # fmt: skip
+# The ISO 4217 codes in use (with the funds and metals codes the standard lists); kept here,
+# not taken from a package, so that checking a code costs nothing to import.
+_CODES = """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
+    BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP
+    DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR
+    IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD
+    MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB
+    PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD
+    SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS
+    VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XTS XUA
+    XXX YER ZAR ZMW ZWG ZWL
+"""
+CURRENCIES = tuple(_CODES.split())
+# The most used currencies, offered first when a mistyped code is near several.
+_COMMON = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "INR", "SEK", "NOK", "DKK")
+# Where people see the codes: the hint of every refused code names it.
+LIST_HINT = "crm list currencies shows them all"
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 _AMOUNT = re.compile(
     r"^(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<suffix>[km]?)$"
@@ -29,13 +47,31 @@ def exponent(currency: str) -> int:
 
 
 def check_currency(code: str) -> str:
-    """Return an upper-case three-letter currency code, or raise ValidationError."""
+    """Return an ISO 4217 currency code in upper case, or raise ValidationError (with the
+    nearest codes for a near miss). Only what people type is checked: a stored code outside
+    the list still loads and shows."""
     code = code.strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise ValidationError(
-            f"not a currency code: {code!r}", hint="use an ISO 4217 code such as USD, EUR, GBP"
-        )
-    return code
+    if code in CURRENCIES:
+        return code
+    near = near_currencies(code)
+    guess = f"did you mean {' or '.join(near)}? " if near else ""
+    raise ValidationError(
+        f"not a currency code: {code!r}",
+        hint=f"{guess}use an ISO 4217 code such as USD, EUR, GBP ({LIST_HINT})",
+    )
+
+
+def near_currencies(code: str) -> list[str]:
+    """Return at most three codes a mistyped one is near: its letters swapped first ('UDS'
+    for USD), then one letter wrong ('EUD' for EUR), the most used currencies first."""
+    code = code.upper()
+    if len(code) != 3:
+        return []
+    swapped = [c for c in CURRENCIES if c != code and sorted(c) == sorted(code)]
+    one_off = [c for c in CURRENCIES if sum(a != b for a, b in zip(c, code, strict=True)) == 1]
+    rank = {c: i for i, c in enumerate(_COMMON)}
+    ordered = swapped + sorted(one_off, key=lambda c: (rank.get(c, len(rank)), c))
+    return list(dict.fromkeys(ordered))[:3]
 
 
 def parse_money(text: str, currency: str) -> int:

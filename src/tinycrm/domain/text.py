@@ -84,6 +84,13 @@ def fold(text: str) -> str:
     return _SPACE.sub(" ", stripped.casefold()).strip()
 
 
+def starting_with(choices: Sequence[str], typed: str) -> list[str]:
+    """Return the choices that begin with what was typed (any case, any accents), in their
+    order: what completion and the board offer from a list of suggestions."""
+    key = fold(typed)
+    return [choice for choice in choices if fold(choice).startswith(key)]
+
+
 def escape_like(value: str) -> str:
     """Escape LIKE's wildcards (and the escape character, a backslash) in `value`."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

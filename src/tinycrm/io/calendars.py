@@ -9,6 +9,7 @@ from sqlalchemy import and_, select
 from sqlmodel import col
 
 from tinycrm import __version__
+from tinycrm.domain import recurrence
 from tinycrm.domain.dates import stored_time
 from tinycrm.io.vcards import escape, fold
 from tinycrm.store import query
@@ -60,12 +61,10 @@ def follow_ups(db: Database, include_closed: bool) -> list[dict[str, Any]]:
     return [dict(zip(_NAMES, row, strict=True)) for row in rows]
 
 
-def _shifted(stamp: str, minutes: int) -> str:
-    """Return an iCalendar time (UTC with Z, or floating) `minutes` later, in the same form."""
+def _shifted(stamp: str, later: timedelta) -> str:
+    """Return an iCalendar time (UTC with Z, or floating) `later`, in the same form."""
     utc = stamp.endswith("Z")
-    moment = datetime.strptime(stamp.removesuffix("Z"), "%Y%m%dT%H%M%S") + timedelta(
-        minutes=minutes
-    )
+    moment = datetime.strptime(stamp.removesuffix("Z"), "%Y%m%dT%H%M%S") + later
     return moment.strftime("%Y%m%dT%H%M%S") + ("Z" if utc else "")
 
 
@@ -104,15 +103,23 @@ def _component(fu: dict[str, Any], as_events: bool) -> list[str]:
         end = (
             f";VALUE=DATE:{_day(day + timedelta(days=1))}"
             if all_day
-            else start[:1] + _shifted(start[1:], EVENT_MINUTES)
+            else start[:1] + _shifted(start[1:], timedelta(minutes=EVENT_MINUTES))
         )
         lines += [f"DTSTART{start}", f"DTEND{end}"]
+    elif fu["rrule"]:
+        # the rule repeats from DTSTART, the due time; RFC 5545 wants a to-do's DUE later than
+        # its DTSTART: the end of an all-day one's day, a second after a timed one's time
+        due_end = (
+            f";VALUE=DATE:{_day(day + timedelta(days=1))}"
+            if all_day
+            else start[:1] + _shifted(start[1:], timedelta(seconds=1))
+        )
+        lines += [f"DTSTART{start}", f"DUE{due_end}"]
     else:
-        if fu["rrule"]:
-            lines.append(f"DTSTART{start}")
         lines.append(f"DUE{start}")
     if fu["rrule"]:
-        lines.append(f"RRULE:{fu['rrule']}")
+        # a floating or all-day start takes a floating or all-day UNTIL (RFC 5545)
+        lines.append(f"RRULE:{recurrence.local_until(fu['rrule'], local_tz(), all_day)}")
     statuses = _EVENT_STATUS if as_events else _TODO_STATUS
     lines.append(f"STATUS:{statuses.get(fu['status'], 'NEEDS-ACTION')}")
     if not as_events and fu["status"] == "done" and fu["completed_at"]:
@@ -121,7 +128,8 @@ def _component(fu: dict[str, Any], as_events: bool) -> list[str]:
         lines.append(f"COMPLETED:{_utc(completed)}")
     lines.append(f"PRIORITY:{1 if fu['priority'] else 0}")
     if fu["status"] == "open":
-        related = "" if as_events else ";RELATED=END"
+        # a to-do's reminder is set from its due time: DUE, or the DTSTART a rule repeats from
+        related = "" if as_events or fu["rrule"] else ";RELATED=END"
         trigger = "PT9H" if all_day else "-PT15M"
         lines += [
             "BEGIN:VALARM",

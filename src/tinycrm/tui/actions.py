@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -169,7 +169,8 @@ def close(
         fu = followups.after_win(session, deal, now)
         if fu is None:
             return said
-        return said + f"; check-in follow-up #{fu.id} due {dates.describe(fu.due_at, True)}"
+        due = dates.describe(fu.due_at, True, calendar=app.calendar)
+        return said + f"; check-in follow-up #{fu.id} due {due}"
 
     job = Job(change, deal_id, done or app.notify)
     job.revert = revert
@@ -200,10 +201,12 @@ def ask_lost(
         revert = shown(reason) if shown is not None else None
         return Job(change, deal_id, app.notify, revert=revert)
 
+    reasons = app.settings.deals.lost_reasons
+    example = ", ".join(reasons) if reasons else "price, timing, competitor …"
     open_form(
         app,
         f"Mark {name_of_deal(app, deal_id)} lost",
-        [Field("reason", "Why lost?", placeholder="price, timing, competitor …")],
+        [Field("reason", "Why lost?", placeholder=example, suggestions=reasons)],
         build,
         action="Mark lost",
     )
@@ -244,7 +247,7 @@ def ask_follow_up(app: CrmApp, deal_id: int | None = None, contact_id: int | Non
         if not values["title"].strip():
             raise FieldError("title", "a follow-up needs a title, e.g. 'call back'")
         with about("due"):
-            due = dates.parse_when(values["due"], app.now())
+            due = dates.parse_when(values["due"], app.now(), calendar=app.calendar)
 
         def change(session: Session, now: datetime) -> str:
             deal = records_of(session, deal_id, None)[0]
@@ -255,7 +258,7 @@ def ask_follow_up(app: CrmApp, deal_id: int | None = None, contact_id: int | Non
             on = f" on {deal_name(deal)}" if deal is not None else ""
             if deal is None and contact is not None:
                 on = f" for {contact.name}"
-            when = dates.describe(fu.due_at, fu.all_day)
+            when = dates.describe(fu.due_at, fu.all_day, calendar=app.calendar)
             return f"Follow-up #{fu.id} {fu.title}{on}, due {when}"
 
         return Job(change, deal_id, app.notify)
@@ -286,7 +289,7 @@ def ask_log(app: CrmApp, deal_id: int | None = None, contact_id: int | None = No
         with about("direction"):
             direction = interactions.check_direction(values["direction"].strip() or None)
         with about("when"):
-            at = interactions.when_it_happened(values["when"], app.now())
+            at = interactions.when_it_happened(values["when"], app.now(), calendar=app.calendar)
         if not values["summary"].strip():
             raise FieldError("summary", "say what happened, e.g. 'called about the proposal'")
 
@@ -307,7 +310,9 @@ def ask_log(app: CrmApp, deal_id: int | None = None, contact_id: int | None = No
             )
             who = f" with {contact.name}" if contact is not None else ""
             on = f" on {deal_name(deal)}" if deal is not None else ""
-            return f"Logged {item.kind}{way}{who}{on} at {dates.describe(at)}"
+            return (
+                f"Logged {item.kind}{way}{who}{on} at {dates.describe(at, calendar=app.calendar)}"
+            )
 
         return Job(change, deal_id, app.notify)
 
@@ -347,11 +352,21 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
             changes["value"] = parse_money(raw_value, currency) if raw_value else None
         raw_close = values["close"].strip()
         with about("close"):
-            changes["expected_close"] = dates.parse_day(raw_close, app.now()) if raw_close else None
+            changes["expected_close"] = (
+                dates.parse_day(raw_close, app.now(), calendar=app.calendar) if raw_close else None
+            )
 
         def change(session: Session, now: datetime) -> str:
             the_deal = _deal(session, deal_id)
-            names = {"title": "title", "value": "value", "expected_close": "expected close"}
+            close = changes["expected_close"]
+            names = {
+                "title": "title",
+                "value": "value",
+                # the day the close date was read as, as every date typed is echoed
+                "expected_close": f"expected close {app.calendar.describe_day(close)}"
+                if isinstance(close, date)
+                else "expected close cleared",
+            }
             changed = [names[k] for k, v in changes.items() if getattr(the_deal, k) != v]
             if not changed:
                 return f"Nothing to change on {deal_name(the_deal)}"

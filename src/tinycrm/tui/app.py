@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any, ClassVar, Literal
 
 from sqlmodel import Session
@@ -26,6 +27,8 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from tinycrm import clock
+from tinycrm.config import Settings
+from tinycrm.domain.dates import Calendar
 from tinycrm.errors import TinyCrmError
 from tinycrm.store.db import Database
 from tinycrm.store.files import Watcher
@@ -83,6 +86,21 @@ class CrmApp(App[None]):
     def now(self) -> datetime:
         """Return the current time (TINYCRM_NOW fixes it)."""
         return clock.now()
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The seller's settings (config.toml), read once when first needed."""
+        from tinycrm import config
+
+        return config.load()
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        """The seller's calendar ([general] week_start and date_format)."""
+        from tinycrm.domain.dates import calendar_of
+
+        general = self.settings.general
+        return calendar_of(general.week_start, general.date_format)
 
     def on_mount(self) -> None:
         from tinycrm.tui.screens.board import BoardScreen

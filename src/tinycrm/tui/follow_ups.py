@@ -35,7 +35,7 @@ def complete_follow_up(
         following = followups.complete(session, fu, now)
         if following is None:
             return f"Done: follow-up #{fu_id} {title}"
-        when = dates.describe(following.due_at, following.all_day)
+        when = dates.describe(following.due_at, following.all_day, calendar=app.calendar)
         return f"Done: follow-up #{fu_id} {title}; next on {when}"
 
     def said(text: str) -> None:
@@ -56,6 +56,7 @@ def ask_snooze(
     it; `deal_id` is its deal, `done(said)` runs after, once it is saved."""
     from tinycrm.core import followups
     from tinycrm.domain import dates
+    from tinycrm.domain.due import whole_day
 
     with app.db.snapshot() as session:
         fu = followups.get_follow_up(session, fu_id)
@@ -65,14 +66,16 @@ def ask_snooze(
 
     def build(values: dict[str, str]) -> Job:
         with about("until"):
-            when = dates.parse_when(values["until"], app.now())
+            when = dates.parse_when(values["until"], app.now(), calendar=app.calendar)
 
         def change(session: Session, now: datetime) -> str:
             the_fu = followups.get_follow_up(session, fu_id)
             until = followups.snooze_target(the_fu, when)
             with about("until"):
                 followups.snooze(session, the_fu, until, now)
-            return f"Snoozed follow-up #{fu_id} {the_fu.title} until {dates.describe(until)}"
+            all_day = whole_day(until, the_fu.all_day, dates.local_tz())
+            shown = dates.describe(until, all_day, calendar=app.calendar)
+            return f"Snoozed follow-up #{fu_id} {the_fu.title} until {shown}"
 
         def said(text: str) -> None:
             app.notify(text)

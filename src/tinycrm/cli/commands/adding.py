@@ -119,7 +119,8 @@ def add_deal(
 
     db = state.database()
     now = state.now()
-    expected = dates.parse_day(close, now) if close else None
+    cal = state.calendar()
+    expected = dates.parse_day(close, now, calendar=cal) if close else None
     with db.transaction() as session:
         the_contact = refs.resolve_contact(session, contact) if contact else None
         deal = deals.add_deal(
@@ -135,6 +136,10 @@ def add_deal(
             expected_close=expected,
         )
         data = views.deal_dict(session, deal)
+    closing = f", expected to close {cal.describe_day(expected)}" if expected else ""
     render.record(
-        data, as_json, quiet, f"Added deal #{data['id']} {data['title']} in {data['stage']}"
+        data,
+        as_json,
+        quiet,
+        f"Added deal #{data['id']} {data['title']} in {data['stage']}{closing}",
     )

@@ -73,6 +73,11 @@ def set_(
         if not checks.is_secret(name):
             raise UsageError(f"missing VALUE for {name}", hint=f"crm config set {name} VALUE")
         value = _read_secret(name)
+    if name == "general.default_currency":
+        from tinycrm.domain.money import check_currency
+
+        # the settings check the shape; the ISO 4217 list lives in the domain, above them
+        check_currency(str(config.parse(name, value)))
     stored = config.set_value(name, value)
     render.say(f"{name} = {_text(checks.shown(name, stored))}")
     if files.exposed():

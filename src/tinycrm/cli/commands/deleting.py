@@ -67,8 +67,14 @@ def trash(
         for t in found:
             render.say(str(t.id))
     else:
+        cal = state.calendar()
         rows = [
-            {"kind": t.kind, "id": t.id, "name": t.label, "deleted": dates.show(t.deleted_at)}
+            {
+                "kind": t.kind,
+                "id": t.id,
+                "name": t.label,
+                "deleted": dates.show(t.deleted_at, calendar=cal),
+            }
             for t in found
         ]
         columns = [("kind", "Kind"), ("id", "#"), ("name", "Name"), ("deleted", "Deleted")]

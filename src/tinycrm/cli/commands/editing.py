@@ -116,7 +116,7 @@ def edit(
         _edit_in_editor(hit.kind, hit.id, as_json, quiet)
         return
     with db.transaction(now=now) as session:
-        edits.apply_changes(session, hit.kind, hit.id, changes, now)
+        edits.apply_changes(session, hit.kind, hit.id, changes, now, state.calendar())
         data = _record_dict(session, hit.kind, hit.id)
     _report(data, changes.describe(), as_json, quiet)
 
@@ -137,7 +137,18 @@ def _label(data: Mapping[str, Any]) -> str:
 
 
 def _report(data: Mapping[str, Any], what: list[str], as_json: bool, quiet: bool) -> None:
-    render.record(data, as_json, quiet, f"Updated {_label(data)}: {', '.join(what)}")
+    render.record(data, as_json, quiet, f"Updated {_label(data)}: {', '.join(_dated(data, what))}")
+
+
+def _dated(data: Mapping[str, Any], what: list[str]) -> list[str]:
+    """Name the day a deal's new close date was read as: every date typed is echoed."""
+    if "close" not in what or data.get("kind") != "deal":
+        return what
+    from datetime import date
+
+    close = data.get("expected_close")
+    day = f"close {state.calendar().describe_day(date.fromisoformat(close))}" if close else None
+    return [(day or "close cleared") if item == "close" else item for item in what]
 
 
 def _edit_in_editor(kind: str, record_id: int, as_json: bool, quiet: bool) -> None:

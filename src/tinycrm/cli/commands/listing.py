@@ -1,4 +1,4 @@
-"""`crm list contacts|companies|deals`: filtered, sorted tables or JSON."""
+"""`crm list contacts|companies|deals|currencies`: filtered, sorted tables or JSON."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 from tinycrm.cli import render, state
 from tinycrm.cli.options import JSON, QUIET_IDS, value_bounds
 
-app = typer.Typer(help="List contacts, companies or deals.", no_args_is_help=True)
+app = typer.Typer(help="List contacts, companies, deals or currencies.", no_args_is_help=True)
 
 TAG = typer.Option([], "--tag", help="Only records with this tag (repeatable: all must match).")
 SORT = typer.Option(None, "--sort", help="Sort key.")
@@ -45,7 +45,10 @@ def _days(
         "updated_after": updated_after,
         "updated_before": updated_before,
     }
-    return {k: dates.day_start(v, now) if v else None for k, v in given.items()}
+    cal = state.calendar()
+    return {
+        k: dates.day_start(v, now, calendar=cal, past=True) if v else None for k, v in given.items()
+    }
 
 
 SEGMENT = typer.Option(None, "--segment", help="Only the records of a saved segment.")
@@ -211,10 +214,30 @@ def list_deals(
     shown: Sequence[Mapping[str, object]] = rows
     if not as_json:
         shown = [
-            {**row, "amount": money.format_money(row["value_minor"], row["currency"])}
+            {
+                **row,
+                "amount": money.format_money(row["value_minor"], row["currency"]),
+                "expected_close": render.day(row["expected_close"]),
+            }
             for row in rows
         ]
     columns = [("id", "#"), ("title", "Title"), ("stage", "Stage"), ("status", "Status"),
                ("amount", "Value"), ("contact", "Contact"), ("company", "Company"),
                ("expected_close", "Close")]  # fmt: skip
     _out(shown, columns, "deals", as_json, quiet)
+
+
+@app.command("currencies")
+def list_currencies(as_json: bool = JSON) -> None:
+    """List the ISO 4217 currency codes a deal may have, with their decimal places.
+
+    Example: crm list currencies
+    """
+    from tinycrm.domain import money
+
+    rows = [{"code": code, "decimals": money.exponent(code)} for code in money.CURRENCIES]
+    if as_json:
+        render.print_json(rows)
+    else:
+        with render.paged():
+            render.table(rows, [("code", "Code"), ("decimals", "Decimals")], title="currencies")

@@ -39,7 +39,8 @@ def log(
     direction = "out" if out else "in" if in_ else None
     the_kind = interactions.check_kind(kind)
     now = state.now()
-    when = interactions.when_it_happened(at, now)
+    cal = state.calendar()
+    when = interactions.when_it_happened(at, now, calendar=cal)
     db = state.database()
     with db.transaction(now=now) as session:
         hit = refs.resolve_first(session, ref, ("contact", "deal"))
@@ -70,7 +71,8 @@ def log(
         data,
         as_json,
         quiet,
-        f"Logged {the_kind}{with_whom}{about} at {dates.show(when)} (interaction #{data['id']})",
+        f"Logged {the_kind}{with_whom}{about} at {dates.show(when, calendar=cal)}"
+        f" (interaction #{data['id']})",
     )
 
 
@@ -79,7 +81,7 @@ def _when(value: str | None) -> str:
 
     from tinycrm.domain import dates
 
-    return dates.show(datetime.fromisoformat(value)) if value else ""
+    return dates.show(datetime.fromisoformat(value), calendar=state.calendar()) if value else ""
 
 
 def _about(entry: TimelineEntry) -> str:

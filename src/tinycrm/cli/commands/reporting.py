@@ -57,7 +57,7 @@ def _since(text: str | None) -> Any:
         return None
     from tinycrm.domain import dates
 
-    return dates.parse_day(text, state.now())
+    return dates.parse_day(text, state.now(), calendar=state.calendar(), past=True)
 
 
 def _run(build: Callable[[Session], Figures]) -> Figures:
@@ -224,7 +224,7 @@ def win_rate(
     heading = {"source": "Source", "month": "Month"}.get(key or "", "")
     columns = [("group", heading), ("#won", "Won"), ("#lost", "Lost"), ("#rate", "Win rate"),
                ("bar", ""), ("#won_value", "Won value"), ("#value_rate", "By value")]  # fmt: skip
-    title = "Win rate" + (f" since {data['since']}" if data["since"] else "")
+    title = "Win rate" + (f" since {render.day(data['since'])}" if data["since"] else "")
     _table(rows, columns, title, "no deals won or lost")
 
 
@@ -344,7 +344,8 @@ def velocity(since: str | None = SINCE, segment: str | None = SEGMENT,
     columns = [("currency", "Currency"), ("#open", "Open deals"),
                ("#average", "Avg won value"), ("#rate", "Win rate"), ("#cycle", "Cycle days"),
                ("#velocity", "Velocity")]  # fmt: skip
-    _table(rows, columns, "Sales velocity", "no deals")
+    title = "Sales velocity" + (f" since {render.day(data['since'])}" if data["since"] else "")
+    _table(rows, columns, title, "no deals")
 
 
 @app.command("stale")
@@ -391,7 +392,7 @@ def stale(
             "id": r["id"],
             "name": r["name"],
             "open": r["open_deals"],
-            "last": (r["last_interaction"] or "")[:10] or "never",
+            "last": render.day(r["last_interaction"]) or "never",
             "silent": f"{r['silent_days']} d" if r["silent_days"] is not None else "",
         }
         for r in _first(data["gone_dark"], limit)
@@ -470,7 +471,7 @@ def customers(
         pairs.append((f"lifetime value {v['currency']}", f"{labels.amount(v)} (average {average})"))
     pairs.append(
         (
-            f"churn since {churn['since']}",
+            f"churn since {render.day(churn['since'])}",
             f"{churn['churned']} of {churn['customers_at_start']} customers"
             + (f" ({labels.percent(churn['rate'])})" if churn["rate"] is not None else ""),
         )

@@ -37,15 +37,16 @@ def follow_up(
     crm follow-up jane "monthly check-in" --due "dec 1" --every month
     """
     from tinycrm.core import followups, refs
-    from tinycrm.domain import dates
+    from tinycrm.domain import dates, recurrence
     from tinycrm.errors import UsageError
     from tinycrm.store.models import Deal
 
     if every and rrule:
         raise UsageError("give --every or --rrule, not both")
     now = state.now()
-    when = dates.parse_when(due, now)
-    rule = dates.every_to_rrule(every) if every else rrule
+    cal = state.calendar()
+    when = dates.parse_when(due, now, calendar=cal)
+    rule = recurrence.every_to_rrule(every) if every else rrule
     db = state.database()
     with db.transaction() as session:
         the_deal = refs.resolve_deal(session, deal) if deal else None
@@ -70,7 +71,8 @@ def follow_up(
         data,
         as_json,
         quiet,
-        f"Follow-up #{data['id']} {data['title']} ({about}) due {when.describe()}{repeat}",
+        f"Follow-up #{data['id']} {data['title']} ({about})"
+        f" due {when.describe(calendar=cal)}{repeat}",
     )
 
 
@@ -111,13 +113,14 @@ def agenda(
     # The lines straight from the items (an agenda can have thousands), in the order of the
     # JSON rows: by bucket, then by the due time as JSON writes it.
     tz = dates.local_tz()
+    cal = state.calendar()
     entries: list[tuple[int, str, str, str]] = []
     for item in items:
-        when = dates.describe(item.due, item.all_day, tz)
+        when = dates.describe(item.due, item.all_day, tz, cal)
         key = dates.iso(item.due) or ""
         entries.append((order[item.bucket], key, item.bucket, f"  {when:<20} {_item_line(item)}"))
     for touch, bucket in touches:
-        when = dates.describe(touch.due, True, tz)
+        when = dates.describe(touch.due, True, tz, cal)
         line = f"keep in touch with {touch.contact_name} (every {touch.cadence_days} days)"
         entries.append((order[bucket], dates.iso(touch.due) or "", bucket, f"  {when:<20} {line}"))
     entries.sort(key=lambda entry: (entry[0], entry[1]))
@@ -163,7 +166,8 @@ def done(
 
     now = state.now()
     # the date is read before anything is written, so a bad one changes nothing
-    next_when = dates.parse_when(next_step[0], now) if next_step[0] else None
+    cal = state.calendar()
+    next_when = dates.parse_when(next_step[0], now, calendar=cal) if next_step[0] else None
     db = state.database()
     with db.transaction() as session:
         fu = followups.get_follow_up(session, follow_up_id)
@@ -184,14 +188,14 @@ def done(
     if advanced is not None:
         render.say(
             f"Done: #{follow_up_id} {title}; next occurrence "
-            f"{dates.describe(advanced.due_at, advanced.all_day)}"
+            f"{dates.describe(advanced.due_at, advanced.all_day, calendar=cal)}"
         )
     else:
         render.say(f"Done: #{follow_up_id} {title}")
     if following is not None:
         render.say(
             f"Follow-up #{following.id} {following.title} due "
-            f"{dates.describe(following.due_at, following.all_day)}"
+            f"{dates.describe(following.due_at, following.all_day, calendar=cal)}"
         )
 
 
@@ -206,9 +210,11 @@ def snooze(
     """
     from tinycrm.core import followups
     from tinycrm.domain import dates
+    from tinycrm.domain.due import whole_day
 
     now = state.now()
-    when = dates.parse_when(until, now)
+    cal = state.calendar()
+    when = dates.parse_when(until, now, calendar=cal)
     db = state.database()
     with db.transaction() as session:
         fu = followups.get_follow_up(session, follow_up_id)
@@ -218,8 +224,10 @@ def snooze(
     if as_json:
         render.print_json(data)
     else:
-        all_day = when.all_day and fu.all_day
-        render.say(f"Snoozed #{fu.id} {fu.title} until {dates.describe(target, all_day)}")
+        all_day = whole_day(target, fu.all_day, dates.local_tz())
+        render.say(
+            f"Snoozed #{fu.id} {fu.title} until {dates.describe(target, all_day, calendar=cal)}"
+        )
 
 
 def cancel(
@@ -271,5 +279,5 @@ def keep_in_touch(
         assert due is not None
         render.say(
             f"Keep in touch with #{data['id']} {data['name']} every {days} days; "
-            f"next touch due {dates.describe(due, True)}"
+            f"next touch due {dates.describe(due, True, calendar=state.calendar())}"
         )

@@ -107,7 +107,7 @@ def _when(value: str | None) -> str:
 
     from tinycrm.domain import dates
 
-    return dates.show(datetime.fromisoformat(value)) if value else ""
+    return dates.show(datetime.fromisoformat(value), calendar=state.calendar()) if value else ""
 
 
 def _short(value: Any) -> str:

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
 
 from tinycrm.errors import TinyCrmError, ValidationError
@@ -21,12 +22,14 @@ from tinycrm.errors import TinyCrmError, ValidationError
 
 @dataclass(frozen=True)
 class Field:
-    """One input of a form: its name, its label, what it holds, an example of what to type."""
+    """One input of a form: its name, its label, what it holds, an example of what to type,
+    and what it completes as it is typed (any other text is taken too)."""
 
     name: str
     label: str
     value: str = ""
     placeholder: str = ""
+    suggestions: tuple[str, ...] = ()
 
 
 class FieldError(ValidationError):
@@ -127,7 +130,14 @@ class FormDialog(ModalScreen[bool]):
             for item in self.fields:
                 with Horizontal(classes="form-row"):
                     yield Label(item.label, markup=False)
-                    yield Input(item.value, placeholder=item.placeholder, id=f"field-{item.name}")
+                    yield Input(
+                        item.value,
+                        placeholder=item.placeholder,
+                        id=f"field-{item.name}",
+                        suggester=SuggestFromList(item.suggestions, case_sensitive=False)
+                        if item.suggestions
+                        else None,
+                    )
             yield Static("", id="form-error", markup=False)
             with Horizontal(id="form-buttons"):
                 yield Button(self.action, variant="primary", id="form-save")

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from tinycrm.domain.dates import local_tz, to_local
+from tinycrm.domain.dates import ISO_CALENDAR, Calendar, local_tz, to_local
 from tinycrm.tui import actions, follow_ups
 from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.messages import RowChosen
@@ -42,15 +42,17 @@ ORDER = {"overdue": 0, "today": 1, "upcoming": 2}
 Row = dict[str, Any]
 
 
-def follow_up_row(item: AgendaItem, tz: tzinfo) -> Row:
-    """One line of the agenda for a follow-up (its time shown in `tz`)."""
+def follow_up_row(item: AgendaItem, tz: tzinfo, calendar: Calendar = ISO_CALENDAR) -> Row:
+    """One line of the agenda for a follow-up (its time shown in `tz`, its day as the
+    calendar shows days)."""
     fu = item.follow_up
     due = to_local(item.due, tz)
+    day = calendar.show_day(due.date())
     return {
         "kind": FOLLOW_UP,
         "id": fu.id,
         "when": item.bucket,
-        "due": due.strftime("%Y-%m-%d" if fu.all_day else "%Y-%m-%d %H:%M"),
+        "due": day if item.all_day else f"{day} {due.strftime('%H:%M')}",
         "title": fu.title + (" (snoozed)" if fu.snoozed_until else ""),
         "deal": item.deal_title or "",
         "contact": item.contact_name or "",
@@ -60,13 +62,13 @@ def follow_up_row(item: AgendaItem, tz: tzinfo) -> Row:
     }
 
 
-def touch_row(touch: TouchDue, bucket: str, tz: tzinfo) -> Row:
+def touch_row(touch: TouchDue, bucket: str, tz: tzinfo, calendar: Calendar = ISO_CALENDAR) -> Row:
     """One line of the agenda for a contact due for a touch (its day in `tz`)."""
     return {
         "kind": TOUCH,
         "id": touch.contact_id,
         "when": bucket,
-        "due": to_local(touch.due, tz).strftime("%Y-%m-%d"),
+        "due": calendar.show_day(to_local(touch.due, tz).date()),
         "title": f"↺ keep in touch (every {touch.cadence_days} days)",
         "deal": "",
         "contact": touch.contact_name,
@@ -126,8 +128,9 @@ class AgendaScreen(CrmScreen[None]):
         with app.db.snapshot() as session:
             items = agenda.agenda(session, now, days=self.days, tz=tz)
             touches = agenda.touches(session, now, days=self.days, tz=tz)
-        rows = [follow_up_row(item, tz) for item in items]
-        rows += [touch_row(touch, bucket, tz) for touch, bucket in touches]
+        cal = app.calendar
+        rows = [follow_up_row(item, tz, cal) for item in items]
+        rows += [touch_row(touch, bucket, tz, cal) for touch, bucket in touches]
         rows.sort(key=lambda row: row["order"])
         if not get_current_worker().is_cancelled:
             app.call_from_thread(self._show, rows, patches)
@@ -173,7 +176,9 @@ class AgendaScreen(CrmScreen[None]):
             return
         tz = local_tz()
         for item in items:
-            bisect.insort(rows, follow_up_row(item, tz), key=lambda row: row["order"])
+            bisect.insort(
+                rows, follow_up_row(item, tz, self.app.calendar), key=lambda row: row["order"]
+            )
         self.rows = rows
         self._patches += 1
         self._redraw()
