@@ -102,15 +102,28 @@ class CsvRows:
     rows: list[tuple[int, list[str]]]
 
 
+def skip_preamble(text: str) -> tuple[str, int]:
+    """Return the text from its header row on, and how many lines came before it: LinkedIn's
+    Connections.csv starts with a "Notes:" line and a quoted note, then a blank line."""
+    first = text.split("\n", 1)[0].strip().strip('"').lower()
+    if first != "notes:":
+        return text, 0
+    lines = text.split("\n")
+    for n, line in enumerate(lines[1:], start=1):
+        if not line.strip():
+            return "\n".join(lines[n + 1 :]), n + 1
+    return text, 0
+
+
 def read_rows(text: str, kind: str, maps: dict[str, str], name: str) -> CsvRows:
     """Split a CSV text into rows and recognise its header; refuse an empty or unknown file."""
     if not text.strip():
         raise ValidationError(f"{name} is empty; nothing was imported")
-    offset = 0
+    text, offset = skip_preamble(text)
     first, _, rest = text.partition("\n")
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
         # Excel's hint line, e.g. "sep=;", names the delimiter
-        delimiter, text, offset = first.strip()[4], rest, 1
+        delimiter, text, offset = first.strip()[4], rest, offset + 1
     else:
         delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
@@ -168,6 +181,22 @@ def lifecycle_value(value: str) -> str:
     return found
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2}) ([a-z]{3}) (\d{4})")
+
+
+def _day(value: str) -> str:
+    """Read a day as LinkedIn writes it ('03 Jan 2023') or as an ISO date; return it as an ISO
+    date, or raise RowError (never a guess)."""
+    match = _DAY_MONTH_YEAR.fullmatch(value.strip().lower())
+    try:
+        if match and match[2] in _MONTHS:
+            return date(int(match[3]), _MONTHS.index(match[2]) + 1, int(match[1])).isoformat()
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise RowError(f"cannot read the date {value!r} (write it as 2026-12-31)") from None
+
+
 def _uuid(value: str) -> str:
     found = uuid_key(value)
     if found is None:
@@ -194,8 +223,12 @@ def contact_from_row(line: int, layout: Layout, row: list[str]) -> ContactIn:
             rec.uuid = _uuid(value)
         elif field == "uid":
             rec.uid = value  # a vCard UID from another address book, any form
+        elif field == "connected_on":
+            rec.custom["connected_on"] = _day(value)
         elif field.startswith("custom."):
             rec.custom[field[7:]] = value
+        elif field == "custom":  # Google's "Custom Field 1 - Value", named by its label
+            rec.custom[label or "custom"] = value
         elif field in ("name", "first_name", "middle_name", "last_name"):
             parts[field] = value
         else:

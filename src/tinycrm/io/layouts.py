@@ -1,5 +1,5 @@
-"""CSV header layouts of other tools (Google Contacts, Outlook, HubSpot, Pipedrive) and plain
-ones: which column holds which field."""
+"""CSV header layouts of other tools (Google Contacts, Outlook, HubSpot, Pipedrive, LinkedIn)
+and plain ones: which column holds which field."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ KINDS = ("contacts", "companies", "deals")
 FIELDS: dict[str, tuple[str, ...]] = {
     "contacts": (
         "name", "first_name", "middle_name", "last_name", "email", "phone", "url", "company",
-        "title", "tags", "source", "notes", "lifecycle", "uuid", "uid",
+        "title", "tags", "source", "notes", "lifecycle", "uuid", "uid", "connected_on",
     ),
     "companies": ("name", "domain", "industry", "size", "notes", "tags", "uuid"),
     "deals": (
@@ -43,11 +43,13 @@ _CONTACTS = {
     "mobile phone number": "phone:mobile", "cell": "phone:mobile", "work phone": "phone:work",
     "business phone": "phone:work", "business phone 2": "phone:work",
     "company main phone": "phone:work", "home phone": "phone:home", "home phone 2": "phone:home",
-    "other phone": "phone:other",
+    "other phone": "phone:other", "primary phone": "phone", "car phone": "phone:car",
+    "pager": "phone:pager",
     "company": "company", "company name": "company", "organization": "company",
     "organisation": "company", "organization name": "company", "account name": "company",
-    "title": "title", "job title": "title", "position": "title", "role": "title",
-    "organization title": "title",
+    "associated company": "company", "additional email addresses": "email",
+    "website url": "url", "title": "title", "job title": "title", "position": "title",
+    "role": "title", "organization title": "title",
     "tags": "tags", "tag": "tags", "labels": "tags", "label": "tags", "categories": "tags",
     "group membership": "tags",
     "source": "source", "lead source": "source", "original source": "source",
@@ -87,11 +89,17 @@ ALIASES = {
     "companies": {**_OWN, **_COMPANIES},
     "deals": {**_OWN, **_DEALS},
 }
-# Outlook's "Title" is a courtesy title (Mr., Dr.), its job title is "Job Title".
-_OUTLOOK = {"title": "ignore", "suffix": "ignore", "e-mail display name": "ignore"}
+# Outlook's "Title" is a courtesy title (Mr., Dr.), its job title is "Job Title": it is named
+# among the columns not imported, never read as the job title.
+_OUTLOOK = {"title": None, "e-mail display name": "ignore"}
+# LinkedIn's Connections.csv: the profile's URL, and the day the seller connected.
+_LINKEDIN = {"url": "url:linkedin", "connected on": "connected_on"}
+# The header LinkedIn writes after its "Notes:" preamble, to recognise the layout by.
+_LINKEDIN_KEYS = {"first name", "last name", "url", "connected on"}
 
 _NUMBERED = re.compile(r"^(e-mail|email|phone|website) (\d+) - (value|label|type)$")
 _GOOGLE_ORG = re.compile(r"^organization (\d+) - (name|title)$")
+_GOOGLE_CUSTOM = re.compile(r"^custom field (\d+) - (value|label)$")
 _PIPEDRIVE = re.compile(r"^(person|deal|organization) - (.+)$")
 _LABELLED = re.compile(r"^(email|phone) - (\w+)$")
 
@@ -112,18 +120,26 @@ class Layout:
     name: str
     targets: dict[int, Target]
     ignored: list[str]
+    headers: list[str]
 
 
 def detect(headers: list[str]) -> str:
-    """Name the tool a header row comes from: google, outlook, hubspot, pipedrive or plain."""
+    """Name the tool a header row comes from: google, outlook, hubspot, pipedrive, linkedin or
+    plain."""
     keys = {fold(h) for h in headers}
+    if keys >= _LINKEDIN_KEYS:
+        return "linkedin"
     if any(_PIPEDRIVE.match(k) for k in keys):
         return "pipedrive"
-    if any(_NUMBERED.match(k) or _GOOGLE_ORG.match(k) for k in keys) or "group membership" in keys:
+    if (
+        any(_NUMBERED.match(k) or _GOOGLE_ORG.match(k) or _GOOGLE_CUSTOM.match(k) for k in keys)
+        or "group membership" in keys
+    ):
         return "google"
     if keys & {"e-mail address", "business phone", "e-mail 2 address"}:
         return "outlook"
-    if keys & {"lifecycle stage", "lead status", "record id", "contact owner"}:
+    if keys & {"lifecycle stage", "lead status", "record id", "contact owner",
+               "associated company", "additional email addresses"}:  # fmt: skip
         return "hubspot"
     return "plain"
 
@@ -182,9 +198,11 @@ def parse_maps(maps: list[str]) -> dict[str, str]:
 def resolve(headers: list[str], kind: str, maps: dict[str, str]) -> Layout:
     """Map each column of a header row to a field; refuse a layout with no usable column."""
     name = detect(headers)
-    aliases = dict(ALIASES[kind])
+    aliases: dict[str, str | None] = dict(ALIASES[kind])
     if name == "outlook" and kind == "contacts":
         aliases.update(_OUTLOOK)
+    if name == "linkedin" and kind == "contacts":
+        aliases.update(_LINKEDIN)
     keys = [fold(h) for h in headers]
     index = {k: i for i, k in reversed(list(enumerate(keys)))}
     targets: dict[int, Target] = {}
@@ -210,6 +228,19 @@ def resolve(headers: list[str], kind: str, maps: dict[str, str]) -> Layout:
         if org and kind == "contacts":
             if org[1] == "1":
                 targets[i] = Target("company" if org[2] == "name" else "title")
+            else:
+                ignored.append(headers[i])  # a contact has one company
+            continue
+        custom = _GOOGLE_CUSTOM.match(key)
+        if custom and kind == "contacts":
+            if custom[2] == "value":
+                # a custom field named by the label beside it (a value without one is named
+                # among the ignored columns)
+                label_at = index.get(f"custom field {custom[1]} - label")
+                if label_at is None:
+                    ignored.append(headers[i])
+                else:
+                    targets[i] = Target("custom", None, label_at)
             continue
         field_text = aliases.get(key) or _pipedrive(key, kind)
         if field_text is None:
@@ -228,4 +259,4 @@ def resolve(headers: list[str], kind: str, maps: dict[str, str]) -> Layout:
             hint=f"name it with --map, e.g. --map '{headers[0] if headers else 'Column'}="
             f"{REQUIRED[kind][0]}'",
         )
-    return Layout(name, targets, ignored)
+    return Layout(name, targets, ignored, headers)

@@ -146,7 +146,7 @@ def import_csv(
     skip_bad: bool = SKIP_BAD,
     as_json: bool = JSON,
 ) -> None:
-    """Import a CSV export of Google Contacts, Outlook, HubSpot, Pipedrive, or a plain one.
+    """Import a CSV export of Google Contacts, Outlook, HubSpot, Pipedrive, LinkedIn or plain.
 
     Example: crm import csv contacts.csv --dry-run; crm import csv deals.csv --kind deals
     """
