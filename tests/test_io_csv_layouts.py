@@ -48,8 +48,10 @@ def test_linkedin_line_numbers_count_the_preamble(crm: Any, tmp_path: Path):
     text = (FIXTURES / "linkedin-connections.csv").read_text(encoding="utf-8")
     path = tmp_path / "Connections.csv"
     path.write_text(text.replace("arjun@example.com", "arjun@"), encoding="utf-8")
+    r = crm("import", "csv", str(path), "--dry-run", "--strict")
+    assert "line 6: column Email Address: not an email address: 'arjun@'" in r.stderr
     r = crm("import", "csv", str(path), "--dry-run")
-    assert "line 6: not an email address: 'arjun@'" in r.stderr
+    assert "  line 6, column Email Address: not an email address: 'arjun@'" in r.stdout
 
 
 def test_hubspot_associated_company_and_additional_emails(crm: Any, db_path: Path):

@@ -36,6 +36,12 @@ DRY_RUN = typer.Option(
     "(exit 1 if a row cannot be read).",
 )
 SKIP_BAD = typer.Option(False, "--skip-bad", help="Import the good rows even if some are bad.")
+STRICT = typer.Option(
+    False,
+    "--strict",
+    help="Refuse a row with a cell that cannot be read (an email, a date...), instead of "
+    "importing the row without that value.",
+)
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file (default: stdout).")
 SHOWN_LIKENESSES = 50  # possible duplicates listed in the summary; --json has them all
 TAG = typer.Option([], "--tag", help="Only records with this tag (repeatable: all must match).")
@@ -80,17 +86,26 @@ def _show(report: Any, as_json: bool) -> None:
     created, updated, skipped = report.count("create"), report.count("update"), report.count("skip")
     bad = len(report.problems)
     tail = f", {bad} bad row{'s' if bad != 1 else ''} skipped" if bad else ""
+    dropped = len(report.dropped)
+    left_out = f", {dropped} value{'s' if dropped != 1 else ''} left out" if dropped else ""
     where = f"{report.source} ({report.layout} layout)" if report.layout else report.source
     if report.dry_run:
         render.say(
             f"Dry run of {where}: would create {created}, update {updated}, skip {skipped}"
-            f"{tail.replace(' skipped', '')}; nothing was written"
+            f"{tail.replace(' skipped', '')}{left_out}; nothing was written"
         )
     else:
         render.say(
             f"Imported {report.kind} from {where}: {created} created, {updated} updated, "
-            f"{skipped} skipped{tail}"
+            f"{skipped} skipped{tail}{left_out}"
         )
+    if report.dropped:
+        render.say(
+            f"{dropped} value{'s' if dropped != 1 else ''} left out, the rest of the row"
+            " imported (--strict refuses such rows instead):"
+        )
+        for note in report.dropped:
+            render.say(f"  {render.shown(note.describe())}")
     if report.possible:
         n = len(report.possible)
         render.say(
@@ -123,7 +138,7 @@ def _run_import(work: Any, as_json: bool) -> None:
     _show(report, as_json)
 
 
-def _options(on_duplicate: str, dry_run: bool, skip_bad: bool) -> Any:
+def _options(on_duplicate: str, dry_run: bool, skip_bad: bool, strict: bool = False) -> Any:
     from tinycrm.io.imports import ImportOptions
 
     return ImportOptions(
@@ -131,6 +146,7 @@ def _options(on_duplicate: str, dry_run: bool, skip_bad: bool) -> Any:
         dry_run=dry_run,
         skip_bad=skip_bad,
         currency=state.settings().general.default_currency,
+        strict=strict,
     )
 
 
@@ -144,6 +160,7 @@ def import_csv(
     on_duplicate: str = ON_DUPLICATE,
     dry_run: bool = DRY_RUN,
     skip_bad: bool = SKIP_BAD,
+    strict: bool = STRICT,
     as_json: bool = JSON,
 ) -> None:
     """Import a CSV export of Google Contacts, Outlook, HubSpot, Pipedrive, LinkedIn or plain.
@@ -152,7 +169,7 @@ def import_csv(
     """
     from tinycrm.io.csvfiles import import_csv as run
 
-    options = _options(on_duplicate, dry_run, skip_bad)
+    options = _options(on_duplicate, dry_run, skip_bad, strict)
     db = state.database()
     _run_import(
         lambda progress: run(
