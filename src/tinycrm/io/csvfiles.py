@@ -332,12 +332,13 @@ def import_csv(
     """Import a CSV file of contacts, companies or deals; one transaction, one undo step."""
     from tinycrm.io import imports
     from tinycrm.io.layouts import KINDS, parse_maps
-    from tinycrm.io.sources import read_text
+    from tinycrm.io.sources import read_text, refuse_other_type
 
     if kind not in KINDS:
         raise UsageError(f"--kind takes contacts, companies or deals, not {kind!r}")
     options = options or imports.ImportOptions()
     text = read_text(path)
+    refuse_other_type(text, path.name, "csv", str(path))
     read = records_from_csv(
         text, kind, parse_maps(maps or []), path.name, options.currency, options.strict
     )
