@@ -3,13 +3,40 @@
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
+import sys
+from pathlib import Path, PosixPath
 
 from tinycrm.errors import NotFoundError, ValidationError
 
 
+class StdinPath(PosixPath):
+    """The file `-`: standard input. Named "stdin" in messages and summaries; never a folder."""
+
+    @property
+    def name(self) -> str:
+        """What messages call it."""
+        return "stdin"
+
+    def is_dir(self) -> bool:
+        """Standard input is one file."""
+        return False
+
+
+def given(path: Path) -> Path:
+    """Return the file an import was given: `-` means standard input."""
+    return StdinPath("-") if str(path) == "-" else path
+
+
 def read_bytes(path: Path) -> bytes:
-    """Return a file's bytes, or raise NotFoundError / ValidationError with the reason."""
+    """Return a file's bytes (standard input's, for `-`), or raise NotFoundError /
+    ValidationError with the reason."""
+    if isinstance(path, StdinPath):
+        if sys.stdin is None or sys.stdin.isatty():
+            raise ValidationError(
+                "- reads the file from standard input, but nothing is piped into it",
+                hint="pipe a file in (crm import csv - < contacts.csv), or name the file",
+            )
+        return sys.stdin.buffer.read()
     try:
         return path.read_bytes()
     except FileNotFoundError:

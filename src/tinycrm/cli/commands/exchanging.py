@@ -42,7 +42,9 @@ STRICT = typer.Option(
     help="Refuse a row with a cell that cannot be read (an email, a date...), instead of "
     "importing the row without that value.",
 )
-OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file (default: stdout).")
+OUTPUT = typer.Option(
+    None, "--output", "-o", help="Write to this file (default, or -: standard output)."
+)
 SHOWN_LIKENESSES = 50  # possible duplicates listed in the summary; --json has them all
 TAG = typer.Option([], "--tag", help="Only records with this tag (repeatable: all must match).")
 
@@ -152,7 +154,7 @@ def _options(on_duplicate: str, dry_run: bool, skip_bad: bool, strict: bool = Fa
 
 @import_app.command("csv")
 def import_csv(
-    file: Path = typer.Argument(..., help="The CSV file."),
+    file: Path = typer.Argument(..., help="The CSV file (-: standard input)."),
     kind: str = KIND,
     mapping: list[str] = typer.Option(
         [], "--map", help="'Column=field' to say where a column goes (repeatable)."
@@ -168,7 +170,9 @@ def import_csv(
     Example: crm import csv contacts.csv --dry-run; crm import csv deals.csv --kind deals
     """
     from tinycrm.io.csvfiles import import_csv as run
+    from tinycrm.io.sources import given
 
+    file = given(file)
     options = _options(on_duplicate, dry_run, skip_bad, strict)
     db = state.database()
     _run_import(
@@ -181,7 +185,9 @@ def import_csv(
 
 @import_app.command("vcard")
 def import_vcard(
-    path: Path = typer.Argument(..., help="A .vcf file, or a folder of .vcf files."),
+    path: Path = typer.Argument(
+        ..., help="A .vcf file, or a folder of .vcf files (-: standard input)."
+    ),
     on_duplicate: str = typer.Option(
         "update",
         "--on-duplicate",
@@ -197,8 +203,10 @@ def import_vcard(
 
     Example: crm import vcard contacts.vcf; crm import vcard ~/.contacts/work/
     """
+    from tinycrm.io.sources import given
     from tinycrm.io.vcards import import_vcards
 
+    path = given(path)
     options = _options(on_duplicate, dry_run, skip_bad)
     db = state.database()
     _run_import(
@@ -211,22 +219,28 @@ def import_vcard(
 
 @import_app.command("json")
 def import_json(
-    file: Path = typer.Argument(..., help="A file written by `crm export json`."),
+    file: Path = typer.Argument(
+        ..., help="A file written by `crm export json` (-: standard input)."
+    ),
 ) -> None:
     """Restore a whole tinycrm export into an empty database.
 
     Example: crm --db restored.db import json backup.json
     """
     from tinycrm.io.archives import restore
+    from tinycrm.io.sources import given
 
+    file = given(file)
     counts = restore(state.database(), file)
     total = sum(counts.values())
     render.say(f"Restored {total} rows from {file.name} into {state.database().path}")
 
 
 def _write(text: str, output: Path | None) -> None:
-    if output is None:
+    """Write an export to its file, or to standard output (no -o, or -o -) and nothing else."""
+    if output is None or str(output) == "-":
         sys.stdout.write(text)
+        sys.stdout.flush()
         return
     from tinycrm.io.files import write_file
 
@@ -281,8 +295,11 @@ def export_vcard(
     Example: crm export vcard -o contacts.vcf; crm export vcard --dir ~/.contacts/crm
     """
     from tinycrm.core.listing import ListFilter
+    from tinycrm.errors import UsageError
     from tinycrm.io.vcards import export_vcards
 
+    if folder is not None and str(folder) == "-":
+        raise UsageError("--dir takes a folder; write the cards to standard output with -o -")
     flt = ListFilter(tags=tuple(tag), lifecycle=lifecycle, company=company, text=name)
     result = export_vcards(state.database(write=False), flt, version=version, folder=folder)
     if folder is not None:
