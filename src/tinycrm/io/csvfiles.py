@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -261,9 +261,13 @@ def records_from_csv(
     name: str,
     currency: str = "USD",
     strict: bool = False,
+    now: datetime | None = None,
 ) -> CsvRecords:
     """Read a whole CSV text as records of `kind`. A cell that cannot be read is left out of
-    its record and noted in `dropped`; with `strict`, its row is refused instead."""
+    its record and noted in `dropped`; with `strict`, its row is refused instead. `now`
+    is when the import runs (an interaction cannot have happened after it)."""
+    from tinycrm.io.activities import follow_up_from_row, interaction_from_row
+
     parsed = read_rows(text, kind, maps, name)
     layout = parsed.layout
     out = CsvRecords([], [], [], layout)
@@ -274,8 +278,12 @@ def records_from_csv(
                 out.records.append(checked(contact_from_row(cells)))
             elif kind == "companies":
                 out.records.append(checked(company_from_row(cells)))
-            else:
+            elif kind == "deals":
                 out.records.append(checked(deal_from_row(cells, currency)))
+            elif kind == "interactions":
+                out.records.append(interaction_from_row(cells, now or datetime.now(UTC)))
+            else:
+                out.records.append(follow_up_from_row(cells))
         except (RowError, ValueError) as exc:
             out.problems.append(Problem(line, str(exc)))
         else:
@@ -298,7 +306,17 @@ DEAL_COLUMNS = (
     "expected_close", "contact", "contact_email", "company", "lost_reason", "tags", "notes",
     "closed_at", "created_at", "updated_at",
 )  # fmt: skip
-COLUMNS = {"contacts": CONTACT_COLUMNS, "companies": COMPANY_COLUMNS, "deals": DEAL_COLUMNS}
+INTERACTION_COLUMNS = (
+    "id", "uuid", "contact", "deal", "kind", "direction", "when", "summary", "created_at",
+)  # fmt: skip
+FOLLOW_UP_COLUMNS = (
+    "id", "uuid", "contact", "deal", "title", "due", "all_day", "recurrence", "status",
+    "snoozed_until", "priority", "completed_at", "created_at",
+)  # fmt: skip
+COLUMNS = {
+    "contacts": CONTACT_COLUMNS, "companies": COMPANY_COLUMNS, "deals": DEAL_COLUMNS,
+    "interactions": INTERACTION_COLUMNS, "follow-ups": FOLLOW_UP_COLUMNS,
+}  # fmt: skip
 
 
 def write_csv(kind: str, rows: list[dict[str, Any]], out: io.TextIOBase | Any) -> int:
@@ -329,18 +347,24 @@ def import_csv(
     now: datetime,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import a CSV file of contacts, companies or deals; one transaction, one undo step."""
+    """Import a CSV file of contacts, companies, deals, interactions or follow-ups; one
+    transaction, one undo step."""
     from tinycrm.io import imports
     from tinycrm.io.layouts import KINDS, parse_maps
     from tinycrm.io.sources import read_text, refuse_other_type
 
     if kind not in KINDS:
-        raise UsageError(f"--kind takes contacts, companies or deals, not {kind!r}")
+        raise UsageError(f"--kind takes {', '.join(KINDS)}, not {kind!r}")
     options = options or imports.ImportOptions()
+    if kind in ("interactions", "follow-ups") and options.on_duplicate != "skip":
+        raise UsageError(
+            f"--on-duplicate {options.on_duplicate} is for contacts, companies and deals;"
+            f" {kind} already here are skipped"
+        )
     text = read_text(path)
     refuse_other_type(text, path.name, "csv", str(path))
     read = records_from_csv(
-        text, kind, parse_maps(maps or []), path.name, options.currency, options.strict
+        text, kind, parse_maps(maps or []), path.name, options.currency, options.strict, now
     )
     records = read.records
     report = ImportReport(kind, path.name, read.layout.name, options.dry_run)
@@ -351,4 +375,6 @@ def import_csv(
         return imports.import_contacts(db, records, report, options, now, progress)
     if kind == "companies":
         return imports.import_companies(db, records, report, options, now, progress)
-    return imports.import_deals(db, records, report, options, now, progress)
+    if kind == "deals":
+        return imports.import_deals(db, records, report, options, now, progress)
+    return imports.import_activities(db, kind, records, report, options, now, progress)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from tinycrm.domain.text import fold
 from tinycrm.errors import UsageError, ValidationError
 
-KINDS = ("contacts", "companies", "deals")
+KINDS = ("contacts", "companies", "deals", "interactions", "follow-ups")
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "contacts": (
@@ -22,11 +22,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "expected_close", "probability", "contact", "contact_email", "company", "notes", "tags",
         "uuid",
     ),
+    "interactions": ("contact", "deal", "kind", "direction", "when", "summary", "uuid"),
+    "follow-ups": (
+        "contact", "deal", "title", "due", "all_day", "recurrence", "status", "snoozed_until",
+        "priority", "completed_at", "uuid",
+    ),
 }  # fmt: skip
 REQUIRED = {
     "contacts": ("name", "first_name", "last_name", "email"),
     "companies": ("name",),
     "deals": ("title",),
+    "interactions": ("summary",),
+    "follow-ups": ("title",),
 }
 
 _CONTACTS = {
@@ -82,12 +89,33 @@ _DEALS = {
     "organization name": "company", "notes": "notes", "tags": "tags", "labels": "tags",
     "label": "tags", "uuid": "uuid",
 }  # fmt: skip
+# who an interaction or a follow-up is about
+_ABOUT = {
+    "contact": "contact", "person": "contact", "contact email": "contact",
+    "contact_email": "contact", "email": "contact", "contact name": "contact", "deal": "deal",
+    "deal title": "deal", "deal name": "deal", "uuid": "uuid",
+}  # fmt: skip
+_INTERACTIONS = {
+    **_ABOUT, "kind": "kind", "type": "kind", "direction": "direction", "when": "when",
+    "at": "when", "date": "when", "occurred at": "when", "occurred_at": "when",
+    "summary": "summary", "subject": "summary", "note": "summary", "notes": "summary",
+}  # fmt: skip
+_FOLLOW_UPS = {
+    **_ABOUT, "title": "title", "task": "title", "subject": "title", "due": "due",
+    "due at": "due", "due_at": "due", "due date": "due", "all_day": "all_day",
+    "all-day": "all_day", "all day": "all_day", "recurrence": "recurrence", "rrule": "recurrence",
+    "repeat": "recurrence", "status": "status", "snoozed_until": "snoozed_until",
+    "snoozed until": "snoozed_until", "priority": "priority", "completed_at": "completed_at",
+    "completed at": "completed_at", "completed": "completed_at",
+}  # fmt: skip
 # tinycrm's own export columns that an import does not take back
 _OWN = {"id": "ignore", "created_at": "ignore", "updated_at": "ignore", "closed_at": "ignore"}
 ALIASES = {
     "contacts": {**_OWN, **_CONTACTS},
     "companies": {**_OWN, **_COMPANIES},
     "deals": {**_OWN, **_DEALS},
+    "interactions": {**_OWN, **_INTERACTIONS},
+    "follow-ups": {**_OWN, **_FOLLOW_UPS},
 }
 # Outlook's "Title" is a courtesy title (Mr., Dr.), its job title is "Job Title": it is named
 # among the columns not imported, never read as the job title.
@@ -147,7 +175,7 @@ def detect(headers: list[str]) -> str:
 def _pipedrive(key: str, kind: str) -> str | None:
     """Return the field of a Pipedrive column ('Person - Email - Work')."""
     match = _PIPEDRIVE.match(key)
-    if not match:
+    if not match or kind not in ("contacts", "companies", "deals"):
         return None
     owner, rest = match.groups()
     if kind == "deals":

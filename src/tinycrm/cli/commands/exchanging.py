@@ -12,16 +12,19 @@ from tinycrm.cli import render, state
 from tinycrm.cli.options import JSON
 
 import_app = typer.Typer(
-    help="Import contacts, companies or deals (CSV, vCard) or a whole tinycrm export (JSON).",
+    help="Import contacts, companies, deals, interactions or follow-ups (CSV), contacts (vCard) "
+    "or a whole tinycrm export (JSON).",
     no_args_is_help=True,
 )
 export_app = typer.Typer(
-    help="Export contacts, companies, deals (CSV), contacts (vCard), follow-ups (iCalendar) "
-    "or everything (JSON).",
+    help="Export contacts, companies, deals, interactions, follow-ups (CSV), contacts (vCard), "
+    "follow-ups (iCalendar) or everything (JSON).",
     no_args_is_help=True,
 )
 
-KIND = typer.Option("contacts", "--kind", "-k", help="contacts, companies or deals.")
+KIND = typer.Option(
+    "contacts", "--kind", "-k", help="contacts, companies, deals, interactions or follow-ups."
+)
 ON_DUPLICATE = typer.Option(
     "skip",
     "--on-duplicate",
@@ -260,8 +263,9 @@ def export_csv(
     status: str | None = typer.Option(None, "--status", help="Deals: open, won or lost."),
     pipeline: str | None = typer.Option(None, "--pipeline", help="Deals: pipeline name."),
 ) -> None:
-    """Export contacts, companies or deals as CSV with stable columns (filters as in list).
+    """Export contacts, companies, deals, interactions or follow-ups as CSV (stable columns).
 
+    The filters are those of crm list, for contacts, companies and deals.
     Example: crm export csv --kind deals --status open -o deals.csv
     """
     import io as stringio
