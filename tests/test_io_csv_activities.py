@@ -170,6 +170,9 @@ def test_export_columns_and_wrong_calls(crm: Any, jane: Path, tmp_path: Path):
     assert "--on-duplicate update is for contacts, companies and deals" in r.stderr
     r = crm("import", "csv", str(path), "--kind", "follow-ups", "--json")
     assert json.loads(r.stdout)["skipped"] == 1
+    r = crm("import", "csv", str(path), "--kind", "follow-ups", "--map", "title=custom.x")
+    assert r.exit_code == 2
+    assert "--map title=custom.x: follow-ups have no custom fields" in r.stderr
 
 
 def _export_all(crm: Any, folder: Path, *db: str) -> None:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from tinycrm.domain.dates import at_local, local_tz
-from tinycrm.domain.values import FOLLOW_UP_STATUSES
+from tinycrm.domain.values import FOLLOW_UP_STATUSES, INTERACTION_KINDS
 from tinycrm.errors import ValidationError
-from tinycrm.io.csvcells import Cells, RowError
+from tinycrm.io.csvcells import Cells, RowError, uuid_value
 from tinycrm.io.records import Action, Problem
 from tinycrm.io.records import fold_key as fold
 from tinycrm.store.models import Contact, ContactEmail, Deal, FollowUp, Interaction
@@ -94,12 +94,6 @@ def _direction(value: str) -> str | None:
         raise RowError(exc.message + " (in or out)") from None
 
 
-def _uuid(value: str) -> str:
-    from tinycrm.io.csvcells import uuid_value
-
-    return uuid_value(value)
-
-
 def interaction_from_row(cells: Cells, now: datetime) -> InteractionIn:
     """Read one row as an interaction; its kind, time and summary are needed, and it must
     have happened."""
@@ -111,7 +105,7 @@ def interaction_from_row(cells: Cells, now: datetime) -> InteractionIn:
             try:
                 rec.kind = check_kind(value)
             except ValidationError as exc:
-                cells.refuse(f"{exc.message} ({', '.join(_kinds())})", value)
+                cells.refuse(f"{exc.message} ({', '.join(INTERACTION_KINDS)})", value)
         elif field == "when":
             try:
                 rec.at = _time(value)
@@ -120,7 +114,7 @@ def interaction_from_row(cells: Cells, now: datetime) -> InteractionIn:
         elif field == "direction":
             rec.direction = cells.read(value, _direction)
         elif field == "uuid":
-            rec.uuid = cells.read(value, _uuid)
+            rec.uuid = cells.read(value, uuid_value)
         else:
             setattr(rec, field, value)
     if not rec.summary.strip():
@@ -156,12 +150,6 @@ def _check_about(rec: InteractionIn | FollowUpIn) -> None:
     _check(rec.deal, "deal")
 
 
-def _kinds() -> tuple[str, ...]:
-    from tinycrm.domain.values import INTERACTION_KINDS
-
-    return INTERACTION_KINDS
-
-
 def follow_up_from_row(cells: Cells) -> FollowUpIn:
     """Read one row as a follow-up; its title and due time are needed."""
     from tinycrm.core.followups import check_rrule
@@ -169,9 +157,11 @@ def follow_up_from_row(cells: Cells) -> FollowUpIn:
     rec = FollowUpIn(cells.line)
     all_day: bool | None = None
     day_alone = False
+    due_text = ""
     rule: tuple[str, str] | None = None  # the text and its column, read once due is known
     for field, _label, value in cells:
         if field == "due":
+            due_text = value
             try:
                 rec.due, day_alone = moment(value)
             except RowError as exc:
@@ -190,7 +180,7 @@ def follow_up_from_row(cells: Cells) -> FollowUpIn:
         elif field == "priority":
             rec.priority = bool(cells.read(value, _yes_no))
         elif field == "uuid":
-            rec.uuid = cells.read(value, _uuid)
+            rec.uuid = cells.read(value, uuid_value)
         else:
             setattr(rec, field, value)
     if not rec.title.strip():
@@ -204,7 +194,7 @@ def follow_up_from_row(cells: Cells) -> FollowUpIn:
     _check_about(rec)
     rec.all_day = day_alone if all_day is None else all_day
     if rec.all_day and rec.due.astimezone(local_tz()).time() != time(0):
-        raise RowError(f"an all-day follow-up is due on a day, not at a time: {rec.due}")
+        raise RowError(f"an all-day follow-up is due on a day, not at a time: {due_text!r}")
     if rule is not None:
         text, cells.column = rule
         due = rec.due

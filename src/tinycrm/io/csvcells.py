@@ -51,7 +51,7 @@ def restore(text: str) -> str:
 
 
 class RowError(Exception):
-    """A cell that cannot be read exactly."""
+    """A row, or a cell of it, that cannot be read exactly."""
 
 
 class Cells:
@@ -85,7 +85,7 @@ class Cells:
             yield target.field, label, value
 
     def read(self, value: str, reader: Callable[[str], T]) -> T | None:
-        """Return `reader(value)`; a value it cannot read is dropped with a note (None), or,
+        """Return `reader(value)`; a value it cannot read is left out with a note (None), or,
         strict, refuses the row."""
         try:
             return reader(value)
@@ -94,7 +94,7 @@ class Cells:
             return None
 
     def refuse(self, reason: str, value: str, strict: bool = True) -> None:
-        """Refuse the row for the current cell (RowError), or note the value as dropped."""
+        """Refuse the row for the current cell (RowError), or note its value as left out."""
         if strict:
             raise RowError(f"column {self.column}: {reason}")
         self.dropped.append(Dropped(self.line, self.column, value, reason))

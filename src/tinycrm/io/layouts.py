@@ -201,6 +201,11 @@ def _pipedrive(key: str, kind: str) -> str | None:
 def _parse_target(text: str, kind: str, column: str) -> Target:
     """Read a --map target such as 'email', 'phone:mobile', 'custom.region' or 'ignore'."""
     value = text.strip()
+    if value.startswith("custom.") and kind in ("interactions", "follow-ups"):
+        raise UsageError(
+            f"--map {column}={text}: {kind} have no custom fields",
+            hint=f"fields: {', '.join(FIELDS[kind])}, ignore",
+        )
     if value == "ignore" or value.startswith("custom."):
         return Target(value)
     name, _, label = value.partition(":")
