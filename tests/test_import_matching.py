@@ -162,15 +162,15 @@ def test_dry_run_with_bad_rows_exits_1_like_the_import(
     before = snapshot_of(db_path)
     text = "name,email\nGood One,good@x.com\nBad One,not-an-email\n"
     path = write(tmp_path, "bad.csv", text)
-    r = crm("import", "csv", str(path), "--dry-run")
+    r = crm("import", "csv", str(path), "--dry-run", "--strict")
     assert r.exit_code == 1
-    assert "line 3: not an email address: 'not-an-email'" in r.stderr
+    assert "line 3: column email: not an email address: 'not-an-email'" in r.stderr
     assert "line 2: create Good One" in r.stdout
-    r = crm("import", "csv", str(path))
+    r = crm("import", "csv", str(path), "--strict")
     assert r.exit_code == 1
-    assert "line 3: not an email address: 'not-an-email'" in r.stderr
+    assert "line 3: column email: not an email address: 'not-an-email'" in r.stderr
     assert snapshot_of(db_path) == before
-    r = crm("import", "csv", str(path), "--dry-run", "--skip-bad")
+    r = crm("import", "csv", str(path), "--dry-run", "--skip-bad", "--strict")
     assert r.exit_code == 0, r.stderr
 
 

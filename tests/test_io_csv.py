@@ -180,7 +180,7 @@ def test_plain_layout_and_map(crm: Any, db_path: Path, tmp_path: Path):
     assert "no field 'nickname'" in r.stderr
 
 
-def test_bad_rows_write_nothing_unless_skipped(crm: Any, db_path: Path, tmp_path: Path):
+def test_strict_bad_rows_write_nothing_unless_skipped(crm: Any, db_path: Path, tmp_path: Path):
     text = (
         "name,email,phone\n"
         "Good One,good@x.com,+1 555 0100\n"
@@ -191,13 +191,13 @@ def test_bad_rows_write_nothing_unless_skipped(crm: Any, db_path: Path, tmp_path
     path = write(tmp_path, "bad.csv", text)
     open_db(db_path).dispose()
     before = snapshot_of(db_path)
-    r = crm("import", "csv", str(path))
+    r = crm("import", "csv", str(path), "--strict")
     assert r.exit_code == 1
-    assert "line 3: not an email address: 'not-an-email'" in r.stderr
-    assert "line 4: not a phone number: 'call me'" in r.stderr
+    assert "line 3: column email: not an email address: 'not-an-email'" in r.stderr
+    assert "line 4: column phone: not a phone number: 'call me'" in r.stderr
     assert "2 rows cannot be read; nothing was imported" in r.stderr
     assert snapshot_of(db_path) == before
-    r = crm("import", "csv", str(path), "--skip-bad")
+    r = crm("import", "csv", str(path), "--skip-bad", "--strict")
     assert r.exit_code == 0, r.stderr
     assert "2 created" in r.stdout and "2 bad rows skipped" in r.stdout
     assert [c[0] for c in contacts(db_path)] == ["Good One", "Good Two"]
@@ -213,12 +213,29 @@ def test_bad_deal_amount_and_date_and_stage(crm: Any, db_path: Path, tmp_path: P
     )
     open_db(db_path).dispose()
     before = snapshot_of(db_path)
-    r = crm("import", "csv", str(write(tmp_path, "d.csv", text)), "--kind", "deals")
+    path = write(tmp_path, "d.csv", text)
+    r = crm("import", "csv", str(path), "--kind", "deals", "--strict")
     assert r.exit_code == 1
-    assert "line 3: '12.345' has more decimals than USD allows" in r.stderr
-    assert "line 4: cannot read the date 'next week'" in r.stderr
+    assert "line 3: column value: '12.345' has more decimals than USD allows" in r.stderr
+    assert "line 4: column expected_close: cannot read the date 'next week'" in r.stderr
     assert "line 5: no single stage called 'Nowhere'" in r.stderr
     assert snapshot_of(db_path) == before
+    # without --strict the amount and the date are left out and named; a stage that names
+    # no stage still refuses its row (where the deal goes is not a value to leave out)
+    r = crm("import", "csv", str(path), "--kind", "deals")
+    assert r.exit_code == 1
+    assert "line 5: no single stage called 'Nowhere'" in r.stderr
+    assert "line 3: " not in r.stderr and "line 4: " not in r.stderr
+    assert snapshot_of(db_path) == before
+    r = crm("import", "csv", str(path), "--kind", "deals", "--skip-bad")
+    assert r.exit_code == 0, r.stderr
+    assert "3 created, 0 updated, 0 skipped, 1 bad row skipped, 2 values left out" in r.stdout
+    assert "  line 3, column value: '12.345' has more decimals than USD allows" in r.stdout
+    assert table_rows(db_path, "SELECT title, value, expected_close FROM deal ORDER BY id") == [
+        ("A", 500000, "2026-12-01"),
+        ("B", None, None),
+        ("C", 1000, None),
+    ]
 
 
 def test_duplicates_skip_update_merge(crm: Any, db_path: Path, tmp_path: Path):
@@ -462,10 +479,11 @@ def test_an_email_of_a_trashed_contact_is_a_bad_row(crm: Any, db_path: Path, tmp
 
 def test_excel_sep_line(crm: Any, db_path: Path, tmp_path: Path):
     text = "sep=;\r\nname;email;notes\r\nJane;jane@x.com;a, b\r\nBad;nope;\r\n"
-    r = crm("import", "csv", str(write(tmp_path, "x.csv", text, "cp1252")))
+    r = crm("import", "csv", str(write(tmp_path, "x.csv", text, "cp1252")), "--strict")
     assert r.exit_code == 1
-    assert "line 4: not an email address: 'nope'" in r.stderr
-    r = crm("import", "csv", str(write(tmp_path, "x.csv", text, "cp1252")), "--skip-bad")
+    assert "line 4: column email: not an email address: 'nope'" in r.stderr
+    path = write(tmp_path, "x.csv", text, "cp1252")
+    r = crm("import", "csv", str(path), "--skip-bad", "--strict")
     assert table_rows(db_path, "SELECT name, notes FROM contact") == [("Jane", "a, b")]
 
 

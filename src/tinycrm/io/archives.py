@@ -95,9 +95,10 @@ def dump(db: Database, now: datetime) -> str:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    from tinycrm.io.sources import read_text
+    from tinycrm.io.sources import read_text, refuse_other_type
 
     text = read_text(path)
+    refuse_other_type(text, path.name, "tinycrm", str(path))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -1,32 +1,41 @@
 """CSV import (any recognised layout, any common encoding and delimiter) and CSV export with
-stable columns."""
+stable columns. One cell is read in io.csvcells."""
 
 from __future__ import annotations
 
 import csv
 import io
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.domain.text import is_email
-from tinycrm.domain.values import DEAL_STATUSES, read_probability
+from tinycrm.domain.values import DEAL_STATUSES
 from tinycrm.errors import UsageError, ValidationError
+from tinycrm.io.csvcells import (
+    Cells,
+    close_date,
+    day,
+    domain,
+    email,
+    neutralise,
+    phone,
+    probability,
+    uuid_value,
+)
+from tinycrm.io.csvcells import RowError as RowError  # the vCard reader's too
+from tinycrm.io.csvcells import lifecycle_value as lifecycle_value
 from tinycrm.io.layouts import Layout, resolve
 from tinycrm.io.records import (
     CompanyIn,
     ContactIn,
     DealIn,
+    Dropped,
     ImportReport,
     Problem,
     checked,
-    phone_key,
     split_values,
     tag_name,
-    uuid_key,
 )
 
 if TYPE_CHECKING:
@@ -34,39 +43,6 @@ if TYPE_CHECKING:
     from tinycrm.store.db import Database
 
 DELIMITERS = ",;\t"
-_HUBSPOT_LIFECYCLE = {
-    "subscriber": "lead", "lead": "lead", "marketingqualifiedlead": "lead",
-    "marketing qualified lead": "lead", "salesqualifiedlead": "prospect",
-    "sales qualified lead": "prospect", "opportunity": "prospect", "customer": "customer",
-    "evangelist": "customer", "former customer": "former customer", "prospect": "prospect",
-    "other": "lead",
-}  # fmt: skip
-
-
-# A cell a spreadsheet would run as a formula starts with one of these (OWASP's list); the
-# export writes it with an apostrophe in front, and so a cell that starts with an apostrophe.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-
-
-def neutralise(text: str) -> str:
-    """Return a cell a spreadsheet shows as text, never runs: `'` before a leading = + - @
-    tab or carriage return, and before a leading `'` (so that import can take it off again).
-    A plain negative number (-12.50) is a number, not a formula, and is left as it is."""
-    if text.startswith((*FORMULA_STARTS, "'")) and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
-def restore(text: str) -> str:
-    """Undo `neutralise`: take off the apostrophe before a leading = + - @ tab, CR or `'`."""
-    if text.startswith("'") and text[1:2] and text[1:].startswith((*FORMULA_STARTS, "'")):
-        return text[1:]
-    return text
-
-
-class RowError(Exception):
-    """A cell that cannot be read exactly."""
 
 
 def sniff_delimiter(text: str) -> str:
@@ -102,15 +78,28 @@ class CsvRows:
     rows: list[tuple[int, list[str]]]
 
 
+def skip_preamble(text: str) -> tuple[str, int]:
+    """Return the text from its header row on, and how many lines came before it: LinkedIn's
+    Connections.csv starts with a "Notes:" line and a quoted note, then a blank line."""
+    first = text.split("\n", 1)[0].strip().strip('"').lower()
+    if first != "notes:":
+        return text, 0
+    lines = text.split("\n")
+    for n, line in enumerate(lines[1:], start=1):
+        if not line.strip():
+            return "\n".join(lines[n + 1 :]), n + 1
+    return text, 0
+
+
 def read_rows(text: str, kind: str, maps: dict[str, str], name: str) -> CsvRows:
     """Split a CSV text into rows and recognise its header; refuse an empty or unknown file."""
     if not text.strip():
         raise ValidationError(f"{name} is empty; nothing was imported")
-    offset = 0
+    text, offset = skip_preamble(text)
     first, _, rest = text.partition("\n")
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
         # Excel's hint line, e.g. "sep=;", names the delimiter
-        delimiter, text, offset = first.strip()[4], rest, 1
+        delimiter, text, offset = first.strip()[4], rest, offset + 1
     else:
         delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
@@ -130,72 +119,34 @@ def read_rows(text: str, kind: str, maps: dict[str, str], name: str) -> CsvRows:
     return CsvRows(layout, rows)
 
 
-def _cells(layout: Layout, row: list[str]) -> Iterator[tuple[str, str | None, str]]:
-    """Yield (field, label, value) for each non-empty mapped cell of a row."""
-    for i, target in layout.targets.items():
-        if i >= len(row):
-            continue
-        value = restore(row[i].strip())
-        if not value.strip():
-            continue
-        if "\r" in value:
-            value = value.replace("\r\n", "\n").replace("\r", "\n")
-        label = target.label
-        if target.label_column is not None and target.label_column < len(row):
-            label = row[target.label_column].strip().lstrip("* ").lower() or None
-        yield target.field, label, value
-
-
-def _email(value: str) -> str:
-    if not is_email(value):
-        raise RowError(f"not an email address: {value!r}")
-    return value
-
-
-def _phone(value: str) -> str:
-    key = phone_key(value)
-    if len(key.lstrip("+")) < 3 or any(c.isalpha() for c in value):
-        raise RowError(f"not a phone number: {value!r}")
-    return value
-
-
-def lifecycle_value(value: str) -> str:
-    """Read a lifecycle (tinycrm's own, or a HubSpot lifecycle stage), or raise RowError."""
-    key = " ".join(value.strip().lower().replace("-", " ").replace("_", " ").split())
-    found = _HUBSPOT_LIFECYCLE.get(key) or _HUBSPOT_LIFECYCLE.get(key.replace(" ", ""))
-    if found is None:
-        raise RowError(f"not a lifecycle: {value!r} (lead, prospect, customer or former customer)")
-    return found
-
-
-def _uuid(value: str) -> str:
-    found = uuid_key(value)
-    if found is None:
-        raise RowError(f"not a UUID: {value!r}")
-    return found
-
-
-def contact_from_row(line: int, layout: Layout, row: list[str]) -> ContactIn:
+def contact_from_row(cells: Cells) -> ContactIn:
     """Read one CSV row as a contact, or raise RowError."""
     parts: dict[str, str] = {}
-    rec = ContactIn(line, "")
-    for field, label, value in _cells(layout, row):
+    rec = ContactIn(cells.line, "")
+    for field, label, value in cells:
         if field == "email":
-            rec.emails += [(_email(v), label) for v in split_values(value)]
+            rec.emails += [(e, label) for v in split_values(value) if (e := cells.read(v, email))]
         elif field == "phone":
-            rec.phones += [(_phone(v), label) for v in split_values(value, ";")]
+            phones = split_values(value, ";")
+            rec.phones += [(p, label) for v in phones if (p := cells.read(v, phone))]
         elif field == "url":
             rec.urls += [(v, label) for v in split_values(value, "; ")]
         elif field == "tags":
             rec.tags += [t for t in map(tag_name, split_values(value)) if t and t != "mycontacts"]
         elif field == "lifecycle":
-            rec.lifecycle = lifecycle_value(value)
+            rec.lifecycle = cells.read(value, lifecycle_value)
         elif field == "uuid":
-            rec.uuid = _uuid(value)
+            rec.uuid = cells.read(value, uuid_value)
         elif field == "uid":
             rec.uid = value  # a vCard UID from another address book, any form
+        elif field == "connected_on":
+            connected = cells.read(value, day)
+            if connected:
+                rec.custom["connected_on"] = connected
         elif field.startswith("custom."):
             rec.custom[field[7:]] = value
+        elif field == "custom":  # Google's "Custom Field 1 - Value", named by its label
+            rec.custom[label or "custom"] = value
         elif field in ("name", "first_name", "middle_name", "last_name"):
             parts[field] = value
         else:
@@ -207,26 +158,29 @@ def contact_from_row(line: int, layout: Layout, row: list[str]) -> ContactIn:
         if rec.emails:
             name = rec.emails[0][0]
         else:
-            raise RowError("no name and no email")
+            raise RowError("no name and no email" + _without(cells))
     rec.name = " ".join(name.split())
     rec.tags = list(dict.fromkeys(rec.tags))
     return rec
 
 
-def company_from_row(line: int, layout: Layout, row: list[str]) -> CompanyIn:
+def _without(cells: Cells) -> str:
+    """Say which cells were left out of a row that is refused for what they lacked."""
+    if not cells.dropped:
+        return ""
+    return " (" + "; ".join(f"column {d.column}: {d.reason}" for d in cells.dropped) + ")"
+
+
+def company_from_row(cells: Cells) -> CompanyIn:
     """Read one CSV row as a company, or raise RowError."""
-    rec = CompanyIn(line, "")
-    for field, _label, value in _cells(layout, row):
+    rec = CompanyIn(cells.line, "")
+    for field, _label, value in cells:
         if field == "tags":
             rec.tags += [t for t in map(tag_name, split_values(value)) if t]
         elif field == "uuid":
-            rec.uuid = _uuid(value)
+            rec.uuid = cells.read(value, uuid_value)
         elif field == "domain":
-            domain = value.lower().removeprefix("https://").removeprefix("http://")
-            domain = domain.removeprefix("www.").strip("/")
-            if " " in domain or "." not in domain:
-                raise RowError(f"not a domain: {value!r}")
-            rec.domain = domain
+            rec.domain = cells.read(value, domain)
         elif field.startswith("custom."):
             rec.custom[field[7:]] = value
         else:
@@ -236,45 +190,38 @@ def company_from_row(line: int, layout: Layout, row: list[str]) -> CompanyIn:
     return rec
 
 
-def deal_from_row(line: int, layout: Layout, row: list[str], currency: str) -> DealIn:
-    """Read one CSV row as a deal (amounts and dates exactly, or RowError)."""
+def deal_from_row(cells: Cells, currency: str) -> DealIn:
+    """Read one CSV row as a deal (amounts and dates exactly). A status or currency that cannot
+    be read refuses the row, whatever `strict` says: where the deal goes and what its amount
+    means depend on them."""
     from tinycrm.domain.money import check_currency, parse_money
 
-    rec = DealIn(line, "")
+    rec = DealIn(cells.line, "")
     raw_value = None
-    for field, _label, value in _cells(layout, row):
+    value_column = ""
+    for field, _label, value in cells:
         if field == "value":
-            raw_value = value
+            raw_value, value_column = value, cells.column
         elif field == "currency":
             try:
                 rec.currency = check_currency(value)
             except ValidationError as exc:
-                raise RowError(exc.message) from None
+                cells.refuse(exc.message, value)
         elif field == "expected_close":
-            try:
-                rec.expected_close = (
-                    date.fromisoformat(value)
-                    if len(value) <= 10
-                    else datetime.fromisoformat(value).date()
-                )
-            except ValueError:
-                raise RowError(f"cannot read the date {value!r} (write it as 2026-12-31)") from None
+            rec.expected_close = cells.read(value, close_date)
         elif field == "probability":
-            try:
-                rec.probability = read_probability(value)
-            except ValidationError:
-                raise RowError(f"not a probability: {value!r} (0 to 100)") from None
+            rec.probability = cells.read(value, probability)
         elif field == "status":
             status = value.strip().lower()
             if status not in DEAL_STATUSES:
-                raise RowError(f"not a deal status: {value!r} (open, won or lost)")
+                cells.refuse(f"not a deal status: {value!r} (open, won or lost)", value)
             rec.status = status
         elif field == "contact_email":
-            rec.contact_email = _email(value)
+            rec.contact_email = cells.read(value, email)
         elif field == "tags":
             rec.tags += [t for t in map(tag_name, split_values(value)) if t]
         elif field == "uuid":
-            rec.uuid = _uuid(value)
+            rec.uuid = cells.read(value, uuid_value)
         elif field.startswith("custom."):
             rec.custom[field[7:]] = value
         else:
@@ -282,33 +229,66 @@ def deal_from_row(line: int, layout: Layout, row: list[str], currency: str) -> D
     if not rec.title:
         raise RowError("no deal title")
     if raw_value is not None:
-        try:
-            rec.value = parse_money(raw_value, rec.currency or currency)
-        except ValidationError as exc:
-            raise RowError(exc.message) from None
+        deal_currency = rec.currency or currency
+
+        def money(text: str) -> int:
+            try:
+                return parse_money(text, deal_currency)
+            except ValidationError as exc:
+                raise RowError(exc.message) from None
+
+        cells.column = value_column
+        rec.value = cells.read(raw_value, money)
     rec.tags = list(dict.fromkeys(rec.tags))
     return rec
 
 
+@dataclass
+class CsvRecords:
+    """What a CSV file holds: the records read, the rows that cannot be read, the values left
+    out of rows that were read, and the layout."""
+
+    records: list[Any]
+    problems: list[Problem]
+    dropped: list[Dropped]
+    layout: Layout
+
+
 def records_from_csv(
-    text: str, kind: str, maps: dict[str, str], name: str, currency: str = "USD"
-) -> tuple[list[Any], list[Problem], Layout]:
-    """Read a whole CSV text as records of `kind`, with the rows that cannot be read."""
+    text: str,
+    kind: str,
+    maps: dict[str, str],
+    name: str,
+    currency: str = "USD",
+    strict: bool = False,
+    now: datetime | None = None,
+) -> CsvRecords:
+    """Read a whole CSV text as records of `kind`. A cell that cannot be read is left out of
+    its record and noted in `dropped`; with `strict`, its row is refused instead. `now`
+    is when the import runs (an interaction cannot have happened after it)."""
+    from tinycrm.io.activities import follow_up_from_row, interaction_from_row
+
     parsed = read_rows(text, kind, maps, name)
     layout = parsed.layout
-    records: list[Any] = []
-    problems: list[Problem] = []
+    out = CsvRecords([], [], [], layout)
     for line, row in parsed.rows:
+        cells = Cells(line, layout, row, strict)
         try:
             if kind == "contacts":
-                records.append(checked(contact_from_row(line, layout, row)))
+                out.records.append(checked(contact_from_row(cells)))
             elif kind == "companies":
-                records.append(checked(company_from_row(line, layout, row)))
+                out.records.append(checked(company_from_row(cells)))
+            elif kind == "deals":
+                out.records.append(checked(deal_from_row(cells, currency)))
+            elif kind == "interactions":
+                out.records.append(interaction_from_row(cells, now or datetime.now(UTC)))
             else:
-                records.append(checked(deal_from_row(line, layout, row, currency)))
+                out.records.append(follow_up_from_row(cells))
         except (RowError, ValueError) as exc:
-            problems.append(Problem(line, str(exc)))
-    return records, problems, layout
+            out.problems.append(Problem(line, str(exc)))
+        else:
+            out.dropped += cells.dropped
+    return out
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -326,7 +306,17 @@ DEAL_COLUMNS = (
     "expected_close", "contact", "contact_email", "company", "lost_reason", "tags", "notes",
     "closed_at", "created_at", "updated_at",
 )  # fmt: skip
-COLUMNS = {"contacts": CONTACT_COLUMNS, "companies": COMPANY_COLUMNS, "deals": DEAL_COLUMNS}
+INTERACTION_COLUMNS = (
+    "id", "uuid", "contact", "deal", "kind", "direction", "when", "summary", "created_at",
+)  # fmt: skip
+FOLLOW_UP_COLUMNS = (
+    "id", "uuid", "contact", "deal", "title", "due", "all_day", "recurrence", "status",
+    "snoozed_until", "priority", "completed_at", "created_at",
+)  # fmt: skip
+COLUMNS = {
+    "contacts": CONTACT_COLUMNS, "companies": COMPANY_COLUMNS, "deals": DEAL_COLUMNS,
+    "interactions": INTERACTION_COLUMNS, "follow-ups": FOLLOW_UP_COLUMNS,
+}  # fmt: skip
 
 
 def write_csv(kind: str, rows: list[dict[str, Any]], out: io.TextIOBase | Any) -> int:
@@ -357,23 +347,34 @@ def import_csv(
     now: datetime,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import a CSV file of contacts, companies or deals; one transaction, one undo step."""
+    """Import a CSV file of contacts, companies, deals, interactions or follow-ups; one
+    transaction, one undo step."""
     from tinycrm.io import imports
     from tinycrm.io.layouts import KINDS, parse_maps
-    from tinycrm.io.sources import read_text
+    from tinycrm.io.sources import read_text, refuse_other_type
 
     if kind not in KINDS:
-        raise UsageError(f"--kind takes contacts, companies or deals, not {kind!r}")
+        raise UsageError(f"--kind takes {', '.join(KINDS)}, not {kind!r}")
     options = options or imports.ImportOptions()
+    if kind in ("interactions", "follow-ups") and options.on_duplicate != "skip":
+        raise UsageError(
+            f"--on-duplicate {options.on_duplicate} is for contacts, companies and deals;"
+            f" {kind} already here are skipped"
+        )
     text = read_text(path)
-    records, problems, layout = records_from_csv(
-        text, kind, parse_maps(maps or []), path.name, options.currency
+    refuse_other_type(text, path.name, "csv", str(path))
+    read = records_from_csv(
+        text, kind, parse_maps(maps or []), path.name, options.currency, options.strict, now
     )
-    report = ImportReport(kind, path.name, layout.name, options.dry_run)
-    report.problems = problems
-    report.ignored_columns = layout.ignored
+    records = read.records
+    report = ImportReport(kind, path.name, read.layout.name, options.dry_run)
+    report.problems = read.problems
+    report.dropped = read.dropped
+    report.ignored_columns = read.layout.ignored
     if kind == "contacts":
         return imports.import_contacts(db, records, report, options, now, progress)
     if kind == "companies":
         return imports.import_companies(db, records, report, options, now, progress)
-    return imports.import_deals(db, records, report, options, now, progress)
+    if kind == "deals":
+        return imports.import_deals(db, records, report, options, now, progress)
+    return imports.import_activities(db, kind, records, report, options, now, progress)

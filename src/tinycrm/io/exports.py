@@ -22,6 +22,8 @@ from tinycrm.store.models import (
     ContactUrl,
     Deal,
     DealTag,
+    FollowUp,
+    Interaction,
     Pipeline,
     Stage,
     Tag,
@@ -216,14 +218,93 @@ def deal_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
     return [rows[i] for i in ids]
 
 
+def _names(conn: Connection) -> tuple[dict[int, str], dict[int, str]]:
+    """Return how an export names each contact (its primary email, else its name: what an
+    import resolves exactly) and each deal (its title)."""
+    contacts = {cid: name for cid, name in conn.execute(select(Contact.id, Contact.name))}
+    for cid, email in conn.execute(
+        select(ContactEmail.contact_id, ContactEmail.email).order_by(
+            ContactEmail.is_primary, col(ContactEmail.id).desc()
+        )
+    ):
+        contacts[cid] = email  # the last one seen: the primary one
+    deals = {did: title for did, title in conn.execute(select(Deal.id, Deal.title))}
+    return contacts, deals
+
+
+def interaction_rows(db: Database) -> list[dict[str, Any]]:
+    """Return every interaction not in the trash, oldest first, for CSV."""
+    with db.snapshot() as session:
+        conn = session.connection()
+        contacts, deals = _names(conn)
+        return [
+            {
+                "id": r.id,
+                "uuid": r.uuid,
+                "contact": contacts.get(r.contact_id) if r.contact_id else None,
+                "deal": deals.get(r.deal_id) if r.deal_id else None,
+                "kind": r.kind,
+                "direction": r.direction,
+                "when": iso(r.occurred_at),
+                "summary": r.summary,
+                "created_at": iso(r.created_at),
+            }
+            for r in conn.execute(
+                select(Interaction)
+                .where(query.live(Interaction))
+                .order_by(col(Interaction.occurred_at), col(Interaction.id))
+            )
+        ]
+
+
+def follow_up_rows(db: Database) -> list[dict[str, Any]]:
+    """Return every follow-up not in the trash (open, done or cancelled), by due time, for
+    CSV: an all-day one is due on its local day (`2026-12-01`), another at a UTC time."""
+    from tinycrm.domain.dates import to_local
+
+    with db.snapshot() as session:
+        conn = session.connection()
+        contacts, deals = _names(conn)
+        return [
+            {
+                "id": r.id,
+                "uuid": r.uuid,
+                "contact": contacts.get(r.contact_id) if r.contact_id else None,
+                "deal": deals.get(r.deal_id) if r.deal_id else None,
+                "title": r.title,
+                "due": to_local(r.due_at).date().isoformat() if r.all_day else iso(r.due_at),
+                "all_day": "true" if r.all_day else "false",
+                "recurrence": r.rrule,
+                "status": r.status,
+                "snoozed_until": iso(r.snoozed_until),
+                "priority": "true" if r.priority else "false",
+                "completed_at": iso(r.completed_at),
+                "created_at": iso(r.created_at),
+            }
+            for r in conn.execute(
+                select(FollowUp)
+                .where(query.live(FollowUp))
+                .order_by(col(FollowUp.due_at), col(FollowUp.id))
+            )
+        ]
+
+
 def export_rows(db: Database, kind: str, flt: ListFilter) -> list[dict[str, Any]]:
-    """Return the rows of a CSV export of contacts, companies or deals."""
+    """Return the rows of a CSV export of contacts, companies, deals, interactions or
+    follow-ups (these two whole: the list filters are not theirs)."""
+    from tinycrm.core.listing import ListFilter
     from tinycrm.errors import UsageError
 
+    if kind in ("interactions", "follow-ups"):
+        if flt != ListFilter():
+            raise UsageError(f"the filters of crm list do not apply to {kind}; export them all")
+        return interaction_rows(db) if kind == "interactions" else follow_up_rows(db)
     if kind == "contacts":
         return contact_csv_rows(contacts(db, contact_ids(db, flt)))
     if kind == "companies":
         return company_rows(db, flt)
     if kind == "deals":
         return deal_rows(db, flt)
-    raise UsageError(f"--kind takes contacts, companies or deals, not {kind!r}")
+    raise UsageError(
+        f"--kind takes contacts, companies, deals, interactions or follow-ups, not {kind!r}"
+    )

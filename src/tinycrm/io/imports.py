@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     from tinycrm.store.db import Database
 
 Progress = Callable[[int, int], None]
-__all__ = ["ImportOptions", "Progress", "import_companies", "import_contacts", "import_deals"]
+__all__ = [
+    "ImportOptions", "Progress", "import_activities", "import_companies", "import_contacts",
+    "import_deals",
+]  # fmt: skip
 
 
 def _run(
@@ -108,3 +111,23 @@ def import_deals(
         return DealImport(ctx, policy, options.currency, report)
 
     return _run(db, "deals", records, report, options, now, progress, make)
+
+
+def import_activities(
+    db: Database,
+    kind: str,
+    records: Sequence[Any],
+    report: ImportReport,
+    options: ImportOptions,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import interactions or follow-ups (`kind`), about contacts and deals already here."""
+    from tinycrm.io.activities import ActivityImport
+
+    table = "interaction" if kind == "interactions" else "follow_up"
+
+    def make(ctx: Context, _policy: str) -> ActivityImport:
+        return ActivityImport(ctx, table)
+
+    return _run(db, kind, records, report, options, now, progress, make)

@@ -1,5 +1,5 @@
-"""CSV header layouts of other tools (Google Contacts, Outlook, HubSpot, Pipedrive) and plain
-ones: which column holds which field."""
+"""CSV header layouts of other tools (Google Contacts, Outlook, HubSpot, Pipedrive, LinkedIn)
+and plain ones: which column holds which field."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from tinycrm.domain.text import fold
 from tinycrm.errors import UsageError, ValidationError
 
-KINDS = ("contacts", "companies", "deals")
+KINDS = ("contacts", "companies", "deals", "interactions", "follow-ups")
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "contacts": (
         "name", "first_name", "middle_name", "last_name", "email", "phone", "url", "company",
-        "title", "tags", "source", "notes", "lifecycle", "uuid", "uid",
+        "title", "tags", "source", "notes", "lifecycle", "uuid", "uid", "connected_on",
     ),
     "companies": ("name", "domain", "industry", "size", "notes", "tags", "uuid"),
     "deals": (
@@ -22,11 +22,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "expected_close", "probability", "contact", "contact_email", "company", "notes", "tags",
         "uuid",
     ),
+    "interactions": ("contact", "deal", "kind", "direction", "when", "summary", "uuid"),
+    "follow-ups": (
+        "contact", "deal", "title", "due", "all_day", "recurrence", "status", "snoozed_until",
+        "priority", "completed_at", "uuid",
+    ),
 }  # fmt: skip
 REQUIRED = {
     "contacts": ("name", "first_name", "last_name", "email"),
     "companies": ("name",),
     "deals": ("title",),
+    "interactions": ("summary",),
+    "follow-ups": ("title",),
 }
 
 _CONTACTS = {
@@ -43,11 +50,13 @@ _CONTACTS = {
     "mobile phone number": "phone:mobile", "cell": "phone:mobile", "work phone": "phone:work",
     "business phone": "phone:work", "business phone 2": "phone:work",
     "company main phone": "phone:work", "home phone": "phone:home", "home phone 2": "phone:home",
-    "other phone": "phone:other",
+    "other phone": "phone:other", "primary phone": "phone", "car phone": "phone:car",
+    "pager": "phone:pager",
     "company": "company", "company name": "company", "organization": "company",
     "organisation": "company", "organization name": "company", "account name": "company",
-    "title": "title", "job title": "title", "position": "title", "role": "title",
-    "organization title": "title",
+    "associated company": "company", "additional email addresses": "email",
+    "website url": "url", "title": "title", "job title": "title", "position": "title",
+    "role": "title", "organization title": "title",
     "tags": "tags", "tag": "tags", "labels": "tags", "label": "tags", "categories": "tags",
     "group membership": "tags",
     "source": "source", "lead source": "source", "original source": "source",
@@ -80,18 +89,45 @@ _DEALS = {
     "organization name": "company", "notes": "notes", "tags": "tags", "labels": "tags",
     "label": "tags", "uuid": "uuid",
 }  # fmt: skip
+# who an interaction or a follow-up is about
+_ABOUT = {
+    "contact": "contact", "person": "contact", "contact email": "contact",
+    "contact_email": "contact", "email": "contact", "contact name": "contact", "deal": "deal",
+    "deal title": "deal", "deal name": "deal", "uuid": "uuid",
+}  # fmt: skip
+_INTERACTIONS = {
+    **_ABOUT, "kind": "kind", "type": "kind", "direction": "direction", "when": "when",
+    "at": "when", "date": "when", "occurred at": "when", "occurred_at": "when",
+    "summary": "summary", "subject": "summary", "note": "summary", "notes": "summary",
+}  # fmt: skip
+_FOLLOW_UPS = {
+    **_ABOUT, "title": "title", "task": "title", "subject": "title", "due": "due",
+    "due at": "due", "due_at": "due", "due date": "due", "all_day": "all_day",
+    "all-day": "all_day", "all day": "all_day", "recurrence": "recurrence", "rrule": "recurrence",
+    "repeat": "recurrence", "status": "status", "snoozed_until": "snoozed_until",
+    "snoozed until": "snoozed_until", "priority": "priority", "completed_at": "completed_at",
+    "completed at": "completed_at", "completed": "completed_at",
+}  # fmt: skip
 # tinycrm's own export columns that an import does not take back
 _OWN = {"id": "ignore", "created_at": "ignore", "updated_at": "ignore", "closed_at": "ignore"}
 ALIASES = {
     "contacts": {**_OWN, **_CONTACTS},
     "companies": {**_OWN, **_COMPANIES},
     "deals": {**_OWN, **_DEALS},
+    "interactions": {**_OWN, **_INTERACTIONS},
+    "follow-ups": {**_OWN, **_FOLLOW_UPS},
 }
-# Outlook's "Title" is a courtesy title (Mr., Dr.), its job title is "Job Title".
-_OUTLOOK = {"title": "ignore", "suffix": "ignore", "e-mail display name": "ignore"}
+# Outlook's "Title" is a courtesy title (Mr., Dr.), its job title is "Job Title": it is named
+# among the columns not imported, never read as the job title.
+_OUTLOOK = {"title": None, "e-mail display name": "ignore"}
+# LinkedIn's Connections.csv: the profile's URL, and the day the seller connected.
+_LINKEDIN = {"url": "url:linkedin", "connected on": "connected_on"}
+# The header LinkedIn writes after its "Notes:" preamble, to recognise the layout by.
+_LINKEDIN_KEYS = {"first name", "last name", "url", "connected on"}
 
 _NUMBERED = re.compile(r"^(e-mail|email|phone|website) (\d+) - (value|label|type)$")
 _GOOGLE_ORG = re.compile(r"^organization (\d+) - (name|title)$")
+_GOOGLE_CUSTOM = re.compile(r"^custom field (\d+) - (value|label)$")
 _PIPEDRIVE = re.compile(r"^(person|deal|organization) - (.+)$")
 _LABELLED = re.compile(r"^(email|phone) - (\w+)$")
 
@@ -112,18 +148,26 @@ class Layout:
     name: str
     targets: dict[int, Target]
     ignored: list[str]
+    headers: list[str]
 
 
 def detect(headers: list[str]) -> str:
-    """Name the tool a header row comes from: google, outlook, hubspot, pipedrive or plain."""
+    """Name the tool a header row comes from: google, outlook, hubspot, pipedrive, linkedin or
+    plain."""
     keys = {fold(h) for h in headers}
+    if keys >= _LINKEDIN_KEYS:
+        return "linkedin"
     if any(_PIPEDRIVE.match(k) for k in keys):
         return "pipedrive"
-    if any(_NUMBERED.match(k) or _GOOGLE_ORG.match(k) for k in keys) or "group membership" in keys:
+    if (
+        any(_NUMBERED.match(k) or _GOOGLE_ORG.match(k) or _GOOGLE_CUSTOM.match(k) for k in keys)
+        or "group membership" in keys
+    ):
         return "google"
     if keys & {"e-mail address", "business phone", "e-mail 2 address"}:
         return "outlook"
-    if keys & {"lifecycle stage", "lead status", "record id", "contact owner"}:
+    if keys & {"lifecycle stage", "lead status", "record id", "contact owner",
+               "associated company", "additional email addresses"}:  # fmt: skip
         return "hubspot"
     return "plain"
 
@@ -131,7 +175,7 @@ def detect(headers: list[str]) -> str:
 def _pipedrive(key: str, kind: str) -> str | None:
     """Return the field of a Pipedrive column ('Person - Email - Work')."""
     match = _PIPEDRIVE.match(key)
-    if not match:
+    if not match or kind not in ("contacts", "companies", "deals"):
         return None
     owner, rest = match.groups()
     if kind == "deals":
@@ -157,6 +201,11 @@ def _pipedrive(key: str, kind: str) -> str | None:
 def _parse_target(text: str, kind: str, column: str) -> Target:
     """Read a --map target such as 'email', 'phone:mobile', 'custom.region' or 'ignore'."""
     value = text.strip()
+    if value.startswith("custom.") and kind in ("interactions", "follow-ups"):
+        raise UsageError(
+            f"--map {column}={text}: {kind} have no custom fields",
+            hint=f"fields: {', '.join(FIELDS[kind])}, ignore",
+        )
     if value == "ignore" or value.startswith("custom."):
         return Target(value)
     name, _, label = value.partition(":")
@@ -182,9 +231,11 @@ def parse_maps(maps: list[str]) -> dict[str, str]:
 def resolve(headers: list[str], kind: str, maps: dict[str, str]) -> Layout:
     """Map each column of a header row to a field; refuse a layout with no usable column."""
     name = detect(headers)
-    aliases = dict(ALIASES[kind])
+    aliases: dict[str, str | None] = dict(ALIASES[kind])
     if name == "outlook" and kind == "contacts":
         aliases.update(_OUTLOOK)
+    if name == "linkedin" and kind == "contacts":
+        aliases.update(_LINKEDIN)
     keys = [fold(h) for h in headers]
     index = {k: i for i, k in reversed(list(enumerate(keys)))}
     targets: dict[int, Target] = {}
@@ -210,6 +261,19 @@ def resolve(headers: list[str], kind: str, maps: dict[str, str]) -> Layout:
         if org and kind == "contacts":
             if org[1] == "1":
                 targets[i] = Target("company" if org[2] == "name" else "title")
+            else:
+                ignored.append(headers[i])  # a contact has one company
+            continue
+        custom = _GOOGLE_CUSTOM.match(key)
+        if custom and kind == "contacts":
+            if custom[2] == "value":
+                # a custom field named by the label beside it (a value without one is named
+                # among the ignored columns)
+                label_at = index.get(f"custom field {custom[1]} - label")
+                if label_at is None:
+                    ignored.append(headers[i])
+                else:
+                    targets[i] = Target("custom", None, label_at)
             continue
         field_text = aliases.get(key) or _pipedrive(key, kind)
         if field_text is None:
@@ -228,4 +292,4 @@ def resolve(headers: list[str], kind: str, maps: dict[str, str]) -> Layout:
             hint=f"name it with --map, e.g. --map '{headers[0] if headers else 'Column'}="
             f"{REQUIRED[kind][0]}'",
         )
-    return Layout(name, targets, ignored)
+    return Layout(name, targets, ignored, headers)

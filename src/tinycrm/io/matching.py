@@ -22,12 +22,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """How an import treats duplicates and bad rows."""
+    """How an import treats duplicates, bad rows and bad cells (`strict`: a cell that cannot
+    be read refuses its row, instead of being left out of it)."""
 
     on_duplicate: str = "skip"
     dry_run: bool = False
     skip_bad: bool = False
     currency: str = "USD"
+    strict: bool = False
 
     def __post_init__(self) -> None:
         if self.on_duplicate not in DUPLICATE_POLICIES:

@@ -84,6 +84,20 @@ class Problem:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A value left out of a row that was imported: the cell could not be read exactly."""
+
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def describe(self) -> str:
+        """Return the note as the summary lists it."""
+        return f"line {self.line}, column {self.column}: {self.reason}"
+
+
 @dataclass(slots=True)
 class Action:
     """What an import did (or would do) with one row: for a row that matched a record, the
@@ -143,6 +157,7 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     possible: list[Likeness] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)  # values left out of imported rows
     ignored_what: str = "columns"  # what ignored_columns names: CSV columns, vCard properties
     # the lines of won or lost deals dated at the import: no close date, or one still ahead
     undated_closed: list[int] = field(default_factory=list)
@@ -173,6 +188,10 @@ class ImportReport:
                 for a in self.actions
             ],
             "problems": [{"line": p.line, "reason": p.reason} for p in self.problems],
+            "dropped": [
+                {"line": d.line, "column": d.column, "value": d.value, "reason": d.reason}
+                for d in self.dropped
+            ],
             "ignored_columns": self.ignored_columns,
             "closed_at_import": self.undated_closed,
             "possible_duplicates": [

@@ -177,6 +177,9 @@ def parse_cards(text: str, name: str) -> list[Card]:
             hint="export the contacts again; the file was cut short",
         )
     if not cards:
+        from tinycrm.io.sources import refuse_other_type
+
+        refuse_other_type(text, name, "vcard")
         raise ValidationError(f"{name} holds no vCard (no BEGIN:VCARD); nothing was imported")
     return cards
 

@@ -34,6 +34,8 @@ ORDER = (
     "deal",
     "deal_tag",
     "stage_change",
+    "interaction",
+    "follow_up",
 )
 # Fewer rows than this go straight in, even into a table with triggers.
 STAGED_FROM = 50

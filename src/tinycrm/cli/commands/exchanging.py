@@ -12,16 +12,19 @@ from tinycrm.cli import render, state
 from tinycrm.cli.options import JSON
 
 import_app = typer.Typer(
-    help="Import contacts, companies or deals (CSV, vCard) or a whole tinycrm export (JSON).",
+    help="Import contacts, companies, deals, interactions or follow-ups (CSV), contacts (vCard) "
+    "or a whole tinycrm export (JSON).",
     no_args_is_help=True,
 )
 export_app = typer.Typer(
-    help="Export contacts, companies, deals (CSV), contacts (vCard), follow-ups (iCalendar) "
-    "or everything (JSON).",
+    help="Export contacts, companies, deals, interactions, follow-ups (CSV), contacts (vCard), "
+    "follow-ups (iCalendar) or everything (JSON).",
     no_args_is_help=True,
 )
 
-KIND = typer.Option("contacts", "--kind", "-k", help="contacts, companies or deals.")
+KIND = typer.Option(
+    "contacts", "--kind", "-k", help="contacts, companies, deals, interactions or follow-ups."
+)
 ON_DUPLICATE = typer.Option(
     "skip",
     "--on-duplicate",
@@ -36,7 +39,15 @@ DRY_RUN = typer.Option(
     "(exit 1 if a row cannot be read).",
 )
 SKIP_BAD = typer.Option(False, "--skip-bad", help="Import the good rows even if some are bad.")
-OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file (default: stdout).")
+STRICT = typer.Option(
+    False,
+    "--strict",
+    help="Refuse a row with a cell that cannot be read (an email, a date...), instead of "
+    "importing the row without that value.",
+)
+OUTPUT = typer.Option(
+    None, "--output", "-o", help="Write to this file (default, or -: standard output)."
+)
 SHOWN_LIKENESSES = 50  # possible duplicates listed in the summary; --json has them all
 TAG = typer.Option([], "--tag", help="Only records with this tag (repeatable: all must match).")
 
@@ -80,16 +91,18 @@ def _show(report: Any, as_json: bool) -> None:
     created, updated, skipped = report.count("create"), report.count("update"), report.count("skip")
     bad = len(report.problems)
     tail = f", {bad} bad row{'s' if bad != 1 else ''} skipped" if bad else ""
+    dropped = len(report.dropped)
+    left_out = f", {dropped} value{'s' if dropped != 1 else ''} left out" if dropped else ""
     where = f"{report.source} ({report.layout} layout)" if report.layout else report.source
     if report.dry_run:
         render.say(
             f"Dry run of {where}: would create {created}, update {updated}, skip {skipped}"
-            f"{tail.replace(' skipped', '')}; nothing was written"
+            f"{tail.replace(' skipped', '')}{left_out}; nothing was written"
         )
     else:
         render.say(
             f"Imported {report.kind} from {where}: {created} created, {updated} updated, "
-            f"{skipped} skipped{tail}"
+            f"{skipped} skipped{tail}{left_out}"
         )
     if report.undated_closed:
         n, lines = len(report.undated_closed), ", ".join(map(str, report.undated_closed[:10]))
@@ -98,6 +111,13 @@ def _show(report: Any, as_json: bool) -> None:
             f"{n} won or lost deal{'s' if n != 1 else ''} without a close date before today,"
             f" dated at the import: line{'s' if n != 1 else ''} {lines}{more}"
         )
+    if report.dropped:
+        render.say(
+            f"{dropped} value{'s' if dropped != 1 else ''} left out, the rest of the row"
+            " imported (--strict refuses such rows instead):"
+        )
+        for note in report.dropped:
+            render.say(f"  {render.shown(note.describe())}")
     if report.possible:
         n = len(report.possible)
         render.say(
@@ -130,7 +150,7 @@ def _run_import(work: Any, as_json: bool) -> None:
     _show(report, as_json)
 
 
-def _options(on_duplicate: str, dry_run: bool, skip_bad: bool) -> Any:
+def _options(on_duplicate: str, dry_run: bool, skip_bad: bool, strict: bool = False) -> Any:
     from tinycrm.io.imports import ImportOptions
 
     return ImportOptions(
@@ -138,12 +158,13 @@ def _options(on_duplicate: str, dry_run: bool, skip_bad: bool) -> Any:
         dry_run=dry_run,
         skip_bad=skip_bad,
         currency=state.settings().general.default_currency,
+        strict=strict,
     )
 
 
 @import_app.command("csv")
 def import_csv(
-    file: Path = typer.Argument(..., help="The CSV file."),
+    file: Path = typer.Argument(..., help="The CSV file (-: standard input)."),
     kind: str = KIND,
     mapping: list[str] = typer.Option(
         [], "--map", help="'Column=field' to say where a column goes (repeatable)."
@@ -151,15 +172,18 @@ def import_csv(
     on_duplicate: str = ON_DUPLICATE,
     dry_run: bool = DRY_RUN,
     skip_bad: bool = SKIP_BAD,
+    strict: bool = STRICT,
     as_json: bool = JSON,
 ) -> None:
-    """Import a CSV export of Google Contacts, Outlook, HubSpot, Pipedrive, or a plain one.
+    """Import a CSV export of Google Contacts, Outlook, HubSpot, Pipedrive, LinkedIn or plain.
 
     Example: crm import csv contacts.csv --dry-run; crm import csv deals.csv --kind deals
     """
     from tinycrm.io.csvfiles import import_csv as run
+    from tinycrm.io.sources import given
 
-    options = _options(on_duplicate, dry_run, skip_bad)
+    file = given(file)
+    options = _options(on_duplicate, dry_run, skip_bad, strict)
     db = state.database()
     _run_import(
         lambda progress: run(
@@ -171,7 +195,9 @@ def import_csv(
 
 @import_app.command("vcard")
 def import_vcard(
-    path: Path = typer.Argument(..., help="A .vcf file, or a folder of .vcf files."),
+    path: Path = typer.Argument(
+        ..., help="A .vcf file, or a folder of .vcf files (-: standard input)."
+    ),
     on_duplicate: str = typer.Option(
         "update",
         "--on-duplicate",
@@ -187,8 +213,10 @@ def import_vcard(
 
     Example: crm import vcard contacts.vcf; crm import vcard ~/.contacts/work/
     """
+    from tinycrm.io.sources import given
     from tinycrm.io.vcards import import_vcards
 
+    path = given(path)
     options = _options(on_duplicate, dry_run, skip_bad)
     db = state.database()
     _run_import(
@@ -201,22 +229,28 @@ def import_vcard(
 
 @import_app.command("json")
 def import_json(
-    file: Path = typer.Argument(..., help="A file written by `crm export json`."),
+    file: Path = typer.Argument(
+        ..., help="A file written by `crm export json` (-: standard input)."
+    ),
 ) -> None:
     """Restore a whole tinycrm export into an empty database.
 
     Example: crm --db restored.db import json backup.json
     """
     from tinycrm.io.archives import restore
+    from tinycrm.io.sources import given
 
+    file = given(file)
     counts = restore(state.database(), file)
     total = sum(counts.values())
     render.say(f"Restored {total} rows from {file.name} into {state.database().path}")
 
 
 def _write(text: str, output: Path | None) -> None:
-    if output is None:
+    """Write an export to its file, or to standard output (no -o, or -o -) and nothing else."""
+    if output is None or str(output) == "-":
         sys.stdout.write(text)
+        sys.stdout.flush()
         return
     from tinycrm.io.files import write_file
 
@@ -236,8 +270,9 @@ def export_csv(
     status: str | None = typer.Option(None, "--status", help="Deals: open, won or lost."),
     pipeline: str | None = typer.Option(None, "--pipeline", help="Deals: pipeline name."),
 ) -> None:
-    """Export contacts, companies or deals as CSV with stable columns (filters as in list).
+    """Export contacts, companies, deals, interactions or follow-ups as CSV (stable columns).
 
+    The filters are those of crm list, for contacts, companies and deals.
     Example: crm export csv --kind deals --status open -o deals.csv
     """
     import io as stringio
@@ -271,8 +306,11 @@ def export_vcard(
     Example: crm export vcard -o contacts.vcf; crm export vcard --dir ~/.contacts/crm
     """
     from tinycrm.core.listing import ListFilter
+    from tinycrm.errors import UsageError
     from tinycrm.io.vcards import export_vcards
 
+    if folder is not None and str(folder) == "-":
+        raise UsageError("--dir takes a folder; write the cards to standard output with -o -")
     flt = ListFilter(tags=tuple(tag), lifecycle=lifecycle, company=company, text=name)
     result = export_vcards(state.database(write=False), flt, version=version, folder=folder)
     if folder is not None:
