@@ -42,6 +42,12 @@ def _when(value: str | None) -> str:
     return dates.show(datetime.fromisoformat(value))
 
 
+def _addresses(found: list[Any]) -> list[str]:
+    from tinycrm.domain.parts import address_line
+
+    return [address_line(a) + (f" ({a['label']})" if a["label"] else "") for a in found]
+
+
 def _print(data: Mapping[str, Any]) -> None:
     kind = data["kind"]
     if kind == "contact":
@@ -53,11 +59,15 @@ def _print(data: Mapping[str, Any]) -> None:
         ]
         render.fields(
             [
+                ("nickname", data["nickname"]),
                 ("title", data["title"]),
                 ("company", data["company"]["name"] if data["company"] else None),
                 ("email", emails),
                 ("phone", phones),
                 ("web", [u["url"] for u in data["urls"]]),
+                ("address", _addresses(data["addresses"])),
+                *[(d["label"] or d["kind"], d["date"]) for d in data["dates"]],
+                ("photo", "yes" if data["photo"] else None),
                 ("lifecycle", data["lifecycle"]),
                 ("source", data["source"]),
                 ("tags", data["tags"]),
@@ -73,6 +83,7 @@ def _print(data: Mapping[str, Any]) -> None:
                 ("domain", data["domain"]),
                 ("industry", data["industry"]),
                 ("size", data["size"]),
+                ("address", _addresses(data["addresses"])),
                 ("people", [f"#{p['id']} {p['name']}" for p in data["contacts"]]),
                 ("tags", data["tags"]),
                 ("notes", data["notes"]),
