@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
+from tinycrm.domain.parts import ADDRESS_PARTS
 from tinycrm.io.matching import Context, Record, queue_update
 from tinycrm.io.records import Action, ContactIn, Likeness, Problem, phone_key
 from tinycrm.io.records import fold_key as fold
@@ -17,8 +18,11 @@ from tinycrm.store import history, query
 from tinycrm.store.models import (
     Company,
     Contact,
+    ContactAddress,
+    ContactDate,
     ContactEmail,
     ContactPhone,
+    ContactProperty,
     ContactTag,
     ContactUid,
     ContactUrl,
@@ -26,6 +30,15 @@ from tinycrm.store.models import (
 
 # At most this many possible duplicates are named for one row.
 MAX_LIKENESSES = 3
+
+# The contact's columns a vCard fills beside those of every import.
+PART_COLUMNS = ("given_name", "family_name", "middle_name", "name_prefix", "name_suffix",
+                "nickname", "vcard_n", "photo")  # fmt: skip
+
+
+def address_key(row: Any) -> tuple[Any, ...]:
+    """What makes two postal addresses the same one: their parts."""
+    return tuple((row[k] or "").casefold() for k in ADDRESS_PARTS)
 
 
 def is_full_name(name_key: str) -> bool:
@@ -277,6 +290,8 @@ class ContactImport:
             "created_at": now,
             "updated_at": now,
             "deleted_at": None,
+            **dict.fromkeys(PART_COLUMNS),
+            **rec.parts,
         }
         batch.create("contact", row)
         record = Record(cid, True, row, rec.line)
@@ -295,6 +310,21 @@ class ContactImport:
         record.urls = set(self._of(ContactUrl.url, ContactUrl.contact_id, cid))
         record.tag_ids = set(self._of(ContactTag.tag_id, ContactTag.contact_id, cid))
         record.uids = set(self._of(ContactUid.uid, ContactUid.contact_id, cid))
+        record.addresses = {
+            address_key(r)
+            for r in self.conn.execute(
+                select(ContactAddress).where(col(ContactAddress.contact_id) == cid)
+            ).mappings()
+        }
+        record.dates = {
+            (kind, value)
+            for kind, value in self.conn.execute(
+                select(ContactDate.kind, ContactDate.value).where(
+                    col(ContactDate.contact_id) == cid
+                )
+            )
+        }
+        record.kept_lines = set(self._of(ContactProperty.line, ContactProperty.contact_id, cid))
         record.has_primary_uid = (
             self.conn.execute(
                 select(ContactUid.id).where(
@@ -320,6 +350,7 @@ class ContactImport:
             "lifecycle": rec.lifecycle,
             "source": fold(rec.source) if rec.source else None,
             "notes": rec.notes,
+            **rec.parts,
         }
         changed = False
         for key, value in incoming.items():
@@ -363,6 +394,7 @@ class ContactImport:
                     "email_key": key,
                     "label": label,
                     "is_primary": not record.email_keys,
+                    **self._more(rec, "email", email),
                 },
             )
             record.email_keys.add(key)
@@ -381,6 +413,7 @@ class ContactImport:
                     "phone_key": key,
                     "label": label,
                     "is_primary": not record.phone_keys,
+                    **self._more(rec, "phone", phone),
                 },
             )
             record.phone_keys.add(key)
@@ -397,9 +430,12 @@ class ContactImport:
                     "url": url,
                     "label": label,
                     "is_primary": not record.urls,
+                    **self._more(rec, "url", url),
                 },
             )
             record.urls.add(url)
+            added = True
+        if self._whole(record, rec):
             added = True
         for name in rec.tags:
             tid = self.ctx.tag_id(name)
@@ -427,6 +463,47 @@ class ContactImport:
             record.uids.add(uid)
             record.has_primary_uid = True
             self.by_uid[uid] = cid
+            added = True
+        return added
+
+    @staticmethod
+    def _more(rec: ContactIn, kind: str, value: str) -> dict[str, str | None]:
+        """The types and vCard group of an email, phone or url (none from a CSV file)."""
+        types, group = rec.details.get((kind, value), (None, None))
+        return {"types": types, "vcard_group": group}
+
+    def _whole(self, record: Record, rec: ContactIn) -> bool:
+        """Queue the addresses, dates and vCard lines this contact does not have yet."""
+        batch = self.batch
+        added = False
+        for address in rec.addresses:
+            key = address_key(address)
+            if key in record.addresses:
+                continue
+            is_primary = address["is_primary"] or not record.addresses
+            row = {"id": batch.new_id("contact_address"), "contact_id": record.id,
+                   **address, "is_primary": is_primary}  # fmt: skip
+            batch.create("contact_address", row)
+            record.addresses.add(key)
+            added = True
+        for when in rec.dates:
+            if (when["kind"], when["value"]) in record.dates or (
+                when["kind"] != "other" and any(k == when["kind"] for k, _ in record.dates)
+            ):
+                continue
+            batch.create(
+                "contact_date",
+                {"id": batch.new_id("contact_date"), "contact_id": record.id, **when},
+            )
+            record.dates.add((when["kind"], when["value"]))
+            added = True
+        for name, line in rec.kept_lines:
+            if line in record.kept_lines:
+                continue
+            row = {"id": batch.new_id("contact_property"), "contact_id": record.id,
+                   "position": len(record.kept_lines) + 1, "name": name, "line": line}  # fmt: skip
+            batch.create("contact_property", row)
+            record.kept_lines.add(line)
             added = True
         return added
 

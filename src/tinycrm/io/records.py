@@ -36,6 +36,14 @@ class ContactIn:
     custom: dict[str, Any] = field(default_factory=dict)
     file: str | None = None  # the file it came from, when a folder is imported
     uid: str | None = None  # a vCard's UID exactly as written
+    # the rest of a whole record (from a vCard): columns of the contact row (name parts,
+    # nickname, the N as written, photo), the types and group of an email, phone or url
+    # ((kind, value) -> (types, group)), addresses and dates as rows, lines kept verbatim
+    parts: dict[str, str] = field(default_factory=dict)
+    details: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
+    addresses: list[dict[str, Any]] = field(default_factory=list)
+    dates: list[dict[str, Any]] = field(default_factory=list)
+    kept_lines: list[tuple[str, str]] = field(default_factory=list)  # (name, line)
 
 
 @dataclass(slots=True)
@@ -144,6 +152,7 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     possible: list[Likeness] = field(default_factory=list)
     ignored_what: str = "columns"  # what ignored_columns names: CSV columns, vCard properties
+    kept_verbatim: list[str] = field(default_factory=list)  # vCard properties kept as written
 
     def count(self, action: str) -> int:
         """Return how many rows got this action."""
@@ -172,6 +181,7 @@ class ImportReport:
             ],
             "problems": [{"line": p.line, "reason": p.reason} for p in self.problems],
             "ignored_columns": self.ignored_columns,
+            "kept_as_written": self.kept_verbatim,
             "possible_duplicates": [
                 {
                     "line": p.line,
@@ -246,7 +256,8 @@ def uuid_key(text: str | None) -> str | None:
 
 
 # Fields of a row that may hold several lines; the others are one line.
-_MULTI_LINE = frozenset({"notes", "lost_reason"})
+# (a vCard line kept verbatim holds the line breaks of a quoted-printable value)
+_MULTI_LINE = frozenset({"notes", "lost_reason", "kept_line"})
 _NAMES = {"ContactIn": "contact", "CompanyIn": "company", "DealIn": "deal"}
 
 

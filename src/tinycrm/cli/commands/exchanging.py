@@ -103,6 +103,12 @@ def _show(report: Any, as_json: bool) -> None:
             render.say(f"  and {n - SHOWN_LIKENESSES} more (--json lists them all)")
     if report.ignored_columns:
         sys.stderr.write(f"ignored {report.ignored_what}: {', '.join(report.ignored_columns)}\n")
+    if report.kept_verbatim:
+        n = len(report.kept_verbatim)
+        render.say(
+            f"kept {n} propert{'ies' if n != 1 else 'y'} as written (exported back as they"
+            f" came): {', '.join(report.kept_verbatim)}"
+        )
 
 
 def _run_import(work: Any, as_json: bool) -> None:
@@ -264,12 +270,17 @@ def export_vcard(
     Example: crm export vcard -o contacts.vcf; crm export vcard --dir ~/.contacts/crm
     """
     from tinycrm.core.listing import ListFilter
-    from tinycrm.io.vcards import export_vcards
+    from tinycrm.io.vcardwrite import export_vcards
 
     flt = ListFilter(tags=tuple(tag), lifecycle=lifecycle, company=company, text=name)
     result = export_vcards(state.database(write=False), flt, version=version, folder=folder)
     if folder is not None:
-        render.say(f"Wrote {result.count} vCards to {folder}")
+        gone = (
+            f"; removed {result.removed} it wrote before for contacts no longer here"
+            if result.removed
+            else ""
+        )
+        render.say(f"Wrote {result.count} vCards to {folder}{gone}")
     else:
         _write(result.text, output)
 
