@@ -132,3 +132,25 @@ def test_the_json_archive_round_trips_the_whole_record(crm: Any, db_path: Path) 
     assert json.loads(ok(crm, "--db", str(restored), "show", "1", "--json").stdout) == before
     company = json.loads(ok(crm, "--db", str(restored), "show", "Acme", "--json").stdout)
     assert company["addresses"][0]["street"] == "5 Road"
+
+
+def test_a_json_archive_from_before_addresses_and_dates_restores(crm: Any, db_path: Path) -> None:
+    ok(crm, "add", "contact", "Jane Doe", "--email", "jane@acme.com")
+    out = db_path.parent / "all.json"
+    ok(crm, "export", "json", "-o", str(out))
+    document = json.loads(out.read_text(encoding="utf-8"))
+    document["schema"] = 10
+    for table in ("contact_address", "company_address", "contact_date", "contact_property"):
+        del document["tables"][table]
+    added = ("given_name", "family_name", "middle_name", "name_prefix", "name_suffix",
+             "nickname", "vcard_n", "photo", "types", "vcard_group")  # fmt: skip
+    for rows in document["tables"].values():
+        for row in rows:
+            for key in added:
+                row.pop(key, None)
+    out.write_text(json.dumps(document), encoding="utf-8")
+    restored = db_path.parent / "restored.db"
+    ok(crm, "--db", str(restored), "import", "json", str(out))
+    data = json.loads(ok(crm, "--db", str(restored), "show", "1", "--json").stdout)
+    assert data["emails"][0]["email"] == "jane@acme.com"
+    assert data["addresses"] == [] and data["dates"] == [] and data["nickname"] is None
