@@ -212,3 +212,37 @@ def test_the_folder_loses_the_cards_of_deleted_and_forgotten_contacts_only(
     ok(crm, "restore", "Ann One")
     ok(crm, "export", "vcard", "--dir", str(folder), "--name", "Cy")
     assert len(list(folder.glob("*.vcf"))) == 2  # Ann is back but not in this export
+
+
+@pytest.mark.slow
+def test_khard_reads_the_export_folder_birthdays_and_addresses(crm: Any, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    khard = Path(sys.executable).parent / "khard"
+    if not khard.exists() and shutil.which("khard") is None:
+        pytest.skip("khard is not installed")
+    program = str(khard) if khard.exists() else str(shutil.which("khard"))
+    ok(crm, "add", "contact", "Jane Doe", "--given", "Jane", "--family", "Doe",
+       "--birthday", "1985-04-12",
+       "--address", "work: 1 Main St; Springfield; IL; 62701; USA")  # fmt: skip
+    ok(crm, "add", "contact", "Kenji Sato", "--birthday", "--04-15")
+    book = tmp_path / "book"
+    ok(crm, "export", "vcard", "--dir", str(book))
+    config = tmp_path / "khard.conf"
+    config.write_text(f"[addressbooks]\n[[crm]]\npath = {book}\n[general]\n", encoding="utf-8")
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [program, "-c", str(config), *args], capture_output=True, text=True, env=env,
+            timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    birthdays = run("birthdays")
+    assert "Jane Doe" in birthdays and "Kenji Sato" in birthdays and "--04-15" in birthdays
+    addresses = run("postaddress")
+    assert "1 Main St" in addresses and "Springfield" in addresses
