@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from tinycrm.domain.parts import ADDRESS_PARTS
 from tinycrm.io.matching import Context, Record, queue_update
 from tinycrm.io.records import Action, ContactIn, Likeness, Problem, phone_key
 from tinycrm.io.records import fold_key as fold
+from tinycrm.io.wholerecord import PART_COLUMNS, address_key, queue_whole_record
 from tinycrm.store import history, query
 from tinycrm.store.models import (
     Company,
@@ -30,15 +30,6 @@ from tinycrm.store.models import (
 
 # At most this many possible duplicates are named for one row.
 MAX_LIKENESSES = 3
-
-# The contact's columns a vCard fills beside those of every import.
-PART_COLUMNS = ("given_name", "family_name", "middle_name", "name_prefix", "name_suffix",
-                "nickname", "vcard_n", "photo")  # fmt: skip
-
-
-def address_key(row: Any) -> tuple[Any, ...]:
-    """What makes two postal addresses the same one: their parts."""
-    return tuple((row[k] or "").casefold() for k in ADDRESS_PARTS)
 
 
 def is_full_name(name_key: str) -> bool:
@@ -435,7 +426,7 @@ class ContactImport:
             )
             record.urls.add(url)
             added = True
-        if self._whole(record, rec):
+        if queue_whole_record(self.batch, record, rec):
             added = True
         for name in rec.tags:
             tid = self.ctx.tag_id(name)
@@ -471,41 +462,6 @@ class ContactImport:
         """The types and vCard group of an email, phone or url (none from a CSV file)."""
         types, group = rec.details.get((kind, value), (None, None))
         return {"types": types, "vcard_group": group}
-
-    def _whole(self, record: Record, rec: ContactIn) -> bool:
-        """Queue the addresses, dates and vCard lines this contact does not have yet."""
-        batch = self.batch
-        added = False
-        for address in rec.addresses:
-            key = address_key(address)
-            if key in record.addresses:
-                continue
-            is_primary = address["is_primary"] or not record.addresses
-            row = {"id": batch.new_id("contact_address"), "contact_id": record.id,
-                   **address, "is_primary": is_primary}  # fmt: skip
-            batch.create("contact_address", row)
-            record.addresses.add(key)
-            added = True
-        for when in rec.dates:
-            if (when["kind"], when["value"]) in record.dates or (
-                when["kind"] != "other" and any(k == when["kind"] for k, _ in record.dates)
-            ):
-                continue
-            batch.create(
-                "contact_date",
-                {"id": batch.new_id("contact_date"), "contact_id": record.id, **when},
-            )
-            record.dates.add((when["kind"], when["value"]))
-            added = True
-        for name, line in rec.kept_lines:
-            if line in record.kept_lines:
-                continue
-            row = {"id": batch.new_id("contact_property"), "contact_id": record.id,
-                   "position": len(record.kept_lines) + 1, "name": name, "line": line}  # fmt: skip
-            batch.create("contact_property", row)
-            record.kept_lines.add(line)
-            added = True
-        return added
 
     def finish(self) -> None:
         """Queue one update per existing contact that changed."""

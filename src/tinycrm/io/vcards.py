@@ -197,7 +197,8 @@ class _Reader:
                 is_primary=_is_pref(prop),
                 vcard_group=self._grouped(prop),
             )
-            rec.addresses.append(row)
+            preferred = row["is_primary"] and not any(a["is_primary"] for a in rec.addresses)
+            rec.addresses.insert(0 if preferred else len(rec.addresses), row)
         elif name in ("BDAY", *_ANNIVERSARIES) or name == "X-ABDATE":
             return self._date(rec, prop)
         elif name == "PHOTO":

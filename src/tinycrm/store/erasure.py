@@ -23,7 +23,8 @@ CHILDREN = ("contact_email", "contact_phone", "contact_url", "contact_uid", "con
             "contact_date", "contact_property", "interaction", "follow_up")  # fmt: skip
 FORGOTTEN = "a change to a forgotten contact"
 # Tables whose recorded rows hold identifying values (a name, an email, a phone, a url).
-_IDENTIFYING = ("contact", "contact_email", "contact_phone", "contact_url", "contact_address")
+# (an address is not one: colleagues and their company share the office's street)
+_IDENTIFYING = ("contact", "contact_email", "contact_phone", "contact_url")
 
 # The events of one record: [first, end) of event ids. Before ids were never reused, one id
 # could name several records in turn; each record's events start at its own "create".
@@ -189,11 +190,10 @@ def _erase_history(
 
 
 def _recorded_traces(values: Any) -> list[str]:
-    """Return the identifying values (a name, an email, a phone, a url, a street) in a
-    recorded row."""
+    """Return the identifying values (a name, an email, a phone, a url) in a recorded row."""
     if not isinstance(values, dict):
         return []
-    return [str(values[k]) for k in ("name", "email", "phone", "url", "street") if values.get(k)]
+    return [str(values[k]) for k in ("name", "email", "phone", "url") if values.get(k)]
 
 
 def erase_person(
