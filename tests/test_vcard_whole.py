@@ -246,3 +246,34 @@ def test_khard_reads_the_export_folder_birthdays_and_addresses(crm: Any, tmp_pat
     assert "Jane Doe" in birthdays and "Kenji Sato" in birthdays and "--04-15" in birthdays
     addresses = run("postaddress")
     assert "1 Main St" in addresses and "Springfield" in addresses
+
+
+def test_a_street_on_two_lines_and_a_control_character(crm: Any, tmp_path: Path) -> None:
+    path = tmp_path / "two.vcf"
+    path.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Two Lines\r\n"
+        "ADR;TYPE=HOME:;;1 Main St\\nApt 2;Springfield;;;\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bad Street\r\n"
+        "ADR;TYPE=HOME:;;1 Main\x1b[2J St;Springfield;;;\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+        newline="",
+    )
+    r = crm("import", "vcard", str(path))
+    assert r.exit_code == 1 and "street" in r.stderr
+    r = ok(crm, "import", "vcard", str(path), "--skip-bad")
+    data = json.loads(ok(crm, "show", "Two Lines", "--json").stdout)
+    assert data["addresses"][0]["street"] == "1 Main St\nApt 2"
+    assert "ADR;TYPE=HOME,PREF:;;1 Main St\\nApt 2;Springfield;;;\r\n" in exported(crm, tmp_path)
+
+
+def test_a_changed_n_replaces_the_one_kept_as_written(crm: Any, tmp_path: Path) -> None:
+    path = tmp_path / "n.vcf"
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:n-1\r\nFN:Jane Doe\r\nN:{}\r\nEND:VCARD\r\n"
+    path.write_text(card.format("Doe;Jane,J.;;;"), encoding="utf-8", newline="")
+    ok(crm, "import", "vcard", str(path))
+    assert "N:Doe;Jane,J.;;;\r\n" in exported(crm, tmp_path)  # a list of given names, as is
+    path.write_text(card.format("Doe;Janet;;;"), encoding="utf-8", newline="")
+    ok(crm, "import", "vcard", str(path))
+    assert "N:Doe;Janet;;;\r\n" in exported(crm, tmp_path)
+    ok(crm, "edit", "1", "--given", "Jan")
+    assert "N:Doe;Jan;;;\r\n" in exported(crm, tmp_path)

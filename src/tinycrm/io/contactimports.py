@@ -350,6 +350,11 @@ class ContactImport:
             if overwrite or row[key] in (None, ""):
                 row[key] = value
                 changed = True
+        # a card's N replaces the one kept as written, or the parts now say it
+        names = {"vcard_n", *PART_COLUMNS[:5]}
+        if overwrite and names & rec.parts.keys() and row["vcard_n"] != rec.parts.get("vcard_n"):
+            row["vcard_n"] = rec.parts.get("vcard_n")
+            changed = True
         if changed:
             row["name_key"] = fold(row["name"])
         if rec.custom:

@@ -257,7 +257,8 @@ def uuid_key(text: str | None) -> str | None:
 
 # Fields of a row that may hold several lines; the others are one line.
 # (a vCard line kept verbatim holds the line breaks of a quoted-printable value)
-_MULTI_LINE = frozenset({"notes", "lost_reason", "kept_line"})
+# and a street may take two lines, as in an address book
+_MULTI_LINE = frozenset({"notes", "lost_reason", "kept_line", "street"})
 _NAMES = {"ContactIn": "contact", "CompanyIn": "company", "DealIn": "deal"}
 
 
@@ -285,7 +286,10 @@ def _check(value: Any, kind: str, name: str) -> None:
     elif isinstance(value, (list, tuple)):
         for part in value:
             _check(part, kind, name.removesuffix("s") if isinstance(value, list) else name)
-    elif isinstance(value, dict):
+    elif isinstance(value, dict) and name == "custom":
         for key, item in value.items():
             check_text(str(key), "custom field name")
             _check(item, kind, f"custom field {key}")
+    elif isinstance(value, dict):  # the columns of a row: a name part, an address's street
+        for key, item in value.items():
+            _check(item, kind, key if isinstance(key, str) else name)
