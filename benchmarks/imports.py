@@ -125,8 +125,15 @@ def plain_executemany(db_path: Path, data: list[Row], staged: bool = False) -> f
             conn.execute("DROP TABLE temp.staging")
         else:
             conn.executemany(f"INSERT INTO contact ({columns}) VALUES ({marks})", contacts)
-        conn.executemany("INSERT INTO contact_email VALUES (?, ?, ?, ?, ?, ?)", emails)
-        conn.executemany("INSERT INTO contact_phone VALUES (?, ?, ?, ?, ?, ?)", phones)
+        listed = "id, contact_id, {0}, {0}_key, label, is_primary"
+        conn.executemany(
+            f"INSERT INTO contact_email ({listed.format('email')}) VALUES (?, ?, ?, ?, ?, ?)",
+            emails,
+        )
+        conn.executemany(
+            f"INSERT INTO contact_phone ({listed.format('phone')}) VALUES (?, ?, ?, ?, ?, ?)",
+            phones,
+        )
         conn.executemany("INSERT INTO contact_tag VALUES (?, ?)", links)
         conn.execute("COMMIT")
         return time.perf_counter() - start

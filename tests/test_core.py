@@ -41,7 +41,9 @@ def test_add_contact_with_company_email_and_tag(db: Any) -> None:
     assert data["name"] == "Jane Doe"
     company = data["company"]
     assert company is not None and company["name"] == "Acme"
-    assert data["emails"] == [{"email": "jane@acme.com", "label": None, "primary": True}]
+    assert data["emails"] == [
+        {"email": "jane@acme.com", "label": None, "types": [], "primary": True}
+    ]
     assert data["tags"] == ["vip"]
 
 

@@ -46,7 +46,7 @@ def test_edit_contact_fields_emails_phones_and_custom(seeded: Any, db_path: Path
     data = json.loads(seeded("show", "jane", "--json").stdout)
     assert data["title"] is None
     assert data["custom"] == {"region": "EMEA"}
-    assert data["emails"] == [{"email": "jd@home.org", "label": None, "primary": True}]
+    assert data["emails"] == [{"email": "jd@home.org", "label": None, "types": [], "primary": True}]
 
 
 def test_edit_is_one_undo_step(seeded: Any, db_path: Path) -> None:

@@ -68,7 +68,9 @@ def test_format_then_parse_gives_the_same_form() -> None:
     form = Form(
         "contact",
         fields={"name": "Jane", "title": "", "company": "Acme", "lifecycle": "lead",
-                "source": "", "notes": "line one\n\nline three", "keep_in_touch_days": "30"},
+                "source": "", "notes": "line one\n\nline three", "keep_in_touch_days": "30",
+                "given_name": "Jane", "family_name": "", "middle_name": "", "name_prefix": "",
+                "name_suffix": "", "nickname": "", "birthday": "--04-12", "anniversary": ""},
         lists={"emails": ["a@b.co", "c@d.co"], "phones": [], "tags": ["vip"]},
         custom={"plan": "gold: annual"},
     )  # fmt: skip
@@ -133,6 +135,22 @@ def test_editor_saves_a_valid_form(
     assert data["keep_in_touch_days"] == 30
     assert data["custom"] == {"plan": "gold"}
     assert "edit contact #2 Jane Doe" in jane("undo").stdout
+
+
+def test_editor_sets_a_birthday_and_a_nickname(
+    jane: Any, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at_terminal: None
+) -> None:
+    editor = fake_editor(
+        tmp_path, [[["birthday:", "birthday: --04-12"], ["nickname:", "nickname: JD"]]]
+    )
+    monkeypatch.setenv("EDITOR", editor)
+    r = jane("edit", "jane")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(jane("show", "jane", "--json").stdout)
+    assert data["nickname"] == "JD"
+    assert [(d["kind"], d["date"]) for d in data["dates"]] == [("birthday", "--04-12")]
+    shown = (tmp_path / "shown0.txt").read_text()
+    assert "birthday: \n" in shown or "birthday:\n" in shown
 
 
 def test_editor_on_a_deal(

@@ -174,13 +174,19 @@ def test_dry_run_with_bad_rows_exits_1_like_the_import(
     assert r.exit_code == 0, r.stderr
 
 
-def test_vcard_properties_that_are_not_read_are_named(crm: Any, db_path: Path, tmp_path: Path):
-    path = write(
-        tmp_path, "c.vcf", card(None, "Ann Bee", extra="BDAY:1990-01-01\r\nADR;TYPE=HOME:;;1 Way")
-    )
+def test_vcard_properties_that_are_not_mapped_are_named_and_kept(
+    crm: Any, db_path: Path, tmp_path: Path
+):
+    extra = "BDAY:1990-01-01\r\nADR;TYPE=HOME:;;1 Way\r\nX-FAVOURITE:tea\r\nGENDER:F"
+    path = write(tmp_path, "c.vcf", card(None, "Ann Bee", extra=extra))
     r = crm("import", "vcard", str(path))
     assert r.exit_code == 0, r.stderr
-    assert "ignored vCard properties: ADR, BDAY" in r.stderr
+    # a birthday and an address are the contact's now; what nothing maps is kept as written
+    assert "kept 2 properties as written (exported back as they came): X-FAVOURITE, GENDER" in (
+        r.stdout
+    )
+    assert table_rows(db_path, "SELECT value FROM contact_date") == [("1990-01-01",)]
+    assert table_rows(db_path, "SELECT street FROM contact_address") == [("1 Way",)]
 
 
 # --- vCard UIDs -----------------------------------------------------------------------------
@@ -208,17 +214,17 @@ def test_any_uid_is_kept_and_written_back(crm: Any, db_path: Path, tmp_path: Pat
     out = tmp_path / "out"
     r = crm("export", "vcard", "--dir", str(out))
     assert r.exit_code == 0, r.stderr
-    files = sorted(p.name for p in out.iterdir())
+    files = sorted(p.name for p in out.glob("*.vcf"))
     assert files == sorted(
         [f"{APPLE.replace(':', '%3A')}.vcf", f"{APPLE_DASH}.vcf", f"{GOOGLE}.vcf", f"{KHARD}.vcf"]
     )
     read = {}
-    for path in out.iterdir():
+    for path in out.glob("*.vcf"):
         parsed = vobject.readOne(path.read_text(encoding="utf-8"))
         read[parsed.uid.value] = parsed.fn.value
     assert read == {uid: name for uid, name, _ in cards}
     # editing the cards elsewhere and importing them again updates the same contacts
-    for path in out.iterdir():
+    for path in out.glob("*.vcf"):
         text = path.read_text(encoding="utf-8").replace("END:VCARD", "TITLE:Edited\r\nEND:VCARD")
         path.write_text(text, encoding="utf-8", newline="")
     r = crm("import", "vcard", str(out))
@@ -227,7 +233,7 @@ def test_any_uid_is_kept_and_written_back(crm: Any, db_path: Path, tmp_path: Pat
     assert table_rows(db_path, "SELECT count(*), min(title) FROM contact") == [(4, "Edited")]
     # a second export overwrites the same files
     r = crm("export", "vcard", "--dir", str(out))
-    assert sorted(p.name for p in out.iterdir()) == files
+    assert sorted(p.name for p in out.glob("*.vcf")) == files
     r = crm("export", "vcard", "--version", "4.0")
     assert sorted(c.uid.value for c in vobject.readComponents(r.stdout)) == sorted(
         uid for uid, _, _ in cards

@@ -32,6 +32,7 @@ def seed(db: Any) -> None:
             title="Head of Sales",
             tag_names=["vip", "partner"],
             notes=NOTE,
+            parts={"given_name": "Zoë", "family_name": "O'Brien-Łukasiewicz"},
         )
         contacts.add_contact(session, "Plain Person", now=now)
 
@@ -51,6 +52,9 @@ def test_export_3_0_reads_back_field_by_field(crm: Any, db: Any, tmp_path: Path)
     assert zoe.version.value == "3.0"
     assert zoe.uid.value == uuid
     assert zoe.n.value.family == "O'Brien-Łukasiewicz" and zoe.n.value.given == "Zoë"
+    # a name with no parts is not split into guessed ones: its N is empty
+    plain = cards[0]
+    assert (plain.n.value.family, plain.n.value.given) == ("", "")
     assert [e.value for e in zoe.email_list] == ["zoe@example.org", "zoe.home@example.net"]
     assert "PREF" in [t.upper() for t in zoe.email_list[0].params["TYPE"]]
     assert [t.value for t in zoe.tel_list] == ["+1 555 0100", "+44 20 7946 0000"]
@@ -73,8 +77,13 @@ def test_export_4_0_and_folder_of_uid_files(crm: Any, db: Any, tmp_path: Path):
     r = crm("export", "vcard", "--dir", str(folder))
     assert r.exit_code == 0, r.stderr
     uuids = sorted(u for (u,) in table_rows(db.path, "SELECT uuid FROM contact"))
-    assert sorted(p.name for p in folder.iterdir()) == [f"{u}.vcf" for u in uuids]
-    for path in folder.iterdir():
+    # beside the cards, the list of the files the export wrote (to remove them when their
+    # contacts are gone)
+    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".vcf") == [
+        f"{u}.vcf" for u in uuids
+    ]
+    assert sorted(p.name for p in folder.iterdir() if p.suffix != ".vcf") == [".tinycrm-export"]
+    for path in folder.glob("*.vcf"):
         card = vobject.readOne(path.read_text(encoding="utf-8"))
         assert card.uid.value == path.stem
     assert crm("export", "vcard", "--version", "2.1").exit_code == 2
@@ -152,7 +161,8 @@ def test_import_2_1_quoted_printable_and_charset(crm: Any, db_path: Path, tmp_pa
     r = crm("import", "vcard", str(path))
     assert r.exit_code == 0, r.stderr
     assert table_rows(db_path, "SELECT name, notes FROM contact") == [
-        ("Jürgen Müller", "Erste Zeile\r\nZweite Zeile, sehr lang und weiter")
+        # the CR LF of quoted-printable is one line break, as in any other note
+        ("Jürgen Müller", "Erste Zeile\nZweite Zeile, sehr lang und weiter")
     ]
     assert table_rows(db_path, "SELECT phone, label FROM contact_phone ORDER BY id") == [
         ("+49 30 123456", "work"),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
 from tinycrm.core import companies, tags
+from tinycrm.domain.parts import split_label
 from tinycrm.domain.text import clean, fold, is_email, phone_key
 from tinycrm.domain.values import check_lifecycle
 from tinycrm.errors import ConflictError, ValidationError
@@ -18,8 +19,11 @@ from tinycrm.store.models import Contact, ContactEmail, ContactPhone, ContactUrl
 
 
 def check_email(email: str) -> str:
-    """Return a trimmed email address, or raise ValidationError."""
+    """Return a trimmed email address (a `mailto:` before it left out), or raise
+    ValidationError."""
     value = email.strip()
+    if value[:7].lower() == "mailto:":
+        value = value[7:].strip()
     if not is_email(value):
         raise ValidationError(
             f"not an email address: {email!r}", hint="write it like jane@acme.com"
@@ -47,11 +51,25 @@ def _refuse_taken_email(session: Session, email: str, contact_id: int | None = N
         )
 
 
+def labelled_email(text: str) -> tuple[str, str | None]:
+    """Read `jane@acme.com` or `work:jane@acme.com` as (address, label)."""
+    label, value = split_label(text)
+    if label is not None and not is_email(value):
+        raise ValidationError(
+            f"not an email address: {text!r}", hint="write it like work:jane@acme.com"
+        )
+    return check_email(value), label
+
+
 def add_email(
     session: Session, contact: Contact, email: str, label: str | None = None, primary: bool = False
 ) -> ContactEmail:
-    """Give a contact one more email address (refused if another contact has it)."""
-    value = check_email(email)
+    """Give a contact one more email address (refused if another contact has it); with no
+    label given, `work:jane@acme.com` is the address with its label."""
+    if label is None:
+        value, label = labelled_email(email)
+    else:
+        value = check_email(email)
     assert contact.id is not None
     _refuse_taken_email(session, value, contact.id)
     existing = listed_of(session, ContactEmail, contact.id)
@@ -66,8 +84,13 @@ def add_email(
 def add_phone(
     session: Session, contact: Contact, phone: str, label: str | None = None, primary: bool = False
 ) -> ContactPhone:
-    """Give a contact one more phone number."""
+    """Give a contact one more phone number; with no label given, `mobile:+1 555 0100` is
+    the number with its label."""
+    if label is None:
+        label, phone = split_label(phone)
     value = phone.strip()
+    if value[:4].lower() == "tel:":
+        value = value[4:].strip()
     key = phone_key(value)
     if len(key.lstrip("+")) < 3 or any(c.isalpha() for c in value):
         raise ValidationError(f"not a phone number: {phone!r}", hint="write it like +1 555 0100")
@@ -79,7 +102,10 @@ def add_phone(
 def add_url(
     session: Session, contact: Contact, url: str, label: str | None = None, primary: bool = False
 ) -> ContactUrl:
-    """Give a contact one more web address."""
+    """Give a contact one more web address; with no label given, `blog:example.org` is the
+    address with its label (`https://…` is an address, not a label)."""
+    if label is None:
+        label, url = split_label(url)
     value = url.strip()
     if not value or " " in value or "." not in value:
         raise ValidationError(f"not a web address: {url!r}")
@@ -102,12 +128,27 @@ def add_contact(
     source: str | None = None,
     lifecycle: str = "lead",
     notes: str | None = None,
+    parts: Mapping[str, str | None] | None = None,
+    dates: Mapping[str, str] | None = None,
+    other_dates: Sequence[str] = (),
+    addresses: Sequence[str] = (),
 ) -> Contact:
-    """Create a contact; an email that another contact already has is refused."""
+    """Create a contact; an email that another contact already has is refused. `parts` are
+    the name's parts and the nickname (fields of PARTS), `dates` its birthday and
+    anniversary, `other_dates` labelled dates ("first order: 2019-03-01"), `addresses` as
+    `details.add_address` reads them."""
+    from tinycrm.core import details
+    from tinycrm.domain.parts import read_labelled_date
+
     name = clean(name) or ""
     if not name:
         raise ValidationError("a contact needs a name")
-    checked = [check_email(e) for e in emails]
+    labelled = [labelled_email(e) for e in emails]
+    checked = [e for e, _ in labelled]
+    extra_dates = [read_labelled_date(text) for text in other_dates]
+    for key in parts or {}:
+        if key not in PARTS:
+            raise ValidationError(f"a contact has no field {key!r}")
     for email in checked:
         _refuse_taken_email(session, email)
     if len({e.lower() for e in checked}) != len(checked):
@@ -129,14 +170,23 @@ def add_contact(
         created_at=now,
         updated_at=now,
     )
+    for key, value in (parts or {}).items():
+        setattr(contact, key, clean(value))
     session.add(contact)
     session.flush()
-    for email in checked:
-        add_email(session, contact, email)
+    assert contact.id is not None
+    for email, label in labelled:
+        add_email(session, contact, email, label or "")
     for phone in phones:
         add_phone(session, contact, phone)
     for url in urls:
         add_url(session, contact, url)
+    for kind, text in (dates or {}).items():
+        details.set_date(session, contact.id, kind, text)
+    for label, when in extra_dates:
+        details.add_date(session, contact.id, label, when)
+    for text in addresses:
+        details.add_address(session, "contact", contact.id, text)
     if tag_names:
         assert contact.id is not None
         tags.add_tags(session, "contact", contact.id, list(tag_names))
@@ -192,7 +242,10 @@ def phones_of(session: Session, contact_id: int) -> list[ContactPhone]:
     return listed_of(session, ContactPhone, contact_id)
 
 
-EDITABLE = ("name", "title", "company", "lifecycle", "source", "notes", "keep_in_touch_days")
+# The name's parts and the nickname: fields of a contact that `crm add` and `crm edit` set.
+PARTS = ("given_name", "family_name", "middle_name", "name_prefix", "name_suffix", "nickname")
+EDITABLE = ("name", "title", "company", "lifecycle", "source", "notes", "keep_in_touch_days",
+            *PARTS)  # fmt: skip
 
 
 def update_contact(
@@ -219,6 +272,10 @@ def update_contact(
             contact.lifecycle = check_lifecycle(value)
         elif key == "source":
             contact.source = fold(value) if value and clean(value) else None
+        elif key in PARTS[:5]:
+            # the parts now say the name: a card's N as it came no longer does
+            setattr(contact, key, clean(value))
+            contact.vcard_n = None
         else:
             setattr(contact, key, clean(value) if isinstance(value, str) else value)
     contact.updated_at = now

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tinycrm.core import companies, contacts, deals, refs, tags
+from tinycrm.core import companies, contacts, deals, details, refs, tags
 from tinycrm.domain import dates
 from tinycrm.domain.dates import MAX_DAYS
 from tinycrm.domain.money import check_currency, parse_money, to_decimal_text
+from tinycrm.domain.parts import read_labelled_date
 from tinycrm.domain.text import clean, fold, phone_key
 from tinycrm.domain.values import read_probability
 from tinycrm.errors import NotFoundError, ValidationError
@@ -22,7 +23,18 @@ from tinycrm.store import history, query
 from tinycrm.store.models import Company, Contact, ContactEmail, ContactPhone, Deal
 
 FIELDS: dict[str, tuple[str, ...]] = {
-    "contact": ("name", "title", "company", "lifecycle", "source", "notes", "keep_in_touch_days"),
+    "contact": (
+        "name",
+        "title",
+        "company",
+        "lifecycle",
+        "source",
+        "notes",
+        "keep_in_touch_days",
+        *contacts.PARTS,
+        "birthday",
+        "anniversary",
+    ),
     "company": ("name", "domain", "industry", "size", "notes"),
     "deal": ("title", "contact", "company", "value", "currency", "close", "probability", "notes"),
 }
@@ -43,12 +55,22 @@ class Changes:
     remove_tags: list[str] = field(default_factory=list)
     set_custom: dict[str, str] = field(default_factory=dict)
     unset_custom: list[str] = field(default_factory=list)
+    add_urls: list[str] = field(default_factory=list)
+    add_addresses: list[str] = field(default_factory=list)
+    remove_addresses: list[str] = field(default_factory=list)
+    add_dates: list[str] = field(default_factory=list)
+    remove_dates: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """Tell whether nothing would change."""
         return not any(
             (
                 self.fields,
+                self.add_urls,
+                self.add_addresses,
+                self.remove_addresses,
+                self.add_dates,
+                self.remove_dates,
                 self.add_emails,
                 self.remove_emails,
                 self.add_phones,
@@ -63,8 +85,12 @@ class Changes:
     def describe(self) -> list[str]:
         """Return short words for what changes (for summaries and confirmations)."""
         out = list(self.fields)
-        out += [f"added {item}" for item in [*self.add_emails, *self.add_phones]]
+        added = [*self.add_emails, *self.add_phones, *self.add_urls, *self.add_addresses,
+                 *self.add_dates]  # fmt: skip
+        out += [f"added {item}" for item in added]
         out += [f"removed {item}" for item in [*self.remove_emails, *self.remove_phones]]
+        out += [f"removed address {item}" for item in self.remove_addresses]
+        out += [f"removed date {item}" for item in self.remove_dates]
         out += [f"tag +{t}" for t in self.add_tags] + [f"tag -{t}" for t in self.remove_tags]
         out += [f"{k}={v}" for k, v in self.set_custom.items()]
         out += [f"unset {k}" for k in self.unset_custom]
@@ -158,6 +184,10 @@ def _contact_fields(
 ) -> None:
     parsed: dict[str, Any] = {}
     for key, value in values.items():
+        if key in ("birthday", "anniversary"):
+            assert contact.id is not None
+            details.set_date(session, contact.id, key, value)
+            continue
         parsed[key] = _parse_days(value) if key == "keep_in_touch_days" else value
     if "company" in parsed and not clean(parsed["company"]):
         contact.company_id = None
@@ -269,9 +299,17 @@ def apply_changes(
     """Apply a change set to one record, all or nothing (the caller's transaction); return it."""
     check_fields(kind, changes.fields)
     if kind != "contact" and (
-        changes.add_emails or changes.remove_emails or changes.add_phones or changes.remove_phones
+        changes.add_emails
+        or changes.remove_emails
+        or changes.add_phones
+        or changes.remove_phones
+        or changes.add_urls
+        or changes.add_dates
+        or changes.remove_dates
     ):
-        raise ValidationError(f"only contacts have emails and phones, not a {kind}")
+        raise ValidationError(f"only contacts have emails, phones, urls and dates, not a {kind}")
+    if kind == "deal" and (changes.add_addresses or changes.remove_addresses):
+        raise ValidationError("a deal has no postal address")
     record = get_record(session, kind, record_id)
     history.describe(session, f"edit {kind} #{record_id} {label_of(record)}")
     if kind == "contact":
@@ -284,10 +322,21 @@ def apply_changes(
             _remove_phone(session, record_id, phone)
         for phone in changes.add_phones:
             contacts.add_phone(session, record, phone)
+        for url in changes.add_urls:
+            contacts.add_url(session, record, url)
+        for label in changes.remove_dates:
+            details.remove_date(session, record_id, label)
+        for text in changes.add_dates:
+            date_label, when = read_labelled_date(text)
+            details.add_date(session, record_id, date_label, when)
     elif kind == "company":
         _company_fields(record, changes.fields)
     else:
         _deal_fields(session, record, changes.fields, now, calendar)
+    for which in changes.remove_addresses:
+        details.remove_address(session, kind, record_id, which)
+    for text in changes.add_addresses:
+        details.add_address(session, kind, record_id, text)
     _custom(record, changes)
     if changes.remove_tags:
         tags.remove_tags(session, kind, record_id, changes.remove_tags)

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from tinycrm.domain.rows import HistoryEvent, HistoryGroup
 
 # Child rows whose events belong to a contact's history (they carry contact_id).
-_CONTACT_CHILDREN = ("contact_email", "contact_phone", "contact_url")
+_CONTACT_CHILDREN = ("contact_email", "contact_phone", "contact_url", "contact_address",
+                     "contact_date", "contact_property")  # fmt: skip
 # Bookkeeping columns that say nothing to a person about what changed.
 QUIET_COLUMNS = frozenset({"updated_at", "name_key", "title_key", "email_key", "phone_key"})
 

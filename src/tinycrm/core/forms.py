@@ -77,6 +77,16 @@ def _values(session: Session, kind: str, record_id: int) -> tuple[Form, list[str
             "source": data["source"] or "",
             "notes": data["notes"] or "",
             "keep_in_touch_days": str(data["keep_in_touch_days"] or ""),
+            "given_name": data["name_parts"]["given"] or "",
+            "family_name": data["name_parts"]["family"] or "",
+            "middle_name": data["name_parts"]["middle"] or "",
+            "name_prefix": data["name_parts"]["prefix"] or "",
+            "name_suffix": data["name_parts"]["suffix"] or "",
+            "nickname": data["nickname"] or "",
+            **{
+                kind: next((d["date"] for d in data["dates"] if d["kind"] == kind), "")
+                for kind in ("birthday", "anniversary")
+            },
         }
         form.lists = {
             "emails": [e["email"] for e in data["emails"]],
@@ -85,6 +95,7 @@ def _values(session: Session, kind: str, record_id: int) -> tuple[Form, list[str
         }
         about.append("lifecycle: lead, prospect, customer or former customer")
         about.append("emails, phones, tags: comma-separated")
+        about.append("birthday, anniversary: 1985-04-12, or --04-12 with no year")
     elif kind == "company":
         data = views.company_dict(session, record)
         values: Mapping[str, Any] = data

@@ -6,17 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tinycrm.core import refs
 from tinycrm.errors import UsageError, ValidationError
 from tinycrm.store import history
 from tinycrm.store.models import (
     Company,
+    CompanyAddress,
     CompanyTag,
     Contact,
+    ContactAddress,
+    ContactDate,
     ContactEmail,
     ContactPhone,
+    ContactProperty,
     ContactTag,
     ContactUid,
     ContactUrl,
@@ -25,7 +29,11 @@ from tinycrm.store.models import (
     Interaction,
 )
 
-CONTACT_FIELDS = ("title", "company_id", "source", "notes", "keep_in_touch_days")
+CONTACT_FIELDS = ("title", "company_id", "source", "notes", "keep_in_touch_days", "nickname",
+                  "photo")  # fmt: skip
+# Dates a person has only one of (as vCard allows one BDAY and one ANNIVERSARY): a second one
+# that a merge brings is kept as an "other" date labelled with its kind.
+_SINGLE_DATES = ("birthday", "anniversary")
 COMPANY_FIELDS = ("domain", "industry", "size", "notes")
 
 
@@ -78,16 +86,56 @@ def _move_rows(session: Session, model: Any, column: str, old: int, new: int) ->
     return len(rows)
 
 
-def _move_details(session: Session, model: Any, old: int, new: int) -> int:
-    """Move emails, phones or urls; the kept contact's primary one stays primary."""
+def _move_details(
+    session: Session, model: Any, old: int, new: int, owner: str = "contact_id"
+) -> int:
+    """Move emails, phones, urls, UIDs or addresses; the kept record's primary one stays
+    primary."""
     has_primary = any(
-        r.is_primary for r in session.exec(select(model).where(model.contact_id == new))
+        r.is_primary for r in session.exec(select(model).where(getattr(model, owner) == new))
     )
-    rows = list(session.exec(select(model).where(model.contact_id == old)))
+    rows = list(session.exec(select(model).where(getattr(model, owner) == old)))
     for row in rows:
-        row.contact_id = new
+        setattr(row, owner, new)
         if has_primary:
             row.is_primary = False
+        session.add(row)
+    return len(rows)
+
+
+def _move_dates(session: Session, old: int, new: int) -> int:
+    """Move a contact's dates; a birthday or anniversary the kept contact already has a date
+    of becomes an "other" date labelled with its kind, so neither is lost."""
+    have = {r.kind for r in session.exec(select(ContactDate).where(ContactDate.contact_id == new))}
+    rows = list(session.exec(select(ContactDate).where(ContactDate.contact_id == old)))
+    for row in rows:
+        row.contact_id = new
+        if row.kind in _SINGLE_DATES and row.kind in have:
+            row.label = row.label or row.kind
+            row.kind = "other"
+        session.add(row)
+    return len(rows)
+
+
+def _move_properties(session: Session, old: int, new: int) -> int:
+    """Move the vCard lines kept verbatim, after the kept contact's own."""
+    last = max(
+        (
+            r.position
+            for r in session.exec(select(ContactProperty).where(ContactProperty.contact_id == new))
+        ),
+        default=0,
+    )
+    rows = list(
+        session.exec(
+            select(ContactProperty)
+            .where(ContactProperty.contact_id == old)
+            .order_by(col(ContactProperty.position))
+        )
+    )
+    for offset, row in enumerate(rows, 1):
+        row.contact_id = new
+        row.position = last + offset
         session.add(row)
     return len(rows)
 
@@ -103,12 +151,15 @@ def _move_tags(session: Session, link: Any, column: str, old: int, new: int) -> 
 
 
 def merge_contacts(session: Session, keep: Contact, drop: Contact, now: datetime) -> Merged:
-    """Move every email, phone, url, tag, interaction, deal and follow-up of `drop` onto
-    `keep`, fill `keep`'s empty fields from `drop`, then remove `drop`."""
+    """Move every email, phone, url, address, date, kept vCard line, tag, interaction, deal
+    and follow-up of `drop` onto `keep`, fill `keep`'s empty fields from `drop`, then remove
+    `drop`."""
     assert keep.id is not None and drop.id is not None
     moved = 0
-    for detail in (ContactEmail, ContactPhone, ContactUrl, ContactUid):
+    for detail in (ContactEmail, ContactPhone, ContactUrl, ContactUid, ContactAddress):
         moved += _move_details(session, detail, drop.id, keep.id)
+    moved += _move_dates(session, drop.id, keep.id)
+    moved += _move_properties(session, drop.id, keep.id)
     moved += _move_tags(session, ContactTag, "contact_id", drop.id, keep.id)
     for model in (Interaction, Deal, FollowUp):
         moved += _move_rows(session, model, "contact_id", drop.id, keep.id)
@@ -122,10 +173,10 @@ def merge_contacts(session: Session, keep: Contact, drop: Contact, now: datetime
 
 
 def merge_companies(session: Session, keep: Company, drop: Company, now: datetime) -> Merged:
-    """Move every contact, deal and tag of `drop` onto `keep`, fill `keep`'s empty fields
-    from `drop`, then remove `drop`."""
+    """Move every contact, deal, address and tag of `drop` onto `keep`, fill `keep`'s empty
+    fields from `drop`, then remove `drop`."""
     assert keep.id is not None and drop.id is not None
-    moved = 0
+    moved = _move_details(session, CompanyAddress, drop.id, keep.id, "company_id")
     for model in (Contact, Deal):
         moved += _move_rows(session, model, "company_id", drop.id, keep.id)
     moved += _move_tags(session, CompanyTag, "company_id", drop.id, keep.id)

@@ -292,7 +292,6 @@ def contact_record(
     follow_ups, open_follow_ups = _follow_up_lines(session, "contact", contact_id, now, tz)
     return {
         **fields,
-        # the contact's addresses and dates belong here, after its own fields
         "deals": _deals(session, "contact", contact_id),
         "next_step": follow_ups[0] if follow_ups else None,
         "follow_ups": follow_ups,

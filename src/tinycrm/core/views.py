@@ -22,9 +22,13 @@ from tinycrm.errors import NotFoundError
 from tinycrm.store.dialect import stored_text
 from tinycrm.store.models import (
     Company,
+    CompanyAddress,
     Contact,
+    ContactAddress,
+    ContactDate,
     ContactEmail,
     ContactPhone,
+    ContactProperty,
     ContactUrl,
     Deal,
     Pipeline,
@@ -38,8 +42,10 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.domain.rows import (
+        AddressEntry,
         CompanyView,
         ContactView,
+        DateEntry,
         DealView,
         EmailEntry,
         PhoneEntry,
@@ -73,7 +79,7 @@ def _one(session: Session, kind: str, statement: Any, record_id: int) -> Row[*tu
 @cache
 def _listed_statement(model: Any, column: Any) -> Select[*tuple[Any, ...]]:
     return (
-        select(col(column), col(model.label), col(model.is_primary))
+        select(col(column), col(model.label), col(model.is_primary), col(model.types))
         .where(col(model.contact_id) == RECORD)
         .order_by(*primary_first(model))
     )
@@ -81,8 +87,75 @@ def _listed_statement(model: Any, column: Any) -> Select[*tuple[Any, ...]]:
 
 def _listed(session: Session, model: Any, column: Any, contact_id: int) -> list[Any]:
     """A contact's emails, phones or web addresses, the primary first, as (value, label,
-    primary) rows."""
+    primary, types) rows."""
     return list(execute(session, _listed_statement(model, column), {"record": contact_id}))
+
+
+def split_types(text: str | None) -> list[str]:
+    """The vCard types stored comma-separated ("home,fax"), as a list."""
+    return [t for t in (text or "").split(",") if t]
+
+
+@cache
+def _addresses_statement(model: Any) -> Select[*tuple[Any, ...]]:
+    owner = model.contact_id if model is ContactAddress else model.company_id
+    return (
+        select(
+            col(model.label), col(model.types), col(model.po_box), col(model.extended),
+            col(model.street), col(model.locality), col(model.region), col(model.postcode),
+            col(model.country), col(model.is_primary),
+        )
+        .where(col(owner) == RECORD)
+        .order_by(col(model.is_primary).desc(), col(model.id))
+    )  # fmt: skip
+
+
+def addresses_view(session: Session, model: Any, owner_id: int) -> list[AddressEntry]:
+    """A contact's or company's postal addresses, the primary first."""
+    return [
+        {
+            "label": label, "types": split_types(types), "po_box": po_box,
+            "extended": extended, "street": street, "locality": locality, "region": region,
+            "postcode": postcode, "country": country, "primary": bool(primary),
+        }
+        for label, types, po_box, extended, street, locality, region, postcode, country, primary
+        in execute(session, _addresses_statement(model), {"record": owner_id})
+    ]  # fmt: skip
+
+
+@cache
+def _dates_statement() -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            col(ContactDate.kind),
+            col(ContactDate.label),
+            col(ContactDate.value),
+            col(ContactDate.month),
+            col(ContactDate.day),
+        )
+        .where(col(ContactDate.contact_id) == RECORD)
+        .order_by(col(ContactDate.id))
+    )
+
+
+def _dates(session: Session, contact_id: int) -> list[DateEntry]:
+    """A contact's dates: birthday, anniversary, then the others in the order added."""
+    rows = execute(session, _dates_statement(), {"record": contact_id})
+    found: list[DateEntry] = [
+        {"kind": kind, "label": label, "date": value, "month": month, "day": day}
+        for kind, label, value, month, day in rows
+    ]
+    order = ("birthday", "anniversary")
+    return sorted(found, key=lambda d: order.index(d["kind"]) if d["kind"] in order else 2)
+
+
+@cache
+def _properties_statement() -> Select[*tuple[Any, ...]]:
+    return (
+        select(col(ContactProperty.line))
+        .where(col(ContactProperty.contact_id) == RECORD)
+        .order_by(col(ContactProperty.position), col(ContactProperty.id))
+    )
 
 
 @cache
@@ -101,6 +174,13 @@ def _contact_statement() -> Select[*tuple[Any, ...]]:
             col(Contact.keep_in_touch_days),
             stored_text(Contact.created_at),
             stored_text(Contact.updated_at),
+            col(Contact.given_name),
+            col(Contact.family_name),
+            col(Contact.middle_name),
+            col(Contact.name_prefix),
+            col(Contact.name_suffix),
+            col(Contact.nickname),
+            col(Contact.photo),
         )
         .select_from(Contact)
         .outerjoin(Company, col(Company.id) == Contact.company_id)
@@ -113,24 +193,33 @@ def contact_dict(session: Session, contact: Contact | int) -> ContactView:
     contact_id = _id(contact)
     statement = _contact_statement()
     (uuid, name, title, company_id, company, lifecycle, source, notes, custom, keep, created,
-     updated) = _one(session, "contact", statement, contact_id)  # fmt: skip
+     updated, given, family, middle, prefix, suffix, nickname, photo) = _one(
+        session, "contact", statement, contact_id)  # fmt: skip
     emails: list[EmailEntry] = [
-        {"email": v, "label": label, "primary": bool(p)}
-        for v, label, p in _listed(session, ContactEmail, ContactEmail.email, contact_id)
+        {"email": v, "label": label, "types": split_types(t), "primary": bool(p)}
+        for v, label, p, t in _listed(session, ContactEmail, ContactEmail.email, contact_id)
     ]
     phones: list[PhoneEntry] = [
-        {"phone": v, "label": label, "primary": bool(p)}
-        for v, label, p in _listed(session, ContactPhone, ContactPhone.phone, contact_id)
+        {"phone": v, "label": label, "types": split_types(t), "primary": bool(p)}
+        for v, label, p, t in _listed(session, ContactPhone, ContactPhone.phone, contact_id)
     ]
     urls: list[UrlEntry] = [
-        {"url": v, "label": label, "primary": bool(p)}
-        for v, label, p in _listed(session, ContactUrl, ContactUrl.url, contact_id)
+        {"url": v, "label": label, "types": split_types(t), "primary": bool(p)}
+        for v, label, p, t in _listed(session, ContactUrl, ContactUrl.url, contact_id)
     ]
     return {
         "kind": "contact",
         "id": contact_id,
         "uuid": uuid,
         "name": name,
+        "name_parts": {
+            "given": given,
+            "family": family,
+            "middle": middle,
+            "prefix": prefix,
+            "suffix": suffix,
+        },
+        "nickname": nickname,
         "title": title,
         "company": _ref(company_id, company),
         "lifecycle": lifecycle,
@@ -138,6 +227,12 @@ def contact_dict(session: Session, contact: Contact | int) -> ContactView:
         "emails": emails,
         "phones": phones,
         "urls": urls,
+        "addresses": addresses_view(session, ContactAddress, contact_id),
+        "dates": _dates(session, contact_id),
+        "photo": photo,
+        "vcard_properties": [
+            line for (line,) in execute(session, _properties_statement(), {"record": contact_id})
+        ],
         "tags": tags_of(session, "contact", contact_id),
         "notes": notes,
         "custom": custom or {},
@@ -188,6 +283,7 @@ def company_dict(session: Session, company: Company | int) -> CompanyView:
         "industry": industry,
         "size": size,
         "notes": notes,
+        "addresses": addresses_view(session, CompanyAddress, company_id),
         "tags": tags_of(session, "company", company_id),
         "custom": custom or {},
         "contacts": [{"id": person_id, "name": person} for person_id, person in people],

@@ -1,6 +1,6 @@
 """How the parts of a contact's or a company's record read for people, written once for
 `crm show` and the board's details screens: a line per deal, follow-up and interaction, the
-deals' counts and the keep-in-touch state."""
+deals' counts, the keep-in-touch state, the addresses and the dates."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from tinycrm.domain import dates
 
 if TYPE_CHECKING:
     from tinycrm.domain.rows import (
+        AddressEntry,
+        DateEntry,
         DealCounts,
         DealLine,
         FollowUpLine,
@@ -100,3 +102,15 @@ def keep_in_touch(state: KeepInTouch, tz: tzinfo | None = None) -> str:
     next_touch = f"due since {when}" if state["is_due"] else f"next {when}"
     touched = f"last touch {dates.show(last, tz)[:10]}" if last else "no touch yet"
     return f"every {state['every_days']} days, {next_touch} ({touched})"
+
+
+def address_lines(addresses: list[AddressEntry]) -> list[str]:
+    """An address a line, its parts joined by commas, its label after it."""
+    from tinycrm.domain.parts import address_line
+
+    return [address_line(a) + (f" ({a['label']})" if a["label"] else "") for a in addresses]
+
+
+def date_line(entry: DateEntry) -> tuple[str, str]:
+    """A date as a field: its label (or kind: birthday, anniversary) and the date as kept."""
+    return entry["label"] or entry["kind"], entry["date"]

@@ -71,6 +71,7 @@ class EmailEntry(TypedDict):
 
     email: str
     label: str | None
+    types: list[str]
     primary: bool
 
 
@@ -79,6 +80,7 @@ class PhoneEntry(TypedDict):
 
     phone: str
     label: str | None
+    types: list[str]
     primary: bool
 
 
@@ -87,7 +89,43 @@ class UrlEntry(TypedDict):
 
     url: str
     label: str | None
+    types: list[str]
     primary: bool
+
+
+class AddressEntry(TypedDict):
+    """One postal address of a contact or a company (vCard ADR's parts)."""
+
+    label: str | None
+    types: list[str]
+    po_box: str | None
+    extended: str | None
+    street: str | None
+    locality: str | None
+    region: str | None
+    postcode: str | None
+    country: str | None
+    primary: bool
+
+
+class DateEntry(TypedDict):
+    """A birthday, anniversary or other date: '1985-04-12', or '--04-12' with no year."""
+
+    kind: str
+    label: str | None
+    date: str
+    month: int
+    day: int
+
+
+class NameParts(TypedDict):
+    """The parts of a contact's name."""
+
+    given: str | None
+    family: str | None
+    middle: str | None
+    prefix: str | None
+    suffix: str | None
 
 
 class ContactView(TypedDict):
@@ -97,6 +135,8 @@ class ContactView(TypedDict):
     id: int
     uuid: str
     name: str
+    name_parts: NameParts
+    nickname: str | None
     title: str | None
     company: Ref | None
     lifecycle: str
@@ -104,6 +144,10 @@ class ContactView(TypedDict):
     emails: list[EmailEntry]
     phones: list[PhoneEntry]
     urls: list[UrlEntry]
+    addresses: list[AddressEntry]
+    dates: list[DateEntry]
+    photo: str | None
+    vcard_properties: list[str]
     tags: list[str]
     notes: str | None
     custom: dict[str, Any]
@@ -123,6 +167,7 @@ class CompanyView(TypedDict):
     industry: str | None
     size: str | None
     notes: str | None
+    addresses: list[AddressEntry]
     tags: list[str]
     custom: dict[str, Any]
     contacts: list[Ref]

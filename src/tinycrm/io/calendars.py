@@ -11,7 +11,7 @@ from sqlmodel import col
 from tinycrm import __version__
 from tinycrm.domain import recurrence
 from tinycrm.domain.dates import stored_time
-from tinycrm.io.vcards import escape, fold
+from tinycrm.io.vcardlines import escape, fold
 from tinycrm.store import query
 from tinycrm.store.models import Contact, Deal, FollowUp
 

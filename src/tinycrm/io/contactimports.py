@@ -13,12 +13,16 @@ from sqlmodel import col
 from tinycrm.io.matching import Context, Record, queue_update
 from tinycrm.io.records import Action, ContactIn, Likeness, Problem, phone_key
 from tinycrm.io.records import fold_key as fold
+from tinycrm.io.wholerecord import PART_COLUMNS, address_key, queue_whole_record
 from tinycrm.store import history, query
 from tinycrm.store.models import (
     Company,
     Contact,
+    ContactAddress,
+    ContactDate,
     ContactEmail,
     ContactPhone,
+    ContactProperty,
     ContactTag,
     ContactUid,
     ContactUrl,
@@ -277,6 +281,8 @@ class ContactImport:
             "created_at": now,
             "updated_at": now,
             "deleted_at": None,
+            **dict.fromkeys(PART_COLUMNS),
+            **rec.parts,
         }
         batch.create("contact", row)
         record = Record(cid, True, row, rec.line)
@@ -295,6 +301,21 @@ class ContactImport:
         record.urls = set(self._of(ContactUrl.url, ContactUrl.contact_id, cid))
         record.tag_ids = set(self._of(ContactTag.tag_id, ContactTag.contact_id, cid))
         record.uids = set(self._of(ContactUid.uid, ContactUid.contact_id, cid))
+        record.addresses = {
+            address_key(r)
+            for r in self.conn.execute(
+                select(ContactAddress).where(col(ContactAddress.contact_id) == cid)
+            ).mappings()
+        }
+        record.dates = {
+            (kind, value)
+            for kind, value in self.conn.execute(
+                select(ContactDate.kind, ContactDate.value).where(
+                    col(ContactDate.contact_id) == cid
+                )
+            )
+        }
+        record.kept_lines = set(self._of(ContactProperty.line, ContactProperty.contact_id, cid))
         record.has_primary_uid = (
             self.conn.execute(
                 select(ContactUid.id).where(
@@ -320,6 +341,7 @@ class ContactImport:
             "lifecycle": rec.lifecycle,
             "source": fold(rec.source) if rec.source else None,
             "notes": rec.notes,
+            **rec.parts,
         }
         changed = False
         for key, value in incoming.items():
@@ -328,6 +350,11 @@ class ContactImport:
             if overwrite or row[key] in (None, ""):
                 row[key] = value
                 changed = True
+        # a card's N replaces the one kept as written, or the parts now say it
+        names = {"vcard_n", *PART_COLUMNS[:5]}
+        if overwrite and names & rec.parts.keys() and row["vcard_n"] != rec.parts.get("vcard_n"):
+            row["vcard_n"] = rec.parts.get("vcard_n")
+            changed = True
         if changed:
             row["name_key"] = fold(row["name"])
         if rec.custom:
@@ -363,6 +390,7 @@ class ContactImport:
                     "email_key": key,
                     "label": label,
                     "is_primary": not record.email_keys,
+                    **self._more(rec, "email", email),
                 },
             )
             record.email_keys.add(key)
@@ -381,6 +409,7 @@ class ContactImport:
                     "phone_key": key,
                     "label": label,
                     "is_primary": not record.phone_keys,
+                    **self._more(rec, "phone", phone),
                 },
             )
             record.phone_keys.add(key)
@@ -397,9 +426,12 @@ class ContactImport:
                     "url": url,
                     "label": label,
                     "is_primary": not record.urls,
+                    **self._more(rec, "url", url),
                 },
             )
             record.urls.add(url)
+            added = True
+        if queue_whole_record(self.batch, record, rec):
             added = True
         for name in rec.tags:
             tid = self.ctx.tag_id(name)
@@ -429,6 +461,12 @@ class ContactImport:
             self.by_uid[uid] = cid
             added = True
         return added
+
+    @staticmethod
+    def _more(rec: ContactIn, kind: str, value: str) -> dict[str, str | None]:
+        """The types and vCard group of an email, phone or url (none from a CSV file)."""
+        types, group = rec.details.get((kind, value), (None, None))
+        return {"types": types, "vcard_group": group}
 
     def finish(self) -> None:
         """Queue one update per existing contact that changed."""

@@ -15,8 +15,11 @@ from tinycrm.store.models import (
     Company,
     CompanyTag,
     Contact,
+    ContactAddress,
+    ContactDate,
     ContactEmail,
     ContactPhone,
+    ContactProperty,
     ContactTag,
     ContactUid,
     ContactUrl,
@@ -40,7 +43,11 @@ if TYPE_CHECKING:
 _CONTACT: list[Any] = [
     Contact.id, Contact.uuid, Contact.name, Contact.title, Contact.company_id,
     Contact.lifecycle, Contact.source, Contact.notes, Contact.created_at, Contact.updated_at,
+    Contact.given_name, Contact.family_name, Contact.middle_name, Contact.name_prefix,
+    Contact.name_suffix, Contact.nickname, Contact.vcard_n, Contact.photo,
 ]  # fmt: skip
+_PART_KEYS = ("given_name", "family_name", "middle_name", "name_prefix", "name_suffix",
+              "nickname", "vcard_n", "photo")  # fmt: skip
 _COMPANY: list[Any] = [
     Company.id, Company.uuid, Company.name, Company.domain, Company.industry, Company.size,
     Company.notes, Company.created_at, Company.updated_at,
@@ -54,14 +61,23 @@ _DEAL: list[Any] = [
 
 
 def _details(conn: Connection, model: Any, value: Any) -> dict[int, list[tuple[Any, ...]]]:
-    """Return a contact's emails, phones or urls as (value, label, primary), primary first."""
+    """Return a contact's emails, phones or urls as (value, label, primary, types, group),
+    primary first."""
     out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for owner, *rest in conn.execute(
-        select(model.contact_id, value, model.label, model.is_primary).order_by(
-            model.contact_id, col(model.is_primary).desc(), model.id
-        )
+        select(
+            model.contact_id, value, model.label, model.is_primary, model.types, model.vcard_group
+        ).order_by(model.contact_id, col(model.is_primary).desc(), model.id)
     ):
         out[owner].append(tuple(rest))
+    return out
+
+
+def _rows_of(conn: Connection, model: Any, order: Any) -> dict[int, list[dict[str, Any]]]:
+    """Return a child table's rows (addresses, dates, kept lines) by contact, as dicts."""
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in conn.execute(select(model).order_by(model.contact_id, *order)).mappings():
+        out[row["contact_id"]].append(dict(row))
     return out
 
 
@@ -94,6 +110,11 @@ def contacts(db: Database, ids: list[int]) -> list[dict[str, Any]]:
         phones = _details(conn, ContactPhone, ContactPhone.phone)
         urls = _details(conn, ContactUrl, ContactUrl.url)
         tags = _tags(conn, ContactTag, ContactTag.contact_id)
+        addresses = _rows_of(
+            conn, ContactAddress, (col(ContactAddress.is_primary).desc(), ContactAddress.id)
+        )
+        dates = _rows_of(conn, ContactDate, (ContactDate.id,))
+        kept = _rows_of(conn, ContactProperty, (ContactProperty.position, ContactProperty.id))
         uids: dict[int, str] = {}
         for owner, uid in conn.execute(
             select(ContactUid.contact_id, ContactUid.uid).order_by(
@@ -116,14 +137,25 @@ def contacts(db: Database, ids: list[int]) -> list[dict[str, Any]]:
                 "lifecycle": r[5],
                 "source": r[6],
                 "notes": r[7],
-                "emails": [(e, lbl, bool(p)) for e, lbl, p in emails.get(cid, [])],
-                "phones": [(e, lbl, bool(p)) for e, lbl, p in phones.get(cid, [])],
-                "urls": [(e, lbl, bool(p)) for e, lbl, p in urls.get(cid, [])],
+                "emails": [(e, lbl, bool(p), *more) for e, lbl, p, *more in emails.get(cid, [])],
+                "phones": [(e, lbl, bool(p), *more) for e, lbl, p, *more in phones.get(cid, [])],
+                "urls": [(e, lbl, bool(p), *more) for e, lbl, p, *more in urls.get(cid, [])],
                 "tags": tags.get(cid, []),
                 "created_at": iso(r[8]),
                 "updated_at": iso(r[9]),
+                **dict(zip(_PART_KEYS, r[10:], strict=True)),
+                "addresses": addresses.get(cid, []),
+                "dates": dates.get(cid, []),
+                "kept_lines": [k["line"] for k in kept.get(cid, [])],
             }
     return [rows[i] for i in ids if i in rows]
+
+
+def live_contact_uuids(db: Database) -> set[str]:
+    """Return the UUIDs of the contacts not deleted (for the files a vCard folder keeps)."""
+    with db.snapshot() as session:
+        conn = session.connection()
+        return set(conn.execute(select(Contact.uuid).where(query.live(Contact))).scalars())
 
 
 def contact_csv_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -41,8 +41,9 @@ class ImportOptions:
 class Record:
     """A contact or company as the import sees it: new, or loaded to be changed."""
 
-    __slots__ = ("changed", "email_keys", "has_primary_uid", "id", "is_new", "line", "original",
-                 "phone_keys", "row", "tag_ids", "uids", "urls")  # fmt: skip
+    __slots__ = ("addresses", "changed", "dates", "email_keys", "has_primary_uid", "id", "is_new",
+                 "kept_lines", "line", "original", "phone_keys", "row", "tag_ids", "uids",
+                 "urls")  # fmt: skip
 
     def __init__(
         self,
@@ -64,6 +65,10 @@ class Record:
         self.uids: set[str] = set()
         self.has_primary_uid = False
         self.changed = False
+        # a contact's addresses (their parts), dates (kind, value) and vCard lines kept
+        self.addresses: set[tuple[Any, ...]] = set()
+        self.dates: set[tuple[str, str]] = set()
+        self.kept_lines: set[str] = set()
 
 
 class Context:

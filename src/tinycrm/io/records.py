@@ -36,6 +36,14 @@ class ContactIn:
     custom: dict[str, Any] = field(default_factory=dict)
     file: str | None = None  # the file it came from, when a folder is imported
     uid: str | None = None  # a vCard's UID exactly as written
+    # the rest of a whole record (from a vCard): columns of the contact row (name parts,
+    # nickname, the N as written, photo), the types and group of an email, phone or url
+    # ((kind, value) -> (types, group)), addresses and dates as rows, lines kept verbatim
+    parts: dict[str, str] = field(default_factory=dict)
+    details: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
+    addresses: list[dict[str, Any]] = field(default_factory=list)
+    dates: list[dict[str, Any]] = field(default_factory=list)
+    kept_lines: list[tuple[str, str]] = field(default_factory=list)  # (name, line)
 
 
 @dataclass(slots=True)
@@ -161,6 +169,7 @@ class ImportReport:
     ignored_what: str = "columns"  # what ignored_columns names: CSV columns, vCard properties
     # the lines of won or lost deals dated at the import: no close date, or one still ahead
     undated_closed: list[int] = field(default_factory=list)
+    kept_verbatim: list[str] = field(default_factory=list)  # vCard properties kept as written
 
     def count(self, action: str) -> int:
         """Return how many rows got this action."""
@@ -194,6 +203,7 @@ class ImportReport:
             ],
             "ignored_columns": self.ignored_columns,
             "closed_at_import": self.undated_closed,
+            "kept_as_written": self.kept_verbatim,
             "possible_duplicates": [
                 {
                     "line": p.line,
@@ -268,7 +278,9 @@ def uuid_key(text: str | None) -> str | None:
 
 
 # Fields of a row that may hold several lines; the others are one line.
-_MULTI_LINE = frozenset({"notes", "lost_reason"})
+# (a vCard line kept verbatim holds the line breaks of a quoted-printable value)
+# and a street may take two lines, as in an address book
+_MULTI_LINE = frozenset({"notes", "lost_reason", "kept_line", "street"})
 _NAMES = {"ContactIn": "contact", "CompanyIn": "company", "DealIn": "deal"}
 
 
@@ -296,7 +308,10 @@ def _check(value: Any, kind: str, name: str) -> None:
     elif isinstance(value, (list, tuple)):
         for part in value:
             _check(part, kind, name.removesuffix("s") if isinstance(value, list) else name)
-    elif isinstance(value, dict):
+    elif isinstance(value, dict) and name == "custom":
         for key, item in value.items():
             check_text(str(key), "custom field name")
             _check(item, kind, f"custom field {key}")
+    elif isinstance(value, dict):  # the columns of a row: a name part, an address's street
+        for key, item in value.items():
+            _check(item, kind, key if isinstance(key, str) else name)

@@ -19,10 +19,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 # Rows that belong to one contact (a contact_id column) and go with it.
-CHILDREN = ("contact_email", "contact_phone", "contact_url", "contact_uid", "interaction",
-            "follow_up")  # fmt: skip
+CHILDREN = ("contact_email", "contact_phone", "contact_url", "contact_uid", "contact_address",
+            "contact_date", "contact_property", "interaction", "follow_up")  # fmt: skip
 FORGOTTEN = "a change to a forgotten contact"
 # Tables whose recorded rows hold identifying values (a name, an email, a phone, a url).
+# (an address is not one: colleagues and their company share the office's street)
 _IDENTIFYING = ("contact", "contact_email", "contact_phone", "contact_url")
 
 # The events of one record: [first, end) of event ids. Before ids were never reused, one id
@@ -198,7 +199,8 @@ def _recorded_traces(values: Any) -> list[str]:
 def erase_person(
     conn: Connection, cid: int, contact_uuid: str, traces: list[str], now: datetime
 ) -> Erased:
-    """Erase contact `cid`, its emails, phones, urls, tags, interactions and follow-ups,
+    """Erase contact `cid`, its emails, phones, urls, addresses, dates, the vCard lines kept
+    for it (its photo is on its row), tags, interactions and follow-ups,
     every event that recorded them and the history of the contacts merged into it; unlink
     its deals; name the commands that touched them only as "a change to a forgotten
     contact". Identifying values found in the erased events join `traces`.

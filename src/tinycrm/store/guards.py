@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from tinycrm.domain.text import check_text, visible
 
 # Columns that may hold several lines; every other text column is one line.
-MULTI_LINE = frozenset({"notes", "summary", "lost_reason"})
+# (a vCard line kept verbatim holds the line breaks of its quoted-printable value)
+MULTI_LINE = frozenset({"notes", "summary", "lost_reason", "line", "street"})
 # What the error calls a column, when "<table> <column>" would read badly.
 _LABELS = {
     ("contact_email", "email"): "email",

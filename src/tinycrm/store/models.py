@@ -74,6 +74,14 @@ class Contact(SQLModel, table=True):
     created_at: datetime = _time()
     updated_at: datetime = _time()
     deleted_at: datetime | None = _time(nullable=True)
+    given_name: str | None = None
+    family_name: str | None = None
+    middle_name: str | None = None
+    name_prefix: str | None = None
+    name_suffix: str | None = None
+    nickname: str | None = None
+    vcard_n: str | None = None  # the vCard N value exactly as a card gave it
+    photo: str | None = None  # a data: URI, or the URI a card pointed to
 
 
 class ContactEmail(SQLModel, table=True):
@@ -86,6 +94,8 @@ class ContactEmail(SQLModel, table=True):
     email_key: str
     label: str | None = None
     is_primary: bool = False
+    types: str | None = None  # every vCard TYPE, comma-separated
+    vcard_group: str | None = None
 
 
 class ContactPhone(SQLModel, table=True):
@@ -98,6 +108,8 @@ class ContactPhone(SQLModel, table=True):
     phone_key: str
     label: str | None = None
     is_primary: bool = False
+    types: str | None = None  # every vCard TYPE, comma-separated
+    vcard_group: str | None = None
 
 
 class ContactUrl(SQLModel, table=True):
@@ -109,6 +121,8 @@ class ContactUrl(SQLModel, table=True):
     url: str
     label: str | None = None
     is_primary: bool = False
+    types: str | None = None  # every vCard TYPE, comma-separated
+    vcard_group: str | None = None
 
 
 class ContactUid(SQLModel, table=True):
@@ -119,6 +133,70 @@ class ContactUid(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contact.id")
     uid: str
     is_primary: bool = False
+
+
+class ContactAddress(SQLModel, table=True):
+    """A postal address of a contact: vCard ADR's parts, a label, its types."""
+
+    __tablename__ = "contact_address"
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    label: str | None = None
+    types: str | None = None
+    po_box: str | None = None
+    extended: str | None = None
+    street: str | None = None
+    locality: str | None = None
+    region: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+    is_primary: bool = False
+    vcard_group: str | None = None
+
+
+class CompanyAddress(SQLModel, table=True):
+    """A postal address of a company: vCard ADR's parts, a label, its types."""
+
+    __tablename__ = "company_address"
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    label: str | None = None
+    types: str | None = None
+    po_box: str | None = None
+    extended: str | None = None
+    street: str | None = None
+    locality: str | None = None
+    region: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+    is_primary: bool = False
+    vcard_group: str | None = None
+
+
+class ContactDate(SQLModel, table=True):
+    """A birthday, anniversary or other date of a contact, with or without a year."""
+
+    __tablename__ = "contact_date"
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    kind: str
+    label: str | None = None
+    value: str  # ISO 8601: '1985-04-12', or '--04-12' with no year
+    month: int
+    day: int
+    written: str | None = None  # the value as a vCard wrote it
+    vcard_group: str | None = None
+
+
+class ContactProperty(SQLModel, table=True):
+    """A vCard property nothing maps, kept as the exact content line a card held."""
+
+    __tablename__ = "contact_property"
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    position: int
+    name: str
+    line: str
 
 
 class Tag(SQLModel, table=True):

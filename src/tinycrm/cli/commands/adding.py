@@ -13,8 +13,31 @@ app = typer.Typer(help="Add a contact, a company or a deal.", no_args_is_help=Tr
 @app.command("contact")
 def add_contact(
     name: str = typer.Argument(..., help="The person's full name."),
-    email: list[str] = typer.Option([], "--email", "-e", help="Email address (repeatable)."),
-    phone: list[str] = typer.Option([], "--phone", "-p", help="Phone number (repeatable)."),
+    email: list[str] = typer.Option(
+        [], "--email", "-e", help="Email address, label: before it optional (repeatable)."
+    ),
+    phone: list[str] = typer.Option(
+        [], "--phone", "-p", help="Phone number, label: before it optional (repeatable)."
+    ),
+    url: list[str] = typer.Option([], "--url", help="Web address (repeatable)."),
+    given: str | None = typer.Option(None, "--given", help="Given (first) name."),
+    family: str | None = typer.Option(None, "--family", help="Family (last) name."),
+    middle: str | None = typer.Option(None, "--middle", help="Middle names."),
+    prefix: str | None = typer.Option(None, "--prefix", help="Honorific prefix (Dr., Ms.)."),
+    suffix: str | None = typer.Option(None, "--suffix", help="Honorific suffix (Jr., PhD)."),
+    nickname: str | None = typer.Option(None, "--nickname", help="Nickname."),
+    birthday: str | None = typer.Option(
+        None, "--birthday", help="1985-04-12, or --04-12 with no year."
+    ),
+    anniversary: str | None = typer.Option(None, "--anniversary", help="Like --birthday."),
+    date: list[str] = typer.Option(
+        [], "--date", help='Another date: "label: 2019-03-01" (repeatable).'
+    ),
+    address: list[str] = typer.Option(
+        [],
+        "--address",
+        help='"label: street; city; region; postcode; country" (repeatable).',
+    ),
     company: str | None = typer.Option(
         None, "--company", "-c", help="Company name or #id (created if new)."
     ),
@@ -32,10 +55,20 @@ def add_contact(
 ) -> None:
     """Add a person.
 
-    Example: crm add contact "Jane Doe" --email jane@acme.com --company Acme --tag vip
+    Example: crm add contact "Jane Doe" --email work:jane@acme.com --company Acme --tag vip
+    --birthday --04-12 --address "work: 1 Main St; Springfield; IL; 62701; USA"
     """
     from tinycrm.core import contacts, duplicates, views
 
+    parts = {
+        "given_name": given,
+        "family_name": family,
+        "middle_name": middle,
+        "name_prefix": prefix,
+        "name_suffix": suffix,
+        "nickname": nickname,
+    }
+    days = {"birthday": birthday, "anniversary": anniversary}
     db = state.database()
     with db.transaction() as session:
         contact = contacts.add_contact(
@@ -44,6 +77,11 @@ def add_contact(
             now=state.now(),
             emails=email,
             phones=phone,
+            urls=url,
+            parts={k: v for k, v in parts.items() if v is not None},
+            dates={k: v for k, v in days.items() if v is not None},
+            other_dates=date,
+            addresses=address,
             company=company,
             title=title,
             tag_names=tag,

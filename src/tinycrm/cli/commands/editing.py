@@ -43,6 +43,25 @@ def edit(
     remove_email: list[str] = typer.Option([], "--remove-email", help="Remove an email."),
     phone: list[str] = typer.Option([], "--phone", "-p", help="Add a phone (repeatable)."),
     remove_phone: list[str] = typer.Option([], "--remove-phone", help="Remove a phone."),
+    url: list[str] = typer.Option([], "--url", help="Add a web address (repeatable)."),
+    given_name: str | None = typer.Option(None, "--given", help="Given (first) name."),
+    family: str | None = typer.Option(None, "--family", help="Family (last) name."),
+    middle: str | None = typer.Option(None, "--middle", help="Middle names."),
+    prefix: str | None = typer.Option(None, "--prefix", help="Honorific prefix."),
+    suffix: str | None = typer.Option(None, "--suffix", help="Honorific suffix."),
+    nickname: str | None = typer.Option(None, "--nickname", help="Nickname."),
+    birthday: str | None = typer.Option(
+        None, "--birthday", help="1985-04-12, or --04-12 with no year (empty: none)."
+    ),
+    anniversary: str | None = typer.Option(None, "--anniversary", help="Like --birthday."),
+    date: list[str] = typer.Option([], "--date", help='Add a date: "label: 2019-03-01".'),
+    remove_date: list[str] = typer.Option([], "--remove-date", help="Remove a date by label."),
+    address: list[str] = typer.Option(
+        [], "--address", help='Add "label: street; city; region; postcode; country".'
+    ),
+    remove_address: list[str] = typer.Option(
+        [], "--remove-address", help="Remove an address by label or number (1 is the first)."
+    ),
     company: str | None = typer.Option(None, "--company", "-c", help="Company name or #id."),
     contact: str | None = typer.Option(None, "--contact", help="A deal's contact."),
     lifecycle: str | None = typer.Option(None, "--lifecycle", help="lead, prospect, ..."),
@@ -90,6 +109,14 @@ def edit(
         "industry": industry,
         "size": size,
         "keep_in_touch_days": keep_in_touch,
+        "given_name": given_name,
+        "family_name": family,
+        "middle_name": middle,
+        "name_prefix": prefix,
+        "name_suffix": suffix,
+        "nickname": nickname,
+        "birthday": birthday,
+        "anniversary": anniversary,
     }
     fits = edits.kinds_fitting(
         [key for key, given_value in given.items() if given_value is not None],
@@ -104,6 +131,11 @@ def edit(
         remove_emails=remove_email,
         add_phones=phone,
         remove_phones=remove_phone,
+        add_urls=url,
+        add_addresses=address,
+        remove_addresses=remove_address,
+        add_dates=date,
+        remove_dates=remove_date,
         set_custom=dict(edits.parse_assignment(item) for item in set_),
         unset_custom=[edits.check_custom_key(key) for key in unset],
     )

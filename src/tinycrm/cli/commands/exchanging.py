@@ -130,6 +130,12 @@ def _show(report: Any, as_json: bool) -> None:
             render.say(f"  and {n - SHOWN_LIKENESSES} more (--json lists them all)")
     if report.ignored_columns:
         sys.stderr.write(f"ignored {report.ignored_what}: {', '.join(report.ignored_columns)}\n")
+    if report.kept_verbatim:
+        n = len(report.kept_verbatim)
+        render.say(
+            f"kept {n} propert{'ies' if n != 1 else 'y'} as written (exported back as they"
+            f" came): {', '.join(report.kept_verbatim)}"
+        )
 
 
 def _run_import(work: Any, as_json: bool) -> None:
@@ -307,14 +313,19 @@ def export_vcard(
     """
     from tinycrm.core.listing import ListFilter
     from tinycrm.errors import UsageError
-    from tinycrm.io.vcards import export_vcards
+    from tinycrm.io.vcardwrite import export_vcards
 
     if folder is not None and str(folder) == "-":
         raise UsageError("--dir takes a folder; write the cards to standard output with -o -")
     flt = ListFilter(tags=tuple(tag), lifecycle=lifecycle, company=company, text=name)
     result = export_vcards(state.database(write=False), flt, version=version, folder=folder)
     if folder is not None:
-        render.say(f"Wrote {result.count} vCards to {folder}")
+        gone = (
+            f"; removed {result.removed} it wrote before for contacts no longer here"
+            if result.removed
+            else ""
+        )
+        render.say(f"Wrote {result.count} vCards to {folder}{gone}")
     else:
         _write(result.text, output)
 

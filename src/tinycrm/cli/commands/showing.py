@@ -90,10 +90,10 @@ def _next_step(data: Mapping[str, Any]) -> str | None:
 
 
 def _print(data: Mapping[str, Any]) -> None:
+    from tinycrm.domain import record_lines
+
     kind = data["kind"]
     if kind == "contact":
-        from tinycrm.domain import record_lines
-
         emails = [
             f"{e['email']}" + (f" ({e['label']})" if e["label"] else "") for e in data["emails"]
         ]
@@ -102,11 +102,15 @@ def _print(data: Mapping[str, Any]) -> None:
         ]
         render.fields(
             [
+                ("nickname", data["nickname"]),
                 ("title", data["title"]),
                 ("company", data["company"]["name"] if data["company"] else None),
                 ("email", emails),
                 ("phone", phones),
                 ("web", [u["url"] for u in data["urls"]]),
+                ("address", record_lines.address_lines(data["addresses"])),
+                *[record_lines.date_line(d) for d in data["dates"]],
+                ("photo", "yes" if data["photo"] else None),
                 ("lifecycle", data["lifecycle"]),
                 ("source", data["source"]),
                 ("tags", data["tags"]),
@@ -121,7 +125,6 @@ def _print(data: Mapping[str, Any]) -> None:
             ],
             title=f"contact #{data['id']} {data['name']}",
         )
-        # the contact's addresses and dates are shown here, between its fields and its deals
         _record_parts(data)
     elif kind == "company":
         render.fields(
@@ -129,6 +132,7 @@ def _print(data: Mapping[str, Any]) -> None:
                 ("domain", data["domain"]),
                 ("industry", data["industry"]),
                 ("size", data["size"]),
+                ("address", record_lines.address_lines(data["addresses"])),
                 ("people", [f"#{p['id']} {p['name']}" for p in data["contacts"]]),
                 ("tags", data["tags"]),
                 ("notes", data["notes"]),
@@ -137,7 +141,6 @@ def _print(data: Mapping[str, Any]) -> None:
             ],
             title=f"company #{data['id']} {data['name']}",
         )
-        # the company's addresses are shown here, between its fields and its deals
         _record_parts(data)
     else:
         from tinycrm.domain import labels

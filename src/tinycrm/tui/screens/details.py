@@ -41,15 +41,18 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
             ("tags", ", ".join(data["tags"])),
             ("notes", data["notes"] or ""),
         ]
-    if kind == "contact":
-        from tinycrm.domain.record_lines import keep_in_touch
+    from tinycrm.domain.record_lines import address_lines, date_line, keep_in_touch
 
+    if kind == "contact":
         touch = data["keep_in_touch"]
         return [
+            ("nickname", data["nickname"] or ""),
             ("title", data["title"] or ""),
             ("company", name(data["company"])),
             ("email", ", ".join(e["email"] for e in data["emails"])),
             ("phone", ", ".join(p["phone"] for p in data["phones"])),
+            ("address", "; ".join(address_lines(data["addresses"]))),
+            *[date_line(d) for d in data["dates"]],
             ("lifecycle", data["lifecycle"]),
             ("source", data["source"] or ""),
             ("tags", ", ".join(data["tags"])),
@@ -58,6 +61,7 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
         ]
     return [
         ("domain", data["domain"] or ""),
+        ("address", "; ".join(address_lines(data["addresses"]))),
         ("industry", data["industry"] or ""),
         ("size", data["size"] or ""),
         ("people", ", ".join(f"#{p['id']} {p['name']}" for p in data["contacts"])),
@@ -82,7 +86,6 @@ def _record_parts(data: dict[str, Any]) -> Text:
             else [],
         )
     ]
-    # the record's addresses and dates are a part here, after its next step, before its deals
     if any(deals["counts"].values()):
         parts.append(
             (
