@@ -215,7 +215,7 @@ def test_the_record_costs_the_same_queries_however_many_deals(crm: Any, customer
         assert crm("add", "deal", f"Acme extra {n}", "--contact", "jane").exit_code == 0
         assert crm("follow-up", "jane", f"extra step {n}", "--due", "dec 10").exit_code == 0
     assert (_queries(customer, "contact", 2), _queries(customer, "company", 1)) == before
-    assert before[0] <= 12, before
+    assert before[0] <= 16, before  # fields, addresses, dates, deals, follow-ups, interactions
     data = json.loads(crm("show", "jane", "--json").stdout)
     # the lists are capped, the counts are whole
     assert len(data["deals"]["open"]) == 20 and data["deals"]["counts"]["open"] == 31
