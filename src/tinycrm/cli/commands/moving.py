@@ -16,34 +16,42 @@ def move(
 ) -> None:
     """Move a deal to a stage, or mark it won or lost.
 
+    A win makes the deal's contact a customer; closing a deal cancels or keeps its open
+    follow-ups, as deals.close_follow_ups says.
+
     Examples: crm move 12 present; crm move 12 won; crm move "acme site" lost --reason price
     """
-    from tinycrm.core import deals, followups, refs, views
+    from tinycrm.core import closing, followups, refs, views
     from tinycrm.domain import dates
-    from tinycrm.domain.values import CLOSED
+    from tinycrm.domain.values import CLOSED, DealStatus
 
     db = state.database()
     settings = state.settings().deals
-    after_win = None
+    lines: list[str] = []
     with db.transaction() as session:
         the_deal = refs.resolve_deal(session, deal)
-        was = the_deal.status
-        where = deals.move_to(session, the_deal, target, state.now(), reason)
+        moved = closing.move_to(session, the_deal, target, state.now(), reason, settings)
         data = views.deal_dict(session, the_deal, with_history=False)
-        if where == "won":
-            fu = followups.after_win(session, the_deal, state.now(), settings)
+        done = moved.closed
+        if done is not None:
+            lines.append(closing.closed_said(done))
+            said = closing.follow_ups_said(done)
+            if said:
+                lines.append(said)
+        if done is not None and done.status == DealStatus.WON:
+            fu = done.check_in
             if fu is not None:
-                after_win = f"Follow-up #{fu.id} {fu.title} due {dates.describe(fu.due_at, True)}"
+                lines.append(f"Follow-up #{fu.id} {fu.title} due {dates.describe(fu.due_at, True)}")
             else:
-                after_win = f"Schedule a check-in: {followups.check_in_hint(the_deal)}"
+                lines.append(f"Schedule a check-in: {followups.check_in_hint(the_deal)}")
     if as_json:
         render.print_json(data)
-    elif where in CLOSED:
-        why = f" ({data['lost_reason']})" if data["lost_reason"] else ""
-        render.say(f"Deal #{data['id']} {data['title']} is {where}{why}")
-        if after_win:
-            render.say(after_win)
-    elif was in CLOSED:
-        render.say(f"Reopened deal #{data['id']} {data['title']} in {where} (it was {was})")
-    else:
-        render.say(f"Moved deal #{data['id']} {data['title']} to {where}")
+        return
+    name = f"deal #{data['id']} {data['title']}"
+    if moved.was in CLOSED and done is None:
+        kept = moved.still_customer
+        stays = f"; {kept.name} stays a customer" if kept is not None else ""
+        lines.append(f"Reopened {name} in {moved.where} (it was {moved.was}){stays}")
+    elif done is None:
+        lines.append(f"Moved {name} to {moved.where}")
+    render.say_lines(lines)
