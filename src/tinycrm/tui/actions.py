@@ -254,6 +254,10 @@ def ask_follow_up(app: CrmApp, deal_id: int | None = None, contact_id: int | Non
         def change(session: Session, now: datetime) -> str:
             deal = records_of(session, deal_id, None)[0]
             contact = contacts.get_contact(session, contact_id) if contact_id else None
+            several = 0
+            if deal is None and contact is not None:  # linked as `crm follow-up` links it
+                deal, open_deals = followups.deal_to_link(session, contact)
+                several = len(open_deals) if deal is None else 0
             fu = followups.add_follow_up(
                 session, values["title"], due, now=now, deal=deal, contact=contact
             )
@@ -261,7 +265,10 @@ def ask_follow_up(app: CrmApp, deal_id: int | None = None, contact_id: int | Non
             if deal is None and contact is not None:
                 on = f" for {contact.name}"
             when = dates.describe(fu.due_at, fu.all_day)
-            return f"Follow-up #{fu.id} {fu.title}{on}, due {when}"
+            said = f"Follow-up #{fu.id} {fu.title}{on}, due {when}"
+            if several:
+                said += f"; not linked to a deal: {several} are open (f on a deal adds one to it)"
+            return said
 
         return Job(change, deal_id, app.notify)
 

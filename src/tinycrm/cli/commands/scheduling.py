@@ -28,10 +28,16 @@ def follow_up(
         None, "--rrule", help="Repeat by an RFC 5545 rule, e.g. FREQ=MONTHLY;BYDAY=1MO."
     ),
     priority: bool = typer.Option(False, "--priority", "-p", help="Mark it important."),
+    no_deal: bool = typer.Option(
+        False, "--no-deal", help="About the contact alone, even with one open deal."
+    ),
     quiet: bool = QUIET_NEW,
     as_json: bool = JSON,
 ) -> None:
     """Schedule a follow-up about a contact or a deal.
+
+    A follow-up about a contact with exactly one open deal is about that deal too (the
+    command says so; --no-deal leaves it unlinked); with several, --deal names one.
 
     Examples: crm follow-up jane "send proposal" --due "next tue 10am";
     crm follow-up jane "monthly check-in" --due "dec 1" --every month
@@ -43,6 +49,8 @@ def follow_up(
 
     if every and rrule:
         raise UsageError("give --every or --rrule, not both")
+    if deal and no_deal:
+        raise UsageError("give --deal or --no-deal, not both")
     now = state.now()
     when = dates.parse_when(due, now)
     rule = dates.every_to_rrule(every) if every else rrule
@@ -52,6 +60,10 @@ def follow_up(
         the_contact = _contact_or_deal(session, ref, deal is None)
         if isinstance(the_contact, Deal):
             the_deal, the_contact = the_contact, None
+        linked = None
+        if the_deal is None and the_contact is not None and not no_deal:
+            the_deal, open_deals = followups.deal_to_link(session, the_contact)
+            linked = followups.link_said(the_contact, the_deal, open_deals)
         fu = followups.add_follow_up(
             session,
             title,
@@ -72,6 +84,8 @@ def follow_up(
         quiet,
         f"Follow-up #{data['id']} {data['title']} ({about}) due {when.describe()}{repeat}",
     )
+    if linked and not (quiet or as_json):
+        render.say(linked)
 
 
 def _contact_or_deal(session: Any, ref: str, deal_allowed: bool) -> Any:
