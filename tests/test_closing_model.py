@@ -176,7 +176,7 @@ class ClosingModel(RuleBasedStateMachine):
         if status != "open":
             self.refused("done", str(fu))
             return
-        self.ok("done", str(fu))
+        self.ok("done", str(fu), "--no-next")
         new = deepcopy(self.model)
         new.follow_ups[fu] = (on, "done")
         self.changed(new)

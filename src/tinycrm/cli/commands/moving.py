@@ -5,19 +5,21 @@ from __future__ import annotations
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON
+from tinycrm.cli.options import JSON, NO_NEXT
 
 
 def move(
     deal: str = typer.Argument(..., help="The deal: id, #id or part of its title."),
     target: str = typer.Argument(..., help="A stage (any unambiguous prefix), won or lost."),
     reason: str | None = typer.Option(None, "--reason", "-r", help="Why it was lost."),
+    no_next: bool = NO_NEXT,
     as_json: bool = JSON,
 ) -> None:
     """Move a deal to a stage, or mark it won or lost.
 
     A win makes the deal's contact a customer; closing a deal cancels or keeps its open
-    follow-ups, as deals.close_follow_ups says.
+    follow-ups, as deals.close_follow_ups says. On a terminal, a stage move and a win ask
+    for the next step (a follow-up about the deal); --no-next doesn't ask.
 
     Examples: crm move 12 present; crm move 12 won; crm move "acme site" lost --reason price
     """
@@ -55,3 +57,9 @@ def move(
     elif done is None:
         lines.append(f"Moved {name} to {moved.where}")
     render.say_lines(lines)
+    if not no_next and moved.where != DealStatus.LOST:
+        from tinycrm.cli import nextstep
+
+        if nextstep.interactive():
+            name = f"#{data['id']} {data['title']}"
+            nextstep.offer(name, deal_id=data["id"], contact_id=None)

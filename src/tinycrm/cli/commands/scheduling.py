@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON, QUIET_NEW
+from tinycrm.cli.options import JSON, NO_NEXT, QUIET_NEW
 
 if TYPE_CHECKING:
     from tinycrm.core.agenda import AgendaItem
@@ -166,9 +166,13 @@ def done(
         help='Schedule the next step: --next WHEN "TITLE" (e.g. --next fri "send contract").',
         show_default=False,
     ),
+    no_next: bool = NO_NEXT,
     as_json: bool = JSON,
 ) -> None:
     """Mark a follow-up done; a recurring one moves to its next occurrence.
+
+    On a terminal, without --next, it asks for the next step about the same deal or
+    contact (a recurring follow-up's next occurrence is its next step); --no-next doesn't.
 
     Examples: crm done 12; crm done 12 --next fri "send contract"
     """
@@ -188,8 +192,14 @@ def done(
             advanced, following = followups.complete_and_next(session, fu, step, next_when, now)
         else:
             advanced = followups.complete(session, fu, now)
+        deal_id, contact_id = fu.deal_id, fu.contact_id
+        done_view = followups.follow_up_dict(session, fu)
+        on_deal, person = done_view["deal"], done_view["contact"]
+        about = (
+            f"#{on_deal['id']} {on_deal['title']}" if on_deal else person["name"] if person else ""
+        )
         data = {
-            "done": followups.follow_up_dict(session, fu),
+            "done": done_view,
             "next": followups.follow_up_dict(session, following) if following else None,
         }
     if as_json:
@@ -207,6 +217,11 @@ def done(
             f"Follow-up #{following.id} {following.title} due "
             f"{dates.describe(following.due_at, following.all_day)}"
         )
+    elif advanced is None and not no_next:
+        from tinycrm.cli import nextstep
+
+        if nextstep.interactive():
+            nextstep.offer(about, deal_id=deal_id, contact_id=contact_id)
 
 
 def snooze(
