@@ -14,10 +14,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from tinycrm.config import DealSettings
-from tinycrm.core import deals, followups, pipelines
-from tinycrm.domain.text import clean, fold
+from tinycrm.core import deals, followups
+from tinycrm.domain.text import fold
 from tinycrm.domain.values import CLOSED, DealStatus, FollowUpStatus, Lifecycle
-from tinycrm.errors import ValidationError
 from tinycrm.store import query
 from tinycrm.store.models import Contact, Deal, FollowUp
 
@@ -130,11 +129,7 @@ def move_to(
     key = fold(target)
     if key in CLOSED:
         return Moved(key, was, closed=close(session, deal, key, now, reason, settings))
-    if clean(reason):
-        raise ValidationError("--reason is for lost deals")
-    stage = pipelines.find_stage(session, deal.pipeline_id, target)
-    deals.move_deal(session, deal, stage, now)
-    moved = Moved(stage.name, was)
+    moved = Moved(deals.move_to(session, deal, target, now, reason), was)
     if was == DealStatus.WON and deal.contact_id is not None:
         contact = session.get(Contact, deal.contact_id)
         if contact is not None and contact.lifecycle == Lifecycle.CUSTOMER:
