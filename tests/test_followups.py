@@ -56,7 +56,8 @@ def test_an_id_means_the_contact_even_when_a_deal_has_it_too(
     crm: Any, jane: Path, db_path: Path
 ) -> None:
     assert crm("follow-up", "1", "call", "--due", "fri").exit_code == 0
-    assert table_rows(db_path, "SELECT contact_id, deal_id FROM follow_up") == [(1, None)]
+    # contact #1, linked to her one open deal (#2)
+    assert table_rows(db_path, "SELECT contact_id, deal_id FROM follow_up") == [(1, 2)]
     missing = crm("follow-up", "nobody", "call", "--due", "fri")
     assert missing.exit_code == 1
     assert missing.stderr.startswith("error: no contact or deal matches 'nobody'")
@@ -181,7 +182,7 @@ def test_snooze(crm: Any, jane: Path, db_path: Path) -> None:
     assert _due(db_path, 3)[2] == "2026-11-30 09:00:00.000000"
     assert crm("agenda", "--days", "7").stdout.splitlines() == [
         "Next 7 days",
-        "  Mon 2026-11-30 09:00 #3 call (snoozed) - Jane Doe",
+        "  Mon 2026-11-30 09:00 #3 call (snoozed) - Jane Doe, Acme website [Prospecting]",
     ]
     past = crm("snooze", "3", "yesterday")
     assert past.exit_code == 1 and "future" in past.stderr
@@ -233,9 +234,10 @@ def _interaction(db: Any, contact_id: int, at: datetime) -> None:
 
 
 def test_agenda_buckets_and_keep_in_touch(crm: Any, jane: Path, db: Any) -> None:
-    crm("follow-up", "jane", "late", "--due", "2026-11-20")
-    crm("follow-up", "jane", "this morning", "--due", "today 9am", "--priority")
-    crm("follow-up", "jane", "all day today", "--due", "today")
+    # about Jane alone, and about her deal
+    crm("follow-up", "jane", "late", "--due", "2026-11-20", "--no-deal")
+    crm("follow-up", "jane", "this morning", "--due", "today 9am", "--priority", "--no-deal")
+    crm("follow-up", "jane", "all day today", "--due", "today", "--no-deal")
     crm("follow-up", "acme", "friday", "--due", "fri 3pm")
     crm("follow-up", "jane", "far away", "--due", "2027-03-01")
     bob = json.loads(crm("add", "contact", "Bob Roe", "--json").stdout)["id"]
@@ -327,3 +329,54 @@ def test_recurrence_keeps_the_local_time_across_dst(db: Any) -> None:
         followups.complete(session, fu, now, paris)
         assert fu.due_at == datetime(2026, 10, 30, 8, tzinfo=UTC)  # 09:00 in winter time
         assert dates.describe(fu.due_at, False, paris) == "Fri 2026-10-30 09:00"
+
+
+# --- a follow-up about a contact with one open deal is about that deal -------------------------
+
+
+def test_a_follow_up_for_a_contact_with_one_open_deal_is_linked_to_it(
+    crm: Any, jane: Path, db_path: Path
+) -> None:
+    r = crm("follow-up", "jane", "send proposal", "--due", "fri")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "Follow-up #3 send proposal (Jane Doe) due Fri 2026-11-27",
+        "Linked to #2 Acme website, the one open deal of Jane Doe",
+    ]
+    assert table_rows(db_path, "SELECT contact_id, deal_id FROM follow_up") == [(1, 2)]
+    # scripts get the id or the JSON alone, the deal in it
+    assert crm("follow-up", "jane", "call", "--due", "fri", "-q").stdout == "4\n"
+    data = json.loads(crm("follow-up", "jane", "write", "--due", "fri", "--json").stdout)
+    assert data["deal"]["id"] == 2
+
+
+def test_no_deal_leaves_it_about_the_contact_alone(crm: Any, jane: Path, db_path: Path) -> None:
+    r = crm("follow-up", "jane", "birthday card", "--due", "fri", "--no-deal")
+    assert r.stdout == "Follow-up #3 birthday card (Jane Doe) due Fri 2026-11-27\n"
+    assert table_rows(db_path, "SELECT deal_id FROM follow_up") == [(None,)]
+    r = crm("follow-up", "jane", "x", "--due", "fri", "--no-deal", "--deal", "acme")
+    assert r.exit_code == 2
+    assert "--deal or --no-deal" in r.stderr
+
+
+def test_with_two_open_deals_it_is_not_linked_and_says_how(
+    crm: Any, jane: Path, db_path: Path
+) -> None:
+    crm("add", "deal", "Acme hosting", "--contact", "jane")
+    crm("add", "deal", "Acme old", "--contact", "jane")
+    crm("move", "acme old", "lost")  # a closed deal is not a candidate
+    r = crm("follow-up", "jane", "send proposal", "--due", "fri")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[1] == (
+        "Not linked to a deal: Jane Doe has 2 open deals (#2 Acme website, #3 Acme hosting);"
+        " --deal links one"
+    )
+    assert table_rows(db_path, "SELECT deal_id FROM follow_up") == [(None,)]
+
+
+def test_a_contact_without_open_deals_gets_a_plain_follow_up(
+    crm: Any, jane: Path, db_path: Path
+) -> None:
+    crm("move", "acme", "lost")
+    r = crm("follow-up", "jane", "check in", "--due", "fri")
+    assert r.stdout == "Follow-up #3 check in (Jane Doe) due Fri 2026-11-27\n"

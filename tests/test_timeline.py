@@ -185,7 +185,7 @@ def test_text_that_looks_like_markup_is_shown_as_written(seeded: Any) -> None:
 def test_a_follow_up_on_a_deal_names_its_deal_in_the_timeline(seeded: Any) -> None:
     r = seeded("follow-up", "jane", "send contract", "--deal", "acme website", "--due", "tomorrow")
     assert r.exit_code == 0, r.stderr
-    seeded("follow-up", "jane", "ring for lunch", "--due", "tomorrow")
+    seeded("follow-up", "jane", "ring for lunch", "--due", "tomorrow", "--no-deal")
     entries = json.loads(seeded("timeline", "jane", "--json").stdout)
     deals = {e["summary"]: e["deal"] for e in entries if e["type"] == "follow-up"}
     assert deals == {"send contract": {"id": 4, "title": "Acme website"}, "ring for lunch": None}

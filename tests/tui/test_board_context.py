@@ -172,9 +172,11 @@ def test_every_change_says_what_it_did(board_db: Any, db_path: Path) -> None:
         f"Follow-up #{new_fu} send contract on {NAME}, due Wed 2026-11-25 15:30",
         f"Logged call with Ada Lovelace on {NAME} at Mon 2026-11-23 10:00",
         f"Saved {NAME}: value",
-        f"Marked {NAME} lost: price",
+        f"Lost {NAME} (price); cancelled 2 open follow-ups of #{LOVELACE}: #63 check in, "
+        f"#{new_fu} send contract",
         f"Undid: move deal #{LOVELACE} Lovelace website redesign to lost",
-        f"Marked {NAME} won",
+        f"Won {NAME}; Ada Lovelace is now a customer; cancelled 2 open follow-ups of "
+        f"#{LOVELACE}: #63 check in, #{new_fu} send contract",
         f"Added deal #{new_deal} Hopper training for Grace Hopper",
     ]
 
@@ -303,7 +305,9 @@ def test_crm_move_names_a_reopening_too(jane: Path, crm: Any) -> None:
     assert crm("move", "2", "won").exit_code == 0
     result = crm("move", "2", "prospecting")
     assert result.exit_code == 0
-    assert result.stdout.strip() == "Reopened deal #2 Acme website in Prospecting (it was won)"
+    assert result.stdout.strip() == (
+        "Reopened deal #2 Acme website in Prospecting (it was won); Jane Doe stays a customer"
+    )
 
 
 def test_redo_from_the_palette_says_what_it_did(board_db: Any) -> None:

@@ -61,7 +61,7 @@ def test_a_win_after_the_file_was_replaced_lands_in_the_new_file(
     assert table_rows(db_path, "PRAGMA integrity_check") == [("ok",)]
     assert table_rows(old, "SELECT status FROM deal WHERE id = ?", LOVELACE) == [("open",)]
     assert table_rows(old, moves) == [(table_rows(demo_template, moves)[0][0] + 2,)]
-    assert f"Marked #{LOVELACE} Restored website won" in seen
+    assert any(m.startswith(f"Won #{LOVELACE} Restored website") for m in seen), seen
 
 
 def test_a_replaced_file_without_the_deal_refuses_and_claims_nothing(
@@ -87,7 +87,7 @@ def test_a_replaced_file_without_the_deal_refuses_and_claims_nothing(
     run_board(board_db, steps)
     assert table_rows(db_path, "SELECT count(*) FROM deal WHERE id = ?", LOVELACE) == [(0,)]
     assert table_rows(db_path, "SELECT count(*) FROM event WHERE origin = 'tui'") == [(0,)]
-    assert not any(m.startswith(f"Marked #{LOVELACE} ") for m in seen), seen
+    assert not any(m.startswith(f"Won #{LOVELACE} ") for m in seen), seen
     assert any(f"#{LOVELACE}" in m for m in seen), seen
 
 
@@ -102,7 +102,7 @@ def test_a_deleted_file_stops_the_writes_with_a_message(board_db: Any, db_path: 
         seen.extend(messages(app))
 
     run_board(board_db, steps)
-    assert not any(m.startswith(f"Marked #{LOVELACE} ") for m in seen), seen
+    assert not any(m.startswith(f"Won #{LOVELACE} ") for m in seen), seen
     assert any("was deleted or moved" in m and "nothing was saved" in m for m in seen), seen
     assert not db_path.exists()
 

@@ -9,6 +9,9 @@ import typer
 JSON = typer.Option(False, "--json", help="Print JSON.")
 QUIET_NEW = typer.Option(False, "-q", "--quiet", help="Print only the new id.")
 QUIET_IDS = typer.Option(False, "-q", "--quiet", help="Print only ids.")
+NO_NEXT = typer.Option(
+    False, "--no-next", help="Don't ask for the next step (asked only on a terminal)."
+)
 RECORD_KIND = typer.Option(None, "--kind", "-k", help="contact, company or deal.")
 
 

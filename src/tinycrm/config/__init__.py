@@ -82,6 +82,9 @@ class DealSettings:
     lost_reasons: tuple[str, ...] = _setting(
         (), list, "suggested reasons for lost deals", checks.reasons
     )
+    close_follow_ups: str = _setting(
+        "cancel", str, "a closed deal's open follow-ups: cancel or keep", checks.close_follow_ups
+    )
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,13 @@ def server_mode(value: Value) -> Value:
     return chosen
 
 
+def close_follow_ups(value: Value) -> Value:
+    chosen = str(value).strip().lower()
+    if chosen not in ("cancel", "keep"):
+        raise ValueError("cancel (a closed deal's open follow-ups) or keep (them open)")
+    return chosen
+
+
 def minutes(value: Value) -> Value:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24 * 60:
         raise ValueError("a whole number of minutes from 1 to 1440")

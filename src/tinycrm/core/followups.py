@@ -100,6 +100,44 @@ def add_follow_up(
     return fu
 
 
+def open_deals_of(session: Session, contact_id: int) -> list[Deal]:
+    """Return a contact's open deals (not in the trash), oldest first."""
+    from sqlmodel import col, select
+
+    return list(
+        session.exec(
+            select(Deal)
+            .where(Deal.contact_id == contact_id, Deal.status == "open", query.live(Deal))
+            .order_by(col(Deal.id))
+        )
+    )
+
+
+def deal_to_link(session: Session, contact: Contact) -> tuple[Deal | None, list[Deal]]:
+    """Return the deal a follow-up about `contact` alone is linked to, with the contact's
+    open deals: their one open deal (a follow-up about someone with one deal under way is
+    about that deal), or None when they have none or several (which one is the seller's
+    call: `--deal` names it)."""
+    assert contact.id is not None
+    found = open_deals_of(session, contact.id)
+    return (found[0] if len(found) == 1 else None), found
+
+
+def link_said(contact: Contact, deal: Deal | None, open_deals: list[Deal]) -> str | None:
+    """Say what `deal_to_link` decided ("Linked to #12 Website, the one open deal of Jane
+    Doe"); None when the contact has no open deal."""
+    if deal is not None:
+        return f"Linked to #{deal.id} {deal.title}, the one open deal of {contact.name}"
+    if not open_deals:
+        return None
+    names = ", ".join(f"#{d.id} {d.title}" for d in open_deals[:5])
+    more = ", …" if len(open_deals) > 5 else ""
+    return (
+        f"Not linked to a deal: {contact.name} has {len(open_deals)} open deals "
+        f"({names}{more}); --deal links one"
+    )
+
+
 def get_follow_up(session: Session, follow_up_id: int) -> FollowUp:
     """Return a follow-up by id, or raise NotFoundError."""
     return query.get(session, FollowUp, follow_up_id, "follow-up", hint="crm agenda lists them")

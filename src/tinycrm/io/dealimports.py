@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from tinycrm.domain.text import fold
+from tinycrm.domain.values import DealStatus, Lifecycle
 from tinycrm.io.records import Action, ContactIn, DealIn, ImportReport, Problem
 from tinycrm.store import history
 from tinycrm.store.models import Deal, Pipeline, Stage
@@ -179,6 +180,8 @@ class DealImport:
             "deleted_at": None,
         }
         batch.create("deal", row)
+        if status == DealStatus.WON and contact_id is not None:
+            self._make_customer(contact_id)
         batch.create(
             "stage_change",
             {
@@ -209,6 +212,18 @@ class DealImport:
                 return event_time(moment)
         self.report.undated_closed.append(rec.line)
         return self.batch.now_event
+
+    def _make_customer(self, contact_id: int) -> None:
+        """Make a won deal's contact a customer, as a win does (`core.closing`): a contact
+        new in this import is created a customer, one already here is updated (an update
+        event, as every lifecycle change is recorded)."""
+        record = self.contacts.records.get(contact_id)
+        if record is None or record.row["lifecycle"] == Lifecycle.CUSTOMER:
+            return
+        record.row["lifecycle"] = Lifecycle.CUSTOMER
+        if not record.is_new:
+            record.row["updated_at"] = self.batch.now_event
+            record.changed = True
 
     def _load(self, did: int) -> tuple[int, bool, dict[str, Any], dict[str, Any] | None]:
         values = history.recorded(self.conn, "deal", did)

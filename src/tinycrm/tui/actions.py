@@ -154,27 +154,40 @@ def close(
     done: Callable[[Any], None] | None = None,
     revert: Revert | None = None,
 ) -> None:
-    """Mark a deal won or lost (a refusal becomes a notification); a win schedules the
-    check-in the settings ask for, as `crm move … won` does. `done` gets what was done, in
-    words (the deal, and the check-in or the reason)."""
-    from tinycrm.core import deals, followups
+    """Mark a deal won or lost, telling the person once it is saved (see `close_job`)."""
+    app.submit(close_job(app, deal_id, status, reason, done=done, revert=revert))
+
+
+def close_job(
+    app: CrmApp,
+    deal_id: int,
+    status: str,
+    reason: str | None = None,
+    *,
+    done: Callable[[Any], None] | None = None,
+    revert: Revert | None = None,
+) -> Job:
+    """Mark a deal won or lost (a refusal becomes a notification) through the service
+    `crm move` uses: a win makes its contact a customer and schedules the check-in the
+    settings ask for, the deal's open follow-ups are cancelled or kept. `done` gets what was
+    done, in words (the deal, the customer, the follow-ups, the check-in or the reason)."""
+    from tinycrm.core import closing
     from tinycrm.domain import dates
 
     def change(session: Session, now: datetime) -> str:
         deal = _deal(session, deal_id)
-        deals.close_deal(session, deal, status, now, reason)
-        said = f"Marked {deal_name(deal)} {status}"
-        if status != "won":
-            return said + (f": {deal.lost_reason}" if deal.lost_reason else "")
-        fu = followups.after_win(session, deal, now)
-        if fu is None:
-            return said
-        due = dates.describe(fu.due_at, True, calendar=app.calendar)
-        return said + f"; check-in follow-up #{fu.id} due {due}"
+        closed = closing.close(session, deal, status, now, reason)
+        said = [closing.closed_said(closed)]
+        fu = closed.check_in
+        if fu is not None:
+            due = dates.describe(fu.due_at, True, calendar=app.calendar)
+            said.append(f"check-in follow-up #{fu.id} due {due}")
+        follow_ups = closing.follow_ups_said(closed)
+        if follow_ups:
+            said.append(follow_ups[0].lower() + follow_ups[1:])
+        return "; ".join(said)
 
-    job = Job(change, deal_id, done or app.notify)
-    job.revert = revert
-    app.submit(job)
+    return Job(change, deal_id, done or app.notify, revert=revert)
 
 
 def win(app: CrmApp, deal_id: int, revert: Revert | None = None) -> None:
@@ -187,19 +200,11 @@ def ask_lost(
 ) -> None:
     """Ask why a deal was lost, then mark it lost; `shown(reason)` lets the board show it
     lost at once (returning how to put it back)."""
-    from tinycrm.core import deals
 
     def build(values: dict[str, str]) -> Job:
         reason = values["reason"]
-
-        def change(session: Session, now: datetime) -> str:
-            deal = _deal(session, deal_id)
-            deals.close_deal(session, deal, "lost", now, reason)
-            why = f": {deal.lost_reason}" if deal.lost_reason else ""
-            return f"Marked {deal_name(deal)} lost{why}"
-
         revert = shown(reason) if shown is not None else None
-        return Job(change, deal_id, app.notify, revert=revert)
+        return close_job(app, deal_id, "lost", reason, revert=revert)
 
     reasons = app.settings.deals.lost_reasons
     example = ", ".join(reasons) if reasons else "price, timing, competitor …"
@@ -252,6 +257,10 @@ def ask_follow_up(app: CrmApp, deal_id: int | None = None, contact_id: int | Non
         def change(session: Session, now: datetime) -> str:
             deal = records_of(session, deal_id, None)[0]
             contact = contacts.get_contact(session, contact_id) if contact_id else None
+            several = 0
+            if deal is None and contact is not None:  # linked as `crm follow-up` links it
+                deal, open_deals = followups.deal_to_link(session, contact)
+                several = len(open_deals) if deal is None else 0
             fu = followups.add_follow_up(
                 session, values["title"], due, now=now, deal=deal, contact=contact
             )
@@ -259,7 +268,10 @@ def ask_follow_up(app: CrmApp, deal_id: int | None = None, contact_id: int | Non
             if deal is None and contact is not None:
                 on = f" for {contact.name}"
             when = dates.describe(fu.due_at, fu.all_day, calendar=app.calendar)
-            return f"Follow-up #{fu.id} {fu.title}{on}, due {when}"
+            said = f"Follow-up #{fu.id} {fu.title}{on}, due {when}"
+            if several:
+                said += f"; not linked to a deal: {several} are open (f on a deal adds one to it)"
+            return said
 
         return Job(change, deal_id, app.notify)
 

@@ -22,26 +22,31 @@ def complete_follow_up(
     fu_id: int,
     deal_id: int | None = None,
     done: Callable[[Any], None] | None = None,
+    finished: Callable[[], None] | None = None,
 ) -> None:
     """Mark a follow-up done; say so, and for a recurring one its next date (from the
     service's answer). `deal_id` is its deal (only that deal's cards are read again);
-    `done(said)` runs after, once it is saved."""
+    `done(said)` runs after, once it is saved, and `finished()` too when the follow-up is
+    done for good (not moved to a next occurrence)."""
     from tinycrm.core import followups
     from tinycrm.domain import dates
 
-    def change(session: Session, now: datetime) -> str:
+    def change(session: Session, now: datetime) -> tuple[str, bool]:
         fu = followups.get_follow_up(session, fu_id)
         title = fu.title
         following = followups.complete(session, fu, now)
         if following is None:
-            return f"Done: follow-up #{fu_id} {title}"
+            return f"Done: follow-up #{fu_id} {title}", True
         when = dates.describe(following.due_at, following.all_day, calendar=app.calendar)
-        return f"Done: follow-up #{fu_id} {title}; next on {when}"
+        return f"Done: follow-up #{fu_id} {title}; next on {when}", False
 
-    def said(text: str) -> None:
+    def said(result: tuple[str, bool]) -> None:
+        text, for_good = result
         app.notify(text)
         if done is not None:
             done(text)
+        if for_good and finished is not None:
+            finished()
 
     app.write(change, deal_id, done=said)
 

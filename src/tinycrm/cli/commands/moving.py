@@ -7,7 +7,7 @@ import sys
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON
+from tinycrm.cli.options import JSON, NO_NEXT
 
 
 def _lost_reasons(incomplete: str) -> list[str]:
@@ -22,8 +22,11 @@ def _lost_reasons(incomplete: str) -> list[str]:
 
 
 def _at_terminal() -> bool:
-    """Tell whether a person is at a terminal to be asked."""
-    return sys.stdin.isatty()
+    """Tell whether a person is at a terminal to be asked (the rule the next step's question
+    follows too)."""
+    from tinycrm.cli import nextstep
+
+    return nextstep.interactive()
 
 
 def _ask_reason(reasons: tuple[str, ...]) -> str:
@@ -47,55 +50,70 @@ def move(
         help="Why it was lost (completes [deals] lost_reasons; any text is taken).",
         autocompletion=_lost_reasons,
     ),
+    no_next: bool = NO_NEXT,
     as_json: bool = JSON,
 ) -> None:
     """Move a deal to a stage, or mark it won or lost.
 
-    A deal lost without --reason, when [deals] lost_reasons are set, asks for one on a
-    terminal (naming them); elsewhere the hint names them.
+    A win makes the deal's contact a customer; closing a deal cancels or keeps its open
+    follow-ups, as deals.close_follow_ups says. On a terminal, a stage move and a win ask
+    for the next step (a follow-up about the deal); --no-next doesn't ask. A deal lost
+    without --reason, when [deals] lost_reasons are set, asks for one on a terminal (naming
+    them); elsewhere the hint names them.
 
     Examples: crm move 12 present; crm move 12 won; crm move "acme site" lost --reason price
     """
-    from tinycrm.core import deals, followups, refs, views
+    from tinycrm.core import closing, followups, refs, views
     from tinycrm.domain import dates
     from tinycrm.domain.text import fold
-    from tinycrm.domain.values import CLOSED
+    from tinycrm.domain.values import CLOSED, DealStatus
 
     db = state.database()
     settings = state.settings().deals
     suggested = settings.lost_reasons if reason is None and fold(target) == "lost" else ()
-    if suggested and _at_terminal():
+    if suggested and not as_json and _at_terminal():
         reason = _ask_reason(suggested)
         suggested = ()
-    after_win = None
+    lines: list[str] = []
     with db.transaction() as session:
         the_deal = refs.resolve_deal(session, deal)
-        was = the_deal.status
-        where = deals.move_to(session, the_deal, target, state.now(), reason)
+        moved = closing.move_to(session, the_deal, target, state.now(), reason, settings)
         data = views.deal_dict(session, the_deal, with_history=False)
-        if where == "won":
-            fu = followups.after_win(session, the_deal, state.now(), settings)
+        done = moved.closed
+        if done is not None:
+            lines.append(closing.closed_said(done))
+            said = closing.follow_ups_said(done)
+            if said:
+                lines.append(said)
+        if done is not None and done.status == DealStatus.WON:
+            fu = done.check_in
             if fu is not None:
                 due = dates.describe(fu.due_at, True, calendar=state.calendar())
-                after_win = f"Follow-up #{fu.id} {fu.title} due {due}"
+                lines.append(f"Follow-up #{fu.id} {fu.title} due {due}")
             else:
-                after_win = f"Schedule a check-in: {followups.check_in_hint(the_deal)}"
+                lines.append(f"Schedule a check-in: {followups.check_in_hint(the_deal)}")
     if as_json:
         render.print_json(data)
-    elif where in CLOSED:
-        why = f" ({data['lost_reason']})" if data["lost_reason"] else ""
-        render.say(f"Deal #{data['id']} {data['title']} is {where}{why}")
-        if suggested:
-            sys.stderr.write(
-                render.shown(
-                    f"hint: no reason given; the suggested ones are {', '.join(suggested)} "
-                    f"(crm undo, then crm move {data['id']} lost --reason REASON)"
-                )
-                + "\n"
+        return
+    name = f"deal #{data['id']} {data['title']}"
+    if moved.was in CLOSED and done is None:
+        kept = moved.still_customer
+        stays = f"; {kept.name} stays a customer" if kept is not None else ""
+        lines.append(f"Reopened {name} in {moved.where} (it was {moved.was}){stays}")
+    elif done is None:
+        lines.append(f"Moved {name} to {moved.where}")
+    render.say_lines(lines)
+    if suggested and done is not None and done.status == DealStatus.LOST:
+        sys.stderr.write(
+            render.shown(
+                f"hint: no reason given; the suggested ones are {', '.join(suggested)} "
+                f"(crm undo, then crm move {data['id']} lost --reason REASON)"
             )
-        if after_win:
-            render.say(after_win)
-    elif was in CLOSED:
-        render.say(f"Reopened deal #{data['id']} {data['title']} in {where} (it was {was})")
-    else:
-        render.say(f"Moved deal #{data['id']} {data['title']} to {where}")
+            + "\n"
+        )
+    if not no_next and moved.where != DealStatus.LOST:
+        from tinycrm.cli import nextstep
+
+        if nextstep.interactive():
+            name = f"#{data['id']} {data['title']}"
+            nextstep.offer(name, deal_id=data["id"], contact_id=None)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON, QUIET_NEW
+from tinycrm.cli.options import JSON, NO_NEXT, QUIET_NEW
 
 if TYPE_CHECKING:
     from tinycrm.core.agenda import AgendaItem
@@ -28,10 +28,16 @@ def follow_up(
         None, "--rrule", help="Repeat by an RFC 5545 rule, e.g. FREQ=MONTHLY;BYDAY=1MO."
     ),
     priority: bool = typer.Option(False, "--priority", "-p", help="Mark it important."),
+    no_deal: bool = typer.Option(
+        False, "--no-deal", help="About the contact alone, even with one open deal."
+    ),
     quiet: bool = QUIET_NEW,
     as_json: bool = JSON,
 ) -> None:
     """Schedule a follow-up about a contact or a deal.
+
+    A follow-up about a contact with exactly one open deal is about that deal too (the
+    command says so; --no-deal leaves it unlinked); with several, --deal names one.
 
     Examples: crm follow-up jane "send proposal" --due "next tue 10am";
     crm follow-up jane "monthly check-in" --due "dec 1" --every month
@@ -43,6 +49,8 @@ def follow_up(
 
     if every and rrule:
         raise UsageError("give --every or --rrule, not both")
+    if deal and no_deal:
+        raise UsageError("give --deal or --no-deal, not both")
     now = state.now()
     cal = state.calendar()
     when = dates.parse_when(due, now, calendar=cal)
@@ -53,6 +61,10 @@ def follow_up(
         the_contact = _contact_or_deal(session, ref, deal is None)
         if isinstance(the_contact, Deal):
             the_deal, the_contact = the_contact, None
+        linked = None
+        if the_deal is None and the_contact is not None and not no_deal:
+            the_deal, open_deals = followups.deal_to_link(session, the_contact)
+            linked = followups.link_said(the_contact, the_deal, open_deals)
         fu = followups.add_follow_up(
             session,
             title,
@@ -74,6 +86,8 @@ def follow_up(
         f"Follow-up #{data['id']} {data['title']} ({about})"
         f" due {when.describe(calendar=cal)}{repeat}",
     )
+    if linked and not (quiet or as_json):
+        render.say(linked)
 
 
 def _contact_or_deal(session: Any, ref: str, deal_allowed: bool) -> Any:
@@ -155,9 +169,13 @@ def done(
         help='Schedule the next step: --next WHEN "TITLE" (e.g. --next fri "send contract").',
         show_default=False,
     ),
+    no_next: bool = NO_NEXT,
     as_json: bool = JSON,
 ) -> None:
     """Mark a follow-up done; a recurring one moves to its next occurrence.
+
+    On a terminal, without --next, it asks for the next step about the same deal or
+    contact (a recurring follow-up's next occurrence is its next step); --no-next doesn't.
 
     Examples: crm done 12; crm done 12 --next fri "send contract"
     """
@@ -178,8 +196,14 @@ def done(
             advanced, following = followups.complete_and_next(session, fu, step, next_when, now)
         else:
             advanced = followups.complete(session, fu, now)
+        deal_id, contact_id = fu.deal_id, fu.contact_id
+        done_view = followups.follow_up_dict(session, fu)
+        on_deal, person = done_view["deal"], done_view["contact"]
+        about = (
+            f"#{on_deal['id']} {on_deal['title']}" if on_deal else person["name"] if person else ""
+        )
         data = {
-            "done": followups.follow_up_dict(session, fu),
+            "done": done_view,
             "next": followups.follow_up_dict(session, following) if following else None,
         }
     if as_json:
@@ -197,6 +221,11 @@ def done(
             f"Follow-up #{following.id} {following.title} due "
             f"{dates.describe(following.due_at, following.all_day, calendar=cal)}"
         )
+    elif advanced is None and not no_next:
+        from tinycrm.cli import nextstep
+
+        if nextstep.interactive():
+            nextstep.offer(about, deal_id=deal_id, contact_id=contact_id)
 
 
 def snooze(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -22,6 +23,7 @@ from tinycrm.domain.dates import ISO_CALENDAR, Calendar, local_tz, to_local
 from tinycrm.tui import actions, follow_ups
 from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.messages import RowChosen
+from tinycrm.tui.next_step import OFFER_SECONDS, Offer
 from tinycrm.tui.widgets.footer import KeyFooter
 from tinycrm.tui.widgets.rows import RowList, header_line
 
@@ -82,8 +84,11 @@ class AgendaScreen(CrmScreen[None]):
     """Follow-ups and keep-in-touch cadences that need the seller."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # while a next step is offered, esc skips it (the status line says so)
+        Binding("escape", "skip_next", "Skip the next step", show=False),
         Binding("escape", "app.pop_screen", "Back"),
         Binding("d", "done", "Done"),
+        Binding("f", "follow_up", "Follow-up"),
         Binding("z", "snooze", "Snooze"),
         Binding("l", "log", "Log"),
         Binding("enter", "open", "Open"),
@@ -103,6 +108,8 @@ class AgendaScreen(CrmScreen[None]):
         self.rows: list[Row] = []
         self.loaded = False
         self._patches = 0  # lines redrawn since the screen was read; a read begun before is stale
+        self.offer: Offer | None = None  # the next step offered after a follow-up was done
+        self._status_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static("Loading the agenda…", id="agenda-status")
@@ -150,23 +157,31 @@ class AgendaScreen(CrmScreen[None]):
             return rows[offset : offset + limit]
 
         self.query_one(RowList).show(len(rows), fetch)
-        status = self.query_one("#agenda-status", Static)
         if not rows:
-            status.update(
+            self._status_text = (
                 f"Nothing due in the next {self.days} days: f on a card of the board adds a "
                 "follow-up, crm keep-in-touch a cadence for a contact"
             )
+            self._show_status()
             return
         counts = dict.fromkeys(ORDER, 0)
         touches = 0
         for row in rows:
             counts[row["when"]] += 1
             touches += row["kind"] == TOUCH
-        status.update(
+        self._status_text = (
             f"Agenda, next {self.days} days  ·  {counts['overdue']:,} overdue  ·  "
             f"{counts['today']:,} today  ·  {counts['upcoming']:,} upcoming"
             + (f"  ·  {touches:,} to keep in touch with" if touches else "")
         )
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """Show the status line: the next step offered first, then the counts."""
+        text = self._status_text
+        if self.offer is not None:
+            text = f"{self.offer.line}    {text}"
+        self.query_one("#agenda-status", Static).update(Content(text))
 
     def _replace(self, gone: Any, items: list[AgendaItem]) -> None:
         """Put `items` in place of the follow-up lines for which `gone(row)` is true (the
@@ -222,8 +237,51 @@ class AgendaScreen(CrmScreen[None]):
         if row is not None:
             fu_id: int = row["id"]
             follow_ups.complete_follow_up(
-                self.app, fu_id, row["deal_id"], lambda _: self.patch_follow_up(fu_id)
+                self.app,
+                fu_id,
+                row["deal_id"],
+                lambda _: self.patch_follow_up(fu_id),
+                lambda: self._offer_next(row),
             )
+
+    def _offer_next(self, row: Row) -> None:
+        """Offer the next step about a done follow-up's deal (or contact): see
+        `tui.next_step`."""
+        deal_id = row["deal_id"]
+        name = f"#{deal_id} {row['deal']}" if deal_id is not None else row["contact"]
+        self.offer = Offer(name, deal_id=row["deal_id"], contact_id=row["contact_id"])
+        self._show_status()
+        offered = self.offer
+        self.set_timer(OFFER_SECONDS, lambda: self._expire(offered))
+
+    def _expire(self, offer: Offer) -> None:
+        if self.offer is offer:
+            self.action_skip_next()
+
+    def action_skip_next(self) -> None:
+        """Skip the next step offered."""
+        self.offer = None
+        self._show_status()
+
+    def action_follow_up(self) -> None:
+        """Take the next step offered, or add a follow-up about the line's deal or contact."""
+        offer = self.offer
+        if offer is not None:
+            self.action_skip_next()
+            offer.take(self.app)
+            return
+        row = self._selected()
+        if row is None:
+            return
+        deal_id = row["deal_id"]
+        actions.ask_follow_up(
+            self.app, deal_id=deal_id, contact_id=None if deal_id else row["contact_id"]
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "skip_next":
+            return self.offer is not None
+        return True
 
     def action_snooze(self) -> None:
         """Snooze the follow-up until a time typed in a form."""

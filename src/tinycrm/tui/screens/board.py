@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 from tinycrm.core.board import SORTS, Board, Card, moved_card
 from tinycrm.tui import actions
 from tinycrm.tui.base import CrmScreen
+from tinycrm.tui.next_step import Offer
 from tinycrm.tui.widgets.cards import CardList
 from tinycrm.tui.widgets.columns import BoardColumns, StageColumn
 from tinycrm.tui.widgets.footer import KeyFooter
@@ -30,7 +31,9 @@ class BoardScreen(CrmScreen[None]):
     """The board of one pipeline."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # first, so the footer shows it while a filter is on (and only then: check_action)
+        # while a next step is offered, esc skips it (the status line says so)
+        Binding("escape", "skip_next", "Skip the next step", show=False),
+        # first shown, so the footer shows it while a filter is on (and only then: check_action)
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("left,h", "column(-1)", "Left", show=False),
         Binding("right,l", "column(1)", "Right", show=False),
@@ -71,6 +74,7 @@ class BoardScreen(CrmScreen[None]):
         self._next_change: datetime | None = None  # when a card will next look different
         self._timed_at: datetime | None = None  # when the cards were last brought up to date
         self._status_line = ""
+        self.offer: Offer | None = None  # the next step offered after a move or a win
 
     def compose(self) -> ComposeResult:
         yield Static("Loading the board…", id="board-status")
@@ -89,6 +93,8 @@ class BoardScreen(CrmScreen[None]):
         time is the app's clock, and between those moments this only compares two times."""
         from tinycrm.core import board
 
+        if self.offer is not None and self.offer.expired():
+            self.action_skip_next()
         data = self.board
         if data is None or not self.loaded:
             return
@@ -220,6 +226,8 @@ class BoardScreen(CrmScreen[None]):
         if len(data.pipelines) > 1:
             parts.append("p: next pipeline")
         line = "  ·  ".join(parts)
+        if self.offer is not None:  # first, so a narrow terminal still shows it
+            line = f"{self.offer.line}    {line}"
         if self.app.waiting:
             line += "    ⏳ waiting for another crm to finish writing…"
         else:
@@ -334,6 +342,7 @@ class BoardScreen(CrmScreen[None]):
             return
         column = self.board.columns[index]
         moved = moved_card(card, column, self.app.now())
+        self._offer_next(card)
         revert = self._show_now(moved)
         actions.move_to(self.app, card.id, moved.stage_id, revert)
 
@@ -350,8 +359,21 @@ class BoardScreen(CrmScreen[None]):
         if card is None:
             self._need_deal()
             return
-        revert = self._show_closed(card, "won") if card.status != "won" else None
+        revert = None
+        if card.status != "won":
+            self._offer_next(card)
+            revert = self._show_closed(card, "won")
         actions.win(self.app, card.id, revert)
+
+    def _offer_next(self, card: Card) -> None:
+        """Offer the next step for a deal moved or won (shown with the change, on the status
+        line: see `tui.next_step`)."""
+        self.offer = Offer(f"#{card.id} {card.title}", deal_id=card.id)
+
+    def action_skip_next(self) -> None:
+        """Skip the next step offered."""
+        self.offer = None
+        self._status()
 
     def action_lost(self) -> None:
         """Mark the selected deal lost (asks why)."""
@@ -377,7 +399,12 @@ class BoardScreen(CrmScreen[None]):
         actions.ask_new_deal(self.app, name, stage)
 
     def action_follow_up(self) -> None:
-        """Add a follow-up to the selected deal."""
+        """Add a follow-up to the selected deal, or take the next step offered."""
+        offer = self.offer
+        if offer is not None:
+            self.action_skip_next()
+            offer.take(self.app)
+            return
         deal_id = self._need_deal()
         if deal_id is not None:
             actions.ask_follow_up(self.app, deal_id=deal_id)
@@ -402,6 +429,8 @@ class BoardScreen(CrmScreen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "skip_next":
+            return self.offer is not None
         if action == "filter_done":
             return self.focused is not None and self.focused.id == "filter"
         if action == "clear_filter":

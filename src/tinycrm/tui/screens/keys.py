@@ -20,7 +20,8 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("w", "mark the deal won"),
             ("x", "mark the deal lost (asks the reason)"),
             ("n", "new deal in the focused stage"),
-            ("f", "new follow-up on the deal (title and when)"),
+            ("f", "new follow-up on the deal (title and when), or the next step offered"),
+            ("esc after a move or a win", "skip the next step the status line offers"),
             ("i", "log an interaction on the deal: kind, direction (in/out), when, what"),
             ("e", "edit the deal's title, value and expected close"),
             ("enter / click a selected card", "the deal's details"),
@@ -60,9 +61,10 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         "Agenda",
         [
             ("d", "mark the follow-up done (a recurring one moves to its next date)"),
+            ("f", "new follow-up on its deal (or contact), or the next step offered after d"),
             ("z", "snooze it until a time you type"),
             ("enter", "open its deal (or contact)"),
-            ("esc", "back"),
+            ("esc", "back (after d: skip the next step offered)"),
         ],
     ),
     (
