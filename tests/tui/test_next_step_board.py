@@ -56,6 +56,31 @@ def test_the_offer_never_blocks_and_esc_skips_it(board_db: Any, db_path: Path) -
     assert table_rows(db_path, "SELECT status FROM deal WHERE id = ?", LOVELACE) == [("won",)]
 
 
+def test_esc_closes_a_filter_being_typed_before_it_skips_the_offer(board_db: Any) -> None:
+    """A filter opened while a next step is offered: esc closes the filter (as it would
+    without the offer) and keys act on the board again; a second esc skips the offer."""
+    from tests.tui.test_board_workflows import type_text
+
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        screen = app.screen
+        await press(pilot, ">")
+        await press(pilot, "slash")
+        await type_text(pilot, "zz")
+        await press(pilot, "escape")
+        seen.append((screen.text, screen.focused.id if screen.focused else None))
+        seen.append(OFFER in shown(app, "#board-status"))
+        await press(pilot, "escape")
+        seen.append(OFFER in shown(app, "#board-status"))
+        await press(pilot, "a")
+        seen.append(type(app.screen).__name__)
+
+    drive(board_db, steps)
+    assert seen[0][0] == "" and seen[0][1] != "filter"
+    assert seen[1:] == [True, False, "AgendaScreen"]
+
+
 def test_the_keys_after_a_move_still_act_on_the_board(board_db: Any, db_path: Path) -> None:
     """Three moves in a row: each is a move (the offer is a line, not a dialog)."""
 

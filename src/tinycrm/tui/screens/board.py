@@ -429,8 +429,8 @@ class BoardScreen(CrmScreen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "skip_next":
-            return self.offer is not None
+        if action == "skip_next":  # a filter being typed in is closed by esc first
+            return self.offer is not None and not self._typing()
         if action == "filter_done":
             return self.focused is not None and self.focused.id == "filter"
         if action == "clear_filter":
