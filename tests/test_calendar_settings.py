@@ -112,7 +112,7 @@ def test_lost_without_a_reason_names_the_suggested_ones(crm: Any, db_path: Path)
     crm("add", "deal", "Acme website")
     r = crm("move", "acme", "lost")
     assert r.exit_code == 0
-    assert r.stdout == "Deal #1 Acme website is lost\n"
+    assert r.stdout == "Lost #1 Acme website\n"
     assert "hint: no reason given; the suggested ones are price, timing, no budget" in r.stderr
     # a reason outside the list is taken as typed
     crm("undo")

@@ -22,9 +22,9 @@ def customer(crm: Any, db_path: Path) -> Path:
         ["add", "deal", "Acme print", "--contact", "jane", "--value", "300"],
         ["move", "acme logo", "won"],
         ["move", "acme print", "lost", "--reason", "price"],
-        ["follow-up", "jane", "call back", "--due", "2026-11-20"],
+        ["follow-up", "jane", "call back", "--due", "2026-11-20", "--no-deal"],
         ["follow-up", "jane", "send proposal", "--due", "2026-11-27 10:00", "--deal", "3"],
-        ["follow-up", "jane", "old chore", "--due", "2026-11-21"],
+        ["follow-up", "jane", "old chore", "--due", "2026-11-21", "--no-deal"],
         ["done", "8"],
         *[
             ["log", "jane", "call", f"call number {n}", "--at", f"2026-11-{10 + n} 09:00", "--out"]

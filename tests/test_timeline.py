@@ -77,7 +77,7 @@ def test_a_time_alone_still_in_the_future_is_refused_for_a_log_not_for_a_follow_
     r = seeded("log", "jane", "call", "talked", "--at", "11am")
     assert r.exit_code == 1 and "'11am' is in the future" in r.stderr
     r = seeded("follow-up", "jane", "call", "--due", "8am")  # the next 8:00: tomorrow
-    assert r.stdout.endswith("due Tue 2026-11-24 08:00\n")
+    assert r.stdout.splitlines()[0].endswith("due Tue 2026-11-24 08:00")
 
 
 BAD = [
