@@ -361,6 +361,10 @@ def test_csv_export_columns_and_round_trip(crm: Any, db_path: Path, tmp_path: Pa
     assert list(rows[0]) == [
         "id", "uuid", "name", "email", "emails", "phones", "urls", "company", "title",
         "lifecycle", "source", "tags", "notes", "created_at", "updated_at", "uid",
+        "given_name", "middle_name", "family_name", "name_prefix", "name_suffix", "nickname",
+        "birthday", "anniversary", "address_label", "address_po_box", "address_extended",
+        "address_street", "address_locality", "address_region", "address_postcode",
+        "address_country",
     ]  # fmt: skip
     assert [row["name"] for row in rows] == ["Anna Smith", "José García"]
     jose = rows[1]

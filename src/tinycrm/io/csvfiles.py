@@ -312,7 +312,10 @@ def records_from_csv(
 
 CONTACT_COLUMNS = (
     "id", "uuid", "name", "email", "emails", "phones", "urls", "company", "title", "lifecycle",
-    "source", "tags", "notes", "created_at", "updated_at", "uid",
+    "source", "tags", "notes", "created_at", "updated_at", "uid", "given_name", "middle_name",
+    "family_name", "name_prefix", "name_suffix", "nickname", "birthday", "anniversary",
+    "address_label", "address_po_box", "address_extended", "address_street",
+    "address_locality", "address_region", "address_postcode", "address_country",
 )  # fmt: skip
 COMPANY_COLUMNS = (
     "id", "uuid", "name", "domain", "industry", "size", "tags", "notes", "created_at",

@@ -38,7 +38,7 @@ class WholeRecord:
         """Read one cell of a field in FIELDS."""
         cells = self.cells
         if field in NAME_PARTS:
-            self.parts[NAME_PARTS[field]] = " ".join(value.split())
+            self.parts[NAME_PARTS[field]] = value
         elif field in ("birthday", "anniversary", "event"):
             self._date(field, label, value)
         else:
@@ -48,7 +48,7 @@ class WholeRecord:
             if cells.primary:
                 address["primary"] = True
             if field == "address_label":
-                address["label"] = value.strip().lower()
+                address["label"] = value  # tinycrm's own column: the label as written
             elif field == "address":
                 try:
                     written, parts = read_address(value)
