@@ -10,10 +10,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import table_rows
+from tinycrm.io.csvcells import RowError, record_date
 
 ADDRESSES = (
     "SELECT contact_id, label, po_box, extended, street, locality, region, postcode, country,"
@@ -55,6 +57,25 @@ def test_an_address_in_one_cell_reads_as_address_takes_it(crm: Any, db_path: Pat
     assert table_rows(db_path, ADDRESSES) == [
         (1, "work", None, None, "1 Main St", "Springfield", "IL", "62701", "USA", 1)
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("1985-04-12", "1985-04-12"), ("--04-12", "--04-12"), ("17.5.1975", "1975-05-17"),
+        ("25/4/1985", "1985-04-25"), ("4/25/1985", "1985-04-25"), ("5/5/1990", "1990-05-05"),
+        ("0/0/00", None), ("00/00/0000", None),
+    ],
+)  # fmt: skip
+def test_dates_read_exactly(written: str, value: str | None):
+    found = record_date(written)
+    assert (found.value if found else None) == value
+
+
+@pytest.mark.parametrize("written", ["4/12/1985", "12/4/85", "31.2.1990", "--13-01", "soon"])
+def test_dates_never_guessed(written: str):
+    with pytest.raises(RowError):
+        record_date(written)
 
 
 OUTLOOK_DATES = (
