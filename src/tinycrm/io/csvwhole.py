@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from tinycrm.domain.parts import ADDRESS_PARTS, read_address
 from tinycrm.errors import ValidationError
 from tinycrm.io.csvcells import record_date
-from tinycrm.io.layouts import ADDRESS_FIELDS
 
 if TYPE_CHECKING:
     from tinycrm.io.csvcells import Cells
@@ -20,7 +19,7 @@ NAME_PARTS = {"first_name": "given_name", "middle_name": "middle_name",
               "last_name": "family_name", "name_prefix": "name_prefix",
               "name_suffix": "name_suffix", "nickname": "nickname"}  # fmt: skip
 # The fields this module reads.
-FIELDS = frozenset({*NAME_PARTS, *ADDRESS_FIELDS, "address", "address_label", "formatted",
+FIELDS = frozenset({*NAME_PARTS, *ADDRESS_PARTS, "address", "address_label", "formatted",
                     "birthday", "anniversary", "event"})  # fmt: skip
 
 

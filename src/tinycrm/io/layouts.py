@@ -86,8 +86,6 @@ _CONTACTS = {
     "zip": "postcode", "zip code": "postcode", "address_postcode": "postcode",
     "country": "country", "country/region": "country", "address_country": "country",
 }  # fmt: skip
-# the parts of a postal address, each a field of its own
-ADDRESS_FIELDS = ("po_box", "extended", "street", "locality", "region", "postcode", "country")
 _COMPANIES = {
     "name": "name", "company": "name", "company name": "name", "organization": "name",
     "organisation": "name", "organization name": "name", "account name": "name",
