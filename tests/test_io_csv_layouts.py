@@ -11,6 +11,15 @@ from typing import Any
 from tests.conftest import table_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"
+ADDRESSES = (
+    "SELECT contact_id, label, street, locality, region, postcode, country, is_primary"
+    " FROM contact_address ORDER BY id"
+)
+DATES = "SELECT contact_id, kind, label, value, month, day FROM contact_date ORDER BY id"
+NAME_PARTS = (
+    "SELECT given_name, middle_name, family_name, name_prefix, name_suffix, nickname"
+    " FROM contact ORDER BY id"
+)
 
 
 def ignored(stderr: str) -> list[str]:
@@ -76,6 +85,10 @@ def test_hubspot_associated_company_and_additional_emails(crm: Any, db_path: Pat
         "Record ID", "Contact owner", "Primary Associated Company ID", "Last Activity Date",
         "Create Date", "Marketing contact status",
     ]  # fmt: skip
+    assert table_rows(db_path, ADDRESSES) == [
+        (1, None, "1 Chang'an Ave", "Beijing", "Beijing", "100000", "China", 1)
+    ]
+    assert table_rows(db_path, DATES) == [(1, "birthday", None, "1990-02-28", 2, 28)]
 
 
 def test_google_contacts_every_column_imported_or_named(crm: Any, db_path: Path):
@@ -86,15 +99,46 @@ def test_google_contacts_every_column_imported_or_named(crm: Any, db_path: Path)
     assert table_rows(db_path, "SELECT name, title, notes, custom FROM contact") == [
         ("José García", "CEO", "Met in Madrid", '{"team": "Iberia"}')
     ]
-    # not in tinycrm's contacts yet: named, so that nothing is lost without a word
+    assert table_rows(db_path, NAME_PARTS) == [("José", None, "García", "Dr.", None, "Pepe")]
+    assert table_rows(db_path, ADDRESSES) == [
+        (1, "work", "Calle Mayor 1", "Madrid", None, "28013", "ES", 1)
+    ]
+    assert table_rows(db_path, DATES) == [
+        (1, "birthday", None, "1980-05-17", 5, 17),
+        (1, "anniversary", None, "2010-06-01", 6, 1),
+    ]
+    # not in tinycrm's contacts: named, so that nothing is lost without a word
     assert report["ignored_columns"] == [
-        "Phonetic First Name", "Phonetic Middle Name", "Phonetic Last Name", "Name Prefix",
-        "Name Suffix", "Nickname", "File As", "Organization Department", "Birthday", "Photo",
-        "Address 1 - Label", "Address 1 - Formatted", "Address 1 - Street", "Address 1 - City",
-        "Address 1 - PO Box", "Address 1 - Region", "Address 1 - Postal Code",
-        "Address 1 - Country", "Address 1 - Extended Address", "Event 1 - Label",
-        "Event 1 - Value", "Relation 1 - Label", "Relation 1 - Value",
+        "Phonetic First Name", "Phonetic Middle Name", "Phonetic Last Name", "File As",
+        "Organization Department", "Photo", "Relation 1 - Label", "Relation 1 - Value",
     ]  # fmt: skip
+
+
+def test_google_labels_mark_the_primary_and_cells_hold_several_values(crm: Any, db_path: Path):
+    r = crm("import", "csv", "-", "--json", stdin=GOOGLE_LABELS)
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(db_path, "SELECT email, label, is_primary FROM contact_email") == [
+        ("ana@work.es", "work", 1),
+        ("ana@casa.es", "home", 0),
+        ("ana@gmail.com", "home", 0),
+    ]
+    assert table_rows(db_path, "SELECT phone, label, is_primary FROM contact_phone") == [
+        ("+34 600 000 001", "mobile", 1)
+    ]
+    assert table_rows(db_path, NAME_PARTS) == [("Ana", "María", "López", None, "PhD", None)]
+    assert table_rows(db_path, ADDRESSES) == [
+        (1, "home", "Calle Sol 3\n28001 Madrid", None, None, None, None, 1)
+    ]
+    assert table_rows(db_path, DATES) == [(1, "birthday", None, "--04-12", 4, 12)]
+
+
+GOOGLE_LABELS = (
+    "Given Name,Additional Name,Family Name,Name Suffix,Birthday,E-mail 1 - Type,"
+    "E-mail 1 - Value,E-mail 2 - Type,E-mail 2 - Value,Phone 1 - Type,Phone 1 - Value,"
+    "Address 1 - Type,Address 1 - Formatted\n"
+    "Ana,María,López,PhD,--04-12,Home,ana@casa.es ::: ana@gmail.com,* Work,ana@work.es,"
+    '* Mobile,+34 600 000 001,Home,"Calle Sol 3\n28001 Madrid"\n'
+)
 
 
 def test_google_second_organization_is_named_not_dropped(crm: Any, tmp_path: Path):
@@ -120,9 +164,15 @@ def test_outlook_every_column_imported_or_named(crm: Any, db_path: Path):
         ("+49 170 1234567", "mobile"),
     ]
     names = ignored(r.stderr)
-    # the courtesy title is not the job title, but it is named
-    assert names[:2] == ["Title", "Suffix"]
-    for column in ("Business Street", "Business City", "Home Street", "Birthday", "Anniversary",
-                   "Business Fax", "Department", "IMAddress"):  # fmt: skip
+    assert table_rows(db_path, NAME_PARTS) == [("Günther", None, "Müller", "Dr.", None, None)]
+    assert table_rows(db_path, ADDRESSES) == [
+        (1, "work", "Unter den Linden 5", "Berlin", None, "10117", "Deutschland", 1),
+        (1, "home", "Am Park 2", "Potsdam", None, "14467", "Deutschland", 0),
+    ]
+    # a day first with dots; "0/0/00" is Outlook's "no date"
+    assert table_rows(db_path, DATES) == [(1, "birthday", None, "1975-05-17", 5, 17)]
+    for column in ("Title", "Suffix", "Business Street", "Business City", "Home Street",
+                   "Birthday", "Anniversary", "Job Title", "Car Phone"):  # fmt: skip
+        assert column not in names
+    for column in ("Business Fax", "Department", "IMAddress"):
         assert column in names
-    assert "Job Title" not in names and "Car Phone" not in names

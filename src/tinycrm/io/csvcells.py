@@ -15,6 +15,7 @@ from tinycrm.errors import ValidationError
 from tinycrm.io.records import Dropped, phone_key, uuid_key
 
 if TYPE_CHECKING:
+    from tinycrm.domain.parts import PartialDate
     from tinycrm.io.layouts import Layout
 
 T = TypeVar("T")
@@ -66,6 +67,8 @@ class Cells:
         self.strict = strict
         self.dropped: list[Dropped] = []
         self.column = ""  # the header of the cell being read
+        self.group = ""  # the postal address the cell is a part of
+        self.primary = False  # the cell's label marks it as the primary one (Google's "*")
 
     def __iter__(self) -> Iterator[tuple[str, str | None, str]]:
         """Yield (field, label, value) for each non-empty mapped cell of the row."""
@@ -79,8 +82,12 @@ class Cells:
             if "\r" in value:
                 value = value.replace("\r\n", "\n").replace("\r", "\n")
             label = target.label
+            self.primary = False
             if target.label_column is not None and target.label_column < len(row):
-                label = row[target.label_column].strip().lstrip("* ").lower() or None
+                written = row[target.label_column].strip()
+                self.primary = written.startswith("*")
+                label = written.lstrip("* ").lower() or None
+            self.group = target.group
             self.column = self.layout.headers[i] if i < len(self.layout.headers) else f"#{i + 1}"
             yield target.field, label, value
 
@@ -138,6 +145,43 @@ def day(value: str) -> str:
         return date.fromisoformat(value.strip()).isoformat()
     except ValueError:
         raise RowError(f"cannot read the date {value!r} (write it as 2026-12-31)") from None
+
+
+_NO_DATE = re.compile(r"0{1,2}([./])0{1,2}\1(00|0000)")
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def record_date(value: str) -> PartialDate | None:
+    """Read a birthday or an anniversary exactly: an ISO date (`1985-04-12`), one with no
+    year (`--04-12`, as Google writes it), a day first with dots (`12.4.1985`), or with
+    slashes when the order cannot be mistaken (`25/4/1985` or `4/25/1985`: one number is
+    over 12, or both are the same). None for Outlook's `0/0/00`, its "no date". Anything
+    else, `4/12/1985` among them (April or December?), raises RowError."""
+    from tinycrm.domain.parts import read_partial_date
+
+    text = value.strip()
+    if _NO_DATE.fullmatch(text):
+        return None
+    dotted, slashed = _DOTTED.fullmatch(text), _SLASHED.fullmatch(text)
+    if dotted:
+        text = f"{dotted[3]}-{int(dotted[2]):02d}-{int(dotted[1]):02d}"
+    elif slashed:
+        first, second, year = int(slashed[1]), int(slashed[2]), slashed[3]
+        if first == second or first > 12 >= second:
+            text = f"{year}-{second:02d}-{first:02d}"
+        elif second > 12 >= first:
+            text = f"{year}-{first:02d}-{second:02d}"
+        else:
+            raise RowError(
+                f"cannot tell the day from the month in {value!r} (write it as 1985-04-12)"
+            )
+    try:
+        return read_partial_date(text)
+    except ValidationError:
+        raise RowError(
+            f"cannot read the date {value!r} (write it as 1985-04-12, or --04-12 with no year)"
+        ) from None
 
 
 def uuid_value(value: str) -> str:

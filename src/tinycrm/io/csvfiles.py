@@ -121,14 +121,20 @@ def read_rows(text: str, kind: str, maps: dict[str, str], name: str) -> CsvRows:
 
 def contact_from_row(cells: Cells) -> ContactIn:
     """Read one CSV row as a contact, or raise RowError."""
+    from tinycrm.io.csvwhole import FIELDS, WholeRecord
+
     parts: dict[str, str] = {}
     rec = ContactIn(cells.line, "")
+    whole = WholeRecord(cells)
     for field, label, value in cells:
+        if field in FIELDS:
+            whole.take(field, label, value)
         if field == "email":
-            rec.emails += [(e, label) for v in split_values(value) if (e := cells.read(v, email))]
+            emails = [(e, label) for v in split_values(value) if (e := cells.read(v, email))]
+            _listed(rec.emails, emails, cells.primary)
         elif field == "phone":
-            phones = split_values(value, ";")
-            rec.phones += [(p, label) for v in phones if (p := cells.read(v, phone))]
+            phones = [(p, label) for v in split_values(value, ";") if (p := cells.read(v, phone))]
+            _listed(rec.phones, phones, cells.primary)
         elif field == "url":
             rec.urls += [(v, label) for v in split_values(value, "; ")]
         elif field == "tags":
@@ -149,8 +155,9 @@ def contact_from_row(cells: Cells) -> ContactIn:
             rec.custom[label or "custom"] = value
         elif field in ("name", "first_name", "middle_name", "last_name"):
             parts[field] = value
-        else:
+        elif field not in FIELDS:
             setattr(rec, field, value)
+    whole.fill(rec)
     name = parts.get("name") or " ".join(
         parts[k] for k in ("first_name", "middle_name", "last_name") if k in parts
     )
@@ -162,6 +169,16 @@ def contact_from_row(cells: Cells) -> ContactIn:
     rec.name = " ".join(name.split())
     rec.tags = list(dict.fromkeys(rec.tags))
     return rec
+
+
+def _listed(
+    values: list[tuple[str, str | None]], new: list[tuple[str, str | None]], primary: bool
+) -> None:
+    """Add a cell's emails or phones; first, when its label marks them primary (`* Home`)."""
+    if primary:
+        values[:0] = new
+    else:
+        values += new
 
 
 def _without(cells: Cells) -> str:
@@ -295,7 +312,10 @@ def records_from_csv(
 
 CONTACT_COLUMNS = (
     "id", "uuid", "name", "email", "emails", "phones", "urls", "company", "title", "lifecycle",
-    "source", "tags", "notes", "created_at", "updated_at", "uid",
+    "source", "tags", "notes", "created_at", "updated_at", "uid", "given_name", "middle_name",
+    "family_name", "name_prefix", "name_suffix", "nickname", "birthday", "anniversary",
+    "address_label", "address_po_box", "address_extended", "address_street",
+    "address_locality", "address_region", "address_postcode", "address_country",
 )  # fmt: skip
 COMPANY_COLUMNS = (
     "id", "uuid", "name", "domain", "industry", "size", "tags", "notes", "created_at",

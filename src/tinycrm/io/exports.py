@@ -159,7 +159,11 @@ def live_contact_uuids(db: Database) -> set[str]:
 
 
 def contact_csv_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Flatten contacts for CSV: the primary email, then every email, phone and url."""
+    """Flatten contacts for CSV: the primary email, then every email, phone and url; the
+    birthday and the anniversary; the primary postal address in its parts (a spreadsheet's
+    columns; the other addresses and dates are in the JSON and vCard exports)."""
+    from tinycrm.domain.parts import ADDRESS_PARTS
+
     out = []
     for r in records:
         row = dict(r)
@@ -167,6 +171,12 @@ def contact_csv_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row["emails"] = [e[0] for e in r["emails"]]
         row["phones"] = [p[0] for p in r["phones"]]
         row["urls"] = [u[0] for u in r["urls"]]
+        for kind in ("birthday", "anniversary"):
+            row[kind] = next((d["value"] for d in r["dates"] if d["kind"] == kind), None)
+        address = r["addresses"][0] if r["addresses"] else {}
+        row["address_label"] = address.get("label")
+        for part in ADDRESS_PARTS:
+            row[f"address_{part}"] = address.get(part)
         out.append(row)
     return out
 

@@ -13,8 +13,11 @@ KINDS = ("contacts", "companies", "deals", "interactions", "follow-ups")
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "contacts": (
-        "name", "first_name", "middle_name", "last_name", "email", "phone", "url", "company",
-        "title", "tags", "source", "notes", "lifecycle", "uuid", "uid", "connected_on",
+        "name", "first_name", "middle_name", "last_name", "name_prefix", "name_suffix",
+        "nickname", "email", "phone", "url", "company", "title", "tags", "source", "notes",
+        "lifecycle", "uuid", "uid", "connected_on", "birthday", "anniversary", "address",
+        "address_label", "po_box", "extended", "street", "locality", "region", "postcode",
+        "country",
     ),
     "companies": ("name", "domain", "industry", "size", "notes", "tags", "uuid"),
     "deals": (
@@ -65,6 +68,23 @@ _CONTACTS = {
     "website": "url", "web site": "url", "web page": "url", "url": "url", "urls": "url",
     "homepage": "url", "personal web page": "url",
     "uuid": "uuid", "uid": "uid", "vcard uid": "uid", "lead status": "custom.lead_status",
+    "given": "first_name", "given_name": "first_name", "family": "last_name",
+    "family_name": "last_name", "middle": "middle_name", "middle_name": "middle_name",
+    "prefix": "name_prefix", "name prefix": "name_prefix", "name_prefix": "name_prefix",
+    "suffix": "name_suffix", "name suffix": "name_suffix", "name_suffix": "name_suffix",
+    "nickname": "nickname", "nick name": "nickname",
+    "birthday": "birthday", "date of birth": "birthday", "birth date": "birthday",
+    "birthdate": "birthday", "anniversary": "anniversary",
+    # a postal address: in one cell ("1 Main St; Springfield; IL; 62701; USA"), or in parts
+    "address": "address", "postal address": "address", "address_label": "address_label",
+    "street": "street", "street address": "street", "address_street": "street",
+    "po box": "po_box", "address_po_box": "po_box", "extended address": "extended",
+    "address_extended": "extended", "city": "locality", "town": "locality",
+    "locality": "locality", "address_locality": "locality", "state": "region",
+    "region": "region", "state/region": "region", "province": "region",
+    "address_region": "region", "postcode": "postcode", "postal code": "postcode",
+    "zip": "postcode", "zip code": "postcode", "address_postcode": "postcode",
+    "country": "country", "country/region": "country", "address_country": "country",
 }  # fmt: skip
 _COMPANIES = {
     "name": "name", "company": "name", "company name": "name", "organization": "name",
@@ -117,9 +137,16 @@ ALIASES = {
     "interactions": {**_OWN, **_INTERACTIONS},
     "follow-ups": {**_OWN, **_FOLLOW_UPS},
 }
-# Outlook's "Title" is a courtesy title (Mr., Dr.), its job title is "Job Title": it is named
-# among the columns not imported, never read as the job title.
-_OUTLOOK = {"title": None, "e-mail display name": "ignore"}
+# Outlook's "Title" is a courtesy title (Mr., Dr.): the name's prefix, never the job title
+# (that is "Job Title").
+_OUTLOOK = {"title": "name_prefix", "e-mail display name": "ignore"}
+# Outlook's addresses: "Business Street", "Home City", "Other Country/Region"…
+_OUTLOOK_ADDRESS = re.compile(
+    r"^(business|home|other) (street(?: [23])?|po box|city|state|postal code|country/region)$"
+)
+_OUTLOOK_PARTS = {"po box": "po_box", "city": "locality", "state": "region",
+                  "postal code": "postcode", "country/region": "country"}  # fmt: skip
+_OUTLOOK_LABELS = {"business": "work", "home": "home", "other": "other"}
 # LinkedIn's Connections.csv: the profile's URL, and the day the seller connected.
 _LINKEDIN = {"url": "url:linkedin", "connected on": "connected_on"}
 # The header LinkedIn writes after its "Notes:" preamble, to recognise the layout by.
@@ -128,17 +155,28 @@ _LINKEDIN_KEYS = {"first name", "last name", "url", "connected on"}
 _NUMBERED = re.compile(r"^(e-mail|email|phone|website) (\d+) - (value|label|type)$")
 _GOOGLE_ORG = re.compile(r"^organization (\d+) - (name|title)$")
 _GOOGLE_CUSTOM = re.compile(r"^custom field (\d+) - (value|label)$")
+# Google's "Address 1 - Street", "Event 1 - Value"…
+_GOOGLE_ADDRESS = re.compile(
+    r"^address (\d+) - (type|label|formatted|street|city|po box|region|postal code|country"
+    r"|extended address)$"
+)
+_GOOGLE_PARTS = {"formatted": "formatted", "street": "street", "city": "locality",
+                 "po box": "po_box", "region": "region", "postal code": "postcode",
+                 "country": "country", "extended address": "extended"}  # fmt: skip
+_GOOGLE_EVENT = re.compile(r"^event (\d+) - (value|label|type)$")
 _PIPEDRIVE = re.compile(r"^(person|deal|organization) - (.+)$")
 _LABELLED = re.compile(r"^(email|phone) - (\w+)$")
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where one column goes: a field, an optional label, or a column holding the label."""
+    """Where one column goes: a field, an optional label, or a column holding the label; for
+    a part of a postal address, the address it belongs to (`group`: "home", "2"…)."""
 
     field: str
     label: str | None = None
     label_column: int | None = None
+    group: str = ""
 
 
 @dataclass
@@ -161,6 +199,7 @@ def detect(headers: list[str]) -> str:
         return "pipedrive"
     if (
         any(_NUMBERED.match(k) or _GOOGLE_ORG.match(k) or _GOOGLE_CUSTOM.match(k) for k in keys)
+        or any(_GOOGLE_ADDRESS.match(k) for k in keys)
         or "group membership" in keys
     ):
         return "google"
@@ -196,6 +235,34 @@ def _pipedrive(key: str, kind: str) -> str | None:
     if labelled:
         return f"{labelled[1]}:{labelled[2]}"
     return _CONTACTS.get(rest)
+
+
+def _whole_record(key: str, kind: str, name: str, index: dict[str, int]) -> Target | None:
+    """Return the target of a Google or Outlook address column or a Google event (a date),
+    "ignore" for the column that labels them, or None for another column."""
+    if kind != "contacts":
+        return None
+    google = _GOOGLE_ADDRESS.match(key)
+    if google:
+        n, part = google.groups()
+        if part in ("type", "label"):
+            return Target("ignore")
+        label_at = index.get(f"address {n} - type", index.get(f"address {n} - label"))
+        return Target(_GOOGLE_PARTS[part], None, label_at, group=n)
+    event = _GOOGLE_EVENT.match(key)
+    if event:
+        n, part = event.groups()
+        if part != "value":
+            return Target("ignore")
+        return Target(
+            "event", None, index.get(f"event {n} - label", index.get(f"event {n} - type"))
+        )
+    outlook = _OUTLOOK_ADDRESS.match(key) if name == "outlook" else None
+    if outlook:
+        where, part = outlook.groups()
+        field = "street" if part.startswith("street") else _OUTLOOK_PARTS[part]
+        return Target(field, _OUTLOOK_LABELS[where], group=where)
+    return None
 
 
 def _parse_target(text: str, kind: str, column: str) -> Target:
@@ -256,6 +323,12 @@ def resolve(headers: list[str], kind: str, maps: dict[str, str]) -> Layout:
                 targets[i] = Target(field, None, label_at)
             else:
                 label_columns.add(i)
+            continue
+        place = _whole_record(key, kind, name, index)
+        if place is not None:
+            if place.field == "ignore":
+                continue
+            targets[i] = place
             continue
         org = _GOOGLE_ORG.match(key)
         if org and kind == "contacts":
