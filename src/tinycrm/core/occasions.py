@@ -44,16 +44,22 @@ class Occasion:
         return (self.label or self.kind) if self.kind == "other" else self.kind
 
     @property
+    def count(self) -> str:
+        """What it counts that day: 'turns 41' (a birthday), '10 years' (another date); empty
+        when no year is kept, and on the day of the date itself."""
+        if not self.years:
+            return ""
+        if self.kind == "birthday":
+            return f"turns {self.years}"
+        return f"{self.years} year{'s' if self.years != 1 else ''}"
+
+    @property
     def title(self) -> str:
         """The line that says it: 'birthday · Jan Smith turns 41', 'anniversary · Jan Smith,
-        10 years', 'contract signed · Jan Smith, 3 years' (no count when no year is kept, nor
-        on the day of the date itself)."""
-        count = ""
-        if self.years:
-            if self.kind == "birthday":
-                count = f" turns {self.years}"
-            else:
-                count = f", {self.years} year{'s' if self.years != 1 else ''}"
+        10 years', 'contract signed · Jan Smith, 3 years'."""
+        count = self.count
+        if count:
+            count = f" {count}" if self.kind == "birthday" else f", {count}"
         return f"{self.name} · {self.contact_name}{count}"
 
     @property
