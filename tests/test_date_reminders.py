@@ -89,3 +89,17 @@ def test_runs_at_once_remind_each_date_once(db: Any, db_path: Path, tmp_path: Pa
         if line.startswith("Birthday · ")
     ]
     assert sorted(seen) == [f"Person {n:03d}" for n in range(300)]
+
+
+def test_the_digest_names_todays_dates_and_records_nothing(crm: Any, db_path: Path) -> None:
+    jan = _contact(crm, "Jan Smith", "--birthday", "--11-23")
+    _contact(crm, "Ann Lee", "--birthday", "--11-24")
+    result = crm("remind", "--digest")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "Today's agenda\n\n"
+        f"Birthday · Jan Smith (contact #{jan}): Mon 2026-11-23\n"
+        "  last interaction: none yet\n"
+        f"  crm show {jan} --kind contact\n"
+    )
+    assert table_rows(db_path, "SELECT count(*) FROM reminder_occurrence") == [(0,)]

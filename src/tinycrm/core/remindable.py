@@ -267,9 +267,14 @@ def add_context(session: Session, reminders: Sequence[Reminder], prefix: str) ->
 
 
 def digest(
-    session: Session, now: datetime, tz: tzinfo | None = None, prefix: str = "crm"
+    session: Session,
+    now: datetime,
+    tz: tzinfo | None = None,
+    prefix: str = "crm",
+    kinds: Collection[str] = KINDS,
 ) -> list[Reminder]:
-    """Return the day's agenda (overdue and due today, follow-ups and touches); not recorded."""
+    """Return the day's agenda (overdue and due today, follow-ups and touches, and the kept
+    dates of these `kinds` that fall today); not recorded."""
     tz = tz or local_tz()
     today = now.astimezone(tz).date()
     end = at_local(today + timedelta(days=1), time(0), tz)
@@ -321,5 +326,16 @@ def digest(
                     contact_id=touch.contact_id,
                 )
             )
+    items += [
+        Reminder(
+            "date",
+            o.contact_id,
+            o.title,
+            at_local(o.on, time(0), tz),
+            True,
+            contact_id=o.contact_id,
+        )
+        for o in occasions(session, today, today, kinds)
+    ]
     add_context(session, items, prefix)
     return items
