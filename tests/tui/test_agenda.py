@@ -119,3 +119,49 @@ def test_an_empty_agenda_says_how_to_fill_it(db: Any) -> None:
         "Nothing due in the next 7 days: f on a card of the board adds a follow-up, "
         "crm keep-in-touch a cadence for a contact"
     ]
+
+
+def test_birthdays_and_anniversaries_have_lines_of_their_own(board_db: Any) -> None:
+    from tinycrm.core import details
+    from tinycrm.domain.parts import read_partial_date
+
+    with board_db.transaction(summary="dates of Ada") as s:
+        details.set_date(s, ADA, "birthday", "1815-11-23")
+        details.add_date(s, ADA, "first order", read_partial_date("--11-26"))
+        details.set_date(s, ADA, "anniversary", "2020-12-25")  # past the 7 days shown
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "a")
+        lines = [line for line in lines_of(app) if line["kind"] == "date"]
+        seen.append([(line["when"], line["due"], line["title"], line["contact"]) for line in lines])
+        seen.append(shown(app, "#agenda-status"))
+        rows = app.screen.query_one("#agenda")
+        rows.cursor = lines_of(app).index(lines[0])
+        await press(pilot, "d")  # not a follow-up: nothing is marked done
+        await press(pilot, "enter")
+        seen.append(shown(app, "#details-title"))
+
+    drive(board_db, steps)
+    assert seen[0] == [
+        ("today", "2026-11-23", "✦ birthday (turns 211)", "Ada Lovelace"),
+        ("upcoming", "2026-11-26", "✦ first order", "Ada Lovelace"),
+    ]
+    assert seen[1].endswith("  ·  2 dates")
+    assert seen[2] == f"contact #{ADA} Ada Lovelace"
+
+
+def test_the_agenda_setting_turns_the_dates_off(board_db: Any, crm: Any) -> None:
+    from tinycrm.core import details
+
+    with board_db.transaction(summary="birthday of Ada") as s:
+        details.set_date(s, ADA, "birthday", "1815-11-23")
+    assert crm("config", "set", "agenda.date_kinds", "anniversary").exit_code == 0
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "a")
+        seen.append([line for line in lines_of(app) if line["kind"] == "date"])
+
+    drive(board_db, steps)
+    assert seen == [[]]

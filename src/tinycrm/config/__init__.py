@@ -67,11 +67,30 @@ class ReminderSettings:
         None, str, "command whose first output line is the SMTP password", checks.text
     )
     command: str | None = _setting(None, str, "command run with each reminder", checks.text)
+    date_kinds: tuple[str, ...] = _setting(
+        checks.DATE_KINDS, list, "kinds of contact dates reminded ([]: none)", checks.date_kinds
+    )
+    date_days_before: int = _setting(
+        0, int, "remind of a contact date this many days before it", checks.days_ahead
+    )
 
     @property
     def all_day_time(self) -> time:
         """The local time from which all-day items are reminded."""
         return time.fromisoformat(self.all_day_at)
+
+
+@dataclass(frozen=True)
+class AgendaSettings:
+    """[agenda]: what the agenda (`crm agenda`, the board's agenda screen) shows of the
+    contacts' kept dates: birthdays, anniversaries and other dates."""
+
+    date_kinds: tuple[str, ...] = _setting(
+        checks.DATE_KINDS, list, "kinds of contact dates shown ([]: none)", checks.date_kinds
+    )
+    date_days: int = _setting(
+        7, int, "show contact dates this many days ahead (within --days)", checks.days_ahead
+    )
 
 
 @dataclass(frozen=True)
@@ -161,6 +180,7 @@ SECTIONS: dict[str, type] = {
     "general": GeneralSettings,
     "pipeline": PipelineSettings,
     "reminders": ReminderSettings,
+    "agenda": AgendaSettings,
     "deals": DealSettings,
     "server": ServerSettings,
 }
@@ -232,6 +252,7 @@ class Settings:
     general: GeneralSettings = GeneralSettings()
     pipeline: PipelineSettings = PipelineSettings()
     reminders: ReminderSettings = ReminderSettings()
+    agenda: AgendaSettings = AgendaSettings()
     deals: DealSettings = DealSettings()
     scoring: Rules = field(default_factory=Rules)
     server: ServerSettings = ServerSettings()

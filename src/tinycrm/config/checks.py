@@ -46,6 +46,26 @@ def days(value: Value) -> Value:
     return value
 
 
+DATE_KINDS = ("birthday", "anniversary", "other")
+
+
+def date_kinds(value: Value) -> Value:
+    items = [str(v).strip().lower() for v in value] if isinstance(value, list) else []
+    unknown = [v for v in items if v not in DATE_KINDS]
+    if unknown:
+        raise ValueError(
+            f"kinds of dates from: {', '.join(DATE_KINDS)} (an empty list: none);"
+            f" unknown kind {unknown[0]!r}"
+        )
+    return list(dict.fromkeys(items))
+
+
+def days_ahead(value: Value) -> Value:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 366:
+        raise ValueError("a whole number of days from 0 to 366")
+    return value
+
+
 def channels(value: Value) -> Value:
     items = [str(v).strip().lower() for v in value] if isinstance(value, list) else []
     unknown = [v for v in items if v not in CHANNELS]

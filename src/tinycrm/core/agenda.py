@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Text, bindparam, cast, func, select
 from sqlmodel import col
 
+from tinycrm.core.occasions import KINDS, Occasion, occasions
 from tinycrm.core.touches import TouchDue, touches_due
 from tinycrm.domain.dates import at_local, iso, local_tz
 from tinycrm.domain.due import bucket_of, due_of, whole_day
@@ -23,11 +24,13 @@ from tinycrm.store.models import Contact, Deal, Event, FollowUp, Stage
 from tinycrm.store.query import due_time, live, live_parents
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from sqlalchemy.sql import Select
     from sqlalchemy.sql.elements import BindParameter
     from sqlmodel import Session
 
-    from tinycrm.domain.figures import AgendaFollowUpLine, AgendaTouchLine
+    from tinycrm.domain.figures import AgendaDateLine, AgendaFollowUpLine, AgendaTouchLine
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,45 @@ def touches(
     ]
     items.sort(key=lambda pair: (_ORDER[pair[1]], pair[0].due, pair[0].contact_id))
     return items
+
+
+def dates(
+    session: Session,
+    now: datetime,
+    days: int = 7,
+    tz: tzinfo | None = None,
+    kinds: Collection[str] = KINDS,
+) -> list[tuple[Occasion, str]]:
+    """Return the contacts' kept dates that fall from today to `days` days ahead (local
+    days), with their agenda bucket (today or upcoming: a date past is not overdue)."""
+    tz = tz or local_tz()
+    today = now.astimezone(tz).date()
+    found = occasions(session, today, today + timedelta(days=days), kinds)
+    return [(o, "today" if o.on == today else "upcoming") for o in found]
+
+
+def date_due(occasion: Occasion, tz: tzinfo | None = None) -> datetime:
+    """The moment a kept date's line is due: the local midnight of its day."""
+    return at_local(occasion.on, time(0), tz or local_tz())
+
+
+def date_dict(occasion: Occasion, bucket: str, tz: tzinfo | None = None) -> AgendaDateLine:
+    """Describe one agenda line of a contact's kept date (`crm agenda --json`)."""
+    return {
+        "kind": "date",
+        "bucket": bucket,
+        "id": occasion.date_id,
+        "title": occasion.title,
+        "due": iso(date_due(occasion, tz)),
+        "all_day": True,
+        "date_kind": occasion.kind,
+        "label": occasion.label,
+        "date": occasion.value,
+        "on": occasion.on.isoformat(),
+        "years": occasion.years,
+        "contact": {"id": occasion.contact_id, "name": occasion.contact_name},
+        "deal": None,
+    }
 
 
 def agenda_item_dict(item: AgendaItem) -> AgendaFollowUpLine:

@@ -1,10 +1,11 @@
-"""What is due to be reminded: the follow-ups and keep-in-touch contacts whose occurrence no
-run has reminded or holds a claim on, the context a reminder shows (contact, deal, last
-interaction), and the day's digest. Nothing here writes."""
+"""What is due to be reminded: the follow-ups, keep-in-touch contacts and contacts' kept dates
+(birthdays, anniversaries, other dates) whose occurrence no run has reminded or holds a claim
+on, the context a reminder shows (contact, deal, last interaction), and the day's digest.
+Nothing here writes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, time, timedelta, tzinfo
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import String, bindparam, exists, or_, select, type_coerce, union_all
 from sqlmodel import col
 
+from tinycrm.core.occasions import KINDS, occasions
 from tinycrm.core.touches import touches_due
 from tinycrm.domain.dates import at_local, iso, local_tz, stored_time, to_stored
 from tinycrm.domain.due import whole_day
@@ -79,8 +81,17 @@ def _remindable(due: datetime, all_day: bool, now: datetime, tz: tzinfo, start: 
     return at_local(due.astimezone(tz).date(), start, tz) <= now
 
 
-def find_due(session: Session, now: datetime, tz: tzinfo, start: time = time(9)) -> list[Reminder]:
-    """Return the follow-ups and keep-in-touch contacts to remind now (nothing is claimed)."""
+def find_due(
+    session: Session,
+    now: datetime,
+    tz: tzinfo,
+    start: time = time(9),
+    *,
+    kinds: Collection[str] = KINDS,
+    days_before: int = 0,
+) -> list[Reminder]:
+    """Return the follow-ups, keep-in-touch contacts and kept dates (of these `kinds`,
+    `days_before` their day) to remind now (nothing is claimed)."""
     conn = session.connection()
     found: list[Reminder] = []
     stamp = to_stored(now)
@@ -131,7 +142,47 @@ def find_due(session: Session, now: datetime, tz: tzinfo, start: time = time(9))
             )
         )
     touches.sort(key=lambda r: (r.due, r.id))
-    return found + touches
+    return found + touches + _dates_due(session, now, tz, start, kinds, days_before)
+
+
+def _dates_due(
+    session: Session,
+    now: datetime,
+    tz: tzinfo,
+    start: time,
+    kinds: Collection[str],
+    days_before: int,
+) -> list[Reminder]:
+    """The kept dates to remind now: from `start` (local time) on the day `days_before` their
+    day until their day ends, a run that missed the moment (the machine was off) reminds
+    later, never after the day and never before the moment. An occurrence is the contact's
+    uuid and the date's kind, label and day (`Occasion.key`), so each is reminded once a
+    year."""
+    today = now.astimezone(tz).date()
+    waiting = [
+        o
+        for o in occasions(session, today, today + timedelta(days=days_before), kinds)
+        if at_local(o.on - timedelta(days=days_before), start, tz) <= now
+    ]
+    taken = _taken_touches(session, sorted({o.contact_uuid for o in waiting}), to_stored(now))
+    found = []
+    for o in waiting:
+        if (o.contact_uuid, o.key) in taken:
+            continue
+        found.append(
+            Reminder(
+                kind="date",
+                id=o.contact_id,
+                title=o.title,
+                due=at_local(o.on, time(0), tz),
+                all_day=True,
+                contact_id=o.contact_id,
+                uuid=o.contact_uuid,
+                occurrence=o.key,
+            )
+        )
+    # two dates of one contact with one kind and label on one day are one occurrence
+    return list({(r.uuid, r.occurrence): r for r in found}.values())
 
 
 def _taken_touches(session: Session, uuids: list[str], stamp: str) -> set[tuple[str, str]]:
@@ -206,6 +257,8 @@ def add_context(session: Session, reminders: Sequence[Reminder], prefix: str) ->
         r.last_interaction = last.get(r.contact_id) if r.contact_id is not None else None
         if r.kind == "follow-up":
             r.commands = [f"{prefix} done {r.id}", f"{prefix} snooze {r.id} tomorrow"]
+        elif r.kind == "date":
+            r.commands = [f"{prefix} show {r.id} --kind contact"]
         else:
             r.commands = [
                 f"{prefix} show {r.id} --kind contact",
@@ -214,9 +267,14 @@ def add_context(session: Session, reminders: Sequence[Reminder], prefix: str) ->
 
 
 def digest(
-    session: Session, now: datetime, tz: tzinfo | None = None, prefix: str = "crm"
+    session: Session,
+    now: datetime,
+    tz: tzinfo | None = None,
+    prefix: str = "crm",
+    kinds: Collection[str] = KINDS,
 ) -> list[Reminder]:
-    """Return the day's agenda (overdue and due today, follow-ups and touches); not recorded."""
+    """Return the day's agenda (overdue and due today, follow-ups and touches, and the kept
+    dates of these `kinds` that fall today); not recorded."""
     tz = tz or local_tz()
     today = now.astimezone(tz).date()
     end = at_local(today + timedelta(days=1), time(0), tz)
@@ -268,5 +326,16 @@ def digest(
                     contact_id=touch.contact_id,
                 )
             )
+    items += [
+        Reminder(
+            "date",
+            o.contact_id,
+            o.title,
+            at_local(o.on, time(0), tz),
+            True,
+            contact_id=o.contact_id,
+        )
+        for o in occasions(session, today, today, kinds)
+    ]
     add_context(session, items, prefix)
     return items

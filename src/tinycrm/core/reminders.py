@@ -17,7 +17,7 @@ a follow-up away and bring it back do not remind of it again.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlmodel import col
 
 from tinycrm.config import ReminderSettings
+from tinycrm.core.occasions import KINDS
 from tinycrm.core.remindable import add_context, find_due
 from tinycrm.domain.dates import local_tz, to_stored
 from tinycrm.domain.notices import Outcome, Reminder
@@ -74,12 +75,20 @@ def all_day_time(config: dict[str, Any]) -> time:
 
 
 def claim(
-    session: Session, now: datetime, tz: tzinfo, start: time, token: str | None = None
+    session: Session,
+    now: datetime,
+    tz: tzinfo,
+    start: time,
+    token: str | None = None,
+    *,
+    kinds: Collection[str] = KINDS,
+    days_before: int = 0,
 ) -> list[Reminder]:
     """Find what is due and claim it for this run until now + LEASE, inside the session's
-    write transaction: a second run waiting on the lock then finds nothing left to claim."""
+    write transaction: a second run waiting on the lock then finds nothing left to claim.
+    `kinds` and `days_before` say which contact dates are reminded, and when."""
     token = token or uuid.uuid4().hex
-    due = find_due(session, now, tz, start)
+    due = find_due(session, now, tz, start, kinds=kinds, days_before=days_before)
     if due:
         until = to_stored(now + LEASE)
         session.connection().execute(
@@ -327,14 +336,15 @@ def run(
     tz = tz or local_tz()
     start = config.all_day_time
     names = config.channels
+    kinds, before = config.date_kinds, config.date_days_before
     if dry_run:
         with db.snapshot() as session:
-            due = find_due(session, now, tz, start)
+            due = find_due(session, now, tz, start, kinds=kinds, days_before=before)
             add_context(session, due, prefix)
         write(as_json(due) if as_json else plain_text(due, now, tz))
         return RunResult(due, [])
     with db.transaction(origin=ORIGIN) as session:
-        due = claim(session, now, tz, start)
+        due = claim(session, now, tz, start, kinds=kinds, days_before=before)
     if not due:
         return RunResult([], [])
     outcomes: list[Outcome] = []

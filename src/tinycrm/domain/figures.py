@@ -64,7 +64,27 @@ class AgendaTouchLine(TypedDict):
     deal: None
 
 
-AgendaLine = AgendaFollowUpLine | AgendaTouchLine
+class AgendaDateLine(TypedDict):
+    """One contact's kept date (birthday, anniversary, other) in `crm agenda --json`: `due`
+    is the local midnight of the day it falls on, `date` the date as kept ('1985-04-12', or
+    '--04-12' with no year), `years` the age or years it counts that day (null: no year)."""
+
+    kind: str
+    bucket: str
+    id: int
+    title: str
+    due: str | None
+    all_day: bool
+    date_kind: str
+    label: str | None
+    date: str
+    on: str
+    years: int | None
+    contact: Person
+    deal: None
+
+
+AgendaLine = AgendaFollowUpLine | AgendaTouchLine | AgendaDateLine
 
 
 # --- reports ------------------------------------------------------------------------------

@@ -12,9 +12,10 @@ from tinycrm.domain.due import bucket_of
 
 @dataclass
 class Reminder:
-    """One thing to tell the seller: a due follow-up or a contact due for a touch."""
+    """One thing to tell the seller: a due follow-up, a contact due for a touch, or a
+    contact's kept date (its title says which: 'birthday · Jan Smith turns 41')."""
 
-    kind: str  # "follow-up" or "keep-in-touch"
+    kind: str  # "follow-up", "keep-in-touch" or "date" (a contact's birthday, anniversary…)
     id: int
     title: str
     due: datetime
@@ -55,6 +56,8 @@ class Reminder:
         flag = " [priority]" if self.priority else ""
         if self.kind == "follow-up":
             head = f"Follow-up #{self.id} due {when}{late}: {self.title}{flag}"
+        elif self.kind == "date":
+            head = f"{self.title[:1].upper()}{self.title[1:]} (contact #{self.id}): {when}"
         else:
             head = f"Keep in touch with {self.title} (contact #{self.id}): due {when}{late}"
         lines = [head]

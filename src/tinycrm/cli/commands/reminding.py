@@ -97,7 +97,7 @@ def remind(
     config = state.settings().reminders
     if digest:
         with db.snapshot() as session:
-            items = remindable.digest(session, now, prefix=prefix)
+            items = remindable.digest(session, now, prefix=prefix, kinds=config.date_kinds)
         if as_json:
             render.print_json([r.to_dict() for r in items])
         elif items:

@@ -103,7 +103,8 @@ def agenda(
     days: int = typer.Option(7, "--days", "-n", min=0, max=366, help="How many days ahead."),
     as_json: bool = JSON,
 ) -> None:
-    """Show what is overdue, due today and coming up, and who is due for a touch.
+    """Show what is overdue, due today and coming up, who is due for a touch, and the
+    contacts' birthdays, anniversaries and other dates ([agenda] date_kinds, date_days).
 
     Example: crm agenda; crm agenda --days 14 --json
     """
@@ -111,22 +112,27 @@ def agenda(
     from tinycrm.domain import dates
 
     now = state.now()
+    shown = state.settings().agenda
+    tz = dates.local_tz()
     with state.database(write=False).snapshot() as session:
         items = core_agenda.agenda(session, now, days=days)
         touches = core_agenda.touches(session, now, days=days)
+        kept = core_agenda.dates(
+            session, now, min(days, shown.date_days), tz, kinds=shown.date_kinds
+        )
     order = {"overdue": 0, "today": 1, "upcoming": 2}
     if as_json:
         rows: list[AgendaLine] = [core_agenda.agenda_item_dict(item) for item in items]
         rows += [core_agenda.touch_dict(touch, bucket) for touch, bucket in touches]
+        rows += [core_agenda.date_dict(occasion, bucket, tz) for occasion, bucket in kept]
         rows.sort(key=lambda row: (order[row["bucket"]], row["due"] or ""))
         render.print_json(rows)
         return
-    if not items and not touches:
+    if not items and not touches and not kept:
         render.say(f"Nothing due in the next {days} days.")
         return
     # The lines straight from the items (an agenda can have thousands), in the order of the
     # JSON rows: by bucket, then by the due time as JSON writes it.
-    tz = dates.local_tz()
     cal = state.calendar()
     entries: list[tuple[int, str, str, str]] = []
     for item in items:
@@ -137,6 +143,12 @@ def agenda(
         when = dates.describe(touch.due, True, tz, cal)
         line = f"keep in touch with {touch.contact_name} (every {touch.cadence_days} days)"
         entries.append((order[bucket], dates.iso(touch.due) or "", bucket, f"  {when:<20} {line}"))
+    for occasion, bucket in kept:
+        due = core_agenda.date_due(occasion, tz)
+        when = dates.describe(due, True, tz, cal)
+        entries.append(
+            (order[bucket], dates.iso(due) or "", bucket, f"  {when:<20} {occasion.title}")
+        )
     entries.sort(key=lambda entry: (entry[0], entry[1]))
     headings = {"overdue": "Overdue", "today": "Today", "upcoming": f"Next {days} days"}
     lines = []

@@ -1,5 +1,6 @@
-"""The agenda: overdue, today's and upcoming follow-ups, and contacts due for a touch; mark
-done, snooze, log a touch, open the deal or contact.
+"""The agenda: overdue, today's and upcoming follow-ups, contacts due for a touch, and the
+contacts' birthdays, anniversaries and other dates; mark done, snooze, log a touch, open the
+deal or contact.
 
 An agenda can hold thousands of lines, so it is read in a thread and drawn as a virtual list
 (only the lines on screen are drawn); a change made here redraws only the lines it touched.
@@ -29,6 +30,7 @@ from tinycrm.tui.widgets.rows import RowList, header_line
 
 if TYPE_CHECKING:
     from tinycrm.core.agenda import AgendaItem
+    from tinycrm.core.occasions import Occasion
     from tinycrm.core.touches import TouchDue
 
 COLUMNS = [  # the contact before the deal, so 80 columns still show whom it is about
@@ -40,6 +42,7 @@ COLUMNS = [  # the contact before the deal, so 80 columns still show whom it is 
 ]
 FOLLOW_UP = "follow-up"
 TOUCH = "keep-in-touch"
+DATE = "date"
 ORDER = {"overdue": 0, "today": 1, "upcoming": 2}
 Row = dict[str, Any]
 
@@ -77,6 +80,24 @@ def touch_row(touch: TouchDue, bucket: str, tz: tzinfo, calendar: Calendar = ISO
         "deal_id": None,
         "contact_id": touch.contact_id,
         "order": (ORDER[bucket], touch.due, 1, False, touch.contact_id),
+    }
+
+
+def date_row(occasion: Occasion, bucket: str, tz: tzinfo, calendar: Calendar = ISO_CALENDAR) -> Row:
+    """One line of the agenda for a contact's kept date, on the local day it falls."""
+    from tinycrm.core.agenda import date_due
+
+    return {
+        "kind": DATE,
+        "id": occasion.date_id,
+        "when": bucket,
+        "due": calendar.show_day(occasion.on),
+        "title": f"✦ {occasion.name}" + (f" ({occasion.count})" if occasion.count else ""),
+        "deal": "",
+        "contact": occasion.contact_name,
+        "deal_id": None,
+        "contact_id": occasion.contact_id,
+        "order": (ORDER[bucket], date_due(occasion, tz), 2, False, occasion.date_id),
     }
 
 
@@ -135,9 +156,14 @@ class AgendaScreen(CrmScreen[None]):
         with app.db.snapshot() as session:
             items = agenda.agenda(session, now, days=self.days, tz=tz)
             touches = agenda.touches(session, now, days=self.days, tz=tz)
+            shown = app.settings.agenda
+            kept = agenda.dates(
+                session, now, min(self.days, shown.date_days), tz, kinds=shown.date_kinds
+            )
         cal = app.calendar
         rows = [follow_up_row(item, tz, cal) for item in items]
         rows += [touch_row(touch, bucket, tz, cal) for touch, bucket in touches]
+        rows += [date_row(occasion, bucket, tz, cal) for occasion, bucket in kept]
         rows.sort(key=lambda row: row["order"])
         if not get_current_worker().is_cancelled:
             app.call_from_thread(self._show, rows, patches)
@@ -165,14 +191,16 @@ class AgendaScreen(CrmScreen[None]):
             self._show_status()
             return
         counts = dict.fromkeys(ORDER, 0)
-        touches = 0
+        touches = kept = 0
         for row in rows:
             counts[row["when"]] += 1
             touches += row["kind"] == TOUCH
+            kept += row["kind"] == DATE
         self._status_text = (
             f"Agenda, next {self.days} days  ·  {counts['overdue']:,} overdue  ·  "
             f"{counts['today']:,} today  ·  {counts['upcoming']:,} upcoming"
             + (f"  ·  {touches:,} to keep in touch with" if touches else "")
+            + (f"  ·  {kept:,} date{'s' if kept != 1 else ''}" if kept else "")
         )
         self._show_status()
 
@@ -226,8 +254,11 @@ class AgendaScreen(CrmScreen[None]):
 
     def _follow_up(self) -> Row | None:
         row = self._selected()
-        if row is not None and row["kind"] != FOLLOW_UP:
+        if row is not None and row["kind"] == TOUCH:
             self.notify(f"{row['contact']} is due for a touch: l logs one", severity="warning")
+            return None
+        if row is not None and row["kind"] == DATE:
+            self.notify(f"A date of {row['contact']}: l logs a touch", severity="warning")
             return None
         return row
 
