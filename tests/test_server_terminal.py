@@ -406,7 +406,10 @@ def test_ctrl_z_then_fg_in_the_editor_that_the_client_started_saves_the_edit(
         'sed "s/^title:.*/title: $answer/" "$1" > "$REC/form" && cat "$REC/form" > "$1"\n',
     )
     before = served(server)
-    shell.type(f"EDITOR={editor} crm edit 1")
+    # a short command line, so that `fg` echoes it on one line however long the temp path
+    code, _ = shell.run(f"ED={editor}")
+    assert code == 0
+    shell.type('EDITOR="$ED" crm edit 1')
     shell.wait("editor waiting")
     shell.keys("C-z")
     shell.wait("Stopped")
