@@ -219,17 +219,11 @@ def listed_of(session: Session, model: type[Listed], contact_id: int) -> list[Li
 
 
 def _add_listed(session: Session, row: Listed, existing: list[Listed], primary: bool) -> Listed:
-    """Add an email, phone or web address to a contact that has `existing` ones: it is the
-    primary one when asked or when it is the first, and then the only primary one."""
-    row.is_primary = primary or not existing
-    if row.is_primary:
-        for other in existing:
-            if other.is_primary:
-                other.is_primary = False
-                session.add(other)
-    session.add(row)
-    session.flush()
-    return row
+    """Add an email, phone or web address to a contact that has `existing` ones (see
+    `details.add_with_primary`)."""
+    from tinycrm.core.details import add_with_primary
+
+    return add_with_primary(session, row, existing, primary)
 
 
 def emails_of(session: Session, contact_id: int) -> list[ContactEmail]:

@@ -3,14 +3,24 @@ dates (birthday, anniversary, others; with or without a year) and the parts of i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
 from tinycrm.domain.parts import DATE_KINDS, PartialDate, read_address, read_partial_date
 from tinycrm.domain.text import clean
 from tinycrm.errors import NotFoundError, ValidationError
-from tinycrm.store.models import CompanyAddress, ContactAddress, ContactDate
+from tinycrm.store.models import (
+    CompanyAddress,
+    ContactAddress,
+    ContactDate,
+    ContactEmail,
+    ContactPhone,
+    ContactUrl,
+)
+
+# the rows a record has several of, one of them the primary one
+Kept = TypeVar("Kept", ContactEmail, ContactPhone, ContactUrl, ContactAddress, CompanyAddress)
 
 # The parts of a contact's name, as fields of `crm edit` and of the contact row.
 NAME_PARTS = ("given_name", "family_name", "middle_name", "name_prefix", "name_suffix")
@@ -47,6 +57,12 @@ def add_address(
     model, owner = _address_model(kind)
     existing = addresses_of(session, kind, owner_id)
     row = model(**{owner: owner_id}, label=clean(label), **parts)
+    return add_with_primary(session, row, existing, primary)
+
+
+def add_with_primary(session: Session, row: Kept, existing: list[Kept], primary: bool) -> Kept:
+    """Add one of a record's several emails, phones, urls or addresses beside `existing`:
+    it is the primary one when asked or when it is the first, and then the only primary."""
     row.is_primary = primary or not existing
     if row.is_primary:
         for other in existing:
