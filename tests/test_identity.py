@@ -230,6 +230,16 @@ def _as_before_shared_ids(db_path: Path) -> None:
     for table in ("contact_email", "contact_phone", "contact_url"):
         conn.execute(f"ALTER TABLE {table} DROP COLUMN types")
         conn.execute(f"ALTER TABLE {table} DROP COLUMN vcard_group")
+    for index in ("ix_interaction_contact_message", "ix_interaction_message_id",
+                  "ix_follow_up_sequence_run_id"):  # fmt: skip
+        conn.execute(f"DROP INDEX {index}")
+    conn.execute("ALTER TABLE interaction DROP COLUMN message_id")
+    for column in ("sequence_run_id", "sequence_step_id"):
+        conn.execute(f"ALTER TABLE follow_up DROP COLUMN {column}")
+    for column in ("budget", "authority", "need", "timing", "recurring"):
+        conn.execute(f"ALTER TABLE deal DROP COLUMN {column}")
+    for table in ("sequence_run", "sequence_step", "sequence", "spend"):
+        conn.execute(f"DROP TABLE {table}")
     conn.execute("UPDATE deal SET id = 1 WHERE id = 3")
     conn.execute("UPDATE stage_change SET deal_id = 1 WHERE deal_id = 3")
     conn.execute("UPDATE event SET entity_id = '1' WHERE entity = 'deal' AND entity_id = '3'")

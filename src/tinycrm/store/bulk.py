@@ -38,7 +38,11 @@ ORDER = (
     "deal_tag",
     "stage_change",
     "interaction",
+    "sequence",
+    "sequence_step",
+    "sequence_run",
     "follow_up",
+    "spend",
 )
 # Fewer rows than this go straight in, even into a table with triggers.
 STAGED_FROM = 50

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 # Rows that belong to one contact (a contact_id column) and go with it.
 CHILDREN = ("contact_email", "contact_phone", "contact_url", "contact_uid", "contact_address",
-            "contact_date", "contact_property", "interaction", "follow_up")  # fmt: skip
+            "contact_date", "contact_property", "interaction", "follow_up",
+            "sequence_run")  # fmt: skip
 FORGOTTEN = "a change to a forgotten contact"
 # Tables whose recorded rows hold identifying values (a name, an email, a phone, a url).
 # (an address is not one: colleagues and their company share the office's street)

@@ -275,6 +275,12 @@ class Deal(SQLModel, table=True):
     created_at: datetime = _time()
     updated_at: datetime = _time()
     deleted_at: datetime | None = _time(nullable=True)
+    # Qualification (BANT): "yes" or "no" each, None while not known.
+    budget: str | None = None
+    authority: str | None = None
+    need: str | None = None
+    timing: str | None = None
+    recurring: str | None = None  # "monthly" or "yearly": the value is per period
 
 
 class DealTag(SQLModel, table=True):
@@ -317,6 +323,9 @@ class FollowUp(SQLModel, table=True):
     created_at: datetime = _time()
     updated_at: datetime = _time()
     deleted_at: datetime | None = _time(nullable=True)
+    # The sequence run and step that scheduled it, if one did.
+    sequence_run_id: int | None = Field(default=None, foreign_key="sequence_run.id")
+    sequence_step_id: int | None = Field(default=None, foreign_key="sequence_step.id")
 
 
 class Interaction(SQLModel, table=True):
@@ -331,6 +340,68 @@ class Interaction(SQLModel, table=True):
     direction: str | None = None
     occurred_at: datetime = _time()
     summary: str
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+    deleted_at: datetime | None = _time(nullable=True)
+    message_id: str | None = None  # an email's Message-ID, when it was logged from mail
+
+
+class Sequence(SQLModel, table=True):
+    """Named steps that a start turns into follow-ups, some days apart."""
+
+    __tablename__ = "sequence"
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str
+    name: str
+    name_key: str
+    business_days: bool = False
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+    deleted_at: datetime | None = _time(nullable=True)
+
+
+class SequenceStep(SQLModel, table=True):
+    """One step of a sequence: its place, its offset in days, its kind of touch, its title."""
+
+    __tablename__ = "sequence_step"
+    id: int | None = Field(default=None, primary_key=True)
+    sequence_id: int = Field(foreign_key="sequence.id")
+    position: int
+    offset_days: int
+    kind: str
+    title: str
+
+
+class SequenceRun(SQLModel, table=True):
+    """A sequence started on a contact or a deal: active, stopped (and why) or finished."""
+
+    __tablename__ = "sequence_run"
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str
+    sequence_id: int = Field(foreign_key="sequence.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    deal_id: int | None = Field(default=None, foreign_key="deal.id")
+    status: str = "active"
+    keep_on_reply: bool = False
+    started_at: datetime = _time()
+    stopped_at: datetime | None = _time(nullable=True)
+    stop_reason: str | None = None
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+
+
+class Spend(SQLModel, table=True):
+    """Money spent on finding customers through one lead source in one month."""
+
+    __tablename__ = "spend"
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str
+    source: str
+    source_key: str
+    month: str  # "2026-11"
+    amount: int  # minor units of the currency
+    currency: str
+    note: str | None = None
     created_at: datetime = _time()
     updated_at: datetime = _time()
     deleted_at: datetime | None = _time(nullable=True)
