@@ -97,7 +97,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("cron", "reminding", "cron_app"),
     ("board", "browsing", "board"),
     ("demo", "browsing", "demo"),
-    ("report", "reporting", "app"),
+    ("report", "reviewing", "app"),
     ("score", "segmenting", "score"),
     ("segment", "segmenting", "segment_app"),
     ("pipeline", "staging", "app"),

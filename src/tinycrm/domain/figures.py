@@ -208,6 +208,66 @@ class WinTrendReport(TypedDict):
     win_rate: float | None
 
 
+class ReviewWeek(TypedDict):
+    """One week of the week in review: its first and last local day."""
+
+    start: str
+    end: str
+
+
+class ReviewFigure(TypedDict):
+    """One figure of the week in review: its count in each week (oldest first, this week
+    last), this week's, the earlier weeks' average and this week's change against it."""
+
+    figure: str
+    counts: list[int]
+    this_week: int
+    average: float
+    change: float
+    change_rate: float | None
+
+
+class ActivityReport(TypedDict):
+    """`crm report activity --json`."""
+
+    week_start: str
+    now: str
+    weeks: list[ReviewWeek]
+    figures: list[ReviewFigure]
+
+
+class LostGroup(TypedDict):
+    """Lost deals of one reason or one stage: how many, and their values per currency."""
+
+    deals: int
+    values: list[Money]
+
+
+class LostReason(LostGroup):
+    """The lost deals of one reason (None: no reason given); `configured` when the reason is
+    one of the settings' `deals.lost_reasons`."""
+
+    reason: str | None
+    configured: bool
+
+
+class LostStage(LostGroup):
+    """The lost deals that died in one stage."""
+
+    pipeline: str
+    stage: str
+    position: int
+
+
+class LostReport(LostGroup):
+    """`crm report lost --json`: every lost deal (`deals`, `values`), by reason and by stage."""
+
+    since: str | None
+    pipeline: str | None
+    reasons: list[LostReason]
+    stages: list[LostStage]
+
+
 class FunnelStage(TypedDict):
     """How many deals reached a stage, and went on to the next."""
 

@@ -118,6 +118,103 @@ def win_figures(deals: str, since: bool, by: str | None, months: list[str]) -> T
         """)
 
 
+def _week_case(column: str, weeks: int) -> str:
+    """SQL text numbering the week a stored time falls in: 0 from :w0 to :w1, 1 from :w1 to
+    :w2 … (the statement keeps only the times from :w0 to :w`weeks`, see `_in_weeks`)."""
+    whens = " ".join(f"WHEN {column} < :w{n + 1} THEN {n}" for n in range(weeks))
+    return f"CASE {whens} END"
+
+
+def _in_weeks(column: str, weeks: int) -> str:
+    return f"{column} >= :w0 AND {column} < :w{weeks}"
+
+
+def interaction_weeks(people: str, deals: str, weeks: int) -> TextClause:
+    """Interactions per week (bounds :w0 … :w`weeks`) and kind; an interaction is kept when
+    its contact (`people`, on c) or its deal (`deals`, on d) is."""
+    return text(f"""
+        SELECT {_week_case("i.occurred_at", weeks)} AS week, i.kind AS figure, count(*) AS n
+        FROM interaction i
+        LEFT JOIN contact c ON c.id = i.contact_id
+        LEFT JOIN deal d ON d.id = i.deal_id
+        WHERE {live_text("i")} AND {_in_weeks("i.occurred_at", weeks)}
+          AND ({people} OR {deals})
+        GROUP BY week, i.kind
+        """)
+
+
+def deal_weeks(deals: str, weeks: int) -> TextClause:
+    """Per week (bounds :w0 … :w`weeks`): deals created, moved from one stage to another
+    (a stage change that is not a creation), won and lost (figures created, moved, won and
+    lost)."""
+    kept = f"{live_text('d')} AND {deals}"
+    moved = "sc.from_stage_id IS NOT NULL AND sc.from_stage_id <> sc.to_stage_id"
+    return text(f"""
+        SELECT week, figure, count(*) AS n FROM (
+            SELECT {_week_case("d.created_at", weeks)} AS week, 'created' AS figure
+            FROM deal d WHERE {kept} AND {_in_weeks("d.created_at", weeks)}
+            UNION ALL
+            SELECT {_week_case("sc.at", weeks)}, 'moved'
+            FROM stage_change sc JOIN deal d ON d.id = sc.deal_id
+            WHERE {moved} AND {kept} AND {_in_weeks("sc.at", weeks)}
+            UNION ALL
+            SELECT {_week_case("d.closed_at", weeks)}, d.status
+            FROM deal d
+            WHERE d.status IN ({_CLOSED}) AND {kept} AND {_in_weeks("d.closed_at", weeks)}
+        ) AS happened
+        GROUP BY week, figure
+        """)
+
+
+def follow_up_weeks(people: str, deals: str, weeks: int) -> TextClause:
+    """Per week: follow-ups done (completed from :w0 … :w`weeks`), and overdue at the week's
+    end (:e0, :e1 …: created before it, due before it, and neither done nor cancelled by
+    then; a cancelled one by its last change). Follow-ups of a record in the trash are left
+    out; one is kept when its contact (`people`, on c) or its deal (`deals`, on d) is."""
+    ends = ", ".join(f"({n}, :e{n})" for n in range(weeks))
+    kept = f"""{live_text("f")} AND (c.id IS NULL OR {live_text("c")})
+          AND (d.id IS NULL OR {live_text("d")}) AND ({people} OR {deals})"""
+    parents = "LEFT JOIN contact c ON c.id = f.contact_id LEFT JOIN deal d ON d.id = f.deal_id"
+    still_open = """(f.status = 'open'
+                OR (f.status = 'done' AND f.completed_at >= w.ends)
+                OR (f.status = 'cancelled' AND f.updated_at >= w.ends))"""
+    return text(f"""
+        WITH weeks (week, ends) AS (VALUES {ends})
+        SELECT {_week_case("f.completed_at", weeks)} AS week, 'done' AS figure, count(*) AS n
+        FROM follow_up f {parents}
+        WHERE f.status = 'done' AND {kept} AND {_in_weeks("f.completed_at", weeks)}
+        GROUP BY 1
+        UNION ALL
+        SELECT w.week, 'overdue', count(*)
+        FROM weeks w JOIN follow_up f
+          ON f.created_at < w.ends AND coalesce(f.snoozed_until, f.due_at) < w.ends
+             AND {still_open}
+        {parents}
+        WHERE {kept}
+        GROUP BY w.week
+        """)
+
+
+def lost_figures(deals: str, since: bool, one_pipeline: bool) -> TextClause:
+    """Lost deals (closed from :since on if `since`) per stage, reason and currency: how many
+    and their total; every stage has a row (of pipeline :pid when `one_pipeline`), with no
+    currency when no deal was lost in it."""
+    closed = "AND d.closed_at >= :since" if since else ""
+    where = "WHERE p.id = :pid" if one_pipeline else ""
+    return text(f"""
+        SELECT p.name AS pipeline, s.id AS stage_id, s.name AS stage, s.position,
+               d.lost_reason AS reason, d.currency,
+               count(d.id) AS deals, coalesce(sum(coalesce(d.value, 0)), 0) AS total
+        FROM stage s
+        JOIN pipeline p ON p.id = s.pipeline_id
+        LEFT JOIN deal d ON d.stage_id = s.id AND d.status = 'lost' AND {live_text("d")}
+                        AND {deals} {closed}
+        {where}
+        GROUP BY s.id, d.lost_reason, d.currency
+        ORDER BY p.is_default DESC, p.id, s.position, d.lost_reason, d.currency
+        """)
+
+
 def funnel_figures(deals: str) -> TextClause:
     """Per stage of pipeline :pid: the deals that reached it, were lost in it, and won."""
     return text(f"""

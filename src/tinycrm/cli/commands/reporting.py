@@ -21,7 +21,7 @@ Figures = TypeVar("Figures")
 
 app = typer.Typer(
     help="Reports: pipeline, forecast, win rate, funnel, cycle, velocity, stale, sources, "
-    "customers.",
+    "customers, the week's activity, lost deals.",
     no_args_is_help=True,
 )
 
