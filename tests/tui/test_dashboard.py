@@ -114,3 +114,44 @@ def test_an_empty_database_has_a_dashboard_too(db: Any) -> None:
     assert seen["velocity"].splitlines()[-1].strip() == "no deals"
     assert seen["stale-title"] == "Stale deals (none)"
     assert seen["dark"] == "nobody"
+
+
+def test_the_dashboard_shows_the_week_in_review_and_the_losses(data: Any) -> None:  # noqa: F811
+    seen: dict[str, str] = {}
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "r")
+        for name in ("activity-title", "activity", "lost-title", "lost"):
+            seen[name] = shown(app, f"#dash-{name}")
+
+    drive(data, steps)
+    # now Monday 11-23: this week and the four before it, starting on Mondays
+    assert seen["activity-title"] == (
+        "The week in review: 2026-11-23 to 2026-11-29, against the 4 weeks before"
+    )
+    assert lines_of(seen["activity"]) == [
+        ["week", "of", "Oct", "26", "Nov", "02", "Nov", "09", "Nov", "16", "this", "week",
+         "avg", "vs", "avg"],
+        ["calls", "0", "0", "0", "1", "0", "0.25", "-0.25"],  # Ben, 11-20
+        *([kind, "0", "0", "0", "0", "0", "0", "0"]
+          for kind in ("emails", "meetings", "messages", "notes")),  # Ann's note is of 08-01
+        # Ben audit 11-01 (a Sunday: the week of 10-26), Euro deal 11-20
+        ["deals", "created", "1", "0", "0", "1", "0", "0.5", "-0.5"],
+        ["deals", "moved", "0", "0", "1", "0", "0", "0.25", "-0.25"],  # Ben audit to Presenting
+        ["deals", "won", "0", "0", "0", "0", "0", "0", "0"],  # the wins are of October
+        ["deals", "lost", "0", "0", "0", "0", "0", "0", "0"],  # and the loss too
+        ["follow-ups", "done", "0", "0", "0", "0", "0", "0", "0"],
+        ["follow-ups", "overdue", "0", "0", "0", "0", "0", "0", "0"],
+    ]  # fmt: skip
+    assert seen["lost-title"] == "Lost deals (1), by reason and by the stage they were lost in"
+    # Ben app, $8,000, lost in Qualifying without a reason
+    assert lines_of(seen["lost"]) == [
+        ["Reason", "Deals", "Value"],
+        ["(no", "reason)", "1", "$8,000.00"],
+        [],
+        ["Lost", "in", "stage", "Deals", "Value"],
+        ["Prospecting", "0"],
+        ["Qualifying", "1", "$8,000.00"],
+        ["Presenting", "0"],
+        ["Closing", "0"],
+    ]

@@ -78,7 +78,11 @@ class CrmCommands(Provider):
             ("New contact", partial(records.ask_new_contact, app), "add a person"),
             ("New company", partial(records.ask_new_company, app), "add an organisation"),
             ("Agenda", app.action_agenda, "overdue, today's and upcoming follow-ups"),
-            ("Reports", app.action_reports, "dashboard: pipeline, forecast, win rate, stale"),
+            (
+                "Reports",
+                app.action_reports,
+                "dashboard: the week, forecast, win rate, losses, stale",
+            ),
             ("Undo", app.action_undo, "undo the last change"),
             ("Redo", app.action_redo, "re-apply what undo took back"),
             ("Help: every key", app.action_keys, "what each key does, on each screen"),

@@ -31,7 +31,7 @@ def activity(
     Weeks start on the day `general.week_start` names. Example: crm report activity --weeks 8
     """
     from tinycrm.core import reports
-    from tinycrm.core.reports.activity import label, week_label
+    from tinycrm.core.reports.activity import amount_text, label, week_label
 
     flt = _segment(segment)
     calendar = state.calendar()
@@ -44,7 +44,7 @@ def activity(
     for f in data["figures"]:
         row: dict[str, Any] = {"figure": label(f["figure"])}
         row.update({f"w{n}": count for n, count in enumerate(f["counts"])})
-        row["average"] = f"{f['average']:.1f}"
+        row["average"] = amount_text(f["average"])
         row["change"] = change_text(f["change"], f["change_rate"])
         rows.append(row)
     columns = [("figure", ""), *((f"#w{n}", head) for n, head in enumerate(heads)),
@@ -58,8 +58,10 @@ def activity(
 
 
 def change_text(change: float, change_rate: float | None) -> str:
-    """This week against the average: '+1.5 (+60%)', '0.0', '+2.0' (from an average of 0)."""
-    shown = f"{change:+.1f}" if change else "0.0"
+    """This week against the average: '+1.5 (+60%)', '0', '+2' (from an average of 0)."""
+    from tinycrm.core.reports.activity import amount_text
+
+    shown = amount_text(change, signed=True)
     if change and change_rate is not None:
         shown += f" ({change_rate * 100:+.0f}%)"
     return shown

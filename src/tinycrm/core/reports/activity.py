@@ -113,3 +113,12 @@ def label(key: str) -> str:
 def week_label(start: str) -> str:
     """Name a week by its first day, short enough for a column: 'Nov 16'."""
     return f"{date.fromisoformat(start):%b %d}"
+
+
+def amount_text(value: float, signed: bool = False) -> str:
+    """Show an average or a change as the report rounds it, without trailing zeros: '0.25',
+    '1.5', '2'; `signed` puts a sign before a change other than 0 ('+0.25', '-1')."""
+    if not value:
+        return "0"
+    shown = f"{abs(value):.2f}".rstrip("0").rstrip(".")
+    return ("-" if value < 0 else "+" if signed else "") + shown

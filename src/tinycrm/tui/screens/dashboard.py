@@ -1,5 +1,6 @@
-"""The dashboard: the forecast, the funnel and the win rate over time drawn as charts, then
-the pipeline, velocity, stale deals and contacts gone dark."""
+"""The dashboard: the week in review, the forecast, the funnel and the win rate over time
+drawn as charts, the lost deals, then the pipeline, velocity, stale deals and contacts gone
+dark."""
 
 from __future__ import annotations
 
@@ -22,9 +23,14 @@ from tinycrm.tui.widgets.footer import KeyFooter
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from tinycrm.domain.dates import Calendar
     from tinycrm.domain.figures import (
+        ActivityReport,
         ForecastReport,
         FunnelReport,
+        LostReason,
+        LostReport,
+        LostStage,
         PipelineReport,
         StaleReport,
         VelocityReport,
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
 
 MONTHS = 6
 TREND_MONTHS = 12
+REVIEW_WEEKS = 4
 TOP = 5
 BAR_WIDTH = 20
 
@@ -60,20 +67,30 @@ def percent(rate: float | None) -> str:
 
 
 class Figures(TypedDict):
-    """What the dashboard shows: seven reports."""
+    """What the dashboard shows: nine reports."""
 
+    activity: ActivityReport
     pipeline: PipelineReport
     forecast: ForecastReport
     funnel: FunnelReport
     win_rate: WinRateReport
     win_trend: WinTrendReport
+    lost: LostReport
     velocity: VelocityReport
     stale: StaleReport
 
 
-def load_reports(session: Session, now: datetime, pipeline: str | None = None) -> Figures:
+def load_reports(
+    session: Session,
+    now: datetime,
+    pipeline: str | None = None,
+    calendar: Calendar | None = None,
+    lost_reasons: tuple[str, ...] = (),
+) -> Figures:
     """Read every figure the dashboard shows, from the report functions; the funnel is the
-    one of `pipeline` (the board's), or of the default pipeline if that one is gone."""
+    one of `pipeline` (the board's), or of the default pipeline if that one is gone; the
+    weeks in review start on the `calendar`'s day, the lost reasons shown first are the
+    settings' `lost_reasons`."""
     from tinycrm.core import reports
     from tinycrm.errors import NotFoundError
 
@@ -82,11 +99,13 @@ def load_reports(session: Session, now: datetime, pipeline: str | None = None) -
     except NotFoundError:
         funnel = reports.funnel_report(session)
     return {
+        "activity": reports.activity_report(session, now, REVIEW_WEEKS, calendar),
         "pipeline": reports.pipeline_report(session),
         "forecast": reports.forecast_report(session, now, months=MONTHS),
         "funnel": funnel,
         "win_rate": reports.win_rate_report(session, now),
         "win_trend": reports.win_trend_report(session, now, months=TREND_MONTHS),
+        "lost": reports.lost_report(session, lost_reasons),
         "velocity": reports.velocity_report(session, now),
         "stale": reports.stale_report(session, now),
     }
@@ -199,6 +218,42 @@ def gone_dark_text(report: StaleReport) -> str:
     return "\n".join(lines)
 
 
+def activity_text(report: ActivityReport) -> str:
+    """Each figure of the week in review: its count in the earlier weeks and this week, their
+    average and this week's change against it (the difference: the percentage is the
+    command's, where there is room for it)."""
+    from tinycrm.core.reports.activity import amount_text, label, week_label
+
+    heads = "".join(f" {week_label(w['start']):>6}" for w in report["weeks"][:-1])
+    lines = [f"  {'week of':<18}{heads} {'this week':>9} {'avg':>5} {'vs avg':>6}"]
+    for f in report["figures"]:
+        earlier = "".join(f" {n:>6}" for n in f["counts"][:-1])
+        average, change = amount_text(f["average"]), amount_text(f["change"], signed=True)
+        lines.append(
+            f"  {label(f['figure'])[:18]:<18}{earlier} {f['this_week']:>9} {average:>5} {change:>6}"
+        )
+    return "\n".join(lines)
+
+
+def lost_text(report: LostReport) -> str:
+    """The lost deals by reason, then by the stage they were lost in, with their values."""
+    if not report["deals"]:
+        return "  no deals lost"
+
+    def values(group: LostReason | LostStage) -> str:
+        return ", ".join(money(v) for v in group["values"])
+
+    lines = [f"  {'Reason':<22} {'Deals':>5}  Value"]
+    for r in report["reasons"]:
+        lines.append(f"  {(r['reason'] or '(no reason)')[:22]:<22} {r['deals']:>5}  {values(r)}")
+    several = len({r["pipeline"] for r in report["stages"]}) > 1
+    lines += ["", f"  {'Lost in stage':<22} {'Deals':>5}  Value"]
+    for died in report["stages"]:
+        stage = f"{died['pipeline']}: {died['stage']}" if several else died["stage"]
+        lines.append(f"  {stage[:22]:<22} {died['deals']:>5}  {values(died)}")
+    return "\n".join(lines).rstrip()
+
+
 class DashboardScreen(CrmScreen[None]):
     """The reports at a glance."""
 
@@ -217,6 +272,8 @@ class DashboardScreen(CrmScreen[None]):
     def compose(self) -> ComposeResult:
         yield Static("Loading the reports…", id="dashboard-status")
         with VerticalScroll(id="dashboard"):
+            yield Static("", classes="dash-title", id="dash-activity-title")
+            yield Static("", id="dash-activity", markup=False)
             yield Static(
                 f"Forecast, weighted, by expected close month, next {MONTHS} months",
                 classes="dash-title",
@@ -231,6 +288,8 @@ class DashboardScreen(CrmScreen[None]):
             )
             yield Chart(id="chart-win-rate")
             yield Static("", id="dash-win-rate", markup=False)
+            yield Static("", classes="dash-title", id="dash-lost-title")
+            yield Static("", id="dash-lost", markup=False)
             yield Static("Pipeline (open deals)", classes="dash-title")
             yield Static("", id="dash-pipeline", markup=False)
             yield Static("Sales velocity", classes="dash-title")
@@ -274,7 +333,13 @@ class DashboardScreen(CrmScreen[None]):
         app = self.app
         try:
             with app.db.snapshot() as session:
-                figures = load_reports(session, app.now(), self.pipeline)
+                figures = load_reports(
+                    session,
+                    app.now(),
+                    self.pipeline,
+                    app.calendar,
+                    app.settings.deals.lost_reasons,
+                )
         except TinyCrmError as error:
             app.call_from_thread(app.notify, error.message, severity="error")
             return
@@ -290,6 +355,18 @@ class DashboardScreen(CrmScreen[None]):
             f"Reports  ·  {today}  ·  {dates.to_local(self.app.now()):%H:%M}"
         )
         self.query_one("#dash-pipeline", Static).update(pipeline_text(figures["pipeline"]))
+        activity = figures["activity"]
+        this = activity["weeks"][-1]
+        self.query_one("#dash-activity-title", Static).update(
+            f"The week in review: {this['start']} to {this['end']}, against the "
+            f"{len(activity['weeks']) - 1} weeks before"
+        )
+        self.query_one("#dash-activity", Static).update(activity_text(activity))
+        lost = figures["lost"]
+        self.query_one("#dash-lost-title", Static).update(
+            f"Lost deals ({lost['deals']}), by reason and by the stage they were lost in"
+        )
+        self.query_one("#dash-lost", Static).update(lost_text(lost))
         forecast, funnel = figures["forecast"], figures["funnel"]
         self.query_one("#chart-forecast", Chart).show(lambda w, h: forecast_chart(forecast, w, h))
         self.query_one("#dash-forecast", Static).update(forecast_text(forecast))
