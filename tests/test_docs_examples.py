@@ -11,10 +11,13 @@ transcripts of docs/import-export.md are run with their output in test_import_ma
 from __future__ import annotations
 
 import shlex
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.test_reports import data  # noqa: F401  (the dataset of docs/reports.md)
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 NOT_RUN = "<!-- not run"
@@ -116,3 +119,44 @@ def test_the_json_documents_heading_in_the_docs_is_what_the_export_writes(
     assert {key: json.loads(value) for key, value in shown.items()} == {
         key: written[key] for key in ("format", "version", "schema", "exported_at")
     }
+
+
+def _examples_with_output(page: str) -> list[tuple[int, list[str], list[str]]]:
+    """The `crm` commands of a page's shell blocks that are followed by a block of output:
+    each with its line number and the lines it prints."""
+    lines = (DOCS / page).read_text(encoding="utf-8").splitlines()
+    found: list[tuple[int, list[str], list[str]]] = []
+    blocks: list[tuple[int, str, list[str], bool]] = []  # line, language, lines, not run
+    before, number = "", 0
+    while number < len(lines):
+        fence = lines[number].strip()
+        if fence.startswith("```"):
+            end = next(n for n in range(number + 1, len(lines)) if lines[n].strip() == "```")
+            blocks.append((number + 1, fence[3:].strip(), lines[number + 1 : end],
+                           before.startswith(NOT_RUN)))  # fmt: skip
+            number = end
+        elif fence:
+            before = fence
+        number += 1
+    for (line, language, body, skipped), following in pairwise(blocks):
+        if language in SHELL and not skipped and following[1] == "" and len(body) == 1:
+            found.append((line, shlex.split(body[0])[1:], following[2]))
+    return found
+
+
+def test_the_report_examples_print_what_the_reports_page_shows(
+    crm: Any,
+    data: Any,  # noqa: F811
+) -> None:
+    """A `crm report …` of docs/reports.md followed by its output prints that output on the
+    page's dataset (tests/test_reports.py's), with the lost reasons the page names."""
+    assert crm("config", "set", "deals.lost_reasons", "price, timing").exit_code == 0
+    shown = _examples_with_output("reports.md")
+    assert len(shown) >= 2
+    for number, words, expected in shown:
+        result = crm(*words)
+        assert result.exit_code == 0, f"docs/reports.md:{number}: {result.output}"
+        printed = [line.rstrip() for line in result.stdout.rstrip("\n").splitlines()]
+        assert printed == [line.rstrip() for line in expected], (
+            f"docs/reports.md:{number}: crm {shlex.join(words)} prints\n" + "\n".join(printed)
+        )
