@@ -218,3 +218,10 @@ def test_a_number_of_weeks_out_of_range_is_refused(crm: Any) -> None:
     result = crm("report", "activity", "--weeks", "0")
     assert result.exit_code != 0
     assert "Traceback" not in result.output
+
+
+def test_records_in_the_trash_are_not_counted(crm: Any, week: Any) -> None:
+    ok(crm, "delete", "Ann extra", "--kind", "deal", "--yes")
+    found = counts(crm)
+    assert found["deals_created"] == [1, 0, 1, 0, 0]  # Ann extra was this week's
+    assert found["deals_moved"] == [0, 1, 0, 0, 0]  # and so was its move

@@ -160,3 +160,22 @@ def test_nothing_lost(crm: Any) -> None:
     result = crm("report", "lost", "--pipeline", "nosuch")
     assert result.exit_code != 0
     assert "Traceback" not in result.output
+
+
+def test_a_segment_and_the_trash(crm: Any, losses: None) -> None:
+    ok(crm, "segment", "save", "big", "--min-value", "2000")
+    data = report(crm, "--segment", "big")
+    # Bravo $2,500 and Charlie €3,000 are the lost deals of 2,000 or more
+    assert data["deals"] == 2
+    assert [(r["reason"], r["deals"]) for r in data["reasons"]] == [("price", 2), ("timing", 0)]
+    ok(crm, "delete", "Delta", "--kind", "deal", "--yes")
+    # Delta in the trash: no more "(no reason)", nothing lost in Presenting
+    data = report(crm)
+    assert [r["reason"] for r in data["reasons"]] == ["price", "timing", "went silent"]
+    assert [s["deals"] for s in data["stages"]] == [2, 2, 0, 0]
+
+
+def test_a_day_that_cannot_be_read_is_refused(crm: Any) -> None:
+    result = crm("report", "lost", "--since", "someday")
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
