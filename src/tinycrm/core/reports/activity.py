@@ -69,15 +69,16 @@ def activity_report(
     people, deals = sql.kept("c", found.kept_contacts()), sql.kept("d", found.kept_deals())
     columns = len(starts)
     counts: dict[str, list[int]] = {key: [0] * columns for key in FIGURES}
+    # one statement per family; a row's figure ('call', 'won', 'overdue') is named as the
+    # family names it: 'calls', 'deals_won', 'follow_ups_overdue'
     families = (
-        ("", sql.interaction_weeks(people, deals, columns)),
-        ("deals_", sql.deal_weeks(deals, columns)),
-        ("follow_ups_", sql.follow_up_weeks(people, deals, columns)),
+        ("{}s", sql.interaction_weeks(people, deals, columns)),
+        ("deals_{}", sql.deal_weeks(deals, columns)),
+        ("follow_ups_{}", sql.follow_up_weeks(people, deals, columns)),
     )
-    for prefix, statement in families:
+    for name, statement in families:
         for r in sql.run(session, statement, params):
-            key = f"{prefix}{r['figure']}" + ("s" if not prefix else "")
-            counts.setdefault(key, [0] * columns)[r["week"]] += r["n"]
+            counts.setdefault(name.format(r["figure"]), [0] * columns)[r["week"]] += r["n"]
     shown: list[ReviewWeek] = [
         {"start": first.isoformat(), "end": (first + timedelta(days=6)).isoformat()}
         for first in starts
