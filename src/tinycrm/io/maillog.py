@@ -85,17 +85,19 @@ class MailReport:
             parts.append(f"{self.already_logged} already logged")
         if self.new_leads:
             added = "would add" if self.dry_run else "added"
-            parts.append(f"{added} {len(self.new_leads)} new leads")
+            n = len(self.new_leads)
+            parts.append(f"{added} {n} new {'lead' if n == 1 else 'leads'}")
         elif self.strangers:
             shown = ", ".join(self.strangers[:STRANGERS_SHOWN])
             more = ", …" if len(self.strangers) > STRANGERS_SHOWN else ""
-            parts.append(
-                f"{len(self.strangers)} from strangers: {shown}{more} (--new-leads adds them)"
-            )
+            who = "stranger" if len(self.strangers) == 1 else "strangers"
+            parts.append(f"{len(self.strangers)} {who}: {shown}{more} (--new-leads adds them)")
         if self.in_trash:
-            parts.append(f"{len(self.in_trash)} of contacts in the trash")
+            shown = ", ".join(self.in_trash[:STRANGERS_SHOWN])
+            parts.append(f"addresses of contacts in the trash: {shown}")
         if self.not_about_contacts:
-            parts.append(f"{self.not_about_contacts} about no contact")
+            n = self.not_about_contacts
+            parts.append(f"{n} {'message' if n == 1 else 'messages'} about no contact")
         if self.skipped:
             parts.append(f"{len(self.skipped)} skipped")
         return "; ".join(parts)
