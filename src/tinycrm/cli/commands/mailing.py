@@ -1,12 +1,15 @@
-"""`crm mail import PATH…`: email from a Maildir, an mbox, `.eml` files or stdin logged as
-interactions with the contacts it was from or to."""
+"""`crm mail CONTACT` (write in $EDITOR, send, log) and `crm mail import PATH…` (email from a
+Maildir, an mbox, `.eml` files or stdin logged as interactions with the contacts it was from
+or to)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from tinycrm.cli import render, state
 from tinycrm.cli.options import JSON
@@ -14,11 +17,86 @@ from tinycrm.cli.options import JSON
 # Skipped messages named one per line on stderr (--json lists them all).
 SKIPPED_SHOWN = 20
 
+
+class MailGroup(TyperGroup):
+    """`crm mail`: a first word that is not one of its commands (nor an option) is the
+    contact to write to, so `crm mail jane` is `crm mail send jane`."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["send", *args]
+        return super().resolve_command(ctx, args)
+
+
 app = typer.Typer(
-    help="Log email as interactions: crm mail import PATH… (a Maildir, an mbox, .eml files, "
-    "or - for one message on stdin).",
+    cls=MailGroup,
+    help="Write to a contact (crm mail CONTACT: $EDITOR, send, log it) or log email you have "
+    "(crm mail import PATH…: a Maildir, an mbox, .eml files, or - for stdin).",
     no_args_is_help=True,
 )
+
+
+@app.command("send")
+def send(
+    ref: str = typer.Argument(..., help="The contact to write to (a name, an email or #id)."),
+    deal: str | None = typer.Option(
+        None, "--deal", help="The deal it is about (default: the contact's one open deal)."
+    ),
+    subject: str = typer.Option("", "--subject", "-s", help="The subject (editable in the draft)."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the message; send nothing, log nothing."
+    ),
+) -> None:
+    """Write to a contact in $EDITOR, send it (reminders' sendmail or SMTP server) and log it
+    as an outbound email with its Message-ID. `crm mail CONTACT` is the same.
+
+    Examples: crm mail jane --subject "The proposal"; crm mail jane --deal "acme website";
+    crm mail jane --dry-run
+    """
+    from tinycrm.core import followups, forms, outbox, refs
+    from tinycrm.domain.dates import local_tz
+    from tinycrm.errors import TinyCrmError, UsageError
+
+    settings = state.settings()
+    sender = outbox.sender_of(settings)
+    if not dry_run:
+        outbox.check_delivery(settings)
+    now = state.now()
+    db = state.database()
+    from tinycrm.store.models import Contact, Deal
+
+    the_deal: Deal | None
+    with db.snapshot() as session:
+        contact = refs.resolve_contact(session, ref)
+        address = outbox.address_of(session, contact)
+        if deal is not None:
+            the_deal = refs.resolve_deal(session, deal)
+            if the_deal.contact_id != contact.id:
+                raise UsageError(f"deal #{the_deal.id} {the_deal.title} is not {contact.name}'s")
+        else:
+            the_deal = followups.deal_to_link(session, contact)[0]
+        contact_id, deal_id = contact.id, the_deal.id if the_deal else None
+    saved = forms.run_editor(
+        outbox.draft_text(contact.name, address, subject, settings.mail.signature)
+    )
+    if saved is None:
+        raise TinyCrmError("the editor exited with an error; nothing was sent")
+    draft = outbox.read_draft(saved)
+    msg = outbox.compose(draft, sender, now, local_tz())
+    if dry_run:
+        sys.stdout.write(msg.as_string())
+        return
+    outbox.send(msg, settings)
+    with db.transaction(now=now) as session:
+        person = session.get(Contact, contact_id)
+        linked = session.get(Deal, deal_id) if deal_id is not None else None
+        assert person is not None
+        item = outbox.log_sent(session, person, linked, msg, draft, now)
+        about = f" about deal #{linked.id} {linked.title}" if linked else ""
+        said = (
+            f"Sent to {msg['To']}; logged email with {person.name}{about} (interaction #{item.id})"
+        )
+    render.say(said)
 
 
 @app.command("import")
