@@ -59,8 +59,8 @@ def messages() -> list[EmailMessage]:
             "=?utf-8?q?Jane_D=C3=B6e?= <Jane@Acme.com>",
             f"Me <{ME}>",
             "=?utf-8?b?UmU6IFByb3Bvc2FsIGbDvHIgMjAyNw==?=",
-            "Sounds good, the price works for us.\n\nOn Mon, you wrote:\n> our price is 5k\n"
-            "> thanks\n-- \nJane Döe\nCEO, Acme\n",
+            "Sounds good, the price (5 000 €) works for us.\n\nOn Mon, you wrote:\n"
+            "> our price is 5k\n> thanks\n-- \nJane Döe\nCEO, Acme\n",
             mid="<in-1@acme.com>",
             cte="quoted-printable",
         ),
@@ -151,7 +151,7 @@ EXPECTED = [
         "email",
         "in",
         "2026-11-17 09:00:00.000000",
-        "Re: Proposal für 2027: Sounds good, the price works for us.",
+        "Re: Proposal für 2027: Sounds good, the price (5 000 €) works for us.",
         "<in-1@acme.com>",
         2,
     ),
@@ -205,6 +205,8 @@ EXPECTED = [
 
 def test_a_maildir_imports_once(crm: Crm, people: Path, tmp_path: Path) -> None:
     box = write_maildir(tmp_path / "INBOX", messages())
+    [raw] = [p.read_bytes() for p in (box / "new").iterdir() if b"in-1@acme.com" in p.read_bytes()]
+    assert b"Content-Transfer-Encoding: quoted-printable" in raw and b"(5 000 =E2=82=AC)" in raw
     first = crm("mail", "import", str(box))
     assert first.exit_code == 0, first.output
     assert first.stdout == (

@@ -15,7 +15,7 @@ from sqlmodel import col
 from tinycrm.domain.rows import MailImportView
 from tinycrm.domain.text import is_email
 from tinycrm.io.mail import Letter
-from tinycrm.store.models import Contact, ContactEmail, Interaction
+from tinycrm.store.models import Contact, ContactEmail, Deal, Interaction
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -121,15 +121,15 @@ def _addresses(session: Session) -> tuple[dict[str, int], set[str]]:
     return live, trashed - set(live)
 
 
-def _logged(session: Session, contact_id: int, message_id: str) -> bool:
-    """Whether this message is already logged on this contact (in the trash too: the
-    Message-ID is kept once per contact)."""
-    found = session.execute(
-        select(Interaction.id).where(
-            col(Interaction.contact_id) == contact_id, col(Interaction.message_id) == message_id
+def _logged(session: Session) -> set[tuple[int, str]]:
+    """The messages already logged, as (contact id, Message-ID): in the trash too, since the
+    Message-ID is kept once per contact."""
+    rows = session.execute(
+        select(Interaction.contact_id, Interaction.message_id).where(
+            col(Interaction.message_id).is_not(None), col(Interaction.contact_id).is_not(None)
         )
-    ).first()
-    return found is not None
+    )
+    return {(cid, mid) for cid, mid in rows}
 
 
 def _plan(
@@ -138,6 +138,7 @@ def _plan(
     """Decide, reading only, what each message logs."""
     report = MailReport(messages=len(letters))
     known, trashed = _addresses(session)
+    logged = _logged(session)
     strangers: dict[str, None] = {}
     in_trash: dict[str, None] = {}
     seen: set[tuple[int | str, str]] = set()
@@ -168,7 +169,7 @@ def _plan(
         report.derived_ids += letter.derived_id
         for who, direction in about.items():
             key = (who, letter.message_id)
-            if key in seen or (isinstance(who, int) and _logged(session, who, letter.message_id)):
+            if key in seen or key in logged:
                 report.already_logged += 1
                 continue
             seen.add(key)
@@ -219,6 +220,7 @@ def import_mail(
             return report
         history.describe(session, f"import mail: {report.counted()}")
         people: dict[int | str, Contact] = {}
+        linked: dict[int | str, Deal | None] = {}
         for address in added:
             name = _lead_name(letters, address)
             lead = contacts.add_contact(session, name, now=now, emails=[address], source="email")
@@ -234,7 +236,8 @@ def import_mail(
                 assert entry.contact_id is not None
                 person = contacts.get_contact(session, entry.contact_id)
                 people[who] = person
-            deal, _open = followups.deal_to_link(session, person)
+            if who not in linked:
+                linked[who] = followups.deal_to_link(session, person)[0]
             item = interactions.log_interaction(
                 session,
                 "email",
@@ -242,7 +245,7 @@ def import_mail(
                 now=now,
                 at=entry.letter.sent_at,
                 contact=person,
-                deal=deal,
+                deal=linked[who],
                 direction=entry.direction,
                 message_id=entry.letter.message_id,
             )
