@@ -432,3 +432,25 @@ def test_importing_any_subset_twice_is_importing_it_once(tmp_path: Path) -> None
             path.unlink()
 
     check()
+
+
+def test_a_contact_in_the_trash_is_neither_logged_nor_a_new_lead(
+    crm: Crm, people: Path, tmp_path: Path
+) -> None:
+    assert crm("delete", "bob", "--kind", "contact", "--yes").exit_code == 0
+    box = write_maildir(tmp_path / "md", [message(ME, "bob@beta.org", "Hi Bob", "x")])
+    result = crm("mail", "import", str(box), "--new-leads", "--json")
+    data = json.loads(result.stdout)
+    assert (data["logged"], data["in_trash"], data["new_leads"]) == (0, ["bob@beta.org"], [])
+    assert table_rows(people, "SELECT count(*) FROM contact") == [(2,)]
+
+
+def test_a_summary_is_one_bounded_line_of_the_writers_own_words() -> None:
+    from tinycrm.domain.mailtext import SUMMARY_LENGTH, summary_of
+
+    body = "Yes.\n\nOn Tue, Ann wrote:\n> no?\n" + "word " * 100 + "\n-- \nsig line\n"
+    line = summary_of("Re:  a\tlong  one", body)
+    assert line.startswith("Re: a long one: Yes. word word")
+    assert len(line) == SUMMARY_LENGTH and line.endswith("…")
+    assert "\n" not in line and "wrote" not in line and "sig" not in line
+    assert summary_of("", "") == "(no subject)"

@@ -220,3 +220,21 @@ def test_another_contacts_deal_is_refused(
     result = crm("mail", "bob", "--deal", "acme website")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: deal #2 Acme website is not Bob's")
+
+
+def test_a_message_goes_through_sendmail_when_it_is_set(
+    crm: Crm, jane: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    got = tmp_path / "sent.eml"
+    sendmail = tmp_path / "sendmail"
+    sendmail.write_text(f'#!/bin/sh\necho "$@" > {got}.args\ncat > {got}\n')
+    sendmail.chmod(0o755)
+    assert crm("config", "set", "mail.addresses", ME).exit_code == 0
+    assert crm("config", "set", "reminders.sendmail", str(sendmail)).exit_code == 0
+    monkeypatch.setenv("EDITOR", editor(tmp_path, "Hello via sendmail"))
+    result = crm("mail", "jane", "--subject", "Local")
+    assert result.exit_code == 0, result.output
+    assert Path(f"{got}.args").read_text() == "-t -oi\n"
+    sent = message_from_bytes(got.read_bytes(), policy=policy.default)
+    assert (sent["To"], sent["Subject"]) == ("Jane Doe <jane@acme.com>", "Local")
+    assert table_rows(jane, "SELECT message_id FROM interaction") == [(sent["Message-ID"],)]
