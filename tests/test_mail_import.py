@@ -238,6 +238,9 @@ def test_an_mbox_imports_once_and_one_undo_takes_it_back(
     assert json.loads(crm("mail", "import", str(box), "--json").stdout)["already_logged"] == 6
     history = crm("history")
     assert "import mail: 6 emails for 2 contacts" in history.stdout
+    assert table_rows(
+        people, "SELECT DISTINCT origin, summary FROM event WHERE entity = 'interaction'"
+    ) == [("mail", "import mail: 6 emails for 2 contacts")]
     assert crm("undo").exit_code == 0
     assert interactions(people) == []
 

@@ -87,11 +87,12 @@ class MailReport:
             added = "would add" if self.dry_run else "added"
             n = len(self.new_leads)
             parts.append(f"{added} {n} new {'lead' if n == 1 else 'leads'}")
-        elif self.strangers:
+        if self.strangers:
             shown = ", ".join(self.strangers[:STRANGERS_SHOWN])
             more = ", …" if len(self.strangers) > STRANGERS_SHOWN else ""
             who = "stranger" if len(self.strangers) == 1 else "strangers"
-            parts.append(f"{len(self.strangers)} {who}: {shown}{more} (--new-leads adds them)")
+            hint = "" if self.new_leads else " (--new-leads adds them)"
+            parts.append(f"{len(self.strangers)} {who}: {shown}{more}{hint}")
         if self.in_trash:
             shown = ", ".join(self.in_trash[:STRANGERS_SHOWN])
             parts.append(f"addresses of contacts in the trash: {shown}")
@@ -160,9 +161,10 @@ def _plan(
             if address in trashed:
                 in_trash[address] = None
                 continue
-            strangers[address] = None
             if new_leads and is_email(address):
                 about[address] = "out" if outbound else "in" if address == letter.sender else None
+            else:
+                strangers[address] = None
         if not about:
             report.not_about_contacts += 1
             continue
@@ -208,7 +210,7 @@ def import_mail(
     from tinycrm.store import history
 
     own = {address.strip().lower() for address in seller}
-    door = db.snapshot() if dry_run else db.transaction(origin="import", now=now)
+    door = db.snapshot() if dry_run else db.transaction(origin="mail", now=now)
     with door as session:
         entries, report = _plan(session, letters, own, new_leads)
         report.dry_run = dry_run
