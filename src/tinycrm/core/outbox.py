@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from tinycrm.domain.mailtext import SIGNATURE_LINES, summary_of
 from tinycrm.errors import TinyCrmError, ValidationError
-from tinycrm.store.models import Contact, Deal, Interaction
+from tinycrm.store.models import Deal, Interaction
 
 if TYPE_CHECKING:
     from tinycrm.config import Settings
@@ -57,10 +57,25 @@ def check_delivery(settings: Settings) -> None:
         )
 
 
-def address_of(session: Session, contact: Contact) -> str:
-    """The contact's address a message goes to: the primary email, else the first."""
-    from tinycrm.core.contacts import emails_of
+@dataclass(frozen=True)
+class Recipient:
+    """Who a message goes to: the contact, the address, and the deal it will be logged on."""
 
+    contact_id: int
+    name: str
+    address: str
+    deal_id: int | None
+
+
+def recipient(session: Session, ref: str, deal_ref: str | None = None) -> Recipient:
+    """The contact `ref` names, at their primary email (else their first), with the deal the
+    message is about: `deal_ref` (which must be theirs), else their one open deal."""
+    from tinycrm.core import refs
+    from tinycrm.core.contacts import emails_of
+    from tinycrm.core.followups import deal_to_link
+    from tinycrm.errors import UsageError
+
+    contact = refs.resolve_contact(session, ref)
     assert contact.id is not None
     emails = sorted(emails_of(session, contact.id), key=lambda e: not e.is_primary)
     if not emails:
@@ -68,7 +83,13 @@ def address_of(session: Session, contact: Contact) -> str:
             f"{contact.name} has no email address",
             hint=f"crm edit #{contact.id} --email jane@example.com adds one",
         )
-    return emails[0].email
+    if deal_ref is not None:
+        deal: Deal | None = refs.resolve_deal(session, deal_ref)
+        if deal.contact_id != contact.id:
+            raise UsageError(f"deal #{deal.id} {deal.title} is not {contact.name}'s")
+    else:
+        deal = deal_to_link(session, contact)[0]
+    return Recipient(contact.id, contact.name, emails[0].email, deal.id if deal else None)
 
 
 def draft_text(name: str, address: str, subject: str, signature: str | None) -> str:
@@ -164,14 +185,11 @@ def send(msg: EmailMessage, settings: Settings) -> None:
 
 
 def log_sent(
-    session: Session,
-    contact: Contact,
-    deal: Deal | None,
-    msg: EmailMessage,
-    draft: Draft,
-    now: datetime,
+    session: Session, to: Recipient, msg: EmailMessage, draft: Draft, now: datetime
 ) -> Interaction:
-    """Log a sent message as an outbound email interaction with its Message-ID."""
+    """Log a sent message on its contact (and deal) as an outbound email interaction with
+    its Message-ID."""
+    from tinycrm.core.contacts import get_contact
     from tinycrm.core.interactions import log_interaction
 
     return log_interaction(
@@ -179,8 +197,8 @@ def log_sent(
         "email",
         summary_of(draft.subject, draft.body),
         now=now,
-        contact=contact,
-        deal=deal,
+        contact=get_contact(session, to.contact_id),
+        deal=session.get(Deal, to.deal_id) if to.deal_id is not None else None,
         direction="out",
         message_id=str(msg["Message-ID"]),
     )

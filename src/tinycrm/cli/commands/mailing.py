@@ -53,9 +53,9 @@ def send(
     Examples: crm mail jane --subject "The proposal"; crm mail jane --deal "acme website";
     crm mail jane --dry-run
     """
-    from tinycrm.core import followups, forms, outbox, refs
+    from tinycrm.core import forms, interactions, outbox
     from tinycrm.domain.dates import local_tz
-    from tinycrm.errors import TinyCrmError, UsageError
+    from tinycrm.errors import TinyCrmError
 
     settings = state.settings()
     sender = outbox.sender_of(settings)
@@ -63,21 +63,10 @@ def send(
         outbox.check_delivery(settings)
     now = state.now()
     db = state.database()
-    from tinycrm.store.models import Contact, Deal
-
-    the_deal: Deal | None
     with db.snapshot() as session:
-        contact = refs.resolve_contact(session, ref)
-        address = outbox.address_of(session, contact)
-        if deal is not None:
-            the_deal = refs.resolve_deal(session, deal)
-            if the_deal.contact_id != contact.id:
-                raise UsageError(f"deal #{the_deal.id} {the_deal.title} is not {contact.name}'s")
-        else:
-            the_deal = followups.deal_to_link(session, contact)[0]
-        contact_id, deal_id = contact.id, the_deal.id if the_deal else None
+        to = outbox.recipient(session, ref, deal)
     saved = forms.run_editor(
-        outbox.draft_text(contact.name, address, subject, settings.mail.signature)
+        outbox.draft_text(to.name, to.address, subject, settings.mail.signature)
     )
     if saved is None:
         raise TinyCrmError("the editor exited with an error; nothing was sent")
@@ -88,15 +77,11 @@ def send(
         return
     outbox.send(msg, settings)
     with db.transaction(now=now) as session:
-        person = session.get(Contact, contact_id)
-        linked = session.get(Deal, deal_id) if deal_id is not None else None
-        assert person is not None
-        item = outbox.log_sent(session, person, linked, msg, draft, now)
-        about = f" about deal #{linked.id} {linked.title}" if linked else ""
-        said = (
-            f"Sent to {msg['To']}; logged email with {person.name}{about} (interaction #{item.id})"
-        )
-    render.say(said)
+        data = interactions.interaction_dict(session, outbox.log_sent(session, to, msg, draft, now))
+    about = f" about deal #{data['deal']['id']} {data['deal']['title']}" if data["deal"] else ""
+    render.say(
+        f"Sent to {msg['To']}; logged email with {to.name}{about} (interaction #{data['id']})"
+    )
 
 
 @app.command("import")
