@@ -83,12 +83,9 @@ def recipient(session: Session, ref: str, deal_ref: str | None = None) -> Recipi
             f"{contact.name} has no email address",
             hint=f"crm edit #{contact.id} --email jane@example.com adds one",
         )
-    if deal_ref is not None:
-        deal: Deal | None = refs.resolve_deal(session, deal_ref)
-        if deal.contact_id != contact.id:
-            raise UsageError(f"deal #{deal.id} {deal.title} is not {contact.name}'s")
-    else:
-        deal = deal_to_link(session, contact)[0]
+    deal = refs.resolve_deal(session, deal_ref) if deal_ref else deal_to_link(session, contact)[0]
+    if deal is not None and deal.contact_id != contact.id:
+        raise UsageError(f"deal #{deal.id} {deal.title} is not {contact.name}'s")
     return Recipient(contact.id, contact.name, emails[0].email, deal.id if deal else None)
 
 
