@@ -36,12 +36,19 @@ class Draft:
     body: str
 
 
+def own_addresses(settings: Settings) -> list[str]:
+    """The seller's own addresses: mail.addresses, then reminders.email_from."""
+    found = list(settings.mail.addresses)
+    if settings.reminders.email_from:
+        found.append(settings.reminders.email_from)
+    return found
+
+
 def sender_of(settings: Settings) -> str:
     """The seller's From address: the first of mail.addresses, else reminders.email_from."""
-    if settings.mail.addresses:
-        return settings.mail.addresses[0]
-    if settings.reminders.email_from:
-        return settings.reminders.email_from
+    own = own_addresses(settings)
+    if own:
+        return own[0]
     raise ValidationError(
         "crm mail needs your own address to send from",
         hint="crm config set mail.addresses you@example.com",

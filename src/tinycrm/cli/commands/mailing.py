@@ -104,6 +104,7 @@ def import_mail(
     Examples: crm mail import ~/Mail/INBOX; crm mail import sent.mbox --new-leads;
     crm mail import - < message.eml
     """
+    from tinycrm.core import outbox
     from tinycrm.errors import UsageError
     from tinycrm.io import mail, maillog
 
@@ -115,14 +116,10 @@ def import_mail(
             letters += mail.read_stdin(sys.stdin.buffer.read())
         else:
             letters += mail.read_path(Path(path).expanduser())
-    settings = state.settings()
-    seller = list(settings.mail.addresses)
-    if settings.reminders.email_from:
-        seller.append(settings.reminders.email_from)
     report = maillog.import_mail(
         state.database(),
         letters,
-        seller=seller,
+        seller=outbox.own_addresses(state.settings()),
         now=state.now(),
         new_leads=new_leads,
         dry_run=dry_run,
