@@ -30,6 +30,7 @@ class MailGroup(TyperGroup):
 
 app = typer.Typer(
     cls=MailGroup,
+    subcommand_metavar="CONTACT|COMMAND [ARGS]...",
     help="Write to a contact (crm mail CONTACT: $EDITOR, send, log it) or log email you have "
     "(crm mail import PATH…: a Maildir, an mbox, .eml files, or - for stdin).",
     no_args_is_help=True,
