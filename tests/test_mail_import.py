@@ -457,3 +457,18 @@ def test_a_summary_is_one_bounded_line_of_the_writers_own_words() -> None:
     assert len(line) == SUMMARY_LENGTH and line.endswith("…")
     assert "\n" not in line and "wrote" not in line and "sig" not in line
     assert summary_of("", "") == "(no subject)"
+
+
+def test_bytes_outside_a_messages_charset_are_shown_not_fatal(
+    crm: Crm, people: Path, tmp_path: Path
+) -> None:
+    raw = (
+        b"From: jane@acme.com\nTo: me@seller.com\nSubject: caf\xe9\n"
+        b"Date: Tue, 17 Nov 2026 10:00:00 +0100\nMessage-ID: <8bit@acme.com>\n"
+        b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+        b"cr\xe8me br\xfbl\xe9e\n"
+    )
+    (tmp_path / "8bit.eml").write_bytes(raw)
+    result = crm("mail", "import", str(tmp_path / "8bit.eml"), "--json")
+    assert result.exit_code == 0, result.output
+    assert [row[4] for row in interactions(people)] == ["caf\ufffd: cr\ufffdme br\ufffdl\ufffde"]
