@@ -279,20 +279,29 @@ def test_a_date_that_cannot_be_read_is_skipped_and_said(
         b"From: jane@acme.com\nTo: me@seller.com\nSubject: Soon\nDate: next tuesday-ish\n"
         b"Message-ID: <d-1@acme.com>\n\nx\n"
     )
+    zoneless = unreadable.replace(b"next tuesday-ish", b"Tue, 17 Nov 2026 10:00:00")
     items = [
         mailbox.mboxMessage(unreadable),
         message("jane@acme.com", ME, "Undated", "x", date=None, mid="<d-2@acme.com>"),
+        mailbox.mboxMessage(zoneless.replace(b"<d-1@", b"<d-4@")),
         message("jane@acme.com", ME, "Fine", "x", mid="<d-3@acme.com>"),
+        message("jane@acme.com", ME, "UTC", "x", date="Tue, 17 Nov 2026 10:00:00 -0000"),
+        message("jane@acme.com", ME, "Named", "x", date="Tue, 17 Nov 2026 10:00:00 EST"),
     ]
     box = write_mbox(tmp_path / "dates.mbox", items)
     result = crm("mail", "import", str(box))
     assert result.exit_code == 0
-    assert result.stdout == "Logged 1 email for 1 contact; 2 skipped\n"
+    assert result.stdout == "Logged 3 emails for 1 contact; 3 skipped\n"
     assert result.stderr.splitlines() == [
         f"warning: skipped {box}:1: cannot read its Date 'next tuesday-ish'",
         f"warning: skipped {box}:2: it has no Date header",
+        f"warning: skipped {box}:3: its Date 'Tue, 17 Nov 2026 10:00:00' has no time zone",
     ]
-    assert [row[4] for row in interactions(people)] == ["Fine: x"]
+    assert [(row[3], row[4]) for row in interactions(people)] == [
+        ("2026-11-17 09:00:00.000000", "Fine: x"),
+        ("2026-11-17 10:00:00.000000", "UTC: x"),
+        ("2026-11-17 15:00:00.000000", "Named: x"),
+    ]
 
 
 def test_a_message_without_message_id_gets_a_stable_one(

@@ -5,6 +5,7 @@ one-line summary), with the standard library's `mailbox` and `email` (default po
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -68,9 +69,18 @@ def _addresses(message: EmailMessage, names: dict[str, str], *headers: str) -> l
     return found
 
 
+def _has_zone(value: str) -> bool:
+    """Whether a Date ends with a time zone (`+0100`, `-0000`, `GMT`, `EST`…), comments left
+    out: a date and time without one could be any moment of a day."""
+    words = re.sub(r"\([^)]*\)", " ", value).split()
+    return bool(words) and bool(re.fullmatch(r"[+-]\d{4}|[A-Za-z]{1,5}", words[-1]))
+
+
 def sent_at(value: str | None) -> tuple[datetime | None, str | None]:
     """Read a Date header exactly (RFC 5322): the moment in UTC, or None and why not. A zone
-    of -0000 says the time is in UTC with the sender's zone unknown, so it is read as UTC."""
+    of -0000 says the time is in UTC with the sender's zone unknown, and RFC 5322 reads a
+    zone name it does not know the same way, so both are read as UTC; a Date without a zone
+    is not read."""
     from email.utils import parsedate_to_datetime
 
     if value is None or not value.strip():
@@ -80,8 +90,19 @@ def sent_at(value: str | None) -> tuple[datetime | None, str | None]:
     except (TypeError, ValueError, IndexError):
         return None, f"cannot read its Date {value.strip()!r}"
     if when.tzinfo is None:
+        if not _has_zone(value):
+            return None, f"its Date {value.strip()!r} has no time zone"
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC), None
+
+
+def _as_written(message: EmailMessage, name: str) -> str | None:
+    """A header's value as the message wrote it (the parsed Date header would be rewritten
+    with a zone it never had)."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            return " ".join(str(value).split())
+    return None
 
 
 def derived_id(message: EmailMessage) -> str:
@@ -104,7 +125,7 @@ def letter(message: EmailMessage, where: str) -> Letter:
         raw_id = " ".join(str(message.get("Message-ID", "")).split())
         found.message_id = raw_id or derived_id(message)
         found.derived_id = not raw_id
-        found.sent_at, problem = sent_at(message.get("Date"))
+        found.sent_at, problem = sent_at(_as_written(message, "Date"))
         subject = str(message.get("Subject", ""))
         found.summary = summary_of(subject, _body(message))
     except (LookupError, ValueError, TypeError) as exc:
