@@ -238,3 +238,31 @@ def test_a_message_goes_through_sendmail_when_it_is_set(
     sent = message_from_bytes(got.read_bytes(), policy=policy.default)
     assert (sent["To"], sent["Subject"]) == ("Jane Doe <jane@acme.com>", "Local")
     assert table_rows(jane, "SELECT message_id FROM interaction") == [(sent["Message-ID"],)]
+
+
+def test_a_cc_line_in_the_draft_copies_the_message(
+    crm: Crm, seller: Path, smtp: tuple[int, Received], tmp_path: Path, monkeypatch: Any
+) -> None:
+    script = tmp_path / "cc.py"
+    script.write_text(
+        "import sys\np = sys.argv[1]\nt = open(p).read()\n"
+        "t = t.replace('Subject:', 'Cc: Bo <bo@beta.org>\\nSubject:', 1)\n"
+        "open(p, 'w').write(t.replace('\\n\\n', '\\n\\nHello both', 1))\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    assert crm("mail", "jane").exit_code == 0
+    [(_from, rcpt, message)] = smtp[1].envelopes
+    assert rcpt == ["jane@acme.com", "bo@beta.org"]
+    assert message["Cc"] == "Bo <bo@beta.org>"
+
+
+def test_without_an_address_of_your_own_nothing_is_written(
+    crm: Crm, jane: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("EDITOR", "false")
+    result = crm("mail", "jane", "--dry-run")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: crm mail needs your own address to send from",
+        "hint: crm config set mail.addresses you@example.com",
+    ]
