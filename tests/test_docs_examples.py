@@ -1,4 +1,5 @@
-"""Every `crm …` example in docs/commands.md and docs/import-export.md runs as written.
+"""Every `crm …` example in docs/commands.md, docs/import-export.md and docs/mail.md runs as
+written.
 
 The shell blocks (```sh) of each page run in order, top to bottom, on one fresh database
 with the fixed clock: each example on what the examples before it built. A block that is not
@@ -36,6 +37,9 @@ READERS_FILES = {
     "leads.csv": "Full Name,Region\nEd Lead,APAC\n",
     "contacts.vcf": "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Fay Card\r\nEMAIL:fay@card.example\r\n"
     "END:VCARD\r\n",
+    "message.eml": "From: Jane Doe <jane@acme.com>\nTo: you@example.com\nSubject: Re: the"
+    " proposal\nDate: Fri, 20 Nov 2026 09:12:00 +0100\nMessage-ID: <reply-1@acme.com>\n\n"
+    "Looks good, send the contract.\n\n> the proposal\n",
     ".contacts/work/fay.vcf": "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Fay Card\r\nTITLE:CFO\r\n"
     "EMAIL:fay@card.example\r\nEND:VCARD\r\n",
 }
@@ -75,7 +79,7 @@ def _home_path(word: str, home: Path) -> str:
     return str(home / word[2:]) if word.startswith("~/") else word
 
 
-@pytest.mark.parametrize("page", ["commands.md", "import-export.md"])
+@pytest.mark.parametrize("page", ["commands.md", "import-export.md", "mail.md"])
 def test_the_examples_of_a_page_run_in_order(
     crm: Any, page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -85,6 +85,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("edit", "editing", "edit"),
     ("tag", "editing", "tag"),
     ("log", "recording", "log"),
+    ("mail", "mailing", "app"),
     ("timeline", "recording", "timeline"),
     ("search", "searching", "search"),
     ("follow-up", "scheduling", "follow_up"),

@@ -81,6 +81,17 @@ class ReminderSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """[mail]: the seller's own addresses (which messages are outbound when mail is
+    imported) and the signature of a message written with `crm mail` (see docs/mail.md)."""
+
+    addresses: tuple[str, ...] = _setting(
+        (), list, "your own email addresses (mail from them is outbound)", checks.emails
+    )
+    signature: str | None = _setting(None, str, "signature of messages you write", checks.text)
+
+
+@dataclass(frozen=True)
 class AgendaSettings:
     """[agenda]: what the agenda (`crm agenda`, the board's agenda screen) shows of the
     contacts' kept dates: birthdays, anniversaries and other dates."""
@@ -180,6 +191,7 @@ SECTIONS: dict[str, type] = {
     "general": GeneralSettings,
     "pipeline": PipelineSettings,
     "reminders": ReminderSettings,
+    "mail": MailSettings,
     "agenda": AgendaSettings,
     "deals": DealSettings,
     "server": ServerSettings,
@@ -252,6 +264,7 @@ class Settings:
     general: GeneralSettings = GeneralSettings()
     pipeline: PipelineSettings = PipelineSettings()
     reminders: ReminderSettings = ReminderSettings()
+    mail: MailSettings = MailSettings()
     agenda: AgendaSettings = AgendaSettings()
     deals: DealSettings = DealSettings()
     scoring: Rules = field(default_factory=Rules)

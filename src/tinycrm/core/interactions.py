@@ -69,8 +69,10 @@ def log_interaction(
     contact: Contact | None = None,
     deal: Deal | None = None,
     direction: str | None = None,
+    message_id: str | None = None,
 ) -> Interaction:
-    """Record an interaction on a contact (or, given a deal alone, on the deal's contact)."""
+    """Record an interaction on a contact (or, given a deal alone, on the deal's contact);
+    `message_id` is the Message-ID of an email logged from mail or sent by `crm mail`."""
     text = clean(summary)
     if not text:
         raise ValidationError("an interaction needs a summary, e.g. 'called about the proposal'")
@@ -92,6 +94,7 @@ def log_interaction(
         summary=text,
         created_at=now,
         updated_at=now,
+        message_id=message_id,
     )
     person = contact or (
         session.get(Contact, deal.contact_id) if deal and deal.contact_id else None

@@ -487,3 +487,35 @@ class DuplicatePair(TypedDict):
     duplicate: Ref
     reasons: list[str]
     merge: str
+
+
+class MailSkipped(TypedDict):
+    """A message a mail import could not log, and why."""
+
+    message: str
+    why: str
+
+
+class NewLead(TypedDict):
+    """A stranger a mail import added as a lead (`id` is None in a dry run)."""
+
+    id: int | None
+    name: str
+    email: str
+
+
+class MailImportView(TypedDict):
+    """What `crm mail import --json` prints: the counts, then the lists."""
+
+    messages: int
+    logged: int
+    interactions: list[int]
+    contacts: int
+    already_logged: int
+    not_about_contacts: int
+    skipped: list[MailSkipped]
+    strangers: list[str]
+    in_trash: list[str]
+    new_leads: list[NewLead]
+    derived_message_ids: int
+    dry_run: bool

@@ -134,6 +134,13 @@ def email(
         msg = message(reminders, config, now, tz)
     except TinyCrmError as exc:
         return _outcome("email", "failed", exc.message)
+    return deliver(msg, config)
+
+
+def deliver(msg: EmailMessage, config: ReminderSettings) -> Outcome:
+    """Send one message as [reminders] says: through its sendmail program (which reads the
+    recipients from the headers), else its SMTP server (TLS verified, see `send_smtp`). Both
+    reminders and `crm mail` send this way."""
     sendmail = config.sendmail
     if sendmail:
         done = subprocess.run(
