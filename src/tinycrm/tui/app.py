@@ -106,11 +106,22 @@ class CrmApp(App[None]):
         from tinycrm.tui.screens.board import BoardScreen
 
         self._writer = Writer(self)
+        self._attach_hooks()
         self.push_screen(BoardScreen(self.pipeline))
         self._open_watcher()
         if self.watch_file:
             self._watch_due()
             self.set_interval(POLL_SECONDS, self.poll)
+
+    def _attach_hooks(self) -> None:
+        """Run the seller's hooks after each change the board saves (in the writer thread,
+        so the board goes on answering keys); a hook's failure is a notification."""
+        from tinycrm.core import hooks
+
+        def report(line: str) -> None:
+            self.notify(line, title="Hook failed", severity="warning", timeout=10)
+
+        hooks.attach(self.db, lambda: self.settings.hooks, lambda line: self.post(report, line))
 
     def on_unmount(self) -> None:
         from tinycrm.store import files
