@@ -265,3 +265,24 @@ def test_a_bad_timeout_is_refused(crm: Any) -> None:
     result = crm("config", "set", "hooks.timeout", "0")
     assert result.exit_code != 0
     assert "seconds from 1 to 3600" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_command_the_server_runs_runs_its_hooks(tmp_path: Path) -> None:
+    from tests.serverkit import ServerKit
+
+    home = tmp_path / "served"
+    out = recording_hooks(home, "contact_added")
+    with (home / "config.toml").open("a") as fh:
+        fh.write('deal_won = "exit 2"\n')
+    with ServerKit(home) as kit:
+        kit.start()
+        served = kit.served()
+        added = kit.run("add", "contact", "Jane Doe")
+        assert (added.returncode, added.stderr) == (0, "")
+        assert [e["contact"]["name"] for e in ran(out, "contact_added")] == ["Jane Doe"]
+        kit.run("add", "deal", "Acme website")
+        won = kit.run("move", "acme", "won")
+        assert won.returncode == 0
+        assert won.stderr == "hook deal_won (exit) failed: exit 2; the change is saved\n"
+        assert kit.served() == served + 3
