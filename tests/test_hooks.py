@@ -286,3 +286,19 @@ def test_a_command_the_server_runs_runs_its_hooks(tmp_path: Path) -> None:
         assert won.returncode == 0
         assert won.stderr == "hook deal_won (exit) failed: exit 2; the change is saved\n"
         assert kit.served() == served + 3
+
+
+def test_hooks_that_cannot_be_prepared_say_so_and_the_command_succeeds(
+    crm: Any, hermetic: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinycrm.core import hooks
+
+    def broken(session: Any, fired: Any) -> None:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(hooks, "payload", broken)
+    recording_hooks(hermetic, "contact_added")
+    result = crm("add", "contact", "Jane Doe")
+    assert (result.exit_code, result.stdout) == (0, "Added contact #1 Jane Doe\n")
+    assert result.stderr == "hooks not run: disk I/O error; the change is saved\n"
+    assert table_rows(db_path, "SELECT name FROM contact") == [("Jane Doe",)]

@@ -145,7 +145,14 @@ class Hooks:
     report: Callable[[str], None]
 
     def __call__(self, group_id: str) -> None:
-        """Run the hooks of the events a committed change recorded."""
+        """Run the hooks of the events a committed change recorded. Nothing it meets is
+        raised: the change is saved, and the command that made it has succeeded."""
+        try:
+            self._after(group_id)
+        except Exception as error:  # the database cannot be read now, a disk is full…
+            self.report(f"hooks not run: {error}; {SAVED}")
+
+    def _after(self, group_id: str) -> None:
         with self.db.snapshot() as session:
             fired = [f for f in derive(_recorded(session, group_id)) if self._wanted(f)]
             if not fired:
@@ -179,13 +186,15 @@ class Hooks:
         import json
         import os
 
+        from tinycrm.domain.text import json_safe
         from tinycrm.system import hooks as running
 
         by_event: dict[str, list[dict[str, Any]]] = {}
         for item in payloads:
             by_event.setdefault(item["event"], []).append(item)
         for event, items in by_event.items():
-            text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
+            # json_safe: no line separator but the newline, whatever a name holds
+            text = "".join(json_safe(json.dumps(item, ensure_ascii=False)) + "\n" for item in items)
             env = {
                 **os.environ,
                 "TINYCRM_EVENT": event,

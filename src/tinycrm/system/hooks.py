@@ -4,6 +4,10 @@ too long. What tinycrm runs and when is decided by core.hooks; this only runs it
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
 
 # At most this much of what a failed command wrote to its standard error is quoted.
 QUOTED = 200
@@ -16,8 +20,6 @@ def run(command: str, stdin: bytes, env: Mapping[str, str], timeout: float) -> s
     Its standard output is thrown away and its standard error kept in a file, so that a
     program it leaves running in the background (a browser, a calendar) holds no pipe that
     tinycrm would wait on. One that outlives `timeout` is killed with its process group."""
-    import contextlib
-    import os
     import signal
     import subprocess
     import tempfile
@@ -39,10 +41,11 @@ def run(command: str, stdin: bytes, env: Mapping[str, str], timeout: float) -> s
         try:
             code = process.wait(timeout)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):  # it ended just now
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            _stop(process)
             return f"timed out after {timeout:g} s and was stopped"
+        except BaseException:  # Ctrl-C, a signal: the hook does not outlive its command
+            _stop(process)
+            raise
         if code == 0:
             return None
         errors.seek(0)
@@ -54,6 +57,17 @@ def run(command: str, stdin: bytes, env: Mapping[str, str], timeout: float) -> s
         else:
             reason = f"exit {code}"
         return f"{reason}: {said}" if said and code != 127 else reason
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill a hook and what it started in its process group, and reap it."""
+    import contextlib
+    import os
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):  # it ended just now
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _last_line(written: bytes) -> str:
