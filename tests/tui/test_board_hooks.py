@@ -38,3 +38,23 @@ def test_a_failing_hook_on_the_board_is_a_notification(
         "hook deal_won (exit) failed: exit 4; the change is saved"
     ]
     assert table_rows(db_path, "SELECT status FROM deal WHERE id=?", LOVELACE) == [("won",)]
+
+
+def test_the_demo_board_runs_no_hooks(board_db: Any, hermetic: Path) -> None:
+    import asyncio
+
+    from tests.tui.conftest import settle
+    from tinycrm.tui.app import CrmApp
+
+    out = recording_hooks(hermetic, "deal_won")
+    app = CrmApp(board_db, watch=False, hooks=False)  # as `crm demo` opens it
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("w")
+            await settle(pilot)
+
+    asyncio.run(run())
+    assert table_rows(board_db.path, "SELECT status FROM deal WHERE id=?", LOVELACE) == [("won",)]
+    assert ran(out, "deal_won") == []
