@@ -244,21 +244,12 @@ def test_an_unknown_event_in_the_settings_is_named(crm: Any, hermetic: Path) -> 
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(
-    ("key", "typed", "stored"),
-    [
-        (
-            "hooks.deal_won",
-            "curl -d 'a,b' https://example.com",
-            ["curl -d 'a,b' https://example.com"],
-        ),
-        ("hooks.timeout", "30", 30),
-    ],
-)
-def test_config_set_keeps_a_hook_command_whole(crm: Any, key: str, typed: str, stored: Any) -> None:
-    assert crm("config", "set", key, typed).exit_code == 0
-    got = crm("config", "get", key, "--json")
-    assert json.loads(got.stdout) == stored or got.stdout.strip() == str(stored)
+def test_config_set_keeps_a_hook_command_whole(crm: Any) -> None:
+    command = "curl -d 'a,b' https://example.com"
+    assert crm("config", "set", "hooks.deal_won", command).exit_code == 0
+    assert json.loads(crm("config", "get", "hooks.deal_won", "--json").stdout) == [command]
+    assert crm("config", "set", "hooks.timeout", "30").exit_code == 0
+    assert json.loads(crm("config", "get", "hooks.timeout", "--json").stdout) == 30
 
 
 def test_a_bad_timeout_is_refused(crm: Any) -> None:

@@ -36,7 +36,7 @@ SAVED = "the change is saved"
 @dataclass(frozen=True)
 class Fired:
     """One event: its name, the record it is about (kind and id), when, and what else the
-    event tells (a move's stages, a loss's reason)."""
+    event tells (a move's stages, the occurrence a reminder was for)."""
 
     event: str
     kind: str  # the key the record goes under: contact, deal, follow_up or interaction
@@ -68,8 +68,7 @@ def derive(rows: Sequence[Any]) -> list[Fired]:
             if after.get("status") == "won":
                 fired.append(Fired("deal_won", "deal", record_id, at))
             elif after.get("status") == "lost":
-                reason = {"reason": after.get("lost_reason")}
-                fired.append(Fired("deal_lost", "deal", record_id, at, reason))
+                fired.append(Fired("deal_lost", "deal", record_id, at))
     return fired
 
 
@@ -126,6 +125,8 @@ def payload(session: Session, fired: Fired) -> dict[str, Any] | None:
     if record is None:
         return None
     out: dict[str, Any] = {"event": fired.event, "at": iso(fired.at), fired.kind: record}
+    if fired.event == "deal_lost":
+        out["reason"] = record["lost_reason"]  # as saved, whether or not this change set it
     for key, value in fired.extra.items():
         if key == "stage_ids":
             found = [session.get(Stage, stage_id) if stage_id else None for stage_id in value]
