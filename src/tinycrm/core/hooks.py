@@ -146,20 +146,12 @@ class Hooks:
     report: Callable[[str], None]
 
     def __call__(self, group_id: str) -> None:
-        """Run the hooks of the events a committed change recorded. Nothing it meets is
-        raised: the change is saved, and the command that made it has succeeded."""
-        try:
-            self._after(group_id)
-        except Exception as error:  # the database cannot be read now, a disk is full…
-            self.report(f"hooks not run: {error}; {SAVED}")
+        """Run the hooks of the events a committed change recorded."""
 
-    def _after(self, group_id: str) -> None:
-        with self.db.snapshot() as session:
-            fired = [f for f in derive(_recorded(session, group_id)) if self._wanted(f)]
-            if not fired:
-                return
-            found = [payload(session, f) for f in fired]
-        self._run([p for p in found if p is not None], SAVED)
+        def events(session: Session) -> list[Fired]:
+            return [f for f in derive(_recorded(session, group_id)) if self._wanted(f)]
+
+        self._fire(events, SAVED)
 
     def reminded(self, reminders: Sequence[Reminder], now: datetime) -> None:
         """Run the `follow_up_due` hooks for the follow-ups `crm remind` reminded of (each
@@ -173,14 +165,22 @@ class Hooks:
             for r in reminders
             if r.kind == "follow-up"
         ]
-        if not fired:
-            return
-        with self.db.snapshot() as session:
-            found = [payload(session, f) for f in fired]
-        self._run([p for p in found if p is not None], "the reminder is recorded")
+        if fired:
+            self._fire(lambda session: fired, "the reminder is recorded")
 
     def _wanted(self, fired: Fired) -> bool:
         return bool(self.settings.commands(fired.event))
+
+    def _fire(self, events: Callable[[Session], list[Fired]], kept: str) -> None:
+        """Describe the events (read in one snapshot) and run their hooks. Nothing is raised
+        from here: the change is saved, and the command that made it has succeeded."""
+        try:
+            with self.db.snapshot() as session:
+                fired = events(session)
+                found = [payload(session, f) for f in fired] if fired else []
+            self._run([p for p in found if p is not None], kept)
+        except Exception as error:  # the database cannot be read now, a disk is full…
+            self.report(f"hooks not run: {error}; {kept}")
 
     def _run(self, payloads: list[dict[str, Any]], kept: str) -> None:
         """Run each event's commands once, with all its events as lines of JSON."""
