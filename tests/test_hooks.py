@@ -106,6 +106,17 @@ def test_a_move_a_win_and_a_loss_run_their_hooks(crm: Any, hermetic: Path, jane:
     assert lost["deal"]["status"] == "lost"
 
 
+def test_removing_a_stage_with_its_deals_moves_them_from_the_stage_removed(
+    crm: Any, hermetic: Path, jane: Path
+) -> None:
+    out = recording_hooks(hermetic, "deal_moved")
+    result = crm("pipeline", "remove-stage", "prospecting", "--to", "qualifying")
+    assert result.exit_code == 0, result.output
+    [moved] = ran(out, "deal_moved")
+    assert (moved["from_stage"], moved["to_stage"]) == ("Prospecting", "Qualifying")
+    assert moved["deal"]["id"] == 2
+
+
 def test_logging_and_finishing_run_interaction_logged_and_follow_up_done(
     crm: Any, hermetic: Path, jane: Path
 ) -> None:

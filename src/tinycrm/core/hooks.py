@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from tinycrm.domain.notices import Reminder
     from tinycrm.store.db import Database
 
-# The tables whose recorded changes can make an event.
-WATCHED = ("contact", "deal", "follow_up", "interaction")
+# The tables whose recorded changes can make an event (a stage's: the name of one removed).
+WATCHED = ("contact", "deal", "follow_up", "interaction", "stage")
 SAVED = "the change is saved"
 
 
@@ -49,7 +49,14 @@ def derive(rows: Sequence[Any]) -> list[Fired]:
     """Return the events that recorded changes make, in the order they were made.
 
     Each row has `entity`, `entity_id`, `action`, `before`, `after` and `at`, as the event
-    table holds them. A deal's move names its stages by id here (`stage_ids`)."""
+    table holds them. A deal's move names its stages by id here (`stage_ids`), with the names
+    of those the same change removed (`removed_stages`: a stage removed with its deals moved
+    on), which can no longer be looked up."""
+    removed = {
+        int(row.entity_id): (row.before or {}).get("name")
+        for row in rows
+        if row.entity == "stage" and row.action == "delete"
+    }
     fired: list[Fired] = []
     for row in rows:
         entity, action, at = row.entity, row.action, row.at
@@ -63,7 +70,9 @@ def derive(rows: Sequence[Any]) -> list[Fired]:
             fired.append(Fired("follow_up_done", "follow_up", record_id, at))
         elif action == "update" and entity == "deal":
             if "stage_id" in after and before.get("stage_id") != after["stage_id"]:
-                stages = {"stage_ids": (before.get("stage_id"), after["stage_id"])}
+                ids = (before.get("stage_id"), after["stage_id"])
+                gone = {i: removed[i] for i in ids if i in removed}
+                stages = {"stage_ids": ids, "removed_stages": gone}
                 fired.append(Fired("deal_moved", "deal", record_id, at, stages))
             if after.get("status") == "won":
                 fired.append(Fired("deal_won", "deal", record_id, at))
@@ -81,7 +90,6 @@ def _recorded(session: Session, group_id: str) -> list[Any]:
     statement = (
         select(Event.entity, Event.entity_id, Event.action, Event.before, Event.after, Event.at)
         .where(Event.group_id == group_id, col(Event.entity).in_(WATCHED))
-        .where(col(Event.action).in_(("create", "update")))
         .order_by(col(Event.id))
     )
     return list(session.exec(statement))
@@ -127,13 +135,15 @@ def payload(session: Session, fired: Fired) -> dict[str, Any] | None:
     out: dict[str, Any] = {"event": fired.event, "at": iso(fired.at), fired.kind: record}
     if fired.event == "deal_lost":
         out["reason"] = record["lost_reason"]  # as saved, whether or not this change set it
-    for key, value in fired.extra.items():
-        if key == "stage_ids":
-            found = [session.get(Stage, stage_id) if stage_id else None for stage_id in value]
-            out["from_stage"], out["to_stage"] = (s.name if s else None for s in found)
-        else:
-            out[key] = value
-    return out
+    extra = dict(fired.extra)
+    if "stage_ids" in extra:
+        removed: dict[int, str] = extra.pop("removed_stages")
+        names = []
+        for stage_id in extra.pop("stage_ids"):
+            stage = session.get(Stage, stage_id) if stage_id else None
+            names.append(stage.name if stage else removed.get(stage_id))
+        out["from_stage"], out["to_stage"] = names
+    return {**out, **extra}
 
 
 @dataclass
