@@ -236,7 +236,7 @@ def test_with_no_hook_set_nothing_is_attached_or_loaded(
         "import sys; from tinycrm.cli import main; sys.argv = ['crm', 'add', 'contact', 'X']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in sys.modules if m in"
-        " ('tinycrm.config', 'tinycrm.system.hooks')))"
+        " ('tinycrm.config', 'tinycrm.core.hookevents', 'tinycrm.system.hooks')))"
     )
     (hermetic / "config.toml").unlink()
     done = subprocess.run(
@@ -293,12 +293,12 @@ def test_a_command_the_server_runs_runs_its_hooks(tmp_path: Path) -> None:
 def test_hooks_that_cannot_be_prepared_say_so_and_the_command_succeeds(
     crm: Any, hermetic: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tinycrm.core import hooks
+    from tinycrm.core import hookevents
 
     def broken(session: Any, fired: Any) -> None:
         raise OSError("disk I/O error")
 
-    monkeypatch.setattr(hooks, "payload", broken)
+    monkeypatch.setattr(hookevents, "payload", broken)
     recording_hooks(hermetic, "contact_added")
     result = crm("add", "contact", "Jane Doe")
     assert (result.exit_code, result.stdout) == (0, "Added contact #1 Jane Doe\n")

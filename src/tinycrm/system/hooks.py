@@ -1,5 +1,5 @@
 """Running one hook command: through /bin/sh, its input from a file, stopped when it runs
-too long. What tinycrm runs and when is decided by core.hooks; this only runs it."""
+too long. What tinycrm runs and when is decided by core.hookevents; this only runs it."""
 
 from __future__ import annotations
 
