@@ -304,3 +304,12 @@ def test_hooks_that_cannot_be_prepared_say_so_and_the_command_succeeds(
     assert (result.exit_code, result.stdout) == (0, "Added contact #1 Jane Doe\n")
     assert result.stderr == "hooks not run: disk I/O error; the change is saved\n"
     assert table_rows(db_path, "SELECT name FROM contact") == [("Jane Doe",)]
+
+
+def test_tinycrm_db_is_the_databases_absolute_path(
+    crm: Any, hermetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = recording_hooks(hermetic, "contact_added")
+    monkeypatch.chdir(tmp_path)
+    assert crm("--db", "here.db", "add", "contact", "Jane").exit_code == 0
+    assert (out / "env.txt").read_text() == f"contact_added 1 {tmp_path / 'here.db'}\n"

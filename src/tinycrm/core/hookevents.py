@@ -207,7 +207,7 @@ class Hooks:
                 **os.environ,
                 "TINYCRM_EVENT": event,
                 "TINYCRM_EVENTS": str(len(items)),
-                "TINYCRM_DB": str(self.db.path),
+                "TINYCRM_DB": os.path.abspath(self.db.path),  # a hook may work elsewhere
             }
             for command in self.settings.commands(event):
                 failed = running.run(command, text.encode(), env, self.settings.timeout)
