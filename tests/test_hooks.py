@@ -313,3 +313,16 @@ def test_tinycrm_db_is_the_databases_absolute_path(
     monkeypatch.chdir(tmp_path)
     assert crm("--db", "here.db", "add", "contact", "Jane").exit_code == 0
     assert (out / "env.txt").read_text() == f"contact_added 1 {tmp_path / 'here.db'}\n"
+
+
+def test_a_hook_can_change_the_data_through_crm(crm: Any, hermetic: Path, db_path: Path) -> None:
+    from tests.helpers import crm_program
+
+    hermetic.mkdir(parents=True, exist_ok=True)
+    command = f'{crm_program()} --db "$TINYCRM_DB" tag 1 +hooked'
+    (hermetic / "config.toml").write_text(f"[hooks]\ncontact_added = {json.dumps(command)}\n")
+    result = crm("add", "contact", "Jane Doe")
+    assert (result.exit_code, result.stderr) == (0, "")  # the hook's crm found no lock held
+    assert table_rows(
+        db_path, "SELECT t.name FROM tag t JOIN contact_tag c ON c.tag_id = t.id"
+    ) == [("hooked",)]
