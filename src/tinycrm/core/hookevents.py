@@ -95,29 +95,27 @@ def _recorded(session: Session, group_id: str) -> list[Any]:
 def _record(session: Session, fired: Fired) -> dict[str, Any] | None:
     """The record as its `--json` view shows it, or None when it is gone (or in the trash)
     by the end of the change."""
-    from tinycrm.errors import NotFoundError
-    from tinycrm.store.models import FollowUp, Interaction
+    from tinycrm.store.models import Contact, Deal, FollowUp, Interaction
 
-    try:
-        if fired.kind == "contact":
-            from tinycrm.core.views import contact_dict
-
-            return dict(contact_dict(session, fired.record_id))
-        if fired.kind == "deal":
-            from tinycrm.core.views import deal_dict
-
-            return dict(deal_dict(session, fired.record_id))
-    except NotFoundError:
+    model = {"contact": Contact, "deal": Deal, "follow_up": FollowUp}.get(fired.kind, Interaction)
+    found: Any = session.get(model, fired.record_id)
+    if found is None or found.deleted_at is not None:
         return None
+    if fired.kind == "contact":
+        from tinycrm.core.views import contact_dict
+
+        return dict(contact_dict(session, found))
+    if fired.kind == "deal":
+        from tinycrm.core.views import deal_dict
+
+        return dict(deal_dict(session, found))
     if fired.kind == "follow_up":
         from tinycrm.core.followups import follow_up_dict
 
-        fu = session.get(FollowUp, fired.record_id)
-        return dict(follow_up_dict(session, fu)) if fu and fu.deleted_at is None else None
+        return dict(follow_up_dict(session, found))
     from tinycrm.core.interactions import interaction_dict
 
-    found = session.get(Interaction, fired.record_id)
-    return dict(interaction_dict(session, found)) if found and found.deleted_at is None else None
+    return dict(interaction_dict(session, found))
 
 
 def payload(session: Session, fired: Fired) -> dict[str, Any] | None:
