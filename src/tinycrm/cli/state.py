@@ -48,11 +48,27 @@ def database(*, write: bool = True, create: bool | None = None) -> Database:
         from tinycrm.core import open_db
 
         db = open_db(_state.db_path, create=write if create is None else create, write=write)
+        if write:
+            _attach_hooks(db)
         if _state.db is not None:
             _state.db.dispose()
         _state.db = db
         _state.writable = write
     return _state.db
+
+
+def _attach_hooks(db: Database) -> None:
+    """Run the seller's hooks after each change this run commits; a hook's failure is one
+    line on stderr."""
+    import sys
+
+    from tinycrm.core import hooks
+
+    def report(line: str) -> None:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    hooks.attach(db, lambda: settings().hooks, report)
 
 
 def settings() -> Settings:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from tinycrm.config import checks
 from tinycrm.config.checks import MASK, Value, is_secret
 from tinycrm.config.files import read, write
+from tinycrm.config.hooks import HookSettings, check_table
 from tinycrm.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
@@ -195,6 +196,7 @@ SECTIONS: dict[str, type] = {
     "agenda": AgendaSettings,
     "deals": DealSettings,
     "server": ServerSettings,
+    "hooks": HookSettings,
 }
 RULE_FIELDS = {"points": "points", "per": "per", "max": "most"}
 
@@ -269,6 +271,7 @@ class Settings:
     deals: DealSettings = DealSettings()
     scoring: Rules = field(default_factory=Rules)
     server: ServerSettings = ServerSettings()
+    hooks: HookSettings = field(default_factory=HookSettings)
 
     def get(self, key: str) -> Any:
         """Return the value of a dotted key (e.g. 'reminders.channels'), or its default."""
@@ -335,7 +338,9 @@ def parse(key: str, text: str) -> Value:
     """Read what a person typed for `key` (a list as 'a,b,c'; a number as digits) and check it."""
     known = known_key(key)
     value: Value
-    if known.kind is list:
+    if known.check is checks.commands:
+        value = [text]  # one shell command, commas and all; a list is written in the file
+    elif known.kind is list:
         value = [part.strip() for part in text.split(",") if part.strip()]
     elif known.kind is bool:
         lowered = text.strip().lower()
@@ -364,6 +369,7 @@ def _lookup(data: dict[str, Any], parts: list[str]) -> tuple[dict[str, Any] | No
 def _file_keys(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """Return the known keys the file's data sets, with where each is in it: the schema's, and
     every entry of the [scoring] point tables (its name as written)."""
+    check_table(data.get("hooks"))
     found = [(k, _path(k)) for k in SCHEMA]
     found = [(k, p) for k, p in found if (at := _lookup(data, p))[0] is not None and at[1] in at[0]]
     scoring = data.get("scoring")

@@ -125,6 +125,19 @@ def minutes(value: Value) -> Value:
     return value
 
 
+def seconds(value: Value) -> Value:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3600:
+        raise ValueError("a whole number of seconds from 1 to 3600")
+    return value
+
+
+def commands(value: Value) -> Value:
+    items = [str(v).strip() for v in value] if isinstance(value, list) else []
+    if any(not v for v in items):
+        raise ValueError("a shell command, or a list of them, without empty ones")
+    return items
+
+
 def flag(value: Value) -> Value:
     if not isinstance(value, bool):
         raise ValueError("true or false")

@@ -27,10 +27,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class Database:
-    """An opened tinycrm database: a path and a lazily built SQLAlchemy engine."""
+    """An opened tinycrm database: a path and a lazily built SQLAlchemy engine.
+
+    `after_commit`, when a face sets it, is called with the group id of every write
+    transaction that committed recorded changes, once its session is closed: the one place
+    where what a change did is known to be saved (the hooks are run from there)."""
 
     path: Path
     _engine: Engine | None = field(default=None, repr=False)
+    after_commit: Callable[[str], None] | None = field(default=None, repr=False)
 
     @property
     def engine(self) -> Engine:
@@ -82,6 +87,9 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+            saved = session.info.get("recorded") and session.info["origin"] != history.SYSTEM
+        if saved and self.after_commit is not None:
+            self.after_commit(session.info["event_group"])
 
     def file_identity(self) -> tuple[int, int] | None:
         """Return (device, inode) of the file the path names now, or None when there is none.

@@ -45,7 +45,8 @@ CONTROL_CHARACTERS = ControlCharacters()
 
 
 class CrmApp(App[None]):
-    """tinycrm's full-screen board."""
+    """tinycrm's full-screen board; with `hooks`, the changes it saves run the seller's hooks
+    (not on the demo's data)."""
 
     CSS_PATH = "app.tcss"
     TITLE = "tinycrm"
@@ -56,11 +57,14 @@ class CrmApp(App[None]):
         Binding("u", "undo", "Undo"),
     ]
 
-    def __init__(self, db: Database, pipeline: str | None = None, *, watch: bool = True) -> None:
+    def __init__(
+        self, db: Database, pipeline: str | None = None, *, watch: bool = True, hooks: bool = True
+    ) -> None:
         super().__init__()
         self.db = db
         self.pipeline = pipeline
         self.watch_file = watch
+        self.run_hooks = hooks
         self.crash: BaseException | None = None
         self._watcher: Watcher | None = None
         self._version = 0
@@ -106,11 +110,23 @@ class CrmApp(App[None]):
         from tinycrm.tui.screens.board import BoardScreen
 
         self._writer = Writer(self)
+        if self.run_hooks:
+            self._attach_hooks()
         self.push_screen(BoardScreen(self.pipeline))
         self._open_watcher()
         if self.watch_file:
             self._watch_due()
             self.set_interval(POLL_SECONDS, self.poll)
+
+    def _attach_hooks(self) -> None:
+        """Run the seller's hooks after each change the board saves (in the writer thread,
+        so the board goes on answering keys); a hook's failure is a notification."""
+        from tinycrm.core import hooks
+
+        def report(line: str) -> None:
+            self.notify(line, title="Hook failed", severity="warning", timeout=10)
+
+        hooks.attach(self.db, lambda: self.settings.hooks, lambda line: self.post(report, line))
 
     def on_unmount(self) -> None:
         from tinycrm.store import files

@@ -65,4 +65,4 @@ def demo(
         render.say(f"Loaded the demo data into {path}")
     from tinycrm.tui.app import CrmApp
 
-    run(CrmApp(db))
+    run(CrmApp(db, hooks=False))  # the demo's made-up deals are no news for your hooks

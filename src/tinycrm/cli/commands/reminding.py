@@ -130,6 +130,12 @@ def remind(
         name = signal.Signals(stop.signum).name
         _note(f"error: stopped by {name}; what was not delivered is given back for the next run")
         raise typer.Exit(128 + stop.signum) from None
+    if not result.retried_later:
+        from tinycrm.core import hooks
+
+        attached = hooks.attached(db)
+        if attached is not None:
+            attached.reminded(result.reminders, now)
     for outcome in result.outcomes:
         if outcome.status == "delivered" and outcome.detail:
             _note(f"note: {outcome.channel}: {outcome.detail}")
