@@ -19,8 +19,9 @@ from tinycrm.core.occasions import KINDS, Occasion, occasions
 from tinycrm.core.touches import TouchDue, touches_due
 from tinycrm.domain.dates import at_local, iso, local_tz
 from tinycrm.domain.due import bucket_of, due_of, whole_day
+from tinycrm.domain.sequences import StepRef, step_label
 from tinycrm.domain.values import FollowUpStatus
-from tinycrm.store.models import Contact, Deal, Event, FollowUp, Stage
+from tinycrm.store.models import Contact, Deal, Event, FollowUp, Sequence, SequenceStep, Stage
 from tinycrm.store.query import due_time, live, live_parents
 
 if TYPE_CHECKING:
@@ -60,13 +61,15 @@ class AgendaItem:
     deal_title: str | None
     deal_stage: str | None = None
     all_day: bool = False
+    step: StepRef | None = None  # the sequence step it was scheduled for
 
 
 @cache
 def _open_follow_ups(snoozed: bool) -> Select[Any]:
-    """Open follow-ups due (`snoozed`: snoozed) before :horizon, with their contact's name and
-    their deal's title and stage. Two range reads (on the partial indexes of open follow-ups'
-    due and snooze times) instead of one OR, which would scan every open follow-up."""
+    """Open follow-ups due (`snoozed`: snoozed) before :horizon, with their contact's name,
+    their deal's title and stage, and the sequence step they come from. Two range reads (on
+    the partial indexes of open follow-ups' due and snooze times) instead of one OR, which
+    would scan every open follow-up."""
     horizon: BindParameter[Any] = bindparam("horizon")  # of the type of its column
     columns: list[Any] = [
         FollowUp.id,
@@ -81,6 +84,10 @@ def _open_follow_ups(snoozed: bool) -> Select[Any]:
         Contact.name,
         Deal.title,
         Stage.name,
+        FollowUp.sequence_run_id,
+        SequenceStep.position,
+        SequenceStep.sequence_id,
+        Sequence.name,
     ]
     query: Select[Any] = (
         select(*columns)
@@ -88,6 +95,8 @@ def _open_follow_ups(snoozed: bool) -> Select[Any]:
         .outerjoin(Contact, col(Contact.id) == FollowUp.contact_id)
         .outerjoin(Deal, col(Deal.id) == FollowUp.deal_id)
         .outerjoin(Stage, col(Stage.id) == Deal.stage_id)
+        .outerjoin(SequenceStep, col(SequenceStep.id) == FollowUp.sequence_step_id)
+        .outerjoin(Sequence, col(Sequence.id) == SequenceStep.sequence_id)
         .where(col(FollowUp.status) == FollowUpStatus.OPEN, live(FollowUp), live_parents())
     )
     if snoozed:
@@ -224,10 +233,11 @@ def agenda(
         if follow_up_id is not None:
             query = query.where(col(FollowUp.id) == follow_up_id)
         rows += conn.execute(query, params).all()
+    totals = step_totals(session, {row[14] for row in rows if row[14] is not None})
     items = []
     for row in rows:
         fu = AgendaFollowUp(*row[:9])
-        contact_name, deal_title, stage_name = row[9:]
+        contact_name, deal_title, stage_name, run_id, position, sequence_id, name = row[9:]
         due = due_of(fu)
         if due >= horizon:
             continue
@@ -241,10 +251,34 @@ def agenda(
                 deal_title,
                 stage_name if fu.deal_id is not None else None,
                 shown_all_day,
+                _step(run_id, name, position, totals.get(sequence_id)),
             )
         )
     items.sort(key=lambda i: (_ORDER[i.bucket], i.due, not i.follow_up.priority, i.follow_up.id))
     return items
+
+
+def step_totals(session: Session, sequence_ids: set[int]) -> dict[int, int]:
+    """Return how many steps each of these sequences has, in one query (none when no line of
+    the agenda comes from a sequence)."""
+    if not sequence_ids:
+        return {}
+    columns: list[Any] = [SequenceStep.sequence_id, func.count()]
+    rows = session.connection().execute(
+        select(*columns)
+        .where(col(SequenceStep.sequence_id).in_(sequence_ids))
+        .group_by(col(SequenceStep.sequence_id))
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def _step(
+    run_id: int | None, name: str | None, position: int | None, total: int | None
+) -> StepRef | None:
+    if run_id is None or name is None or position is None or total is None:
+        return None
+    label = step_label(name, position, total)
+    return {"run": run_id, "sequence": name, "step": position, "steps": total, "label": label}
 
 
 def touches(
@@ -318,6 +352,7 @@ def agenda_item_dict(item: AgendaItem) -> AgendaFollowUpLine:
             if fu.deal_id
             else None
         ),
+        "sequence": item.step,
     }
 
 
