@@ -93,6 +93,20 @@ def sequence_show(
         render.table(rows, columns, title="runs")
 
 
+def _local_day(value: str | None) -> str:
+    """The seller's local day of a follow-up's due time as JSON writes it (an all-day
+    follow-up is due at its local midnight, which may be another day in UTC)."""
+    if not value:
+        return ""
+    from datetime import datetime
+
+    from tinycrm.domain import dates
+
+    return state.calendar().show_day(
+        datetime.fromisoformat(value).astimezone(dates.local_tz()).date()
+    )
+
+
 def _run_row(run: RunView, steps: int) -> dict[str, Any]:
     status = run["status"]
     if run["stop_reason"]:
@@ -100,7 +114,7 @@ def _run_row(run: RunView, steps: int) -> dict[str, Any]:
     following = run["next_step"]
     shown = ""
     if following is not None:
-        shown = f"{following['step']}/{steps} {following['title']}, {render.day(following['due'])}"
+        shown = f"{following['step']}/{steps} {following['title']}, {_local_day(following['due'])}"
     return {
         "id": run["id"],
         "contact": run["contact"]["name"] if run["contact"] else "",
@@ -169,7 +183,7 @@ def sequence_start(
     about = f" (deal #{deal.id} {deal.title})" if deal else ""
     lines = [f"Started sequence {sequence.name} for {contact.name}{about}: run #{run.id}"]
     for position, fu in enumerate(follow_ups, start=1):
-        when = render.day(fu["due"])
+        when = _local_day(fu["due"])
         lines.append(f"  {position}/{len(made)} {when:<12} #{fu['id']} {fu['title']}")
     render.say_lines(lines)
 
