@@ -290,3 +290,13 @@ def test_the_agenda_names_the_step(crm: Any, onboarding: Path) -> None:
     assert rows[5]["sequence"] == {
         "run": 1, "sequence": "Onboarding", "step": 2, "steps": 3, "label": "Onboarding 2/3"
     }  # fmt: skip
+
+
+def test_show_names_the_step(crm: Any, onboarding: Path) -> None:
+    assert crm("sequence", "start", "Onboarding", "jane").exit_code == 0
+    text = crm("show", "jane").stdout
+    assert "#4 email: case study [Onboarding 2/3] - Acme website" in text
+    shown = json.loads(crm("show", "jane", "--json").stdout)
+    assert [f["sequence"]["label"] for f in shown["follow_ups"]] == [
+        "Onboarding 1/3", "Onboarding 2/3", "Onboarding 3/3"
+    ]  # fmt: skip

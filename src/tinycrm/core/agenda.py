@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Text, bindparam, cast, func, select
 from sqlmodel import col
 
+from tinycrm.core import steps
 from tinycrm.core.occasions import KINDS, Occasion, occasions
 from tinycrm.core.touches import TouchDue, touches_due
 from tinycrm.domain.dates import at_local, iso, local_tz
 from tinycrm.domain.due import bucket_of, due_of, whole_day
-from tinycrm.domain.sequences import StepRef, step_label
 from tinycrm.domain.values import FollowUpStatus
-from tinycrm.store.models import Contact, Deal, Event, FollowUp, Sequence, SequenceStep, Stage
+from tinycrm.store.models import Contact, Deal, Event, FollowUp, Stage
 from tinycrm.store.query import due_time, live, live_parents
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.domain.figures import AgendaDateLine, AgendaFollowUpLine, AgendaTouchLine
+    from tinycrm.domain.sequences import StepRef
 
 
 @dataclass(frozen=True)
@@ -84,21 +85,15 @@ def _open_follow_ups(snoozed: bool) -> Select[Any]:
         Contact.name,
         Deal.title,
         Stage.name,
-        FollowUp.sequence_run_id,
-        SequenceStep.position,
-        SequenceStep.sequence_id,
-        Sequence.name,
+        *steps.COLUMNS,
     ]
-    query: Select[Any] = (
+    query: Select[Any] = steps.joined(
         select(*columns)
         .select_from(FollowUp)
         .outerjoin(Contact, col(Contact.id) == FollowUp.contact_id)
         .outerjoin(Deal, col(Deal.id) == FollowUp.deal_id)
         .outerjoin(Stage, col(Stage.id) == Deal.stage_id)
-        .outerjoin(SequenceStep, col(SequenceStep.id) == FollowUp.sequence_step_id)
-        .outerjoin(Sequence, col(Sequence.id) == SequenceStep.sequence_id)
-        .where(col(FollowUp.status) == FollowUpStatus.OPEN, live(FollowUp), live_parents())
-    )
+    ).where(col(FollowUp.status) == FollowUpStatus.OPEN, live(FollowUp), live_parents())
     if snoozed:
         return query.where(
             col(FollowUp.snoozed_until).is_not(None), col(FollowUp.snoozed_until) < horizon
@@ -233,11 +228,11 @@ def agenda(
         if follow_up_id is not None:
             query = query.where(col(FollowUp.id) == follow_up_id)
         rows += conn.execute(query, params).all()
-    totals = step_totals(session, {row[14] for row in rows if row[14] is not None})
+    counted = steps.totals(session, {row[14] for row in rows if row[14] is not None})
     items = []
     for row in rows:
         fu = AgendaFollowUp(*row[:9])
-        contact_name, deal_title, stage_name, run_id, position, sequence_id, name = row[9:]
+        contact_name, deal_title, stage_name = row[9:12]
         due = due_of(fu)
         if due >= horizon:
             continue
@@ -251,34 +246,11 @@ def agenda(
                 deal_title,
                 stage_name if fu.deal_id is not None else None,
                 shown_all_day,
-                _step(run_id, name, position, totals.get(sequence_id)),
+                steps.step_ref(tuple(row[12:]), counted),
             )
         )
     items.sort(key=lambda i: (_ORDER[i.bucket], i.due, not i.follow_up.priority, i.follow_up.id))
     return items
-
-
-def step_totals(session: Session, sequence_ids: set[int]) -> dict[int, int]:
-    """Return how many steps each of these sequences has, in one query (none when no line of
-    the agenda comes from a sequence)."""
-    if not sequence_ids:
-        return {}
-    columns: list[Any] = [SequenceStep.sequence_id, func.count()]
-    rows = session.connection().execute(
-        select(*columns)
-        .where(col(SequenceStep.sequence_id).in_(sequence_ids))
-        .group_by(col(SequenceStep.sequence_id))
-    )
-    return {row[0]: row[1] for row in rows}
-
-
-def _step(
-    run_id: int | None, name: str | None, position: int | None, total: int | None
-) -> StepRef | None:
-    if run_id is None or name is None or position is None or total is None:
-        return None
-    label = step_label(name, position, total)
-    return {"run": run_id, "sequence": name, "step": position, "steps": total, "label": label}
 
 
 def touches(

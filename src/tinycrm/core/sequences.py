@@ -22,7 +22,6 @@ from tinycrm.domain.sequences import (
     RunView,
     SequenceRow,
     SequenceView,
-    StepRef,
     StepView,
 )
 from tinycrm.domain.text import clean, fold
@@ -271,42 +270,6 @@ def sequence_rows(session: Session) -> list[SequenceRow]:
         }
         for row in rows
     ]
-
-
-def step_refs(session: Session, step_ids: set[int]) -> dict[int, tuple[str, int, int]]:
-    """Return (sequence name, step place, how many steps) by step id, in two queries
-    whatever the number of steps asked for."""
-    if not step_ids:
-        return {}
-    columns: list[Any] = [SequenceStep.id, SequenceStep.sequence_id, SequenceStep.position]
-    conn = session.connection()
-    found = conn.execute(select(*columns).where(col(SequenceStep.id).in_(step_ids))).all()
-    sequence_ids = {row[1] for row in found}
-    counted: list[Any] = [Sequence.id, Sequence.name, func.count(col(SequenceStep.id))]
-    totals = {
-        row[0]: (row[1], row[2])
-        for row in conn.execute(
-            select(*counted)
-            .join(SequenceStep, col(SequenceStep.sequence_id) == Sequence.id)
-            .where(col(Sequence.id).in_(sequence_ids))
-            .group_by(col(Sequence.id))
-        )
-    }
-    return {row[0]: (totals[row[1]][0], row[2], totals[row[1]][1]) for row in found}
-
-
-def step_ref(run_id: int | None, found: tuple[str, int, int] | None) -> StepRef | None:
-    """Describe the step a follow-up belongs to (None for a follow-up of no sequence)."""
-    if run_id is None or found is None:
-        return None
-    name, position, total = found
-    return {
-        "run": run_id,
-        "sequence": name,
-        "step": position,
-        "steps": total,
-        "label": steps.step_label(name, position, total),
-    }
 
 
 def run_dict(session: Session, run: SequenceRun, sequence: Sequence) -> RunView:
