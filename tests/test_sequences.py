@@ -300,3 +300,17 @@ def test_show_names_the_step(crm: Any, onboarding: Path) -> None:
     assert [f["sequence"]["label"] for f in shown["follow_ups"]] == [
         "Onboarding 1/3", "Onboarding 2/3", "Onboarding 3/3"
     ]  # fmt: skip
+
+
+def test_a_merge_moves_the_runs_and_forget_erases_them(crm: Any, onboarding: Path) -> None:
+    assert crm("add", "contact", "Jane D", "--email", "jd@acme.com").exit_code == 0
+    assert crm("sequence", "start", "Onboarding", "jd@acme.com").exit_code == 0
+    r = crm("merge", "#1", "#3", "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert _runs(onboarding) == [(1, 1, None, "active", None)]
+    # a reply from the kept contact stops the run that came with the duplicate
+    r = crm("log", "jane", "email", "yes please", "--in")
+    assert "Stopped sequence Onboarding for Jane Doe: they replied" in r.stdout
+    r = crm("forget", "jane", "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert _runs(onboarding) == [] and _follow_ups(onboarding) == []
