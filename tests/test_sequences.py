@@ -314,3 +314,12 @@ def test_a_merge_moves_the_runs_and_forget_erases_them(crm: Any, onboarding: Pat
     r = crm("forget", "jane", "--yes")
     assert r.exit_code == 0, r.stderr
     assert _runs(onboarding) == [] and _follow_ups(onboarding) == []
+
+
+def test_stop_with_a_sequence_alone_asks_for_the_contact(crm: Any, onboarding: Path) -> None:
+    r = crm("sequence", "stop", "Onboarding")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == [
+        "error: Onboarding is a sequence; name the contact too",
+        "hint: crm sequence stop Onboarding CONTACT",
+    ]

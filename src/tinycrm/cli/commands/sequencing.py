@@ -200,14 +200,25 @@ def sequence_stop(
 
     Examples: crm sequence stop Onboarding jane; crm sequence stop jane
     """
+    import shlex
+
     from tinycrm.core import refs, runs, sequences
+    from tinycrm.errors import NotFoundError, UsageError
     from tinycrm.store.models import Contact, Deal
 
     now = state.now()
     name, ref = (first, second) if second is not None else (None, first)
     with state.database().transaction(now=now) as session:
         sequence = sequences.get_sequence(session, name) if name is not None else None
-        hit = refs.resolve_first(session, ref, ("contact", "deal"))
+        try:
+            hit = refs.resolve_first(session, ref, ("contact", "deal"))
+        except NotFoundError:
+            if name is None and sequences.find_sequence(session, ref) is not None:
+                raise UsageError(
+                    f"{ref} is a sequence; name the contact too",
+                    hint=f"crm sequence stop {shlex.quote(ref)} CONTACT",
+                ) from None
+            raise
         on_contact = session.get(Contact, hit.id) if hit.kind == "contact" else None
         on_deal = session.get(Deal, hit.id) if hit.kind == "deal" else None
         contact, _deal = sequences.contact_and_deal(session, on_contact, on_deal)
