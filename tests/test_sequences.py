@@ -323,3 +323,12 @@ def test_stop_with_a_sequence_alone_asks_for_the_contact(crm: Any, onboarding: P
         "error: Onboarding is a sequence; name the contact too",
         "hint: crm sequence stop Onboarding CONTACT",
     ]
+
+
+def test_closing_the_deal_stops_its_runs(crm: Any, onboarding: Path) -> None:
+    assert crm("sequence", "start", "Onboarding", "acme website").exit_code == 0
+    assert crm("move", "acme website", "lost", "--reason", "price").exit_code == 0
+    assert _runs(onboarding) == [(1, 1, 2, "stopped", "deal closed")]
+    assert [row[4] for row in _follow_ups(onboarding)] == ["cancelled"] * 3
+    assert crm("undo").exit_code == 0
+    assert _runs(onboarding) == [(1, 1, 2, "active", None)]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 BY_HAND = "by hand"
 REPLY = "reply"
 DELETED = "sequence deleted"
+DEAL_CLOSED = "deal closed"
 # Where a write session keeps the runs a reply stopped, for the command to say so.
 _STOPPED = "tinycrm_runs_stopped"
 
@@ -39,7 +40,12 @@ class Stopped:
     def said(self, reason: str) -> str:
         """The line a command prints ("Stopped sequence Onboarding for Jan Smith: they
         replied")."""
-        why = {REPLY: "they replied", BY_HAND: "by hand", DELETED: "sequence deleted"}
+        why = {
+            REPLY: "they replied",
+            BY_HAND: "by hand",
+            DELETED: DELETED,
+            DEAL_CLOSED: DEAL_CLOSED,
+        }
         return f"Stopped sequence {self.sequence} for {self.contact}: {why.get(reason, reason)}"
 
 
@@ -85,6 +91,17 @@ def active_runs(
     if sequence_id is not None:
         statement = statement.where(SequenceRun.sequence_id == sequence_id)
     return list(session.exec(statement.order_by(col(SequenceRun.id))))
+
+
+def stop_on_close(session: Session, deal_id: int, now: datetime) -> list[Stopped]:
+    """Stop the active runs started on a deal that was won or lost and whose open follow-ups
+    the close cancelled: nothing is left for them to do."""
+    found = session.exec(
+        select(SequenceRun)
+        .where(SequenceRun.deal_id == deal_id, SequenceRun.status == RunStatus.ACTIVE)
+        .order_by(col(SequenceRun.id))
+    )
+    return [stop_run(session, run, DEAL_CLOSED, now) for run in list(found)]
 
 
 def stop_on_reply(

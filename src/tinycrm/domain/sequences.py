@@ -118,7 +118,7 @@ class RunView(TypedDict):
     id: int | None
     sequence: str
     status: str  # active, stopped, finished
-    stop_reason: str | None  # "by hand", "reply", "sequence deleted"
+    stop_reason: str | None  # "by hand", "reply", "deal closed", "sequence deleted"
     keep_on_reply: bool
     started: str  # the start day
     stopped_at: str | None

@@ -26,7 +26,8 @@ class FollowUpStatus(StrEnum):
 
 class RunStatus(StrEnum):
     """Where a sequence started on a contact is: its steps still coming, stopped (by hand, by
-    a reply, or with its sequence deleted), or finished (its last follow-up done)."""
+    a reply, with its deal closed or its sequence deleted), or finished (its last follow-up
+    done)."""
 
     ACTIVE = "active"
     STOPPED = "stopped"
