@@ -332,3 +332,24 @@ def test_closing_the_deal_stops_its_runs(crm: Any, onboarding: Path) -> None:
     assert [row[4] for row in _follow_ups(onboarding)] == ["cancelled"] * 3
     assert crm("undo").exit_code == 0
     assert _runs(onboarding) == [(1, 1, 2, "active", None)]
+
+
+def test_the_boards_agenda_names_the_step(crm: Any, onboarding: Path) -> None:
+    from datetime import UTC, datetime
+
+    from tinycrm.core import agenda, open_db
+    from tinycrm.tui.screens.agenda import follow_up_row
+
+    assert crm("sequence", "start", "Onboarding", "jane").exit_code == 0
+    db = open_db(onboarding)
+    try:
+        with db.snapshot() as session:
+            items = agenda.agenda(session, datetime(2026, 11, 23, 10, tzinfo=UTC))
+    finally:
+        db.dispose()
+    titles = [follow_up_row(item, UTC)["title"] for item in items]
+    assert titles == [
+        "call: intro [Onboarding 1/3]",
+        "email: case study [Onboarding 2/3]",
+        "call: check in [Onboarding 3/3]",
+    ]
