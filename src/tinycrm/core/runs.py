@@ -31,22 +31,18 @@ _STOPPED = "tinycrm_runs_stopped"
 
 @dataclass(frozen=True)
 class Stopped:
-    """A run that was stopped: its id, its sequence's name and its contact's name."""
+    """A run that was stopped: its id, its sequence's name, its contact's name and why."""
 
     run_id: int
     sequence: str
     contact: str
+    reason: str
 
-    def said(self, reason: str) -> str:
+    def said(self) -> str:
         """The line a command prints ("Stopped sequence Onboarding for Jan Smith: they
         replied")."""
-        why = {
-            REPLY: "they replied",
-            BY_HAND: "by hand",
-            DELETED: DELETED,
-            DEAL_CLOSED: DEAL_CLOSED,
-        }
-        return f"Stopped sequence {self.sequence} for {self.contact}: {why.get(reason, reason)}"
+        why = "they replied" if self.reason == REPLY else self.reason
+        return f"Stopped sequence {self.sequence} for {self.contact}: {why}"
 
 
 def open_follow_ups(session: Session, run_id: int) -> list[FollowUp]:
@@ -69,7 +65,9 @@ def stop_run(session: Session, run: SequenceRun, reason: str, now: datetime) -> 
     assert run.id is not None
     sequence = session.get(Sequence, run.sequence_id)
     contact = session.get(Contact, run.contact_id) if run.contact_id else None
-    stopped = Stopped(run.id, sequence.name if sequence else "", contact.name if contact else "")
+    stopped = Stopped(
+        run.id, sequence.name if sequence else "", contact.name if contact else "", reason
+    )
     run.status = RunStatus.STOPPED
     run.stopped_at = now
     run.stop_reason = reason
@@ -122,4 +120,4 @@ def stop_on_reply(
 def stopped_by_reply(session: Session) -> list[str]:
     """The lines saying which runs the replies logged in this session stopped."""
     found: list[Stopped] = session.info.get(_STOPPED, [])
-    return [run.said(REPLY) for run in found]
+    return [run.said() for run in found]

@@ -130,15 +130,13 @@ def sequence_delete(name: str = typer.Argument(..., help="The sequence's name.")
     """Delete a sequence: its active runs stop and their open follow-ups are cancelled (the
     done ones stay); `crm undo` brings it all back. Example: crm sequence delete Onboarding
     """
-    from tinycrm.core import runs, sequences
+    from tinycrm.core import sequences
 
     now = state.now()
     with state.database().transaction(now=now) as session:
         sequence = sequences.get_sequence(session, name)
         stopped = sequences.delete_sequence(session, sequence, now)
-    render.say_lines(
-        [f"Deleted sequence {sequence.name}", *(run.said(runs.DELETED) for run in stopped)]
-    )
+    render.say_lines([f"Deleted sequence {sequence.name}", *(run.said() for run in stopped)])
 
 
 @sequence_app.command("start")
@@ -202,7 +200,7 @@ def sequence_stop(
     """
     import shlex
 
-    from tinycrm.core import refs, runs, sequences
+    from tinycrm.core import refs, sequences
     from tinycrm.errors import NotFoundError, UsageError
     from tinycrm.store.models import Contact, Deal
 
@@ -223,4 +221,4 @@ def sequence_stop(
         on_deal = session.get(Deal, hit.id) if hit.kind == "deal" else None
         contact, _deal = sequences.contact_and_deal(session, on_contact, on_deal)
         stopped = sequences.stop(session, contact, now, sequence)
-    render.say_lines([run.said(runs.BY_HAND) for run in stopped])
+    render.say_lines([run.said() for run in stopped])
