@@ -481,3 +481,35 @@ def test_bytes_outside_a_messages_charset_are_shown_not_fatal(
     result = crm("mail", "import", str(tmp_path / "8bit.eml"), "--json")
     assert result.exit_code == 0, result.output
     assert [row[4] for row in interactions(people)] == ["caf\ufffd: cr\ufffdme br\ufffdl\ufffde"]
+
+
+def test_an_imported_reply_stops_the_contacts_sequence(
+    crm: Crm, people: Path, tmp_path: Path
+) -> None:
+    steps = ("--step", "0d call: intro", "--step", "3d email: case study")
+    assert crm("sequence", "add", "Onboarding", *steps).exit_code == 0
+    assert crm("sequence", "start", "Onboarding", "jane").exit_code == 0
+    reply = message(
+        "Jane Doe <jane@acme.com>",
+        ME,
+        "Re: intro",
+        "Yes, let's talk.",
+        mid="<reply-1@acme.com>",
+        date="Mon, 23 Nov 2026 11:00:00 +0000",
+    )
+    box = write_maildir(tmp_path / "Mail", [reply])
+    r = crm("mail", "import", str(box))
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "Logged 1 email for 1 contact",
+        "Stopped sequence Onboarding for Jane Doe: they replied",
+    ]
+    assert table_rows(people, "SELECT status, stop_reason FROM sequence_run") == [
+        ("stopped", "reply")
+    ]
+    assert table_rows(people, "SELECT status FROM follow_up ORDER BY id") == [
+        ("cancelled",),
+        ("cancelled",),
+    ]
+    r = crm("mail", "import", str(box), "--json")
+    assert json.loads(r.stdout)["stopped_sequences"] == []

@@ -95,6 +95,7 @@ def test_show_contact_json_is_the_typed_record(crm: Any, customer: Path) -> None
         "rrule": None,
         "contact": {"id": 2, "name": "Jane Doe"},
         "deal": None,
+        "sequence": None,
     }
     assert [f["id"] for f in data["follow_ups"]] == [6, 7]
     assert data["open_follow_ups"] == 2

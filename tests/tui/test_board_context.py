@@ -364,3 +364,22 @@ def test_a_snoozed_all_day_follow_up_shows_as_the_commands_show_it(
     assert table_rows(db_path, "SELECT snoozed_until FROM follow_up WHERE id=?", first) == [
         ("2026-11-24 15:00:00.000000",)
     ]
+
+
+def test_a_reply_logged_on_the_board_says_which_sequence_it_stopped(
+    board_db: Any, db_path: Path, crm: Any
+) -> None:
+    assert crm("sequence", "add", "Onboarding", "--step", "0d call: intro").exit_code == 0
+    assert crm("sequence", "start", "Onboarding", f"#{LOVELACE}").exit_code == 0
+    seen: list[str] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "i")
+        await fill_form(pilot, kind="email", direction="in", summary="yes, let's talk")
+        seen.extend(messages(app))
+
+    drive(board_db, steps)
+    assert seen[-1].endswith("; Stopped sequence Onboarding for Ada Lovelace: they replied")
+    assert table_rows(db_path, "SELECT status, stop_reason FROM sequence_run") == [
+        ("stopped", "reply")
+    ]

@@ -94,6 +94,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("snooze", "scheduling", "snooze"),
     ("cancel", "scheduling", "cancel"),
     ("keep-in-touch", "scheduling", "keep_in_touch"),
+    ("sequence", "sequencing", "sequence_app"),
     ("remind", "reminding", "remind"),
     ("cron", "reminding", "cron_app"),
     ("board", "browsing", "board"),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Text, bindparam, cast, func, select
 from sqlmodel import col
 
+from tinycrm.core import steps
 from tinycrm.core.occasions import KINDS, Occasion, occasions
 from tinycrm.core.touches import TouchDue, touches_due
 from tinycrm.domain.dates import at_local, iso, local_tz
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.domain.figures import AgendaDateLine, AgendaFollowUpLine, AgendaTouchLine
+    from tinycrm.domain.sequences import StepRef
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,15 @@ class AgendaItem:
     deal_title: str | None
     deal_stage: str | None = None
     all_day: bool = False
+    step: StepRef | None = None  # the sequence step it was scheduled for
 
 
 @cache
 def _open_follow_ups(snoozed: bool) -> Select[Any]:
-    """Open follow-ups due (`snoozed`: snoozed) before :horizon, with their contact's name and
-    their deal's title and stage. Two range reads (on the partial indexes of open follow-ups'
-    due and snooze times) instead of one OR, which would scan every open follow-up."""
+    """Open follow-ups due (`snoozed`: snoozed) before :horizon, with their contact's name,
+    their deal's title and stage, and the sequence step they come from. Two range reads (on
+    the partial indexes of open follow-ups' due and snooze times) instead of one OR, which
+    would scan every open follow-up."""
     horizon: BindParameter[Any] = bindparam("horizon")  # of the type of its column
     columns: list[Any] = [
         FollowUp.id,
@@ -81,15 +85,15 @@ def _open_follow_ups(snoozed: bool) -> Select[Any]:
         Contact.name,
         Deal.title,
         Stage.name,
+        *steps.COLUMNS,
     ]
-    query: Select[Any] = (
+    query: Select[Any] = steps.joined(
         select(*columns)
         .select_from(FollowUp)
         .outerjoin(Contact, col(Contact.id) == FollowUp.contact_id)
         .outerjoin(Deal, col(Deal.id) == FollowUp.deal_id)
         .outerjoin(Stage, col(Stage.id) == Deal.stage_id)
-        .where(col(FollowUp.status) == FollowUpStatus.OPEN, live(FollowUp), live_parents())
-    )
+    ).where(col(FollowUp.status) == FollowUpStatus.OPEN, live(FollowUp), live_parents())
     if snoozed:
         return query.where(
             col(FollowUp.snoozed_until).is_not(None), col(FollowUp.snoozed_until) < horizon
@@ -224,10 +228,11 @@ def agenda(
         if follow_up_id is not None:
             query = query.where(col(FollowUp.id) == follow_up_id)
         rows += conn.execute(query, params).all()
+    counted = steps.totals(session, {row[14] for row in rows if row[14] is not None})
     items = []
     for row in rows:
         fu = AgendaFollowUp(*row[:9])
-        contact_name, deal_title, stage_name = row[9:]
+        contact_name, deal_title, stage_name = row[9:12]
         due = due_of(fu)
         if due >= horizon:
             continue
@@ -241,6 +246,7 @@ def agenda(
                 deal_title,
                 stage_name if fu.deal_id is not None else None,
                 shown_all_day,
+                steps.step_ref(tuple(row[12:]), counted),
             )
         )
     items.sort(key=lambda i: (_ORDER[i.bucket], i.due, not i.follow_up.priority, i.follow_up.id))
@@ -318,6 +324,7 @@ def agenda_item_dict(item: AgendaItem) -> AgendaFollowUpLine:
             if fu.deal_id
             else None
         ),
+        "sequence": item.step,
     }
 
 

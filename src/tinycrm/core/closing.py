@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from tinycrm.config import DealSettings
-from tinycrm.core import deals, followups
+from tinycrm.core import deals, followups, runs
 from tinycrm.domain.text import fold
 from tinycrm.domain.values import CLOSED, DealStatus, FollowUpStatus, Lifecycle
 from tinycrm.store import query
@@ -91,8 +91,9 @@ def close(
 ) -> Closed:
     """Mark a deal won or lost, and do what that means: a win makes its contact a customer
     (a loss leaves a customer a customer), the deal's open follow-ups are cancelled or kept
-    as `settings.close_follow_ups` says, and a win schedules the check-in the settings ask
-    for (after the cancelling, so it stays open). `settings` defaults to config.toml's."""
+    as `settings.close_follow_ups` says (cancelled, the deal's sequence runs stop with them),
+    and a win schedules the check-in the settings ask for (after the cancelling, so it stays
+    open). `settings` defaults to config.toml's."""
     if settings is None:
         from tinycrm import config
 
@@ -110,6 +111,7 @@ def close(
             fu.updated_at = now
             session.add(fu)
         session.flush()
+        runs.stop_on_close(session, deal.id, now)
     if status == DealStatus.WON:
         done.check_in = followups.after_win(session, deal, now, settings)
     return done

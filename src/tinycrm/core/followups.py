@@ -15,9 +15,10 @@ from tinycrm.domain.dates import When, at_local, describe, iso, local_tz, to_loc
 from tinycrm.domain.due import due_of, whole_day
 from tinycrm.domain.rows import FollowUpView
 from tinycrm.domain.text import clean
+from tinycrm.domain.values import FollowUpStatus, RunStatus
 from tinycrm.errors import ConflictError, ValidationError
 from tinycrm.store import history, query
-from tinycrm.store.models import Contact, Deal, FollowUp, Stage
+from tinycrm.store.models import Contact, Deal, FollowUp, SequenceRun, Stage
 
 
 def check_rrule(rule: str, start: datetime, tz: tzinfo | None = None) -> str:
@@ -73,8 +74,11 @@ def add_follow_up(
     deal: Deal | None = None,
     rrule: str | None = None,
     priority: bool = False,
+    sequence_run_id: int | None = None,
+    sequence_step_id: int | None = None,
 ) -> FollowUp:
-    """Create an open follow-up about a contact and/or a deal."""
+    """Create an open follow-up about a contact and/or a deal (a sequence's step names its
+    run and its step)."""
     title = clean(title) or ""
     if not title:
         raise ValidationError("a follow-up needs a title, e.g. 'send proposal'")
@@ -91,6 +95,8 @@ def add_follow_up(
         rrule=check_rrule(rrule, due.at) if rrule else None,
         priority=priority,
         status="open",
+        sequence_run_id=sequence_run_id,
+        sequence_step_id=sequence_step_id,
         created_at=now,
         updated_at=now,
     )
@@ -182,6 +188,7 @@ def complete(
     fu.updated_at = now
     session.add(fu)
     session.flush()
+    _finish_run(session, fu, now)
     return None
 
 
@@ -237,7 +244,33 @@ def cancel(session: Session, fu: FollowUp, now: datetime) -> FollowUp:
     fu.updated_at = now
     session.add(fu)
     session.flush()
+    _finish_run(session, fu, now)
     return fu
+
+
+def _finish_run(session: Session, fu: FollowUp, now: datetime) -> None:
+    """Mark the active sequence run a follow-up belongs to finished when none of its
+    follow-ups is left open: its last step was done (or cancelled by hand)."""
+    from sqlmodel import select
+
+    if fu.sequence_run_id is None:
+        return
+    run = session.get(SequenceRun, fu.sequence_run_id)
+    if run is None or run.status != RunStatus.ACTIVE:
+        return
+    still_open = session.exec(
+        select(FollowUp.id).where(
+            FollowUp.sequence_run_id == run.id,
+            FollowUp.status == FollowUpStatus.OPEN,
+            query.live(FollowUp),
+        )
+    ).first()
+    if still_open is None:
+        run.status = RunStatus.FINISHED
+        run.stopped_at = now
+        run.updated_at = now
+        session.add(run)
+        session.flush()
 
 
 # ---- keep in touch -------------------------------------------------------------------------

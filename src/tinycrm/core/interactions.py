@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 
 from sqlmodel import Session
 
+from tinycrm.core import runs
 from tinycrm.domain.dates import ISO_CALENDAR, Calendar, local_tz, parse_when
 from tinycrm.domain.rows import InteractionView
 from tinycrm.domain.text import clean, fold
@@ -72,7 +73,10 @@ def log_interaction(
     message_id: str | None = None,
 ) -> Interaction:
     """Record an interaction on a contact (or, given a deal alone, on the deal's contact);
-    `message_id` is the Message-ID of an email logged from mail or sent by `crm mail`."""
+    `message_id` is the Message-ID of an email logged from mail or sent by `crm mail`.
+
+    An inbound one (direction `in`: they replied) stops the contact's active sequence runs
+    that are not kept on a reply (`runs.stop_on_reply`); `runs.stopped_by_reply` says which."""
     text = clean(summary)
     if not text:
         raise ValidationError("an interaction needs a summary, e.g. 'called about the proposal'")
@@ -103,6 +107,8 @@ def log_interaction(
     history.describe(session, f"log {interaction.kind} with {who}")
     session.add(interaction)
     session.flush()
+    if interaction.direction == "in" and contact_id is not None:
+        runs.stop_on_reply(session, contact_id, interaction.occurred_at, now)
     return interaction
 
 

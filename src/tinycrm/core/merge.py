@@ -27,6 +27,7 @@ from tinycrm.store.models import (
     Deal,
     FollowUp,
     Interaction,
+    SequenceRun,
 )
 
 CONTACT_FIELDS = ("title", "company_id", "source", "notes", "keep_in_touch_days", "nickname",
@@ -151,9 +152,9 @@ def _move_tags(session: Session, link: Any, column: str, old: int, new: int) -> 
 
 
 def merge_contacts(session: Session, keep: Contact, drop: Contact, now: datetime) -> Merged:
-    """Move every email, phone, url, address, date, kept vCard line, tag, interaction, deal
-    and follow-up of `drop` onto `keep`, fill `keep`'s empty fields from `drop`, then remove
-    `drop`."""
+    """Move every email, phone, url, address, date, kept vCard line, tag, interaction, deal,
+    follow-up and sequence run of `drop` onto `keep`, fill `keep`'s empty fields from `drop`,
+    then remove `drop`."""
     assert keep.id is not None and drop.id is not None
     moved = 0
     for detail in (ContactEmail, ContactPhone, ContactUrl, ContactUid, ContactAddress):
@@ -161,7 +162,7 @@ def merge_contacts(session: Session, keep: Contact, drop: Contact, now: datetime
     moved += _move_dates(session, drop.id, keep.id)
     moved += _move_properties(session, drop.id, keep.id)
     moved += _move_tags(session, ContactTag, "contact_id", drop.id, keep.id)
-    for model in (Interaction, Deal, FollowUp):
+    for model in (Interaction, Deal, FollowUp, SequenceRun):
         moved += _move_rows(session, model, "contact_id", drop.id, keep.id)
     filled = _fill(keep, drop, CONTACT_FIELDS)
     keep.updated_at = now

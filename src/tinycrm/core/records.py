@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Integer, Select, bindparam, func, or_, select
 from sqlmodel import col
 
-from tinycrm.core import views
+from tinycrm.core import steps, views
 from tinycrm.core.touches import touches_due
 from tinycrm.core.views import RECORD
 from tinycrm.domain.dates import iso, local_tz
@@ -155,14 +155,15 @@ def _deals(session: Session, kind: str, record_id: int) -> RecordDeals:
 @cache
 def _follow_ups(kind: str) -> Select[*tuple[Any, ...]]:
     """A record's open follow-ups whose contact and deal are live, the earliest due first
-    (at most :limit), each with how many there are in all."""
+    (at most :limit), each with how many there are in all and the sequence step it comes
+    from."""
     about = (
         col(FollowUp.contact_id) == RECORD
         if kind == "contact"
         else col(FollowUp.contact_id).in_(_people_of())
     )
     due = due_time()
-    return (
+    query: Select[Any] = (
         select(
             col(FollowUp.id),
             col(FollowUp.title),
@@ -176,10 +177,14 @@ def _follow_ups(kind: str) -> Select[*tuple[Any, ...]]:
             col(Deal.id),
             col(Deal.title),
             func.count().over(),
+            *steps.COLUMNS,
         )
         .select_from(FollowUp)
         .outerjoin(Contact, col(Contact.id) == FollowUp.contact_id)
         .outerjoin(Deal, col(Deal.id) == FollowUp.deal_id)
+    )
+    return (
+        steps.joined(query)
         .where(
             or_(about, col(FollowUp.deal_id).in_(_deals_of(kind))),
             col(FollowUp.status) == FollowUpStatus.OPEN,
@@ -197,8 +202,10 @@ def _follow_up_lines(
     """A record's open follow-ups (the earliest first) and how many it has."""
     lines: list[FollowUpLine] = []
     rows = execute(session, _follow_ups(kind), {"record": record_id, "limit": FOLLOW_UPS}).all()
-    for (fu_id, title, due, all_day, snoozed, priority, rrule, contact_id, contact,
-         deal_id, deal, _total) in rows:  # fmt: skip
+    counted = steps.totals(session, {row[14] for row in rows if row[14] is not None})
+    for row in rows:
+        (fu_id, title, due, all_day, snoozed, priority, rrule, contact_id, contact,
+         deal_id, deal) = row[:11]  # fmt: skip
         shown_all_day = whole_day(due, all_day, tz)
         lines.append(
             {
@@ -212,9 +219,10 @@ def _follow_up_lines(
                 "rrule": rrule,
                 "contact": {"id": contact_id, "name": contact} if contact_id is not None else None,
                 "deal": {"id": deal_id, "title": deal} if deal_id is not None else None,
+                "sequence": steps.step_ref(tuple(row[12:]), counted),
             }
         )
-    return lines, rows[0][-1] if rows else 0
+    return lines, rows[0][11] if rows else 0
 
 
 @cache

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
+from tinycrm.domain.sequences import StepRef
+
 
 class SearchResult(TypedDict):
     """One match of `crm search`: an interaction or follow-up also has its time and contact."""
@@ -47,6 +49,7 @@ class AgendaFollowUpLine(TypedDict):
     rrule: str | None
     contact: Person | None
     deal: DealRef | None
+    sequence: StepRef | None  # the sequence step it was scheduled for
 
 
 class AgendaTouchLine(TypedDict):

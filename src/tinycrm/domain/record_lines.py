@@ -58,10 +58,12 @@ def follow_up_when(follow_up: FollowUpLine, tz: tzinfo | None = None) -> str:
 
 def follow_up_text(follow_up: FollowUpLine, with_contact: bool = False) -> str:
     """What a follow-up is: "#7 ! send proposal (repeats) - Acme website (overdue)": its
-    deal, and (`with_contact`) its contact."""
+    sequence step ("[Onboarding 2/4]"), its deal, and (`with_contact`) its contact."""
     flag = "! " if follow_up["priority"] else ""
     repeat = " (repeats)" if follow_up["rrule"] else ""
     repeat += " (snoozed)" if follow_up["snoozed"] else ""
+    step = follow_up["sequence"]
+    repeat += f" [{step['label']}]" if step else ""
     about = []
     if with_contact and follow_up["contact"]:
         about.append(follow_up["contact"]["name"])

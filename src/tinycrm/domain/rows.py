@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
+from tinycrm.domain.sequences import StepRef
+
 
 class ContactRow(TypedDict):
     """One line of `list contacts`."""
@@ -426,6 +428,7 @@ class FollowUpLine(TypedDict):
     rrule: str | None
     contact: Ref | None
     deal: DealRef | None
+    sequence: StepRef | None  # the sequence step it was scheduled for
 
 
 class InteractionLine(TypedDict):
@@ -518,4 +521,5 @@ class MailImportView(TypedDict):
     in_trash: list[str]
     new_leads: list[NewLead]
     derived_message_ids: int
+    stopped_sequences: list[str]
     dry_run: bool

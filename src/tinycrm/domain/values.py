@@ -24,6 +24,16 @@ class FollowUpStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class RunStatus(StrEnum):
+    """Where a sequence started on a contact is: its steps still coming, stopped (by hand, by
+    a reply, with its deal closed or its sequence deleted), or finished (its last follow-up
+    done)."""
+
+    ACTIVE = "active"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+
+
 class InteractionKind(StrEnum):
     CALL = "call"
     EMAIL = "email"

@@ -52,6 +52,7 @@ class MailReport:
     new_leads: list[tuple[int | None, str, str]] = field(default_factory=list)
     derived_ids: int = 0
     dry_run: bool = False
+    stopped: list[str] = field(default_factory=list)  # the sequence runs a reply stopped
 
     def view(self) -> MailImportView:
         """The report as `crm mail import --json` prints it."""
@@ -69,6 +70,7 @@ class MailReport:
                 {"id": cid, "name": name, "email": email} for cid, name, email in self.new_leads
             ],
             "derived_message_ids": self.derived_ids,
+            "stopped_sequences": list(self.stopped),
             "dry_run": self.dry_run,
         }
 
@@ -206,7 +208,7 @@ def import_mail(
     """Log the messages about known contacts (and, with `new_leads`, strangers added as lead
     contacts) as email interactions, each attached to the contact's one open deal if there
     is exactly one; all in one transaction named for the whole import. A dry run only reads."""
-    from tinycrm.core import contacts, followups, interactions
+    from tinycrm.core import contacts, followups, interactions, runs
     from tinycrm.store import history
 
     own = {address.strip().lower() for address in seller}
@@ -253,4 +255,5 @@ def import_mail(
             )
             assert item.id is not None
             report.logged.append(item.id)
+        report.stopped = runs.stopped_by_reply(session)
     return report

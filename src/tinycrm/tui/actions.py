@@ -289,8 +289,9 @@ def ask_follow_up(app: CrmApp, deal_id: int | None = None, contact_id: int | Non
 
 def ask_log(app: CrmApp, deal_id: int | None = None, contact_id: int | None = None) -> None:
     """Ask what happened (kind, direction, when, summary), then log the interaction through
-    the service `crm log` uses: the same kinds, directions and reading of when."""
-    from tinycrm.core import interactions
+    the service `crm log` uses: the same kinds, directions and reading of when (and a reply
+    stops the contact's sequences alike, which the notice says)."""
+    from tinycrm.core import interactions, runs
     from tinycrm.domain import dates
 
     on_deal, with_contact = _names(app, deal_id, contact_id)
@@ -322,9 +323,10 @@ def ask_log(app: CrmApp, deal_id: int | None = None, contact_id: int | None = No
             )
             who = f" with {contact.name}" if contact is not None else ""
             on = f" on {deal_name(deal)}" if deal is not None else ""
-            return (
+            said = (
                 f"Logged {item.kind}{way}{who}{on} at {dates.describe(at, calendar=app.calendar)}"
             )
+            return "; ".join([said, *runs.stopped_by_reply(session)])
 
         return Job(change, deal_id, app.notify)
 

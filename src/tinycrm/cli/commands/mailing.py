@@ -129,6 +129,8 @@ def import_mail(
         render.print_json(report.view())
         return
     render.say(report.line())
+    if report.stopped:
+        render.say_lines(report.stopped)
     for where, why in report.skipped[:SKIPPED_SHOWN]:
         render.warn(f"skipped {where}: {why}")
     if len(report.skipped) > SKIPPED_SHOWN:

@@ -24,12 +24,13 @@ def log(
     as_json: bool = JSON,
     quiet: bool = QUIET_NEW,
 ) -> None:
-    """Log an interaction with a contact.
+    """Log an interaction with a contact. One they started (--in: a reply) stops the
+    sequences running on them, except those started with --keep-on-reply.
 
     Examples: crm log jane call "talked budget" --out; crm log "acme website" meeting "demo"
     --at 2026-11-20; crm log jane email "sent the proposal" --deal "acme website"
     """
-    from tinycrm.core import interactions, refs
+    from tinycrm.core import interactions, refs, runs
     from tinycrm.domain import dates
     from tinycrm.errors import UsageError
     from tinycrm.store.models import Contact, Deal
@@ -65,6 +66,7 @@ def log(
             direction=direction,
         )
         data = interactions.interaction_dict(session, item)
+        stopped = runs.stopped_by_reply(session)
     about = f" about deal #{data['deal']['id']}" if data["deal"] else ""
     with_whom = f" with {contact.name}" if contact else ""
     render.record(
@@ -74,6 +76,8 @@ def log(
         f"Logged {the_kind}{with_whom}{about} at {dates.show(when, calendar=cal)}"
         f" (interaction #{data['id']})",
     )
+    if stopped and not (as_json or quiet):
+        render.say_lines(stopped)
 
 
 def _when(value: str | None) -> str:

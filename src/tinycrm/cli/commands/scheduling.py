@@ -168,6 +168,7 @@ def _item_line(item: AgendaItem) -> str:
         about.append(f"{item.deal_title} [{item.deal_stage}]")
     repeat = " (repeats)" if fu.rrule else ""
     repeat += " (snoozed)" if fu.snoozed_until is not None else ""
+    repeat += f" [{item.step['label']}]" if item.step else ""
     suffix = f" - {', '.join(about)}" if about else ""
     return f"#{fu.id} {flag}{fu.title}{repeat}{suffix}"
 

@@ -58,7 +58,9 @@ def follow_up_row(item: AgendaItem, tz: tzinfo, calendar: Calendar = ISO_CALENDA
         "id": fu.id,
         "when": item.bucket,
         "due": day if item.all_day else f"{day} {due.strftime('%H:%M')}",
-        "title": fu.title + (" (snoozed)" if fu.snoozed_until else ""),
+        "title": fu.title
+        + (" (snoozed)" if fu.snoozed_until else "")
+        + (f" [{item.step['label']}]" if item.step else ""),
         "deal": item.deal_title or "",
         "contact": item.contact_name or "",
         "deal_id": fu.deal_id,
