@@ -130,6 +130,12 @@ POINT_TABLES: dict[str, dict[str, int]] = {
     "source": {"referral": 20, "inbound": 15, "event": 10, "outbound": 5},
     "tags": {"vip": 10},
 }
+# The qualification tables of [scoring]: points for each criterion of a contact's best open
+# deal answered yes (qualified) or no (unqualified). Only these four names may be given.
+QUALIFICATION: dict[str, dict[str, int]] = {
+    "qualified": {"budget": 5, "authority": 5, "need": 5, "timing": 5},
+    "unqualified": {"budget": -5, "authority": -5, "need": -5, "timing": -5},
+}
 # The counted rules of [scoring], with what their points, per and max mean.
 RULES: dict[str, tuple[Rule, str, str, str]] = {
     "interactions": (
@@ -160,6 +166,8 @@ class Rules:
     lifecycle: dict[str, int] = field(default_factory=lambda: dict(POINT_TABLES["lifecycle"]))
     source: dict[str, int] = field(default_factory=lambda: dict(POINT_TABLES["source"]))
     tags: dict[str, int] = field(default_factory=lambda: dict(POINT_TABLES["tags"]))
+    qualified: dict[str, int] = field(default_factory=lambda: dict(QUALIFICATION["qualified"]))
+    unqualified: dict[str, int] = field(default_factory=lambda: dict(QUALIFICATION["unqualified"]))
     interactions: Rule = RULES["interactions"][0]
     open_deals: Rule = RULES["open_deals"][0]  # value in major units: dollars, euros, yen
     decay: Rule = RULES["decay"][0]
@@ -229,11 +237,28 @@ def _point_key(table: str, name: str) -> Key:
     )
 
 
+def _qualification_keys() -> list[Key]:
+    """The keys of the [scoring] qualification tables: one per criterion and answer."""
+    answer = {"qualified": "yes", "unqualified": "no"}
+    return [
+        Key(
+            f"scoring.{table}.{name}",
+            int,
+            default,
+            f"points for {name} answered {answer[table]} on the best open deal",
+            checks.points,
+        )
+        for table, names in QUALIFICATION.items()
+        for name, default in names.items()
+    ]
+
+
 SCHEMA: dict[str, Key] = {
     k.name: k
     for k in (
         *_field_keys(),
         *_rule_keys(),
+        *_qualification_keys(),
         *(_point_key(table, name) for table, names in POINT_TABLES.items() for name in names),
     )
 }
@@ -361,6 +386,15 @@ def _file_keys(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
                 f"[scoring] {part} must be a table",
                 hint=f"write it as [scoring.{part}] with points, per and max",
             )
+    for table, names in QUALIFICATION.items():
+        given = tables.get(table, {})
+        unknown = sorted(set(given) - set(names)) if isinstance(given, dict) else []
+        if not isinstance(given, dict) or unknown:
+            raise ValidationError(
+                f"[scoring] {table} must be a table of points for {', '.join(names)}"
+                + (f", not {unknown[0]!r}" if unknown else ""),
+                hint=f"write it like {table} = {{ budget = {names['budget']} }}",
+            )
     for table in POINT_TABLES:
         given = tables.get(table, {})
         if not isinstance(given, dict):
@@ -418,6 +452,9 @@ def _rules(table: Any) -> Rules:
         table: {**POINT_TABLES[table], **{k.lower(): v for k, v in given.get(table, {}).items()}}
         for table in POINT_TABLES
     }
+    answers = {
+        table: {**defaults, **given.get(table, {})} for table, defaults in QUALIFICATION.items()
+    }
     counted = {}
     for part, (default, *_) in RULES.items():
         rule = given.get(part)
@@ -429,6 +466,8 @@ def _rules(table: Any) -> Rules:
         lifecycle=points["lifecycle"],
         source=points["source"],
         tags=points["tags"],
+        qualified=answers["qualified"],
+        unqualified=answers["unqualified"],
         interactions=counted["interactions"],
         open_deals=counted["open_deals"],
         decay=counted["decay"],
