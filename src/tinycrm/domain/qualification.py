@@ -80,7 +80,7 @@ def known(answers: Qualification) -> bool:
 
 def summary(answers: Qualification) -> str:
     """How qualified a deal is: "qualified 3/4 (budget, authority, need; timing not known)";
-    a no is named as one ("no budget")."""
+    a no is named as one ("no budget"); "qualified 0/4 (nothing known yet)"."""
     given = list(zip(CRITERIA, answers_of(answers), strict=True))
     yes = [c for c, answer in given if answer == YES]
     no = [c for c, answer in given if answer == NO]
@@ -90,7 +90,9 @@ def summary(answers: Qualification) -> str:
         parts.append(", ".join(yes))
     if no:
         parts.append(", ".join(f"no {c}" for c in no))
-    if unknown:
+    if len(unknown) == len(CRITERIA):
+        parts.append("nothing known yet")
+    elif unknown:
         parts.append(", ".join(unknown) + " not known")
     return f"qualified {len(yes)}/{len(CRITERIA)} ({'; '.join(parts)})"
 

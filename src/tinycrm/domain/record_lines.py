@@ -119,7 +119,7 @@ def date_line(entry: DateEntry) -> tuple[str, str]:
 
 def qualified(answers: Qualification) -> str:
     """A deal's qualification as its page shows it: "3/4 (budget, authority, need; timing
-    not known)"."""
+    not known)", "0/4 (nothing known yet)"."""
     from tinycrm.domain.qualification import summary
 
     return summary(answers).removeprefix("qualified ")
