@@ -68,6 +68,26 @@ def test_crm_edit_takes_the_answers_too(crm: Any, jane: Path) -> None:
     assert answers(jane, 2) == (None, None, None, "yes")
 
 
+def test_the_deals_form_in_the_editor_has_the_answers(crm: Any, jane: Path) -> None:
+    from tinycrm.core import forms, open_db
+
+    assert crm("qualify", "acme", "--budget", "yes").exit_code == 0
+    shown: list[str] = []
+
+    def edit(text: str) -> str:
+        shown.append(text)
+        return text.replace("need:\n", "need: n\n")
+
+    db = open_db(jane)
+    try:
+        outcome = forms.edit_in_editor(db, "deal", 2, now=NOW, edit=edit)
+    finally:
+        db.dispose()
+    assert "budget: yes\n" in shown[0] and "timing:\n" in shown[0]
+    assert outcome.status == "saved"
+    assert answers(jane, 2) == ("yes", None, "no", None)
+
+
 @pytest.mark.parametrize(
     "args",
     [
