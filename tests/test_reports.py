@@ -281,12 +281,12 @@ def test_lead_scores_by_the_default_rules(data: Any) -> None:
         )  # fmt: skip
     assert [(ln["rule"], ln["points"]) for ln in ann["lines"]] == [
         ("lifecycle", 25), ("source", 20), ("tags", 10), ("interactions", 0),
-        ("open deals", 0), ("inactivity", -15),
+        ("open deals", 0), ("qualification", 0), ("inactivity", -15),
     ]  # fmt: skip
     assert ann["score"] == 40
-    assert [ln["points"] for ln in ben["lines"]] == [15, 15, 0, 5, 2, 0]
+    assert [ln["points"] for ln in ben["lines"]] == [15, 15, 0, 5, 2, 0, 0]
     assert ben["score"] == 37
-    assert [ln["points"] for ln in cat["lines"]] == [5, 0, 0, 0, 1, -30]
+    assert [ln["points"] for ln in cat["lines"]] == [5, 0, 0, 0, 1, 0, -30]
     assert cat["score"] == -24
     assert [(r["name"], r["score"]) for r in ranked] == [
         ("Ann", 40), ("Ben", 37), ("Eve", -5), ("Fay", -5), ("Cat", -24), ("Dan", -30),
@@ -305,7 +305,7 @@ def test_scoring_rules_come_from_config_toml(data: Any, crm: Any) -> None:
     )
     result = crm("score", "Ben", "--json")
     assert result.exit_code == 0, result.stderr
-    assert [ln["points"] for ln in json.loads(result.stdout)["lines"]] == [15, 15, 0, 7, 2, 0]
+    assert [ln["points"] for ln in json.loads(result.stdout)["lines"]] == [15, 15, 0, 7, 2, 0, 0]
     result = crm("score", "Ann")
     assert result.exit_code == 0
     assert "Score of contact #1 Ann: 26" in result.stdout

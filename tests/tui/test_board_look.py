@@ -118,7 +118,8 @@ def test_every_colour_that_means_something_reads_at_4_5_to_1(board_db: Any, them
         cards = app.screen.focused
         card = cards.rich_style.bgcolor
         cursor = cards.get_component_rich_style("cards--cursor").bgcolor
-        for part in ("title", "meta", "overdue", "today", "later", "none", "stale", "won", "lost"):
+        for part in ("title", "meta", "overdue", "today", "later", "none", "stale", "won", "lost",
+                     "yes", "no", "unknown"):  # fmt: skip
             color = cards.get_component_rich_style(f"cards--{part}").color
             ratios[part] = contrast(color, card)
             ratios[f"{part} on the selected card"] = contrast(color, cursor)

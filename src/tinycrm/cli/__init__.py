@@ -82,6 +82,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("list", "listing", "app"),
     ("show", "showing", "show"),
     ("move", "moving", "move"),
+    ("qualify", "qualifying", "qualify"),
     ("edit", "editing", "edit"),
     ("tag", "editing", "tag"),
     ("log", "recording", "log"),

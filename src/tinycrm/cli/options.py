@@ -39,3 +39,20 @@ def value_bounds(min_value: str | None, max_value: str | None) -> dict[str, Any]
         "min_value": parse_money(min_value, currency) if min_value else None,
         "max_value": parse_money(max_value, currency) if max_value else None,
     }
+
+
+QUALIFIED = typer.Option(
+    None,
+    "--qualified",
+    min=0,
+    max=4,
+    help="Deals with at least N of budget, authority, need, timing answered yes.",
+)
+BANT = typer.Option(None, "--bant", help="Deals with these answered yes: budget,need.")
+
+
+def qualification(qualified: int | None, bant: str | None) -> dict[str, Any]:
+    """Read --qualified and --bant into the ListFilter fields of the same names."""
+    from tinycrm.domain.qualification import read_criteria
+
+    return {"qualified": qualified, "bant": read_criteria(bant) if bant is not None else ()}

@@ -16,6 +16,8 @@ from tinycrm.config import checks
 from tinycrm.config.checks import MASK, Value, is_secret
 from tinycrm.config.files import read, write
 from tinycrm.config.hooks import HookSettings, check_table
+from tinycrm.config.scoring import POINT_TABLES, QUALIFICATION, RULES, Rule
+from tinycrm.config.scoring import Rules as Rules
 from tinycrm.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
@@ -127,57 +129,6 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
-class Rule:
-    """`points` for each `per` units of something, at most `most` in all (`max` in the file)."""
-
-    points: int
-    per: int
-    most: int
-
-
-# The point tables of [scoring]: a lifecycle, source or tag name -> its points. A name not
-# listed earns 0; the file's entries are merged with these.
-POINT_TABLES: dict[str, dict[str, int]] = {
-    "lifecycle": {"lead": 5, "prospect": 15, "customer": 25, "former customer": 0},
-    "source": {"referral": 20, "inbound": 15, "event": 10, "outbound": 5},
-    "tags": {"vip": 10},
-}
-# The counted rules of [scoring], with what their points, per and max mean.
-RULES: dict[str, tuple[Rule, str, str, str]] = {
-    "interactions": (
-        Rule(points=5, per=30, most=25),
-        "points per interaction in the last `per` days",
-        "days in which interactions earn points",
-        "most points from interactions",
-    ),
-    "open_deals": (
-        Rule(points=1, per=1000, most=30),
-        "points per `per` of open deal value",
-        "open deal value (major units) earning `points`",
-        "most points from open deals",
-    ),
-    "decay": (
-        Rule(points=5, per=30, most=30),
-        "points taken per `per` days without an interaction",
-        "days without an interaction that cost `points`",
-        "most points taken for inactivity",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Rules:
-    """[scoring]: how a contact earns points (see docs/reports.md, "Lead score")."""
-
-    lifecycle: dict[str, int] = field(default_factory=lambda: dict(POINT_TABLES["lifecycle"]))
-    source: dict[str, int] = field(default_factory=lambda: dict(POINT_TABLES["source"]))
-    tags: dict[str, int] = field(default_factory=lambda: dict(POINT_TABLES["tags"]))
-    interactions: Rule = RULES["interactions"][0]
-    open_deals: Rule = RULES["open_deals"][0]  # value in major units: dollars, euros, yen
-    decay: Rule = RULES["decay"][0]
-
-
-@dataclass(frozen=True)
 class Key:
     """A known setting: its type, default, meaning, and the check a new value must pass."""
 
@@ -243,11 +194,28 @@ def _point_key(table: str, name: str) -> Key:
     )
 
 
+def _qualification_keys() -> list[Key]:
+    """The keys of the [scoring] qualification tables: one per criterion and answer."""
+    answer = {"qualified": "yes", "unqualified": "no"}
+    return [
+        Key(
+            f"scoring.{table}.{name}",
+            int,
+            default,
+            f"points for {name} answered {answer[table]} on the best open deal",
+            checks.points,
+        )
+        for table, names in QUALIFICATION.items()
+        for name, default in names.items()
+    ]
+
+
 SCHEMA: dict[str, Key] = {
     k.name: k
     for k in (
         *_field_keys(),
         *_rule_keys(),
+        *_qualification_keys(),
         *(_point_key(table, name) for table, names in POINT_TABLES.items() for name in names),
     )
 }
@@ -380,6 +348,15 @@ def _file_keys(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
                 f"[scoring] {part} must be a table",
                 hint=f"write it as [scoring.{part}] with points, per and max",
             )
+    for table, names in QUALIFICATION.items():
+        given = tables.get(table, {})
+        unknown = sorted(set(given) - set(names)) if isinstance(given, dict) else []
+        if not isinstance(given, dict) or unknown:
+            raise ValidationError(
+                f"[scoring] {table} must be a table of points for {', '.join(names)}"
+                + (f", not {unknown[0]!r}" if unknown else ""),
+                hint=f"write it like {table} = {{ budget = {names['budget']} }}",
+            )
     for table in POINT_TABLES:
         given = tables.get(table, {})
         if not isinstance(given, dict):
@@ -437,6 +414,9 @@ def _rules(table: Any) -> Rules:
         table: {**POINT_TABLES[table], **{k.lower(): v for k, v in given.get(table, {}).items()}}
         for table in POINT_TABLES
     }
+    answers = {
+        table: {**defaults, **given.get(table, {})} for table, defaults in QUALIFICATION.items()
+    }
     counted = {}
     for part, (default, *_) in RULES.items():
         rule = given.get(part)
@@ -448,6 +428,8 @@ def _rules(table: Any) -> Rules:
         lifecycle=points["lifecycle"],
         source=points["source"],
         tags=points["tags"],
+        qualified=answers["qualified"],
+        unqualified=answers["unqualified"],
         interactions=counted["interactions"],
         open_deals=counted["open_deals"],
         decay=counted["decay"],

@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from tinycrm.core import pipelines
 from tinycrm.domain.dates import local_tz
 from tinycrm.domain.due import whole_day
+from tinycrm.domain.qualification import CRITERIA, answers_of, known, qualification
 from tinycrm.domain.text import fold
 from tinycrm.domain.values import DealStatus, FollowUpStatus
 from tinycrm.errors import ValidationError
@@ -52,6 +53,8 @@ class Card:
     last_change: datetime | None = None
     next_all_day: bool = False
     own_probability: int | None = None  # the deal's own, over its stage's, when it has one
+    # the answers of budget, authority, need and timing; empty when none is known
+    bant: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,7 @@ def _deal_rows(
         Deal.lost_reason,
         Deal.contact_id,
         Deal.company_id,
+        *(col(getattr(Deal, criterion)) for criterion in CRITERIA),
         col(Stage.probability).label("stage_probability"),
         col(Contact.name).label("contact"),
         col(Company.name).label("company"),
@@ -305,6 +309,7 @@ def _card(row: Any, now: datetime, tz: tzinfo, stale_days: int | None) -> Card:
     next_all_day = next_due is not None and whole_day(next_due, bool(row["next_all_day"]), tz)
     prob = row["probability"] if row["probability"] is not None else row["stage_probability"]
     is_open = row["status"] == "open"
+    answers = qualification(row[criterion] for criterion in CRITERIA)
     return Card(
         id=row["id"],
         title=row["title"],
@@ -327,6 +332,7 @@ def _card(row: Any, now: datetime, tz: tzinfo, stale_days: int | None) -> Card:
         own_probability=row["probability"],
         last_change=last,
         next_all_day=next_all_day,
+        bant=answers_of(answers) if known(answers) else (),
     )
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from tinycrm.core import companies, pipelines
 from tinycrm.domain.money import check_currency, parse_money
+from tinycrm.domain.qualification import ANSWER_HINT, CRITERIA, NO, YES
 from tinycrm.domain.text import clean, fold
 from tinycrm.domain.values import CLOSED, check_probability
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
@@ -165,6 +166,7 @@ EDITABLE = (
     "notes",
     "contact_id",
     "company_id",
+    *CRITERIA,
 )
 
 
@@ -183,6 +185,8 @@ def update_deal(session: Session, deal: Deal, changes: dict[str, Any], now: date
             deal.title_key = fold(value)
         if key == "probability" and value is not None:
             check_probability(int(value))
+        if key in CRITERIA and value not in (YES, NO, None):
+            raise ValidationError(f"not an answer for {key}: {value!r}", hint=ANSWER_HINT)
         setattr(deal, key, value)
     deal.updated_at = now
     session.add(deal)

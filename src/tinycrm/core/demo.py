@@ -10,7 +10,7 @@ from tinycrm.core import contacts, deals, followups, interactions, open_db, pipe
 from tinycrm.domain.dates import When, local_tz
 from tinycrm.store import history
 from tinycrm.store.db import Database
-from tinycrm.store.models import Contact
+from tinycrm.store.models import Contact, Deal
 
 SEED = 20261123
 
@@ -82,6 +82,19 @@ def _slug(name: str) -> str:
     return name.lower().replace(" ", ".").replace("-", "").replace("&", "and")
 
 
+def _qualify(deal: Deal, index: int, steps: int) -> None:
+    """Answer the qualification of a demo deal as far as its stage has come: the need from
+    Qualifying on (and the budget of every other deal), the authority from Presenting (one
+    deal in five a no), the timing in Closing; the first stage knows nothing yet."""
+    if steps >= 1:
+        deal.need = "yes"
+        deal.budget = "yes" if index % 2 == 0 else None
+    if steps >= 2:
+        deal.authority = "no" if index % 5 == 3 else "yes"
+    if steps >= 3:
+        deal.timing = "yes"
+
+
 def fill(db: Database, now: datetime, seed: int = SEED) -> None:
     """Add the demo contacts, companies, deals, interactions and follow-ups to `db`.
 
@@ -133,6 +146,7 @@ def fill(db: Database, now: datetime, seed: int = SEED) -> None:
                 moved = moved + timedelta(days=rng.randint(1, max(1, age // (steps + 1))))
                 moved = min(moved, now - timedelta(hours=1))
                 deals.move_deal(session, deal, stages[min(step, len(stages) - 1)], moved)
+            _qualify(deal, index, steps)
             note = rng.choice(_NOTES)
             interactions.log_interaction(
                 session,

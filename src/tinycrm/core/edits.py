@@ -16,6 +16,7 @@ from tinycrm.domain import dates
 from tinycrm.domain.dates import MAX_DAYS
 from tinycrm.domain.money import check_currency, parse_money, to_decimal_text
 from tinycrm.domain.parts import read_labelled_date
+from tinycrm.domain.qualification import CRITERIA, read_answer
 from tinycrm.domain.text import clean, fold, phone_key
 from tinycrm.domain.values import read_probability
 from tinycrm.errors import NotFoundError, ValidationError
@@ -36,7 +37,17 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "anniversary",
     ),
     "company": ("name", "domain", "industry", "size", "notes"),
-    "deal": ("title", "contact", "company", "value", "currency", "close", "probability", "notes"),
+    "deal": (
+        "title",
+        "contact",
+        "company",
+        "value",
+        "currency",
+        "close",
+        "probability",
+        "notes",
+        *CRITERIA,
+    ),
 }
 CUSTOM_KEY = re.compile(r"^[A-Za-z][\w-]*$")
 _MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal}
@@ -235,6 +246,8 @@ def _deal_fields(
             )
         elif key == "probability":
             parsed["probability"] = read_probability(value)
+        elif key in CRITERIA:
+            parsed[key] = read_answer(key, value)
         elif key == "notes":
             parsed["notes"] = clean(value)
         elif key == "contact":

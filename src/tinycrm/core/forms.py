@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tinycrm.core.edits import CUSTOM_KEY, FIELDS, Changes, check_custom_key
+from tinycrm.domain.qualification import CRITERIA, answers_of
 from tinycrm.errors import (
     AmbiguousError,
     ConflictError,
@@ -112,6 +113,10 @@ def _values(session: Session, kind: str, record_id: int) -> tuple[Form, list[str
             "close": data["expected_close"] or "",
             "probability": str(record.probability) if record.probability is not None else "",
             "notes": data["notes"] or "",
+            **{
+                name: answer or ""
+                for name, answer in zip(CRITERIA, answers_of(data["qualification"]), strict=True)
+            },
         }
         form.lists = {"tags": data["tags"]}
         about.append(
@@ -122,6 +127,7 @@ def _values(session: Session, kind: str, record_id: int) -> tuple[Form, list[str
             f"probability: empty means the stage's ({data['probability']}%);"
             " close: a date such as 2026-12-31"
         )
+        about.append("budget, authority, need, timing: yes, no, or empty when not known")
     form.custom = {str(k): str(v) for k, v in (data["custom"] or {}).items()}
     return form, about
 

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import exists, func, select
 from sqlmodel import col
 
+from tinycrm.core import qualify
 from tinycrm.core.pipelines import pipeline_row, stage_row
 from tinycrm.domain.dates import stored_iso
 from tinycrm.domain.money import to_decimal_text
+from tinycrm.domain.qualification import CRITERIA, qualification
 from tinycrm.domain.text import fold
 from tinycrm.domain.values import DealStatus, check_lifecycle, check_status
 from tinycrm.errors import ValidationError
@@ -72,6 +74,8 @@ class ListFilter:
     updated_after: datetime | None = None
     updated_before: datetime | None = None
     no_interaction_days: int | None = None
+    qualified: int | None = None  # deals with at least this many criteria of BANT yes
+    bant: tuple[str, ...] = ()  # deals with each of these criteria yes
     now: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -156,7 +160,8 @@ def deal_filter(
     flt: ListFilter, deal: Any, pipeline: int | None, stage: int | None
 ) -> list[ColumnElement[bool]]:
     """Conditions on a deal row for the fields that describe a deal: its pipeline and stage
-    (their ids, looked up already), status and value. `deal` is the deal table or an alias."""
+    (their ids, looked up already), status, value and qualification. `deal` is the deal
+    table or an alias."""
     found: list[ColumnElement[bool]] = []
     if pipeline is not None:
         found.append(col(deal.pipeline_id) == pipeline)
@@ -168,7 +173,7 @@ def deal_filter(
         found.append(col(deal.value) >= flt.min_value)
     if flt.max_value is not None:
         found.append(col(deal.value) <= flt.max_value)
-    return found
+    return found + qualify.conditions(deal, flt.qualified, flt.bant)
 
 
 def _order(page: Page, sorts: dict[str, Any], default: str, id_column: Any) -> tuple[Any, ...]:
@@ -431,6 +436,7 @@ def _deal_columns() -> tuple[Any, ...]:
         STAGE.name,
         CONTACT.name,
         COMPANY.name,
+        *(DEAL[criterion] for criterion in CRITERIA),
     )
 
 
@@ -487,6 +493,7 @@ def list_deals(
             "contact": r[11],
             "company": r[12],
             "expected_close": r[5],
+            "qualification": qualification(r[13:17]),
             "stage_entered_at": stored_iso(r[7]),
             "created_at": stored_iso(r[8]),
             "updated_at": stored_iso(r[9]),

@@ -12,14 +12,16 @@ from sqlalchemy import Integer, case, cast, func, literal, select
 from sqlmodel import col
 
 from tinycrm.config import Rules
+from tinycrm.core import qualify
 from tinycrm.domain.dates import stored_time, to_stored
 from tinycrm.domain.money import exponent, format_money
+from tinycrm.domain.qualification import CRITERIA, qualification, summary
 from tinycrm.domain.text import fold
 from tinycrm.domain.values import DealStatus
 from tinycrm.errors import NotFoundError
 from tinycrm.store.dialect import days_between, greatest, least, stored_text
 from tinycrm.store.models import Contact, ContactTag, Deal, Interaction, Tag
-from tinycrm.store.query import execute, live
+from tinycrm.store.query import execute, live, table
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -90,6 +92,17 @@ def components(session: Session, rules: Rules, now: datetime) -> dict[str, Colum
         .where(col(Interaction.contact_id) == Contact.id, live(Interaction))
         .scalar_subquery()
     )
+    deal = table(Deal).alias("scored_deal").c
+    best_deal = (
+        select(func.max(qualify.points(deal, rules.qualified, rules.unqualified)))
+        .where(col(deal.contact_id) == Contact.id, col(deal.status) == DealStatus.OPEN, live(deal))
+        .scalar_subquery()
+    )
+    qualified = (
+        func.coalesce(best_deal, 0)
+        if any(rules.qualified.values()) or any(rules.unqualified.values())
+        else literal(0)
+    )
     idle_days = days_between(literal(to_stored(now)), func.coalesce(last, Contact.created_at))
     steps = cast(idle_days / literal(float(rules.decay.per)), Integer)
     i, o, d = rules.interactions, rules.open_deals, rules.decay
@@ -102,6 +115,7 @@ def components(session: Session, rules: Rules, now: datetime) -> dict[str, Colum
             cast(open_major / literal(float(o.per)), Integer) * literal(o.points),
             literal(o.most),
         ),
+        "qualification": qualified,
         "decay": -least(greatest(steps, literal(0)) * literal(d.points), literal(d.most)),
     }
 
@@ -113,6 +127,32 @@ def score_expression(session: Session, rules: Rules, now: datetime) -> ColumnEle
     for part in parts[1:]:
         total = total + part
     return total
+
+
+def _each(answer: str, table: dict[str, int]) -> str:
+    """The points of one answer: "+5 each yes", or per criterion when they differ."""
+    given = [table.get(c, 0) for c in CRITERIA]
+    if len(set(given)) == 1:
+        return f"{given[0]:+} each {answer}"
+    return f"{answer}: " + " ".join(f"{c} {p:+}" for c, p in zip(CRITERIA, given, strict=True))
+
+
+def _best_deal(session: Session, contact_id: int, rules: Rules) -> str:
+    """Say which open deal of the contact earns the qualification points and how it is
+    qualified (the first by id among equals, as the score's maximum does not say)."""
+    deal = table(Deal).c
+    earned = qualify.points(deal, rules.qualified, rules.unqualified)
+    mine = (col(deal.contact_id) == contact_id, col(deal.status) == DealStatus.OPEN, live(deal))
+    statement = select(
+        col(deal.id), col(deal.title), func.count().over(), *(deal[c] for c in CRITERIA)
+    ).where(*mine)
+    found = execute(session, statement.order_by(earned.desc(), col(deal.id)).limit(1)).first()
+    rule = f"({_each('yes', rules.qualified)}, {_each('no', rules.unqualified)})"
+    if found is None:
+        return f"no open deal {rule}"
+    deal_id, title, count, *answers = found
+    best = f"the best of {count} open deals, " if count > 1 else ""
+    return f"#{deal_id} {title}, {best}{summary(qualification(answers))} {rule}"
 
 
 @dataclass(frozen=True)
@@ -170,6 +210,7 @@ def explain(session: Session, contact_id: int, rules: Rules, now: datetime) -> S
         ).scalars()
         if rules.tags.get(tag)
     ]
+    qualified = _best_deal(session, contact_id, rules)
     last = stored_time(last_at)
     since = last or stored_time(created_at)
     assert since is not None
@@ -190,6 +231,7 @@ def explain(session: Session, contact_id: int, rules: Rules, now: datetime) -> S
             f"{worth} ({o.points} per {o.per:,} of value, at most {o.most})",
             points["open_deals"],
         ),
+        Line("qualification", qualified, points["qualification"]),
         Line(
             "inactivity",
             f"{math.floor(idle)} days since "

@@ -13,6 +13,7 @@ from sqlmodel import col
 from tinycrm.core.listing import CONTACT, DEAL, ListFilter, deal_filter, person_filter
 from tinycrm.core.pipelines import pipeline_row, stage_row
 from tinycrm.domain.dates import stored_iso
+from tinycrm.domain.qualification import check_at_least, check_criteria
 from tinycrm.domain.text import clean, fold, tag_name
 from tinycrm.domain.values import check_lifecycle, check_status
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 # Fields that describe a person; the rest describe a deal.
 CONTACT_FIELDS = ("tags", "lifecycle", "source", "company", "text")
-DEAL_FIELDS = ("pipeline", "stage", "status", "min_value", "max_value")
+DEAL_FIELDS = ("pipeline", "stage", "status", "min_value", "max_value", "qualified", "bant")
 
 
 def check_name(name: str) -> str:
@@ -62,8 +63,9 @@ def filter_from_json(data: dict[str, Any]) -> ListFilter:
             hint="upgrade tinycrm, or save the segment again",
         )
     values = dict(data)
-    if "tags" in values:
-        values["tags"] = tuple(values["tags"])
+    for key in ("tags", "bant"):
+        if key in values:
+            values[key] = tuple(values[key])
     return ListFilter(**values)
 
 
@@ -71,6 +73,10 @@ def check_filter(session: Session, flt: ListFilter) -> ListFilter:
     """Return the filter with its values in stored form; raise ValidationError or
     NotFoundError for a value that names nothing (a lifecycle, status, pipeline or stage)."""
     changes: dict[str, Any] = {"tags": tuple(tag_name(t) for t in flt.tags)}
+    if flt.bant:
+        changes["bant"] = check_criteria(flt.bant)
+    if flt.qualified is not None:
+        changes["qualified"] = check_at_least(flt.qualified)
     if flt.lifecycle:
         changes["lifecycle"] = check_lifecycle(flt.lifecycle)
     if flt.source:
@@ -193,8 +199,9 @@ class Scope:
 
     A contact is kept when it matches the person fields (tags on the contact, lifecycle,
     source, company, name) and, if the filter has deal fields (pipeline, stage, status,
-    value), has at least one live deal matching them. A deal is kept when it matches the deal
-    fields and, if the filter has person fields, its live contact matches them.
+    value, qualification), has at least one live deal matching them. A deal is kept when it
+    matches the deal fields and, if the filter has person fields, its live contact matches
+    them.
     """
 
     filters: ListFilter  # checked: values in stored form

@@ -18,6 +18,7 @@ from tinycrm.core.tags import tags_of
 from tinycrm.domain.dates import iso as iso
 from tinycrm.domain.dates import stored_iso
 from tinycrm.domain.money import to_decimal_text
+from tinycrm.domain.qualification import CRITERIA, qualification
 from tinycrm.errors import NotFoundError
 from tinycrm.store.dialect import stored_text
 from tinycrm.store.models import (
@@ -316,6 +317,7 @@ def _deal_statement() -> Select[*tuple[Any, ...]]:
             col(Deal.custom),
             stored_text(Deal.created_at),
             stored_text(Deal.updated_at),
+            *(col(getattr(Deal, criterion)) for criterion in CRITERIA),
         )
         .select_from(Deal)
         .outerjoin(Contact, col(Contact.id) == Deal.contact_id)
@@ -345,7 +347,7 @@ def deal_dict(session: Session, deal: Deal | int, with_history: bool = True) -> 
     statement = _deal_statement()
     (uuid, title, contact_id, contact, company_id, company, pipeline, stage, status, value,
      currency, probability, expected_close, lost_reason, closed, entered, notes, custom,
-     created, updated) = _one(session, "deal", statement, deal_id)  # fmt: skip
+     created, updated, *answers) = _one(session, "deal", statement, deal_id)  # fmt: skip
     out: DealView = {
         "kind": "deal",
         "id": deal_id,
@@ -362,6 +364,7 @@ def deal_dict(session: Session, deal: Deal | int, with_history: bool = True) -> 
         "probability": probability,
         "expected_close": expected_close,
         "lost_reason": lost_reason,
+        "qualification": qualification(answers),
         "closed_at": stored_iso(closed),
         "stage_entered_at": stored_iso(entered),
         "tags": tags_of(session, "deal", deal_id),

@@ -1,6 +1,6 @@
-"""How the parts of a contact's or a company's record read for people, written once for
-`crm show` and the board's details screens: a line per deal, follow-up and interaction, the
-deals' counts, the keep-in-touch state, the addresses and the dates."""
+"""How the parts of a record read for people, written once for `crm show` and the board's
+details screens: a line per deal, follow-up and interaction, the deals' counts, the
+keep-in-touch state, the addresses and the dates, a deal's qualification."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         FollowUpLine,
         InteractionLine,
         KeepInTouch,
+        Qualification,
     )
 
 
@@ -116,3 +117,11 @@ def address_lines(addresses: list[AddressEntry]) -> list[str]:
 def date_line(entry: DateEntry) -> tuple[str, str]:
     """A date as a field: its label (or kind: birthday, anniversary) and the date as kept."""
     return entry["label"] or entry["kind"], entry["date"]
+
+
+def qualified(answers: Qualification) -> str:
+    """A deal's qualification as its page shows it: "3/4 (budget, authority, need; timing
+    not known)", "0/4 (nothing known yet)"."""
+    from tinycrm.domain.qualification import summary
+
+    return summary(answers).removeprefix("qualified ")

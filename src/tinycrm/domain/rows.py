@@ -42,6 +42,15 @@ class CompanyRow(TypedDict):
     updated_at: str | None
 
 
+class Qualification(TypedDict):
+    """A deal's qualification (BANT): each criterion 'yes', 'no' or None (not known)."""
+
+    budget: str | None
+    authority: str | None
+    need: str | None
+    timing: str | None
+
+
 class DealRow(TypedDict):
     """One line of `list deals`."""
 
@@ -56,6 +65,7 @@ class DealRow(TypedDict):
     contact: str | None
     company: str | None
     expected_close: str | None
+    qualification: Qualification
     stage_entered_at: str | None
     created_at: str | None
     updated_at: str | None
@@ -200,6 +210,7 @@ class DealView(TypedDict):
     probability: int | None
     expected_close: str | None
     lost_reason: str | None
+    qualification: Qualification
     closed_at: str | None
     stage_entered_at: str | None
     tags: list[str]

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON, QUIET_IDS, value_bounds
+from tinycrm.cli.options import BANT, JSON, QUALIFIED, QUIET_IDS, qualification, value_bounds
 
 app = typer.Typer(help="List contacts, companies, deals or currencies.", no_args_is_help=True)
 
@@ -176,6 +176,8 @@ def list_deals(
     updated_after: str | None = UPDATED_AFTER,
     updated_before: str | None = UPDATED_BEFORE,
     no_interaction_days: int | None = QUIET_DAYS,
+    qualified: int | None = QUALIFIED,
+    bant: str | None = BANT,
     segment: str | None = SEGMENT,
     sort: str | None = SORT,
     desc: bool = DESC,
@@ -186,7 +188,8 @@ def list_deals(
     """List deals.
 
     Examples: crm list deals --status open --stage present --min-value 1k;
-    crm list deals --status open --no-interaction-days 14
+    crm list deals --status open --no-interaction-days 14; crm list deals --qualified 3;
+    crm list deals --bant budget,authority
     """
     from tinycrm.core import listing
     from tinycrm.domain import money
@@ -199,6 +202,7 @@ def list_deals(
         company=company,
         text=title,
         **value_bounds(min_value, max_value),
+        **qualification(qualified, bant),
         no_interaction_days=no_interaction_days,
         now=state.now(),
         **_days(created_after, created_before, updated_after, updated_before),

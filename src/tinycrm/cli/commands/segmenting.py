@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON, value_bounds
+from tinycrm.cli.options import BANT, JSON, QUALIFIED, qualification, value_bounds
 
 segment_app = typer.Typer(help="Saved filters: save, list, show, delete.", no_args_is_help=True)
 
@@ -50,12 +50,15 @@ def segment_save(
     status: str | None = typer.Option(None, "--status", help="Deals open, won or lost."),
     min_value: str | None = typer.Option(None, "--min-value", help="Deals worth at least."),
     max_value: str | None = typer.Option(None, "--max-value", help="Deals worth at most."),
+    qualified: int | None = QUALIFIED,
+    bant: str | None = BANT,
     replace: bool = typer.Option(False, "--replace", help="Overwrite a segment of that name."),
     as_json: bool = JSON,
 ) -> None:
     """Save filters under a name, for `--segment NAME` in lists and reports.
 
-    Example: crm segment save hot --tag vip --lifecycle prospect
+    Examples: crm segment save hot --tag vip --lifecycle prospect;
+    crm segment save ready --status open --qualified 3
     """
     from tinycrm.core import listing, segments
 
@@ -69,6 +72,7 @@ def segment_save(
         stage=stage,
         status=status,
         **value_bounds(min_value, max_value),
+        **qualification(qualified, bant),
     )
     with state.database().transaction(now=state.now()) as s:
         saved = segments.save_segment(s, name, flt, state.now(), replace)

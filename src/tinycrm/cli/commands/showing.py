@@ -158,6 +158,7 @@ def _print(data: Mapping[str, Any]) -> None:
                 ("contact", data["contact"]["name"] if data["contact"] else None),
                 ("company", data["company"]["name"] if data["company"] else None),
                 ("close", data["expected_close"]),
+                ("qualified", record_lines.qualified(data["qualification"])),
                 ("closed", _when(data["closed_at"])),
                 ("in stage since", _when(data["stage_entered_at"])),
                 ("tags", data["tags"]),

@@ -23,6 +23,7 @@ from tinycrm.tui.widgets.footer import KeyFooter
 def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
     from tinycrm.domain import labels
     from tinycrm.domain.money import format_money
+    from tinycrm.domain.record_lines import qualified
 
     def name(ref: dict[str, Any] | None) -> str:
         return f"#{ref['id']} {ref['name']}" if ref else ""
@@ -37,6 +38,7 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
             ("contact", name(data["contact"])),
             ("company", name(data["company"])),
             ("close", data["expected_close"] or ""),
+            ("qualified", qualified(data["qualification"])),
             ("in stage since", (data["stage_entered_at"] or "")[:10]),
             ("tags", ", ".join(data["tags"])),
             ("notes", data["notes"] or ""),

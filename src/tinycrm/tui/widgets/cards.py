@@ -18,6 +18,7 @@ from textual.widget import Widget
 from tinycrm.core.board import Card
 from tinycrm.domain.labels import compact_money
 from tinycrm.domain.money import short_money
+from tinycrm.domain.qualification import letters
 from tinycrm.tui.messages import DealChosen
 from tinycrm.tui.widgets.cells import clip, fit
 
@@ -57,6 +58,9 @@ class CardList(ScrollView, can_focus=True):
         "cards--stale",
         "cards--won",
         "cards--lost",
+        "cards--yes",
+        "cards--no",
+        "cards--unknown",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -173,4 +177,19 @@ class CardList(ScrollView, can_focus=True):
         right = clip(right, room) + " " if room > 0 else ""
         value = clip(value, width)
         gap = max(0, width - cell_len(value) - cell_len(right))
+        bant = self._bant(card)
+        if bant and gap > len(bant) + 1:  # a space on either side of the four letters
+            gap -= len(bant) + 1
+            return [(value, pad), (" " * gap, pad), *bant, (" ", pad), (right, right_style)]
         return [(value, pad), (" " * gap, pad), (right, right_style)]
+
+    def _bant(self, card: Card) -> list[tuple[str, Style]]:
+        """The deal's qualification as its four initials, B A N T: each bright when answered
+        yes, struck through in red when no, dim when not known; nothing when none is known."""
+        if not card.bant:
+            return []
+        style = self.get_component_rich_style
+        return [
+            (letter, style(f"cards--{answer or 'unknown'}"))
+            for letter, answer in letters(card.bant)
+        ]
