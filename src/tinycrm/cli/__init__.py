@@ -100,6 +100,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("report", "reporting", "app"),
     ("score", "segmenting", "score"),
     ("segment", "segmenting", "segment_app"),
+    ("spend", "spending", "app"),
     ("pipeline", "staging", "app"),
     ("import", "exchanging", "import_app"),
     ("export", "exchanging", "export_app"),

@@ -487,3 +487,16 @@ class DuplicatePair(TypedDict):
     duplicate: Ref
     reasons: list[str]
     merge: str
+
+
+class SpendRow(TypedDict):
+    """Money spent on finding customers through one source in one month (`spend list`)."""
+
+    id: int
+    source: str
+    month: str
+    currency: str
+    amount: str
+    amount_minor: int
+    note: str | None
+    created_at: str | None
