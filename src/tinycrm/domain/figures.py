@@ -312,12 +312,26 @@ class SourceRow(TypedDict):
     won: int
     lost: int
     won_value: list[Money]
+    new_customers: int
+    spend: list[Money]
+    cac: list[Money]
+    customers: int
+    lifetime_value: list[Money]
+    clv_cac: list[Ratio]
     win_rate: NotRequired[float | None]
 
 
-class SourcesReport(TypedDict):
-    """`crm report sources --json`."""
+class Ratio(TypedDict):
+    """Lifetime value per customer over acquisition cost, both in one currency."""
 
+    currency: str
+    ratio: float
+
+
+class SourcesReport(TypedDict):
+    """`crm report sources --json`: `since` is the period's first day (None: all time)."""
+
+    since: str | None
     rows: list[SourceRow]
 
 

@@ -279,6 +279,52 @@ def source_deals(deals: str) -> TextClause:
         """)
 
 
+def source_new_customers(people: str, since: bool) -> TextClause:
+    """New customers per lead source: contacts whose first won deal closed by :now (and from
+    :start on if `since`)."""
+    start = "AND f.first_won >= :start" if since else ""
+    return text(f"""
+        WITH firsts AS (
+            SELECT d.contact_id, min(d.closed_at) AS first_won FROM deal d
+            WHERE d.status = 'won' AND {live_text("d")} AND d.contact_id IS NOT NULL
+            GROUP BY d.contact_id
+        )
+        SELECT coalesce(c.source, '') AS source, count(*) AS customers
+        FROM firsts f JOIN contact c ON c.id = f.contact_id
+        WHERE {live_text("c")} AND {people} AND f.first_won <= :now {start}
+        GROUP BY c.source
+        """)
+
+
+def source_spend(since: bool) -> TextClause:
+    """Spend per (folded) source and currency, of the months up to :month (and from
+    :first_month on if `since`)."""
+    start = "AND s.month >= :first_month" if since else ""
+    return text(f"""
+        SELECT s.source_key AS source, s.currency, sum(s.amount) AS total FROM spend s
+        WHERE {live_text("s")} AND s.month <= :month {start}
+        GROUP BY s.source_key, s.currency
+        """)
+
+
+def source_customers(people: str) -> TextClause:
+    """Customers (lifecycle now 'customer') per lead source."""
+    people = _live_people(people)
+    return text(f"""
+        SELECT coalesce(c.source, '') AS source, count(*) AS customers FROM contact c
+        WHERE c.lifecycle = 'customer' AND {people}
+        GROUP BY c.source
+        """)
+
+
+def source_lifetime_values(people: str) -> TextClause:
+    """Per lead source and currency: the won deals' total of its customers (the lifetime
+    value `lifetime_values` sums, split by source)."""
+    return text(f"""SELECT coalesce(c.source, '') AS source, d.currency,
+                   sum(coalesce(d.value, 0)) AS total {_won_of_customers(people)}
+            GROUP BY c.source, d.currency""")
+
+
 def _live_people(people: str) -> str:
     return f"{live_text('c')} AND {people}"
 

@@ -413,15 +413,29 @@ def _more(total: int, limit: int, what: str) -> None:
 
 
 @app.command("sources")
-def sources(segment: str | None = SEGMENT, as_json: bool = JSON) -> None:
-    """Contacts, deals, won value and win rate by lead source.
+def sources(
+    since: str | None = typer.Option(
+        None, "--since", help="New customers and spend from this day on (default: all time)."
+    ),
+    months: int | None = typer.Option(
+        None, "--months", min=1, max=600, help="This month and the ones before it."
+    ),
+    segment: str | None = SEGMENT,
+    as_json: bool = JSON,
+) -> None:
+    """Contacts, deals, won value and win rate by lead source; spend, cost per new customer
+    (CAC) and lifetime value per customer (CLV).
 
-    Example: crm report sources
+    Example: crm report sources --months 3
     """
     from tinycrm.core import reports
+    from tinycrm.core.reports.common import period_start
+    from tinycrm.domain.dates import local_tz
 
     flt = _segment(segment)
-    data = _run(lambda s: reports.sources_report(s, flt))
+    now = state.now()
+    start = period_start(now, _since(since), months, local_tz())
+    data = _run(lambda s: reports.sources_report(s, flt, now, start))
     if as_json:
         render.print_json(data)
         return
@@ -433,14 +447,30 @@ def sources(segment: str | None = SEGMENT, as_json: bool = JSON) -> None:
             "won": r["won"],
             "lost": r["lost"],
             "rate": labels.percent(r["win_rate"]),
-            "value": ", ".join(labels.amount(v) for v in r["won_value"]),
+            "value": _amounts(r["won_value"], ""),
+            "new": r["new_customers"],
+            "spend": _amounts(r["spend"], ""),
+            "cac": _amounts(r["cac"], "—"),
+            "clv": _amounts(r["lifetime_value"], "—"),
+            "ratio": ", ".join(
+                f"{x['ratio']:.1f}" + (f" {x['currency']}" if len(r["clv_cac"]) > 1 else "")
+                for x in r["clv_cac"]
+            )
+            or "—",
         }
         for r in data["rows"]
     ]
     columns = [("source", "Source"), ("#leads", "Contacts"), ("#deals", "Deals"),
                ("#won", "Won"), ("#lost", "Lost"), ("#rate", "Win rate"),
-               ("#value", "Won value")]  # fmt: skip
-    _table(rows, columns, "Lead sources", "no contacts")
+               ("#value", "Won value"), ("#new", "New cust."), ("#spend", "Spend"),
+               ("#cac", "CAC"), ("#clv", "CLV"), ("#ratio", "CLV:CAC")]  # fmt: skip
+    title = f"Lead sources since {render.day(data['since'])}" if data["since"] else "Lead sources"
+    _table(rows, columns, title, "no contacts")
+
+
+def _amounts(values: list[Any], empty: str) -> str:
+    """Amounts of several currencies on one line, or `empty` for none."""
+    return ", ".join(labels.amount(v) for v in values) or empty
 
 
 @app.command("customers")
