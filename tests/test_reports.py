@@ -231,7 +231,7 @@ def test_sources(data: Any) -> None:
         got = reports.sources_report(s)
     # no spend is recorded: no CAC anywhere; customers and lifetime value per source
     # ((none): Eve and Fay are customers, Dan left; referral: Ann, first won 10-01)
-    none = {"spend": [], "cac": [], "clv_cac": []}
+    none: dict[str, list[Any]] = {"spend": [], "cac": [], "clv_cac": []}
     assert got["rows"] == [
         {"source": None, "leads": 4, "deals": 2, "won": 0, "lost": 0, "won_value": [],
          "new_customers": 0, "customers": 2, "lifetime_value": [], **none,
