@@ -17,7 +17,7 @@ from tinycrm.domain.dates import MAX_DAYS
 from tinycrm.domain.money import check_currency, parse_money, to_decimal_text
 from tinycrm.domain.parts import read_labelled_date
 from tinycrm.domain.text import clean, fold, phone_key
-from tinycrm.domain.values import read_probability
+from tinycrm.domain.values import read_probability, read_recurring
 from tinycrm.errors import NotFoundError, ValidationError
 from tinycrm.store import history, query
 from tinycrm.store.models import Company, Contact, ContactEmail, ContactPhone, Deal
@@ -36,7 +36,17 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "anniversary",
     ),
     "company": ("name", "domain", "industry", "size", "notes"),
-    "deal": ("title", "contact", "company", "value", "currency", "close", "probability", "notes"),
+    "deal": (
+        "title",
+        "contact",
+        "company",
+        "value",
+        "recurring",
+        "currency",
+        "close",
+        "probability",
+        "notes",
+    ),
 }
 CUSTOM_KEY = re.compile(r"^[A-Za-z][\w-]*$")
 _MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal}
@@ -235,6 +245,8 @@ def _deal_fields(
             )
         elif key == "probability":
             parsed["probability"] = read_probability(value)
+        elif key == "recurring":
+            parsed["recurring"] = read_recurring(value)
         elif key == "notes":
             parsed["notes"] = clean(value)
         elif key == "contact":

@@ -108,6 +108,7 @@ def _values(session: Session, kind: str, record_id: int) -> tuple[Form, list[str
             "contact": data["contact"]["name"] if data["contact"] else "",
             "company": data["company"]["name"] if data["company"] else "",
             "value": data["value"] or "",
+            "recurring": data["recurring"] or "",
             "currency": data["currency"],
             "close": data["expected_close"] or "",
             "probability": str(record.probability) if record.probability is not None else "",
@@ -121,6 +122,9 @@ def _values(session: Session, kind: str, record_id: int) -> tuple[Form, list[str
         about.append(
             f"probability: empty means the stage's ({data['probability']}%);"
             " close: a date such as 2026-12-31"
+        )
+        about.append(
+            "recurring: monthly or yearly (the value is per month or year); empty: one-off"
         )
     form.custom = {str(k): str(v) for k, v in (data["custom"] or {}).items()}
     return form, about

@@ -50,6 +50,7 @@ class DealRow(TypedDict):
     value: str | None
     value_minor: int | None
     currency: str
+    recurring: str | None  # "monthly" or "yearly": the value is per period; None: one-off
     probability: int | None  # the deal's own, else its stage's
     contact: str | None
     company: str | None
@@ -195,6 +196,7 @@ class DealView(TypedDict):
     value: str | None
     value_minor: int | None
     currency: str
+    recurring: str | None  # "monthly" or "yearly": the value is per period; None: one-off
     probability: int | None
     expected_close: str | None
     lost_reason: str | None
@@ -389,6 +391,7 @@ class DealLine(TypedDict):
     value: str | None
     value_minor: int | None
     currency: str
+    recurring: str | None  # "monthly" or "yearly": the value is per period; None: one-off
     probability: int | None  # the deal's own, else its stage's
     expected_close: str | None
     closed_at: str | None

@@ -189,7 +189,7 @@ def list_deals(
     crm list deals --status open --no-interaction-days 14
     """
     from tinycrm.core import listing
-    from tinycrm.domain import money
+    from tinycrm.domain import labels
 
     flt = listing.ListFilter(
         tags=tuple(tag),
@@ -216,7 +216,7 @@ def list_deals(
         shown = [
             {
                 **row,
-                "amount": money.format_money(row["value_minor"], row["currency"]),
+                "amount": labels.deal_value(row["value_minor"], row["currency"], row["recurring"]),
                 "expected_close": render.day(row["expected_close"]),
             }
             for row in rows
