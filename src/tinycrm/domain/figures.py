@@ -349,6 +349,7 @@ class TopCustomer(TypedDict):
     name: str
     deals: int
     lifetime_value: Money
+    mrr: Money | None  # of its won recurring deals in that currency; None: none recur
 
 
 class Churn(TypedDict):
@@ -360,10 +361,22 @@ class Churn(TypedDict):
     rate: float | None
 
 
+class RecurringRevenue(TypedDict):
+    """What customers' won recurring deals bring in one currency: a month's (MRR) and a
+    year's (ARR), and the MRR per customer with such a deal."""
+
+    currency: str
+    customers: int
+    mrr: Money
+    arr: Money
+    average_mrr: Money
+
+
 class CustomersReport(TypedDict):
     """`crm report customers --json`."""
 
     customers: int
     lifetime_value: list[LifetimeValue]
+    recurring: list[RecurringRevenue]
     top: list[TopCustomer]
     churn: Churn

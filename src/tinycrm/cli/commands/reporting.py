@@ -482,7 +482,8 @@ def customers(
     segment: str | None = SEGMENT,
     as_json: bool = JSON,
 ) -> None:
-    """Customers, lifetime value (won deals) and churn since a day.
+    """Customers, lifetime value (won deals), recurring revenue (MRR, ARR) and churn since a
+    day.
 
     Example: crm report customers --since 2026-01-01
     """
@@ -499,6 +500,11 @@ def customers(
     for v in data["lifetime_value"]:
         average = labels.amount(v["average_per_customer"])
         pairs.append((f"lifetime value {v['currency']}", f"{labels.amount(v)} (average {average})"))
+    for m in data["recurring"]:
+        many = "customer" if m["customers"] == 1 else "customers"
+        pairs.append((f"MRR {m['currency']}", f"{labels.amount(m['mrr'])} (ARR "
+                      f"{labels.amount(m['arr'])}; {m['customers']} {many}, average "
+                      f"{labels.amount(m['average_mrr'])})"))  # fmt: skip
     pairs.append(
         (
             f"churn since {render.day(churn['since'])}",
@@ -515,10 +521,11 @@ def customers(
             "name": r["name"],
             "deals": r["deals"],
             "value": labels.amount(r["lifetime_value"]),
+            "mrr": labels.amount(r["mrr"]),
             "bar": bar(r["lifetime_value"]["value_minor"], top[r["lifetime_value"]["currency"]]),
         }
         for r in data["top"]
     ]
     columns = [("#id", "#"), ("name", "Customer"), ("#deals", "Won deals"),
-               ("#value", "Lifetime value"), ("bar", "")]  # fmt: skip
+               ("#value", "Lifetime value"), ("#mrr", "MRR"), ("bar", "")]  # fmt: skip
     _table(rows, columns, "Top customers", "no customer has won deals yet")

@@ -156,6 +156,10 @@ def customers_report(
 ) -> CustomersReport:
     """Customers, their lifetime value (won deals, by currency), and churn since a day.
 
+    Recurring revenue is that of customers' won recurring deals: ARR = monthly values x 12 +
+    yearly values, exactly; MRR = ARR / 12, rounded half up to the minor unit once (per
+    currency, and per customer). A customer who became a former customer no longer counts.
+
     Churn = customers at the start who became former customers in the period / customers at
     the start. A contact's lifecycle at a moment is read from the history: the 'before' of
     its first lifecycle change after that moment, else its current lifecycle.
@@ -170,6 +174,7 @@ def customers_report(
     customers = sql.run(session, sql.customer_count(people), params)[0]["n"]
     value = sql.run(session, sql.lifetime_values(people), params)
     top = sql.run(session, sql.top_customers(people), params)
+    recurring = sql.run(session, sql.recurring_revenue(people), params)
     churn = sql.run(session, sql.churn_figures(people), params)[0]
     return {
         "customers": customers,
@@ -183,12 +188,23 @@ def customers_report(
             }
             for r in value
         ],
+        "recurring": [
+            {
+                "currency": r["currency"],
+                "customers": r["customers"],
+                "mrr": money(share(r["annual"], 12), r["currency"]),
+                "arr": money(r["annual"], r["currency"]),
+                "average_mrr": money(share(r["annual"], 12 * r["customers"]), r["currency"]),
+            }
+            for r in recurring
+        ],
         "top": [
             {
                 "id": r["id"],
                 "name": r["name"],
                 "deals": r["deals"],
                 "lifetime_value": money(r["total"], r["currency"]),
+                "mrr": money(share(r["annual"], 12), r["currency"]) if r["recurring"] else None,
             }
             for r in top
         ],
