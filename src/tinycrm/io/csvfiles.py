@@ -328,8 +328,8 @@ COMPANY_COLUMNS = (
 )  # fmt: skip
 DEAL_COLUMNS = (
     "id", "uuid", "title", "pipeline", "stage", "status", "value", "currency", "recurring",
-    "probability", "expected_close", "contact", "contact_email", "company", "lost_reason", "tags", "notes",
-    "closed_at", "created_at", "updated_at",
+    "probability", "expected_close", "contact", "contact_email", "company", "lost_reason",
+    "tags", "notes", "closed_at", "created_at", "updated_at",
 )  # fmt: skip
 INTERACTION_COLUMNS = (
     "id", "uuid", "contact", "deal", "kind", "direction", "when", "summary", "created_at",
