@@ -144,7 +144,8 @@ def test_an_edit_typed_fast_changes_the_deal_the_key_was_pressed_on(
     before = table_rows(db_path, DEALS)
 
     async def steps(pilot: Any, app: Any) -> None:
-        await burst(pilot, ">", "e", "end", *typed(" v2"), "enter", "enter", "enter")
+        # title, value, value per, close: the fourth enter saves
+        await burst(pilot, ">", "e", "end", *typed(" v2"), "enter", "enter", "enter", "enter")
 
     drive(board_db, steps)
     assert table_rows(db_path, "SELECT title FROM deal WHERE id=?", LOVELACE) == [

@@ -250,6 +250,19 @@ def test_edit_changes_title_value_and_close(board_db: Any, db_path: Path) -> Non
     ) == [("Lovelace website redesign v2", 2000000, "2027-01-31")]
 
 
+def test_edit_makes_a_value_recurring_and_refuses_an_unknown_period(
+    board_db: Any, db_path: Path
+) -> None:
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "e")
+        await fill_form(pilot, recurring="fortnightly")
+        assert "not a recurrence: 'fortnightly'" in shown(app, "#form-error")
+        await fill_form(pilot, recurring="Monthly")
+
+    drive(board_db, steps)
+    assert table_rows(db_path, "SELECT recurring FROM deal WHERE id=?", LOVELACE) == [("monthly",)]
+
+
 def test_undo_on_the_board_reverts_the_move(board_db: Any, db_path: Path) -> None:
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "greater_than_sign", "u")

@@ -342,10 +342,12 @@ def ask_log(app: CrmApp, deal_id: int | None = None, contact_id: int | None = No
 
 
 def ask_edit(app: CrmApp, deal_id: int) -> None:
-    """Ask for a deal's title, value and expected close date, then save the changes."""
+    """Ask for a deal's title, value, what the value is per (a month, a year, or once) and
+    expected close date, then save the changes."""
     from tinycrm.core import deals
     from tinycrm.domain import dates
     from tinycrm.domain.money import parse_money, to_decimal_text
+    from tinycrm.domain.values import read_recurring
 
     with app.db.snapshot() as session:
         deal = _deal(session, deal_id)
@@ -353,6 +355,7 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
         currency = deal.currency
         title = deal.title
         value = to_decimal_text(deal.value, currency) or ""
+        recurring = deal.recurring or ""
         close_text = deal.expected_close.isoformat() if deal.expected_close else ""
 
     def build(values: dict[str, str]) -> Job:
@@ -362,6 +365,8 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
         raw_value = values["value"].strip()
         with about("value"):
             changes["value"] = parse_money(raw_value, currency) if raw_value else None
+        with about("recurring"):
+            changes["recurring"] = read_recurring(values["recurring"])
         raw_close = values["close"].strip()
         with about("close"):
             changes["expected_close"] = (
@@ -374,6 +379,7 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
             names = {
                 "title": "title",
                 "value": "value",
+                "recurring": "recurring",
                 # the day the close date was read as, as every date typed is echoed
                 "expected_close": f"expected close {app.calendar.describe_day(close)}"
                 if isinstance(close, date)
@@ -393,6 +399,7 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
         [
             Field("title", "Title", title),
             Field("value", f"Value ({currency})", value, "5k, 1200.50"),
+            Field("recurring", "Value per", recurring, "monthly, yearly; empty: once"),
             Field("close", "Expected close", close_text, "2026-12-31, end of a month"),
         ],
         build,
