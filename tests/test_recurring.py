@@ -161,14 +161,21 @@ def test_the_pipeline_and_the_forecast_count_a_first_year(crm: Any) -> None:
 
 
 def test_the_board_totals_a_first_year(crm: Any, db: Any) -> None:
-    from tinycrm.core import board
+    from tinycrm.core import board, views
+    from tinycrm.tui.screens.details import _fields
+    from tinycrm.tui.widgets.cards import money as money_of
 
     ok(crm, "add", "deal", "Monthly", "--value", "100", "--recurring", "monthly")
     ok(crm, "add", "deal", "Once", "--value", "50")
     with db.snapshot() as s:
-        (total,) = board.load_board(s, NOW).columns[0].totals
+        column = board.load_board(s, NOW).columns[0]
+        page = dict(_fields(dict(views.deal_dict(s, column.cards[0].id))))
+    (total,) = column.totals
     # 100 x 12 + 50 = 1,250 dollars = 125000 cents; x 10 % = 12500 cents
     assert (total.count, total.value, total.weighted) == (2, 125000, 12500)
+    # the card and the deal's page show the period beside the value
+    assert sorted(money_of(card) for card in column.cards) == ["$100/mo", "$50"]
+    assert page["value"] == "$100.00/mo"
 
 
 def test_csv_carries_recurring(crm: Any, tmp_path: Path) -> None:
