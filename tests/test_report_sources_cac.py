@@ -189,3 +189,12 @@ def test_shares_round_half_away_from_zero_exactly() -> None:
     assert share(4, 3) == 1  # 1.33 -> 1
     assert share(350000, 3) == 116667  # 116,666.67 -> 116,667
     assert share(10**17 + 1, 2) == 5 * 10**16 + 1  # exact beyond a float's 53 bits
+
+
+def test_a_segment_keeps_its_sources_and_their_spend(data: Database, crm: Any) -> None:
+    assert crm("segment", "save", "ads", "--source", "ads").exit_code == 0
+    got = json.loads(crm("report", "sources", "--segment", "ads", "--json").stdout)
+    # only the ads contacts: the events spend (€1,500) has no contact of the segment
+    assert [(r["source"], r["new_customers"], r["spend"]) for r in got["rows"]] == [
+        ("ads", 2, [eur("200.00"), usd("1800.00")])  # Ann and Bea; 600 + 300 + 900
+    ]

@@ -114,7 +114,9 @@ def sources_report(
     for r in sql.run(session, sql.source_new_customers(people, since is not None), params):
         entry(r["source"])["new_customers"] = r["customers"]
     for r in sql.run(session, sql.source_spend(since is not None), params):
-        entry(r["source"])["spend"].append(money(r["total"], r["currency"]))
+        # a segment keeps the sources of its contacts: spend on others is not theirs
+        if segment is None or r["source"] in by_source:
+            entry(r["source"])["spend"].append(money(r["total"], r["currency"]))
     for r in sql.run(session, sql.source_customers(people), params):
         entry(r["source"])["customers"] = r["customers"]
     for r in sql.run(session, sql.source_lifetime_values(people), params):
