@@ -127,7 +127,7 @@ def test_a_move_then_a_log_typed_fast_lands_on_the_moved_deal(board_db: Any, db_
 def test_a_new_deal_typed_fast_puts_each_value_in_its_field(board_db: Any, db_path: Path) -> None:
     async def steps(pilot: Any, app: Any) -> None:
         keys = ["n", *typed("Acme"), "enter", *typed("ada"), "enter", *typed("5k"), "enter"]
-        await burst(pilot, *keys, "enter")
+        await burst(pilot, *keys, "enter", "enter")  # past the currency and the value per
 
     drive(board_db, steps)
     rows = table_rows(

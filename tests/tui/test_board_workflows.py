@@ -212,6 +212,22 @@ def test_a_new_deal_with_a_bad_amount_stays_in_the_form(board_db: Any, db_path: 
     assert table_rows(db_path, "SELECT count(*) FROM deal WHERE title='Odd deal'") == [(0,)]
 
 
+def test_a_new_deal_may_recur(board_db: Any, db_path: Path) -> None:
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "n")
+        await fill_form(pilot, title="Hosting", value="500", recurring="daily")
+        seen.append(shown(app, "#form-error"))
+        await fill_form(pilot, recurring="monthly")
+
+    drive(board_db, steps)
+    assert "not a recurrence: 'daily'" in seen[0]
+    assert table_rows(db_path, "SELECT value, recurring FROM deal WHERE title='Hosting'") == [
+        (50000, "monthly")
+    ]
+
+
 def test_log_an_interaction_on_the_deal(board_db: Any, db_path: Path) -> None:
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "i")

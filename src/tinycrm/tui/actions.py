@@ -412,11 +412,12 @@ def ask_new_deal(
     stage: str | None,
     added: Callable[[int], None] | None = None,
 ) -> None:
-    """Ask for a new deal's title, contact and value, then add it to a stage; `added(id)`
-    runs once it is saved."""
+    """Ask for a new deal's title, contact, value and what the value is per, then add it to a
+    stage; `added(id)` runs once it is saved."""
     from tinycrm import config
     from tinycrm.core import deals, refs
     from tinycrm.domain.money import check_currency, parse_money
+    from tinycrm.domain.values import read_recurring
 
     def build(values: dict[str, str]) -> Job:
         if not values["title"].strip():
@@ -427,6 +428,8 @@ def ask_new_deal(
             )
         with about("value"):
             minor = parse_money(values["value"], currency) if values["value"].strip() else None
+        with about("recurring"):
+            recurring = read_recurring(values["recurring"])
 
         def change(session: Session, now: datetime) -> tuple[int, str]:
             with about("contact"):
@@ -444,6 +447,7 @@ def ask_new_deal(
                 value=minor,
                 stage=stage,
                 pipeline=pipeline,
+                recurring=recurring,
             )
             assert deal.id is not None
             who = f" for {contact.name}" if contact is not None else ""
@@ -467,6 +471,7 @@ def ask_new_deal(
             Field("contact", "Contact", placeholder="optional: id, email or name"),
             Field("value", "Value", placeholder="optional: 5k, 1200.50"),
             Field("currency", "Currency", placeholder="empty: your default"),
+            Field("recurring", "Value per", placeholder="optional: monthly, yearly"),
         ],
         build,
     )
