@@ -229,13 +229,19 @@ def test_stale_deals_and_contacts_gone_dark(data: Any) -> None:
 def test_sources(data: Any) -> None:
     with data.snapshot() as s:
         got = reports.sources_report(s)
+    # no spend is recorded: no CAC anywhere; customers and lifetime value per source
+    # ((none): Eve and Fay are customers, Dan left; referral: Ann, first won 10-01)
+    none: dict[str, list[Any]] = {"spend": [], "cac": [], "clv_cac": []}
     assert got["rows"] == [
         {"source": None, "leads": 4, "deals": 2, "won": 0, "lost": 0, "won_value": [],
+         "new_customers": 0, "customers": 2, "lifetime_value": [], **none,
          "win_rate": None},
         {"source": "inbound", "leads": 1, "deals": 2, "won": 0, "lost": 1, "won_value": [],
+         "new_customers": 0, "customers": 0, "lifetime_value": [], **none,
          "win_rate": 0.0},
         {"source": "referral", "leads": 1, "deals": 2, "won": 2, "lost": 0,
-         "won_value": [money("14000.00")], "win_rate": 1.0},
+         "won_value": [money("14000.00")], "new_customers": 1, "customers": 1,
+         "lifetime_value": [money("14000.00")], **none, "win_rate": 1.0},
     ]  # fmt: skip
 
 

@@ -127,7 +127,7 @@ def test_a_move_then_a_log_typed_fast_lands_on_the_moved_deal(board_db: Any, db_
 def test_a_new_deal_typed_fast_puts_each_value_in_its_field(board_db: Any, db_path: Path) -> None:
     async def steps(pilot: Any, app: Any) -> None:
         keys = ["n", *typed("Acme"), "enter", *typed("ada"), "enter", *typed("5k"), "enter"]
-        await burst(pilot, *keys, "enter")
+        await burst(pilot, *keys, "enter", "enter")  # past the currency and the value per
 
     drive(board_db, steps)
     rows = table_rows(
@@ -144,7 +144,8 @@ def test_an_edit_typed_fast_changes_the_deal_the_key_was_pressed_on(
     before = table_rows(db_path, DEALS)
 
     async def steps(pilot: Any, app: Any) -> None:
-        await burst(pilot, ">", "e", "end", *typed(" v2"), "enter", "enter", "enter")
+        # title, value, value per, close: the fourth enter saves
+        await burst(pilot, ">", "e", "end", *typed(" v2"), "enter", "enter", "enter", "enter")
 
     drive(board_db, steps)
     assert table_rows(db_path, "SELECT title FROM deal WHERE id=?", LOVELACE) == [

@@ -212,6 +212,22 @@ def test_a_new_deal_with_a_bad_amount_stays_in_the_form(board_db: Any, db_path: 
     assert table_rows(db_path, "SELECT count(*) FROM deal WHERE title='Odd deal'") == [(0,)]
 
 
+def test_a_new_deal_may_recur(board_db: Any, db_path: Path) -> None:
+    seen: list[Any] = []
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "n")
+        await fill_form(pilot, title="Hosting", value="500", recurring="daily")
+        seen.append(shown(app, "#form-error"))
+        await fill_form(pilot, recurring="monthly")
+
+    drive(board_db, steps)
+    assert "not a recurrence: 'daily'" in seen[0]
+    assert table_rows(db_path, "SELECT value, recurring FROM deal WHERE title='Hosting'") == [
+        (50000, "monthly")
+    ]
+
+
 def test_log_an_interaction_on_the_deal(board_db: Any, db_path: Path) -> None:
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "i")
@@ -248,6 +264,19 @@ def test_edit_changes_title_value_and_close(board_db: Any, db_path: Path) -> Non
     assert table_rows(
         db_path, "SELECT title, value, expected_close FROM deal WHERE id=?", LOVELACE
     ) == [("Lovelace website redesign v2", 2000000, "2027-01-31")]
+
+
+def test_edit_makes_a_value_recurring_and_refuses_an_unknown_period(
+    board_db: Any, db_path: Path
+) -> None:
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "e")
+        await fill_form(pilot, recurring="fortnightly")
+        assert "not a recurrence: 'fortnightly'" in shown(app, "#form-error")
+        await fill_form(pilot, recurring="Monthly")
+
+    drive(board_db, steps)
+    assert table_rows(db_path, "SELECT recurring FROM deal WHERE id=?", LOVELACE) == [("monthly",)]
 
 
 def test_undo_on_the_board_reverts_the_move(board_db: Any, db_path: Path) -> None:

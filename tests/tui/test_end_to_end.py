@@ -95,7 +95,20 @@ def test_keys_sent_in_one_burst_act_on_the_deal_they_were_pressed_on(
     stage = f"SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.id = {LOVELACE}"
     assert wait_for(lambda: table_rows(db_path, stage) == [("Closing",)]), screen()
     # a form typed in one go: each value in its own field
-    tmux("send-keys", "-t", "burst", "n", "Acme", "Enter", "ada", "Enter", "5k", "Enter", "Enter")
+    tmux(
+        "send-keys",
+        "-t",
+        "burst",
+        "n",
+        "Acme",
+        "Enter",
+        "ada",
+        "Enter",
+        "5k",
+        "Enter",
+        "Enter",
+        "Enter",
+    )
     added = "SELECT d.title, c.name, d.value FROM deal d JOIN contact c ON c.id = d.contact_id"
     added += " WHERE d.title LIKE 'Acme%'"
     assert wait_for(lambda: table_rows(db_path, added) == [("Acme", "Ada Lovelace", 500000)]), (

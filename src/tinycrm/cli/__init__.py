@@ -103,6 +103,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("report", "reviewing", "app"),
     ("score", "segmenting", "score"),
     ("segment", "segmenting", "segment_app"),
+    ("spend", "spending", "app"),
     ("pipeline", "staging", "app"),
     ("import", "exchanging", "import_app"),
     ("export", "exchanging", "export_app"),

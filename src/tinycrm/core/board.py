@@ -16,7 +16,7 @@ from tinycrm.domain.dates import local_tz
 from tinycrm.domain.due import whole_day
 from tinycrm.domain.qualification import CRITERIA, answers_of, known, qualification
 from tinycrm.domain.text import fold
-from tinycrm.domain.values import DealStatus, FollowUpStatus
+from tinycrm.domain.values import DealStatus, FollowUpStatus, first_year_factor
 from tinycrm.errors import ValidationError
 from tinycrm.store.models import Company, Contact, Deal, FollowUp, Interaction, Pipeline, Stage
 from tinycrm.store.query import contains, due_time, execute, live, live_parents
@@ -55,6 +55,7 @@ class Card:
     own_probability: int | None = None  # the deal's own, over its stage's, when it has one
     # the answers of budget, authority, need and timing; empty when none is known
     bant: tuple[str | None, ...] = ()
+    recurring: str | None = None  # "monthly" or "yearly": the value is per period
 
 
 @dataclass(frozen=True)
@@ -132,14 +133,16 @@ class Board:
 
 
 def totals_of(cards: Iterable[Card]) -> list[Total]:
-    """Sum cards by currency: count, value and value x probability."""
+    """Sum cards by currency: count, value and value x probability, a recurring deal's value
+    its first year's (as the pipeline report counts it)."""
     sums: dict[str, list[int]] = {}
     for card in cards:
         entry = sums.setdefault(card.currency, [0, 0, 0])
         entry[0] += 1
         if card.value is not None:
-            entry[1] += card.value
-            entry[2] += (card.value * card.probability + 50) // 100
+            value = card.value * first_year_factor(card.recurring)
+            entry[1] += value
+            entry[2] += (value * card.probability + 50) // 100
     return [Total(cur, n, v, w) for cur, (n, v, w) in sorted(sums.items())]
 
 
@@ -268,6 +271,7 @@ def _deal_rows(
         Deal.contact_id,
         Deal.company_id,
         *(col(getattr(Deal, criterion)) for criterion in CRITERIA),
+        Deal.recurring,
         col(Stage.probability).label("stage_probability"),
         col(Contact.name).label("contact"),
         col(Company.name).label("company"),
@@ -330,6 +334,7 @@ def _card(row: Any, now: datetime, tz: tzinfo, stale_days: int | None) -> Card:
         lost_reason=row["lost_reason"],
         entered_at=entered,
         own_probability=row["probability"],
+        recurring=row["recurring"],
         last_change=last,
         next_all_day=next_all_day,
         bant=answers_of(answers) if known(answers) else (),

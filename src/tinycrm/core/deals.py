@@ -12,7 +12,7 @@ from tinycrm.core import companies, pipelines
 from tinycrm.domain.money import check_currency, parse_money
 from tinycrm.domain.qualification import ANSWER_HINT, CRITERIA, NO, YES
 from tinycrm.domain.text import clean, fold
-from tinycrm.domain.values import CLOSED, check_probability
+from tinycrm.domain.values import CLOSED, check_probability, read_recurring
 from tinycrm.errors import ConflictError, NotFoundError, ValidationError
 from tinycrm.store import history, query
 from tinycrm.store.models import Contact, Deal, Stage, StageChange
@@ -31,14 +31,17 @@ def add_deal(
     pipeline: str | None = None,
     expected_close: date | None = None,
     notes: str | None = None,
+    recurring: str | None = None,
 ) -> Deal:
-    """Create an open deal in a stage (the pipeline's first unless named)."""
+    """Create an open deal in a stage (the pipeline's first unless named); `recurring`
+    ('monthly', 'yearly', or 'none' / None for a one-off value) says what its value is per."""
     title = clean(title) or ""
     if not title:
         raise ValidationError("a deal needs a title")
     history.describe(session, f"add deal {title}")
     currency = check_currency(currency)
     minor = parse_money(value, currency) if isinstance(value, str) else value
+    period = read_recurring(recurring) if recurring is not None else None
     the_pipeline = pipelines.get_pipeline(session, pipeline)
     assert the_pipeline.id is not None
     if stage:
@@ -69,6 +72,7 @@ def add_deal(
         status="open",
         stage_entered_at=now,
         notes=clean(notes),
+        recurring=period,
         created_at=now,
         updated_at=now,
     )
@@ -167,6 +171,7 @@ EDITABLE = (
     "contact_id",
     "company_id",
     *CRITERIA,
+    "recurring",
 )
 
 
@@ -187,6 +192,8 @@ def update_deal(session: Session, deal: Deal, changes: dict[str, Any], now: date
             check_probability(int(value))
         if key in CRITERIA and value not in (YES, NO, None):
             raise ValidationError(f"not an answer for {key}: {value!r}", hint=ANSWER_HINT)
+        if key == "recurring":
+            value = read_recurring(value or "")
         setattr(deal, key, value)
     deal.updated_at = now
     session.add(deal)

@@ -18,7 +18,7 @@ from tinycrm.domain.money import check_currency, parse_money, to_decimal_text
 from tinycrm.domain.parts import read_labelled_date
 from tinycrm.domain.qualification import CRITERIA, read_answer
 from tinycrm.domain.text import clean, fold, phone_key
-from tinycrm.domain.values import read_probability
+from tinycrm.domain.values import read_probability, read_recurring
 from tinycrm.errors import NotFoundError, ValidationError
 from tinycrm.store import history, query
 from tinycrm.store.models import Company, Contact, ContactEmail, ContactPhone, Deal
@@ -42,6 +42,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "contact",
         "company",
         "value",
+        "recurring",
         "currency",
         "close",
         "probability",
@@ -248,6 +249,8 @@ def _deal_fields(
             parsed["probability"] = read_probability(value)
         elif key in CRITERIA:
             parsed[key] = read_answer(key, value)
+        elif key == "recurring":
+            parsed["recurring"] = read_recurring(value)
         elif key == "notes":
             parsed["notes"] = clean(value)
         elif key == "contact":

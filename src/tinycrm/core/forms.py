@@ -109,6 +109,7 @@ def _values(session: Session, kind: str, record_id: int) -> tuple[Form, list[str
             "contact": data["contact"]["name"] if data["contact"] else "",
             "company": data["company"]["name"] if data["company"] else "",
             "value": data["value"] or "",
+            "recurring": data["recurring"] or "",
             "currency": data["currency"],
             "close": data["expected_close"] or "",
             "probability": str(record.probability) if record.probability is not None else "",
@@ -128,6 +129,9 @@ def _values(session: Session, kind: str, record_id: int) -> tuple[Form, list[str
             " close: a date such as 2026-12-31"
         )
         about.append("budget, authority, need, timing: yes, no, or empty when not known")
+        about.append(
+            "recurring: monthly or yearly (the value is per month or year); empty: one-off"
+        )
     form.custom = {str(k): str(v) for k, v in (data["custom"] or {}).items()}
     return form, about
 

@@ -437,6 +437,7 @@ def _deal_columns() -> tuple[Any, ...]:
         CONTACT.name,
         COMPANY.name,
         *(DEAL[criterion] for criterion in CRITERIA),
+        DEAL.recurring,
     )
 
 
@@ -489,6 +490,7 @@ def list_deals(
             "value": to_decimal_text(r[3], r[4]),
             "value_minor": r[3],
             "currency": r[4],
+            "recurring": r[13],
             "probability": r[6],
             "contact": r[11],
             "company": r[12],

@@ -83,6 +83,7 @@ def _deal_lines(kind: str, closed: bool) -> Select[*tuple[Any, ...]]:
             col(Deal.closed_at),
             col(Contact.id),
             col(Contact.name),
+            col(Deal.recurring),
         )
         .select_from(Deal)
         .outerjoin(Stage, col(Stage.id) == Deal.stage_id)
@@ -114,7 +115,7 @@ def _deal_counts(kind: str) -> Select[*tuple[Any, ...]]:
 
 def _deal_line(row: Any) -> DealLine:
     (deal_id, title, pipeline, stage, status, value, currency, probability, close, closed,
-     contact_id, contact) = row  # fmt: skip
+     contact_id, contact, recurring) = row  # fmt: skip
     return {
         "id": deal_id,
         "title": title,
@@ -124,6 +125,7 @@ def _deal_line(row: Any) -> DealLine:
         "value": to_decimal_text(value, currency),
         "value_minor": value,
         "currency": currency,
+        "recurring": recurring,
         "probability": probability,
         "expected_close": close.isoformat() if close else None,
         "closed_at": iso(closed),

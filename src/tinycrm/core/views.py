@@ -317,6 +317,7 @@ def _deal_statement() -> Select[*tuple[Any, ...]]:
             col(Deal.custom),
             stored_text(Deal.created_at),
             stored_text(Deal.updated_at),
+            col(Deal.recurring),
             *(col(getattr(Deal, criterion)) for criterion in CRITERIA),
         )
         .select_from(Deal)
@@ -347,7 +348,7 @@ def deal_dict(session: Session, deal: Deal | int, with_history: bool = True) -> 
     statement = _deal_statement()
     (uuid, title, contact_id, contact, company_id, company, pipeline, stage, status, value,
      currency, probability, expected_close, lost_reason, closed, entered, notes, custom,
-     created, updated, *answers) = _one(session, "deal", statement, deal_id)  # fmt: skip
+     created, updated, recurring, *answers) = _one(session, "deal", statement, deal_id)  # fmt: skip
     out: DealView = {
         "kind": "deal",
         "id": deal_id,
@@ -361,6 +362,7 @@ def deal_dict(session: Session, deal: Deal | int, with_history: bool = True) -> 
         "value": to_decimal_text(value, currency),
         "value_minor": value,
         "currency": currency,
+        "recurring": recurring,
         "probability": probability,
         "expected_close": expected_close,
         "lost_reason": lost_reason,

@@ -375,12 +375,26 @@ class SourceRow(TypedDict):
     won: int
     lost: int
     won_value: list[Money]
+    new_customers: int
+    spend: list[Money]
+    cac: list[Money]
+    customers: int
+    lifetime_value: list[Money]
+    clv_cac: list[Ratio]
     win_rate: NotRequired[float | None]
 
 
-class SourcesReport(TypedDict):
-    """`crm report sources --json`."""
+class Ratio(TypedDict):
+    """Lifetime value per customer over acquisition cost, both in one currency."""
 
+    currency: str
+    ratio: float
+
+
+class SourcesReport(TypedDict):
+    """`crm report sources --json`: `since` is the period's first day (None: all time)."""
+
+    since: str | None
     rows: list[SourceRow]
 
 
@@ -398,6 +412,7 @@ class TopCustomer(TypedDict):
     name: str
     deals: int
     lifetime_value: Money
+    mrr: Money | None  # of its won recurring deals in that currency; None: none recur
 
 
 class Churn(TypedDict):
@@ -409,10 +424,22 @@ class Churn(TypedDict):
     rate: float | None
 
 
+class RecurringRevenue(TypedDict):
+    """What customers' won recurring deals bring in one currency: a month's (MRR) and a
+    year's (ARR), and the MRR per customer with such a deal."""
+
+    currency: str
+    customers: int
+    mrr: Money
+    arr: Money
+    average_mrr: Money
+
+
 class CustomersReport(TypedDict):
     """`crm report customers --json`."""
 
     customers: int
     lifetime_value: list[LifetimeValue]
+    recurring: list[RecurringRevenue]
     top: list[TopCustomer]
     churn: Churn

@@ -9,6 +9,18 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 
+def deal_value(minor: int | None, currency: str, recurring: str | None) -> str:
+    """A deal's value as money, with the period a recurring value is per: "€500.00/mo",
+    "$6,000.00/yr", "$5,000.00"; blank for none."""
+    if minor is None:
+        return ""
+    from tinycrm.domain.money import format_money
+    from tinycrm.domain.values import PER_PERIOD, Recurring
+
+    per = PER_PERIOD[Recurring(recurring)] if recurring in PER_PERIOD else ""
+    return format_money(minor, currency) + per
+
+
 def amount(value: Mapping[str, Any] | None) -> str:
     """Render a report amount ({currency, value_minor}) as money; blank for none."""
     if not value:

@@ -34,7 +34,7 @@ def deals_heading(counts: DealCounts) -> str:
 def deal_line(deal: DealLine, with_contact: bool = False) -> str:
     """One deal: "#12 Acme website  Presenting  $5,000.00  close 2026-12-31"; a closed one
     says how it ended and when ("won 2026-11-02"); `with_contact` names its contact."""
-    from tinycrm.domain.money import format_money
+    from tinycrm.domain import labels
 
     parts = [f"#{deal['id']} {deal['title']}"]
     if deal["status"] == "open":
@@ -42,7 +42,7 @@ def deal_line(deal: DealLine, with_contact: bool = False) -> str:
     else:
         closed = _moment(deal["closed_at"])
         parts.append(f"{deal['status']} {dates.show(closed)[:10]}".strip())
-    parts.append(format_money(deal["value_minor"], deal["currency"]))
+    parts.append(labels.deal_value(deal["value_minor"], deal["currency"], deal["recurring"]))
     if deal["status"] == "open" and deal["expected_close"]:
         parts.append(f"close {deal['expected_close']}")
     if with_contact and deal["contact"]:

@@ -61,6 +61,7 @@ class DealRow(TypedDict):
     value: str | None
     value_minor: int | None
     currency: str
+    recurring: str | None  # "monthly" or "yearly": the value is per period; None: one-off
     probability: int | None  # the deal's own, else its stage's
     contact: str | None
     company: str | None
@@ -207,6 +208,7 @@ class DealView(TypedDict):
     value: str | None
     value_minor: int | None
     currency: str
+    recurring: str | None  # "monthly" or "yearly": the value is per period; None: one-off
     probability: int | None
     expected_close: str | None
     lost_reason: str | None
@@ -402,6 +404,7 @@ class DealLine(TypedDict):
     value: str | None
     value_minor: int | None
     currency: str
+    recurring: str | None  # "monthly" or "yearly": the value is per period; None: one-off
     probability: int | None  # the deal's own, else its stage's
     expected_close: str | None
     closed_at: str | None
@@ -534,3 +537,16 @@ class MailImportView(TypedDict):
     derived_message_ids: int
     stopped_sequences: list[str]
     dry_run: bool
+
+
+class SpendRow(TypedDict):
+    """Money spent on finding customers through one source in one month (`spend list`)."""
+
+    id: int
+    source: str
+    month: str
+    currency: str
+    amount: str
+    amount_minor: int
+    note: str | None
+    created_at: str | None

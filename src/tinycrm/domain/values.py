@@ -54,6 +54,13 @@ class Lifecycle(StrEnum):
     FORMER_CUSTOMER = "former customer"
 
 
+class Recurring(StrEnum):
+    """How often a recurring deal's value comes in: its value is per month or per year."""
+
+    MONTHLY = "monthly"
+    YEARLY = "yearly"
+
+
 # A closed deal is won or lost; `won` and `lost` are also the names a stage may not take.
 CLOSED: tuple[DealStatus, ...] = (DealStatus.WON, DealStatus.LOST)
 DEAL_STATUSES = tuple(DealStatus)
@@ -61,6 +68,9 @@ FOLLOW_UP_STATUSES = tuple(FollowUpStatus)
 INTERACTION_KINDS = tuple(InteractionKind)
 DIRECTIONS = tuple(Direction)
 LIFECYCLES = tuple(Lifecycle)
+RECURRINGS = tuple(Recurring)
+# What a period's value is shown with, beside the amount: "€500/mo".
+PER_PERIOD = {Recurring.MONTHLY: "/mo", Recurring.YEARLY: "/yr"}
 
 
 def check_lifecycle(value: str) -> str:
@@ -99,3 +109,23 @@ def read_probability(text: str) -> int | None:
     if not raw.isdecimal() or len(raw) > 3 or not 0 <= int(raw) <= 100:
         raise ValidationError(f"not a probability: {text!r}", hint=PROBABILITY_HINT)
     return int(raw)
+
+
+RECURRING_HINT = "monthly, yearly, or none for a one-off value"
+
+
+def read_recurring(text: str) -> str | None:
+    """Read how a deal's value recurs as typed or imported: 'monthly' or 'yearly' (any case),
+    None for 'none' or nothing (a one-off value); anything else is an error."""
+    key = fold(text)
+    if key in ("", "none"):
+        return None
+    if key not in RECURRINGS:
+        raise ValidationError(f"not a recurrence: {text!r}", hint=RECURRING_HINT)
+    return key
+
+
+def first_year_factor(recurring: str | None) -> int:
+    """How many times a deal's value comes in its first year: 12 for a monthly value, once
+    for a yearly or one-off value."""
+    return 12 if recurring == Recurring.MONTHLY else 1

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tinycrm.domain.values import DEAL_STATUSES
+from tinycrm.domain.values import DEAL_STATUSES, read_recurring
 from tinycrm.errors import UsageError, ValidationError
 from tinycrm.io.csvcells import (
     Cells,
@@ -208,9 +208,9 @@ def company_from_row(cells: Cells) -> CompanyIn:
 
 
 def deal_from_row(cells: Cells, currency: str) -> DealIn:
-    """Read one CSV row as a deal (amounts and dates exactly). A status or currency that cannot
-    be read refuses the row, whatever `strict` says: where the deal goes and what its amount
-    means depend on them."""
+    """Read one CSV row as a deal (amounts and dates exactly). A status, currency or
+    recurrence that cannot be read refuses the row, whatever `strict` says: where the deal
+    goes and what its amount means depend on them."""
     from tinycrm.domain.money import check_currency, parse_money
 
     rec = DealIn(cells.line, "")
@@ -228,6 +228,11 @@ def deal_from_row(cells: Cells, currency: str) -> DealIn:
             rec.expected_close = cells.read(value, close_date)
         elif field == "probability":
             rec.probability = cells.read(value, probability)
+        elif field == "recurring":
+            try:
+                rec.recurring = read_recurring(value)
+            except ValidationError as exc:
+                cells.refuse(exc.message, value)
         elif field == "status":
             status = value.strip().lower()
             if status not in DEAL_STATUSES:
@@ -322,9 +327,9 @@ COMPANY_COLUMNS = (
     "updated_at",
 )  # fmt: skip
 DEAL_COLUMNS = (
-    "id", "uuid", "title", "pipeline", "stage", "status", "value", "currency", "probability",
-    "expected_close", "contact", "contact_email", "company", "lost_reason", "tags", "notes",
-    "closed_at", "created_at", "updated_at",
+    "id", "uuid", "title", "pipeline", "stage", "status", "value", "currency", "recurring",
+    "probability", "expected_close", "contact", "contact_email", "company", "lost_reason",
+    "tags", "notes", "closed_at", "created_at", "updated_at",
 )  # fmt: skip
 INTERACTION_COLUMNS = (
     "id", "uuid", "contact", "deal", "kind", "direction", "when", "summary", "created_at",

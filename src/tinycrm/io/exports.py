@@ -56,7 +56,7 @@ _DEAL: list[Any] = [
     Deal.id, Deal.uuid, Deal.title, Pipeline.name, Stage.name, Deal.status, Deal.value,
     Deal.currency, func.coalesce(Deal.probability, Stage.probability), Deal.expected_close,
     Contact.name, Deal.contact_id, Company.name, Deal.lost_reason, Deal.notes, Deal.closed_at,
-    Deal.created_at, Deal.updated_at,
+    Deal.created_at, Deal.updated_at, Deal.recurring,
 ]  # fmt: skip
 
 
@@ -245,6 +245,7 @@ def deal_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
                 "status": r[5],
                 "value": to_decimal_text(r[6], r[7]),
                 "currency": r[7],
+                "recurring": r[18],
                 "probability": r[8],
                 "expected_close": r[9].isoformat() if r[9] else None,
                 "contact": r[10],

@@ -21,7 +21,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "companies": ("name", "domain", "industry", "size", "notes", "tags", "uuid"),
     "deals": (
-        "title", "value", "currency", "stage", "pipeline", "status", "lost_reason",
+        "title", "value", "currency", "recurring", "stage", "pipeline", "status", "lost_reason",
         "expected_close", "probability", "contact", "contact_email", "company", "notes", "tags",
         "uuid",
     ),
@@ -96,7 +96,8 @@ _COMPANIES = {
 }  # fmt: skip
 _DEALS = {
     "title": "title", "deal": "title", "deal name": "title", "name": "title",
-    "value": "value", "amount": "value", "currency": "currency", "stage": "stage",
+    "value": "value", "amount": "value", "currency": "currency", "recurring": "recurring",
+    "stage": "stage",
     "deal stage": "stage", "pipeline": "pipeline", "status": "status",
     "lost reason": "lost_reason", "lost_reason": "lost_reason",
     "expected close": "expected_close", "expected close date": "expected_close",

@@ -75,6 +75,7 @@ class DealIn:
     lost_reason: str | None = None
     expected_close: date | None = None
     probability: int | None = None
+    recurring: str | None = None  # "monthly" or "yearly"; None: one-off (or not given)
     contact: str | None = None
     contact_email: str | None = None
     company: str | None = None

@@ -35,6 +35,9 @@ def kept(alias: str, ids: Select[Any] | None) -> str:
 
 OPEN = f"d.status = 'open' AND {live_text('d')}"
 PROBABILITY = "coalesce(d.probability, s.probability)"
+# What an open deal is worth in its first year, as the pipeline and the forecast count it: a
+# monthly value twelve times, a yearly or one-off value once.
+FIRST_YEAR = "d.value * CASE WHEN d.recurring = 'monthly' THEN 12 ELSE 1 END"
 _CLOSED = ", ".join(f"'{status}'" for status in CLOSED)
 _MEDIAN = "avg(days) FILTER (WHERE rn IN ((n + 1) / 2, (n + 2) / 2))"
 
@@ -45,14 +48,14 @@ def run(session: Session, statement: TextClause, params: dict[str, Any]) -> list
 
 
 def pipeline_figures(deals: str, one_pipeline: bool) -> TextClause:
-    """Open deals per stage and currency: count, total and value x probability (:pid names
-    the pipeline when `one_pipeline`)."""
+    """Open deals per stage and currency: count, total and value x probability, a deal's
+    value its first year's (:pid names the pipeline when `one_pipeline`)."""
     where = "WHERE p.id = :pid" if one_pipeline else ""
     return text(f"""
         SELECT p.name AS pipeline, s.id AS stage_id, s.name AS stage, s.position,
                s.probability, s.stale_days, d.currency,
-               count(d.id) AS deals, sum(d.value) AS total,
-               sum(coalesce(d.value, 0) * {PROBABILITY}) AS weighted
+               count(d.id) AS deals, sum({FIRST_YEAR}) AS total,
+               sum(coalesce({FIRST_YEAR}, 0) * {PROBABILITY}) AS weighted
         FROM stage s
         JOIN pipeline p ON p.id = s.pipeline_id
         LEFT JOIN deal d ON d.stage_id = s.id AND {OPEN} AND {deals}
@@ -63,14 +66,15 @@ def pipeline_figures(deals: str, one_pipeline: bool) -> TextClause:
 
 
 def forecast_figures(deals: str) -> TextClause:
-    """Open deals per expected close month (:today, :end) and currency."""
+    """Open deals per expected close month (:today, :end) and currency, a deal's value its
+    first year's."""
     return text(f"""
         SELECT CASE WHEN d.expected_close IS NULL THEN 'none'
                     WHEN d.expected_close < :today THEN 'overdue'
                     WHEN d.expected_close >= :end THEN 'later'
                     ELSE substr(d.expected_close, 1, 7) END AS period,
-               d.currency, count(*) AS deals, sum(d.value) AS total,
-               sum(coalesce(d.value, 0) * {PROBABILITY}) AS weighted
+               d.currency, count(*) AS deals, sum({FIRST_YEAR}) AS total,
+               sum(coalesce({FIRST_YEAR}, 0) * {PROBABILITY}) AS weighted
         FROM deal d JOIN stage s ON s.id = d.stage_id
         WHERE {OPEN} AND {deals}
         GROUP BY period, d.currency
@@ -376,6 +380,52 @@ def source_deals(deals: str) -> TextClause:
         """)
 
 
+def source_new_customers(people: str, since: bool) -> TextClause:
+    """New customers per lead source: contacts whose first won deal closed by :now (and from
+    :start on if `since`)."""
+    start = "AND f.first_won >= :start" if since else ""
+    return text(f"""
+        WITH firsts AS (
+            SELECT d.contact_id, min(d.closed_at) AS first_won FROM deal d
+            WHERE d.status = 'won' AND {live_text("d")} AND d.contact_id IS NOT NULL
+            GROUP BY d.contact_id
+        )
+        SELECT coalesce(c.source, '') AS source, count(*) AS customers
+        FROM firsts f JOIN contact c ON c.id = f.contact_id
+        WHERE {live_text("c")} AND {people} AND f.first_won <= :now {start}
+        GROUP BY c.source
+        """)
+
+
+def source_spend(since: bool) -> TextClause:
+    """Spend per (folded) source and currency, of the months up to :month (and from
+    :first_month on if `since`)."""
+    start = "AND s.month >= :first_month" if since else ""
+    return text(f"""
+        SELECT s.source_key AS source, s.currency, sum(s.amount) AS total FROM spend s
+        WHERE {live_text("s")} AND s.month <= :month {start}
+        GROUP BY s.source_key, s.currency
+        """)
+
+
+def source_customers(people: str) -> TextClause:
+    """Customers (lifecycle now 'customer') per lead source."""
+    people = _live_people(people)
+    return text(f"""
+        SELECT coalesce(c.source, '') AS source, count(*) AS customers FROM contact c
+        WHERE c.lifecycle = 'customer' AND {people}
+        GROUP BY c.source
+        """)
+
+
+def source_lifetime_values(people: str) -> TextClause:
+    """Per lead source and currency: the won deals' total of its customers (the lifetime
+    value `lifetime_values` sums, split by source)."""
+    return text(f"""SELECT coalesce(c.source, '') AS source, d.currency,
+                   sum(coalesce(d.value, 0)) AS total {_won_of_customers(people)}
+            GROUP BY c.source, d.currency""")
+
+
 def _live_people(people: str) -> str:
     return f"{live_text('c')} AND {people}"
 
@@ -402,11 +452,28 @@ def lifetime_values(people: str) -> TextClause:
             GROUP BY d.currency ORDER BY d.currency""")
 
 
+# A recurring deal's value over a year: twelve months of a monthly value, one yearly value
+# (0 for a one-off value: it does not recur).
+_ANNUAL = (
+    "coalesce(d.value, 0) * CASE d.recurring WHEN 'monthly' THEN 12 WHEN 'yearly' THEN 1 ELSE 0 END"
+)
+
+
 def top_customers(people: str) -> TextClause:
-    """The :limit customers whose won deals are worth most (per currency)."""
+    """The :limit customers whose won deals are worth most (per currency), with the annual
+    value of their recurring ones."""
     return text(f"""SELECT c.id, c.name, d.currency, sum(coalesce(d.value, 0)) AS total,
-                   count(*) AS deals {_won_of_customers(people)}
+                   count(*) AS deals, sum({_ANNUAL}) AS annual,
+                   count(d.recurring) AS recurring {_won_of_customers(people)}
             GROUP BY c.id, d.currency ORDER BY total DESC, c.id LIMIT :limit""")
+
+
+def recurring_revenue(people: str) -> TextClause:
+    """Per currency: the customers with won recurring deals and those deals' annual value."""
+    return text(f"""SELECT d.currency, count(DISTINCT d.contact_id) AS customers,
+                   sum({_ANNUAL}) AS annual {_won_of_customers(people)}
+              AND d.recurring IS NOT NULL
+            GROUP BY d.currency ORDER BY d.currency""")
 
 
 def churn_figures(people: str) -> TextClause:

@@ -344,10 +344,12 @@ def ask_log(app: CrmApp, deal_id: int | None = None, contact_id: int | None = No
 
 
 def ask_edit(app: CrmApp, deal_id: int) -> None:
-    """Ask for a deal's title, value and expected close date, then save the changes."""
+    """Ask for a deal's title, value, what the value is per (a month, a year, or once) and
+    expected close date, then save the changes."""
     from tinycrm.core import deals
     from tinycrm.domain import dates
     from tinycrm.domain.money import parse_money, to_decimal_text
+    from tinycrm.domain.values import read_recurring
 
     with app.db.snapshot() as session:
         deal = _deal(session, deal_id)
@@ -355,6 +357,7 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
         currency = deal.currency
         title = deal.title
         value = to_decimal_text(deal.value, currency) or ""
+        recurring = deal.recurring or ""
         close_text = deal.expected_close.isoformat() if deal.expected_close else ""
 
     def build(values: dict[str, str]) -> Job:
@@ -364,6 +367,8 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
         raw_value = values["value"].strip()
         with about("value"):
             changes["value"] = parse_money(raw_value, currency) if raw_value else None
+        with about("recurring"):
+            changes["recurring"] = read_recurring(values["recurring"])
         raw_close = values["close"].strip()
         with about("close"):
             changes["expected_close"] = (
@@ -376,6 +381,7 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
             names = {
                 "title": "title",
                 "value": "value",
+                "recurring": "recurring",
                 # the day the close date was read as, as every date typed is echoed
                 "expected_close": f"expected close {app.calendar.describe_day(close)}"
                 if isinstance(close, date)
@@ -395,6 +401,7 @@ def ask_edit(app: CrmApp, deal_id: int) -> None:
         [
             Field("title", "Title", title),
             Field("value", f"Value ({currency})", value, "5k, 1200.50"),
+            Field("recurring", "Value per", recurring, "monthly, yearly; empty: once"),
             Field("close", "Expected close", close_text, "2026-12-31, end of a month"),
         ],
         build,
@@ -407,11 +414,12 @@ def ask_new_deal(
     stage: str | None,
     added: Callable[[int], None] | None = None,
 ) -> None:
-    """Ask for a new deal's title, contact and value, then add it to a stage; `added(id)`
-    runs once it is saved."""
+    """Ask for a new deal's title, contact, value and what the value is per, then add it to a
+    stage; `added(id)` runs once it is saved."""
     from tinycrm import config
     from tinycrm.core import deals, refs
     from tinycrm.domain.money import check_currency, parse_money
+    from tinycrm.domain.values import read_recurring
 
     def build(values: dict[str, str]) -> Job:
         if not values["title"].strip():
@@ -422,6 +430,8 @@ def ask_new_deal(
             )
         with about("value"):
             minor = parse_money(values["value"], currency) if values["value"].strip() else None
+        with about("recurring"):
+            recurring = read_recurring(values["recurring"])
 
         def change(session: Session, now: datetime) -> tuple[int, str]:
             with about("contact"):
@@ -439,6 +449,7 @@ def ask_new_deal(
                 value=minor,
                 stage=stage,
                 pipeline=pipeline,
+                recurring=recurring,
             )
             assert deal.id is not None
             who = f" for {contact.name}" if contact is not None else ""
@@ -462,6 +473,7 @@ def ask_new_deal(
             Field("contact", "Contact", placeholder="optional: id, email or name"),
             Field("value", "Value", placeholder="optional: 5k, 1200.50"),
             Field("currency", "Currency", placeholder="empty: your default"),
+            Field("recurring", "Value per", placeholder="optional: monthly, yearly"),
         ],
         build,
     )

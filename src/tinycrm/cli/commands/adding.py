@@ -138,6 +138,9 @@ def add_deal(
     currency: str | None = typer.Option(
         None, "--currency", help="ISO 4217 code (default from config)."
     ),
+    recurring: str | None = typer.Option(
+        None, "--recurring", help="monthly or yearly: the value is per month or year."
+    ),
     stage: str | None = typer.Option(
         None, "--stage", help="Stage name or prefix (default: the first)."
     ),
@@ -150,7 +153,8 @@ def add_deal(
 ) -> None:
     """Add a deal to the pipeline.
 
-    Example: crm add deal "Acme website" --contact jane --value 5k --close 2026-12-31
+    Example: crm add deal "Acme website" --contact jane --value 5k --close 2026-12-31;
+    crm add deal "Acme hosting" --contact jane --value 500 --recurring monthly
     """
     from tinycrm.core import deals, refs, views
     from tinycrm.domain import dates
@@ -172,6 +176,7 @@ def add_deal(
             stage=stage,
             pipeline=pipeline,
             expected_close=expected,
+            recurring=recurring,
         )
         data = views.deal_dict(session, deal)
     closing = f", expected to close {cal.describe_day(expected)}" if expected else ""

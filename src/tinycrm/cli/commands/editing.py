@@ -69,6 +69,9 @@ def edit(
     notes: str | None = typer.Option(None, "--notes", "--note", "-n", help="Notes."),
     value: str | None = typer.Option(None, "--value", "-v", help="A deal's amount."),
     currency: str | None = typer.Option(None, "--currency", help="A deal's currency."),
+    recurring: str | None = typer.Option(
+        None, "--recurring", help="A deal's value per: monthly, yearly or none (one-off)."
+    ),
     close: str | None = typer.Option(None, "--close", help="Expected close date."),
     probability: str | None = typer.Option(None, "--probability", help="0-100 (%)."),
     budget: str | None = typer.Option(None, "--budget", help="A deal's budget: yes, no, unknown."),
@@ -107,6 +110,7 @@ def edit(
         "notes": notes,
         "value": value,
         "currency": currency,
+        "recurring": recurring,
         "close": close,
         "probability": probability,
         "budget": budget,

@@ -192,7 +192,7 @@ def list_deals(
     crm list deals --bant budget,authority
     """
     from tinycrm.core import listing
-    from tinycrm.domain import money
+    from tinycrm.domain import labels
 
     flt = listing.ListFilter(
         tags=tuple(tag),
@@ -220,7 +220,7 @@ def list_deals(
         shown = [
             {
                 **row,
-                "amount": money.format_money(row["value_minor"], row["currency"]),
+                "amount": labels.deal_value(row["value_minor"], row["currency"], row["recurring"]),
                 "expected_close": render.day(row["expected_close"]),
             }
             for row in rows

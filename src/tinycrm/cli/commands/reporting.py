@@ -413,15 +413,29 @@ def _more(total: int, limit: int, what: str) -> None:
 
 
 @app.command("sources")
-def sources(segment: str | None = SEGMENT, as_json: bool = JSON) -> None:
-    """Contacts, deals, won value and win rate by lead source.
+def sources(
+    since: str | None = typer.Option(
+        None, "--since", help="New customers and spend from this day on (default: all time)."
+    ),
+    months: int | None = typer.Option(
+        None, "--months", min=1, max=600, help="This month and the ones before it."
+    ),
+    segment: str | None = SEGMENT,
+    as_json: bool = JSON,
+) -> None:
+    """Contacts, deals, won value and win rate by lead source; spend, cost per new customer
+    (CAC) and lifetime value per customer (CLV).
 
-    Example: crm report sources
+    Example: crm report sources --months 3
     """
     from tinycrm.core import reports
+    from tinycrm.core.reports.common import period_start
+    from tinycrm.domain.dates import local_tz
 
     flt = _segment(segment)
-    data = _run(lambda s: reports.sources_report(s, flt))
+    now = state.now()
+    start = period_start(now, _since(since), months, local_tz())
+    data = _run(lambda s: reports.sources_report(s, flt, now, start))
     if as_json:
         render.print_json(data)
         return
@@ -433,14 +447,30 @@ def sources(segment: str | None = SEGMENT, as_json: bool = JSON) -> None:
             "won": r["won"],
             "lost": r["lost"],
             "rate": labels.percent(r["win_rate"]),
-            "value": ", ".join(labels.amount(v) for v in r["won_value"]),
+            "value": _amounts(r["won_value"], ""),
+            "new": r["new_customers"],
+            "spend": _amounts(r["spend"], ""),
+            "cac": _amounts(r["cac"], "—"),
+            "clv": _amounts(r["lifetime_value"], "—"),
+            "ratio": ", ".join(
+                f"{x['ratio']:.1f}" + (f" {x['currency']}" if len(r["clv_cac"]) > 1 else "")
+                for x in r["clv_cac"]
+            )
+            or "—",
         }
         for r in data["rows"]
     ]
     columns = [("source", "Source"), ("#leads", "Contacts"), ("#deals", "Deals"),
                ("#won", "Won"), ("#lost", "Lost"), ("#rate", "Win rate"),
-               ("#value", "Won value")]  # fmt: skip
-    _table(rows, columns, "Lead sources", "no contacts")
+               ("#value", "Won value"), ("#new", "New cust."), ("#spend", "Spend"),
+               ("#cac", "CAC"), ("#clv", "CLV"), ("#ratio", "CLV:CAC")]  # fmt: skip
+    title = f"Lead sources since {render.day(data['since'])}" if data["since"] else "Lead sources"
+    _table(rows, columns, title, "no contacts")
+
+
+def _amounts(values: list[Any], empty: str) -> str:
+    """Amounts of several currencies on one line, or `empty` for none."""
+    return ", ".join(labels.amount(v) for v in values) or empty
 
 
 @app.command("customers")
@@ -452,7 +482,8 @@ def customers(
     segment: str | None = SEGMENT,
     as_json: bool = JSON,
 ) -> None:
-    """Customers, lifetime value (won deals) and churn since a day.
+    """Customers, lifetime value (won deals), recurring revenue (MRR, ARR) and churn since a
+    day.
 
     Example: crm report customers --since 2026-01-01
     """
@@ -469,6 +500,11 @@ def customers(
     for v in data["lifetime_value"]:
         average = labels.amount(v["average_per_customer"])
         pairs.append((f"lifetime value {v['currency']}", f"{labels.amount(v)} (average {average})"))
+    for m in data["recurring"]:
+        many = "customer" if m["customers"] == 1 else "customers"
+        pairs.append((f"MRR {m['currency']}", f"{labels.amount(m['mrr'])} (ARR "
+                      f"{labels.amount(m['arr'])}; {m['customers']} {many}, average "
+                      f"{labels.amount(m['average_mrr'])})"))  # fmt: skip
     pairs.append(
         (
             f"churn since {render.day(churn['since'])}",
@@ -485,10 +521,11 @@ def customers(
             "name": r["name"],
             "deals": r["deals"],
             "value": labels.amount(r["lifetime_value"]),
+            "mrr": labels.amount(r["mrr"]),
             "bar": bar(r["lifetime_value"]["value_minor"], top[r["lifetime_value"]["currency"]]),
         }
         for r in data["top"]
     ]
     columns = [("#id", "#"), ("name", "Customer"), ("#deals", "Won deals"),
-               ("#value", "Lifetime value"), ("bar", "")]  # fmt: skip
+               ("#value", "Lifetime value"), ("#mrr", "MRR"), ("bar", "")]  # fmt: skip
     _table(rows, columns, "Top customers", "no customer has won deals yet")

@@ -144,13 +144,15 @@ def _print(data: Mapping[str, Any]) -> None:
         _record_parts(data)
     else:
         from tinycrm.domain import labels
-        from tinycrm.domain.money import format_money
 
         render.fields(
             [
                 ("stage", labels.stage(data["stage"], data["pipeline"])),
                 ("status", labels.deal_status(data["status"], data["lost_reason"])),
-                ("value", format_money(data["value_minor"], data["currency"])),
+                (
+                    "value",
+                    labels.deal_value(data["value_minor"], data["currency"], data["recurring"]),
+                ),
                 (
                     "probability",
                     f"{data['probability']}%" if data["probability"] is not None else None,

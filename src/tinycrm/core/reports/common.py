@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from tinycrm.domain.dates import to_stored
 from tinycrm.domain.money import to_decimal_text
+from tinycrm.errors import ValidationError
 
 if TYPE_CHECKING:
     from tinycrm.domain.figures import Money
@@ -34,6 +35,13 @@ def weighted(value_times_percent: int | None) -> int:
     return (int(value_times_percent or 0) + 50) // 100
 
 
+def share(total: int, count: int) -> int:
+    """`total` / `count` in whole minor units, rounded half away from zero, exactly (integer
+    arithmetic: no binary fraction decides a half)."""
+    whole = (abs(total) * 2 + count) // (count * 2)
+    return whole if total >= 0 else -whole
+
+
 def rate(part: float, whole: float) -> float | None:
     """part / whole to four places, or None when there is no whole."""
     return round(part / whole, 4) if whole else None
@@ -48,6 +56,19 @@ def add_months(day: date, months: int) -> date:
     """The first day of the month `months` after `day`'s."""
     total = day.year * 12 + day.month - 1 + months
     return date(total // 12, total % 12 + 1, 1)
+
+
+def period_start(now: datetime, since: date | None, months: int | None, tz: tzinfo) -> date | None:
+    """The first day of a report's period: `since`, or the first day of the month `months`
+    - 1 months before this one (this month and the `months` - 1 before it), or None (all
+    time). Both at once is an error."""
+    if since is not None and months is not None:
+        raise ValidationError("give --since or --months, not both")
+    if months is not None:
+        if months < 1:
+            raise ValidationError("--months is at least 1")
+        return add_months(today(now, tz), 1 - months)
+    return since
 
 
 def month_bounds(starts: list[date], tz: tzinfo, params: dict[str, Any]) -> list[str]:

@@ -22,7 +22,6 @@ from tinycrm.tui.widgets.footer import KeyFooter
 
 def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
     from tinycrm.domain import labels
-    from tinycrm.domain.money import format_money
     from tinycrm.domain.record_lines import qualified
 
     def name(ref: dict[str, Any] | None) -> str:
@@ -33,7 +32,7 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
         return [
             ("stage", labels.stage(data["stage"], data["pipeline"])),
             ("status", labels.deal_status(data["status"], data["lost_reason"])),
-            ("value", format_money(data["value_minor"], data["currency"])),
+            ("value", labels.deal_value(data["value_minor"], data["currency"], data["recurring"])),
             ("probability", f"{data['probability']}%"),
             ("contact", name(data["contact"])),
             ("company", name(data["company"])),

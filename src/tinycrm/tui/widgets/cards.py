@@ -19,6 +19,7 @@ from tinycrm.core.board import Card
 from tinycrm.domain.labels import compact_money
 from tinycrm.domain.money import short_money
 from tinycrm.domain.qualification import letters
+from tinycrm.domain.values import PER_PERIOD, Recurring
 from tinycrm.tui.messages import DealChosen
 from tinycrm.tui.widgets.cells import clip, fit
 
@@ -27,12 +28,14 @@ BADGES = {"overdue": "▲", "today": "●", "later": "○", "none": "·"}
 
 
 def money(card: Card, short: bool = False) -> str:
-    """Render a card's value compactly (no zero cents), or abbreviated ("$68.5k")."""
+    """Render a card's value compactly (no zero cents), or abbreviated ("$68.5k"), with the
+    period a recurring value is per ("€500/mo")."""
     if card.value is None:
         return "no value"
+    per = PER_PERIOD[Recurring(card.recurring)] if card.recurring in PER_PERIOD else ""
     if short:
-        return short_money(card.value, card.currency)
-    return compact_money(card.value, card.currency)
+        return short_money(card.value, card.currency) + per
+    return compact_money(card.value, card.currency) + per
 
 
 class CardList(ScrollView, can_focus=True):
