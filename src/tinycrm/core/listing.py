@@ -436,8 +436,8 @@ def _deal_columns() -> tuple[Any, ...]:
         STAGE.name,
         CONTACT.name,
         COMPANY.name,
-        *(DEAL[criterion] for criterion in CRITERIA),
         DEAL.recurring,
+        *(DEAL[criterion] for criterion in CRITERIA),
     )
 
 
@@ -495,7 +495,7 @@ def list_deals(
             "contact": r[11],
             "company": r[12],
             "expected_close": r[5],
-            "qualification": qualification(r[13:17]),
+            "qualification": qualification(r[14:18]),
             "stage_entered_at": stored_iso(r[7]),
             "created_at": stored_iso(r[8]),
             "updated_at": stored_iso(r[9]),
