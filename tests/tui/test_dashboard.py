@@ -104,7 +104,8 @@ def test_an_empty_database_has_a_dashboard_too(db: Any) -> None:
 
     async def steps(pilot: Any, app: Any) -> None:
         await press(pilot, "r")
-        for name in ("pipeline", "forecast", "win-rate", "velocity", "stale-title", "dark"):
+        for name in ("pipeline", "forecast", "win-rate", "velocity", "stale-title", "dark",
+                     "sources", "customers"):  # fmt: skip
             seen[name] = shown(app, f"#dash-{name}")
 
     drive(db, steps)
@@ -114,6 +115,16 @@ def test_an_empty_database_has_a_dashboard_too(db: Any) -> None:
     assert seen["velocity"].splitlines()[-1].strip() == "no deals"
     assert seen["stale-title"] == "Stale deals (none)"
     assert seen["dark"] == "nobody"
+    assert seen["sources"].splitlines()[-1].strip() == "no contacts"
+    assert seen["customers"].split() == [
+        "churn",
+        "since",
+        "2026-10-24:",
+        "0",
+        "of",
+        "0",
+        "customers",
+    ]
 
 
 def test_the_dashboard_shows_the_week_in_review_and_the_losses(data: Any) -> None:  # noqa: F811
@@ -154,4 +165,42 @@ def test_the_dashboard_shows_the_week_in_review_and_the_losses(data: Any) -> Non
         ["Qualifying", "1", "$8,000.00"],
         ["Presenting", "0"],
         ["Closing", "0"],
+    ]
+
+
+def test_the_dashboard_shows_acquisition_cost_and_recurring_revenue(data: Any, crm: Any) -> None:  # noqa: F811
+    for args in (
+        ("spend", "add", "referral", "2000", "--month", "2026-10"),
+        ("spend", "add", "inbound", "500", "--currency", "EUR", "--month", "2026-11"),
+        ("edit", "ann retainer", "--recurring", "monthly"),
+    ):
+        assert crm("--db", str(data.path), *args).exit_code == 0
+    seen: dict[str, str] = {}
+
+    async def steps(pilot: Any, app: Any) -> None:
+        await press(pilot, "r")
+        for name in ("sources", "customers-title", "customers"):
+            seen[name] = shown(app, f"#dash-{name}")
+
+    drive(data, steps)
+    assert lines_of(seen["sources"]) == [
+        ["Source", "New", "Spend", "CAC", "CLV", "CLV:CAC"],
+        # Cat, Dan, Eve and Fay have no source; Eve and Fay are customers who won nothing
+        ["(none)", "0", "—", "—", "—"],
+        # Ben's spend buys no new customer: no CAC
+        ["inbound", "0", "€500.00", "—", "—", "—"],
+        # Ann, first won on 10-01: $2,000 for one new customer; her $10,000 + $4,000 (one
+        # month of the retainer) over the source's one customer; 14,000 / 2,000
+        ["referral", "1", "$2,000.00", "$2,000.00", "$14,000.00", "7.0"],
+    ]
+    assert seen["customers-title"] == "Customers (3): lifetime value and recurring revenue"
+    assert lines_of(seen["customers"]) == [
+        ["Cur.", "Lifetime", "value", "Average", "MRR", "ARR", "Recurring"],
+        # Ann, Eve and Fay: $14,000 / 3; Ann's retainer: $4,000 a month, x 12 a year
+        ["USD", "$14,000.00", "$4,666.67", "$4,000.00", "$48,000.00", "1"],
+        # 30 days back: Ann, Dan and Fay were customers; Dan left on 11-10
+        ["churn", "since", "2026-10-24:", "1", "of", "3", "customers", "(33.3%)"],
+        [],
+        ["#", "Top", "customers", "Won", "Lifetime", "value", "MRR"],
+        ["#1", "Ann", "2", "$14,000.00", "$4,000.00"],
     ]

@@ -1,12 +1,11 @@
 """The dashboard: the week in review, the forecast, the funnel and the win rate over time
-drawn as charts, the lost deals, then the pipeline, velocity, stale deals and contacts gone
-dark."""
+drawn as charts, the lost deals, lead sources with their acquisition cost, customers with their
+recurring revenue, then the pipeline, velocity, stale deals and contacts gone dark."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+from typing import TYPE_CHECKING, ClassVar, TypedDict
 
 from textual import work
 from textual.app import ComposeResult
@@ -17,6 +16,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from tinycrm.tui.base import CrmScreen
+from tinycrm.tui.screens.seller_numbers import customers_text, money, percent, sources_text
 from tinycrm.tui.widgets.charts import Chart, forecast_chart, funnel_chart, win_trend_chart
 from tinycrm.tui.widgets.footer import KeyFooter
 
@@ -26,12 +26,14 @@ if TYPE_CHECKING:
     from tinycrm.domain.dates import Calendar
     from tinycrm.domain.figures import (
         ActivityReport,
+        CustomersReport,
         ForecastReport,
         FunnelReport,
         LostReason,
         LostReport,
         LostStage,
         PipelineReport,
+        SourcesReport,
         StaleReport,
         VelocityReport,
         WinRateReport,
@@ -52,22 +54,8 @@ def bar(value: float, biggest: float, width: int = BAR_WIDTH) -> str:
     return blocks(value, biggest, width)
 
 
-def money(amount: Mapping[str, Any] | None) -> str:
-    """Render a report amount ({currency, value_minor}) for people; blank for none."""
-    from tinycrm.domain.money import format_money
-
-    if amount is None:
-        return ""
-    return format_money(amount["value_minor"], amount["currency"])
-
-
-def percent(rate: float | None) -> str:
-    """Render a fraction as a percentage; blank when there was nothing to divide by."""
-    return "" if rate is None else f"{rate * 100:.1f}%"
-
-
 class Figures(TypedDict):
-    """What the dashboard shows: nine reports."""
+    """What the dashboard shows: eleven reports."""
 
     activity: ActivityReport
     pipeline: PipelineReport
@@ -76,6 +64,8 @@ class Figures(TypedDict):
     win_rate: WinRateReport
     win_trend: WinTrendReport
     lost: LostReport
+    sources: SourcesReport
+    customers: CustomersReport
     velocity: VelocityReport
     stale: StaleReport
 
@@ -106,6 +96,8 @@ def load_reports(
         "win_rate": reports.win_rate_report(session, now),
         "win_trend": reports.win_trend_report(session, now, months=TREND_MONTHS),
         "lost": reports.lost_report(session, lost_reasons),
+        "sources": reports.sources_report(session, now=now),
+        "customers": reports.customers_report(session, now, limit=TOP),
         "velocity": reports.velocity_report(session, now),
         "stale": reports.stale_report(session, now),
     }
@@ -290,6 +282,13 @@ class DashboardScreen(CrmScreen[None]):
             yield Static("", id="dash-win-rate", markup=False)
             yield Static("", classes="dash-title", id="dash-lost-title")
             yield Static("", id="dash-lost", markup=False)
+            yield Static(
+                "Lead sources, all time: what a new customer cost (CAC) and is worth (CLV)",
+                classes="dash-title",
+            )
+            yield Static("", id="dash-sources", markup=False)
+            yield Static("", classes="dash-title", id="dash-customers-title")
+            yield Static("", id="dash-customers", markup=False)
             yield Static("Pipeline (open deals)", classes="dash-title")
             yield Static("", id="dash-pipeline", markup=False)
             yield Static("Sales velocity", classes="dash-title")
@@ -367,6 +366,12 @@ class DashboardScreen(CrmScreen[None]):
             f"Lost deals ({lost['deals']}), by reason and by the stage they were lost in"
         )
         self.query_one("#dash-lost", Static).update(lost_text(lost))
+        self.query_one("#dash-sources", Static).update(sources_text(figures["sources"]))
+        customers = figures["customers"]
+        self.query_one("#dash-customers-title", Static).update(
+            f"Customers ({customers['customers']}): lifetime value and recurring revenue"
+        )
+        self.query_one("#dash-customers", Static).update(customers_text(customers))
         forecast, funnel = figures["forecast"], figures["funnel"]
         self.query_one("#chart-forecast", Chart).show(lambda w, h: forecast_chart(forecast, w, h))
         self.query_one("#dash-forecast", Static).update(forecast_text(forecast))
