@@ -81,7 +81,7 @@ def customers_text(report: CustomersReport) -> str:
     if currencies:
         lines.append(
             f"  {'Cur.':<4} {'Lifetime value':>15} {'Average':>{AMOUNT}} {'MRR':>{AMOUNT}} "
-            f"{'ARR':>14} {'Recurring':>9}"
+            f"{'ARR':>14} {'Recurring':>10}"
         )
     for cur in currencies:
         v, r = value.get(cur), recurring.get(cur)
@@ -90,7 +90,7 @@ def customers_text(report: CustomersReport) -> str:
         payers = str(r["customers"]) if r else ""
         lines.append(
             f"  {cur:<4} {money(v):>15} {average:>{AMOUNT}} {mrr:>{AMOUNT}} {arr:>14} "
-            f"{payers:>9}".rstrip()
+            f"{payers:>10}".rstrip()
         )
     churn = report["churn"]
     rate = f" ({percent(churn['rate'])})" if churn["rate"] is not None else ""
