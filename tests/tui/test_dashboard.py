@@ -172,6 +172,7 @@ def test_the_dashboard_shows_acquisition_cost_and_recurring_revenue(data: Any, c
     for args in (
         ("spend", "add", "referral", "2000", "--month", "2026-10"),
         ("spend", "add", "inbound", "500", "--currency", "EUR", "--month", "2026-11"),
+        ("spend", "add", "referral", "300", "--currency", "EUR", "--month", "2026-11"),
         ("edit", "ann retainer", "--recurring", "monthly"),
     ):
         assert crm("--db", str(data.path), *args).exit_code == 0
@@ -189,9 +190,11 @@ def test_the_dashboard_shows_acquisition_cost_and_recurring_revenue(data: Any, c
         ["(none)", "0", "—", "—", "—"],
         # Ben's spend buys no new customer: no CAC
         ["inbound", "0", "€500.00", "—", "—", "—"],
-        # Ann, first won on 10-01: $2,000 for one new customer; her $10,000 + $4,000 (one
-        # month of the retainer) over the source's one customer; 14,000 / 2,000
-        ["referral", "1", "$2,000.00", "$2,000.00", "$14,000.00", "7.0"],
+        # Ann, first won on 10-01, the source's one new customer: €300 and $2,000 for her, a
+        # line per currency; her $10,000 + $4,000 (one month of the retainer) over the
+        # source's one customer; 14,000 / 2,000
+        ["referral", "1", "€300.00", "€300.00", "—", "—"],
+        ["$2,000.00", "$2,000.00", "$14,000.00", "7.0"],
     ]
     assert seen["customers-title"] == "Customers (3): lifetime value and recurring revenue"
     assert lines_of(seen["customers"]) == [
