@@ -15,7 +15,7 @@ from tests.conftest import FIXED_NOW, snapshot_of, table_rows
 from tinycrm.core import open_db
 
 INTERACTION_ROWS = (
-    "SELECT c.name, d.title, i.kind, i.direction, i.occurred_at, i.summary, i.uuid"
+    "SELECT c.name, d.title, i.kind, i.direction, i.occurred_at, i.summary, i.message_id, i.uuid"
     " FROM interaction i LEFT JOIN contact c ON c.id = i.contact_id"
     " LEFT JOIN deal d ON d.id = i.deal_id ORDER BY i.occurred_at, i.summary"
 )
@@ -148,7 +148,7 @@ def test_export_columns_and_wrong_calls(crm: Any, jane: Path, tmp_path: Path):
     r = crm("export", "csv", "--kind", "interactions")
     assert r.exit_code == 0, r.stderr
     assert r.stdout.splitlines()[0] == (
-        "id,uuid,contact,deal,kind,direction,when,summary,created_at"
+        "id,uuid,contact,deal,kind,direction,when,summary,message_id,created_at"
     )
     assert ",jane@acme.com,,call,,2026-11-22T15:00:00Z,Talked," in r.stdout.splitlines()[1]
     r = crm("export", "csv", "--kind", "follow-ups")
@@ -215,6 +215,7 @@ interactions = st.lists(
         st.sampled_from([None, "in", "out"]),
         moments,
         texts,
+        st.booleans(),  # logged from mail: it has a Message-ID
     ),
     max_size=6,
 )
@@ -251,14 +252,17 @@ def test_export_then_import_into_an_empty_database_round_trips(
     ):
         assert crm(*db, *setup).exit_code == 0
     about = {"jane": "jane", "sam": "#3", "deal": "acme website"}
-    for who, kind, direction, at, summary in made:
+    for who, kind, direction, at, summary, from_mail in made:
         args = ["log", about[who], kind, summary, "--at", at.isoformat()]
         if who == "jane":
             args += ["--deal", "acme website"]
         assert crm(*db, *args).exit_code == 0
+        rid = table_rows(one, "SELECT max(id) FROM interaction")[0][0]
         if direction:
-            rid = table_rows(one, "SELECT max(id) FROM interaction")[0][0]
             change(one, f"UPDATE interaction SET direction = '{direction}' WHERE id = {rid}")
+        if from_mail:
+            mid = f"<{rid}.{kind}@mail.example>"
+            change(one, f"UPDATE interaction SET message_id = '{mid}' WHERE id = {rid}")
     for who, title, due, all_day, rule, status, priority in planned:
         when = due.date().isoformat() if all_day else due.isoformat()
         args = ["follow-up", about[who], title, "--due", when]

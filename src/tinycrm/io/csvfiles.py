@@ -332,7 +332,8 @@ DEAL_COLUMNS = (
     "tags", "notes", "closed_at", "created_at", "updated_at",
 )  # fmt: skip
 INTERACTION_COLUMNS = (
-    "id", "uuid", "contact", "deal", "kind", "direction", "when", "summary", "created_at",
+    "id", "uuid", "contact", "deal", "kind", "direction", "when", "summary", "message_id",
+    "created_at",
 )  # fmt: skip
 FOLLOW_UP_COLUMNS = (
     "id", "uuid", "contact", "deal", "title", "due", "all_day", "recurrence", "status",

@@ -290,6 +290,7 @@ def interaction_rows(db: Database) -> list[dict[str, Any]]:
                 "direction": r.direction,
                 "when": iso(r.occurred_at),
                 "summary": r.summary,
+                "message_id": r.message_id,
                 "created_at": iso(r.created_at),
             }
             for r in conn.execute(

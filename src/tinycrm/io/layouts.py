@@ -25,7 +25,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "expected_close", "probability", "contact", "contact_email", "company", "notes", "tags",
         "uuid",
     ),
-    "interactions": ("contact", "deal", "kind", "direction", "when", "summary", "uuid"),
+    "interactions": (
+        "contact", "deal", "kind", "direction", "when", "summary", "message_id", "uuid",
+    ),
     "follow-ups": (
         "contact", "deal", "title", "due", "all_day", "recurrence", "status", "snoozed_until",
         "priority", "completed_at", "uuid",
@@ -120,6 +122,7 @@ _INTERACTIONS = {
     **_ABOUT, "kind": "kind", "type": "kind", "direction": "direction", "when": "when",
     "at": "when", "date": "when", "occurred at": "when", "occurred_at": "when",
     "summary": "summary", "subject": "summary", "note": "summary", "notes": "summary",
+    "message_id": "message_id", "message-id": "message_id", "message id": "message_id",
 }  # fmt: skip
 _FOLLOW_UPS = {
     **_ABOUT, "title": "title", "task": "title", "subject": "title", "due": "due",
