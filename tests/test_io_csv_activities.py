@@ -1,5 +1,6 @@
 """Interactions and follow-ups as CSV: exported with stable columns, imported about the
-contacts and deals already here (named exactly, never guessed), and back again."""
+contacts and deals already here (named exactly, never guessed), and back again, with a deal's
+qualification and an email's Message-ID."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ INTERACTION_ROWS = (
     " FROM interaction i LEFT JOIN contact c ON c.id = i.contact_id"
     " LEFT JOIN deal d ON d.id = i.deal_id ORDER BY i.occurred_at, i.summary"
 )
+DEAL_ROWS = "SELECT title, budget, authority, need, timing FROM deal ORDER BY title"
 FOLLOW_UP_ROWS = (
     "SELECT c.name, d.title, f.title, f.due_at, f.all_day, f.rrule, f.status, f.snoozed_until,"
     " f.priority, f.completed_at, f.uuid FROM follow_up f LEFT JOIN contact c ON"
@@ -231,6 +233,8 @@ follow_ups = st.lists(
     ),
     max_size=6,
 )
+# a deal's qualification: budget, authority, need, timing, each yes, no or not known (None)
+qualifications = st.tuples(*[st.sampled_from([None, "yes", "no"])] * 4)
 
 
 @settings(
@@ -238,9 +242,9 @@ follow_ups = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(interactions, follow_ups)
+@given(interactions, follow_ups, qualifications)
 def test_export_then_import_into_an_empty_database_round_trips(
-    crm: Any, tmp_path_factory: Any, made: list[Any], planned: list[Any]
+    crm: Any, tmp_path_factory: Any, made: list[Any], planned: list[Any], bant: tuple[Any, ...]
 ):
     folder = tmp_path_factory.mktemp("trip")
     one, two = folder / "one.db", folder / "two.db"
@@ -252,6 +256,11 @@ def test_export_then_import_into_an_empty_database_round_trips(
     ):
         assert crm(*db, *setup).exit_code == 0
     about = {"jane": "jane", "sam": "#3", "deal": "acme website"}
+    criteria = ("--budget", "--authority", "--need", "--timing")
+    given = [x for pair in zip(criteria, bant, strict=True) if pair[1] for x in pair]
+    if given:
+        r = crm(*db, "qualify", "acme website", *given)
+        assert r.exit_code == 0, r.output
     for who, kind, direction, at, summary, from_mail in made:
         args = ["log", about[who], kind, summary, "--at", at.isoformat()]
         if who == "jane":
@@ -278,6 +287,8 @@ def test_export_then_import_into_an_empty_database_round_trips(
         )
     _export_all(crm, folder, *db)
     _import_all(crm, folder, "--db", str(two))
+    assert table_rows(two, DEAL_ROWS) == table_rows(one, DEAL_ROWS)
+    assert table_rows(two, DEAL_ROWS) == [("Acme website", *bant)]
     assert table_rows(two, INTERACTION_ROWS) == table_rows(one, INTERACTION_ROWS)
     assert table_rows(two, FOLLOW_UP_ROWS) == table_rows(one, FOLLOW_UP_ROWS)
     assert len(table_rows(two, INTERACTION_ROWS)) == len(made)

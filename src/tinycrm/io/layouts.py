@@ -22,8 +22,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "companies": ("name", "domain", "industry", "size", "notes", "tags", "uuid"),
     "deals": (
         "title", "value", "currency", "recurring", "stage", "pipeline", "status", "lost_reason",
-        "expected_close", "probability", "contact", "contact_email", "company", "notes", "tags",
-        "uuid",
+        "expected_close", "probability", "budget", "authority", "need", "timing", "contact",
+        "contact_email", "company", "notes", "tags", "uuid",
     ),
     "interactions": (
         "contact", "deal", "kind", "direction", "when", "summary", "message_id", "uuid",
@@ -104,7 +104,8 @@ _DEALS = {
     "lost reason": "lost_reason", "lost_reason": "lost_reason",
     "expected close": "expected_close", "expected close date": "expected_close",
     "expected_close": "expected_close", "close date": "expected_close",
-    "probability": "probability", "contact": "contact", "person": "contact",
+    "probability": "probability", "budget": "budget", "authority": "authority", "need": "need",
+    "timing": "timing", "contact": "contact", "person": "contact",
     "contact name": "contact", "person name": "contact", "contact person": "contact",
     "contact email": "contact_email",
     "contact_email": "contact_email", "email": "contact_email", "person email": "contact_email",
