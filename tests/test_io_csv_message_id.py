@@ -77,10 +77,12 @@ def test_a_message_already_logged_for_the_contact_is_a_duplicate(
     r = crm("import", "csv", str(path), "--kind", "interactions", "--json")
     assert r.exit_code == 0, r.output
     assert (json.loads(r.stdout)["created"], json.loads(r.stdout)["skipped"]) == (1, 2)
-    assert table_rows(jane, "SELECT message_id FROM interaction ORDER BY id") == [
-        ("<hi-1@acme.com>",),
-        ("<new-1@acme.com>",),
-    ]
+    kept = [("<hi-1@acme.com>",), ("<new-1@acme.com>",)]
+    assert table_rows(jane, "SELECT message_id FROM interaction ORDER BY id") == kept
+    assert crm("undo").exit_code == 0
+    assert table_rows(jane, "SELECT message_id FROM interaction ORDER BY id") == kept[:1]
+    assert crm("redo").exit_code == 0
+    assert table_rows(jane, "SELECT message_id FROM interaction ORDER BY id") == kept
 
 
 def test_a_message_id_that_cannot_be_read_is_left_out_or_refuses_its_row(
