@@ -322,9 +322,10 @@ CSV_SEEDS = {
     ),
     "companies": "name,domain,industry,size,tags\r\nBeta,beta.example,Software,11-50,partner\r\n",
     "deals": (
-        "title,value,currency,stage,status,contact_email,expected_close,probability\r\n"
-        "Beta deal,12k,EUR,Qualifying,open,jane@acme.com,2026-12-31,40\r\n"
-        "Old deal,500,USD,,lost,,2026-01-01,\r\n"
+        "title,value,currency,stage,status,contact_email,expected_close,probability,budget,"
+        "timing\r\n"
+        "Beta deal,12k,EUR,Qualifying,open,jane@acme.com,2026-12-31,40,yes,n\r\n"
+        "Old deal,500,USD,,lost,,2026-01-01,,,unknown\r\n"
     ),
 }
 VCARD_SEED = (

@@ -1,5 +1,6 @@
 """Interactions and follow-ups as CSV: exported with stable columns, imported about the
-contacts and deals already here (named exactly, never guessed), and back again."""
+contacts and deals already here (named exactly, never guessed), and back again, with a deal's
+qualification and an email's Message-ID."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from tests.conftest import FIXED_NOW, snapshot_of, table_rows
 from tinycrm.core import open_db
 
 INTERACTION_ROWS = (
-    "SELECT c.name, d.title, i.kind, i.direction, i.occurred_at, i.summary, i.uuid"
+    "SELECT c.name, d.title, i.kind, i.direction, i.occurred_at, i.summary, i.message_id, i.uuid"
     " FROM interaction i LEFT JOIN contact c ON c.id = i.contact_id"
     " LEFT JOIN deal d ON d.id = i.deal_id ORDER BY i.occurred_at, i.summary"
 )
+DEAL_ROWS = "SELECT title, budget, authority, need, timing FROM deal ORDER BY title"
 FOLLOW_UP_ROWS = (
     "SELECT c.name, d.title, f.title, f.due_at, f.all_day, f.rrule, f.status, f.snoozed_until,"
     " f.priority, f.completed_at, f.uuid FROM follow_up f LEFT JOIN contact c ON"
@@ -148,7 +150,7 @@ def test_export_columns_and_wrong_calls(crm: Any, jane: Path, tmp_path: Path):
     r = crm("export", "csv", "--kind", "interactions")
     assert r.exit_code == 0, r.stderr
     assert r.stdout.splitlines()[0] == (
-        "id,uuid,contact,deal,kind,direction,when,summary,created_at"
+        "id,uuid,contact,deal,kind,direction,when,summary,message_id,created_at"
     )
     assert ",jane@acme.com,,call,,2026-11-22T15:00:00Z,Talked," in r.stdout.splitlines()[1]
     r = crm("export", "csv", "--kind", "follow-ups")
@@ -215,6 +217,7 @@ interactions = st.lists(
         st.sampled_from([None, "in", "out"]),
         moments,
         texts,
+        st.booleans(),  # logged from mail: it has a Message-ID
     ),
     max_size=6,
 )
@@ -230,6 +233,8 @@ follow_ups = st.lists(
     ),
     max_size=6,
 )
+# a deal's qualification: budget, authority, need, timing, each yes, no or not known (None)
+qualifications = st.tuples(*[st.sampled_from([None, "yes", "no"])] * 4)
 
 
 @settings(
@@ -237,9 +242,9 @@ follow_ups = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(interactions, follow_ups)
+@given(interactions, follow_ups, qualifications)
 def test_export_then_import_into_an_empty_database_round_trips(
-    crm: Any, tmp_path_factory: Any, made: list[Any], planned: list[Any]
+    crm: Any, tmp_path_factory: Any, made: list[Any], planned: list[Any], bant: tuple[Any, ...]
 ):
     folder = tmp_path_factory.mktemp("trip")
     one, two = folder / "one.db", folder / "two.db"
@@ -251,14 +256,22 @@ def test_export_then_import_into_an_empty_database_round_trips(
     ):
         assert crm(*db, *setup).exit_code == 0
     about = {"jane": "jane", "sam": "#3", "deal": "acme website"}
-    for who, kind, direction, at, summary in made:
+    criteria = ("--budget", "--authority", "--need", "--timing")
+    given = [x for pair in zip(criteria, bant, strict=True) if pair[1] for x in pair]
+    if given:
+        r = crm(*db, "qualify", "acme website", *given)
+        assert r.exit_code == 0, r.output
+    for who, kind, direction, at, summary, from_mail in made:
         args = ["log", about[who], kind, summary, "--at", at.isoformat()]
         if who == "jane":
             args += ["--deal", "acme website"]
         assert crm(*db, *args).exit_code == 0
+        rid = table_rows(one, "SELECT max(id) FROM interaction")[0][0]
         if direction:
-            rid = table_rows(one, "SELECT max(id) FROM interaction")[0][0]
             change(one, f"UPDATE interaction SET direction = '{direction}' WHERE id = {rid}")
+        if from_mail:
+            mid = f"<{rid}.{kind}@mail.example>"
+            change(one, f"UPDATE interaction SET message_id = '{mid}' WHERE id = {rid}")
     for who, title, due, all_day, rule, status, priority in planned:
         when = due.date().isoformat() if all_day else due.isoformat()
         args = ["follow-up", about[who], title, "--due", when]
@@ -274,6 +287,8 @@ def test_export_then_import_into_an_empty_database_round_trips(
         )
     _export_all(crm, folder, *db)
     _import_all(crm, folder, "--db", str(two))
+    assert table_rows(two, DEAL_ROWS) == table_rows(one, DEAL_ROWS)
+    assert table_rows(two, DEAL_ROWS) == [("Acme website", *bant)]
     assert table_rows(two, INTERACTION_ROWS) == table_rows(one, INTERACTION_ROWS)
     assert table_rows(two, FOLLOW_UP_ROWS) == table_rows(one, FOLLOW_UP_ROWS)
     assert len(table_rows(two, INTERACTION_ROWS)) == len(made)

@@ -14,7 +14,7 @@ from sqlmodel import col
 from tinycrm.domain.dates import at_local, local_tz
 from tinycrm.domain.values import FOLLOW_UP_STATUSES, INTERACTION_KINDS
 from tinycrm.errors import ValidationError
-from tinycrm.io.csvcells import Cells, RowError, uuid_value
+from tinycrm.io.csvcells import Cells, RowError, message_id, uuid_value
 from tinycrm.io.records import Action, Problem
 from tinycrm.io.records import fold_key as fold
 from tinycrm.store.models import Contact, ContactEmail, Deal, FollowUp, Interaction
@@ -36,6 +36,7 @@ class InteractionIn:
     direction: str | None = None
     at: datetime | None = None
     summary: str = ""
+    message_id: str | None = None  # the email's Message-ID, when it was logged from mail
     uuid: str | None = None
 
 
@@ -113,6 +114,8 @@ def interaction_from_row(cells: Cells, now: datetime) -> InteractionIn:
                 cells.refuse(str(exc), value)
         elif field == "direction":
             rec.direction = cells.read(value, _direction)
+        elif field == "message_id":
+            rec.message_id = cells.read(value, message_id)
         elif field == "uuid":
             rec.uuid = cells.read(value, uuid_value)
         else:
@@ -284,7 +287,9 @@ def _one(found: list[int], text: str, what: str, hint: str) -> int:
 
 class ActivityImport:
     """Queues interactions or follow-ups. A row is one already here when it has its UUID, or,
-    without a UUID, names the same contact, deal, time and text: it is skipped."""
+    without a UUID, names the same contact, deal, time and text: it is skipped. So is an
+    interaction whose Message-ID its contact already has (in the trash too, or on an earlier
+    row): a message is logged once per contact, as mail import logs it."""
 
     def __init__(self, ctx: Context, table: str) -> None:
         self.ctx = ctx
@@ -306,6 +311,16 @@ class ActivityImport:
             if deleted is None:
                 self.seen[(contact_id, deal_id, text, _utc(at))] = rid
                 self.seen[("uuid", ruuid)] = rid
+        # (contact id, Message-ID) -> the interaction that has it, and how to name it
+        self.messages: dict[tuple[int, str], tuple[int, str]] = {}
+        if table == "interaction":
+            for rid, contact_id, mid in ctx.conn.execute(
+                select(Interaction.id, Interaction.contact_id, Interaction.message_id).where(
+                    col(Interaction.message_id).is_not(None),
+                    col(Interaction.contact_id).is_not(None),
+                )
+            ):
+                self.messages[(contact_id, mid)] = (rid, f"interaction #{rid}")
 
     def add(self, rec: InteractionIn | FollowUpIn) -> Action | None:
         """Resolve a row's contact and deal, then queue it, or skip it if it is here."""
@@ -327,6 +342,9 @@ class ActivityImport:
         if found is not None:
             what = self.table.replace("_", "-")
             return Action(rec.line, "skip", label, found, why, f"{what} #{found}")
+        message = self._message(rec, contact_id)
+        if message is not None:
+            return message
         rid = self.batch.new_id(self.table)
         ruuid = rec.uuid if rec.uuid and rec.uuid not in self.uuids else self.batch.new_uuid()
         self.uuids.add(ruuid)
@@ -335,7 +353,9 @@ class ActivityImport:
                                "deal_id": deal_id}  # fmt: skip
         if isinstance(rec, InteractionIn):
             row.update(kind=rec.kind, direction=rec.direction, occurred_at=_event(at),
-                       summary=rec.summary)  # fmt: skip
+                       summary=rec.summary, message_id=rec.message_id)  # fmt: skip
+            if rec.message_id is not None and contact_id is not None:
+                self.messages[(contact_id, rec.message_id)] = (rid, f"line {rec.line}")
         else:
             row.update(
                 title=rec.title, due_at=_event(at), all_day=rec.all_day, rrule=rec.recurrence,
@@ -347,6 +367,17 @@ class ActivityImport:
         self.batch.create(self.table, row)
         self.seen[key] = rid
         return Action(rec.line, "create", label, rid)
+
+    def _message(self, rec: InteractionIn | FollowUpIn, contact_id: int | None) -> Action | None:
+        """The skip of an interaction whose contact already has its Message-ID (the database
+        holds one message once per contact), else None."""
+        if not isinstance(rec, InteractionIn) or rec.message_id is None or contact_id is None:
+            return None
+        found = self.messages.get((contact_id, rec.message_id))
+        if found is None:
+            return None
+        why = f"same contact and Message-ID {rec.message_id}"
+        return Action(rec.line, "skip", f"{rec.kind}: {rec.summary}", found[0], why, found[1])
 
     def finish(self) -> None:
         """Nothing is changed in place: rows here already are skipped."""

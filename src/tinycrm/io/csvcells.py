@@ -1,4 +1,5 @@
-"""Reading one CSV cell exactly: emails, phones, lifecycles, dates, UUIDs, domains; what
+"""Reading one CSV cell exactly: emails, phones, lifecycles, dates, UUIDs, domains,
+Message-IDs, a deal's qualification answers; what
 becomes of a cell that cannot be read (left out of its row with a note, or, strict, the row
 refused); and the apostrophe that keeps a cell from running as a spreadsheet formula."""
 
@@ -190,6 +191,34 @@ def uuid_value(value: str) -> str:
     if found is None:
         raise RowError(f"not a UUID: {value!r}")
     return found
+
+
+# RFC 5322's msg-id: "<" left "@" right ">", no space, angle bracket, second "@" or control
+# character inside (what mail import and `crm mail` store, `<…@derived>` included)
+_MESSAGE_ID = re.compile(r"<[^<>@\s\x00-\x1f\x7f]+@[^<>@\s\x00-\x1f\x7f]+>")
+
+
+def message_id(value: str) -> str:
+    """Return a Message-ID as written (`<abc@example.com>`), or raise RowError: the same
+    message is known by this exact text, so one that is not `<…@…>` is never mended."""
+    text = value.strip()
+    if not _MESSAGE_ID.fullmatch(text):
+        raise RowError(f"not a Message-ID: {value!r} (write it as <id@example.com>)")
+    return text
+
+
+def answer(criterion: str) -> Callable[[str], str | None]:
+    """A reader of one qualification answer (yes, no, y, n or unknown, any case), for
+    `Cells.read`: an answer that cannot be read raises RowError."""
+    from tinycrm.domain.qualification import read_answer
+
+    def read(value: str) -> str | None:
+        try:
+            return read_answer(criterion, value)
+        except ValidationError as exc:
+            raise RowError(f"{exc.message} (yes, no or unknown; y and n too)") from None
+
+    return read
 
 
 def domain(value: str) -> str:

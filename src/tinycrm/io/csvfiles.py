@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tinycrm.domain.qualification import CRITERIA
 from tinycrm.domain.values import DEAL_STATUSES, read_recurring
 from tinycrm.errors import UsageError, ValidationError
 from tinycrm.io.csvcells import (
     Cells,
+    answer,
     close_date,
     day,
     domain,
@@ -228,6 +230,8 @@ def deal_from_row(cells: Cells, currency: str) -> DealIn:
             rec.expected_close = cells.read(value, close_date)
         elif field == "probability":
             rec.probability = cells.read(value, probability)
+        elif field in CRITERIA:
+            setattr(rec, field, cells.read(value, answer(field)))
         elif field == "recurring":
             try:
                 rec.recurring = read_recurring(value)
@@ -328,11 +332,13 @@ COMPANY_COLUMNS = (
 )  # fmt: skip
 DEAL_COLUMNS = (
     "id", "uuid", "title", "pipeline", "stage", "status", "value", "currency", "recurring",
-    "probability", "expected_close", "contact", "contact_email", "company", "lost_reason",
-    "tags", "notes", "closed_at", "created_at", "updated_at",
+    "probability", "expected_close", "budget", "authority", "need", "timing", "contact",
+    "contact_email", "company", "lost_reason", "tags", "notes", "closed_at", "created_at",
+    "updated_at",
 )  # fmt: skip
 INTERACTION_COLUMNS = (
-    "id", "uuid", "contact", "deal", "kind", "direction", "when", "summary", "created_at",
+    "id", "uuid", "contact", "deal", "kind", "direction", "when", "summary", "message_id",
+    "created_at",
 )  # fmt: skip
 FOLLOW_UP_COLUMNS = (
     "id", "uuid", "contact", "deal", "title", "due", "all_day", "recurrence", "status",

@@ -56,7 +56,8 @@ _DEAL: list[Any] = [
     Deal.id, Deal.uuid, Deal.title, Pipeline.name, Stage.name, Deal.status, Deal.value,
     Deal.currency, func.coalesce(Deal.probability, Stage.probability), Deal.expected_close,
     Contact.name, Deal.contact_id, Company.name, Deal.lost_reason, Deal.notes, Deal.closed_at,
-    Deal.created_at, Deal.updated_at, Deal.recurring,
+    Deal.created_at, Deal.updated_at, Deal.recurring, Deal.budget, Deal.authority, Deal.need,
+    Deal.timing,
 ]  # fmt: skip
 
 
@@ -248,6 +249,10 @@ def deal_rows(db: Database, flt: ListFilter) -> list[dict[str, Any]]:
                 "recurring": r[18],
                 "probability": r[8],
                 "expected_close": r[9].isoformat() if r[9] else None,
+                "budget": r[19],
+                "authority": r[20],
+                "need": r[21],
+                "timing": r[22],
                 "contact": r[10],
                 "contact_email": primary.get(r[11]),
                 "company": r[12],
@@ -290,6 +295,7 @@ def interaction_rows(db: Database) -> list[dict[str, Any]]:
                 "direction": r.direction,
                 "when": iso(r.occurred_at),
                 "summary": r.summary,
+                "message_id": r.message_id,
                 "created_at": iso(r.created_at),
             }
             for r in conn.execute(

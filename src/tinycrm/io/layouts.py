@@ -22,10 +22,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "companies": ("name", "domain", "industry", "size", "notes", "tags", "uuid"),
     "deals": (
         "title", "value", "currency", "recurring", "stage", "pipeline", "status", "lost_reason",
-        "expected_close", "probability", "contact", "contact_email", "company", "notes", "tags",
-        "uuid",
+        "expected_close", "probability", "budget", "authority", "need", "timing", "contact",
+        "contact_email", "company", "notes", "tags", "uuid",
     ),
-    "interactions": ("contact", "deal", "kind", "direction", "when", "summary", "uuid"),
+    "interactions": (
+        "contact", "deal", "kind", "direction", "when", "summary", "message_id", "uuid",
+    ),
     "follow-ups": (
         "contact", "deal", "title", "due", "all_day", "recurrence", "status", "snoozed_until",
         "priority", "completed_at", "uuid",
@@ -102,7 +104,8 @@ _DEALS = {
     "lost reason": "lost_reason", "lost_reason": "lost_reason",
     "expected close": "expected_close", "expected close date": "expected_close",
     "expected_close": "expected_close", "close date": "expected_close",
-    "probability": "probability", "contact": "contact", "person": "contact",
+    "probability": "probability", "budget": "budget", "authority": "authority", "need": "need",
+    "timing": "timing", "contact": "contact", "person": "contact",
     "contact name": "contact", "person name": "contact", "contact person": "contact",
     "contact email": "contact_email",
     "contact_email": "contact_email", "email": "contact_email", "person email": "contact_email",
@@ -120,6 +123,7 @@ _INTERACTIONS = {
     **_ABOUT, "kind": "kind", "type": "kind", "direction": "direction", "when": "when",
     "at": "when", "date": "when", "occurred at": "when", "occurred_at": "when",
     "summary": "summary", "subject": "summary", "note": "summary", "notes": "summary",
+    "message_id": "message_id", "message-id": "message_id", "message id": "message_id",
 }  # fmt: skip
 _FOLLOW_UPS = {
     **_ABOUT, "title": "title", "task": "title", "subject": "title", "due": "due",

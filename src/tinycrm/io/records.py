@@ -76,6 +76,11 @@ class DealIn:
     expected_close: date | None = None
     probability: int | None = None
     recurring: str | None = None  # "monthly" or "yearly"; None: one-off (or not given)
+    # qualification (BANT): "yes" or "no"; None: not known (or not given)
+    budget: str | None = None
+    authority: str | None = None
+    need: str | None = None
+    timing: str | None = None
     contact: str | None = None
     contact_email: str | None = None
     company: str | None = None
