@@ -315,6 +315,21 @@ def test_a_message_without_message_id_gets_a_stable_one(
     assert json.loads(crm("mail", "import", str(box), "--json").stdout)["already_logged"] == 1
 
 
+@pytest.mark.parametrize("written", ["hi-1@acme.com", "<two words@acme.com>", "<a@b> (x)"])
+def test_a_message_id_that_is_not_one_is_taken_for_none(
+    crm: Crm, people: Path, tmp_path: Path, written: str
+) -> None:
+    box = write_maildir(tmp_path / "md", [message("jane@acme.com", ME, "Odd", "x", mid=written)])
+    data = json.loads(crm("mail", "import", str(box), "--json").stdout)
+    assert (data["logged"], data["derived_message_ids"]) == (1, 1)
+    [(mid,)] = table_rows(people, "SELECT message_id FROM interaction")
+    assert mid.endswith("@derived>")
+    # so the interaction goes through a CSV export and back with its id
+    out = tmp_path / "i.csv"
+    assert crm("export", "csv", "--kind", "interactions", "-o", str(out)).exit_code == 0
+    assert mid in out.read_text(encoding="utf-8")
+
+
 def test_dry_run_writes_nothing(crm: Crm, people: Path, tmp_path: Path) -> None:
     box = write_maildir(tmp_path / "md", messages())
     before = snapshot_of(people)

@@ -3,6 +3,7 @@ own first lines (quoted replies and the signature left out) and a one-line summa
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 # How long a logged email's summary may be: the subject and the first words of the body.
@@ -11,6 +12,14 @@ SUMMARY_LENGTH = 200
 BODY_LINES = 3
 # The line that starts a signature (RFC 3676's "-- ", and its trimmed form).
 SIGNATURE_LINES = ("-- ", "--")
+# A Message-ID as RFC 5322 writes one: `<` id `@` domain `>`, with no space inside.
+_MESSAGE_ID = re.compile(r"<[^<>@\s\x00-\x1f\x7f]+@[^<>@\s\x00-\x1f\x7f]+>")
+
+
+def is_message_id(text: str) -> bool:
+    """Whether `text` is one Message-ID as mail writes it (`<abc@example.com>`): what an email
+    logged from mail keeps, and what a CSV file's message_id cell must hold."""
+    return _MESSAGE_ID.fullmatch(text) is not None
 
 
 class _Text(HTMLParser):

@@ -195,14 +195,13 @@ def uuid_value(value: str) -> str:
 
 # RFC 5322's msg-id: "<" left "@" right ">", no space, angle bracket, second "@" or control
 # character inside (what mail import and `crm mail` store, `<…@derived>` included)
-_MESSAGE_ID = re.compile(r"<[^<>@\s\x00-\x1f\x7f]+@[^<>@\s\x00-\x1f\x7f]+>")
-
-
 def message_id(value: str) -> str:
     """Return a Message-ID as written (`<abc@example.com>`), or raise RowError: the same
     message is known by this exact text, so one that is not `<…@…>` is never mended."""
+    from tinycrm.domain.mailtext import is_message_id
+
     text = value.strip()
-    if not _MESSAGE_ID.fullmatch(text):
+    if not is_message_id(text):
         raise RowError(f"not a Message-ID: {value!r} (write it as <id@example.com>)")
     return text
 

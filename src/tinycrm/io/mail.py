@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from tinycrm.domain.mailtext import html_text, summary_of
+from tinycrm.domain.mailtext import html_text, is_message_id, summary_of
 from tinycrm.errors import ValidationError
 
 
@@ -122,9 +122,12 @@ def letter(message: EmailMessage, where: str) -> Letter:
         found.recipients = [
             a for a in _addresses(message, names, "To", "Cc") if a not in senders[:1]
         ]
-        raw_id = " ".join(str(message.get("Message-ID", "")).split())
-        found.message_id = raw_id or derived_id(message)
-        found.derived_id = not raw_id
+        # A Message-ID that is not one (`<id@domain>`, as RFC 5322 writes it) is taken for
+        # none: the derived one is as stable, and every kept id has the one form a CSV of
+        # interactions carries back exactly.
+        raw_id = str(message.get("Message-ID", "")).strip()
+        found.message_id = raw_id if is_message_id(raw_id) else derived_id(message)
+        found.derived_id = not is_message_id(raw_id)
         found.sent_at, problem = sent_at(_as_written(message, "Date"))
         subject = str(message.get("Subject", ""))
         found.summary = summary_of(subject, _body(message))
