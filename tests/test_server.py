@@ -301,7 +301,16 @@ def test_help_version_and_completion(via: Via) -> None:
     completing["COMP_WORDS"] = "crm s"
     done = via(env=completing)
     assert done.returncode == 0
-    assert set(done.stdout.split()) == {"show", "search", "snooze", "score", "segment", "server"}
+    assert set(done.stdout.split()) == {
+        "show",
+        "search",
+        "snooze",
+        "score",
+        "segment",
+        "sequence",
+        "server",
+        "spend",
+    }
 
 
 # The same commands on the same database, in-process and through the server: byte for byte.

@@ -100,7 +100,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("cron", "reminding", "cron_app"),
     ("board", "browsing", "board"),
     ("demo", "browsing", "demo"),
-    ("report", "reviewing", "app"),
+    ("report", "reporting", "app"),
     ("score", "segmenting", "score"),
     ("segment", "segmenting", "segment_app"),
     ("spend", "spending", "app"),

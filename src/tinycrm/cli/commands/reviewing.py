@@ -1,7 +1,6 @@
 """`crm report activity` and `crm report lost`: the seller's own numbers, the week in review
-and why deals are lost, as tables or JSON. They are commands of the `crm report` group,
-whose app this module adds them to and hands on (the group's other reports are in
-reporting)."""
+and why deals are lost, as tables or JSON. They are commands of the `crm report` group
+(the group's other reports are in reporting and accounting)."""
 
 from __future__ import annotations
 
@@ -10,11 +9,9 @@ from typing import Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.commands.reporting import SEGMENT, SINCE, _run, _segment, _since, _table, app, bar
 from tinycrm.cli.options import JSON
+from tinycrm.cli.reportparts import SEGMENT, SINCE, app, bar, run, segment_filter, since_day, table
 from tinycrm.domain import labels
-
-__all__ = ["app"]
 
 
 @app.command("activity")
@@ -33,9 +30,9 @@ def activity(
     from tinycrm.core import reports
     from tinycrm.core.reports.activity import amount_text, label, week_label
 
-    flt = _segment(segment)
+    flt = segment_filter(segment)
     calendar = state.calendar()
-    data = _run(lambda s: reports.activity_report(s, state.now(), weeks, calendar, flt))
+    data = run(lambda s: reports.activity_report(s, state.now(), weeks, calendar, flt))
     if as_json:
         render.print_json(data)
         return
@@ -54,7 +51,7 @@ def activity(
         f"Week in review: this week {render.day(this['start'])} to {render.day(this['end'])}"
         f", against the {weeks} before"
     )
-    _table(rows, columns, title, "nothing to review")
+    table(rows, columns, title, "nothing to review")
 
 
 def change_text(change: float, change_rate: float | None) -> str:
@@ -83,10 +80,10 @@ def lost(
     """
     from tinycrm.core import reports
 
-    flt = _segment(segment)
-    day = _since(since)
+    flt = segment_filter(segment)
+    day = since_day(since)
     configured = state.settings().deals.lost_reasons
-    data = _run(lambda s: reports.lost_report(s, configured, day, pipeline_name, flt))
+    data = run(lambda s: reports.lost_report(s, configured, day, pipeline_name, flt))
     if as_json:
         render.print_json(data)
         return
@@ -104,7 +101,7 @@ def lost(
     total = ", ".join(labels.amount(v) for v in data["values"])
     title = f"Lost deals{where}: {data['deals']}" + (f" ({total})" if total else "")
     columns = [("reason", "Reason"), ("#deals", "Deals"), ("#value", "Value"), ("bar", "")]
-    _table(reasons, columns, title, f"no deals lost{where}")
+    table(reasons, columns, title, f"no deals lost{where}")
     if not data["deals"]:
         return
     render.say("")
@@ -120,4 +117,4 @@ def lost(
         for r in data["stages"]
     ]
     columns = [("stage", "Stage"), ("#deals", "Deals"), ("#value", "Value"), ("bar", "")]
-    _table(stages, columns, "Lost in stage", "no stages")
+    table(stages, columns, "Lost in stage", "no stages")
