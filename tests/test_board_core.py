@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from tests.conftest import table_rows
-from tinycrm.core import agenda, board, contacts, deals, followups, interactions, timeline
+from tinycrm.core import (
+    agenda,
+    board,
+    cardmoves,
+    contacts,
+    deals,
+    followups,
+    interactions,
+    timeline,
+)
 from tinycrm.domain.dates import When
 from tinycrm.errors import ValidationError
 
@@ -359,8 +368,8 @@ def test_a_move_shown_before_it_is_saved_is_what_the_save_reads_back(
         data = board.load_board(s, NOW)
     card, target = data.card(deal_id), data.columns[1]
     assert card is not None and target.probability is not None
-    moved = board.moved_card(card, target, NOW)
-    assert board.put_card(data, moved) == {data.columns[0].key, target.key}
+    moved = cardmoves.moved_card(card, target, NOW)
+    assert cardmoves.put_card(data, moved) == {data.columns[0].key, target.key}
     shown_totals = target.totals
     with db.transaction(now=NOW) as s:
         deal = deals.get_deal(s, deal_id)
@@ -368,12 +377,12 @@ def test_a_move_shown_before_it_is_saved_is_what_the_save_reads_back(
         assert stage is not None and stage.id == target.stage_id
         deals.move_deal(s, deal, stage, NOW)
     with db.snapshot() as s:
-        assert board.place_cards(s, data, [deal_id], NOW) == set()
+        assert cardmoves.place_cards(s, data, [deal_id], NOW) == set()
         assert target.totals == shown_totals == board.load_board(s, NOW).columns[1].totals
     weighted = 1000_00 * (own if own is not None else target.probability) // 100
     assert shown_totals[0].weighted == weighted
     with db.transaction(now=NOW) as s:
         deals.update_deal(s, deals.get_deal(s, deal_id), {"value": 150000}, NOW)
     with db.snapshot() as s:
-        assert board.place_cards(s, data, [deal_id], NOW) == {target.key}
+        assert cardmoves.place_cards(s, data, [deal_id], NOW) == {target.key}
     assert target.totals[0].value == 1500_00

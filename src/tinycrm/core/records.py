@@ -29,7 +29,7 @@ from tinycrm.store.query import due_time, execute, live, live_parents
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.domain.rows import (
+    from tinycrm.domain.record_rows import (
         CompanyRecord,
         ContactRecord,
         DealCounts,

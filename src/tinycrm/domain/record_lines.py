@@ -10,16 +10,14 @@ from typing import TYPE_CHECKING
 from tinycrm.domain import dates
 
 if TYPE_CHECKING:
-    from tinycrm.domain.rows import (
-        AddressEntry,
-        DateEntry,
+    from tinycrm.domain.record_rows import (
         DealCounts,
         DealLine,
         FollowUpLine,
         InteractionLine,
         KeepInTouch,
-        Qualification,
     )
+    from tinycrm.domain.rows import AddressEntry, DateEntry, Qualification
 
 
 def _moment(text: str | None) -> datetime | None:

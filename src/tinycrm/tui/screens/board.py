@@ -15,7 +15,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from tinycrm.core.board import SORTS, Board, Card, moved_card
+from tinycrm.core.board import SORTS, Board, Card
+from tinycrm.core.cardmoves import moved_card
 from tinycrm.tui import actions
 from tinycrm.tui.base import CrmScreen
 from tinycrm.tui.next_step import Offer
@@ -136,7 +137,7 @@ class BoardScreen(CrmScreen[None]):
     def patch(self, deal_id: int) -> None:
         """Update one deal's card in place (after a change made here); reload if in doubt.
         The selected deal stays selected, in whatever column it is now."""
-        from tinycrm.core import board
+        from tinycrm.core import cardmoves
 
         data = self.board
         if data is None or not self.loaded:
@@ -145,7 +146,7 @@ class BoardScreen(CrmScreen[None]):
         app = self.app
         chosen = self.selected_id
         with app.db.snapshot() as session:
-            changed = board.place_cards(
+            changed = cardmoves.place_cards(
                 session, data, [deal_id], app.now(), text=self.text, sort=self.sort
             )
         if changed:  # else it was saved as it was shown: nothing to draw again
@@ -304,14 +305,14 @@ class BoardScreen(CrmScreen[None]):
     def _show_now(self, card: Card) -> actions.Revert:
         """Show a change to a deal before it is saved (the selection goes with the card, so
         the next key acts on the same deal); return how to put back what was shown."""
-        from tinycrm.core import board
+        from tinycrm.core import cardmoves
 
         data = self.board
         assert data is not None
         before = data.card(card.id)
 
         def show(shown: Card) -> None:
-            changed = board.put_card(data, shown, self.sort)
+            changed = cardmoves.put_card(data, shown, self.sort)
             column = data.column_for(shown)
             self._redraw(changed, shown.id, column.key if column is not None else None)
 
@@ -439,13 +440,13 @@ class BoardScreen(CrmScreen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        from tinycrm.core import board
+        from tinycrm.core import cardmoves
 
         text = event.value.strip()
         typed_on = text.startswith(self.text)
         self.text = text
         if typed_on and self.board is not None and self.loaded:
-            self._show_in_place(board.narrowed(self.board, text))  # a subset of what it shows
+            self._show_in_place(cardmoves.narrowed(self.board, text))  # a subset of what it shows
         else:
             self.reload()
         self.refresh_bindings()
@@ -478,11 +479,11 @@ class BoardScreen(CrmScreen[None]):
 
     def sort_by(self, sort: str) -> None:
         """Sort the cards by one of SORTS (the cards shown, when the board is loaded)."""
-        from tinycrm.core import board
+        from tinycrm.core import cardmoves
 
         self.sort = sort
         if self.board is not None and self.loaded:
-            self._show_in_place(board.sorted_by(self.board, sort))
+            self._show_in_place(cardmoves.sorted_by(self.board, sort))
         else:
             self.reload()
 
