@@ -337,3 +337,10 @@ def test_the_card_shows_bant_bright_struck_or_dim(db: Any) -> None:
     assert letters["N"].color == styles["yes"].color
     assert letters["A"].color == styles["no"].color and letters["A"].strike
     assert letters["T"].color == styles["unknown"].color and not letters["T"].bold
+
+
+def test_quiet_prints_only_the_deals_id(crm: Any, db_path: Path) -> None:
+    assert crm("add", "deal", "Acme website").exit_code == 0
+    r = crm("qualify", "acme", "--budget", "yes", "-q")
+    assert (r.exit_code, r.stdout) == (0, "1\n"), r.stderr
+    assert table_rows(db_path, "SELECT budget FROM deal") == [("yes",)]

@@ -353,3 +353,12 @@ def test_the_boards_agenda_names_the_step(crm: Any, onboarding: Path) -> None:
         "email: case study [Onboarding 2/3]",
         "call: check in [Onboarding 3/3]",
     ]
+
+
+def test_quiet_prints_only_the_new_ids(crm: Any, jane: Path) -> None:
+    r = crm("sequence", "add", "Short", "--step", "0d call: hi", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(jane, "SELECT name FROM sequence WHERE id = ?", int(r.stdout)) == [("Short",)]
+    r = crm("sequence", "start", "Short", "jane", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert table_rows(jane, "SELECT id FROM sequence_run") == [(int(r.stdout),)]

@@ -19,6 +19,7 @@ def qualify(
     need: str | None = typer.Option(None, "--need", help=f"Do they need it? {_ANSWER}"),
     timing: str | None = typer.Option(None, "--timing", help=f"Will they buy soon? {_ANSWER}"),
     as_json: bool = JSON,
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only the deal's id."),
 ) -> None:
     """Record a deal's qualification (BANT); with no option, show it.
 
@@ -48,4 +49,4 @@ def qualify(
             {"id": deal_id, "title": title, "qualification": now, "qualified": yes_count(now)}
         )
         return
-    render.say(f"Deal #{deal_id} {title}: {summary(now)}")
+    render.say(str(deal_id) if quiet else f"Deal #{deal_id} {title}: {summary(now)}")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from tinycrm.cli import render, state
-from tinycrm.cli.options import JSON
+from tinycrm.cli.options import JSON, QUIET_NEW
 
 if TYPE_CHECKING:
     from tinycrm.domain.sequences import RunView
@@ -27,6 +27,7 @@ def sequence_add(
         False, "--business-days", help="Count Monday to Friday only."
     ),
     as_json: bool = JSON,
+    quiet: bool = QUIET_NEW,
 ) -> None:
     """Add a sequence: steps some days after its start, each a call, email, meeting, message
     or note.
@@ -42,6 +43,9 @@ def sequence_add(
         data = sequences.sequence_dict(session, made)
     if as_json:
         render.print_json(data)
+        return
+    if quiet:
+        render.say(str(data["id"]))
         return
     days = "business days" if data["business_days"] else "days"
     render.say(f"Added sequence {data['name']} ({len(data['steps'])} steps, in {days})")
@@ -148,6 +152,7 @@ def sequence_start(
         False, "--keep-on-reply", help="Keep going when the contact replies."
     ),
     as_json: bool = JSON,
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only the run's id."),
 ) -> None:
     """Start a sequence on a contact or a deal: each step becomes an all-day follow-up on its
     day. A reply from the contact (an inbound interaction) stops the rest, unless
@@ -177,6 +182,9 @@ def sequence_start(
         follow_ups = [followups.follow_up_dict(session, fu) for fu in made]
     if as_json:
         render.print_json({**data, "follow_ups": follow_ups})
+        return
+    if quiet:
+        render.say(str(run.id))
         return
     about = f" (deal #{deal.id} {deal.title})" if deal else ""
     lines = [f"Started sequence {sequence.name} for {contact.name}{about}: run #{run.id}"]
