@@ -126,8 +126,8 @@ def letter(message: EmailMessage, where: str) -> Letter:
         # none: the derived one is as stable, and every kept id has the one form a CSV of
         # interactions carries back exactly.
         raw_id = str(message.get("Message-ID", "")).strip()
-        found.message_id = raw_id if is_message_id(raw_id) else derived_id(message)
         found.derived_id = not is_message_id(raw_id)
+        found.message_id = derived_id(message) if found.derived_id else raw_id
         found.sent_at, problem = sent_at(_as_written(message, "Date"))
         subject = str(message.get("Subject", ""))
         found.summary = summary_of(subject, _body(message))
